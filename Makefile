@@ -1,0 +1,43 @@
+# hoso: `make run` sets everything up and runs the service on embedded defaults; `make test` runs the
+# whole suite. Both work from a clean clone on Debian/Ubuntu with Python 3.11+.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+OUT    := out
+
+.PHONY: install system-deps run test lint typecheck check bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+install: system-deps $(STAMP)
+
+system-deps:
+	@scripts/system-deps.sh
+
+run: install
+	$(BIN)/hoso digitize samples/dossier-page1.jpg samples/dossier-page2.jpg \
+		-o $(OUT)/sample-dossier.pdf --json $(OUT)/sample-dossier.json
+	@echo "PDF/A: $(OUT)/sample-dossier.pdf  JSON: $(OUT)/sample-dossier.json"
+
+test: install
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy
+
+check: lint typecheck test
+
+bench: install
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) $(OUT) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""HTTP API and the `hoso` command line."""

@@ -1,0 +1,124 @@
+"""The `hoso` command. Other tools call it: options, JSON and exit codes are a contract (README).
+
+Every expected failure is a `HosoError` and leaves with its documented exit code and one readable
+line on stderr; no traceback for a user error, no partial output file.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from digitize.errors import ExitCode, HosoError
+from digitize.models import Options
+from digitize.ocr.engine import ENGINES
+from ocr_models import DEFAULT_QUALITY, QUALITIES
+
+EXIT_CODES_HELP = (
+    "Exit codes: 0 ok; 1 other failure; 2 bad arguments; "
+    "3 unreadable or corrupt input (also empty); 4 password-protected input; "
+    "5 input too large (decompression bomb); 6 OCR failure; "
+    "7 unsupported input (not PDF/TIFF/JPEG/PNG, dynamic XFA form); 8 cannot write output; "
+    "130 interrupted."
+)
+
+app = typer.Typer(
+    name="hoso",
+    help="hoso: scan-to-archive for one-stop-desk dossiers. " + EXIT_CODES_HELP,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+stderr = Console(stderr=True)
+
+
+def fail(error: HosoError, as_json: bool = False) -> typer.Exit:
+    if as_json:
+        print(
+            json.dumps({"error": {"code": error.code, "message": str(error)}}, ensure_ascii=False)
+        )
+    stderr.print(f"[bold red]hoso: error:[/] {error} [dim]({error.code})[/]", highlight=False)
+    return typer.Exit(int(error.exit_code))
+
+
+@app.callback()
+def main() -> None:
+    """hoso: scan-to-archive for one-stop-desk dossiers."""
+
+
+@app.command(epilog=EXIT_CODES_HELP)
+def digitize(
+    inputs: Annotated[
+        list[Path],
+        typer.Argument(
+            help="PDF, TIFF, JPEG or PNG files; several files are one document's pages, in order."
+        ),
+    ],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Searchable PDF/A-2b to write.")],
+    json_path: Annotated[
+        Path | None,
+        typer.Option("--json", help="Also write page results (text, rotation, skew, dpi) as JSON."),
+    ] = None,
+    lang: Annotated[str, typer.Option(help="Tesseract languages, e.g. vie or vie+eng.")] = "vie",
+    jobs: Annotated[
+        int, typer.Option(min=0, help="Pages processed in parallel; 0 = one per CPU core.")
+    ] = 0,
+    engine: Annotated[str, typer.Option(help=f"OCR engine: {' or '.join(ENGINES)}.")] = "tesserocr",
+    model: Annotated[
+        str, typer.Option(help=f"OCR model quality: {' or '.join(QUALITIES)}.")
+    ] = DEFAULT_QUALITY,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")
+    ] = False,
+) -> None:
+    """Turn scanned pages into one upright, searchable PDF/A (and optionally JSON)."""
+    from digitize.pipeline import digitize as run_digitize
+    from digitize.pipeline import write_outputs
+
+    if engine not in ENGINES:
+        raise typer.BadParameter(f"choose one of {', '.join(ENGINES)}", param_hint="--engine")
+    if model not in QUALITIES:
+        raise typer.BadParameter(f"choose one of {', '.join(QUALITIES)}", param_hint="--model")
+    options = Options(lang=lang, engine=engine, model=model, jobs=jobs)
+    show_progress = not quiet and sys.stderr.isatty()
+    try:
+        with Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=stderr,
+            disable=not show_progress,
+            transient=True,
+        ) as progress:
+            bar = progress.add_task("pages", total=None)
+            document = run_digitize(
+                inputs,
+                options,
+                on_start=lambda total: progress.update(bar, total=total),
+                on_page=lambda _page: progress.advance(bar),
+            )
+        write_outputs(document, output, json_path, title=inputs[0].name)
+    except HosoError as error:
+        raise fail(error) from None
+    except KeyboardInterrupt:
+        stderr.print("hoso: interrupted; nothing was written")
+        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+    if not quiet:
+        for warning in document.warnings:
+            stderr.print(f"[yellow]warning:[/] {warning}", highlight=False)
+        pages = len(document.pages)
+        stderr.print(
+            f"{pages} page{'s' if pages != 1 else ''} → {output}"
+            + (f", {json_path}" if json_path else "")
+        )
+
+
+if __name__ == "__main__":
+    app()

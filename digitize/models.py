@@ -1,0 +1,99 @@
+"""Plain data passed between pipeline steps. Everything here is picklable: pages cross process
+boundaries in the page pool, so no open files, engines or PDF handles live in these objects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+LEGAL_MINIMUM_DPI = 200
+"""Decree 30/2020 App. I: an e-copy of a paper is colour, at least 200 dpi, 100 % scale."""
+
+
+class TextSource(StrEnum):
+    OCR = "ocr"
+    BORN_DIGITAL = "born_digital"
+
+
+class PageKind(StrEnum):
+    """How a page is turned into pixels: a raster file frame, a scanned PDF page whose image we
+    extract at native resolution, or a PDF page we must render (vector or born-digital)."""
+
+    IMAGE_FRAME = "image_frame"
+    PDF_IMAGE = "pdf_image"
+    PDF_RENDER = "pdf_render"
+
+
+@dataclass(frozen=True)
+class PageTask:
+    """One page to process: where it comes from and what the orchestrator already knows of it."""
+
+    number: int
+    path: Path
+    kind: PageKind
+    index: int  # frame index in an image file, or page index in a PDF
+    born_digital_text: str | None = None  # usable text in the PDF already: no OCR
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the caller chose. Frozen and picklable: it is handed to every page worker."""
+
+    lang: str = "vie"
+    engine: str = "tesserocr"
+    model: str = "best_int"
+    jobs: int = 0  # 0 = one worker per CPU core
+    max_page_pixels: int = 100_000_000  # beyond this a page is refused as a decompression bomb
+    render_dpi: int = 300  # for PDF pages that must be rendered (vector art, born-digital)
+
+
+@dataclass(frozen=True)
+class Word:
+    """A recognised word in pixels of the upright archival image (origin top left)."""
+
+    text: str
+    left: int
+    top: int
+    right: int
+    bottom: int
+    confidence: float  # 0.0 - 1.0
+    line: int  # words with the same line number form one line of text, in reading order
+
+
+@dataclass
+class PageResult:
+    """What one page produced: the upright archival image ready for PDF embedding, plus text."""
+
+    number: int
+    rotation: int  # how far the received page is turned counter-clockwise from upright
+    rotation_confidence: float
+    skew_deg: (
+        float  # residual skew of the received page; positive = content turned counter-clockwise
+    )
+    skew_confidence: float
+    dpi: float
+    dpi_source: str  # "metadata" | "estimated" | "pdf"
+    text_source: TextSource
+    mean_confidence: float
+    text: str
+    width_px: int
+    height_px: int
+    image_bytes: bytes  # encoded archival image (JPEG, CCITT G4 or Flate)
+    image_codec: str  # "jpeg" | "ccitt_g4" | "flate"
+    image_mode: str  # "RGB" | "L" | "1"
+    words: list[Word] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def below_legal_minimum(self) -> bool:
+        return self.dpi < LEGAL_MINIMUM_DPI
+
+
+@dataclass
+class DocumentResult:
+    sha256: str
+    inputs: list[tuple[str, str]]  # (file name, sha256) in page order
+    pages: list[PageResult]
+    source_signed: bool = False
+    warnings: list[str] = field(default_factory=list)

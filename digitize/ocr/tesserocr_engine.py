@@ -1,0 +1,82 @@
+"""tesserocr: libtesseract in-process. The default engine: one API object per worker process, loaded
+once, so a page costs recognition time only (no process start, no model load, no image encoding)."""
+
+from __future__ import annotations
+
+import tesserocr
+from PIL import Image
+
+from digitize.errors import OcrError
+from digitize.models import Word
+from digitize.ocr.engine import OcrPage, OrientationGuess, make_word, osd_to_rotation
+from ocr_models import osd_dir, tessdata_dir
+
+
+class TesserocrEngine:
+    name = "tesserocr"
+
+    def __init__(self, lang: str, model: str) -> None:
+        self.lang = lang
+        try:
+            self._api = tesserocr.PyTessBaseAPI(
+                path=str(tessdata_dir(model)),
+                lang=lang,
+                psm=tesserocr.PSM.AUTO,
+                oem=tesserocr.OEM.LSTM_ONLY,
+            )
+            self._osd = tesserocr.PyTessBaseAPI(
+                path=str(osd_dir()), lang="osd", psm=tesserocr.PSM.OSD_ONLY
+            )
+        except RuntimeError as exc:
+            raise OcrError(f"Tesseract could not load its models: {exc}") from exc
+
+    def recognize(self, image: Image.Image, dpi: int) -> OcrPage:
+        api = self._api
+        try:
+            api.SetImage(image)
+            api.SetSourceResolution(max(70, int(dpi)))
+            api.Recognize()
+        except RuntimeError as exc:
+            raise OcrError(f"Tesseract failed on the page: {exc}") from exc
+        words: list[Word] = []
+        iterator = api.GetIterator()
+        line = -1
+        level = tesserocr.RIL.WORD
+        if iterator is not None:
+            while True:
+                if iterator.Empty(level):
+                    if not iterator.Next(level):
+                        break
+                    continue
+                if iterator.IsAtBeginningOf(tesserocr.RIL.TEXTLINE):
+                    line += 1
+                text = iterator.GetUTF8Text(level) or ""
+                box = iterator.BoundingBox(level)
+                if box is not None:
+                    word = make_word(text, box, iterator.Confidence(level), max(line, 0))
+                    if word is not None:
+                        words.append(word)
+                if not iterator.Next(level):
+                    break
+        api.Clear()
+        return OcrPage(words=words)
+
+    def detect_orientation(self, image: Image.Image, dpi: int) -> OrientationGuess | None:
+        try:
+            self._osd.SetImage(image)
+            self._osd.SetSourceResolution(max(70, int(dpi)))
+            result = self._osd.DetectOrientationScript()
+        except RuntimeError:
+            return None
+        finally:
+            self._osd.Clear()
+        if not result:
+            return None
+        return OrientationGuess(
+            rotation=osd_to_rotation(result["orient_deg"]),
+            confidence=float(result["orient_conf"]),
+        )
+
+    def close(self) -> None:
+        self._api.End()
+        self._osd.End()

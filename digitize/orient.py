@@ -1,0 +1,92 @@
+"""Orientation: which way up is the page (0/90/180/270)?
+
+Two questions, answered by the tool that is good at each:
+1. Do the text lines run across or down the page? Glyph geometry answers this reliably: the skew
+   search (±20°) is run on the page as received and turned a quarter, and the sharper line profile
+   wins. This also yields the skew, so the page is straightened before step 2.
+2. Is the straightened page upside down? Tesseract's orientation detector (OSD) answers when it is
+   confident. It is not on small, sparse or low-resolution pages (a 70-dpi letter came back "180°,
+   confidence 0.2"; a 15°-skewed leaflet came back "90°"), so then OCR confidence on a band of text
+   read both ways settles it, and without a clear winner the page keeps the orientation it came in:
+   never make a page worse.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from digitize.deskew import SkewEstimate, estimate_skew
+from digitize.ink import Glyphs, Pixels, downscale_for_analysis, to_gray, u8
+from digitize.ocr.engine import OcrEngine
+
+OSD_CONFIDENT = 5.0
+DIRECTION_DECISIVE = 1.3  # how much sharper one line direction must be to trust it
+
+
+@dataclass(frozen=True)
+class LineDirection:
+    quarter_turn: bool  # lines run down the received page: turn it 90° clockwise first
+    decisive: bool
+    skew: SkewEstimate  # measured in the frame after the quarter turn (if any)
+
+
+@dataclass(frozen=True)
+class FlipDecision:
+    flip: bool | None  # True/False when sure; None when OCR must settle it
+    turn: int  # extra counter-clockwise turn OSD found beyond the line direction (0, 90, 180, 270)
+    confidence: float  # 0-1
+
+
+def line_direction(glyphs: Glyphs) -> LineDirection:
+    across = estimate_skew(glyphs)
+    down = estimate_skew(glyphs, quarter_turn=True)
+    if down.sharpness > across.sharpness * DIRECTION_DECISIVE:
+        return LineDirection(True, True, down)
+    decisive = across.sharpness > down.sharpness * DIRECTION_DECISIVE
+    return LineDirection(False, decisive, across)
+
+
+def osd_image(gray: Pixels, glyph_height_px: float | None) -> tuple[Image.Image, float]:
+    """OSD wants glyphs of ordinary size; scale the page so they are about 25 px."""
+    small, scale = downscale_for_analysis(to_gray(gray))
+    if glyph_height_px:
+        wanted = float(np.clip(25.0 / glyph_height_px, 0.25, 2.5))
+        factor = wanted / scale
+        if abs(factor - 1.0) > 0.1:
+            interpolation = cv2.INTER_AREA if factor < 1 else cv2.INTER_CUBIC
+            small = u8(cv2.resize(small, None, fx=factor, fy=factor, interpolation=interpolation))
+            scale = wanted
+    return Image.fromarray(small), scale
+
+
+def decide_flip(
+    straight: Pixels,
+    direction: LineDirection,
+    glyph_height_px: float | None,
+    dpi: float,
+    engine: OcrEngine,
+) -> FlipDecision:
+    """Is the straightened page upside down (or, for pages without clear lines, sideways)?"""
+    image, scale = osd_image(straight, glyph_height_px)
+    guess = engine.detect_orientation(image, int(dpi * scale))
+    if guess is None or guess.confidence < OSD_CONFIDENT:
+        return FlipDecision(flip=None, turn=0, confidence=0.0)
+    confidence = min(1.0, guess.confidence / 15.0)
+    if guess.rotation in (0, 180):
+        return FlipDecision(flip=guess.rotation == 180, turn=guess.rotation, confidence=confidence)
+    if direction.decisive:
+        # OSD says sideways but the lines clearly run across: geometry wins, OCR settles the flip.
+        return FlipDecision(flip=None, turn=0, confidence=0.0)
+    return FlipDecision(flip=False, turn=guess.rotation, confidence=confidence)
+
+
+def turn_upright(pixels: Pixels, rotation: int) -> Pixels:
+    """Undo a counter-clockwise turn of `rotation` degrees (lossless)."""
+    quarter_turns = (rotation // 90) % 4
+    if quarter_turns == 0:
+        return pixels
+    return np.ascontiguousarray(np.rot90(pixels, k=-quarter_turns))

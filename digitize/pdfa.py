@@ -1,0 +1,243 @@
+"""Assemble the searchable PDF/A-2b with pikepdf: one image per page at 100 % scale, an invisible
+text layer over it, sRGB output intent and XMP metadata.
+
+The text layer uses a "glyphless" font: a TrueType font whose only glyph is blank, embedded (PDF/A
+requires it), addressed as Identity-H with CID = Unicode code point and a ToUnicode map, so
+copy-paste and search give back exactly the Vietnamese text in NFC. Each line is drawn at the line's
+height on a shared baseline (so text extractors see one line), each word stretched (Tz) to its box.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zlib
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+from typing import BinaryIO
+
+import pikepdf
+from fontTools.fontBuilder import FontBuilder
+from fontTools.pens.ttGlyphPen import TTGlyphPen
+from PIL import ImageCms
+
+from digitize.models import DocumentResult, PageResult, Word
+
+GLYPH_ADVANCE = 500  # font units per em 1000: every character is half an em wide before Tz
+PRODUCER = "hoso"
+
+
+@lru_cache(maxsize=1)
+def glyphless_font() -> bytes:
+    builder = FontBuilder(unitsPerEm=1000, isTTF=True)
+    builder.setupGlyphOrder([".notdef", "blank"])
+    builder.setupCharacterMap({0x20: "blank"})
+    empty = TTGlyphPen(None).glyph()
+    builder.setupGlyf({".notdef": empty, "blank": empty})
+    builder.setupHorizontalMetrics({".notdef": (GLYPH_ADVANCE, 0), "blank": (GLYPH_ADVANCE, 0)})
+    builder.setupHorizontalHeader(ascent=1000, descent=0)
+    builder.setupNameTable({"familyName": "HosoGlyphLess", "styleName": "Regular"})
+    builder.setupOS2(sTypoAscender=1000, sTypoDescender=0, usWinAscent=1000, usWinDescent=0)
+    builder.setupPost()
+    buffer = io.BytesIO()
+    builder.save(buffer)
+    return buffer.getvalue()
+
+
+def _to_unicode_cmap() -> bytes:
+    ranges = [(hi << 8, (hi << 8) | 0xFF) for hi in range(256) if not 0xD8 <= hi <= 0xDF]
+    chunks = []
+    for start in range(0, len(ranges), 100):
+        block = ranges[start : start + 100]
+        body = "\n".join(f"<{lo:04X}> <{hi:04X}> <{lo:04X}>" for lo, hi in block)
+        chunks.append(f"{len(block)} beginbfrange\n{body}\nendbfrange")
+    return (
+        "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
+        "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
+        "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
+        "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n"
+        + "\n".join(chunks)
+        + "\nendcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n"
+    ).encode("ascii")
+
+
+def _font_resource(pdf: pikepdf.Pdf) -> pikepdf.Object:
+    font_file = pikepdf.Stream(pdf, glyphless_font())
+    font_file.Length1 = len(glyphless_font())
+    descriptor = pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.FontDescriptor,
+            FontName=pikepdf.Name("/HosoGlyphLess"),
+            Flags=4,
+            FontBBox=[0, 0, GLYPH_ADVANCE, 1000],
+            ItalicAngle=0,
+            Ascent=1000,
+            Descent=0,
+            CapHeight=1000,
+            StemV=80,
+            FontFile2=font_file,
+        )
+    )
+    cid_to_gid = pikepdf.Stream(pdf, zlib.compress(b"\x00\x01" * 65536, 9))
+    cid_to_gid.Filter = pikepdf.Name.FlateDecode
+    cid_font = pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.Font,
+            Subtype=pikepdf.Name.CIDFontType2,
+            BaseFont=pikepdf.Name("/HosoGlyphLess"),
+            CIDSystemInfo=pikepdf.Dictionary(Registry="Adobe", Ordering="Identity", Supplement=0),
+            FontDescriptor=descriptor,
+            DW=GLYPH_ADVANCE,
+            CIDToGIDMap=cid_to_gid,
+        )
+    )
+    to_unicode = pikepdf.Stream(pdf, zlib.compress(_to_unicode_cmap(), 9))
+    to_unicode.Filter = pikepdf.Name.FlateDecode
+    return pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.Font,
+            Subtype=pikepdf.Name.Type0,
+            BaseFont=pikepdf.Name("/HosoGlyphLess"),
+            Encoding=pikepdf.Name("/Identity-H"),
+            DescendantFonts=[cid_font],
+            ToUnicode=to_unicode,
+        )
+    )
+
+
+def _encode_text(text: str) -> bytes:
+    """Identity-H codes: UTF-16BE for the BMP, which holds every Vietnamese letter."""
+    return "".join(
+        c if ord(c) <= 0xFFFF and not 0xD800 <= ord(c) <= 0xDFFF else "\ufffd" for c in text
+    ).encode("utf-16-be")
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.3f}".rstrip("0").rstrip(".") or "0"
+
+
+def text_layer(words: list[Word], px_to_pt: float, page_height_pt: float) -> bytes:
+    """Content stream drawing `words` invisibly (render mode 3) over the page image."""
+    ops: list[str] = ["BT", "3 Tr"]
+    for line_words in _lines(words):
+        top = min(w.top for w in line_words)
+        bottom = max(w.bottom for w in line_words)
+        size = max((bottom - top) * px_to_pt, 1.0)
+        baseline = page_height_pt - bottom * px_to_pt
+        ops.append(f"/F1 {_fmt(size)} Tf")
+        for i, word in enumerate(line_words):
+            following = line_words[i + 1] if i + 1 < len(line_words) else None
+            text = word.text + (" " if following else "")
+            right = following.left if following and following.left > word.right else word.right
+            width_pt = max((right - word.left) * px_to_pt, 0.1)
+            natural = len(text) * size * GLYPH_ADVANCE / 1000
+            stretch = 100.0 * width_pt / natural if natural > 0 else 100.0
+            ops.append(
+                f"{_fmt(stretch)} Tz 1 0 0 1 {_fmt(word.left * px_to_pt)} {_fmt(baseline)} Tm "
+                f"<{_encode_text(text).hex()}> Tj"
+            )
+    ops.append("ET")
+    return "\n".join(ops).encode("ascii")
+
+
+def _lines(words: Iterable[Word]) -> list[list[Word]]:
+    lines: list[list[Word]] = []
+    current: int | None = None
+    for word in words:
+        if word.line != current:
+            lines.append([])
+            current = word.line
+        lines[-1].append(word)
+    return lines
+
+
+def _image_xobject(pdf: pikepdf.Pdf, page: PageResult) -> pikepdf.Stream:
+    image = pikepdf.Stream(pdf, page.image_bytes)
+    image.Type = pikepdf.Name.XObject
+    image.Subtype = pikepdf.Name.Image
+    image.Width = page.width_px
+    image.Height = page.height_px
+    if page.image_codec == "ccitt_g4":
+        image.ColorSpace = pikepdf.Name.DeviceGray
+        image.BitsPerComponent = 1
+        image.Filter = pikepdf.Name.CCITTFaxDecode
+        image.DecodeParms = pikepdf.Dictionary(
+            K=-1, Columns=page.width_px, Rows=page.height_px, BlackIs1=True
+        )
+    else:
+        image.ColorSpace = (
+            pikepdf.Name.DeviceRGB if page.image_mode == "RGB" else pikepdf.Name.DeviceGray
+        )
+        image.BitsPerComponent = 8
+        image.Filter = pikepdf.Name.DCTDecode
+    return image
+
+
+@lru_cache(maxsize=1)
+def srgb_profile() -> bytes:
+    return bytes(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
+
+
+def _add_output_intent(pdf: pikepdf.Pdf) -> None:
+    icc = pikepdf.Stream(pdf, srgb_profile())
+    icc.N = 3
+    intent = pikepdf.Dictionary(
+        Type=pikepdf.Name.OutputIntent,
+        S=pikepdf.Name.GTS_PDFA1,
+        OutputConditionIdentifier="sRGB",
+        Info="sRGB IEC61966-2.1",
+        DestOutputProfile=icc,
+    )
+    pdf.Root.OutputIntents = pikepdf.Array([intent])
+
+
+def _set_metadata(pdf: pikepdf.Pdf, title: str, document: DocumentResult) -> None:
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+    with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
+        meta["pdfaid:part"] = "2"
+        meta["pdfaid:conformance"] = "B"
+        meta["dc:title"] = title
+        meta["xmp:CreatorTool"] = PRODUCER
+        meta["pdf:Producer"] = PRODUCER
+        meta["xmp:CreateDate"] = now
+        meta["xmp:ModifyDate"] = now
+        meta["xmp:MetadataDate"] = now
+        description = f"Searchable copy made by hoso of an original with SHA-256 {document.sha256}."
+        if document.source_signed:
+            description += (
+                " The original carries a digital signature, which this copy does not: verify the"
+                " signature on the original, which is kept unchanged."
+            )
+        meta["dc:description"] = description
+
+
+def write_pdfa(document: DocumentResult, output: Path | BinaryIO, title: str) -> None:
+    pdf = pikepdf.new()
+    font = _font_resource(pdf)
+    for page in document.pages:
+        px_to_pt = 72.0 / page.dpi
+        width_pt, height_pt = page.width_px * px_to_pt, page.height_px * px_to_pt
+        image = _image_xobject(pdf, page)
+        content = f"q {_fmt(width_pt)} 0 0 {_fmt(height_pt)} 0 0 cm /Im0 Do Q\n".encode(
+            "ascii"
+        ) + text_layer(page.words, px_to_pt, height_pt)
+        pdf_page = pikepdf.Dictionary(
+            Type=pikepdf.Name.Page,
+            MediaBox=[0, 0, round(width_pt, 3), round(height_pt, 3)],
+            Resources=pikepdf.Dictionary(
+                XObject=pikepdf.Dictionary(Im0=image), Font=pikepdf.Dictionary(F1=font)
+            ),
+            Contents=pikepdf.Stream(pdf, content),
+        )
+        pdf.pages.append(pikepdf.Page(pdf_page))
+    _add_output_intent(pdf)
+    _set_metadata(pdf, title, document)
+    pdf.save(
+        output,
+        min_version="1.7",
+        compress_streams=True,
+        object_stream_mode=pikepdf.ObjectStreamMode.generate,
+        fix_metadata_version=True,
+        deterministic_id=False,
+    )

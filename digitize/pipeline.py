@@ -1,0 +1,224 @@
+"""The digitize job, top to bottom: triage → pages (in parallel) → assemble PDF/A → outputs.
+
+Reads in a minute on purpose: every line calls one named step. Pages run in a process pool, one
+single-threaded OCR engine per worker process (created once by the pool initializer); one page
+failing fails the document with the page number, never drops the page silently.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from digitize.errors import HosoError, OcrError, OutputError, PageFailedError
+from digitize.models import DocumentResult, Options, PageResult, PageTask
+from digitize.ocr.engine import OcrEngine, create_engine
+from digitize.page import process_page
+from digitize.pdfa import write_pdfa
+from digitize.triage import triage
+
+ProgressCallback = Callable[[PageResult], None]
+EngineFactory = Callable[[Options], OcrEngine]
+
+
+def default_engine(options: Options) -> OcrEngine:
+    return create_engine(options.engine, options.lang, options.model)
+
+
+def digitize(
+    paths: list[Path],
+    options: Options,
+    on_page: ProgressCallback | None = None,
+    on_start: Callable[[int], None] | None = None,
+    engine_factory: EngineFactory = default_engine,
+) -> DocumentResult:
+    triaged = triage(paths, options)
+    tasks = [task for item in triaged for task in item.tasks]
+    if on_start:
+        on_start(len(tasks))
+    pages = PageRunner(options, engine_factory).run(tasks, on_page)
+    warnings = [f"page {p.number}: {w}" for p in pages for w in p.warnings]
+    return DocumentResult(
+        sha256=triaged[0].sha256,
+        inputs=[(item.path.name, item.sha256) for item in triaged],
+        pages=pages,
+        source_signed=any(item.signed for item in triaged),
+        warnings=warnings,
+    )
+
+
+class PageRunner:
+    """Runs page tasks in-process (one page, or --jobs 1) or across a pool of worker processes."""
+
+    def __init__(self, options: Options, engine_factory: EngineFactory = default_engine) -> None:
+        self.options = options
+        self.engine_factory = engine_factory
+        self._engine: OcrEngine | None = None
+
+    def workers_for(self, page_count: int) -> int:
+        wanted = self.options.jobs or os.cpu_count() or 1
+        return max(1, min(wanted, page_count))
+
+    def run(
+        self, tasks: list[PageTask], on_page: ProgressCallback | None = None
+    ) -> list[PageResult]:
+        if self.workers_for(len(tasks)) == 1:
+            return self._run_here(tasks, on_page)
+        return self._run_pool(tasks, on_page)
+
+    def _run_here(
+        self, tasks: list[PageTask], on_page: ProgressCallback | None
+    ) -> list[PageResult]:
+        if self._engine is None:
+            self._engine = self.engine_factory(self.options)
+        results = []
+        for task in tasks:
+            result = _guarded(task, self.options, self._engine)
+            if on_page:
+                on_page(result)
+            results.append(result)
+        return results
+
+    def _run_pool(
+        self, tasks: list[PageTask], on_page: ProgressCallback | None
+    ) -> list[PageResult]:
+        self.engine_factory(self.options)  # fail fast (missing model) before forking workers
+        context = multiprocessing.get_context("fork")
+        results: dict[int, PageResult] = {}
+        with ProcessPoolExecutor(
+            max_workers=self.workers_for(len(tasks)),
+            mp_context=context,
+            initializer=_init_worker,
+            initargs=(self.options, self.engine_factory),
+        ) as pool:
+            futures: dict[Future[PageResult], PageTask] = {
+                pool.submit(_work_in_worker, task): task for task in tasks
+            }
+            pending = set(futures)
+            try:
+                while pending:
+                    done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+                    for future in done:
+                        result = _result_of(future, futures[future])
+                        results[result.number] = result
+                        if on_page:
+                            on_page(result)
+            except BaseException:
+                for future in pending:
+                    future.cancel()
+                raise
+        return [results[task.number] for task in tasks]
+
+
+def _result_of(future: Future[PageResult], task: PageTask) -> PageResult:
+    try:
+        return future.result()
+    except BrokenProcessPool as exc:
+        raise PageFailedError(
+            task.number,
+            OcrError(
+                "the page worker process died (out of memory or killed)", source=task.path.name
+            ),
+        ) from exc
+
+
+def _guarded(task: PageTask, options: Options, engine: OcrEngine) -> PageResult:
+    try:
+        return process_page(task, options, engine)
+    except PageFailedError:
+        raise
+    except HosoError as exc:
+        raise PageFailedError(task.number, exc) from exc
+    except MemoryError as exc:
+        raise PageFailedError(
+            task.number, OcrError("out of memory", source=task.path.name)
+        ) from exc
+
+
+# --- worker process state: one engine per process, set by the pool initializer -------------------
+_worker: dict[str, Any] = {}
+
+
+def _init_worker(options: Options, engine_factory: EngineFactory) -> None:
+    _worker["options"] = options
+    _worker["engine"] = engine_factory(options)
+
+
+def _work_in_worker(task: PageTask) -> PageResult:
+    return _guarded(task, _worker["options"], _worker["engine"])
+
+
+# --- outputs -------------------------------------------------------------------------------
+
+
+def document_json(document: DocumentResult) -> dict[str, Any]:
+    """The `--json` contract (README): stable keys; additions only."""
+    return {
+        "sha256": document.sha256,
+        "inputs": [{"name": name, "sha256": sha} for name, sha in document.inputs],
+        "source_signed": document.source_signed,
+        "warnings": document.warnings,
+        "pages": [
+            {
+                "number": p.number,
+                "rotation": p.rotation,
+                "rotation_confidence": p.rotation_confidence,
+                "skew_deg": p.skew_deg,
+                "skew_confidence": p.skew_confidence,
+                "dpi": round(p.dpi),
+                "dpi_source": p.dpi_source,
+                "below_legal_minimum_dpi": p.below_legal_minimum,
+                "text_source": p.text_source.value,
+                "mean_confidence": p.mean_confidence,
+                "text": p.text,
+                "width_px": p.width_px,
+                "height_px": p.height_px,
+            }
+            for p in document.pages
+        ],
+    }
+
+
+@contextmanager
+def atomic_output(path: Path) -> Iterator[Path]:
+    """Write to a temporary file beside `path` and move it in place only on success, so a failed
+    or interrupted run never leaves a partial file behind."""
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=directory)
+    except OSError as exc:
+        raise OutputError(f"cannot write to {directory}: {exc.strerror}") from exc
+    os.close(handle)
+    temp = Path(temp_name)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(temp, 0o666 & ~umask)  # mkstemp makes 0600; outputs get the usual permissions
+    try:
+        yield temp
+        os.replace(temp, path)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror}") from exc
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def write_outputs(
+    document: DocumentResult, pdf_path: Path, json_path: Path | None, title: str
+) -> None:
+    with atomic_output(pdf_path) as temp_pdf:
+        write_pdfa(document, temp_pdf, title)
+        if json_path is not None:
+            with atomic_output(json_path) as temp_json:
+                temp_json.write_text(
+                    json.dumps(document_json(document), ensure_ascii=False, indent=2) + "\n",
+                    encoding="utf-8",
+                )

@@ -1,0 +1,324 @@
+"""Rasterize: turn a `PageTask` into pixels as the page is seen (orientation tags and /Rotate
+applied), at its native resolution, with the resolution the file claims.
+
+Scanned PDF pages give up their image as stored (no resampling); PDF pages that must be drawn
+(vector art, born-digital text, images with overlays) are rendered with PDFium at the native
+resolution of their largest image, or at `Options.render_dpi`.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import warnings
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pdfplumber
+import pikepdf
+import pypdfium2 as pdfium
+from pikepdf import PdfImage
+from PIL import Image, ImageOps
+
+from digitize.errors import CorruptInputError, InputTooLargeError
+from digitize.ink import Pixels
+from digitize.models import Options, PageKind, PageTask, Word
+from digitize.triage import check_pixel_budget
+
+PLAUSIBLE_DPI = (100.0, 2400.0)  # outside this, a declared resolution is a default, not a fact
+
+
+@dataclass
+class RasterPage:
+    pixels: Pixels  # H×W (grey or 0/255 bilevel) or H×W×3 RGB
+    mode: str  # "RGB" | "L" | "1"
+    dpi: float | None  # None when the file gives no trustworthy resolution
+    claimed_dpi: float | None = None  # what the file says, even when implausible (e.g. 72, 96)
+    born_digital_words: list[Word] | None = None
+    text_rotation: int = 0  # born-digital text turned this far counter-clockwise as displayed
+
+
+def rasterize(task: PageTask, options: Options) -> RasterPage:
+    try:
+        if task.kind is PageKind.IMAGE_FRAME:
+            return _load_frame(task.path, task.index, options)
+        if task.kind is PageKind.PDF_IMAGE:
+            page = _extract_pdf_image(task.path, task.index, options)
+            if page is not None:
+                return page
+        return _render_pdf_page(task, options)
+    except (InputTooLargeError, CorruptInputError):
+        raise
+    except Image.DecompressionBombError as exc:
+        raise InputTooLargeError(
+            f"page {task.number} is too large to decode", source=task.path.name
+        ) from exc
+    except (OSError, ValueError, pikepdf.PdfError, pdfium.PdfiumError) as exc:
+        raise CorruptInputError(
+            f"page {task.number} cannot be decoded ({type(exc).__name__}: {exc})",
+            source=task.path.name,
+        ) from exc
+
+
+def normalize_mode(image: Image.Image) -> tuple[Image.Image, str]:
+    """Bring any decoded image to RGB, L or 1 without changing how it looks on white paper."""
+    if image.mode == "1":
+        return image, "1"
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(white, rgba).convert("RGB")
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        array = np.asarray(image, dtype=np.float64)
+        top = array.max() or 1.0
+        image = Image.fromarray((array * (255.0 / top)).astype(np.uint8))
+    if image.mode == "P":
+        image = image.convert("RGB")
+    if image.mode == "CMYK":
+        image = image.convert("RGB")
+    if image.mode not in ("RGB", "L"):
+        image = image.convert("RGB")
+    if image.mode == "RGB" and _is_grey(np.asarray(image)):
+        image = image.convert("L")
+    return image, image.mode
+
+
+def _is_grey(rgb: Pixels) -> bool:
+    """True when colour carries nothing (a black-and-white paper scanned in colour). A red seal or a
+    blue signature keeps the page in colour, as the legal e-copy rules require."""
+    small = rgb[:: max(1, rgb.shape[0] // 400), :: max(1, rgb.shape[1] // 400)].astype(np.int16)
+    chroma = small.max(axis=2) - small.min(axis=2)
+    return bool(np.mean(chroma > 24) < 0.001)
+
+
+def to_array(image: Image.Image, mode: str) -> Pixels:
+    if mode == "1":
+        return np.asarray(image.convert("L"), dtype=np.uint8)
+    return np.asarray(image, dtype=np.uint8)
+
+
+def _trusted_dpi(info_dpi: object) -> float | None:
+    if not isinstance(info_dpi, tuple) or len(info_dpi) < 2:
+        return None
+    try:
+        x, y = float(info_dpi[0]), float(info_dpi[1])
+    except (TypeError, ValueError):
+        return None
+    low, high = PLAUSIBLE_DPI
+    return x if low <= x <= high and low <= y <= high else None
+
+
+def _square_pixels(image: Image.Image, dpi_x: float, dpi_y: float) -> tuple[Image.Image, float]:
+    """Resample the low-resolution axis so pixels are square; OCR and deskew assume it."""
+    if abs(dpi_x - dpi_y) / max(dpi_x, dpi_y) < 0.02:
+        return image, dpi_x
+    target = max(dpi_x, dpi_y)
+    size = (round(image.width * target / dpi_x), round(image.height * target / dpi_y))
+    resample = Image.Resampling.NEAREST if image.mode == "1" else Image.Resampling.BICUBIC
+    return image.resize(size, resample), target
+
+
+def _load_frame(path: Path, index: int, options: Options) -> RasterPage:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        with Image.open(path) as image:
+            image.seek(index)
+            check_pixel_budget(image.width, image.height, options, path.name)
+            image.load()
+            info_dpi = image.info.get("dpi")
+            frame = ImageOps.exif_transpose(image) or image
+            frame = frame.copy()
+    dpi = _trusted_dpi(info_dpi)
+    if dpi is not None and isinstance(info_dpi, tuple):
+        frame, dpi = _square_pixels(frame, float(info_dpi[0]), float(info_dpi[1]))
+    frame, mode = normalize_mode(frame)
+    claimed = _claimed_dpi(info_dpi)
+    return RasterPage(pixels=to_array(frame, mode), mode=mode, dpi=dpi, claimed_dpi=claimed)
+
+
+def _claimed_dpi(info_dpi: object) -> float | None:
+    try:
+        value = float(info_dpi[0]) if isinstance(info_dpi, tuple) else None
+    except (TypeError, ValueError):
+        return None
+    return value if value and value > 1 else None
+
+
+def _extract_pdf_image(path: Path, index: int, options: Options) -> RasterPage | None:
+    """The scan inside a scanned PDF page, bit-for-bit as stored; None if it cannot be lifted."""
+    with pikepdf.open(path) as pdf:
+        page = pdf.pages[index]
+        images = list(page.images.values())
+        if len(images) != 1:
+            return None
+        pdf_image = PdfImage(images[0])  # type: ignore[arg-type]
+        check_pixel_budget(pdf_image.width, pdf_image.height, options, path.name)
+        try:
+            image = pdf_image.as_pil_image()
+        except (
+            pikepdf.PdfError,
+            NotImplementedError,
+            pikepdf.models.image.UnsupportedImageTypeError,
+        ):
+            return None
+        box = page.mediabox
+        width_pt, height_pt = float(box[2]) - float(box[0]), float(box[3]) - float(box[1])
+        rotate = int(page.obj.get("/Rotate", 0)) % 360
+    if rotate:
+        image = image.rotate(-rotate, expand=True)  # /Rotate turns the page clockwise for display
+        if rotate in (90, 270):
+            width_pt, height_pt = height_pt, width_pt
+    dpi_x, dpi_y = image.width / (width_pt / 72.0), image.height / (height_pt / 72.0)
+    image, dpi = _square_pixels(image, dpi_x, dpi_y)
+    image, mode = normalize_mode(image)
+    return RasterPage(pixels=to_array(image, mode), mode=mode, dpi=dpi)
+
+
+def _render_pdf_page(task: PageTask, options: Options) -> RasterPage:
+    dpi = float(options.render_dpi)
+    words: list[Word] | None = None
+    rotation = 0
+    with pdfplumber.open(task.path) as plumber:
+        page = plumber.pages[task.index]
+        native = [
+            im["srcsize"][0] / max((im["x1"] - im["x0"]) / 72.0, 1e-6)
+            for im in page.images
+            if im.get("srcsize")
+        ]
+        if native and task.born_digital_text is None:
+            dpi = float(min(600.0, max(150.0, max(native))))
+        if task.born_digital_text is not None:
+            rotation, words = born_digital_words(page, dpi)
+    document = pdfium.PdfDocument(_with_normal_boxes(task.path, task.index) or str(task.path))
+    try:
+        pdfium_page = document[task.index]
+        width_pt, height_pt = pdfium_page.get_size()
+        if pdfium_page.get_rotation() in (90, 270):
+            width_pt, height_pt = height_pt, width_pt
+        pixels = (width_pt / 72 * dpi) * (height_pt / 72 * dpi)
+        if pixels > options.max_page_pixels:
+            dpi *= (options.max_page_pixels / pixels) ** 0.5 * 0.99
+        bitmap = pdfium_page.render(scale=dpi / 72.0, may_draw_forms=True, draw_annots=True)
+        image = bitmap.to_pil()
+    finally:
+        document.close()
+    image, mode = normalize_mode(image)
+    return RasterPage(
+        pixels=to_array(image, mode),
+        mode=mode,
+        dpi=dpi,
+        born_digital_words=words,
+        text_rotation=rotation,
+    )
+
+
+# pdfplumber reports positions as displayed (/Rotate applied). Text turned counter-clockwise by
+# N degrees on the displayed page runs in these character and line directions:
+_TEXT_DIRECTIONS = {0: ("ltr", "ttb"), 90: ("btt", "ltr"), 180: ("rtl", "btt"), 270: ("ttb", "rtl")}
+
+
+_BOXES = ("/MediaBox", "/CropBox", "/TrimBox", "/BleedBox", "/ArtBox")
+
+
+def _is_inverted(box: object) -> bool:
+    if not isinstance(box, pikepdf.Array) or len(box) != 4:
+        return False
+    x0, y0, x1, y1 = (float(v) for v in box)
+    return x0 > x1 or y0 > y1
+
+
+def _with_normal_boxes(path: Path, index: int) -> bytes | None:
+    """PDF rectangles may name any two opposite corners; PDFium draws nothing for an upside-down
+    MediaBox. Returns a repaired copy in memory when the page needs one (the original is kept)."""
+    with pikepdf.open(path) as pdf:
+        page = pdf.pages[index].obj
+        inverted = [name for name in _BOXES if _is_inverted(page.get(name))]
+        if not inverted:
+            return None
+        for name in inverted:
+            x0, y0, x1, y1 = (float(v) for v in page[name])
+            page[name] = pikepdf.Array([min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)])
+        buffer = io.BytesIO()
+        pdf.save(buffer)
+        return buffer.getvalue()
+
+
+def text_rotation(page: pdfplumber.page.Page) -> int:
+    """How far the page's text is turned counter-clockwise as displayed (0/90/180/270), by a vote
+    of the characters' text matrices: the glyph x-axis (a, b) points along the line of text."""
+    votes = Counter(
+        round(math.degrees(math.atan2(float(c["matrix"][1]), float(c["matrix"][0]))) / 90) % 4 * 90
+        for c in page.chars
+        if c.get("matrix") and str(c.get("text", "")).strip()
+    )
+    return votes.most_common(1)[0][0] if votes else 0
+
+
+def born_digital_words(page: pdfplumber.page.Page, dpi: float) -> tuple[int, list[Word]]:
+    """Words of an existing text layer, and the text's rotation; word boxes are in pixels of the
+    page turned upright (as `orient.turn_upright(pixels, rotation)` turns the rendered image)."""
+    rotation = text_rotation(page)
+    char_dir, line_dir = _TEXT_DIRECTIONS[rotation]
+    scale = dpi / 72.0
+    width, height = float(page.width) * scale, float(page.height) * scale
+    boxes: list[tuple[str, float, float, float, float]] = []
+    directions = {
+        "char_dir": char_dir,
+        "line_dir": line_dir,
+        "char_dir_rotated": char_dir,
+        "line_dir_rotated": line_dir,
+    }
+    for w in page.extract_words(use_text_flow=True, **directions):
+        corners = [
+            _turn_point(float(x) * scale, float(y) * scale, rotation, width, height)
+            for x, y in ((w["x0"], w["top"]), (w["x1"], w["bottom"]))
+        ]
+        xs, ys = [c[0] for c in corners], [c[1] for c in corners]
+        boxes.append((str(w["text"]), min(xs), min(ys), max(xs), max(ys)))
+    return rotation, group_into_lines(boxes)
+
+
+def _turn_point(
+    x: float, y: float, rotation: int, width: float, height: float
+) -> tuple[float, float]:
+    """Where a point of a width×height image lands when a counter-clockwise turn of `rotation`
+    degrees is undone (the image turned clockwise by that much)."""
+    if rotation == 90:
+        return height - y, x
+    if rotation == 180:
+        return width - x, height - y
+    if rotation == 270:
+        return y, width - x
+    return x, y
+
+
+def group_into_lines(boxes: list[tuple[str, float, float, float, float]]) -> list[Word]:
+    """Cluster word boxes into lines by vertical overlap; lines top-down, words left-right."""
+    lines: list[list[tuple[str, float, float, float, float]]] = []
+    for box in sorted(boxes, key=lambda b: (b[2] + b[4]) / 2):
+        middle = (box[2] + box[4]) / 2
+        if lines:
+            last = lines[-1]
+            top = min(b[2] for b in last)
+            bottom = max(b[4] for b in last)
+            if top <= middle <= bottom:
+                last.append(box)
+                continue
+        lines.append([box])
+    words: list[Word] = []
+    for number, line in enumerate(lines):
+        for text, x0, top, x1, bottom in sorted(line, key=lambda b: b[1]):
+            words.append(
+                Word(
+                    text=text,
+                    left=int(x0),
+                    top=int(top),
+                    right=int(x1),
+                    bottom=int(bottom),
+                    confidence=1.0,
+                    line=number,
+                )
+            )
+    return words

@@ -1,0 +1,358 @@
+"""Triage: look at each input file once, refuse what we cannot safely process, and describe every
+page as a `PageTask` before any pixel is decoded.
+
+Refusals happen here, early and cheaply: a zero-byte upload, a file that is neither a PDF nor an
+image, a password-protected PDF, a dynamic XFA form, and declared pixel counts beyond the limit
+(decompression bombs are caught from their headers, never by decoding them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import struct
+import unicodedata
+import warnings
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pdfplumber
+import pikepdf
+from pdfminer.pdfexceptions import PDFException
+from pdfminer.psexceptions import PSException
+from PIL import Image
+
+from digitize.errors import (
+    CorruptInputError,
+    EmptyInputError,
+    EncryptedInputError,
+    InputTooLargeError,
+    UnsupportedInputError,
+)
+from digitize.models import Options, PageKind, PageTask
+
+log = logging.getLogger(__name__)
+
+# What pdfminer (under pdfplumber) raises on damaged files. Anything else is a bug of ours and
+# must not be reported to a citizen as "your file is damaged".
+PDFMINER_FAILURES = (
+    PDFException,
+    PSException,
+    ValueError,
+    KeyError,
+    TypeError,
+    IndexError,
+    AssertionError,
+    RecursionError,
+    struct.error,
+    zlib.error,
+)
+
+MAX_PDF_PAGES = 5000
+FULL_PAGE_COVERAGE = 0.95  # an image covering this much of the page is the page (a scan)
+MIN_BORN_DIGITAL_CHARS = 8
+
+_IMAGE_SIGNATURES: dict[bytes, str] = {
+    b"\xff\xd8\xff": "jpeg",
+    b"\x89PNG\r\n\x1a\n": "png",
+    b"II*\x00": "tiff",
+    b"MM\x00*": "tiff",
+    b"GIF87a": "gif",
+    b"GIF89a": "gif",
+    b"BM": "bmp",
+}
+
+
+@dataclass(frozen=True)
+class TriagedInput:
+    path: Path
+    sha256: str
+    kind: str  # "pdf" or an image format name
+    tasks: list[PageTask]
+    signed: bool = False
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def sniff_kind(head: bytes) -> str | None:
+    """Identify the file by its first bytes; the extension is the uploader's claim, not evidence."""
+    if b"%PDF-" in head[:1024]:
+        return "pdf"
+    for signature, kind in _IMAGE_SIGNATURES.items():
+        if head.startswith(signature):
+            return kind
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
+    return None
+
+
+def triage(paths: list[Path], options: Options, first_page_number: int = 1) -> list[TriagedInput]:
+    """Triage several files that together are the pages of one document, in order."""
+    triaged: list[TriagedInput] = []
+    number = first_page_number
+    for path in paths:
+        item = triage_file(path, options, number)
+        triaged.append(item)
+        number += len(item.tasks)
+    return triaged
+
+
+def triage_file(path: Path, options: Options, first_page_number: int = 1) -> TriagedInput:
+    source = path.name
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as stream:
+            head = stream.read(1024)
+    except FileNotFoundError:
+        raise CorruptInputError("the file does not exist", source=source) from None
+    except OSError as exc:
+        raise CorruptInputError(f"the file cannot be read ({exc.strerror})", source=source) from exc
+    if size == 0:
+        raise EmptyInputError("the file is empty (0 bytes); scan or upload it again", source=source)
+    kind = sniff_kind(head)
+    if kind is None:
+        raise UnsupportedInputError(
+            "this is not a PDF, TIFF, JPEG or PNG file; scan the paper to one of those formats",
+            source=source,
+        )
+    if kind == "pdf":
+        tasks, signed = _triage_pdf(path, options, first_page_number)
+    else:
+        tasks, signed = _triage_image(path, kind, options, first_page_number), False
+    return TriagedInput(path=path, sha256=sha256_of(path), kind=kind, tasks=tasks, signed=signed)
+
+
+def check_pixel_budget(width: int, height: int, options: Options, source: str) -> None:
+    if width <= 0 or height <= 0:
+        raise CorruptInputError("an image in the file has no pixels", source=source)
+    if width * height > options.max_page_pixels:
+        raise InputTooLargeError(
+            f"a page declares {width}×{height} pixels ({width * height / 1e6:.0f} megapixels), "
+            f"over the limit of {options.max_page_pixels / 1e6:.0f} megapixels; this looks like a "
+            "decompression bomb or a wrong scanner setting — rescan at 300 dpi",
+            source=source,
+        )
+
+
+def _triage_image(path: Path, kind: str, options: Options, first_number: int) -> list[PageTask]:
+    source = path.name
+    # Pillow's own bomb guard would raise on decode; we check declared sizes first, then let the
+    # guard stand as a second line of defence at twice our limit.
+    Image.MAX_IMAGE_PIXELS = options.max_page_pixels
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                frames = getattr(image, "n_frames", 1)
+                if kind == "gif":
+                    frames = 1  # an animated GIF is not a multi-page scan; take its first frame
+                tasks = []
+                for index in range(frames):
+                    image.seek(index)
+                    check_pixel_budget(image.width, image.height, options, source)
+                    tasks.append(
+                        PageTask(
+                            number=first_number + index,
+                            path=path,
+                            kind=PageKind.IMAGE_FRAME,
+                            index=index,
+                        )
+                    )
+                return tasks
+    except Image.DecompressionBombError as exc:
+        raise InputTooLargeError(
+            "the image declares far more pixels than any scan; refused as a decompression bomb",
+            source=source,
+        ) from exc
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise CorruptInputError(
+            f"the {kind.upper()} image is damaged and cannot be read ({exc})", source=source
+        ) from exc
+
+
+def _open_pdf(path: Path) -> pikepdf.Pdf:
+    source = path.name
+    try:
+        return pikepdf.open(path)
+    except pikepdf.PasswordError as exc:
+        raise EncryptedInputError(
+            "the PDF is password-protected; ask the citizen for an unprotected copy or remove the "
+            "password in the program that made it, then upload again",
+            source=source,
+        ) from exc
+    except (pikepdf.PdfError, RuntimeError, RecursionError) as exc:
+        raise CorruptInputError(
+            f"the PDF is damaged beyond repair and cannot be read ({exc})", source=source
+        ) from exc
+
+
+def _is_signed(pdf: pikepdf.Pdf) -> bool:
+    acroform = pdf.Root.get("/AcroForm")
+    if not isinstance(acroform, pikepdf.Dictionary):
+        return False
+    stack = list(acroform.get("/Fields", pikepdf.Array()))
+    seen = 0
+    while stack and seen < 10_000:
+        seen += 1
+        field = stack.pop()
+        if not isinstance(field, pikepdf.Dictionary):
+            continue
+        if field.get("/FT") == pikepdf.Name.Sig and "/V" in field:
+            return True
+        stack.extend(field.get("/Kids", pikepdf.Array()))
+    return False
+
+
+def _triage_pdf(path: Path, options: Options, first_number: int) -> tuple[list[PageTask], bool]:
+    source = path.name
+    with _open_pdf(path) as pdf:
+        if bool(pdf.Root.get("/NeedsRendering", False)):
+            raise UnsupportedInputError(
+                "the PDF is a dynamic XFA form (LiveCycle); it has no fixed pages to archive — "
+                "print it to PDF first",
+                source=source,
+            )
+        try:
+            page_count = len(pdf.pages)
+        except (pikepdf.PdfError, RuntimeError) as exc:
+            raise CorruptInputError(
+                f"the PDF's page list is damaged ({exc})", source=source
+            ) from exc
+        if page_count == 0:
+            raise CorruptInputError("the PDF has no pages", source=source)
+        if page_count > MAX_PDF_PAGES:
+            raise InputTooLargeError(
+                f"the PDF has {page_count} pages, over the limit of {MAX_PDF_PAGES}; split it",
+                source=source,
+            )
+        signed = _is_signed(pdf)
+        overlaid = [_has_visible_annotations(page) or has_visible_text(page) for page in pdf.pages]
+    try:
+        with pdfplumber.open(path) as plumber:
+            tasks = [
+                _classify_pdf_page(
+                    page, path, index, first_number + index, overlaid[index], options
+                )
+                for index, page in enumerate(plumber.pages)
+            ]
+    except PDFMINER_FAILURES as exc:
+        raise CorruptInputError(
+            f"the PDF's page content cannot be read ({type(exc).__name__}: {exc})", source=source
+        ) from exc
+    return tasks, signed
+
+
+_TEXT_SHOWING = {"Tj", "TJ", "'", '"'}
+
+
+def has_visible_text(page: pikepdf.Page) -> bool:
+    """True if the page draws text that shows (render mode other than 3, invisible). An OCR layer
+    from a scanner is invisible; text typed into a scanned form is not, and must not be lost."""
+    mode, saved = 0, []
+    try:
+        for instruction in pikepdf.parse_content_stream(page):
+            op = str(instruction.operator)
+            operands = instruction.operands
+            if op == "q":
+                saved.append(mode)
+            elif op == "Q" and saved:
+                mode = saved.pop()
+            elif op == "Tr" and operands:
+                mode = int(operands[0])
+            elif op in _TEXT_SHOWING and mode != 3:
+                return True
+    except (pikepdf.PdfError, ValueError, TypeError):
+        return True  # unreadable content: render it rather than risk dropping something
+    return False
+
+
+def _has_visible_annotations(page: pikepdf.Page) -> bool:
+    annots = page.obj.get("/Annots")
+    if not isinstance(annots, pikepdf.Array):
+        return False
+    return any(
+        isinstance(a, pikepdf.Dictionary) and a.get("/Subtype") not in (pikepdf.Name.Link, None)
+        for a in annots
+    )
+
+
+def _classify_pdf_page(
+    page: pdfplumber.page.Page,
+    path: Path,
+    index: int,
+    number: int,
+    overlaid: bool,
+    options: Options,
+) -> PageTask:
+    page_area = max(float(page.width) * float(page.height), 1.0)
+    images = page.images
+    for image in images:
+        src_w, src_h = image.get("srcsize", (0, 0))
+        check_pixel_budget(int(src_w or 1), int(src_h or 1), options, path.name)
+    covering = [
+        im
+        for im in images
+        if (im["x1"] - im["x0"]) * (im["bottom"] - im["top"]) >= FULL_PAGE_COVERAGE * page_area
+    ]
+    is_scan = bool(covering)
+    if is_scan:
+        # A scan, possibly with another engine's (often garbled) OCR layer: we OCR it ourselves.
+        # Only a lone image with nothing drawn over it can be lifted out as is; anything else
+        # (a seal pasted on top, an annotation, vector marks) is rendered so nothing is lost.
+        lone = len(images) == 1 and not page.rects and not page.curves and not page.lines
+        if lone and not overlaid:
+            return PageTask(number=number, path=path, kind=PageKind.PDF_IMAGE, index=index)
+        return PageTask(number=number, path=path, kind=PageKind.PDF_RENDER, index=index)
+    text = page.extract_text() or ""
+    if is_usable_text(text):
+        return PageTask(
+            number=number,
+            path=path,
+            kind=PageKind.PDF_RENDER,
+            index=index,
+            born_digital_text=unicodedata.normalize("NFC", text),
+        )
+    return PageTask(number=number, path=path, kind=PageKind.PDF_RENDER, index=index)
+
+
+def is_usable_text(text: str) -> bool:
+    """Decide whether an existing text layer reads as language rather than font garbage.
+
+    Fonts without a Unicode mapping extract as "(cid:12)", private-use code points or runs of
+    symbols; such a page is rendered and OCR'd instead of trusted.
+    """
+    visible = [c for c in text if not c.isspace()]
+    if len(visible) < MIN_BORN_DIGITAL_CHARS or "(cid:" in text:
+        return False
+    letters = sum(1 for c in visible if unicodedata.category(c).startswith("L"))
+    digits = sum(1 for c in visible if c.isdigit())
+    junk = sum(1 for c in visible if unicodedata.category(c) in ("Co", "Cn", "Cc", "So"))
+    junk += text.count("\ufffd")
+    if junk / len(visible) > 0.05:
+        return False
+    punctuation = sum(1 for c in visible if unicodedata.category(c).startswith("P"))
+    if (letters + digits) / max(len(visible) - punctuation, 1) < 0.8:
+        return False
+    tokens = [t for t in text.split() if any(c.isalpha() for c in t)]
+    if not tokens:
+        return False
+    wordlike = sum(1 for t in tokens if _looks_like_word(t))
+    return wordlike / len(tokens) >= 0.7
+
+
+def _looks_like_word(token: str) -> bool:
+    core = token.strip(".,;:!?()[]\"'«»“”‘’-–—/")
+    if not core:
+        return False
+    if not all(c.isalpha() or c in "-'’" for c in core):
+        return core.replace(".", "").replace("/", "").replace("-", "").isalnum()
+    # Mixed case in the middle of a word ("DVc", "HQi") is what garbled OCR layers look like.
+    inner = core[1:]
+    return inner.islower() or inner.isupper() or len(core) <= 2

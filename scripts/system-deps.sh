@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# System packages hoso's tests and second OCR engine use. Everything else comes from PyPI.
+#  - tesseract-ocr: the `tesseract` program behind the pytesseract engine (tesserocr bundles its own
+#    libtesseract, so the default engine needs nothing from here);
+#  - fonts-liberation2, fonts-freefont-ttf: Times/Arial-like fonts with Vietnamese glyphs, used by the
+#    synthetic page generator in tests/ and benchmarks/.
+# Installs only what is missing, and only when it can (root + apt); otherwise says what to install.
+set -u
+packages=(tesseract-ocr fonts-liberation2 fonts-freefont-ttf fonts-dejavu-core)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "system-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+    || { echo "system-deps: apt-get failed; tests that need these will be skipped" >&2; exit 0; }
+else
+  echo "system-deps: please install ${missing[*]} (Debian/Ubuntu: sudo apt-get install ${missing[*]});" \
+       "tests that need them are skipped meanwhile" >&2
+fi

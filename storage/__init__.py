@@ -1,0 +1,1 @@
+"""Object store, record index and event log (coming: issue 4)."""

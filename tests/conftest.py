@@ -1,0 +1,39 @@
+"""Shared fixtures. The real-scan corpus is read in place from ../shared/corpus/real-scans (or
+$HOSO_CORPUS); it is test data only and never copied into the repo. Tests needing it skip cleanly
+when it is absent."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from digitize.models import Options
+from digitize.ocr.engine import OcrEngine, create_engine
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def corpus_dir() -> Path:
+    return Path(os.environ.get("HOSO_CORPUS", REPO.parent / "shared" / "corpus" / "real-scans"))
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    folder = corpus_dir()
+    if not (folder / "MANIFEST.tsv").is_file():
+        pytest.skip(f"real-scan corpus not found at {folder} (set HOSO_CORPUS)")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def engine() -> Iterator[OcrEngine]:
+    """One in-process tesserocr engine for the whole test session, as a worker would hold it."""
+    yield create_engine("tesserocr", "vie", "best_int")
+
+
+@pytest.fixture()
+def one_job() -> Options:
+    return Options(jobs=1)
