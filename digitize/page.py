@@ -74,14 +74,17 @@ def _scanned_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> Pa
 
     flip = orient.decide_flip(straight, direction, glyph_height, dpi, engine)
     if flip.flip is None:
-        turn, rotation_confidence, straight = _settle_flip(straight, scale, bilevel, dpi, engine)
+        turn, rotation_confidence, straight = _settle_flip(
+            straight, scale, bilevel, resolution.recognition_dpi(glyph_height, scale, dpi), engine
+        )
     else:
         turn, rotation_confidence = flip.turn, flip.confidence
         straight = orient.turn_upright(straight, flip.turn)
     rotation = (base_turn + turn) % 360
 
-    ocr = engine.recognize(cleanup.prepare_for_ocr(straight, scale, bilevel), int(dpi * scale))
-    words = _rescale_words(ocr.words, 1.0 / scale)
+    ocr_dpi = resolution.recognition_dpi(glyph_height, scale, dpi)
+    ocr = engine.recognize(cleanup.prepare_for_ocr(straight, scale, bilevel), ocr_dpi)
+    words = _to_page_pixels(ocr.words, scale)
     encoded = encode_page_image(straight, raster.mode)
     return PageResult(
         number=task.number,
@@ -125,7 +128,7 @@ def _straighten(pixels: Pixels, skew: deskew.SkewEstimate, bilevel: bool) -> Pix
 
 
 def _settle_flip(
-    straight: Pixels, scale: float, bilevel: bool, dpi: float, engine: OcrEngine
+    straight: Pixels, scale: float, bilevel: bool, dpi: int, engine: OcrEngine
 ) -> tuple[int, float, Pixels]:
     """OSD was unsure: OCR a band of text as is and upside down; the flip must clearly win."""
     flipped = np.ascontiguousarray(np.rot90(straight, k=2))
@@ -139,25 +142,23 @@ def _settle_flip(
 
 
 def _band_confidence(
-    pixels: Pixels, scale: float, bilevel: bool, dpi: float, engine: OcrEngine
+    pixels: Pixels, scale: float, bilevel: bool, dpi: int, engine: OcrEngine
 ) -> OcrPage:
     height = pixels.shape[0]
     start = int(height * (0.5 - BAND_FRACTION / 2))
     band = pixels[start : start + int(height * BAND_FRACTION)]
-    return engine.recognize(cleanup.prepare_for_ocr(band, scale, bilevel), int(dpi * scale))
+    return engine.recognize(cleanup.prepare_for_ocr(band, scale, bilevel), dpi)
 
 
-def _rescale_words(words: list[Word], factor: float) -> list[Word]:
-    if abs(factor - 1.0) < 1e-6:
-        return words
+def _to_page_pixels(words: list[Word], scale: float) -> list[Word]:
+    """Map word boxes from the recognition image (margin added, scaled) back to the page image."""
+    margin = cleanup.OCR_MARGIN_PX
+
+    def back(value: int) -> int:
+        return max(0, round((value - margin) / scale))
+
     return [
-        replace(
-            w,
-            left=int(w.left * factor),
-            top=int(w.top * factor),
-            right=round(w.right * factor),
-            bottom=round(w.bottom * factor),
-        )
+        replace(w, left=back(w.left), top=back(w.top), right=back(w.right), bottom=back(w.bottom))
         for w in words
     ]
 

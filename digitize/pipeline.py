@@ -20,7 +20,7 @@ from typing import Any
 
 from digitize.errors import HosoError, OcrError, OutputError, PageFailedError
 from digitize.models import DocumentResult, Options, PageResult, PageTask
-from digitize.ocr.engine import OcrEngine, create_engine
+from digitize.ocr.engine import OcrEngine, check_engine_options, create_engine
 from digitize.page import process_page
 from digitize.pdfa import write_pdfa
 from digitize.triage import triage
@@ -40,6 +40,7 @@ def digitize(
     on_start: Callable[[int], None] | None = None,
     engine_factory: EngineFactory = default_engine,
 ) -> DocumentResult:
+    check_engine_options(options.engine, options.lang, options.model)
     triaged = triage(paths, options)
     tasks = [task for item in triaged for task in item.tasks]
     if on_start:
@@ -90,7 +91,6 @@ class PageRunner:
     def _run_pool(
         self, tasks: list[PageTask], on_page: ProgressCallback | None
     ) -> list[PageResult]:
-        self.engine_factory(self.options)  # fail fast (missing model) before forking workers
         context = multiprocessing.get_context("fork")
         results: dict[int, PageResult] = {}
         with ProcessPoolExecutor(

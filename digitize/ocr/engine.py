@@ -3,7 +3,6 @@ it is a constructor argument, so tests and benchmarks can swap engines or inject
 
 from __future__ import annotations
 
-import os
 import unicodedata
 from dataclasses import dataclass
 from typing import Protocol
@@ -13,10 +12,6 @@ from PIL import Image
 from digitize.errors import OcrError, OcrModelMissingError
 from digitize.models import Word
 from ocr_models import osd_dir, tessdata_dir
-
-# One single-threaded Tesseract per core beats a multi-threaded one 4x here (shared/notes/ocr.md).
-# Must be set before libtesseract/OpenMP initialise, which is at import of the binding.
-os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 ENGINES = ("tesserocr", "pytesseract")
 
@@ -84,8 +79,15 @@ def make_word(
     )
 
 
-def create_engine(name: str, lang: str, model: str) -> OcrEngine:
+def check_engine_options(name: str, lang: str, model: str) -> None:
+    """Refuse an unknown engine or missing model before any page is touched."""
+    if name not in ENGINES:
+        raise OcrError(f"unknown OCR engine {name!r}; choose one of {', '.join(ENGINES)}")
     check_languages(lang, model)
+
+
+def create_engine(name: str, lang: str, model: str) -> OcrEngine:
+    check_engine_options(name, lang, model)
     if name == "tesserocr":
         from digitize.ocr.tesserocr_engine import TesserocrEngine
 

@@ -3,6 +3,10 @@ once, so a page costs recognition time only (no process start, no model load, no
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import tesserocr
 from PIL import Image
 
@@ -10,6 +14,26 @@ from digitize.errors import OcrError
 from digitize.models import Word
 from digitize.ocr.engine import OcrPage, OrientationGuess, make_word, osd_to_rotation
 from ocr_models import osd_dir, tessdata_dir
+
+
+@contextmanager
+def native_stderr_silenced() -> Iterator[None]:
+    """Leptonica, inside libtesseract, prints messages like "Error in boxClipToRectangle" straight
+    to file descriptor 2 on ordinary pages; they mean nothing to a desk officer and would break
+    the one-line error contract of the CLI. Failures still surface as exceptions."""
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 class TesserocrEngine:
@@ -33,9 +57,10 @@ class TesserocrEngine:
     def recognize(self, image: Image.Image, dpi: int) -> OcrPage:
         api = self._api
         try:
-            api.SetImage(image)
-            api.SetSourceResolution(max(70, int(dpi)))
-            api.Recognize()
+            with native_stderr_silenced():
+                api.SetImage(image)
+                api.SetSourceResolution(max(70, int(dpi)))
+                api.Recognize()
         except RuntimeError as exc:
             raise OcrError(f"Tesseract failed on the page: {exc}") from exc
         words: list[Word] = []
@@ -63,9 +88,10 @@ class TesserocrEngine:
 
     def detect_orientation(self, image: Image.Image, dpi: int) -> OrientationGuess | None:
         try:
-            self._osd.SetImage(image)
-            self._osd.SetSourceResolution(max(70, int(dpi)))
-            result = self._osd.DetectOrientationScript()
+            with native_stderr_silenced():
+                self._osd.SetImage(image)
+                self._osd.SetSourceResolution(max(70, int(dpi)))
+                result = self._osd.DetectOrientationScript()
         except RuntimeError:
             return None
         finally:
