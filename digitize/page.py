@@ -14,7 +14,15 @@ import numpy as np
 from digitize import cleanup, deskew, orient, resolution
 from digitize.encode import encode_page_image
 from digitize.ink import Glyphs, Pixels, find_glyphs
-from digitize.models import LEGAL_MINIMUM_DPI, Options, PageResult, PageTask, TextSource, Word
+from digitize.models import (
+    LEGAL_MINIMUM_DPI,
+    Options,
+    PageResult,
+    PageTask,
+    TextSource,
+    Word,
+    below_legal_minimum,
+)
 from digitize.ocr.engine import OcrEngine, OcrPage
 from digitize.rasterize import RasterPage, rasterize
 
@@ -60,7 +68,7 @@ def _scanned_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> Pa
     glyphs = find_glyphs(pixels)
     glyph_height = resolution.median_glyph_height(glyphs)
     dpi, dpi_source = _resolution(raster, glyphs)
-    if dpi < LEGAL_MINIMUM_DPI:
+    if below_legal_minimum(dpi):
         warnings.append(
             f"effective resolution {dpi:.0f} dpi is below the legal minimum of {LEGAL_MINIMUM_DPI} "
             "dpi for an e-copy of a paper (Decree 30/2020); rescan if this copy must be official"

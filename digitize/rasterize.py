@@ -150,7 +150,7 @@ def _extract_pdf_image(path: Path, index: int, options: Options) -> RasterPage |
     """The scan inside a scanned PDF page, bit-for-bit as stored; None if it cannot be lifted."""
     with pikepdf.open(path) as pdf:
         page = pdf.pages[index]
-        images = list(page.images.values())
+        images = list(page.get_images().values())
         if len(images) != 1:
             return None
         pdf_image = PdfImage(images[0])  # type: ignore[arg-type]
