@@ -37,6 +37,15 @@ class HosoError(Exception):
         self.source = source
         super().__init__(f"{source}: {message}" if source else message)
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Errors cross from page workers to the orchestrator; keyword-only arguments do not
+        # survive default exception pickling.
+        return (_rebuild, (type(self), self.message, self.source))
+
+
+def _rebuild(cls: type[HosoError], message: str, source: str | None) -> HosoError:
+    return cls(message, source=source)
+
 
 class InputError(HosoError):
     """Something is wrong with what was handed in, not with hoso."""
@@ -95,3 +104,6 @@ class PageFailedError(HosoError):
         self.exit_code = cause.exit_code
         self.http_status = cause.http_status
         super().__init__(f"page {page_number}: {cause.message}", source=cause.source)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (PageFailedError, (self.page_number, self.cause))

@@ -1,0 +1,148 @@
+"""The OCR engine seam and the page pool: both engines read the same page; pages run in parallel
+in order; a failing page fails its document with its number; a killed worker is reported."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from digitize.errors import OcrError, PageFailedError
+from digitize.models import Options
+from digitize.ocr.engine import OcrEngine, OcrPage, OrientationGuess, create_engine
+from digitize.ocr.pytesseract_engine import tesseract_available
+from digitize.pipeline import digitize
+from tests.metrics import cer
+from tests.synthetic import PageSpec, render_page
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def three_pages(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Path], list[str]]:
+    folder = tmp_path_factory.mktemp("pages")
+    pages = [render_page(PageSpec(seed=70 + i, dpi=150, body_lines=2)) for i in range(3)]
+    return [p.save(folder / f"p{i}.png") for i, p in enumerate(pages)], [p.text for p in pages]
+
+
+@pytest.mark.skipif(not tesseract_available(), reason="no `tesseract` program (make system-deps)")
+def test_pytesseract_engine_reads_like_tesserocr(tmp_path: Path) -> None:
+    page = render_page(PageSpec(seed=80, dpi=200, body_lines=3, rotation=180, skew_deg=2.0))
+    source = page.save(tmp_path / "p.jpg")
+    results = {
+        engine: digitize([source], Options(jobs=1, engine=engine)).pages[0]
+        for engine in ("tesserocr", "pytesseract")
+    }
+    for result in results.values():
+        assert result.rotation == 180
+        assert cer(page.text, result.text) < 0.01
+
+
+def test_fast_model_is_selectable(tmp_path: Path) -> None:
+    page = render_page(PageSpec(seed=81, dpi=200, body_lines=3))
+    result = digitize([page.save(tmp_path / "p.png")], Options(jobs=1, model="fast")).pages[0]
+    assert cer(page.text, result.text) < 0.02
+
+
+def test_two_languages_load_together() -> None:
+    engine = create_engine("tesserocr", "vie+eng", "best_int")
+    image = render_page(PageSpec(seed=82, dpi=150, body_lines=1)).image
+    assert engine.recognize(image, 150).words
+
+
+@pytest.mark.slow
+def test_pool_gives_the_same_pages_in_order(three_pages: tuple[list[Path], list[str]]) -> None:
+    files, texts = three_pages
+    serial = digitize(files, Options(jobs=1))
+    parallel = digitize(files, Options(jobs=2))
+    assert [p.number for p in parallel.pages] == [1, 2, 3]
+    assert [p.text for p in parallel.pages] == [p.text for p in serial.pages]
+    for truth, page in zip(texts, parallel.pages, strict=True):
+        assert cer(truth, page.text) < 0.02
+
+
+class EngineFailingOnWideImages:
+    """Fault injection at the seam: a real engine that breaks on one particular page."""
+
+    name = "failing"
+
+    def __init__(self, options: Options) -> None:
+        self._real = create_engine("tesserocr", options.lang, options.model)
+
+    def recognize(self, image: Image.Image, dpi: int) -> OcrPage:
+        if image.width > 1500:
+            raise OcrError("simulated engine crash")
+        return self._real.recognize(image, dpi)
+
+    def detect_orientation(self, image: Image.Image, dpi: int) -> OrientationGuess | None:
+        return self._real.detect_orientation(image, dpi)
+
+
+def failing_engine(options: Options) -> OcrEngine:
+    return EngineFailingOnWideImages(options)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_failing_page_fails_the_document_with_its_number(tmp_path: Path, jobs: int) -> None:
+    narrow = render_page(PageSpec(seed=83, dpi=100, body_lines=1)).save(tmp_path / "a.png")
+    wide = render_page(PageSpec(seed=84, dpi=200, body_lines=1)).save(tmp_path / "b.png")
+    with pytest.raises(PageFailedError) as failure:
+        digitize([narrow, wide, narrow], Options(jobs=jobs), engine_factory=failing_engine)
+    assert failure.value.page_number == 2
+    assert "simulated engine crash" in str(failure.value)
+    assert failure.value.exit_code == 6
+
+
+@pytest.mark.slow
+def test_interrupt_exits_130_and_leaves_nothing(tmp_path: Path) -> None:
+    files = []
+    for i in range(6):
+        files.append(
+            render_page(PageSpec(seed=90 + i, dpi=300, body_lines=12)).save(tmp_path / f"{i}.jpg")
+        )
+    out = tmp_path / "out" / "doc.pdf"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "api.cli",
+            "digitize",
+            *map(str, files),
+            "-o",
+            str(out),
+            "--jobs",
+            "2",
+        ],
+        cwd=REPO,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    time.sleep(4)
+    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C sends: the whole foreground group
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert "Traceback" not in err
+    assert not out.exists()
+    assert not any(out.parent.glob("*")) if out.parent.exists() else True
+
+
+def test_errors_survive_the_trip_between_processes() -> None:
+    import pickle
+
+    from digitize.errors import EncryptedInputError
+
+    original = PageFailedError(4, EncryptedInputError("locked", source="x.pdf"))
+    copy = pickle.loads(pickle.dumps(original))
+    assert (copy.page_number, copy.code, copy.exit_code, str(copy)) == (
+        4,
+        "encrypted_input",
+        4,
+        "x.pdf: page 4: locked",
+    )
