@@ -23,15 +23,46 @@ class EncodedImage:
     height: int
 
 
-def encode_page_image(pixels: Pixels, mode: str) -> EncodedImage:
+# IJG's standard luminance quantization table (JPEG spec Annex K), in zig-zag-free row order.
+_IJG_LUMA = np.array(
+    [16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57, 69, 56,
+     14, 17, 22, 29, 51, 87, 80, 62, 18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113,
+     92, 49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99],
+    dtype=np.float64,
+)  # fmt: skip
+
+
+def estimate_jpeg_quality(data: bytes) -> int | None:
+    """The IJG quality a JPEG was saved at, from its luminance table (inverse of IJG scaling)."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            tables = getattr(image, "quantization", None)
+    except OSError:
+        return None
+    if not tables or 0 not in tables:
+        return None
+    scale = 100.0 * float(np.mean(np.asarray(tables[0], dtype=np.float64) / _IJG_LUMA))
+    quality = (200.0 - scale) / 2.0 if scale <= 100 else 5000.0 / scale
+    return int(max(1, min(100, round(quality))))
+
+
+def encode_page_image(pixels: Pixels, mode: str, quality_cap: int | None = None) -> EncodedImage:
     height, width = pixels.shape[:2]
     if mode == "1":
         bilevel = Image.fromarray(np.where(pixels >= 128, 255, 0).astype(np.uint8)).convert("1")
         return EncodedImage(ccitt_g4(bilevel), "ccitt_g4", "1", width, height)
     image = Image.fromarray(pixels)
     buffer = io.BytesIO()
-    image.save(buffer, format="JPEG", quality=JPEG_QUALITY, optimize=True)
+    quality = min(JPEG_QUALITY, max(50, quality_cap)) if quality_cap else JPEG_QUALITY
+    image.save(buffer, format="JPEG", quality=quality, optimize=True)
     return EncodedImage(buffer.getvalue(), "jpeg", image.mode, width, height)
+
+
+def as_is_jpeg(source: tuple[bytes, str], pixels: Pixels) -> EncodedImage:
+    """The source JPEG itself, for a page that needed no turning or straightening."""
+    data, mode = source
+    height, width = pixels.shape[:2]
+    return EncodedImage(data, "jpeg", mode, width, height)
 
 
 def ccitt_g4(image: Image.Image) -> bytes:

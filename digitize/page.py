@@ -12,7 +12,7 @@ from dataclasses import replace
 import numpy as np
 
 from digitize import cleanup, deskew, orient, resolution
-from digitize.encode import encode_page_image
+from digitize.encode import as_is_jpeg, encode_page_image
 from digitize.ink import Glyphs, Pixels, find_glyphs
 from digitize.models import (
     LEGAL_MINIMUM_DPI,
@@ -93,7 +93,11 @@ def _scanned_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> Pa
     ocr_dpi = resolution.recognition_dpi(glyph_height, scale, dpi)
     ocr = engine.recognize(cleanup.prepare_for_ocr(straight, scale, bilevel), ocr_dpi)
     words = _to_page_pixels(ocr.words, scale)
-    encoded = encode_page_image(straight, raster.mode)
+    untouched = straight is pixels
+    if untouched and raster.source_jpeg is not None:
+        encoded = as_is_jpeg(raster.source_jpeg, pixels)
+    else:
+        encoded = encode_page_image(straight, raster.mode, raster.source_jpeg_quality)
     return PageResult(
         number=task.number,
         rotation=rotation,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import math
 import warnings
+import zlib
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ import pypdfium2 as pdfium
 from pikepdf import PdfImage
 from PIL import Image, ImageOps
 
+from digitize.encode import estimate_jpeg_quality
 from digitize.errors import CorruptInputError, InputTooLargeError
 from digitize.ink import Pixels
 from digitize.models import Options, PageKind, PageTask, Word
@@ -38,6 +40,10 @@ class RasterPage:
     claimed_dpi: float | None = None  # what the file says, even when implausible (e.g. 72, 96)
     born_digital_words: list[Word] | None = None
     text_rotation: int = 0  # born-digital text turned this far counter-clockwise as displayed
+    # The page's own JPEG, when it can go into the PDF as is (no generation loss) if the page
+    # needs no turning or straightening: (bytes, "RGB" | "L").
+    source_jpeg: tuple[bytes, str] | None = None
+    source_jpeg_quality: int | None = None  # never re-encode a scan better than it was taken
 
 
 def rasterize(task: PageTask, options: Options) -> RasterPage:
@@ -128,14 +134,26 @@ def _load_frame(path: Path, index: int, options: Options) -> RasterPage:
             check_pixel_budget(image.width, image.height, options, path.name)
             image.load()
             info_dpi = image.info.get("dpi")
+            upright_as_stored = image.getexif().get(0x0112, 1) == 1
+            plain_jpeg = image.format == "JPEG" and image.mode in ("RGB", "L") and upright_as_stored
+            jpeg_mode = image.mode
             frame = ImageOps.exif_transpose(image) or image
             frame = frame.copy()
     dpi = _trusted_dpi(info_dpi)
     if dpi is not None and isinstance(info_dpi, tuple):
-        frame, dpi = _square_pixels(frame, float(info_dpi[0]), float(info_dpi[1]))
+        resized, dpi = _square_pixels(frame, float(info_dpi[0]), float(info_dpi[1]))
+        plain_jpeg = plain_jpeg and resized is frame
+        frame = resized
     frame, mode = normalize_mode(frame)
-    claimed = _claimed_dpi(info_dpi)
-    return RasterPage(pixels=to_array(frame, mode), mode=mode, dpi=dpi, claimed_dpi=claimed)
+    source = (path.read_bytes(), jpeg_mode) if plain_jpeg else None
+    return RasterPage(
+        pixels=to_array(frame, mode),
+        mode=mode,
+        dpi=dpi,
+        claimed_dpi=_claimed_dpi(info_dpi),
+        source_jpeg=source,
+        source_jpeg_quality=estimate_jpeg_quality(source[0]) if source else None,
+    )
 
 
 def _claimed_dpi(info_dpi: object) -> float | None:
@@ -164,16 +182,66 @@ def _extract_pdf_image(path: Path, index: int, options: Options) -> RasterPage |
         ):
             return None
         box = page.mediabox
-        width_pt, height_pt = float(box[2]) - float(box[0]), float(box[3]) - float(box[1])
+        width_pt = abs(float(box[2]) - float(box[0]))
+        height_pt = abs(float(box[3]) - float(box[1]))  # some scanners write boxes upside down
         rotate = int(page.obj.get("/Rotate", 0)) % 360
+        raw_jpeg = _plain_jpeg_stream(images[0])
+        quality = estimate_jpeg_quality(raw_jpeg[0]) if raw_jpeg else None
     if rotate:
         image = image.rotate(-rotate, expand=True)  # /Rotate turns the page clockwise for display
+        raw_jpeg = None  # the stored JPEG is not the page as displayed
         if rotate in (90, 270):
             width_pt, height_pt = height_pt, width_pt
     dpi_x, dpi_y = image.width / (width_pt / 72.0), image.height / (height_pt / 72.0)
-    image, dpi = _square_pixels(image, dpi_x, dpi_y)
-    image, mode = normalize_mode(image)
-    return RasterPage(pixels=to_array(image, mode), mode=mode, dpi=dpi)
+    squared, dpi = _square_pixels(image, dpi_x, dpi_y)
+    if squared is not image:
+        raw_jpeg = None
+    image, mode = normalize_mode(squared)
+    return RasterPage(
+        pixels=to_array(image, mode),
+        mode=mode,
+        dpi=dpi,
+        source_jpeg=raw_jpeg,
+        source_jpeg_quality=quality,
+    )
+
+
+def _plain_jpeg_stream(stream: pikepdf.Object) -> tuple[bytes, str] | None:
+    """The JPEG inside a PDF image that PDF/A can carry unchanged: DCT last (generic filters such
+    as Flate around it are undone), RGB or grey, 8 bits, no decode array or mask."""
+    if not isinstance(stream, pikepdf.Stream):
+        return None
+    raw_filter = stream.get("/Filter")
+    filters = list(raw_filter) if isinstance(raw_filter, pikepdf.Array) else [raw_filter]
+    if not filters or filters[-1] != pikepdf.Name.DCTDecode:
+        return None
+    if stream.get("/BitsPerComponent") != 8 or "/Decode" in stream or "/SMask" in stream:
+        return None
+    mode = {"/DeviceRGB": "RGB", "/DeviceGray": "L"}.get(str(stream.get("/ColorSpace")))
+    if mode is None:
+        return None
+    data = stream.read_raw_bytes()
+    for wrapper in filters[:-1]:  # scanners sometimes deflate their JPEGs once more
+        if wrapper != pikepdf.Name.FlateDecode:
+            return None
+        try:
+            data = zlib.decompress(data)
+        except zlib.error:
+            return None
+    return data, mode
+
+
+def _main_image_jpeg_quality(path: Path, index: int) -> int | None:
+    """JPEG quality of the page's largest image, to cap re-encoding of the rendered page."""
+    with pikepdf.open(path) as pdf:
+        images = [
+            im for im in pdf.pages[index].get_images().values() if isinstance(im, pikepdf.Stream)
+        ]
+        if not images:
+            return None
+        main = max(images, key=lambda im: int(im.get("/Width", 0)) * int(im.get("/Height", 0)))
+        jpeg = _plain_jpeg_stream(main)
+    return estimate_jpeg_quality(jpeg[0]) if jpeg else None
 
 
 def _render_pdf_page(task: PageTask, options: Options) -> RasterPage:
@@ -182,13 +250,15 @@ def _render_pdf_page(task: PageTask, options: Options) -> RasterPage:
     rotation = 0
     with pdfplumber.open(task.path) as plumber:
         page = plumber.pages[task.index]
-        native = [
-            im["srcsize"][0] / max((im["x1"] - im["x0"]) / 72.0, 1e-6)
-            for im in page.images
-            if im.get("srcsize")
-        ]
-        if native and task.born_digital_text is None:
-            dpi = float(min(600.0, max(150.0, max(native))))
+        # Render at the resolution of the page's main image (the one covering most of it): a
+        # small high-resolution seal pasted on a 150-dpi scan must not make the page 300 dpi.
+        images = [im for im in page.images if im.get("srcsize")]
+        if images and task.born_digital_text is None:
+            main = max(
+                images, key=lambda im: abs((im["x1"] - im["x0"]) * (im["bottom"] - im["top"]))
+            )
+            native = main["srcsize"][0] / max(abs(main["x1"] - main["x0"]) / 72.0, 1e-6)
+            dpi = float(min(600.0, max(150.0, native)))
         if task.born_digital_text is not None:
             rotation, words = born_digital_words(page, dpi)
     document = pdfium.PdfDocument(_with_normal_boxes(task.path, task.index) or str(task.path))
@@ -211,6 +281,9 @@ def _render_pdf_page(task: PageTask, options: Options) -> RasterPage:
         dpi=dpi,
         born_digital_words=words,
         text_rotation=rotation,
+        source_jpeg_quality=None
+        if words is not None
+        else _main_image_jpeg_quality(task.path, task.index),
     )
 
 
