@@ -36,8 +36,18 @@ typecheck: install
 
 check: lint typecheck test
 
-bench: install
+BENCH_VENV := .venv-bench
+
+$(BENCH_VENV)/.installed-stamp: benchmarks/requirements-bench.txt
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install -q --upgrade pip
+	$(BENCH_VENV)/bin/python -m pip install -q -r benchmarks/requirements-bench.txt
+	touch $@
+
+bench: install $(BENCH_VENV)/.installed-stamp
+	@BENCH=1 scripts/system-deps.sh
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev,bench]'
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) $(OUT) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(BENCH_VENV) $(OUT) .pytest_cache .mypy_cache .ruff_cache benchmarks/work

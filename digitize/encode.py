@@ -11,7 +11,7 @@ from PIL import Image, TiffImagePlugin
 
 from digitize.ink import Pixels
 
-JPEG_QUALITY = 80
+JPEG_QUALITY = 75  # libjpeg's default, as OCRmyPDF/Leptonica; archival copies stay legible
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,8 @@ from digitize.models import (
 from digitize.ocr.engine import OcrEngine, OcrPage
 from digitize.rasterize import RasterPage, rasterize
 
+UPRIGHT_CONFIDENCE = 0.75
+UPRIGHT_MIN_CHARACTERS = 20
 ORIENTATION_MARGIN = 0.08  # OCR confidence an alternative orientation must win by
 BAND_FRACTION = 0.35  # share of the page height OCR'd to settle an uncertain orientation
 
@@ -80,18 +82,24 @@ def _scanned_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> Pa
     straight = _straighten(orient.turn_upright(pixels, base_turn), skew, bilevel)
     scale = resolution.ocr_scale(glyph_height, bilevel)
 
-    flip = orient.decide_flip(straight, direction, glyph_height, dpi, engine)
-    if flip.flip is None:
-        turn, rotation_confidence, straight = _settle_flip(
-            straight, scale, bilevel, resolution.recognition_dpi(glyph_height, scale, dpi), engine
-        )
-    else:
-        turn, rotation_confidence = flip.turn, flip.confidence
-        straight = orient.turn_upright(straight, flip.turn)
-    rotation = (base_turn + turn) % 360
-
     ocr_dpi = resolution.recognition_dpi(glyph_height, scale, dpi)
     ocr = engine.recognize(cleanup.prepare_for_ocr(straight, scale, bilevel), ocr_dpi)
+    rotation, rotation_confidence = base_turn, ocr.mean_confidence
+    if not _reads_upright(ocr):
+        # Only a page that does not read well pays for orientation detection.
+        flip = orient.decide_flip(straight, direction, glyph_height, dpi, engine)
+        if flip.flip is None:
+            turn, rotation_confidence, turned = _settle_flip(
+                straight, scale, bilevel, ocr_dpi, engine
+            )
+        else:
+            turn, rotation_confidence = flip.turn, flip.confidence
+            turned = orient.turn_upright(straight, flip.turn)
+        if turn:
+            straight = turned
+            rotation = (base_turn + turn) % 360
+            ocr = engine.recognize(cleanup.prepare_for_ocr(straight, scale, bilevel), ocr_dpi)
+
     words = _to_page_pixels(ocr.words, scale)
     untouched = straight is pixels
     if untouched and raster.source_jpeg is not None:
@@ -137,6 +145,13 @@ def _straighten(pixels: Pixels, skew: deskew.SkewEstimate, bilevel: bool) -> Pix
     if bilevel and straight is not pixels:
         straight = np.where(straight >= 128, 255, 0).astype(np.uint8)  # back to two levels
     return straight
+
+
+def _reads_upright(ocr: OcrPage) -> bool:
+    """Upside-down or sideways text comes back from Tesseract as sparse, low-confidence junk;
+    text it reads with high confidence is the right way up."""
+    characters = sum(len(w.text) for w in ocr.words)
+    return ocr.mean_confidence >= UPRIGHT_CONFIDENCE and characters >= UPRIGHT_MIN_CHARACTERS
 
 
 def _settle_flip(

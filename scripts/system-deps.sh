@@ -7,6 +7,8 @@
 # Installs only what is missing, and only when it can (root + apt); otherwise says what to install.
 set -u
 packages=(tesseract-ocr fonts-liberation2 fonts-freefont-ttf fonts-dejavu-core)
+# `make bench` also needs Ghostscript: OCRmyPDF, the comparison, writes PDF/A with it.
+[ -n "${BENCH:-}" ] && packages+=(ghostscript)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,46 @@
+"""The benchmark harness runs end to end (hoso only, one tiny set). No timing is asserted here:
+benchmarks report numbers, tests assert behaviour."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pikepdf
+import pytest
+
+from benchmarks.inputs import images_to_pdf
+from tests.synthetic import PageSpec, render_page
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_images_are_wrapped_losslessly(tmp_path: Path) -> None:
+    jpeg = render_page(PageSpec(seed=1, dpi=100, body_lines=1)).save(tmp_path / "a.jpg")
+    bilevel = render_page(PageSpec(seed=2, dpi=100, body_lines=1, bilevel=True)).save(
+        tmp_path / "b.png"
+    )
+    images_to_pdf([jpeg, bilevel], tmp_path / "set.pdf")
+    with pikepdf.open(tmp_path / "set.pdf") as pdf:
+        first = pdf.pages[0].Resources.XObject.Im0
+        assert first.read_raw_bytes() == jpeg.read_bytes()  # the JPEG itself, not a re-encode
+        assert pdf.pages[1].Resources.XObject.Im0.BitsPerComponent == 1
+        assert float(pdf.pages[0].mediabox[2]) == pytest.approx(8.27 * 72, abs=1)
+
+
+@pytest.mark.slow
+def test_harness_writes_json_markdown_and_ratios(tmp_path: Path) -> None:
+    command = [
+        sys.executable, "-m", "benchmarks", "--levels", "clean", "--pages", "1",
+        "--latency-pages", "1", "--contenders", "hoso", "--no-corpus",
+        "--work", str(tmp_path / "work"), "--results", str(tmp_path / "results"),
+    ]  # fmt: skip
+    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "results" / "latest.json").read_text(encoding="utf-8"))
+    (row,) = report["sets"][0]["results"]
+    assert row["contender"] == "hoso" and row["pages"] == 1
+    assert row["cer"] is not None and row["orientation_accuracy"] is not None
+    assert "| hoso |" in (tmp_path / "results" / "latest.md").read_text(encoding="utf-8")
