@@ -7,6 +7,8 @@
 # Installs only what is missing, and only when it can (root + apt); otherwise says what to install.
 set -u
 packages=(tesseract-ocr fonts-liberation2 fonts-freefont-ttf fonts-dejavu-core)
+# A fresh Debian/Ubuntu Python has no venv support until python3-venv is installed.
+python3 -c "import ensurepip" 2>/dev/null || packages+=(python3-venv)
 # `make bench` also needs Ghostscript: OCRmyPDF, the comparison, writes PDF/A with it.
 [ -n "${BENCH:-}" ] && packages+=(ghostscript)
 missing=()

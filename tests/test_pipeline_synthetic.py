@@ -108,3 +108,12 @@ def test_low_resolution_photo_without_dpi_is_estimated_and_flagged(
     assert result.below_legal_minimum
     assert any("below the legal minimum" in w for w in result.warnings)
     assert cer(page.text, result.text) < 0.05
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("font", ["sans", "bold"])
+def test_other_typefaces_are_read(tmp_path: Path, one_job: Options, font: str) -> None:
+    page = render_page(PageSpec(seed=7, font=font, skew_deg=1.5, body_lines=5, noise=6.0))
+    result = digitize([page.save(tmp_path / "page.jpg")], one_job).pages[0]
+    assert abs(result.skew_deg - 1.5) <= 0.1
+    assert cer(page.text, result.text) <= 0.015
