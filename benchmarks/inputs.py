@@ -13,6 +13,9 @@ from PIL import Image
 
 from tests.synthetic import PageSpec, at_level, render_page
 
+# Most papers reach the scanner the right way up; some upside down or sideways.
+ROTATION_MIX = [0, 0, 180, 0, 90, 0, 0, 270]
+
 CORPUS_WITH_TRUTH = {
     "vn-congvan-1906-p1.jpg": "vn-congvan-1906-p1.gt.txt",
     "vn-congvan-1906-p1-dark.jpg": "vn-congvan-1906-p1.gt.txt",
@@ -59,7 +62,7 @@ def synthetic_sets(folder: Path, levels: list[str], pages_per_level: int) -> lis
                     # tail. (Uniform ±10° made Tesseract's own layout analysis, which
                     # OCRmyPDF's --deskew relies on, return empty pages for half the set.)
                     skew_deg=round(max(-15.0, min(15.0, rng.gauss(0.0, 3.0))), 2),
-                    rotation=rng.choice([0, 0, 90, 180, 270]),
+                    rotation=ROTATION_MIX[i % len(ROTATION_MIX)],
                     body_lines=14,
                 ),
                 level,

@@ -20,7 +20,7 @@ import numpy as np
 from PIL import Image
 
 from digitize.deskew import SkewEstimate, estimate_skew
-from digitize.ink import Glyphs, Pixels, downscale_for_analysis, to_gray, u8
+from digitize.ink import Glyphs, Pixels, downscale_for_analysis, find_glyphs, to_gray, u8
 from digitize.ocr.engine import OcrEngine
 
 OSD_CONFIDENT = 5.0
@@ -90,3 +90,39 @@ def turn_upright(pixels: Pixels, rotation: int) -> Pixels:
     if quarter_turns == 0:
         return pixels
     return np.ascontiguousarray(np.rot90(pixels, k=-quarter_turns))
+
+
+MIN_LINES_FOR_CUE = 4
+ASCENDER_CUE_DECISIVE = 0.15
+
+
+def ascender_balance(gray: Pixels) -> tuple[float, int]:
+    """Ink above the x-height band minus ink below it, over both, across text lines; and the
+    number of lines measured. Upright Latin script has more above (capitals, ascenders, and in
+    Vietnamese stacked diacritics) than below (descenders), so the sign says which way up a
+    straightened page is, before any OCR."""
+    mask = find_glyphs(gray).mask
+    rows = mask.sum(axis=1).astype(np.float64)
+    inked = rows > 0
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], inked.view(np.int8), [0]])))
+    above = below = 0.0
+    lines = 0
+    for start, stop in zip(edges[::2], edges[1::2], strict=True):
+        band = rows[start:stop]
+        if band.size < 4:
+            continue
+        core = np.flatnonzero(band >= 0.5 * band.max())
+        top, bottom = core[0], core[-1]
+        above += float(band[:top].sum())
+        below += float(band[bottom + 1 :].sum())
+        lines += 1
+    total = above + below
+    return ((above - below) / total if total else 0.0), lines
+
+
+def looks_upside_down(gray: Pixels) -> bool | None:
+    """True/False when the ascender cue is decisive, None when it is not."""
+    balance, lines = ascender_balance(gray)
+    if lines < MIN_LINES_FOR_CUE or abs(balance) < ASCENDER_CUE_DECISIVE:
+        return None
+    return balance < 0

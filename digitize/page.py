@@ -83,22 +83,33 @@ def _scanned_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> Pa
     scale = resolution.ocr_scale(glyph_height, bilevel)
 
     ocr_dpi = resolution.recognition_dpi(glyph_height, scale, dpi)
-    ocr = engine.recognize(cleanup.prepare_for_ocr(straight, scale, bilevel), ocr_dpi)
-    rotation, rotation_confidence = base_turn, ocr.mean_confidence
+
+    def read(image: Pixels) -> OcrPage:
+        return engine.recognize(cleanup.prepare_for_ocr(image, scale, bilevel), ocr_dpi)
+
+    # Read the likelier way up first: the ascender cue is right on almost every page but was
+    # wrong on a speckled small-print scan, so a flip is kept only if the flipped page reads well.
+    rotation, turned = base_turn, straight
+    if orient.looks_upside_down(straight):
+        rotation, turned = (base_turn + 180) % 360, orient.turn_upright(straight, 180)
+    ocr = read(turned)
+    if not _reads_upright(ocr) and turned is not straight:
+        rotation, turned, ocr = base_turn, straight, read(straight)
+    straight, rotation_confidence = turned, ocr.mean_confidence
     if not _reads_upright(ocr):
         # Only a page that does not read well pays for orientation detection.
         flip = orient.decide_flip(straight, direction, glyph_height, dpi, engine)
         if flip.flip is None:
-            turn, rotation_confidence, turned = _settle_flip(
+            turn, rotation_confidence, flipped = _settle_flip(
                 straight, scale, bilevel, ocr_dpi, engine
             )
         else:
             turn, rotation_confidence = flip.turn, flip.confidence
-            turned = orient.turn_upright(straight, flip.turn)
+            flipped = orient.turn_upright(straight, flip.turn)
         if turn:
-            straight = turned
+            straight = flipped
             rotation = (base_turn + turn) % 360
-            ocr = engine.recognize(cleanup.prepare_for_ocr(straight, scale, bilevel), ocr_dpi)
+            ocr = read(straight)
 
     words = _to_page_pixels(ocr.words, scale)
     untouched = straight is pixels
