@@ -1,0 +1,90 @@
+"""Object store in a local folder: the embedded default for one machine.
+
+Writes go to a temporary file in the same folder, are hashed while copied, fsynced, and renamed
+into place, so a crash never leaves a half object under a real key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import BinaryIO
+
+from storage.objects import (
+    CHUNK,
+    IntegrityError,
+    ObjectMissingError,
+    StorageError,
+    StoredObject,
+    check_key_matches,
+    sha256_in_key,
+)
+
+
+class FilesystemStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, key: str) -> Path:
+        path = (self.root / key).resolve()
+        if self.root not in path.parents:
+            raise StorageError(f"key {key!r} points outside the store")
+        return path
+
+    def put_file(self, key: str, path: Path) -> StoredObject:
+        target = self._path(key)
+        existing = self.stat(key)
+        if existing is not None:
+            return existing  # content-addressed: same key, same bytes
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp_name = tempfile.mkstemp(prefix=".incoming-", dir=target.parent)
+        digest, size = hashlib.sha256(), 0
+        try:
+            with os.fdopen(handle, "wb") as out, path.open("rb") as source:
+                for block in iter(lambda: source.read(CHUNK), b""):
+                    digest.update(block)
+                    size += len(block)
+                    out.write(block)
+                out.flush()
+                os.fsync(out.fileno())
+            check_key_matches(key, digest.hexdigest())
+            os.chmod(temp_name, 0o444)  # archived objects are read-only
+            os.replace(temp_name, target)
+        except OSError as exc:
+            raise StorageError(f"cannot write {key}: {exc.strerror}") from exc
+        finally:
+            Path(temp_name).unlink(missing_ok=True)
+        return StoredObject(key=key, size=size, sha256=digest.hexdigest())
+
+    def open(self, key: str) -> BinaryIO:
+        try:
+            return self._path(key).open("rb")
+        except FileNotFoundError:
+            raise ObjectMissingError(f"no object {key}") from None
+
+    def stat(self, key: str) -> StoredObject | None:
+        try:
+            size = self._path(key).stat().st_size
+        except FileNotFoundError:
+            return None
+        return StoredObject(key=key, size=size, sha256=sha256_in_key(key))
+
+    def keys(self, prefix: str = "") -> Iterator[str]:
+        for path in sorted(self.root.rglob("*")):
+            if path.is_file() and not path.name.startswith(".incoming-"):
+                key = path.relative_to(self.root).as_posix()
+                if key.startswith(prefix):
+                    yield key
+
+    def url(self, key: str, expires: timedelta = timedelta(minutes=15)) -> str:
+        if self.stat(key) is None:
+            raise ObjectMissingError(f"no object {key}")
+        return self._path(key).as_uri()
+
+
+__all__ = ["FilesystemStore", "IntegrityError"]

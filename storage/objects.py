@@ -1,0 +1,142 @@
+"""The object store seam: every original and every derived file, by content address.
+
+Keys end in the SHA-256 of the content (`originals/ab/cd/<sha256>.pdf`,
+`derived/<original sha256>/<kind>/<sha256>.pdf`), so an object's checksum travels with its name:
+storing the same bytes twice is one object, nothing is ever overwritten (a new result is a new
+key), and fixity is "hash it again and compare with the key". Implementations: a local folder
+(`fs_store.FilesystemStore`, the embedded default) and S3/MinIO (`s3_store.S3Store`); the same
+tests run against both.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+from digitize.errors import HosoError
+
+CHUNK = 8 * 1024 * 1024  # streaming unit; also the S3 multipart part size
+_KEY_SHA = re.compile(r"([0-9a-f]{64})(\.[A-Za-z0-9]{1,8})?$")
+_SAFE_PART = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+
+class StorageError(HosoError):
+    code = "storage_error"
+    http_status = 503
+
+
+class StorageUnavailableError(StorageError):
+    """The store did not answer in time; a retry later may succeed."""
+
+    code = "storage_unavailable"
+
+
+class ObjectMissingError(StorageError):
+    code = "object_missing"
+    http_status = 404
+
+
+class IntegrityError(StorageError):
+    """Bytes do not hash to what their key says: corruption in transit or at rest."""
+
+    code = "integrity_error"
+    http_status = 500
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    key: str
+    size: int
+    sha256: str
+    version_id: str | None = None
+
+
+@dataclass(frozen=True)
+class FixityResult:
+    key: str
+    expected_sha256: str
+    actual_sha256: str | None  # None when the object is missing
+    size: int | None
+
+    @property
+    def ok(self) -> bool:
+        return self.actual_sha256 == self.expected_sha256
+
+    @property
+    def outcome(self) -> str:
+        if self.actual_sha256 is None:
+            return "missing"
+        return "ok" if self.ok else "changed"
+
+
+class ObjectStore(Protocol):
+    def put_file(self, key: str, path: Path) -> StoredObject:
+        """Store `path` under a content key (see `original_key`/`derived_key`). Idempotent."""
+        ...
+
+    def open(self, key: str) -> BinaryIO:
+        """A stream of the object's bytes (read it in chunks; objects may be large)."""
+        ...
+
+    def stat(self, key: str) -> StoredObject | None: ...
+
+    def keys(self, prefix: str = "") -> Iterator[str]: ...
+
+    def url(self, key: str, expires: timedelta = timedelta(minutes=15)) -> str:
+        """Where a client can fetch the object (presigned for S3)."""
+        ...
+
+
+def sha256_of_file(path: Path) -> tuple[str, int]:
+    digest, size = hashlib.sha256(), 0
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(CHUNK), b""):
+            digest.update(block)
+            size += len(block)
+    return digest.hexdigest(), size
+
+
+def _extension(name: str) -> str:
+    suffix = Path(name).suffix.lower().lstrip(".")
+    return f".{suffix}" if suffix and suffix.isalnum() and len(suffix) <= 8 else ""
+
+
+def original_key(sha256: str, filename: str = "") -> str:
+    return f"originals/{sha256[:2]}/{sha256[2:4]}/{sha256}{_extension(filename)}"
+
+
+def derived_key(original_sha256: str, kind: str, sha256: str, filename: str = "") -> str:
+    if not _SAFE_PART.match(kind):
+        raise ValueError(f"derived kind {kind!r} must be a short plain name")
+    return f"derived/{original_sha256}/{kind}/{sha256}{_extension(filename)}"
+
+
+def sha256_in_key(key: str) -> str:
+    match = _KEY_SHA.search(key)
+    if match is None:
+        raise ValueError(f"{key!r} is not a content key")
+    return match.group(1)
+
+
+def check_key_matches(key: str, sha256: str) -> None:
+    if sha256_in_key(key) != sha256:
+        raise IntegrityError(f"content hashes to {sha256}, but the key says {sha256_in_key(key)}")
+
+
+def verify(store: ObjectStore, key: str) -> FixityResult:
+    """Re-read an object and compare its SHA-256 with the one in its key."""
+    expected = sha256_in_key(key)
+    digest, size = hashlib.sha256(), 0
+    try:
+        with store.open(key) as stream:
+            for block in iter(lambda: stream.read(CHUNK), b""):
+                digest.update(block)
+                size += len(block)
+    except ObjectMissingError:
+        return FixityResult(key, expected, None, None)
+    return FixityResult(key, expected, digest.hexdigest(), size)
