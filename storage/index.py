@@ -1,0 +1,220 @@
+"""The record index: one SQL layer (SQLAlchemy 2 + Alembic) for SQLite (embedded default) and
+PostgreSQL (`HOSO_DATABASE_URL`), with search that ignores Vietnamese diacritics and case.
+
+Full text: SQLite FTS5 (bm25 ranking) or PostgreSQL `to_tsvector('simple', …)` with a GIN index
+(ts_rank ranking), both over text folded by `storage.textfold.fold`, behind `search_text`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, select, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.objects import StorageUnavailableError
+from storage.schema import Document, DocumentText, Event, Person
+from storage.textfold import fold
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+CITIZEN_ID = re.compile(r"^\d{12}$")
+_FTS_DELETE = "INSERT INTO document_fts(document_fts, rowid, folded) VALUES('delete', :id, :f)"
+_RANKED_PAGE = "ORDER BY rank DESC, d.id LIMIT :n OFFSET :o"
+
+
+def database_url(default_path: Path) -> str:
+    return os.environ.get("HOSO_DATABASE_URL") or f"sqlite:///{default_path}"
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    document_id: int
+    title: str
+    rank: float
+    snippet: str
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    hits: list[SearchHit]
+    total: int
+    limit: int
+    offset: int
+
+
+class RecordIndex:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine: Engine = create_engine(url, pool_pre_ping=True, future=True)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest revision (idempotent)."""
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        try:
+            with self.engine.begin() as connection:
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+        except OperationalError as exc:
+            raise StorageUnavailableError(f"database unreachable: {exc.orig}") from exc
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with self.sessions() as session, session.begin():
+            yield session
+
+    # --- writing ------------------------------------------------------------------------
+
+    def set_text(self, session: Session, document_id: int, body: str) -> None:
+        folded = fold(body)
+        existing = session.get(DocumentText, document_id)
+        if existing is not None:
+            if not self.is_postgres:
+                session.execute(
+                    text(_FTS_DELETE),
+                    {"id": document_id, "f": existing.folded},
+                )
+            existing.text, existing.folded = body, folded
+        else:
+            session.add(DocumentText(document_id=document_id, text=body, folded=folded))
+        if not self.is_postgres:
+            session.execute(
+                text("INSERT INTO document_fts(rowid, folded) VALUES (:id, :f)"),
+                {"id": document_id, "f": folded},
+            )
+
+    def upsert_person(self, session: Session, citizen_id: str, name: str) -> Person:
+        person = session.get(Person, citizen_id)
+        if person is None:
+            person = Person(citizen_id=citizen_id, name=name, name_folded=fold(name))
+            session.add(person)
+        else:
+            person.name, person.name_folded = name, fold(name)
+        return person
+
+    def log_event(
+        self,
+        session: Session,
+        event_type: str,
+        outcome: str,
+        agent: str,
+        *,
+        object_key: str | None = None,
+        document_id: int | None = None,
+        desk_id: int | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> Event:
+        entry = Event(
+            event_type=event_type,
+            outcome=outcome,
+            agent=agent,
+            object_key=object_key,
+            document_id=document_id,
+            desk_id=desk_id,
+            detail=detail or {},
+        )
+        session.add(entry)
+        return entry
+
+    # --- reading ------------------------------------------------------------------------
+
+    def search_text(self, query: str, limit: int = 20, offset: int = 0) -> SearchPage:
+        """Documents whose text contains every word of `query`, diacritics and case ignored,
+        best match first."""
+        words = fold(query).split()
+        if not words:
+            return SearchPage([], 0, limit, offset)
+        with self.sessions() as session:
+            if self.is_postgres:
+                rows, total = self._search_postgres(session, " ".join(words), limit, offset)
+            else:
+                rows, total = self._search_sqlite(session, words, limit, offset)
+        hits = [
+            SearchHit(int(r[0]), str(r[1]), float(r[2]), _snippet(str(r[3]), words)) for r in rows
+        ]
+        return SearchPage(hits, total, limit, offset)
+
+    def _search_sqlite(
+        self, session: Session, words: list[str], limit: int, offset: int
+    ) -> tuple[list[Any], int]:
+        match = " ".join(f'"{w}"' for w in words)
+        base = (
+            "FROM document_fts f JOIN document d ON d.id = f.rowid "
+            "JOIN document_text t ON t.document_id = d.id WHERE document_fts MATCH :q"
+        )
+        total = session.execute(text(f"SELECT count(*) {base}"), {"q": match}).scalar_one()
+        columns = "d.id, d.title, -bm25(document_fts) AS rank, t.text"
+        rows = session.execute(
+            text(f"SELECT {columns} {base} {_RANKED_PAGE}"),
+            {"q": match, "n": limit, "o": offset},
+        ).all()
+        return list(rows), int(total)
+
+    def _search_postgres(
+        self, session: Session, folded: str, limit: int, offset: int
+    ) -> tuple[list[Any], int]:
+        condition = "to_tsvector('simple', t.folded) @@ plainto_tsquery('simple', :q)"
+        base = f"FROM document_text t JOIN document d ON d.id = t.document_id WHERE {condition}"
+        total = session.execute(text(f"SELECT count(*) {base}"), {"q": folded}).scalar_one()
+        rank = "ts_rank(to_tsvector('simple', t.folded), plainto_tsquery('simple', :q))"
+        rows = session.execute(
+            text(f"SELECT d.id, d.title, {rank} AS rank, t.text {base} {_RANKED_PAGE}"),
+            {"q": folded, "n": limit, "o": offset},
+        ).all()
+        return list(rows), int(total)
+
+    def find_people(self, name_or_id: str, limit: int = 20) -> list[Person]:
+        """By exact citizen ID, or by name ignoring diacritics and case (all words, any order)."""
+        with self.sessions() as session:
+            if CITIZEN_ID.match(name_or_id.strip()):
+                person = session.get(Person, name_or_id.strip())
+                return [person] if person else []
+            statement = select(Person)
+            for word in fold(name_or_id).split():
+                statement = statement.where(Person.name_folded.contains(word))
+            return list(session.scalars(statement.order_by(Person.name_folded).limit(limit)))
+
+    def documents_with_original(self, sha256: str) -> list[Document]:
+        with self.sessions() as session:
+            return list(session.scalars(select(Document).where(Document.original_sha256 == sha256)))
+
+    def events(self, document_id: int | None = None, object_key: str | None = None) -> list[Event]:
+        with self.sessions() as session:
+            statement = select(Event).order_by(Event.id)
+            if document_id is not None:
+                statement = statement.where(Event.document_id == document_id)
+            if object_key is not None:
+                statement = statement.where(Event.object_key == object_key)
+            return list(session.scalars(statement))
+
+
+def _snippet(body: str, words: list[str], width: int = 160) -> str:
+    folded = fold(body)
+    position = min((folded.find(w) for w in words if folded.find(w) >= 0), default=0)
+    plain = " ".join(body.split())
+    start = max(0, position - width // 4)
+    return plain[start : start + width]
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()

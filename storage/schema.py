@@ -1,0 +1,128 @@
+"""The record index schema (SQLAlchemy 2). How it maps to the dossier concepts of
+shared/domain/vietnam-dossiers.md:
+
+- `province`, `desk`: the organisation after the 2025 merger (34 provinces, 2-digit codes;
+  communes 5-digit); a desk is a one-stop counter of a province or commune.
+- `batch`: what a scanning station uploads in one go (a stack of papers).
+- `dossier`: a hồ sơ — its receipt code (mã hồ sơ), procedure code, applicant's citizen ID.
+- `document`: one paper of a dossier (type, pages), its bit-exact original object and status.
+- `derived_object`: results made from an original (searchable PDF/A, JSON, signed PDF),
+  each a separate immutable object linked to its document.
+- `document_text`: OCR/born-digital text, with a diacritic-folded copy for search.
+- `extracted_field`: typed values with confidence (filled by the extraction step).
+- `person`: a citizen by 12-digit ID number, with a folded name for search.
+- `event`: append-only log in the spirit of PREMIS (who did what to which object, when, with
+  what outcome); the database refuses UPDATE and DELETE on it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Province(Base):
+    __tablename__ = "province"
+    code: Mapped[str] = mapped_column(String(2), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+
+
+class Desk(Base):
+    __tablename__ = "desk"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    province_code: Mapped[str] = mapped_column(ForeignKey("province.code"), index=True)
+    commune_code: Mapped[str | None] = mapped_column(String(5))
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class Batch(Base):
+    __tablename__ = "batch"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    desk_id: Mapped[int | None] = mapped_column(ForeignKey("desk.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Dossier(Base):
+    __tablename__ = "dossier"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str | None] = mapped_column(String(40), unique=True)  # mã hồ sơ
+    procedure_code: Mapped[str | None] = mapped_column(String(40))
+    applicant_citizen_id: Mapped[str | None] = mapped_column(String(12), index=True)
+    province_code: Mapped[str | None] = mapped_column(ForeignKey("province.code"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Document(Base):
+    __tablename__ = "document"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossier.id"), index=True)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("batch.id"), index=True)
+    title: Mapped[str] = mapped_column(String(300), default="")
+    doc_type: Mapped[str | None] = mapped_column(String(40))
+    pages: Mapped[int | None] = mapped_column(Integer)
+    original_key: Mapped[str] = mapped_column(String(200))
+    original_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="received")
+    failure_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class DerivedObject(Base):
+    __tablename__ = "derived_object"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # pdfa | json | signed
+    key: Mapped[str] = mapped_column(String(250), unique=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class DocumentText(Base):
+    __tablename__ = "document_text"
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id"), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    folded: Mapped[str] = mapped_column(Text)  # storage.textfold.fold(text)
+
+
+class ExtractedField(Base):
+    __tablename__ = "extracted_field"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id"), index=True)
+    name: Mapped[str] = mapped_column(String(60))
+    value: Mapped[str] = mapped_column(Text)
+    confidence: Mapped[float] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(20), default="extracted")
+
+
+class Person(Base):
+    __tablename__ = "person"
+    citizen_id: Mapped[str] = mapped_column(String(12), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_folded: Mapped[str] = mapped_column(String(200), index=True)
+
+
+class Event(Base):
+    __tablename__ = "event"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    event_type: Mapped[str] = mapped_column(String(40), index=True)
+    outcome: Mapped[str] = mapped_column(String(20))
+    agent: Mapped[str] = mapped_column(String(120))
+    desk_id: Mapped[int | None] = mapped_column(ForeignKey("desk.id"))
+    object_key: Mapped[str | None] = mapped_column(String(250), index=True)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"), index=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -1,0 +1,107 @@
+"""The record index on SQLite and on real PostgreSQL: the same tests, both engines."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from storage.index import RecordIndex
+from storage.schema import Document, Dossier, Province
+from storage.textfold import fold
+from tests.databases import fresh_database, postgres_available
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def index(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RecordIndex]:
+    if request.param == "postgresql" and not postgres_available():
+        pytest.skip("no PostgreSQL at HOSO_TEST_PG (default 127.0.0.1:5432)")
+    with fresh_database(request.param, tmp_path) as url:
+        record_index = RecordIndex(url)
+        record_index.migrate()
+        yield record_index
+        record_index.engine.dispose()
+
+
+def add_document(index: RecordIndex, title: str, body: str, sha: str = "0" * 64) -> int:
+    with index.session() as session:
+        document = Document(title=title, original_key=f"originals/{sha}.pdf", original_sha256=sha)
+        session.add(document)
+        session.flush()
+        index.set_text(session, document.id, body)
+        return document.id
+
+
+def test_fold_ignores_diacritics_case_and_d_stroke() -> None:
+    assert fold("Nguyễn Văn Đạt, P. Hải Châu") == "nguyen van dat p hai chau"
+    assert fold("NGUYỄN") == fold("nguyễn") == fold("nguyen")  # NFC or NFD input alike
+    assert fold("Nguye\u0302\u0303n") == "nguyen"
+
+
+def test_migration_is_idempotent(index: RecordIndex) -> None:
+    index.migrate()
+    with index.session() as session:
+        session.add(Province(code="48", name="Đà Nẵng"))
+
+
+def test_search_finds_vietnamese_without_diacritics(index: RecordIndex) -> None:
+    wanted = add_document(index, "Đơn đề nghị", "Họ và tên: Nguyễn Văn An\nNơi cư trú: Đà Nẵng")
+    add_document(index, "Quyết định", "Ủy ban nhân dân thành phố Huế quyết định cấp phép")
+    for query in ("nguyen van an", "NGUYỄN VĂN AN", "da nang", "Đà Nẵng", "an nguyen"):
+        page = index.search_text(query)
+        assert [hit.document_id for hit in page.hits] == [wanted], query
+    assert index.search_text("ho chi minh").hits == []
+    assert index.search_text("   ").total == 0
+
+
+def test_search_ranks_and_pages(index: RecordIndex) -> None:
+    strong = add_document(index, "A", "hồ sơ hồ sơ hồ sơ khai sinh " * 3)
+    ids = [
+        add_document(index, f"B{i}", f"hồ sơ số {i} và nhiều chữ khác nữa " * 5) for i in range(4)
+    ]
+    first = index.search_text("ho so", limit=2, offset=0)
+    second = index.search_text("ho so", limit=2, offset=2)
+    assert first.total == 5 and first.hits[0].document_id == strong
+    seen = [h.document_id for h in first.hits + second.hits]
+    assert len(set(seen)) == 4 and set(seen) <= {strong, *ids}
+
+
+def test_changed_text_replaces_the_old_in_search(index: RecordIndex) -> None:
+    document = add_document(index, "X", "trích lục khai sinh")
+    with index.session() as session:
+        index.set_text(session, document, "giấy xác nhận cư trú")
+    assert index.search_text("khai sinh").total == 0
+    assert index.search_text("cu tru").hits[0].document_id == document
+
+
+def test_people_by_id_and_by_name(index: RecordIndex) -> None:
+    with index.session() as session:
+        index.upsert_person(session, "048203001234", "Trần Thị Ánh")
+        index.upsert_person(session, "001099004321", "Trần Văn Bình")
+    assert [p.name for p in index.find_people("048203001234")] == ["Trần Thị Ánh"]
+    assert [p.name for p in index.find_people("tran anh")] == ["Trần Thị Ánh"]
+    assert len(index.find_people("TRAN")) == 2
+
+
+def test_events_are_append_only(index: RecordIndex) -> None:
+    document = add_document(index, "D", "nội dung")
+    with index.session() as session:
+        index.log_event(session, "ingested", "success", "station:01", document_id=document)
+        index.log_event(session, "retrieved", "success", "officer:an", document_id=document)
+    assert [e.event_type for e in index.events(document_id=document)] == ["ingested", "retrieved"]
+    for statement in ("UPDATE event SET outcome = 'failure'", "DELETE FROM event"):
+        with pytest.raises(DBAPIError, match="append-only"), index.session() as session:
+            session.execute(text(statement))
+    assert len(index.events(document_id=document)) == 2
+
+
+def test_dossier_code_is_unique(index: RecordIndex) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    with index.session() as session:
+        session.add(Dossier(code="000.00.48.H17-250101-0001"))
+    with pytest.raises(IntegrityError), index.session() as session:
+        session.add(Dossier(code="000.00.48.H17-250101-0001"))
