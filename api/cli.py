@@ -25,7 +25,7 @@ EXIT_CODES_HELP = (
     "3 unreadable or corrupt input (also empty); 4 password-protected input; "
     "5 input too large (decompression bomb); 6 OCR failure; "
     "7 unsupported input (not PDF/TIFF/JPEG/PNG, dynamic XFA form); 8 cannot write output; "
-    "130 interrupted."
+    "9 fixity check found missing or changed objects; 10 storage unavailable; 130 interrupted."
 )
 
 app = typer.Typer(
@@ -118,6 +118,125 @@ def digitize(
             f"{pages} page{'s' if pages != 1 else ''} → {output}"
             + (f", {json_path}" if json_path else "")
         )
+
+
+def _progress(quiet: bool) -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=stderr,
+        disable=quiet or not sys.stderr.isatty(),
+        transient=True,
+    )
+
+
+@app.command(epilog=EXIT_CODES_HELP)
+def ingest(
+    inputs: Annotated[list[Path], typer.Argument(help="Files to archive (each is one document).")],
+    digitize_too: Annotated[
+        bool,
+        typer.Option("--digitize/--no-digitize", help="Also make and archive the PDF/A + JSON."),
+    ] = True,
+    agent: Annotated[
+        str, typer.Option(help="Who is archiving (recorded in the event log).")
+    ] = "cli",
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per file on stdout.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+) -> None:
+    """Archive originals bit-exact (once per content) into the configured store and index."""
+    import tempfile
+
+    from digitize.pipeline import digitize as run_digitize
+    from digitize.pipeline import document_json, write_outputs
+    from storage.archive import Archive, ArchiveSettings
+
+    try:
+        archive = Archive.open(ArchiveSettings.from_environment())
+        with _progress(quiet) as progress:
+            bar = progress.add_task("documents", total=len(inputs))
+            for path in inputs:
+                result = archive.ingest(path, agent)
+                record: dict[str, object] = {
+                    "file": str(path), "document_id": result.document_id,
+                    "key": result.original.key, "duplicate": result.duplicate,
+                }  # fmt: skip
+                if digitize_too and not result.duplicate:
+                    document = run_digitize([path], Options())
+                    with tempfile.TemporaryDirectory() as work:
+                        pdf, data = Path(work) / "searchable.pdf", Path(work) / "result.json"
+                        write_outputs(document, pdf, data, title=path.name)
+                        text = "\f".join(p.text for p in document.pages)
+                        stored = archive.add_derived(
+                            result.document_id, "pdfa", pdf, agent, text=text
+                        )
+                        archive.add_derived(result.document_id, "json", data, agent)
+                    record["pdfa_key"] = stored.key
+                    record["pages"] = len(document_json(document)["pages"])
+                if as_json:
+                    print(json.dumps(record, ensure_ascii=False))
+                elif not quiet:
+                    note = " (already archived)" if result.duplicate else ""
+                    stderr.print(f"{path} → document {result.document_id}{note}", highlight=False)
+                progress.advance(bar)
+    except HosoError as error:
+        raise fail(error, as_json) from None
+
+
+@app.command(epilog=EXIT_CODES_HELP)
+def fixity(
+    sample: Annotated[
+        int | None, typer.Option(min=1, help="Check this many objects picked at random, not all.")
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option(help="Continue the last interrupted round instead of starting over.")
+    ] = False,
+    agent: Annotated[str, typer.Option(help="Recorded in the event log.")] = "fixity-cli",
+    as_json: Annotated[bool, typer.Option("--json", help="Summary and problems as JSON.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+) -> None:
+    """Re-read stored objects, recompute SHA-256, record the outcome, report missing or changed."""
+    import random
+
+    from storage.archive import Archive, ArchiveSettings
+
+    try:
+        archive = Archive.open(ArchiveSettings.from_environment())
+        keys = archive.fixity_keys(resume=resume)
+        if sample is not None and sample < len(keys):
+            keys = sorted(random.SystemRandom().sample(keys, sample))
+        problems: list[dict[str, object]] = []
+        checked = 0
+        with _progress(quiet) as progress:
+            bar = progress.add_task("objects", total=len(keys))
+            for result in archive.check_fixity(keys, agent, start_new_round=not resume):
+                checked += 1
+                if not result.ok:
+                    problems.append(
+                        {
+                            "key": result.key,
+                            "outcome": result.outcome,
+                            "expected": result.expected_sha256,
+                            "actual": result.actual_sha256,
+                        }
+                    )
+                progress.advance(bar)
+    except HosoError as error:
+        raise fail(error, as_json) from None
+    except KeyboardInterrupt:
+        stderr.print("hoso: fixity interrupted; continue with `hoso fixity --resume`")
+        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+    if as_json:
+        print(json.dumps({"checked": checked, "problems": problems}, ensure_ascii=False))
+    elif not quiet:
+        for problem in problems:
+            stderr.print(f"[red]{problem['outcome']}[/]: {problem['key']}", highlight=False)
+        stderr.print(f"{checked} objects checked, {len(problems)} problems", highlight=False)
+    if problems:
+        raise typer.Exit(int(ExitCode.FIXITY_FAILED))
 
 
 if __name__ == "__main__":

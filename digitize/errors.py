@@ -22,6 +22,8 @@ class ExitCode(IntEnum):
     OCR_FAILED = 6
     UNSUPPORTED_INPUT = 7
     OUTPUT_FAILED = 8
+    FIXITY_FAILED = 9  # `hoso fixity` found missing or changed objects
+    STORAGE_UNAVAILABLE = 10
     INTERRUPTED = 130
 
 

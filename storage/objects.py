@@ -18,7 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-from digitize.errors import HosoError
+from digitize.errors import ExitCode, HosoError
 
 CHUNK = 8 * 1024 * 1024  # streaming unit; also the S3 multipart part size
 _KEY_SHA = re.compile(r"([0-9a-f]{64})(\.[A-Za-z0-9]{1,8})?$")
@@ -27,6 +27,7 @@ _SAFE_PART = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 class StorageError(HosoError):
     code = "storage_error"
+    exit_code = ExitCode.STORAGE_UNAVAILABLE
     http_status = 503
 
 

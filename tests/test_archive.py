@@ -1,0 +1,119 @@
+"""The archive end to end: store + index + events, on (folder, SQLite) and (S3, PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from storage.archive import Archive
+from storage.fs_store import FilesystemStore
+from storage.index import RecordIndex
+from tests.databases import fresh_database, postgres_available
+from tests.s3server import corrupt, s3_store_for
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(params=["folder+sqlite", "s3+postgresql"])
+def archive(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Archive]:
+    if request.param == "folder+sqlite":
+        with fresh_database("sqlite", tmp_path) as url:
+            index = RecordIndex(url)
+            index.migrate()
+            yield Archive(FilesystemStore(tmp_path / "objects"), index)
+        return
+    if not postgres_available():
+        pytest.skip("no PostgreSQL at HOSO_TEST_PG")
+    with fresh_database("postgresql", tmp_path) as url:
+        index = RecordIndex(url)
+        index.migrate()
+        yield Archive(s3_store_for(request), index)
+        index.engine.dispose()
+
+
+def scan(tmp_path: Path, name: str, data: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def test_same_original_twice_is_stored_once(archive: Archive, tmp_path: Path) -> None:
+    first = archive.ingest(scan(tmp_path, "a.pdf", b"%PDF scan of a birth extract"), "station:01")
+    again = archive.ingest(
+        scan(tmp_path, "copy.pdf", b"%PDF scan of a birth extract"), "station:02"
+    )
+    assert not first.duplicate and again.duplicate
+    assert again.document_id == first.document_id
+    assert list(archive.store.keys("originals/")) == [first.original.key]
+    outcomes = [e.outcome for e in archive.index.events(document_id=first.document_id)]
+    assert outcomes == ["success", "duplicate"]
+
+
+def test_derived_result_is_linked_and_searchable(archive: Archive, tmp_path: Path) -> None:
+    result = archive.ingest(scan(tmp_path, "s.jpg", b"jpeg bytes"), "station:01")
+    pdf = scan(tmp_path, "s.pdf", b"%PDF-1.7 searchable")
+    stored = archive.add_derived(
+        result.document_id, "pdfa", pdf, "worker:1", text="Trần Thị Ánh, Huế"
+    )
+    assert stored.key.startswith(f"derived/{result.original.sha256}/pdfa/")
+    assert archive.index.search_text("tran thi anh").hits[0].document_id == result.document_id
+
+
+def test_fixity_finds_changed_and_missing_objects(archive: Archive, tmp_path: Path) -> None:
+    keys = [
+        archive.ingest(scan(tmp_path, f"{i}.pdf", f"%PDF {i}".encode()), "s").original.key
+        for i in range(3)
+    ]
+    assert all(r.ok for r in archive.check_fixity(archive.fixity_keys(), "fixity"))
+    corrupt(archive.store, keys[1])
+    results = {r.key: r.outcome for r in archive.check_fixity(archive.fixity_keys(), "fixity")}
+    assert results == {keys[0]: "ok", keys[1]: "changed", keys[2]: "ok"}
+    failures = [e for e in archive.index.events(object_key=keys[1]) if e.outcome == "failure"]
+    assert len(failures) == 1 and failures[0].detail["outcome"] == "changed"
+
+
+def test_fixity_resumes_where_it_stopped(archive: Archive, tmp_path: Path) -> None:
+    for i in range(4):
+        archive.ingest(scan(tmp_path, f"{i}.tif", f"scan {i}".encode()), "s")
+    keys = archive.fixity_keys()
+    round_ = archive.check_fixity(keys, "fixity")
+    next(round_), next(round_)  # interrupted after two objects
+    round_.close()
+    remaining = archive.fixity_keys(resume=True)
+    assert remaining == keys[2:]
+    list(archive.check_fixity(remaining, "fixity", start_new_round=False))
+    assert archive.fixity_keys(resume=True) == []
+
+
+def test_fixity_command_exit_codes_and_json(tmp_path: Path) -> None:
+    env = {**os.environ, "HOSO_DATA_DIR": str(tmp_path / "var")}
+    env.pop("HOSO_DATABASE_URL", None)
+    env.pop("HOSO_S3_ENDPOINT", None)
+
+    def hoso(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "api.cli", *args]
+        return subprocess.run(
+            command, cwd=REPO, env=env, capture_output=True, text=True, timeout=120
+        )
+
+    source = scan(tmp_path, "don.pdf", b"%PDF application form")
+    added = hoso("ingest", str(source), "--no-digitize", "--json")
+    assert added.returncode == 0, added.stderr
+    key = json.loads(added.stdout)["key"]
+    clean = hoso("fixity", "--json")
+    assert clean.returncode == 0 and json.loads(clean.stdout) == {"checked": 1, "problems": []}
+    path = tmp_path / "var" / "objects" / key
+    path.chmod(0o644)
+    path.write_bytes(b"%PDF application form, altered")
+    broken = hoso("fixity", "--json")
+    assert broken.returncode == 9
+    (problem,) = json.loads(broken.stdout)["problems"]
+    assert problem["key"] == key and problem["outcome"] == "changed"
+    path.unlink()
+    assert json.loads(hoso("fixity", "--json").stdout)["problems"][0]["outcome"] == "missing"
