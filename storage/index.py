@@ -169,10 +169,10 @@ class RecordIndex:
     def _search_postgres(
         self, session: Session, folded: str, limit: int, offset: int
     ) -> tuple[list[Any], int]:
-        condition = "to_tsvector('simple', t.folded) @@ plainto_tsquery('simple', :q)"
+        condition = "t.search @@ plainto_tsquery('simple', :q)"
         base = f"FROM document_text t JOIN document d ON d.id = t.document_id WHERE {condition}"
         total = session.execute(text(f"SELECT count(*) {base}"), {"q": folded}).scalar_one()
-        rank = "ts_rank(to_tsvector('simple', t.folded), plainto_tsquery('simple', :q))"
+        rank = "ts_rank(t.search, plainto_tsquery('simple', :q))"
         rows = session.execute(
             text(f"SELECT d.id, d.title, {rank} AS rank, t.text {base} {_RANKED_PAGE}"),
             {"q": folded, "n": limit, "o": offset},
