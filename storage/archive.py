@@ -12,16 +12,18 @@ Configuration comes from the environment with embedded defaults, so one machine 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from sqlalchemy import func, select
 
 from storage.fs_store import FilesystemStore
-from storage.index import RecordIndex, database_url
+from storage.index import RecordIndex
 from storage.objects import (
     FixityResult,
+    ObjectMissingError,
     ObjectStore,
     StoredObject,
     derived_key,
@@ -30,7 +32,7 @@ from storage.objects import (
     verify,
 )
 from storage.s3_store import S3Settings, S3Store
-from storage.schema import DerivedObject, Document, Event
+from storage.schema import DerivedObject, Document, Dossier, Event
 
 
 @dataclass(frozen=True)
@@ -41,17 +43,22 @@ class ArchiveSettings:
 
     @classmethod
     def from_environment(cls) -> ArchiveSettings:
-        data_dir = Path(os.environ.get("HOSO_DATA_DIR", "var"))
+        return cls.from_environment_of(os.environ)
+
+    @classmethod
+    def from_environment_of(cls, env: Mapping[str, str]) -> ArchiveSettings:
+        data_dir = Path(env.get("HOSO_DATA_DIR", "var"))
         s3 = None
-        if os.environ.get("HOSO_S3_ENDPOINT"):
+        if env.get("HOSO_S3_ENDPOINT"):
             s3 = S3Settings(
-                endpoint=os.environ["HOSO_S3_ENDPOINT"],
-                access_key=os.environ.get("HOSO_S3_ACCESS_KEY", ""),
-                secret_key=os.environ.get("HOSO_S3_SECRET_KEY", ""),
-                bucket=os.environ.get("HOSO_S3_BUCKET", "hoso"),
-                secure=os.environ.get("HOSO_S3_SECURE", "") in ("1", "true", "yes"),
+                endpoint=env["HOSO_S3_ENDPOINT"],
+                access_key=env.get("HOSO_S3_ACCESS_KEY", ""),
+                secret_key=env.get("HOSO_S3_SECRET_KEY", ""),
+                bucket=env.get("HOSO_S3_BUCKET", "hoso"),
+                secure=env.get("HOSO_S3_SECURE", "") in ("1", "true", "yes"),
             )
-        return cls(data_dir, database_url(data_dir / "hoso.sqlite"), s3)
+        url = env.get("HOSO_DATABASE_URL") or f"sqlite:///{data_dir / 'hoso.sqlite'}"
+        return cls(data_dir, url, s3)
 
 
 @dataclass(frozen=True)
@@ -141,6 +148,26 @@ class Archive:
                 document_id=document_id, detail={"kind": kind},
             )  # fmt: skip
         return stored
+
+    def open_original(self, document_id: int, agent: str, desk_id: int | None = None) -> BinaryIO:
+        """Read a document's original. Every read of a record is an audit event (who, which desk,
+        what, when), as the personal-data rules require (shared/domain, section 7)."""
+        with self.index.sessions() as session:
+            document = session.get(Document, document_id)
+            if document is None:
+                raise ObjectMissingError(f"no document {document_id}")
+            key = document.original_key
+        stream = self.store.open(key)
+        with self.index.session() as session:
+            self.index.log_event(
+                session, "retrieved", "success", agent, object_key=key,
+                document_id=document_id, desk_id=desk_id,
+            )  # fmt: skip
+        return stream
+
+    def find_dossier(self, code: str) -> Dossier | None:
+        with self.index.sessions() as session:
+            return session.scalar(select(Dossier).where(Dossier.code == code.strip()))
 
     # --- fixity ---------------------------------------------------------------------------
 

@@ -7,7 +7,6 @@ Full text: SQLite FTS5 (bm25 ranking) or PostgreSQL `to_tsvector('simple', …)`
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,10 +28,6 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 CITIZEN_ID = re.compile(r"^\d{12}$")
 _FTS_DELETE = "INSERT INTO document_fts(document_fts, rowid, folded) VALUES('delete', :id, :f)"
 _RANKED_PAGE = "ORDER BY rank DESC, d.id LIMIT :n OFFSET :o"
-
-
-def database_url(default_path: Path) -> str:
-    return os.environ.get("HOSO_DATABASE_URL") or f"sqlite:///{default_path}"
 
 
 @dataclass(frozen=True)

@@ -94,12 +94,34 @@ class ObjectStore(Protocol):
 
 
 def sha256_of_file(path: Path) -> tuple[str, int]:
-    digest, size = hashlib.sha256(), 0
+    digests = file_digests(path)
+    return digests.sha256, digests.size
+
+
+@dataclass(frozen=True)
+class FileDigests:
+    sha256: str
+    size: int
+    s3_etag: str  # what an S3 server must answer for these bytes uploaded in CHUNK-sized parts
+
+
+def file_digests(path: Path) -> FileDigests:
+    """SHA-256 and the expected S3 ETag in one read: MD5 for a single part, else the MD5 of the
+    parts' MD5s followed by "-<parts>"."""
+    digest, size, part_md5s = hashlib.sha256(), 0, []
     with path.open("rb") as stream:
         for block in iter(lambda: stream.read(CHUNK), b""):
             digest.update(block)
+            part_md5s.append(hashlib.md5(block, usedforsecurity=False).digest())
             size += len(block)
-    return digest.hexdigest(), size
+    if len(part_md5s) <= 1:
+        etag = (
+            part_md5s[0] if part_md5s else hashlib.md5(b"", usedforsecurity=False).digest()
+        ).hex()
+    else:
+        joined = hashlib.md5(b"".join(part_md5s), usedforsecurity=False).hexdigest()
+        etag = f"{joined}-{len(part_md5s)}"
+    return FileDigests(digest.hexdigest(), size, etag)
 
 
 def _extension(name: str) -> str:

@@ -24,13 +24,14 @@ from minio.versioningconfig import VersioningConfig
 
 from storage.objects import (
     CHUNK,
+    IntegrityError,
     ObjectMissingError,
     StorageError,
     StorageUnavailableError,
     StoredObject,
     check_key_matches,
+    file_digests,
     sha256_in_key,
-    sha256_of_file,
 )
 
 NETWORK_ERRORS = (urllib3.exceptions.HTTPError, OSError)
@@ -111,7 +112,10 @@ class S3Store:
             raise StorageUnavailableError(f"object store unreachable: {exc}") from exc
 
     def put_file(self, key: str, path: Path) -> StoredObject:
-        sha256, size = sha256_of_file(path)
+        """Upload in CHUNK-sized parts; the server's ETag must equal the one computed locally, so
+        bytes damaged on the way are caught at write time, not years later by fixity."""
+        digests = file_digests(path)
+        sha256, size = digests.sha256, digests.size
         check_key_matches(key, sha256)
         existing = self.stat(key)
         if existing is not None:
@@ -125,8 +129,11 @@ class S3Store:
             raise StorageError(f"cannot store {key}: {exc.code}") from exc
         except NETWORK_ERRORS as exc:
             raise StorageUnavailableError(f"object store unreachable: {exc}") from exc
-        if stored.size != size:
-            raise StorageError(f"{key}: stored {stored.size} bytes of {size}")
+        if stored.size != size or (stored.etag or "").strip('"') != digests.s3_etag:
+            raise IntegrityError(
+                f"{key}: the server holds {stored.size} bytes with ETag {stored.etag}, "
+                f"expected {size} bytes with ETag {digests.s3_etag}"
+            )
         return StoredObject(key=key, size=size, sha256=sha256, version_id=result.version_id)
 
     def open(self, key: str) -> BinaryIO:

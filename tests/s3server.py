@@ -126,3 +126,13 @@ def corrupt(store: ObjectStore, key: str) -> None:
     else:
         assert isinstance(store, S3Store)
         store.client.put_object(store.bucket, key, io.BytesIO(b"tampered"), 8)
+
+
+def remove(store: ObjectStore, key: str) -> None:
+    """Lose an object behind the store's back (on S3: every version of it)."""
+    if isinstance(store, FilesystemStore):
+        (store.root / key).unlink()
+        return
+    assert isinstance(store, S3Store)
+    for version in store.client.list_objects(store.bucket, prefix=key, include_version=True):
+        store.client.remove_object(store.bucket, key, version_id=version.version_id)

@@ -6,16 +6,17 @@ import json
 import os
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from storage.archive import Archive
+from storage.archive import Archive, ArchiveSettings
 from storage.fs_store import FilesystemStore
 from storage.index import RecordIndex
 from tests.databases import fresh_database, postgres_available
-from tests.s3server import corrupt, s3_store_for
+from tests.s3server import corrupt, remove, s3_store_for
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -91,10 +92,55 @@ def test_fixity_resumes_where_it_stopped(archive: Archive, tmp_path: Path) -> No
     assert archive.fixity_keys(resume=True) == []
 
 
-def test_fixity_command_exit_codes_and_json(tmp_path: Path) -> None:
+def test_reading_a_record_is_an_audit_event(archive: Archive, tmp_path: Path) -> None:
+    result = archive.ingest(scan(tmp_path, "cccd.jpg", b"ID card scan"), "station:01")
+    with archive.open_original(result.document_id, "officer:lan", desk_id=None) as stream:
+        assert stream.read() == b"ID card scan"
+    reads = [
+        e
+        for e in archive.index.events(document_id=result.document_id)
+        if e.event_type == "retrieved"
+    ]
+    assert [(e.agent, e.outcome) for e in reads] == [("officer:lan", "success")]
+
+
+def test_dossier_found_by_code(archive: Archive) -> None:
+    from storage.schema import Dossier
+
+    with archive.index.session() as session:
+        session.add(Dossier(code="000.00.48.H17-250301-0042", applicant_citizen_id="048203001234"))
+    found = archive.find_dossier(" 000.00.48.H17-250301-0042 ")
+    assert found is not None and found.applicant_citizen_id == "048203001234"
+    assert archive.find_dossier("000.00.48.H17-250301-0043") is None
+
+
+@pytest.fixture(params=["folder+sqlite", "s3+postgresql"])
+def archive_environment(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, str]]:
+    """Environment for the `hoso` command, configured as a real deployment would be."""
     env = {**os.environ, "HOSO_DATA_DIR": str(tmp_path / "var")}
     env.pop("HOSO_DATABASE_URL", None)
     env.pop("HOSO_S3_ENDPOINT", None)
+    if request.param == "folder+sqlite":
+        yield env
+        return
+    if not postgres_available():
+        pytest.skip("no PostgreSQL at HOSO_TEST_PG")
+    s3 = request.getfixturevalue("s3_settings")
+    bucket = f"cli-{uuid.uuid4().hex[:12]}"
+    with fresh_database("postgresql", tmp_path) as url:
+        yield env | {
+            "HOSO_DATABASE_URL": url,
+            "HOSO_S3_ENDPOINT": s3.endpoint,
+            "HOSO_S3_ACCESS_KEY": s3.access_key,
+            "HOSO_S3_SECRET_KEY": s3.secret_key,
+            "HOSO_S3_BUCKET": bucket,
+        }
+
+
+def test_fixity_command_exit_codes_and_json(
+    archive_environment: dict[str, str], tmp_path: Path
+) -> None:
+    env = archive_environment
 
     def hoso(*args: str) -> subprocess.CompletedProcess[str]:
         command = [sys.executable, "-m", "api.cli", *args]
@@ -108,12 +154,11 @@ def test_fixity_command_exit_codes_and_json(tmp_path: Path) -> None:
     key = json.loads(added.stdout)["key"]
     clean = hoso("fixity", "--json")
     assert clean.returncode == 0 and json.loads(clean.stdout) == {"checked": 1, "problems": []}
-    path = tmp_path / "var" / "objects" / key
-    path.chmod(0o644)
-    path.write_bytes(b"%PDF application form, altered")
+    store = Archive.open(ArchiveSettings.from_environment_of(env)).store
+    corrupt(store, key)
     broken = hoso("fixity", "--json")
-    assert broken.returncode == 9
+    assert broken.returncode == 9, broken.stderr
     (problem,) = json.loads(broken.stdout)["problems"]
     assert problem["key"] == key and problem["outcome"] == "changed"
-    path.unlink()
+    remove(store, key)
     assert json.loads(hoso("fixity", "--json").stdout)["problems"][0]["outcome"] == "missing"
