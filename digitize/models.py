@@ -6,6 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from digitize.fields.extract import DocumentFields
 
 LEGAL_MINIMUM_DPI = 200
 """Decree 30/2020 App. I: an e-copy of a paper is colour, at least 200 dpi, 100 % scale."""
@@ -89,6 +93,7 @@ class PageResult:
     image_mode: str  # "RGB" | "L" | "1"
     words: list[Word] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    codes: list[str] = field(default_factory=list)  # decoded QR/barcodes
 
     @property
     def below_legal_minimum(self) -> bool:
@@ -102,3 +107,4 @@ class DocumentResult:
     pages: list[PageResult]
     source_signed: bool = False
     warnings: list[str] = field(default_factory=list)
+    fields: DocumentFields | None = None

@@ -12,6 +12,7 @@ from dataclasses import replace
 import numpy as np
 
 from digitize import cleanup, deskew, orient, resolution
+from digitize.codes import read_codes
 from digitize.encode import as_is_jpeg, encode_page_image
 from digitize.ink import Glyphs, Pixels, find_glyphs
 from digitize.models import (
@@ -112,6 +113,7 @@ def _scanned_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> Pa
             ocr = read(straight)
 
     words = _to_page_pixels(ocr.words, scale)
+    codes = read_codes(straight)
     untouched = straight is pixels
     if untouched and raster.source_jpeg is not None:
         encoded = as_is_jpeg(raster.source_jpeg, pixels)
@@ -135,6 +137,7 @@ def _scanned_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> Pa
         image_mode=encoded.mode,
         words=words,
         warnings=warnings,
+        codes=codes,
     )
 
 

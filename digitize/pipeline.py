@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from digitize.errors import HosoError, OcrError, OutputError, PageFailedError
+from digitize.fields.extract import extract
 from digitize.models import DocumentResult, Options, PageResult, PageTask
 from digitize.ocr.engine import OcrEngine, check_engine_options, create_engine
 from digitize.page import process_page
@@ -47,12 +48,14 @@ def digitize(
         on_start(len(tasks))
     pages = PageRunner(options, engine_factory).run(tasks, on_page)
     warnings = [f"page {p.number}: {w}" for p in pages for w in p.warnings]
+    fields = extract("\n".join(p.text for p in pages), [c for p in pages for c in p.codes])
     return DocumentResult(
         sha256=triaged[0].sha256,
         inputs=[(item.path.name, item.sha256) for item in triaged],
         pages=pages,
         source_signed=any(item.signed for item in triaged),
         warnings=warnings,
+        fields=fields,
     )
 
 
@@ -166,6 +169,12 @@ def document_json(document: DocumentResult) -> dict[str, Any]:
         "inputs": [{"name": name, "sha256": sha} for name, sha in document.inputs],
         "source_signed": document.source_signed,
         "warnings": document.warnings,
+        "doc_type": document.fields.doc_type if document.fields else "other",
+        "doc_type_confidence": document.fields.doc_type_confidence if document.fields else 0.0,
+        "fields": {
+            name: value.as_json()
+            for name, value in (document.fields.fields.items() if document.fields else [])
+        },
         "pages": [
             {
                 "number": p.number,
@@ -179,6 +188,7 @@ def document_json(document: DocumentResult) -> dict[str, Any]:
                 "text_source": p.text_source.value,
                 "mean_confidence": p.mean_confidence,
                 "text": p.text,
+                "codes": p.codes,
                 "width_px": p.width_px,
                 "height_px": p.height_px,
             }

@@ -196,7 +196,11 @@ def _wrap(
     return out
 
 
-def render_page(spec: PageSpec) -> SyntheticPage:
+def render_page(
+    spec: PageSpec, lines: list[tuple[str, str]] | None = None, qr: str | None = None
+) -> SyntheticPage:
+    """Render `lines` ((style, text) in reading order; default: a generic dossier page), with a
+    QR code of `qr` at the top left when given (chip-ID cards, issued results)."""
     rng = random.Random(spec.seed)
     width, height = int(spec.width_in * spec.dpi), int(spec.height_in * spec.dpi)
     paper = (244, 234, 200) if spec.yellowed else (255, 255, 255)
@@ -207,7 +211,11 @@ def render_page(spec: PageSpec) -> SyntheticPage:
     usable = width - 2 * margin_x
     truth: list[str] = []
     fonts: dict[str, ImageFont.FreeTypeFont] = {}
-    for style, text in page_lines(spec):
+    if qr is not None:
+        code = _qr_image(qr, module_px=max(3, spec.dpi // 60))
+        image.paste(code, (margin_x, y))
+        y += code.height + int(size_px * 0.5)
+    for style, text in lines if lines is not None else page_lines(spec):
         font = fonts.setdefault(style, ImageFont.truetype(find_font(style), size_px))
         for line in _wrap(draw, text, font, usable):
             if y + size_px * 1.5 > height - 0.6 * spec.dpi:
@@ -237,6 +245,14 @@ def render_page(spec: PageSpec) -> SyntheticPage:
         image = Image.open(io.BytesIO(buffer.getvalue()))
         image.load()
     return SyntheticPage(spec=spec, image=image, text="\n".join(truth))
+
+
+def _qr_image(payload: str, module_px: int) -> Image.Image:
+    import segno
+
+    buffer = io.BytesIO()
+    segno.make(payload, error="m").save(buffer, kind="png", scale=module_px, border=4)
+    return Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
 
 
 def _draw_stamp(image: Image.Image, rng: random.Random, dpi: int) -> None:

@@ -1,0 +1,99 @@
+"""Vietnamese identifiers and their checks (shared/domain/vietnam-dossiers.md, section 5).
+
+Each check returns the reasons a value is wrong, in words an officer understands; an empty list
+means it passed. A failed check lowers a field's confidence and says why; it never deletes it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from digitize.fields.dates import make_date, to_date
+
+# The 63 pre-merger province codes stay valid in ID numbers (numbers never change); the 34
+# post-merger codes are a subset of them.
+PROVINCE_CODES = frozenset(
+  [
+    "01", "02", "04", "06", "08", "10", "11", "12", "14", "15", "17", "19", "20", "22", "24", "25",
+    "26", "27", "30", "31", "33", "34", "35", "36", "37", "38", "40", "42", "44", "45", "46", "48",
+    "49", "51", "52", "54", "56", "58", "60", "62", "64", "66", "67", "68", "70", "72", "74", "75",
+    "77", "79", "80", "82", "83", "84", "86", "87", "89", "91", "92", "93", "94", "95", "96",
+  ]
+)  # fmt: skip
+CENTURY_START = {0: 1900, 2: 2000, 4: 2100, 6: 2200, 8: 2300}  # even digit: male, odd: female
+DOSSIER_CODE = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}-(\d{2})(\d{2})(\d{2})-\d{4}$")
+PROCEDURE_CODE = re.compile(r"^\d\.\d{6}(\.\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2})?$")
+DOCUMENT_NUMBER = re.compile(r"^\d{1,6}(/\d{4})?/[A-ZĐ][A-ZĐa-z0-9]*(-[A-ZĐ0-9][A-ZĐa-z0-9]*)*$")
+TAX_WEIGHTS = (31, 29, 23, 19, 17, 13, 7, 5, 3)
+
+
+def citizen_id_problems(
+    number: str, date_of_birth: str | None = None, sex: str | None = None
+) -> list[str]:
+    """12 digits = province (0 + code) + century/sex digit + birth year (2) + serial (6)."""
+    if not re.fullmatch(r"\d{12}", number):
+        return ["an ID number has exactly 12 digits"]
+    problems = []
+    if number[0] != "0" or number[1:3] not in PROVINCE_CODES:
+        problems.append(f"{number[:3]} is not a province code of birth registration")
+    digit = int(number[3])
+    century = CENTURY_START[digit - digit % 2]
+    if date_of_birth:
+        born = to_date(date_of_birth).year
+        if born // 100 * 100 != century:
+            problems.append(
+                f"digit 4 ({digit}) says born in the {century}s, date of birth says {born}"
+            )
+        elif born % 100 != int(number[4:6]):
+            problems.append(f"digits 5-6 ({number[4:6]}) do not match the birth year {born}")
+    if sex in ("Nam", "Nữ") and (digit % 2 == 1) != (sex == "Nữ"):
+        problems.append(
+            f"digit 4 ({digit}) says {'Nữ' if digit % 2 else 'Nam'}, the paper says {sex}"
+        )
+    return problems
+
+
+def tax_code_problems(code: str) -> list[str]:
+    """10 digits (+ "-NNN" for a branch); d10 = 10 − (Σ wᵢdᵢ mod 11); digits 3–9 not all zero."""
+    match = re.fullmatch(r"(\d{10})(-\d{3})?", code)
+    if match is None:
+        return ["a tax code is 10 digits, or 10 digits and -NNN for a branch"]
+    digits = [int(c) for c in match.group(1)]
+    if not any(digits[2:9]):
+        return ["digits 3 to 9 of a tax code cannot all be zero"]
+    expected = 10 - sum(w * d for w, d in zip(TAX_WEIGHTS, digits, strict=False)) % 11
+    if expected != digits[9]:
+        return ["the check digit of the tax code is wrong"]
+    return []
+
+
+def dossier_code_problems(code: str) -> list[str]:
+    match = DOSSIER_CODE.match(code)
+    if match is None:
+        return ["a dossier code looks like 000.00.48.H17-250301-0042"]
+    yy, mm, dd = (int(g) for g in match.groups())
+    if make_date(dd, mm, 2000 + yy) is None:
+        return [
+            f"the receipt date in the dossier code ({dd:02d}/{mm:02d}/20{yy:02d}) does not exist"
+        ]
+    return []
+
+
+def procedure_code_problems(code: str) -> list[str]:
+    return [] if PROCEDURE_CODE.match(code) else ["a procedure code looks like 1.001234"]
+
+
+def document_number_problems(number: str) -> list[str]:
+    return [] if DOCUMENT_NUMBER.match(number) else ["a document number looks like 123/QĐ-UBND"]
+
+
+def date_problems(value: str, *, not_after: dt.date | None = None) -> list[str]:
+    if (
+        not re.fullmatch(r"\d{2}/\d{2}/\d{4}", value)
+        or make_date(*map(int, value.split("/"))) is None
+    ):
+        return [f"{value} is not a date that exists"]
+    if not_after and to_date(value) > not_after:
+        return [f"{value} is in the future"]
+    return []
