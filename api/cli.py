@@ -153,6 +153,7 @@ def ingest(
     from digitize.pipeline import digitize as run_digitize
     from digitize.pipeline import document_json, write_outputs
     from storage.archive import Archive, ArchiveSettings
+    from storage.reuse import Reuse
 
     try:
         archive = Archive.open(ArchiveSettings.from_environment())
@@ -174,6 +175,11 @@ def ingest(
                             result.document_id, "pdfa", pdf, agent, text=text
                         )
                         archive.add_derived(result.document_id, "json", data, agent)
+                    if document.fields is not None:
+                        Reuse(archive.index).record_fields(
+                            result.document_id, document.fields, agent
+                        )
+                        record["doc_type"] = document.fields.doc_type
                     record["pdfa_key"] = stored.key
                     record["pages"] = len(document_json(document)["pages"])
                 if as_json:
@@ -237,6 +243,113 @@ def fixity(
         stderr.print(f"{checked} objects checked, {len(problems)} problems", highlight=False)
     if problems:
         raise typer.Exit(int(ExitCode.FIXITY_FAILED))
+
+
+@app.command(epilog=EXIT_CODES_HELP)
+def person(
+    citizen_id: Annotated[str, typer.Argument(help="12-digit ID number (số định danh cá nhân).")],
+    prefill: Annotated[
+        str | None, typer.Option(help="Procedure code: print an e-form prefill for it.")
+    ] = None,
+    agent: Annotated[str, typer.Option(help="Who is reading (recorded: personal data).")] = "cli",
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """A person's reusable records and the best current value of each field (the read is logged)."""
+    from storage.archive import Archive, ArchiveSettings
+    from storage.reuse import Reuse
+
+    try:
+        reuse = Reuse(Archive.open(ArchiveSettings.from_environment()).index)
+        if prefill:
+            form = reuse.prefill(citizen_id, prefill, agent)
+            if form is None:
+                stderr.print(f"no digitized papers carry ID number {citizen_id}")
+                raise typer.Exit(1)
+            print(json.dumps(form, ensure_ascii=False, indent=2))
+            return
+        record = reuse.person(citizen_id, agent)
+    except HosoError as error:
+        raise fail(error, as_json) from None
+    if record is None:
+        stderr.print(f"no digitized papers carry ID number {citizen_id}")
+        raise typer.Exit(1)
+    fields = {
+        name: {
+            "value": best.value,
+            "confidence": round(best.confidence, 3),
+            "status": best.status,
+            "document_id": best.document_id,
+        }
+        for name, best in record.fields.items()
+    }
+    if as_json:
+        data = {"citizen_id": record.citizen_id, "fields": fields, "documents": record.documents}
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    for name, best in record.fields.items():
+        origin = f"{best.status} {best.confidence:.2f}, document {best.document_id}"
+        print(f"{name:15s} {best.value}  [{origin}]")
+    for document in record.documents:
+        print(f"document {document['document_id']}: {document['doc_type']} — {document['title']}")
+
+
+review_app = typer.Typer(help="The review queue: doubtful field values waiting for an officer.")
+app.add_typer(review_app, name="review")
+
+
+@review_app.command("list")
+def review_list(
+    limit: Annotated[int, typer.Option(min=1)] = 50,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Fields below the confidence threshold or failing a check, least confident first."""
+    from storage.archive import Archive, ArchiveSettings
+    from storage.reuse import Reuse
+
+    try:
+        queue = Reuse(Archive.open(ArchiveSettings.from_environment()).index).review_queue(limit)
+    except HosoError as error:
+        raise fail(error, as_json) from None
+    if as_json:
+        rows = [
+            {
+                "field_id": f.id,
+                "document_id": f.document_id,
+                "name": f.name,
+                "value": f.value,
+                "confidence": round(f.confidence, 3),
+                "problems": f.problems or [],
+            }
+            for f in queue
+        ]
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for f in queue:
+        why = "; ".join(f.problems) if f.problems else "low confidence"
+        print(f"#{f.id} doc {f.document_id} {f.name} = {f.value!r} ({why})")
+
+
+@review_app.command("decide")
+def review_decide(
+    field_id: Annotated[int, typer.Argument(help="From `hoso review list`.")],
+    value: Annotated[
+        str | None, typer.Option(help="The correct value; without it the value is accepted.")
+    ] = None,
+    agent: Annotated[str, typer.Option(help="The reviewing officer.")] = "cli",
+) -> None:
+    """Accept a field value, or correct it with --value. Recorded as an event."""
+    from storage.archive import Archive, ArchiveSettings
+    from storage.reuse import Reuse
+
+    try:
+        reuse = Reuse(Archive.open(ArchiveSettings.from_environment()).index)
+        row = reuse.review(field_id, agent, value)
+    except KeyError:
+        stderr.print(f"no field #{field_id}")
+        raise typer.Exit(1) from None
+    except HosoError as error:
+        raise fail(error) from None
+    stderr.print(f"#{row.id} {row.name} = {row.value!r}: {row.status}", highlight=False)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,8 @@ shared/domain/vietnam-dossiers.md:
 - `derived_object`: results made from an original (searchable PDF/A, JSON, signed PDF),
   each a separate immutable object linked to its document.
 - `document_text`: OCR/born-digital text, with a diacritic-folded copy for search.
-- `extracted_field`: typed values with confidence (filled by the extraction step).
+- `extracted_field`: typed values with confidence, source and problems; below the review
+  threshold a value waits in the review queue (`status`), and an officer's decision is recorded.
 - `person`: a citizen by 12-digit ID number, with a folded name for search.
 - `event`: append-only log in the spirit of PREMIS (who did what to which object, when, with
   what outcome); the database refuses UPDATE and DELETE on it.
@@ -105,7 +106,13 @@ class ExtractedField(Base):
     name: Mapped[str] = mapped_column(String(60))
     value: Mapped[str] = mapped_column(Text)
     confidence: Mapped[float] = mapped_column(Float)
-    status: Mapped[str] = mapped_column(String(20), default="extracted")
+    status: Mapped[str] = mapped_column(String(20), default="extracted", index=True)
+    source: Mapped[str] = mapped_column(
+        String(20), default="label"
+    )  # qr | label | layout | officer
+    problems: Mapped[list[str] | None] = mapped_column(JSON, default=None)
+    reviewed_by: Mapped[str | None] = mapped_column(String(120))
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Person(Base):

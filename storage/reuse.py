@@ -1,0 +1,186 @@
+"""Reuse of digitized papers: record extracted fields, queue doubtful ones for an officer, and
+give any desk a person's reusable records and the best current value of each field, so the next
+application is prefilled instead of asking the citizen again (Decrees 45/2020, 107/2021).
+
+Every read of a person's data is an audit event (who, desk, what, when).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from digitize.fields.extract import DocumentFields
+from storage.index import RecordIndex
+from storage.schema import Document, ExtractedField
+
+REVIEW_BELOW = 0.85  # confidence under which a value waits for an officer
+STATUS_RANK = {"corrected": 3, "accepted": 2, "extracted": 1, "needs_review": 0}
+
+# What an e-form for a citizen's procedure can take from the person record.
+PREFILL_FIELDS = (
+    "full_name",
+    "date_of_birth",
+    "sex",
+    "id_number",
+    "id_issue_date",
+    "address",
+    "phone",
+)
+
+
+@dataclass(frozen=True)
+class BestValue:
+    value: str
+    confidence: float
+    status: str
+    document_id: int
+    field_id: int
+
+
+@dataclass(frozen=True)
+class PersonRecord:
+    citizen_id: str
+    fields: dict[str, BestValue]
+    documents: list[dict[str, Any]]
+
+
+class Reuse:
+    def __init__(self, index: RecordIndex) -> None:
+        self.index = index
+
+    def record_fields(self, document_id: int, result: DocumentFields, agent: str) -> list[int]:
+        """Store a document's fields; doubtful ones go to the review queue. Returns field ids."""
+        ids = []
+        with self.index.session() as session:
+            document = session.get(Document, document_id)
+            if document is None:
+                raise KeyError(document_id)
+            document.doc_type = result.doc_type
+            for name, found in result.fields.items():
+                doubtful = found.confidence < REVIEW_BELOW or bool(found.problems)
+                row = ExtractedField(
+                    document_id=document_id,
+                    name=name,
+                    value=found.value,
+                    confidence=found.confidence,
+                    source=found.source,
+                    problems=found.problems or None,
+                    status="needs_review" if doubtful else "extracted",
+                )
+                session.add(row)
+                session.flush()
+                ids.append(row.id)
+            citizen = result.fields.get("id_number")
+            full_name = result.fields.get("full_name")
+            if citizen is not None and full_name is not None and not citizen.problems:
+                self.index.upsert_person(session, citizen.value, full_name.value)
+            self.index.log_event(
+                session, "fields_extracted", "success", agent, document_id=document_id,
+                detail={"doc_type": result.doc_type, "fields": len(ids)},
+            )  # fmt: skip
+        return ids
+
+    def review_queue(self, limit: int = 50) -> list[ExtractedField]:
+        with self.index.sessions() as session:
+            statement = (
+                select(ExtractedField)
+                .where(ExtractedField.status == "needs_review")
+                .order_by(ExtractedField.confidence, ExtractedField.id)
+                .limit(limit)
+            )
+            return list(session.scalars(statement))
+
+    def review(self, field_id: int, agent: str, corrected: str | None = None) -> ExtractedField:
+        """Accept a value, or correct it. The decision is an event; a corrected name or ID number
+        updates the person record."""
+        with self.index.session() as session:
+            row = session.get(ExtractedField, field_id)
+            if row is None:
+                raise KeyError(field_id)
+            before = row.value
+            if corrected is not None and corrected.strip() != before:
+                row.value, row.status, row.source = corrected.strip(), "corrected", "officer"
+                row.confidence = 1.0
+            else:
+                row.status = "accepted"
+            row.reviewed_by, row.reviewed_at = agent, dt.datetime.now(dt.UTC)
+            self.index.log_event(
+                session, "reviewed", row.status, agent, document_id=row.document_id,
+                detail={"field": row.name, "before": before, "after": row.value},
+            )  # fmt: skip
+            if row.name in ("full_name", "id_number"):
+                self._refresh_person(session, row.document_id)
+            return row
+
+    def _refresh_person(self, session: Any, document_id: int) -> None:
+        rows = {
+            r.name: r
+            for r in session.scalars(
+                select(ExtractedField).where(ExtractedField.document_id == document_id)
+            )
+        }
+        if "id_number" in rows and "full_name" in rows:
+            self.index.upsert_person(session, rows["id_number"].value, rows["full_name"].value)
+
+    def person(
+        self, citizen_id: str, agent: str, desk_id: int | None = None
+    ) -> PersonRecord | None:
+        """The documents that carry this ID number and the best value of each field: reviewed
+        over extracted, then the most confident, then the newest."""
+        with self.index.session() as session:
+            document_ids = set(
+                session.scalars(
+                    select(ExtractedField.document_id).where(
+                        ExtractedField.name == "id_number", ExtractedField.value == citizen_id
+                    )
+                )
+            )
+            if not document_ids:
+                return None
+            rows = list(
+                session.scalars(
+                    select(ExtractedField).where(ExtractedField.document_id.in_(document_ids))
+                )
+            )
+            documents = list(session.scalars(select(Document).where(Document.id.in_(document_ids))))
+            best: dict[str, BestValue] = {}
+            for row in sorted(
+                rows, key=lambda r: (STATUS_RANK.get(r.status, 0), r.confidence, r.document_id)
+            ):
+                best[row.name] = BestValue(
+                    row.value, row.confidence, row.status, row.document_id, row.id
+                )
+            self.index.log_event(
+                session, "person_read", "success", agent, desk_id=desk_id,
+                detail={"citizen_id": citizen_id, "documents": sorted(document_ids)},
+            )  # fmt: skip
+            listing = [
+                {"document_id": d.id, "doc_type": d.doc_type, "title": d.title,
+                 "original_key": d.original_key, "status": d.status}
+                for d in sorted(documents, key=lambda d: d.id)
+            ]  # fmt: skip
+        return PersonRecord(citizen_id, best, listing)
+
+    def prefill(self, citizen_id: str, procedure_code: str, agent: str) -> dict[str, Any] | None:
+        """An e-form prefill for a procedure: each value with where it came from."""
+        record = self.person(citizen_id, agent)
+        if record is None:
+            return None
+        return {
+            "procedure_code": procedure_code,
+            "applicant": {
+                name: {
+                    "value": best.value,
+                    "confidence": round(best.confidence, 3),
+                    "source_document_id": best.document_id,
+                    "reviewed": best.status in ("accepted", "corrected"),
+                }
+                for name, best in record.fields.items()
+                if name in PREFILL_FIELDS
+            },
+            "reused_documents": [d["document_id"] for d in record.documents],
+        }
