@@ -143,3 +143,14 @@ def test_failed_checks_lower_confidence_and_say_why() -> None:
 def test_unknown_paper_is_other() -> None:
     result = extract("Thực đơn hôm nay: phở bò, bún chả, cà phê sữa đá")
     assert result.doc_type == "other" and result.fields == {}
+
+
+def test_family_names_regain_marks_ocr_dropped() -> None:
+    from digitize.fields.extract import correct_surname
+
+    assert correct_surname("PHAM ĐỨC HƯƠNG") == "PHẠM ĐỨC HƯƠNG"
+    assert correct_surname("NGUYÊN NGỌC HÀ") == "NGUYỄN NGỌC HÀ"
+    assert correct_surname("Tran Thi Anh") == "Trần Thi Anh"  # only the family name is known
+    assert correct_surname("Vo Van Kiet") == "Võ Van Kiet"  # Võ and Vũ fold differently
+    assert correct_surname("Smith John") == "Smith John"
+    assert correct_surname("PHẠM") == "PHẠM"

@@ -212,6 +212,26 @@ def _sex(raw: str) -> str | None:
     return None
 
 
+# The most common Vietnamese family names (about nine in ten people). Their folded forms are
+# distinct, so a surname OCR read without its marks ("PHAM", "NGUYEN") has one correct spelling.
+SURNAMES = (
+    "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi",
+    "Đỗ", "Hồ", "Ngô", "Dương", "Lý", "Đinh", "Trịnh", "Đoàn", "Lương", "Trương", "Mai",
+)  # fmt: skip
+_SURNAME_BY_FOLD = {fold_keep_digits(name): name for name in SURNAMES}
+NAME_FIELDS = ("full_name", "father_name", "mother_name", "signer")
+
+
+def correct_surname(name: str) -> str:
+    """Restore the marks of a common family name that OCR dropped or changed, keeping case."""
+    first, _, rest = name.partition(" ")
+    canonical = _SURNAME_BY_FOLD.get(fold_keep_digits(first))
+    if canonical is None or not rest:
+        return name
+    fixed = canonical.upper() if first.isupper() else canonical
+    return f"{fixed} {rest}"
+
+
 def _sentence_case(heading: str) -> str:
     """ "ỦY BAN NHÂN DÂN TỈNH LÀO CAI" → "Ủy ban nhân dân tỉnh Lào Cai": lower case, capital first
     letter, place names after an administrative unit word capitalised. Unit words are matched
@@ -336,6 +356,9 @@ def extract(
     if qr:
         for name, value in qr.items():
             values[name] = FieldValue(value, FROM_QR, "qr")
+    for name in NAME_FIELDS:
+        if name in values and values[name].source != "qr":
+            values[name].value = correct_surname(values[name].value)
     wanted = FIELDS_BY_TYPE[doc_type]
     fields = {name: values[name] for name in wanted if name in values}
     validate(fields, today)
