@@ -154,3 +154,23 @@ def test_family_names_regain_marks_ocr_dropped() -> None:
     assert correct_surname("Vo Van Kiet") == "Võ Van Kiet"  # Võ and Vũ fold differently
     assert correct_surname("Smith John") == "Smith John"
     assert correct_surname("PHẠM") == "PHẠM"
+
+
+def test_papers_of_one_dossier_are_cross_checked() -> None:
+    from digitize.fields.extract import DocumentFields, FieldValue, cross_check
+
+    def paper(doc_type: str, number: str, name: str, birth: str) -> DocumentFields:
+        values = {"id_number": number, "full_name": name, "date_of_birth": birth}
+        return DocumentFields(
+            doc_type, 0.9, {k: FieldValue(v, 0.9, "label") for k, v in values.items()}
+        )
+
+    form = paper("application", "048203001234", "Trần Văn An", "05/03/2003")
+    card = paper("id_card", "048203001234", "TRẦN VĂN AN", "05/03/2003")
+    assert cross_check([form, card]) == []
+    wrong_id = paper("id_card", "048203001243", "TRẦN VĂN AN", "05/03/2003")
+    assert any("has ID number" in p for p in cross_check([form, wrong_id]))
+    wrong_birth = paper("id_card", "048203001234", "TRẦN VĂN AN", "06/03/2003")
+    assert any("born" in p for p in cross_check([form, wrong_birth]))
+    other_name = paper("id_card", "048203001234", "LÊ THỊ BÌNH", "05/03/2003")
+    assert any("on another" in p for p in cross_check([form, other_name]))

@@ -413,3 +413,40 @@ def parse_id_qr(payload: str) -> dict[str, str] | None:
     if sex:
         out["sex"] = sex
     return out
+
+
+def cross_check(documents: list[DocumentFields]) -> list[str]:
+    """Problems between the papers of one dossier: one person must not carry two ID numbers or
+    two dates of birth, and one ID number must not carry two names. Names are compared without
+    case (cards print capitals), marks kept."""
+    problems: list[str] = []
+    by_id: dict[str, tuple[str, str]] = {}
+    by_name: dict[str, str] = {}
+    births: dict[str, str] = {}
+    for doc in documents:
+        number = doc.fields.get("id_number")
+        name = doc.fields.get("full_name")
+        birth = doc.fields.get("date_of_birth")
+        if number is None or name is None:
+            continue
+        key = " ".join(name.value.lower().split())
+        if number.value in by_id and by_id[number.value][0] != key:
+            problems.append(
+                f"ID number {number.value} is {by_id[number.value][1]} on one paper "
+                f"and {name.value} on another"
+            )
+        by_id.setdefault(number.value, (key, name.value))
+        if key in by_name and by_name[key] != number.value:
+            problems.append(
+                f"{name.value} has ID number {by_name[key]} on one paper "
+                f"and {number.value} on another"
+            )
+        by_name.setdefault(key, number.value)
+        if birth is not None:
+            if number.value in births and births[number.value] != birth.value:
+                problems.append(
+                    f"ID number {number.value}: born {births[number.value]} on one paper, "
+                    f"{birth.value} on another"
+                )
+            births.setdefault(number.value, birth.value)
+    return problems
