@@ -52,6 +52,18 @@ def main() -> None:
     """hoso: scan-to-archive for one-stop-desk dossiers."""
 
 
+def _progress(quiet: bool) -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=stderr,
+        disable=quiet or not sys.stderr.isatty(),
+        transient=True,
+    )
+
+
 @app.command(epilog=EXIT_CODES_HELP)
 def digitize(
     inputs: Annotated[
@@ -86,17 +98,8 @@ def digitize(
     if model not in QUALITIES:
         raise typer.BadParameter(f"choose one of {', '.join(QUALITIES)}", param_hint="--model")
     options = Options(lang=lang, engine=engine, model=model, jobs=jobs)
-    show_progress = not quiet and sys.stderr.isatty()
     try:
-        with Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=stderr,
-            disable=not show_progress,
-            transient=True,
-        ) as progress:
+        with _progress(quiet) as progress:
             bar = progress.add_task("pages", total=None)
             document = run_digitize(
                 inputs,
@@ -118,18 +121,6 @@ def digitize(
             f"{pages} page{'s' if pages != 1 else ''} → {output}"
             + (f", {json_path}" if json_path else "")
         )
-
-
-def _progress(quiet: bool) -> Progress:
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=stderr,
-        disable=quiet or not sys.stderr.isatty(),
-        transient=True,
-    )
 
 
 @app.command(epilog=EXIT_CODES_HELP)

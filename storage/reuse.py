@@ -13,23 +13,16 @@ from typing import Any
 
 from sqlalchemy import select
 
-from digitize.fields.extract import DocumentFields
+from digitize.fields.extract import FIELDS_BY_TYPE, DocumentFields
 from storage.index import RecordIndex
 from storage.schema import Document, ExtractedField
 
 REVIEW_BELOW = 0.85  # confidence under which a value waits for an officer
 STATUS_RANK = {"corrected": 3, "accepted": 2, "extracted": 1, "needs_review": 0}
 
-# What an e-form for a citizen's procedure can take from the person record.
-PREFILL_FIELDS = (
-    "full_name",
-    "date_of_birth",
-    "sex",
-    "id_number",
-    "id_issue_date",
-    "address",
-    "phone",
-)
+# What an e-form can take from the person record: the applicant's own fields (the contract's
+# application fields), not the date of the paper they were read from.
+PREFILL_FIELDS = tuple(name for name in FIELDS_BY_TYPE["application"] if name != "document_date")
 
 
 @dataclass(frozen=True)
