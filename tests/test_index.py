@@ -6,9 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
+from digitize.fields import identifiers
 from storage.index import RecordIndex
 from storage.schema import Document, Dossier, Province
 from storage.textfold import fold
@@ -41,10 +42,12 @@ def test_fold_ignores_diacritics_case_and_d_stroke() -> None:
     assert fold("Nguye\u0302\u0303n") == "nguyen"
 
 
-def test_migration_is_idempotent(index: RecordIndex) -> None:
+def test_migration_is_idempotent_and_seeds_the_34_provinces(index: RecordIndex) -> None:
     index.migrate()
-    with index.session() as session:
-        session.add(Province(code="48", name="Đà Nẵng"))
+    with index.sessions() as session:
+        provinces = {p.code: p.name for p in session.scalars(select(Province))}
+    assert len(provinces) == 34 and provinces["48"] == "Đà Nẵng" and provinces["01"] == "Hà Nội"
+    assert set(provinces) <= identifiers.PROVINCE_CODES  # new codes are a subset of the old
 
 
 def test_search_finds_vietnamese_without_diacritics(index: RecordIndex) -> None:
