@@ -68,7 +68,7 @@ def summarize(
 
 def bench_set(
     input_set: InputSet,
-    hoso: Hoso,
+    hosos: list[Hoso],
     ocrmypdf: OcrMyPdf | None,
     tesseract: RawTesseract | None,
     work: Path,
@@ -81,12 +81,16 @@ def bench_set(
     rows: list[dict[str, Any]] = []
     task = progress.add_task(input_set.name, total=3)
 
-    out = work / f"{input_set.name}.hoso.pdf"
-    run = hoso.run(input_set.document, out)
-    latencies = [hoso.run(doc, doc.with_suffix(".hoso.pdf"), jobs=1).wall_s for doc in singles]
-    row = summarize("hoso", len(truths), run.wall_s, latencies, run.peak_rss_mb, run.output)
-    row |= quality(truths, run.texts) | geometry(input_set, hoso, work)
-    rows.append(row)
+    for variant in hosos:
+        label = "hoso" if variant is hosos[0] else f"hoso[{variant.model}]"
+        out = work / f"{input_set.name}.{label}.pdf"
+        run = variant.run(input_set.document, out)
+        latencies = [
+            variant.run(doc, doc.with_suffix(f".{label}.pdf"), jobs=1).wall_s for doc in singles
+        ]
+        row = summarize(label, len(truths), run.wall_s, latencies, run.peak_rss_mb, run.output)
+        row |= quality(truths, run.texts) | geometry(input_set, variant, work)
+        rows.append(row)
     progress.advance(task)
 
     if ocrmypdf is not None:
@@ -189,6 +193,9 @@ def main(
     contenders: Annotated[str, typer.Option(help="Which to run: hoso,ocrmypdf,tesseract.")] = (
         "hoso,ocrmypdf,tesseract"
     ),
+    models: Annotated[
+        str, typer.Option(help="hoso OCR models to compare, the default first: best_int,fast.")
+    ] = "best_int",
     corpus: Annotated[bool, typer.Option(help="Include the real-scan corpus set.")] = True,
     bench_venv: Annotated[Path, typer.Option(help="Environment holding OCRmyPDF.")] = REPO
     / ".venv-bench",
@@ -202,7 +209,7 @@ def main(
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     tessdata = combined_tessdata(work / "tessdata")
-    hoso = Hoso(Path(sys.executable), jobs)
+    hosos = [Hoso(Path(sys.executable), jobs, model) for model in models.split(",")]
     ocrmypdf_exe = bench_venv / "bin" / "ocrmypdf"
     ocrmypdf = OcrMyPdf(ocrmypdf_exe, tessdata, jobs) if "ocrmypdf" in chosen else None
     if ocrmypdf is not None and not OcrMyPdf.available(ocrmypdf_exe):
@@ -222,7 +229,7 @@ def main(
         sets.append(real)
     with Progress(console=console, transient=True) as progress:
         report = [
-            bench_set(s, hoso, ocrmypdf, tesseract, work, latency_pages, progress) for s in sets
+            bench_set(s, hosos, ocrmypdf, tesseract, work, latency_pages, progress) for s in sets
         ]
     write_report(report, environment(jobs, bench_venv), results)
     console.print(f"results: {results / 'latest.md'}")
