@@ -67,7 +67,7 @@ def _born_digital_result(task: PageTask, raster: RasterPage) -> PageResult:
 
 def _scanned_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> PageResult:
     pixels, bilevel = raster.pixels, raster.mode == "1"
-    warnings: list[str] = []
+    warnings: list[str] = list(raster.warnings)
     glyphs = find_glyphs(pixels)
     glyph_height = resolution.median_glyph_height(glyphs)
     dpi, dpi_source = _resolution(raster, glyphs)

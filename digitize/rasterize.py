@@ -13,7 +13,7 @@ import math
 import warnings
 import zlib
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -27,9 +27,14 @@ from digitize.encode import estimate_jpeg_quality
 from digitize.errors import CorruptInputError, InputTooLargeError
 from digitize.ink import Pixels
 from digitize.models import Options, PageKind, PageTask, Word
-from digitize.triage import check_pixel_budget
+from digitize.native import native_stderr_silenced
+from digitize.triage import IMAGE_FAILURES, PDFMINER_FAILURES, check_pixel_budget
 
-PLAUSIBLE_DPI = (100.0, 2400.0)  # outside this, a declared resolution is a default, not a fact
+PLAUSIBLE_DPI = (100.0, 2400.0)
+DAMAGED_IMAGE = (
+    "the image data is damaged or cut short, so part of the page may be missing; "
+    "check the PDF against the paper and rescan if needed"
+)  # outside this, a declared resolution is a default, not a fact
 
 
 @dataclass
@@ -44,6 +49,7 @@ class RasterPage:
     # needs no turning or straightening: (bytes, "RGB" | "L").
     source_jpeg: tuple[bytes, str] | None = None
     source_jpeg_quality: int | None = None  # never re-encode a scan better than it was taken
+    warnings: list[str] = field(default_factory=list)
 
 
 def rasterize(task: PageTask, options: Options) -> RasterPage:
@@ -61,7 +67,7 @@ def rasterize(task: PageTask, options: Options) -> RasterPage:
         raise InputTooLargeError(
             f"page {task.number} is too large to decode", source=task.path.name
         ) from exc
-    except (OSError, ValueError, pikepdf.PdfError, pdfium.PdfiumError) as exc:
+    except (*IMAGE_FAILURES, *PDFMINER_FAILURES, pikepdf.PdfError, pdfium.PdfiumError) as exc:
         raise CorruptInputError(
             f"page {task.number} cannot be decoded ({type(exc).__name__}: {exc})",
             source=task.path.name,
@@ -127,8 +133,8 @@ def _square_pixels(image: Image.Image, dpi_x: float, dpi_y: float) -> tuple[Imag
 
 
 def _load_frame(path: Path, index: int, options: Options) -> RasterPage:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+    with warnings.catch_warnings(record=True) as caught, native_stderr_silenced():
+        warnings.simplefilter("always")
         with Image.open(path) as image:
             image.seek(index)
             check_pixel_budget(image.width, image.height, options, path.name)
@@ -146,7 +152,9 @@ def _load_frame(path: Path, index: int, options: Options) -> RasterPage:
         frame = resized
     frame, mode = normalize_mode(frame)
     source = (path.read_bytes(), jpeg_mode) if plain_jpeg else None
+    damaged = [w for w in caught if "runcat" in str(w.message) or "orrupt" in str(w.message)]
     return RasterPage(
+        warnings=[DAMAGED_IMAGE] if damaged else [],
         pixels=to_array(frame, mode),
         mode=mode,
         dpi=dpi,

@@ -21,6 +21,7 @@ import pdfplumber
 import pikepdf
 from pdfminer.pdfexceptions import PDFException
 from pdfminer.psexceptions import PSException
+from pdfplumber.utils.exceptions import PdfminerException
 from PIL import Image
 
 from digitize.errors import (
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 PDFMINER_FAILURES = (
     PDFException,
     PSException,
+    PdfminerException,  # pdfplumber's wrapper around the same
     ValueError,
     KeyError,
     TypeError,
@@ -48,6 +50,10 @@ PDFMINER_FAILURES = (
     struct.error,
     zlib.error,
 )
+
+# What Pillow raises on damaged images besides OSError (found by feeding it corrupted scans).
+IMAGE_FAILURES = (OSError, SyntaxError, ValueError, TypeError, KeyError, IndexError, EOFError,
+                  struct.error, zlib.error)  # fmt: skip
 
 MAX_PDF_PAGES = 5000
 FULL_PAGE_COVERAGE = 0.95  # an image covering this much of the page is the page (a scan)
@@ -148,7 +154,9 @@ def _triage_image(path: Path, kind: str, options: Options, first_number: int) ->
     Image.MAX_IMAGE_PIXELS = options.max_page_pixels
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            # Header-reading complaints ("Corrupt EXIF", "Truncated File Read") are reported
+            # when the page is decoded, as a page warning a person can act on.
+            warnings.simplefilter("ignore")
             with Image.open(path) as image:
                 frames = getattr(image, "n_frames", 1)
                 if kind == "gif":
@@ -171,7 +179,7 @@ def _triage_image(path: Path, kind: str, options: Options, first_number: int) ->
             "the image declares far more pixels than any scan; refused as a decompression bomb",
             source=source,
         ) from exc
-    except (OSError, SyntaxError, ValueError) as exc:
+    except IMAGE_FAILURES as exc:
         raise CorruptInputError(
             f"the {kind.upper()} image is damaged and cannot be read ({exc})", source=source
         ) from exc
@@ -246,6 +254,12 @@ def _triage_pdf(path: Path, options: Options, first_number: int) -> tuple[list[P
         raise CorruptInputError(
             f"the PDF's page content cannot be read ({type(exc).__name__}: {exc})", source=source
         ) from exc
+    if len(tasks) != page_count:  # two readers disagree: some pages are lost in the damage
+        raise CorruptInputError(
+            f"only {len(tasks)} of the PDF's {page_count} pages can be read; the file is damaged "
+            "(cut short?) — upload it again or rescan",
+            source=source,
+        )
     return tasks, signed
 
 

@@ -3,37 +3,14 @@ once, so a page costs recognition time only (no process start, no model load, no
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import tesserocr
 from PIL import Image
 
 from digitize.errors import OcrError
 from digitize.models import Word
+from digitize.native import native_stderr_silenced
 from digitize.ocr.engine import OcrPage, OrientationGuess, make_word, osd_to_rotation
 from ocr_models import osd_dir, tessdata_dir
-
-
-@contextmanager
-def native_stderr_silenced() -> Iterator[None]:
-    """Leptonica, inside libtesseract, prints messages like "Error in boxClipToRectangle" straight
-    to file descriptor 2 on ordinary pages; they mean nothing to a desk officer and would break
-    the one-line error contract of the CLI. Failures still surface as exceptions."""
-    try:
-        saved = os.dup(2)
-    except OSError:
-        yield
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
 
 
 class TesserocrEngine:
