@@ -320,6 +320,25 @@ def review_list(
         print(f"#{f.id} doc {f.document_id} {f.name} = {f.value!r} ({why})")
 
 
+@review_app.command("crop")
+def review_crop(
+    field_id: Annotated[int, typer.Argument(help="From `hoso review list`.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="PNG to write.")],
+    agent: Annotated[str, typer.Option(help="The reviewing officer (the read is logged).")] = "cli",
+) -> None:
+    """Write the part of the page where the field's value stands, to check it against the value."""
+    from digitize.pipeline import atomic_output
+    from storage.archive import Archive, ArchiveSettings
+
+    try:
+        crop = Archive.open(ArchiveSettings.from_environment()).field_crop(field_id, agent)
+        with atomic_output(output) as temp:
+            crop.save(temp, format="PNG")
+    except HosoError as error:
+        raise fail(error) from None
+    stderr.print(f"{output} ({crop.width}×{crop.height})", highlight=False)
+
+
 @review_app.command("decide")
 def review_decide(
     field_id: Annotated[int, typer.Argument(help="From `hoso review list`.")],

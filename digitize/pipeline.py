@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from digitize.errors import HosoError, OcrError, OutputError, PageFailedError
-from digitize.fields.extract import extract
-from digitize.models import DocumentResult, Options, PageResult, PageTask
+from digitize.fields.extract import DocumentFields, extract
+from digitize.models import DocumentResult, Options, PageResult, PageTask, Word
 from digitize.ocr.engine import OcrEngine, check_engine_options, create_engine
 from digitize.page import process_page
 from digitize.pdfa import write_pdfa
@@ -49,6 +49,7 @@ def digitize(
     pages = PageRunner(options, engine_factory).run(tasks, on_page)
     warnings = [f"page {p.number}: {w}" for p in pages for w in p.warnings]
     fields = extract("\n".join(p.text for p in pages), [c for p in pages for c in p.codes])
+    locate_fields(fields, pages)
     return DocumentResult(
         sha256=triaged[0].sha256,
         inputs=[(item.path.name, item.sha256) for item in triaged],
@@ -57,6 +58,28 @@ def digitize(
         warnings=warnings,
         fields=fields,
     )
+
+
+def locate_fields(fields: DocumentFields, pages: list[PageResult]) -> None:
+    """Give each field the page and box of the text line it was read from (OCR word boxes are in
+    the archival image's pixels), so a reviewer can be shown that part of the page."""
+    lines: dict[str, tuple[int, tuple[int, int, int, int]]] = {}
+    for page in pages:
+        by_line: dict[int, list[Word]] = {}
+        for word in page.words:
+            by_line.setdefault(word.line, []).append(word)
+        for words in by_line.values():
+            text = " ".join(w.text for w in words)
+            box = (
+                min(w.left for w in words),
+                min(w.top for w in words),
+                max(w.right for w in words),
+                max(w.bottom for w in words),
+            )
+            lines.setdefault(text, (page.number, box))
+    for value in fields.fields.values():
+        if value.line is not None and value.line in lines:
+            value.page, value.box = lines[value.line]
 
 
 class PageRunner:

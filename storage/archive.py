@@ -11,12 +11,15 @@ Configuration comes from the environment with embedded defaults, so one machine 
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+import pikepdf
+from PIL import Image
 from sqlalchemy import func, select
 
 from storage.fs_store import FilesystemStore
@@ -32,7 +35,7 @@ from storage.objects import (
     verify,
 )
 from storage.s3_store import S3Settings, S3Store
-from storage.schema import DerivedObject, Document, Dossier, Event
+from storage.schema import DerivedObject, Document, Dossier, Event, ExtractedField
 
 
 @dataclass(frozen=True)
@@ -164,6 +167,38 @@ class Archive:
                 document_id=document_id, desk_id=desk_id,
             )  # fmt: skip
         return stream
+
+    def field_crop(self, field_id: int, agent: str, margin: int = 40) -> Image.Image:
+        """The part of the archived searchable page where a field's value stands, for the
+        officer who reviews it. Seeing a person's paper is a read, so it is an audit event."""
+        with self.index.sessions() as session:
+            field = session.get(ExtractedField, field_id)
+            if field is None:
+                raise ObjectMissingError(f"no field {field_id}")
+            if field.page is None or not field.box:
+                raise ObjectMissingError(f"field {field_id} has no position on its page")
+            pdfa = session.scalar(
+                select(DerivedObject)
+                .where(DerivedObject.document_id == field.document_id, DerivedObject.kind == "pdfa")
+                .order_by(DerivedObject.id.desc())
+            )
+            if pdfa is None:
+                raise ObjectMissingError(f"document {field.document_id} has no searchable PDF yet")
+            key, page_number, box, document_id = pdfa.key, field.page, field.box, field.document_id
+        with self.store.open(key) as stream, pikepdf.open(io.BytesIO(stream.read())) as pdf:
+            xobject = pdf.pages[page_number - 1].Resources.XObject.Im0
+            image = pikepdf.PdfImage(xobject).as_pil_image()  # type: ignore[arg-type]
+        left, top, right, bottom = box
+        crop = image.crop(
+            (max(0, left - margin), max(0, top - margin),
+             min(image.width, right + margin), min(image.height, bottom + margin))
+        )  # fmt: skip
+        with self.index.session() as session:
+            self.index.log_event(
+                session, "retrieved", "success", agent, object_key=key, document_id=document_id,
+                detail={"field_id": field_id, "purpose": "review"},
+            )  # fmt: skip
+        return crop
 
     def find_dossier(self, code: str) -> Dossier | None:
         with self.index.sessions() as session:

@@ -63,6 +63,8 @@ class Reuse:
                     source=found.source,
                     problems=found.problems or None,
                     status="needs_review" if doubtful else "extracted",
+                    page=found.page,
+                    box=list(found.box) if found.box else None,
                 )
                 session.add(row)
                 session.flush()

@@ -113,6 +113,8 @@ class ExtractedField(Base):
     problems: Mapped[list[str] | None] = mapped_column(JSON, default=None)
     reviewed_by: Mapped[str | None] = mapped_column(String(120))
     reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    page: Mapped[int | None] = mapped_column(Integer)  # where the value stands, for review
+    box: Mapped[list[int] | None] = mapped_column(JSON)  # left, top, right, bottom in page pixels
 
 
 class Person(Base):

@@ -126,3 +126,38 @@ def test_cli_ingest_then_person_prefills_from_real_papers(tmp_path: Path) -> Non
     prefill = json.loads(hoso("person", citizen, "--prefill", "1.001234").stdout)
     assert prefill["applicant"]["id_number"]["value"] == citizen
     assert hoso("person", "001099000000").returncode == 1
+
+
+@pytest.mark.slow
+def test_reviewer_crop_shows_the_value_on_the_page(tmp_path: Path) -> None:
+    from digitize.models import Options
+    from digitize.ocr.engine import create_engine
+    from digitize.pipeline import digitize, write_outputs
+    from storage.archive import Archive
+    from storage.fs_store import FilesystemStore
+    from storage.schema import ExtractedField
+    from tests.metrics import normalize_text
+
+    paper = make_document("application", 5, "mild")
+    source = paper.page.save(tmp_path / "form.jpg")
+    with fresh_database("sqlite", tmp_path) as url:
+        index = RecordIndex(url)
+        index.migrate()
+        archive = Archive(FilesystemStore(tmp_path / "objects"), index)
+        ingested = archive.ingest(source, "station:01")
+        result = digitize([source], Options(jobs=1))
+        write_outputs(result, tmp_path / "form.pdf", None, title="form.jpg")
+        archive.add_derived(ingested.document_id, "pdfa", tmp_path / "form.pdf", "worker")
+        assert result.fields is not None
+        Reuse(index).record_fields(ingested.document_id, result.fields, "worker")
+        with index.sessions() as session:
+            address = session.query(ExtractedField).filter_by(name="address").one()
+        crop = archive.field_crop(address.id, "officer:lan")
+        assert crop.width < paper.page.image.width and crop.height < paper.page.image.height / 4
+        read = create_engine("tesserocr", "vie", "best_int").recognize(crop.convert("L"), 200)
+        seen = " ".join(w.text for w in read.words)
+        assert normalize_text(paper.fields["address"]) in normalize_text(seen), seen
+        reads = [
+            e for e in index.events(document_id=ingested.document_id) if e.event_type == "retrieved"
+        ]
+        assert reads and reads[-1].detail["purpose"] == "review"

@@ -28,11 +28,16 @@ class FieldValue:
     confidence: float
     source: str  # "qr" | "label" | "layout"
     problems: list[str] = field(default_factory=list)
+    line: str | None = None  # the text line it was read from, to find it on the page
+    page: int | None = None  # where it stands, for a reviewer's crop (set by the pipeline)
+    box: tuple[int, int, int, int] | None = None  # left, top, right, bottom in page pixels
 
     def as_json(self) -> dict[str, object]:
         data: dict[str, object] = {"value": self.value, "confidence": round(self.confidence, 3)}
         if self.problems:
             data["problems"] = self.problems
+        if self.page is not None and self.box is not None:
+            data["page"], data["box"] = self.page, list(self.box)
         return data
 
 
@@ -168,9 +173,9 @@ FIELDS_BY_TYPE = {
 ADMINISTRATIVE_UNITS = ("tỉnh", "thành phố", "huyện", "quận", "thị xã", "thị trấn", "xã", "phường")
 
 
-def _labelled(lines: list[str]) -> dict[str, str]:
+def _labelled(lines: list[str]) -> dict[str, tuple[str, str]]:
     """Raw text after each known label, first occurrence wins (a form states a field once)."""
-    found: dict[str, str] = {}
+    found: dict[str, tuple[str, str]] = {}  # field -> (raw value, source line)
     for line in lines:
         folded = fold_keep_digits(line)
         for label, name in LABELS:
@@ -183,7 +188,7 @@ def _labelled(lines: list[str]) -> dict[str, str]:
                 rest = rest[colon + 1 :]
             value = clean_value(rest[: _next_label_at(rest)])
             if value:
-                found[name] = value
+                found[name] = (value, line)
             break
     return found
 
@@ -256,7 +261,7 @@ def _sentence_case(heading: str) -> str:
     return sentence[:1].upper() + sentence[1:]
 
 
-def _document_date(lines: list[str], exclude: set[str]) -> str | None:
+def _document_date(lines: list[str], exclude: set[str]) -> tuple[str, str] | None:
     """The place-and-date line ("Lào Cai, ngày 05 tháng 3 năm 2025") or the first worded date
     that is not one of the person's dates."""
     for line in lines:
@@ -264,7 +269,7 @@ def _document_date(lines: list[str], exclude: set[str]) -> str | None:
         if "ngay" in folded and "thang" in folded and "nam" in folded and "sinh" not in folded:
             for value in find_dates(line):
                 if value not in exclude:
-                    return value
+                    return value, line
     return None
 
 
@@ -275,9 +280,9 @@ def _decision_fields(lines: list[str]) -> dict[str, FieldValue]:
         if "document_number" not in out and re.search(r"\bso\s*:", folded):
             token = NUMBER_TOKEN.search(line.replace(" ", ""))
             if token:
-                out["document_number"] = FieldValue(token.group(1), FROM_LABEL, "label")
+                out["document_number"] = FieldValue(token.group(1), FROM_LABEL, "label", line=line)
         if "subject" not in out and folded.lstrip().startswith(("ve viec", "v/v")):
-            out["subject"] = FieldValue(clean_value(line), FROM_LABEL, "label")
+            out["subject"] = FieldValue(clean_value(line), FROM_LABEL, "label", line=line)
     motto = ("cong hoa xa hoi", "doc lap - tu do", "doc lap – tu do")
     heading = []
     for line in lines[:6]:
@@ -333,10 +338,10 @@ def extract(
         "mother_name": clean_value,
         "address": clean_value,
     }
-    for name, raw_value in raw.items():
+    for name, (raw_value, source_line) in raw.items():
         value = converters[name](raw_value) if name in converters else clean_value(raw_value)
         if value:
-            values[name] = FieldValue(value, FROM_LABEL, "label")
+            values[name] = FieldValue(value, FROM_LABEL, "label", line=source_line)
     if "id_number" not in values:  # cards print "Số / No.: 0…" with no telling label
         number = _id_number(text)
         if number:
@@ -350,9 +355,10 @@ def extract(
         for k, v in values.items()
         if k in ("date_of_birth", "id_issue_date", "date_of_expiry")
     }
-    document_date = _document_date(lines, personal)
-    if document_date:
-        values.setdefault("document_date", FieldValue(document_date, FROM_LAYOUT, "layout"))
+    dated = _document_date(lines, personal)
+    if dated:
+        date, line = dated
+        values.setdefault("document_date", FieldValue(date, FROM_LAYOUT, "layout", line=line))
     if qr:
         for name, value in qr.items():
             values[name] = FieldValue(value, FROM_QR, "qr")
