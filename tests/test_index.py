@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
@@ -13,18 +10,6 @@ from digitize.fields import identifiers
 from storage.index import RecordIndex
 from storage.schema import Document, Dossier, Province
 from storage.textfold import fold
-from tests.databases import fresh_database, postgres_available
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def index(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RecordIndex]:
-    if request.param == "postgresql" and not postgres_available():
-        pytest.skip("no PostgreSQL at HOSO_TEST_PG (default 127.0.0.1:5432)")
-    with fresh_database(request.param, tmp_path) as url:
-        record_index = RecordIndex(url)
-        record_index.migrate()
-        yield record_index
-        record_index.engine.dispose()
 
 
 def add_document(index: RecordIndex, title: str, body: str, sha: str = "0" * 64) -> int:

@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,22 +15,16 @@ from digitize.fields.extract import DocumentFields, FieldValue
 from storage.index import RecordIndex
 from storage.reuse import Reuse
 from storage.schema import Document
-from tests.databases import fresh_database, postgres_available
+from tests.databases import fresh_database
 from tests.synthetic_documents import make_document
 
 REPO = Path(__file__).resolve().parent.parent
 CITIZEN = "048203001234"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def reuse(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Reuse]:
-    if request.param == "postgresql" and not postgres_available():
-        pytest.skip("no PostgreSQL at HOSO_TEST_PG")
-    with fresh_database(request.param, tmp_path) as url:
-        index = RecordIndex(url)
-        index.migrate()
-        yield Reuse(index)
-        index.engine.dispose()
+@pytest.fixture()
+def reuse(index: RecordIndex) -> Reuse:
+    return Reuse(index)
 
 
 def document(reuse: Reuse, title: str) -> int:
