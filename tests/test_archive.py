@@ -162,3 +162,30 @@ def test_fixity_command_exit_codes_and_json(
     assert problem["key"] == key and problem["outcome"] == "changed"
     remove(store, key)
     assert json.loads(hoso("fixity", "--json").stdout)["problems"][0]["outcome"] == "missing"
+
+
+@pytest.mark.parametrize("down", ["database", "s3"])
+def test_storage_down_is_a_clear_error_with_its_exit_code(tmp_path: Path, down: str) -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # nothing listens here once closed
+    env = {**os.environ, "HOSO_DATA_DIR": str(tmp_path / "var")}
+    env.pop("HOSO_DATABASE_URL", None)
+    env.pop("HOSO_S3_ENDPOINT", None)
+    if down == "database":
+        env["HOSO_DATABASE_URL"] = (
+            f"postgresql+psycopg://hoso@127.0.0.1:{port}/hoso?connect_timeout=2"
+        )
+    else:
+        env |= {"HOSO_S3_ENDPOINT": f"127.0.0.1:{port}", "HOSO_S3_ACCESS_KEY": "k",
+                "HOSO_S3_SECRET_KEY": "s", "HOSO_S3_BUCKET": "hoso"}  # fmt: skip
+    source = scan(tmp_path, "a.pdf", b"%PDF-1.4 test")
+    for args in (["ingest", str(source), "--no-digitize"], ["fixity"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "api.cli", *args],
+            cwd=REPO, env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert result.returncode == 10, (args, result.stderr)
+        assert "unreachable" in result.stderr and "Traceback" not in result.stderr
