@@ -142,7 +142,7 @@ def ingest(
     import tempfile
 
     from digitize.pipeline import digitize as run_digitize
-    from digitize.pipeline import document_json, write_outputs
+    from digitize.pipeline import write_outputs
     from storage.archive import Archive, ArchiveSettings
     from storage.reuse import Reuse
 
@@ -172,7 +172,7 @@ def ingest(
                         )
                         record["doc_type"] = document.fields.doc_type
                     record["pdfa_key"] = stored.key
-                    record["pages"] = len(document_json(document)["pages"])
+                    record["pages"] = len(document.pages)
                 if as_json:
                     print(json.dumps(record, ensure_ascii=False))
                 elif not quiet:

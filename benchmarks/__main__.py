@@ -89,7 +89,7 @@ def bench_set(
             variant.run(doc, doc.with_suffix(f".{label}.pdf"), jobs=1).wall_s for doc in singles
         ]
         row = summarize(label, len(truths), run.wall_s, latencies, run.peak_rss_mb, run.output)
-        row |= quality(truths, run.texts) | geometry(input_set, variant, work)
+        row |= quality(truths, run.texts) | geometry(input_set, run.output)
         rows.append(row)
     progress.advance(task)
 
@@ -126,17 +126,13 @@ def _single_page_pdf(input_set: InputSet, index: int, work: Path) -> Path:
     return out
 
 
-def geometry(input_set: InputSet, hoso: Hoso, work: Path) -> dict[str, Any]:
-    """Rotation accuracy and skew error of hoso, from its JSON, against the generator's truth."""
+def geometry(input_set: InputSet, output: Path | None) -> dict[str, Any]:
+    """Rotation accuracy and skew error of hoso, from the JSON its run wrote beside the PDF,
+    against the generator's truth."""
     known = [p for p in input_set.pages if p.rotation is not None and p.skew_deg is not None]
-    if not known:
+    if not known or output is None:
         return {}
-    json_path = work / f"{input_set.name}.geometry.json"
-    out = work / f"{input_set.name}.geometry.pdf"
-    command_ok = _hoso_json(hoso, input_set.document, out, json_path)
-    if not command_ok:
-        return {}
-    pages = json.loads(json_path.read_text(encoding="utf-8"))["pages"]
+    pages = json.loads(output.with_suffix(".json").read_text(encoding="utf-8"))["pages"]
     rotations = [p["rotation"] == k.rotation for p, k in zip(pages, known, strict=True)]
     skews = [abs(p["skew_deg"] - (k.skew_deg or 0.0)) for p, k in zip(pages, known, strict=True)]
     return {
@@ -144,16 +140,6 @@ def geometry(input_set: InputSet, hoso: Hoso, work: Path) -> dict[str, Any]:
         "skew_error_mean_deg": round(statistics.fmean(skews), 3),
         "skew_error_max_deg": round(max(skews), 3),
     }
-
-
-def _hoso_json(hoso: Hoso, document: Path, out: Path, json_path: Path) -> bool:
-    import subprocess
-
-    command = [
-        str(hoso.python), "-m", "api.cli", "digitize", str(document), "-o", str(out),
-        "--json", str(json_path), "--jobs", str(hoso.jobs), "--model", hoso.model, "--quiet",
-    ]  # fmt: skip
-    return subprocess.run(command, capture_output=True).returncode == 0
 
 
 def environment(jobs: int, bench_venv: Path) -> dict[str, Any]:

@@ -92,6 +92,7 @@ class Hoso:
     def run(self, document: Path, out: Path, jobs: int | None = None) -> Run:
         command = [
             str(self.python), "-m", "api.cli", "digitize", str(document), "-o", str(out),
+            "--json", str(out.with_suffix(".json")),
             "--jobs", str(jobs or self.jobs), "--model", self.model, "--quiet",
         ]  # fmt: skip
         wall, rss, code, err = timed(command, base_env())

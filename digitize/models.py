@@ -42,7 +42,7 @@ class PageTask:
     path: Path
     kind: PageKind
     index: int  # frame index in an image file, or page index in a PDF
-    born_digital_text: str | None = None  # usable text in the PDF already: no OCR
+    born_digital: bool = False  # the PDF page already has usable text: no OCR
 
 
 @dataclass(frozen=True)

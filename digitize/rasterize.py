@@ -261,13 +261,13 @@ def _render_pdf_page(task: PageTask, options: Options) -> RasterPage:
         # Render at the resolution of the page's main image (the one covering most of it): a
         # small high-resolution seal pasted on a 150-dpi scan must not make the page 300 dpi.
         images = [im for im in page.images if im.get("srcsize")]
-        if images and task.born_digital_text is None:
+        if images and not task.born_digital:
             main = max(
                 images, key=lambda im: abs((im["x1"] - im["x0"]) * (im["bottom"] - im["top"]))
             )
             native = main["srcsize"][0] / max(abs(main["x1"] - main["x0"]) / 72.0, 1e-6)
             dpi = float(min(600.0, max(150.0, native)))
-        if task.born_digital_text is not None:
+        if task.born_digital:
             rotation, words = born_digital_words(page, dpi)
     document = pdfium.PdfDocument(_with_normal_boxes(task.path, task.index) or str(task.path))
     try:

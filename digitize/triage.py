@@ -331,7 +331,7 @@ def _classify_pdf_page(
             path=path,
             kind=PageKind.PDF_RENDER,
             index=index,
-            born_digital_text=unicodedata.normalize("NFC", text),
+            born_digital=True,
         )
     return PageTask(number=number, path=path, kind=PageKind.PDF_RENDER, index=index)
 
