@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -360,6 +360,256 @@ def review_decide(
     except HosoError as error:
         raise fail(error) from None
     stderr.print(f"#{row.id} {row.name} = {row.value!r}: {row.status}", highlight=False)
+
+
+# --- the service ------------------------------------------------------------------------------
+
+
+@app.command(epilog=EXIT_CODES_HELP)
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    worker: Annotated[
+        bool, typer.Option("--worker/--no-worker", help="Also process jobs in this process.")
+    ] = True,
+) -> None:
+    """Run the HTTP API (and, by default, a job worker) on the configured archive.
+
+    With nothing configured: SQLite and a folder under ./var, one worker in this process.
+    The first start creates an admin token and prints where it is kept."""
+    import asyncio
+    import contextlib
+    from collections.abc import AsyncIterator
+
+    import uvicorn
+    from fastapi import FastAPI
+
+    from api.app import Services, create_app
+    from storage.archive import Archive
+    from workflows.queue import JobQueue
+    from workflows.settings import JobSettings
+    from workflows.worker import Worker
+
+    try:
+        settings = JobSettings.from_environment("serve")
+        archive = Archive.open(settings.archive)
+        _bootstrap_admin(archive, settings.archive.data_dir)
+        services = Services(archive, JobQueue(settings.jobs_database_url))
+        job_worker = Worker(settings, archive) if worker else None
+        if job_worker is not None:
+            job_worker.liveness.register()  # refuse a duplicate worker id before listening
+    except HosoError as error:
+        raise fail(error) from None
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # The job engine refuses to start from inside an event loop: give it a thread.
+        if job_worker is not None:
+            await asyncio.to_thread(job_worker.start)
+        yield
+        if job_worker is not None:
+            await asyncio.to_thread(job_worker.stop)  # SIGTERM: stop accepting, then drain
+
+    application = create_app(services)
+    application.router.lifespan_context = lifespan
+    stderr.print(f"hoso: serving on http://{host}:{port}/api/v1/docs", highlight=False)
+    uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+def _bootstrap_admin(archive: object, data_dir: Path) -> None:
+    from api.auth import Role, Tokens
+    from storage.archive import Archive
+
+    assert isinstance(archive, Archive)
+    tokens = Tokens(archive.index)
+    if tokens.has_admin():
+        return
+    _, token = tokens.create("bootstrap-admin", Role.ADMIN, None, "hoso-serve")
+    path = data_dir / "admin.token"
+    path.touch(mode=0o600)
+    path.write_text(token + "\n")
+    stderr.print(
+        f"hoso: created the first admin token, kept in {path} (readable by you only); "
+        "make station and officer tokens with `hoso token create`",
+        highlight=False,
+    )
+
+
+@app.command("worker", epilog=EXIT_CODES_HELP)
+def worker_command(
+    worker_id: Annotated[
+        str | None,
+        typer.Option(
+            "--id",
+            help="Stable, unique name of this worker (default HOSO_WORKER_ID or <host>-worker). "
+            "Restart a worker with the same id to resume its documents.",
+        ),
+    ] = None,
+    metrics_port: Annotated[
+        int | None, typer.Option(help="Serve Prometheus metrics on this port.")
+    ] = None,
+) -> None:
+    """Process jobs from the shared queue (more workers: more machines or processes)."""
+    import os
+    import signal
+    import threading
+
+    from workflows.settings import JobSettings
+    from workflows.worker import Worker
+
+    if worker_id:
+        os.environ["HOSO_WORKER_ID"] = worker_id
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    try:
+        job_worker = Worker(JobSettings.from_environment("worker"))
+        job_worker.start()
+    except HosoError as error:
+        raise fail(error) from None
+    if metrics_port:
+        from prometheus_client import start_http_server
+
+        start_http_server(metrics_port)
+    stderr.print(f"hoso: worker {job_worker.settings.executor_id} running", highlight=False)
+    stop.wait()
+    stderr.print("hoso: draining (finishing the documents in progress)…")
+    job_worker.stop()
+
+
+@app.command(epilog=EXIT_CODES_HELP + " Upload: 1 if a document failed, 10 if the server is gone.")
+def upload(
+    inputs: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Scans, or folders of scans (PDF/TIFF/JPEG/PNG, in name order).", exists=True
+        ),
+    ],
+    batch: Annotated[str, typer.Option(help="Batch name; an open batch of that name resumes.")],
+    server: Annotated[
+        str, typer.Option(envvar="HOSO_SERVER", help="The hoso server.")
+    ] = "http://127.0.0.1:8000",
+    token: Annotated[
+        str, typer.Option(envvar="HOSO_TOKEN", help="A station token (or HOSO_TOKEN).")
+    ] = "",
+    wait: Annotated[
+        bool, typer.Option("--wait/--no-wait", help="Follow processing until the batch is done.")
+    ] = True,
+    timeout: Annotated[float, typer.Option(help="Seconds to follow processing.")] = 3600,
+    patience: Annotated[
+        float, typer.Option(help="Seconds to keep retrying while the server does not answer.")
+    ] = 300,
+    as_json: Annotated[bool, typer.Option("--json", help="A JSON report on stdout.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+) -> None:
+    """Send a station's scans to the server, close the batch and follow its processing.
+    Run it again after a network error or restart: what the server has is not sent again."""
+    from api.uploader import ServerUnavailableError, StationClient, scan_files
+
+    files = scan_files(inputs)
+    if not files:
+        raise typer.BadParameter("no PDF, TIFF, JPEG or PNG files found", param_hint="INPUTS")
+    if not token:
+        raise typer.BadParameter("a station token is needed (--token or HOSO_TOKEN)")
+    client = StationClient(server, token, patience_seconds=patience)
+    try:
+        with _progress(quiet) as progress:
+            batch_id = client.open_batch(batch)
+            bar = progress.add_task("uploading", total=len(files))
+            report = client.upload(batch_id, files, on_file=lambda *_: progress.advance(bar))
+            client.close_batch(batch_id)
+            if wait:
+                pages = progress.add_task("processing pages", total=None)
+
+                def show(state: dict[str, Any]) -> None:
+                    total = state["pages"] or None
+                    progress.update(pages, total=total, completed=state["pages_done"])
+
+                report = client.follow(report, timeout, on_status=show)
+    except ServerUnavailableError as error:
+        raise fail(error, as_json) from None
+    except HosoError as error:
+        raise fail(error, as_json) from None
+    finally:
+        client.close()
+    if as_json:
+        print(json.dumps({"batch_id": report.batch_id, "sent": report.sent,
+                          "already_there": report.already_there, "finished": report.finished,
+                          "documents": report.documents}, ensure_ascii=False))  # fmt: skip
+    elif not quiet:
+        stderr.print(
+            f"batch {report.batch_id}: sent {len(report.sent)} files, "
+            f"{len(report.already_there)} already on the server",
+            highlight=False,
+        )
+        for document in report.documents:
+            reason = f": {document['failure_reason']}" if document["status"] == "failed" else ""
+            stderr.print(f"  document {document['id']} {document['title']}: "
+                         f"{document['status']}{reason}", highlight=False)  # fmt: skip
+        if not wait:
+            stderr.print(f"follow it with: GET {server}/api/v1/batches/{report.batch_id}")
+    if report.failed:
+        raise typer.Exit(int(ExitCode.FAILURE))
+
+
+token_app = typer.Typer(help="API tokens (stored hashed; a token is shown once).")
+app.add_typer(token_app, name="token")
+
+
+@token_app.command("create")
+def token_create(
+    name: Annotated[str, typer.Argument(help="Who or what uses it, e.g. 'desk-3-scanner'.")],
+    role: Annotated[str, typer.Option(help="station, officer, archivist or admin.")],
+    province: Annotated[
+        str | None, typer.Option(help="2-digit province code (all but admin need one).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Create a token on the configured archive and print it (once)."""
+    from api.auth import Role, Tokens
+    from storage.archive import Archive, ArchiveSettings
+
+    try:
+        chosen = Role(role)
+    except ValueError:
+        raise typer.BadParameter("choose station, officer, archivist or admin") from None
+    try:
+        archive = Archive.open(ArchiveSettings.from_environment())
+        row, secret = Tokens(archive.index).create(name, chosen, province, "cli")
+    except HosoError as error:
+        raise fail(error, as_json) from None
+    if as_json:
+        print(json.dumps({"id": row.id, "name": name, "role": role, "token": secret}))
+    else:
+        print(secret)
+
+
+@token_app.command("list")
+def token_list() -> None:
+    """Tokens by id, name, role and province (never the secrets)."""
+    from api.auth import Tokens
+    from storage.archive import Archive, ArchiveSettings
+
+    try:
+        archive = Archive.open(ArchiveSettings.from_environment())
+    except HosoError as error:
+        raise fail(error) from None
+    for row in Tokens(archive.index).list():
+        state = "revoked" if row.revoked_at else "active"
+        print(f"{row.id}\t{row.name}\t{row.role}\t{row.province_code or '*'}\t{state}")
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: Annotated[int, typer.Argument()]) -> None:
+    """Revoke a token; requests with it are refused from now on."""
+    from api.auth import Tokens
+    from storage.archive import Archive, ArchiveSettings
+
+    try:
+        archive = Archive.open(ArchiveSettings.from_environment())
+        Tokens(archive.index).revoke(token_id, "cli")
+    except HosoError as error:
+        raise fail(error) from None
 
 
 if __name__ == "__main__":

@@ -3,15 +3,39 @@ separator sheets carry dossier codes. Decoded from the straightened page, before
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import zxingcpp
 from PIL import Image
 
 from digitize.ink import Pixels
 
 
-def read_codes(pixels: Pixels) -> list[str]:
+@dataclass(frozen=True)
+class Code:
+    text: str
+    box: tuple[int, int, int, int]  # left, top, right, bottom in page pixels
+
+
+def find_codes(pixels: Pixels) -> list[Code]:
     try:
         results = zxingcpp.read_barcodes(Image.fromarray(pixels))
     except (RuntimeError, ValueError):
         return []  # a code we cannot read is no reason to fail the page
-    return [result.text for result in results if result.text]
+    codes = []
+    for result in results:
+        if not result.text:
+            continue
+        corners = [
+            result.position.top_left,
+            result.position.top_right,
+            result.position.bottom_left,
+            result.position.bottom_right,
+        ]
+        xs, ys = [p.x for p in corners], [p.y for p in corners]
+        codes.append(Code(result.text, (min(xs), min(ys), max(xs), max(ys))))
+    return codes
+
+
+def read_codes(pixels: Pixels) -> list[str]:
+    return [code.text for code in find_codes(pixels)]

@@ -11,6 +11,7 @@ import json
 import multiprocessing
 import os
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -24,7 +25,7 @@ from digitize.models import DocumentResult, Options, PageResult, PageTask, Word
 from digitize.ocr.engine import OcrEngine, check_engine_options, create_engine
 from digitize.page import process_page
 from digitize.pdfa import write_pdfa
-from digitize.triage import triage
+from digitize.triage import TriagedInput, triage
 
 ProgressCallback = Callable[[PageResult], None]
 EngineFactory = Callable[[Options], OcrEngine]
@@ -44,9 +45,21 @@ def digitize(
     check_engine_options(options.engine, options.lang, options.model)
     triaged = triage(paths, options)
     tasks = [task for item in triaged for task in item.tasks]
+    return digitize_tasks(triaged, tasks, PageRunner(options, engine_factory), on_page, on_start)
+
+
+def digitize_tasks(
+    triaged: list[TriagedInput],
+    tasks: list[PageTask],
+    runner: PageRunner,
+    on_page: ProgressCallback | None = None,
+    on_start: Callable[[int], None] | None = None,
+) -> DocumentResult:
+    """Process chosen pages of triaged files as one document (a batch split by separator
+    sheets hands over only the pages of one of its documents, numbered from 1)."""
     if on_start:
         on_start(len(tasks))
-    pages = PageRunner(options, engine_factory).run(tasks, on_page)
+    pages = runner.run(tasks, on_page)
     warnings = [f"page {p.number}: {w}" for p in pages for w in p.warnings]
     fields = extract("\n".join(p.text for p in pages), [c for p in pages for c in p.codes])
     locate_fields(fields, pages)
@@ -83,15 +96,41 @@ def locate_fields(fields: DocumentFields, pages: list[PageResult]) -> None:
 
 
 class PageRunner:
-    """Runs page tasks in-process (one page, or --jobs 1) or across a pool of worker processes."""
+    """Runs page tasks in-process (one page, or --jobs 1) or across a pool of worker processes.
 
-    def __init__(self, options: Options, engine_factory: EngineFactory = default_engine) -> None:
+    The command line makes a pool per document (fork: cheapest start, nothing else running).
+    A job worker keeps one pool for its lifetime (`with PageRunner(..., keep_pool=True)`),
+    started by spawn: the worker has database and queue threads, which a fork would copy
+    mid-flight, and engines are then loaded once per process, not once per document."""
+
+    def __init__(
+        self,
+        options: Options,
+        engine_factory: EngineFactory = default_engine,
+        keep_pool: bool = False,
+    ) -> None:
         self.options = options
         self.engine_factory = engine_factory
+        self.keep_pool = keep_pool
         self._engine: OcrEngine | None = None
+        self._pool: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> PageRunner:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
 
     def workers_for(self, page_count: int) -> int:
         wanted = self.options.jobs or os.cpu_count() or 1
+        if self.keep_pool:
+            return max(1, wanted)
         return max(1, min(wanted, page_count))
 
     def run(
@@ -117,14 +156,10 @@ class PageRunner:
     def _run_pool(
         self, tasks: list[PageTask], on_page: ProgressCallback | None
     ) -> list[PageResult]:
-        context = multiprocessing.get_context("fork")
         results: dict[int, PageResult] = {}
-        with ProcessPoolExecutor(
-            max_workers=self.workers_for(len(tasks)),
-            mp_context=context,
-            initializer=_init_worker,
-            initargs=(self.options, self.engine_factory),
-        ) as pool:
+        with self._lock:  # documents of a job worker share one pool, from several threads
+            pool = self._pool or self._new_pool(len(tasks))
+        try:
             futures: dict[Future[PageResult], PageTask] = {
                 pool.submit(_work_in_worker, task): task for task in tasks
             }
@@ -141,7 +176,25 @@ class PageRunner:
                 for future in pending:
                     future.cancel()
                 raise
+        except BaseException:
+            if self.keep_pool and getattr(pool, "_broken", False):
+                self.close()  # a dead page process broke the pool: the next document gets a new one
+            raise
+        finally:
+            if not self.keep_pool:
+                pool.shutdown(wait=True, cancel_futures=True)
         return [results[task.number] for task in tasks]
+
+    def _new_pool(self, page_count: int) -> ProcessPoolExecutor:
+        pool = ProcessPoolExecutor(
+            max_workers=self.workers_for(page_count),
+            mp_context=multiprocessing.get_context("spawn" if self.keep_pool else "fork"),
+            initializer=_init_worker,
+            initargs=(self.options, self.engine_factory),
+        )
+        if self.keep_pool:
+            self._pool = pool
+        return pool
 
 
 def _result_of(future: Future[PageResult], task: PageTask) -> PageResult:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import os
+import tempfile
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +36,7 @@ from storage.objects import (
     verify,
 )
 from storage.s3_store import S3Settings, S3Store
-from storage.schema import DerivedObject, Document, Dossier, Event, ExtractedField
+from storage.schema import BatchFile, DerivedObject, Document, Dossier, Event, ExtractedField
 
 
 @dataclass(frozen=True)
@@ -72,9 +73,17 @@ class IngestResult:
 
 
 class Archive:
-    def __init__(self, store: ObjectStore, index: RecordIndex) -> None:
+    def __init__(self, store: ObjectStore, index: RecordIndex, spool: Path | None = None) -> None:
         self.store = store
         self.index = index
+        self._spool = spool
+
+    def spool_dir(self) -> Path:
+        """Where uploads are streamed before they are hashed and stored (same disk as the data
+        when there is one, so nothing large lands in a small /tmp)."""
+        spool = self._spool or Path(tempfile.gettempdir()) / "hoso-spool"
+        spool.mkdir(parents=True, exist_ok=True)
+        return spool
 
     @classmethod
     def open(cls, settings: ArchiveSettings) -> Archive:
@@ -88,7 +97,7 @@ class Archive:
             store = FilesystemStore(settings.data_dir / "objects")
         index = RecordIndex(settings.database_url)
         index.migrate()
-        return cls(store, index)
+        return cls(store, index, settings.data_dir / "spool")
 
     def ingest(self, path: Path, agent: str, title: str | None = None) -> IngestResult:
         """Keep the original bit-exact; a second upload of the same bytes stores nothing new."""
@@ -214,6 +223,7 @@ class Archive:
             # the store may hold what the index lost. Check both.
             expected = set(session.scalars(select(Document.original_key)))
             expected |= set(session.scalars(select(DerivedObject.key)))
+            expected |= set(session.scalars(select(BatchFile.original_key)))
         keys = sorted(expected | set(self.store.keys()))
         if not resume:
             return keys

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from digitize.fields.extract import FIELDS_BY_TYPE, DocumentFields
 from storage.index import RecordIndex
@@ -47,39 +48,48 @@ class Reuse:
 
     def record_fields(self, document_id: int, result: DocumentFields, agent: str) -> list[int]:
         """Store a document's fields; doubtful ones go to the review queue. Returns field ids."""
-        ids = []
         with self.index.session() as session:
-            document = session.get(Document, document_id)
-            if document is None:
-                raise KeyError(document_id)
-            document.doc_type = result.doc_type
-            for name, found in result.fields.items():
-                doubtful = found.confidence < REVIEW_BELOW or bool(found.problems)
-                row = ExtractedField(
-                    document_id=document_id,
-                    name=name,
-                    value=found.value,
-                    confidence=found.confidence,
-                    source=found.source,
-                    problems=found.problems or None,
-                    status="needs_review" if doubtful else "extracted",
-                    page=found.page,
-                    box=list(found.box) if found.box else None,
-                )
-                session.add(row)
-                session.flush()
-                ids.append(row.id)
-            citizen = result.fields.get("id_number")
-            full_name = result.fields.get("full_name")
-            if citizen is not None and full_name is not None and not citizen.problems:
-                self.index.upsert_person(session, citizen.value, full_name.value)
-            self.index.log_event(
-                session, "fields_extracted", "success", agent, document_id=document_id,
-                detail={"doc_type": result.doc_type, "fields": len(ids)},
-            )  # fmt: skip
+            return self.add_fields(session, document_id, result, agent)
+
+    def add_fields(
+        self, session: Session, document_id: int, result: DocumentFields, agent: str
+    ) -> list[int]:
+        """`record_fields` inside the caller's transaction (a job stores a document's results,
+        text and fields together, so a retried step writes them once)."""
+        ids = []
+        document = session.get(Document, document_id)
+        if document is None:
+            raise KeyError(document_id)
+        document.doc_type = result.doc_type
+        for name, found in result.fields.items():
+            doubtful = found.confidence < REVIEW_BELOW or bool(found.problems)
+            row = ExtractedField(
+                document_id=document_id,
+                name=name,
+                value=found.value,
+                confidence=found.confidence,
+                source=found.source,
+                problems=found.problems or None,
+                status="needs_review" if doubtful else "extracted",
+                page=found.page,
+                box=list(found.box) if found.box else None,
+            )
+            session.add(row)
+            session.flush()
+            ids.append(row.id)
+        citizen = result.fields.get("id_number")
+        full_name = result.fields.get("full_name")
+        if citizen is not None and full_name is not None and not citizen.problems:
+            self.index.upsert_person(session, citizen.value, full_name.value)
+        self.index.log_event(
+            session, "fields_extracted", "success", agent, document_id=document_id,
+            detail={"doc_type": result.doc_type, "fields": len(ids)},
+        )  # fmt: skip
         return ids
 
-    def review_queue(self, limit: int = 50) -> list[ExtractedField]:
+    def review_queue(
+        self, limit: int = 50, province_code: str | None = None
+    ) -> list[ExtractedField]:
         with self.index.sessions() as session:
             statement = (
                 select(ExtractedField)
@@ -87,6 +97,10 @@ class Reuse:
                 .order_by(ExtractedField.confidence, ExtractedField.id)
                 .limit(limit)
             )
+            if province_code is not None:
+                statement = statement.join(
+                    Document, Document.id == ExtractedField.document_id
+                ).where(Document.province_code == province_code)
             return list(session.scalars(statement))
 
     def review(self, field_id: int, agent: str, corrected: str | None = None) -> ExtractedField:
@@ -122,18 +136,24 @@ class Reuse:
             self.index.upsert_person(session, rows["id_number"].value, rows["full_name"].value)
 
     def person(
-        self, citizen_id: str, agent: str, desk_id: int | None = None
+        self,
+        citizen_id: str,
+        agent: str,
+        desk_id: int | None = None,
+        province_code: str | None = None,
     ) -> PersonRecord | None:
         """The documents that carry this ID number and the best value of each field: reviewed
-        over extracted, then the most confident, then the newest."""
+        over extracted, then the most confident, then the newest. With `province_code`, only
+        that province's records (any desk of the province may reuse them)."""
         with self.index.session() as session:
-            document_ids = set(
-                session.scalars(
-                    select(ExtractedField.document_id).where(
-                        ExtractedField.name == "id_number", ExtractedField.value == citizen_id
-                    )
-                )
+            carrying = select(ExtractedField.document_id).where(
+                ExtractedField.name == "id_number", ExtractedField.value == citizen_id
             )
+            if province_code is not None:
+                carrying = carrying.join(Document, Document.id == ExtractedField.document_id).where(
+                    Document.province_code == province_code
+                )
+            document_ids = set(session.scalars(carrying))
             if not document_ids:
                 return None
             rows = list(
@@ -160,9 +180,16 @@ class Reuse:
             ]  # fmt: skip
         return PersonRecord(citizen_id, best, listing)
 
-    def prefill(self, citizen_id: str, procedure_code: str, agent: str) -> dict[str, Any] | None:
+    def prefill(
+        self,
+        citizen_id: str,
+        procedure_code: str,
+        agent: str,
+        desk_id: int | None = None,
+        province_code: str | None = None,
+    ) -> dict[str, Any] | None:
         """An e-form prefill for a procedure: each value with where it came from."""
-        record = self.person(citizen_id, agent)
+        record = self.person(citizen_id, agent, desk_id, province_code)
         if record is None:
             return None
         return {

@@ -21,7 +21,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -52,7 +61,28 @@ class Batch(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     desk_id: Mapped[int | None] = mapped_column(ForeignKey("desk.id"), index=True)
-    status: Mapped[str] = mapped_column(String(20), default="open")
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open | closed | planned
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    province_code: Mapped[str | None] = mapped_column(ForeignKey("province.code"), index=True)
+    created_by: Mapped[str | None] = mapped_column(String(120))
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class BatchFile(Base):
+    """One file a station uploaded into a batch, in the station's order. The same bytes twice in
+    one batch are one row (a retried upload); bytes already archived in the province point to
+    the earlier file (`duplicate_of`) and are not processed again."""
+
+    __tablename__ = "batch_file"
+    __table_args__ = (UniqueConstraint("batch_id", "sha256"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batch.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(300))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    original_key: Mapped[str] = mapped_column(String(200))
+    size: Mapped[int] = mapped_column(Integer)
+    duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("batch_file.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -79,6 +109,12 @@ class Document(Base):
     status: Mapped[str] = mapped_column(String(20), default="received")
     failure_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    province_code: Mapped[str | None] = mapped_column(ForeignKey("province.code"), index=True)
+    # Where the pages come from when a batch was split: [{"file_id", "pages": [0-based index]}]
+    sources: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    pages_done: Mapped[int] = mapped_column(Integer, default=0)
+    failure_code: Mapped[str | None] = mapped_column(String(40))
+    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class DerivedObject(Base):
@@ -135,3 +171,31 @@ class Event(Base):
     object_key: Mapped[str | None] = mapped_column(String(250), index=True)
     document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"), index=True)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ApiToken(Base):
+    """An API credential. Only the SHA-256 of the token is kept: tokens are 256-bit random
+    strings, so a fast hash is as safe as a slow one and lets every request be checked cheaply."""
+
+    __tablename__ = "api_token"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(20))  # station | officer | archivist | admin
+    province_code: Mapped[str | None] = mapped_column(ForeignKey("province.code"))
+    desk_id: Mapped[int | None] = mapped_column(ForeignKey("desk.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class WorkerHeartbeat(Base):
+    """Liveness of job workers: each writes `last_seen` every few seconds; a worker silent for
+    too long is dead and a survivor takes over its unfinished documents (`recovered_at`)."""
+
+    __tablename__ = "worker_heartbeat"
+    executor_id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    host: Mapped[str] = mapped_column(String(200))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    recovered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,61 @@
+"""Errors as RFC 9457 problem details (`application/problem+json`), from the same `HosoError`
+classes the command line maps to exit codes: `code` is stable, `detail` is for people."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import InterfaceError, OperationalError
+from starlette.exceptions import HTTPException
+
+from digitize.errors import HosoError
+
+PROBLEM_TYPE = "application/problem+json"
+log = logging.getLogger("hoso.api")
+
+
+def problem(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
+    body = {
+        "type": f"/api/v1/problems/{code}",
+        "title": code.replace("_", " "),
+        "status": status,
+        "detail": detail,
+        "code": code,
+        **extra,
+    }
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_TYPE, headers=headers)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(HosoError)
+    async def hoso_error(_request: Request, error: HosoError) -> JSONResponse:
+        return problem(error.http_status, error.code, str(error))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"where": ".".join(str(p) for p in e.get("loc", ())), "problem": e.get("msg", "")}
+            for e in error.errors()
+        ]
+        return problem(422, "invalid_request", "the request is not valid", errors=errors)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_request: Request, error: HTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
+        return problem(error.status_code, code, str(error.detail))
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    async def database_down(_request: Request, error: Exception) -> JSONResponse:
+        log.warning("database unavailable: %s", error)
+        return problem(503, "storage_unavailable", "the archive database is unavailable; retry")
+
+    @app.exception_handler(Exception)
+    async def unexpected(_request: Request, error: Exception) -> JSONResponse:
+        log.exception("unexpected error")
+        return problem(500, "internal_error", "hoso failed unexpectedly; the error is logged")

@@ -1,0 +1,108 @@
+"""Splitting a station's stack of papers into dossiers and documents by separator sheets.
+
+A desk scans a whole stack at once, with a separator sheet in front of each dossier carrying its
+receipt code (mã hồ sơ, e.g. ``000.00.48.H17-250301-0042``) as a QR code or barcode; a sheet
+reading ``HOSO:DOC`` (or ``HOSO:DOC:<type>``) starts the next document of the same dossier.
+Without any separator in a batch, each uploaded file is one document.
+
+Many real papers carry codes too (chip-ID cards, receipts, issued results), so a sheet counts
+as a separator only if it is nearly blank apart from its code: the letters printed around the
+code (a title, the code in words) stay under `MAX_SEPARATOR_GLYPHS`. Separator pages are kept in
+the originals but belong to no document.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from digitize.codes import Code, find_codes
+from digitize.fields.identifiers import dossier_code_problems
+from digitize.ink import Glyphs, Pixels, find_glyphs
+from digitize.models import Options, PageTask
+from digitize.rasterize import rasterize
+
+DOCUMENT_SEPARATOR = "HOSO:DOC"
+MAX_SEPARATOR_GLYPHS = 250  # a title and the code in words; a real paper has thousands
+
+
+@dataclass(frozen=True)
+class Separator:
+    dossier_code: str | None  # a dossier separator names its dossier; a document one does not
+    doc_type: str | None = None
+
+
+@dataclass
+class PlannedDocument:
+    dossier_code: str | None
+    pages: list[tuple[int, int]] = field(default_factory=list)  # (file position, page index)
+    doc_type_hint: str | None = None
+
+
+def separator_in(codes: list[Code], glyphs: Glyphs) -> Separator | None:
+    """The separator a page is, from its codes and the letters outside them, or None."""
+    for code in codes:
+        separator = _separator_payload(code.text.strip())
+        if separator is None:
+            continue
+        if _glyphs_outside(glyphs, code.box) <= MAX_SEPARATOR_GLYPHS:
+            return separator
+    return None
+
+
+def find_separator(task: PageTask, options: Options) -> Separator | None:
+    """Rasterize one page and tell whether it is a separator sheet (no OCR: codes and ink)."""
+    pixels: Pixels = rasterize(task, options).pixels
+    codes = find_codes(pixels)
+    if not codes:
+        return None
+    return separator_in(codes, find_glyphs(pixels))
+
+
+def plan_documents(
+    pages_per_file: list[int], separators: dict[tuple[int, int], Separator]
+) -> list[PlannedDocument]:
+    """Group the pages of a batch (files in upload order) into documents."""
+    if not separators:
+        return [
+            PlannedDocument(None, [(position, index) for index in range(count)])
+            for position, count in enumerate(pages_per_file)
+            if count
+        ]
+    planned: list[PlannedDocument] = []
+    current = PlannedDocument(None)
+    for position, count in enumerate(pages_per_file):
+        for index in range(count):
+            separator = separators.get((position, index))
+            if separator is None:
+                current.pages.append((position, index))
+                continue
+            if current.pages:
+                planned.append(current)
+            dossier = separator.dossier_code or current.dossier_code
+            current = PlannedDocument(dossier, doc_type_hint=separator.doc_type)
+    if current.pages:
+        planned.append(current)
+    return planned
+
+
+def _separator_payload(text: str) -> Separator | None:
+    if text.upper().startswith(DOCUMENT_SEPARATOR):
+        rest = text[len(DOCUMENT_SEPARATOR) :].lstrip(":").strip()
+        return Separator(None, rest.lower() or None)
+    if not dossier_code_problems(text):
+        return Separator(text)
+    return None
+
+
+def _glyphs_outside(glyphs: Glyphs, box: tuple[int, int, int, int]) -> int:
+    if glyphs.count == 0:
+        return 0
+    left, top, right, bottom = (v * glyphs.scale for v in box)
+    margin = 0.1 * max(right - left, bottom - top)
+    x, y = glyphs.centers[:, 0], glyphs.centers[:, 1]
+    inside = (
+        (x >= left - margin) & (x <= right + margin) & (y >= top - margin) & (y <= bottom + margin)
+    )
+    return int(np.count_nonzero(~inside))

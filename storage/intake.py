@@ -1,0 +1,336 @@
+"""Batches from scanning stations: files in, documents planned, results recorded.
+
+Every write here is safe to repeat, because job steps run at least once and stations retry
+uploads: a file is keyed by (batch, SHA-256), a plan is recorded once per batch, and a
+document's results are written in one transaction that does nothing if they are already there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError as SqlIntegrityError
+
+from digitize.errors import HosoError, InputError
+from digitize.fields.extract import DocumentFields
+from storage.archive import Archive
+from storage.objects import CHUNK, StoredObject, derived_key, original_key, sha256_of_file
+from storage.reuse import Reuse
+from storage.schema import Batch, BatchFile, DerivedObject, Document, Dossier
+
+MAX_UPLOAD_BYTES = 2 * 1024**3  # one file; a whole stack scanned at 600 dpi stays well under
+
+
+class BatchNotFoundError(HosoError):
+    code = "batch_not_found"
+    http_status = 404
+
+
+class BatchClosedError(HosoError):
+    code = "batch_closed"
+    http_status = 409
+
+
+class EmptyBatchError(InputError):
+    code = "empty_batch"
+    http_status = 409
+
+
+class UploadTooLargeError(InputError):
+    code = "upload_too_large"
+    http_status = 413
+
+
+@dataclass(frozen=True)
+class FileReceipt:
+    file_id: int
+    sha256: str
+    size: int
+    created: bool  # False: these bytes were already in this batch (a retried upload)
+    duplicate_of: int | None  # an earlier file of the province with the same bytes
+
+
+@dataclass(frozen=True)
+class DocumentPlan:
+    dossier_code: str | None
+    sources: list[dict[str, Any]]  # [{"file_id": int, "pages": [0-based page index, ...]}]
+    doc_type_hint: str | None = None
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Intake:
+    def __init__(self, archive: Archive) -> None:
+        self.archive = archive
+        self.index = archive.index
+        self.reuse = Reuse(archive.index)
+
+    # --- stations ------------------------------------------------------------------------
+
+    def create_batch(
+        self, name: str, province_code: str | None, agent: str, desk_id: int | None = None
+    ) -> Batch:
+        with self.index.session() as session:
+            batch = Batch(name=name, province_code=province_code, created_by=agent, desk_id=desk_id)
+            session.add(batch)
+            session.flush()
+            self.index.log_event(
+                session, "batch_created", "success", agent, desk_id=desk_id,
+                detail={"batch_id": batch.id, "name": name},
+            )  # fmt: skip
+            return batch
+
+    def batch(self, batch_id: int) -> Batch:
+        with self.index.sessions() as session:
+            batch = session.get(Batch, batch_id)
+            if batch is None:
+                raise BatchNotFoundError(f"there is no batch {batch_id}")
+            return batch
+
+    def add_file(
+        self, batch_id: int, stream: BinaryIO, name: str, position: int, agent: str
+    ) -> FileReceipt:
+        """Stream an upload to the object store (never whole in memory), keyed by its SHA-256."""
+        batch = self.batch(batch_id)
+        if batch.status != "open":
+            raise BatchClosedError(f"batch {batch_id} is closed; start a new batch for more files")
+        spool_dir = self.archive.spool_dir()
+        with tempfile.NamedTemporaryFile(dir=spool_dir, prefix="upload-", delete=False) as spool:
+            digest, size = hashlib.sha256(), 0
+            while block := stream.read(CHUNK):
+                size += len(block)
+                if size > MAX_UPLOAD_BYTES:
+                    os.unlink(spool.name)
+                    raise UploadTooLargeError(
+                        f"the file is larger than {MAX_UPLOAD_BYTES // 1024**3} GB", source=name
+                    )
+                digest.update(block)
+                spool.write(block)
+        spool_path = Path(spool.name)
+        try:
+            sha256 = digest.hexdigest()
+            known = self._file_in_batch(batch_id, sha256)
+            if known is not None:
+                return known
+            stored = self.archive.store.put_file(original_key(sha256, name), spool_path)
+        finally:
+            spool_path.unlink(missing_ok=True)
+        return self._record_file(batch, stored, name, position, agent)
+
+    def _record_file(
+        self, batch: Batch, stored: StoredObject, name: str, position: int, agent: str
+    ) -> FileReceipt:
+        try:
+            with self.index.session() as session:
+                earlier = session.scalar(
+                    select(BatchFile.id)
+                    .join(Batch, Batch.id == BatchFile.batch_id)
+                    .where(
+                        BatchFile.sha256 == stored.sha256,
+                        BatchFile.duplicate_of.is_(None),
+                        Batch.province_code == batch.province_code,
+                    )
+                    .order_by(BatchFile.id)
+                )
+                row = BatchFile(
+                    batch_id=batch.id, position=position, name=name[:300], sha256=stored.sha256,
+                    original_key=stored.key, size=stored.size, duplicate_of=earlier,
+                )  # fmt: skip
+                session.add(row)
+                session.flush()
+                self.index.log_event(
+                    session, "ingested", "duplicate" if earlier else "success", agent,
+                    object_key=stored.key, detail={"batch_id": batch.id, "name": name,
+                    "size": stored.size, "duplicate_of_file": earlier},
+                )  # fmt: skip
+                return FileReceipt(row.id, stored.sha256, stored.size, True, earlier)
+        except SqlIntegrityError:
+            # The same upload raced itself (a station retry while the first was still running).
+            known = self._file_in_batch(batch.id, stored.sha256)
+            if known is None:
+                raise
+            return known
+
+    def _file_in_batch(self, batch_id: int, sha256: str) -> FileReceipt | None:
+        with self.index.sessions() as session:
+            row = session.scalar(
+                select(BatchFile).where(BatchFile.batch_id == batch_id, BatchFile.sha256 == sha256)
+            )
+            if row is None:
+                return None
+            return FileReceipt(row.id, row.sha256, row.size, False, row.duplicate_of)
+
+    def files(self, batch_id: int) -> list[BatchFile]:
+        with self.index.sessions() as session:
+            return list(
+                session.scalars(
+                    select(BatchFile)
+                    .where(BatchFile.batch_id == batch_id)
+                    .order_by(BatchFile.position, BatchFile.id)
+                )
+            )
+
+    def close(self, batch_id: int, agent: str) -> Batch:
+        """No more files; processing may start. Closing twice is the same as closing once."""
+        with self.index.session() as session:
+            batch = session.get(Batch, batch_id)
+            if batch is None:
+                raise BatchNotFoundError(f"there is no batch {batch_id}")
+            if batch.status == "open":
+                count = session.scalar(
+                    select(func.count())
+                    .select_from(BatchFile)
+                    .where(BatchFile.batch_id == batch_id)
+                )
+                if not count:
+                    raise EmptyBatchError(f"batch {batch_id} has no files; upload some first")
+                batch.status, batch.closed_at = "closed", utcnow()
+                self.index.log_event(
+                    session, "batch_closed", "success", agent, detail={"batch_id": batch_id}
+                )
+            return batch
+
+    # --- jobs ----------------------------------------------------------------------------
+
+    def record_plan(self, batch_id: int, plans: list[DocumentPlan], agent: str) -> list[int]:
+        """Create the batch's documents once; a repeated call returns the same documents."""
+        with self.index.session() as session:
+            batch = session.get(Batch, batch_id)
+            if batch is None:
+                raise BatchNotFoundError(f"there is no batch {batch_id}")
+            if batch.status == "planned":
+                return self._documents_of(session, batch_id)
+            files = {f.id: f for f in session.scalars(select(BatchFile).where(
+                BatchFile.batch_id == batch_id))}  # fmt: skip
+            uses: dict[int, int] = {}
+            for plan in plans:
+                for source in plan.sources:
+                    uses[source["file_id"]] = uses.get(source["file_id"], 0) + 1
+            for number, plan in enumerate(plans, 1):
+                first = files[plan.sources[0]["file_id"]]
+                pages = sum(len(source["pages"] or ()) for source in plan.sources) or None
+                single = len(plan.sources) == 1 and uses[first.id] == 1  # a whole file
+                session.add(
+                    Document(
+                        batch_id=batch_id,
+                        dossier_id=self._dossier_id(session, plan.dossier_code, batch),
+                        title=first.name if single else f"{batch.name} #{number}",
+                        doc_type=plan.doc_type_hint,
+                        pages=pages,
+                        original_key=first.original_key,
+                        original_sha256=first.sha256,
+                        status="queued",
+                        province_code=batch.province_code,
+                        sources=plan.sources,
+                    )
+                )
+            batch.status = "planned"
+            session.flush()
+            ids = self._documents_of(session, batch_id)
+            self.index.log_event(
+                session, "batch_planned", "success", agent,
+                detail={"batch_id": batch_id, "documents": ids},
+            )  # fmt: skip
+            return ids
+
+    def _documents_of(self, session: Any, batch_id: int) -> list[int]:
+        return list(
+            session.scalars(
+                select(Document.id).where(Document.batch_id == batch_id).order_by(Document.id)
+            )
+        )
+
+    def _dossier_id(self, session: Any, code: str | None, batch: Batch) -> int | None:
+        if code is None:
+            return None
+        dossier = session.scalar(select(Dossier).where(Dossier.code == code))
+        if dossier is None:
+            dossier = Dossier(code=code, province_code=batch.province_code)
+            session.add(dossier)
+            session.flush()
+        return int(dossier.id)
+
+    def document(self, document_id: int) -> Document | None:
+        with self.index.sessions() as session:
+            return session.get(Document, document_id)
+
+    def source_files(self, document: Document) -> dict[int, BatchFile]:
+        ids = [source["file_id"] for source in document.sources or []]
+        with self.index.sessions() as session:
+            rows = session.scalars(select(BatchFile).where(BatchFile.id.in_(ids)))
+            return {row.id: row for row in rows}
+
+    def set_status(self, document_id: int, status: str, pages_done: int | None = None) -> None:
+        with self.index.session() as session:
+            document = session.get(Document, document_id)
+            if document is None or document.status in ("done", "failed"):
+                return
+            document.status, document.updated_at = status, utcnow()
+            if pages_done is not None:
+                document.pages_done = pages_done
+
+    def finish(
+        self,
+        document_id: int,
+        results: list[tuple[str, StoredObject]],
+        text: str,
+        fields: DocumentFields | None,
+        pages: int,
+        agent: str,
+    ) -> bool:
+        """Record a processed document in one transaction: derived objects, text, fields,
+        status. Returns False (and writes nothing) if it was already recorded."""
+        with self.index.session() as session:
+            document = session.get(Document, document_id)
+            if document is None:
+                raise KeyError(document_id)
+            if document.status in ("done", "failed"):
+                return False
+            for kind, stored in results:
+                known = session.scalar(select(DerivedObject).where(DerivedObject.key == stored.key))
+                if known is None:
+                    session.add(DerivedObject(
+                        document_id=document_id, kind=kind, key=stored.key,
+                        sha256=stored.sha256, size=stored.size,
+                    ))  # fmt: skip
+            self.index.set_text(session, document_id, text)
+            if fields is not None:
+                self.reuse.add_fields(session, document_id, fields, agent)
+            document.status, document.pages, document.pages_done = "done", pages, pages
+            document.updated_at = utcnow()
+            self.index.log_event(
+                session, "processed", "success", agent, document_id=document_id,
+                detail={"pages": pages, "objects": [stored.key for _, stored in results]},
+            )  # fmt: skip
+            return True
+
+    def fail(self, document_id: int, code: str, reason: str, agent: str) -> bool:
+        """Mark a document failed with a reason a person can act on; the original stays."""
+        with self.index.session() as session:
+            document = session.get(Document, document_id)
+            if document is None:
+                raise KeyError(document_id)
+            if document.status in ("done", "failed"):
+                return False
+            document.status, document.failure_code = "failed", code
+            document.failure_reason, document.updated_at = reason, utcnow()
+            self.index.log_event(
+                session, "processed", "failure", agent, document_id=document_id,
+                detail={"code": code, "reason": reason},
+            )  # fmt: skip
+            return True
+
+    def store_result(self, document: Document, kind: str, path: Path) -> StoredObject:
+        """Put one result object (content-addressed: repeating this stores nothing new)."""
+        sha256, _ = sha256_of_file(path)
+        key = derived_key(document.original_sha256, kind, sha256, path.name)
+        return self.archive.store.put_file(key, path)

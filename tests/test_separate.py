@@ -1,0 +1,76 @@
+"""Splitting a stack by separator sheets: which pages are separators, and how pages group."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from digitize.models import Options
+from digitize.separate import Separator, find_separator, plan_documents
+from digitize.triage import triage_file
+from tests.synthetic import PageSpec, render_page
+from tests.synthetic_documents import make_document
+
+DOSSIER = "000.00.48.H17-250301-0042"
+
+
+def write_separator(path: Path, payload: str, skew: float = 0.0) -> Path:
+    lines = [("bold", "TỜ TÁCH HỒ SƠ"), ("serif", f"Mã hồ sơ: {payload}")]
+    return render_page(PageSpec(seed=3, dpi=200, skew_deg=skew), lines, qr=payload).save(path)
+
+
+@pytest.mark.parametrize("skew", [0.0, 2.5])
+def test_a_dossier_separator_sheet_is_recognised(tmp_path: Path, skew: float) -> None:
+    sheet = write_separator(tmp_path / "sep.png", DOSSIER, skew)
+    task = triage_file(sheet, Options()).tasks[0]
+    assert find_separator(task, Options()) == Separator(DOSSIER)
+
+
+def test_a_document_separator_carries_an_optional_type(tmp_path: Path) -> None:
+    sheet = write_separator(tmp_path / "doc.png", "HOSO:DOC:cccd")
+    task = triage_file(sheet, Options()).tasks[0]
+    assert find_separator(task, Options()) == Separator(None, "cccd")
+
+
+def test_a_paper_with_a_qr_code_and_text_is_not_a_separator(tmp_path: Path) -> None:
+    """A receipt or issued result can carry the dossier code as QR: it is a document."""
+    page = make_document("application", 5).page
+    lines = page.text.splitlines()
+    busy = render_page(page.spec, [("serif", line) for line in lines], qr=DOSSIER)
+    path = busy.save(tmp_path / "receipt.png")
+    task = triage_file(path, Options()).tasks[0]
+    assert find_separator(task, Options()) is None
+
+
+def test_an_unrelated_qr_code_is_not_a_separator(tmp_path: Path) -> None:
+    sheet = write_separator(tmp_path / "url.png", "https://dichvucong.gov.vn/tra-cuu")
+    task = triage_file(sheet, Options()).tasks[0]
+    assert find_separator(task, Options()) is None
+
+
+def test_without_separators_each_file_is_one_document() -> None:
+    planned = plan_documents([2, 1, 3], {})
+    assert [p.pages for p in planned] == [[(0, 0), (0, 1)], [(1, 0)], [(2, 0), (2, 1), (2, 2)]]
+    assert all(p.dossier_code is None for p in planned)
+
+
+def test_separators_split_across_files_and_within_a_file() -> None:
+    other = "000.00.48.H17-250302-0007"
+    separators = {
+        (0, 0): Separator(DOSSIER),
+        (2, 0): Separator(None, "cccd"),
+        (3, 1): Separator(other),
+    }
+    # file 0: separator; files 1, 2: pages; file 3: a page, a separator, two pages
+    planned = plan_documents([1, 2, 2, 4], separators)
+    assert [(p.dossier_code, p.pages, p.doc_type_hint) for p in planned] == [
+        (DOSSIER, [(1, 0), (1, 1)], None),
+        (DOSSIER, [(2, 1), (3, 0)], "cccd"),
+        (other, [(3, 2), (3, 3)], None),
+    ]
+
+
+def test_pages_before_the_first_separator_are_kept_as_a_document() -> None:
+    planned = plan_documents([1, 1, 1], {(1, 0): Separator(DOSSIER)})
+    assert [(p.dossier_code, p.pages) for p in planned] == [(None, [(0, 0)]), (DOSSIER, [(2, 0)])]

@@ -1,0 +1,324 @@
+"""The HTTP API in process (FastAPI TestClient) on SQLite and PostgreSQL: uploads, roles and
+provinces, problem details, audit of reads. Documents are processed by the same `Processor`
+the job workers run, called directly here; tests/test_service_e2e.py runs the real workers."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from api.app import Services, create_app
+from api.auth import Role, Tokens
+from digitize.models import Options
+from digitize.pipeline import PageRunner
+from storage.archive import Archive
+from storage.fs_store import FilesystemStore
+from storage.index import RecordIndex
+from storage.intake import Intake
+from storage.schema import ApiToken, ExtractedField
+from tests.databases import fresh_database, postgres_available
+from tests.synthetic_documents import make_document
+from workflows.processing import Processor
+from workflows.queue import JobQueue
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "samples" / "dossier-page1.jpg"
+
+
+@dataclass
+class Service:
+    client: TestClient
+    archive: Archive
+    tokens: dict[str, str]
+    batch_id: int
+    document_ids: list[int]
+    citizen_id: str
+
+    def as_(self, who: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[who]}"}
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def service(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Service]:
+    if request.param == "postgresql" and not postgres_available():
+        pytest.skip("no PostgreSQL")
+    folder = tmp_path_factory.mktemp(f"api-{request.param}")
+    with fresh_database(request.param, folder) as url:
+        index = RecordIndex(url)
+        index.migrate()
+        archive = Archive(FilesystemStore(folder / "objects"), index, folder / "spool")
+        jobs_url = url if request.param == "postgresql" else f"sqlite:///{folder / 'dbos.sqlite'}"
+        queue = JobQueue(jobs_url)
+        client = TestClient(create_app(Services(archive, queue)))
+        tokens = {}
+        for name, role, province in [
+            ("station", Role.STATION, "48"), ("officer", Role.OFFICER, "48"),
+            ("archivist", Role.ARCHIVIST, "48"), ("admin", Role.ADMIN, None),
+            ("station01", Role.STATION, "01"), ("officer01", Role.OFFICER, "01"),
+            ("archivist01", Role.ARCHIVIST, "01"),
+        ]:  # fmt: skip
+            tokens[name] = Tokens(index).create(name, role, province, "test")[1]
+        application = make_document("application", 7)
+        form = application.page.save(folder / "application.png")
+        headers = {"Authorization": f"Bearer {tokens['station']}"}
+        batch = client.post("/api/v1/batches", json={"name": "desk 1"}, headers=headers).json()
+        for position, path in enumerate([form, SAMPLE]):
+            with path.open("rb") as stream:
+                answer = client.post(
+                    f"/api/v1/batches/{batch['id']}/files",
+                    files={"file": (path.name, stream)},
+                    data={"position": str(position)},
+                    headers=headers,
+                )
+            assert answer.status_code == 201, answer.text
+        assert client.post(f"/api/v1/batches/{batch['id']}/close", headers=headers).is_success
+        with PageRunner(Options(jobs=1)) as runner:
+            processor = Processor(Intake(archive), runner, Options(jobs=1), "worker:test")
+            document_ids = processor.plan(batch["id"])
+            for document_id in document_ids:
+                assert processor.process(document_id) == "done"
+        yield Service(client, archive, tokens, batch["id"], document_ids,
+                      application.fields["id_number"])  # fmt: skip
+        client.close()
+        queue.close()
+        index.engine.dispose()
+
+
+def test_a_closed_batch_has_one_document_per_file_with_progress(service: Service) -> None:
+    batch = service.client.get(
+        f"/api/v1/batches/{service.batch_id}", headers=service.as_("station")
+    ).json()
+    assert batch["status"] == "planned"
+    assert batch["done"] is True
+    assert [d["status"] for d in batch["documents"]] == ["done", "done"]
+    assert batch["pages"] == batch["pages_done"] == 2
+    assert [f["name"] for f in batch["files"]] == ["application.png", SAMPLE.name]
+
+
+def test_a_retried_upload_answers_the_same_file_and_stores_nothing_new(
+    service: Service, tmp_path: Path
+) -> None:
+    client, headers = service.client, service.as_("station")
+    batch = client.post("/api/v1/batches", json={"name": "retry"}, headers=headers).json()
+    body = b"%PDF-1.4 not really a pdf but bytes are bytes"
+    answers = [
+        client.post(
+            f"/api/v1/batches/{batch['id']}/files",
+            files={"file": ("x.pdf", io.BytesIO(body))},
+            headers=headers,
+        )
+        for _ in range(2)
+    ]
+    assert [a.status_code for a in answers] == [201, 200]
+    assert answers[0].json()["id"] == answers[1].json()["id"]
+    assert answers[0].json()["sha256"] == hashlib.sha256(body).hexdigest()
+    files = client.get(f"/api/v1/batches/{batch['id']}/files", headers=headers).json()
+    assert len(files) == 1
+
+
+def test_bytes_already_archived_in_the_province_are_marked_duplicate(service: Service) -> None:
+    client, headers = service.client, service.as_("station")
+    batch = client.post("/api/v1/batches", json={"name": "again"}, headers=headers).json()
+    with SAMPLE.open("rb") as stream:
+        answer = client.post(
+            f"/api/v1/batches/{batch['id']}/files",
+            files={"file": (SAMPLE.name, stream)},
+            headers=headers,
+        ).json()
+    assert answer["created"] is True
+    assert answer["duplicate_of"] is not None
+
+
+def test_a_closed_batch_refuses_more_files_with_a_problem(service: Service) -> None:
+    answer = service.client.post(
+        f"/api/v1/batches/{service.batch_id}/files",
+        files={"file": ("late.jpg", io.BytesIO(b"late"))},
+        headers=service.as_("station"),
+    )
+    assert answer.status_code == 409
+    assert answer.headers["content-type"] == "application/problem+json"
+    problem = answer.json()
+    assert problem["code"] == "batch_closed"
+    assert problem["status"] == 409 and problem["detail"]
+
+
+def test_closing_an_empty_batch_is_refused(service: Service) -> None:
+    client, headers = service.client, service.as_("station")
+    batch = client.post("/api/v1/batches", json={"name": "empty"}, headers=headers).json()
+    answer = client.post(f"/api/v1/batches/{batch['id']}/close", headers=headers)
+    assert answer.status_code == 409
+    assert answer.json()["code"] == "empty_batch"
+
+
+def test_search_pdf_text_and_fields_of_a_processed_document(service: Service) -> None:
+    client, headers = service.client, service.as_("officer")
+    hits = client.get("/api/v1/documents", params={"q": "don de nghi"}, headers=headers).json()
+    form_id = service.document_ids[0]
+    assert form_id in [h["document_id"] for h in hits["hits"]]
+    pdf = client.get(f"/api/v1/documents/{form_id}/pdf", headers=headers)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+    original = client.get(f"/api/v1/documents/{form_id}/original", headers=headers)
+    assert original.content.startswith(b"\x89PNG")
+    text = client.get(f"/api/v1/documents/{form_id}/text", headers=headers).json()["text"]
+    assert "Họ và tên" in text
+    fields = client.get(f"/api/v1/documents/{form_id}/fields", headers=headers).json()
+    assert {f["name"]: f["value"] for f in fields}["id_number"] == service.citizen_id
+
+
+def test_person_record_and_prefill_from_any_desk_of_the_province(service: Service) -> None:
+    client = service.client
+    person = client.get(f"/api/v1/persons/{service.citizen_id}", headers=service.as_("officer"))
+    assert person.status_code == 200
+    assert person.json()["fields"]["id_number"]["value"] == service.citizen_id
+    prefill = client.get(
+        f"/api/v1/persons/{service.citizen_id}/prefill",
+        params={"procedure_code": "1.001234"},
+        headers=service.as_("officer"),
+    ).json()
+    assert prefill["applicant"]["id_number"]["source_document_id"] == service.document_ids[0]
+    other = client.get(f"/api/v1/persons/{service.citizen_id}", headers=service.as_("officer01"))
+    assert other.status_code == 404  # another province's records are not there for it
+
+
+def test_every_read_of_a_record_is_an_audit_event_admins_can_list(service: Service) -> None:
+    client, form_id = service.client, service.document_ids[0]
+    client.get(f"/api/v1/documents/{form_id}/fields", headers=service.as_("archivist"))
+    client.get(f"/api/v1/persons/{service.citizen_id}", headers=service.as_("officer"))
+    events = client.get("/api/v1/audit", params={"limit": 50}, headers=service.as_("admin"))
+    reads = [(e["event_type"], e["agent"], e["document_id"]) for e in events.json()]
+    assert ("retrieved", "archivist:archivist", form_id) in reads
+    assert ("person_read", "officer:officer", None) in reads
+
+
+def test_problems_for_missing_and_bad_tokens(service: Service) -> None:
+    client = service.client
+    missing = client.get(f"/api/v1/batches/{service.batch_id}")
+    assert missing.status_code == 401 and missing.json()["code"] == "not_authenticated"
+    bad = client.get(
+        f"/api/v1/batches/{service.batch_id}", headers={"Authorization": "Bearer hoso_nope"}
+    )
+    assert bad.status_code == 401
+    invalid = client.get("/api/v1/documents", params={"q": ""}, headers=service.as_("officer"))
+    assert invalid.status_code == 422 and invalid.json()["code"] == "invalid_request"
+
+
+def test_a_revoked_token_is_refused(service: Service) -> None:
+    admin = service.as_("admin")
+    made = service.client.post(
+        "/api/v1/tokens", json={"name": "temp", "role": "officer", "province_code": "48"},
+        headers=admin,
+    ).json()  # fmt: skip
+    headers = {"Authorization": f"Bearer {made['token']}"}
+    assert service.client.get("/api/v1/review", headers=headers).status_code == 200
+    service.client.delete(f"/api/v1/tokens/{made['id']}", headers=admin)
+    assert service.client.get("/api/v1/review", headers=headers).status_code == 401
+    stored = service.client.get("/api/v1/tokens", headers=admin).json()
+    assert made["token"] not in str(stored)  # secrets are never listed
+
+
+# --- roles and provinces: every endpoint --------------------------------------------------------
+
+STATION, OFFICER, ARCHIVIST, ADMIN = "station", "officer", "archivist", "admin"
+ROLE_NAMES = (STATION, OFFICER, ARCHIVIST, ADMIN)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str  # with {batch}, {document}, {citizen}, {field}, {token}
+    allowed: tuple[str, ...]
+    scoped: bool  # a record of another province answers 404
+    body: dict[str, Any] | None = None
+    params: dict[str, str] | None = None
+    upload: bool = False
+
+
+ENDPOINTS = [
+    Endpoint("POST", "/batches", (STATION,), False, body={"name": "x"}),
+    Endpoint("GET", "/batches", (STATION, OFFICER, ARCHIVIST), False),
+    Endpoint("GET", "/batches/{batch}", (STATION, OFFICER, ARCHIVIST), True),
+    Endpoint("GET", "/batches/{batch}/files", (STATION, OFFICER, ARCHIVIST), True),
+    Endpoint("POST", "/batches/{batch}/files", (STATION,), True, upload=True),
+    Endpoint("POST", "/batches/{batch}/close", (STATION,), True),
+    Endpoint("GET", "/documents", (OFFICER, ARCHIVIST), False, params={"q": "ho"}),
+    Endpoint("GET", "/documents/{document}", (OFFICER, ARCHIVIST), True),
+    Endpoint("GET", "/documents/{document}/pdf", (OFFICER, ARCHIVIST), True),
+    Endpoint("GET", "/documents/{document}/original", (OFFICER, ARCHIVIST), True),
+    Endpoint("GET", "/documents/{document}/text", (OFFICER, ARCHIVIST), True),
+    Endpoint("GET", "/documents/{document}/fields", (OFFICER, ARCHIVIST), True),
+    Endpoint("GET", "/documents/{document}/events", (OFFICER, ARCHIVIST), True),
+    Endpoint("GET", "/persons/{citizen}", (OFFICER,), True),
+    Endpoint("GET", "/persons/{citizen}/prefill", (OFFICER,), True,
+             params={"procedure_code": "1.001234"}),
+    Endpoint("GET", "/review", (OFFICER,), False),
+    Endpoint("POST", "/review/{field}", (OFFICER,), True, body={}),
+    Endpoint("POST", "/tokens", (ADMIN,), False,
+             body={"name": "t", "role": "station", "province_code": "48"}),
+    Endpoint("GET", "/tokens", (ADMIN,), False),
+    Endpoint("DELETE", "/tokens/{token}", (ADMIN,), False),
+    Endpoint("GET", "/audit", (ADMIN,), False),
+]  # fmt: skip
+
+
+def _call(service: Service, endpoint: Endpoint, who: str) -> Any:
+    with service.archive.index.sessions() as session:
+        field = session.scalar(select(ExtractedField.id).order_by(ExtractedField.id))
+        token = session.scalar(select(ApiToken.id).where(ApiToken.name == "station01"))
+    path = "/api/v1" + endpoint.path.format(
+        batch=service.batch_id, document=service.document_ids[0], citizen=service.citizen_id,
+        field=field, token=token,
+    )  # fmt: skip
+    kwargs: dict[str, Any] = {"headers": service.as_(who), "params": endpoint.params}
+    if endpoint.body is not None:
+        kwargs["json"] = endpoint.body
+    if endpoint.upload:
+        kwargs["files"] = {"file": ("x.png", io.BytesIO(b"\x89PNG"))}
+    return service.client.request(endpoint.method, path, **kwargs)
+
+
+def test_every_endpoint_is_in_the_role_table(service: Service) -> None:
+    """A new endpoint without a role test fails here (read from the published OpenAPI)."""
+    paths = service.client.get("/api/v1/openapi.json").json()["paths"]
+    routes = {
+        (method.upper(), path.removeprefix("/api/v1"))
+        for path, methods in paths.items()
+        if path not in ("/api/v1/health", "/api/v1/ready")
+        for method in methods
+    }
+    table = {
+        (e.method, e.path.replace("{batch}", "{batch_id}").replace("{document}", "{document_id}")
+         .replace("{citizen}", "{citizen_id}").replace("{field}", "{field_id}")
+         .replace("{token}", "{token_id}"))
+        for e in ENDPOINTS
+    }  # fmt: skip
+    assert routes == table
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: f"{e.method} {e.path}")
+def test_a_wrong_role_gets_403(service: Service, endpoint: Endpoint) -> None:
+    for who in ROLE_NAMES:
+        if who in endpoint.allowed:
+            continue
+        answer = _call(service, endpoint, who)
+        assert answer.status_code == 403, (who, answer.text)
+        assert answer.json()["code"] == "forbidden"
+
+
+@pytest.mark.parametrize(
+    "endpoint", [e for e in ENDPOINTS if e.scoped], ids=lambda e: f"{e.method} {e.path}"
+)
+def test_another_province_gets_404(service: Service, endpoint: Endpoint) -> None:
+    for who in endpoint.allowed:
+        answer = _call(service, endpoint, f"{who}01")
+        assert answer.status_code == 404, (who, answer.text)
+        assert answer.headers["content-type"] == "application/problem+json"

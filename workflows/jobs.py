@@ -1,0 +1,87 @@
+"""The workflows, on DBOS Transact: checkpointed steps in the jobs database, queues polled by
+every worker, recovery after a crash.
+
+    process_batch(batch_id):       plan ─▶ enqueue process_document for each document
+    process_document(document_id): process (digitize + store, retried on outages) ─▶ done | failed
+
+Workflow ids are derived from the batch and document ids, so enqueuing twice (a retried close,
+a replayed batch workflow) starts nothing new. Steps run at least once; their effects are
+idempotent (workflows.processing). The step bodies reach the worker's `Processor` through
+`bind`, set once per process before DBOS is launched.
+"""
+
+from __future__ import annotations
+
+import time
+
+from dbos import DBOS, SetWorkflowID
+from dbos._error import DBOSMaxStepRetriesExceeded
+
+from workflows.metrics import DOCUMENTS, STEP_SECONDS
+from workflows.processing import Processor
+from workflows.settings import BATCH_WORKFLOW, DOCUMENT_QUEUE, DOCUMENT_WORKFLOW
+
+STEP_RETRIES = {"retries_allowed": True, "max_attempts": 6, "interval_seconds": 2.0,
+                "backoff_rate": 2.0}  # fmt: skip  # ~1 min of outage before a document fails
+
+_bound: dict[str, Processor] = {}
+
+
+def bind(processor: Processor) -> None:
+    _bound["processor"] = processor
+
+
+def _processor() -> Processor:
+    return _bound["processor"]
+
+
+def batch_workflow_id(batch_id: int) -> str:
+    return f"hoso-batch-{batch_id}"
+
+
+def document_workflow_id(document_id: int) -> str:
+    return f"hoso-document-{document_id}"
+
+
+@DBOS.step(name="hoso.plan_batch", **STEP_RETRIES)  # type: ignore[arg-type]
+def plan_step(batch_id: int) -> list[int]:
+    with STEP_SECONDS.labels("plan").time():
+        return _processor().plan(batch_id)
+
+
+@DBOS.step(name="hoso.process", **STEP_RETRIES)  # type: ignore[arg-type]
+def process_step(document_id: int) -> str:
+    started = time.monotonic()
+    try:
+        return _processor().process(document_id)
+    finally:
+        STEP_SECONDS.labels("process").observe(time.monotonic() - started)
+
+
+@DBOS.step(name="hoso.mark_failed", **STEP_RETRIES)  # type: ignore[arg-type]
+def fail_step(document_id: int, code: str, reason: str) -> None:
+    _processor().fail(document_id, code, reason)
+
+
+@DBOS.workflow(name=BATCH_WORKFLOW)
+def process_batch(batch_id: int) -> list[int]:
+    document_ids = plan_step(batch_id)
+    for document_id in document_ids:
+        with SetWorkflowID(document_workflow_id(document_id)):
+            DBOS.enqueue_workflow(DOCUMENT_QUEUE, process_document, document_id)
+    return document_ids
+
+
+@DBOS.workflow(name=DOCUMENT_WORKFLOW)
+def process_document(document_id: int) -> str:
+    try:
+        status = process_step(document_id)
+    except DBOSMaxStepRetriesExceeded as error:
+        reason = (
+            "the archive storage or database was unavailable for too long while processing "
+            f"this document ({error}); the original is kept and the document can be retried"
+        )
+        fail_step(document_id, "storage_unavailable", reason)
+        status = "failed"
+    DOCUMENTS.labels(status).inc()
+    return status

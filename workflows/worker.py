@@ -1,0 +1,93 @@
+"""A job worker's life: launch the job engine under a stable executor id and the pinned
+application version, register the queues, beat, take over dead workers, drain on SIGTERM.
+
+One worker runs at most `page_processes` documents at a time and OCRs one page per process of
+its page pool (OCR is CPU-bound: one page per core). Batches are planned one at a time.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from dbos import DBOS, DBOSConfig
+
+from digitize.pipeline import PageRunner
+from storage.archive import Archive
+from storage.intake import Intake
+from workflows import jobs
+from workflows.liveness import Liveness
+from workflows.metrics import PAGES
+from workflows.processing import Processor
+from workflows.settings import (
+    APPLICATION,
+    APPLICATION_VERSION,
+    BATCH_QUEUE,
+    DOCUMENT_QUEUE,
+    JobSettings,
+)
+
+log = logging.getLogger("hoso.worker")
+QUEUE_POLL_SECONDS = 0.2  # the default 1 s capped throughput near concurrency / 1 s (notes)
+
+
+def dbos_config(settings: JobSettings) -> DBOSConfig:
+    return {
+        "name": APPLICATION,
+        "system_database_url": settings.jobs_database_url,
+        "executor_id": settings.executor_id,
+        "application_version": APPLICATION_VERSION,
+        "log_level": "WARNING",
+    }
+
+
+class Worker:
+    def __init__(self, settings: JobSettings, archive: Archive | None = None) -> None:
+        self.settings = settings
+        self.archive = archive or Archive.open(settings.archive)
+        self.runner = PageRunner(settings.options, keep_pool=True)
+        self.processor = Processor(
+            Intake(self.archive),
+            self.runner,
+            settings.options,
+            agent=f"worker:{settings.executor_id}",
+            on_pages=PAGES.inc,
+        )
+        self.liveness = Liveness(
+            self.archive.index,
+            settings.executor_id,
+            recover=self._recover,
+            interval=settings.heartbeat_seconds,
+            dead_after=settings.dead_after_seconds,
+        )
+        self.running = False
+
+    def start(self) -> None:
+        self.liveness.register()  # before the engine: refuse a duplicate id before recovering
+        jobs.bind(self.processor)
+        DBOS(config=dbos_config(self.settings))
+        DBOS.launch()
+        DBOS.register_queue(
+            BATCH_QUEUE, worker_concurrency=1, polling_interval_sec=QUEUE_POLL_SECONDS
+        )
+        DBOS.register_queue(
+            DOCUMENT_QUEUE,
+            worker_concurrency=self.settings.page_processes,
+            polling_interval_sec=QUEUE_POLL_SECONDS,
+        )
+        self.liveness.start()
+        self.running = True
+        log.warning("worker %s started (%s)", self.settings.executor_id, APPLICATION_VERSION)
+
+    def stop(self) -> None:
+        """Drain: take no new work, let running documents finish (up to the drain time; what
+        is still running then resumes on the next start), then stop the page pool."""
+        if not self.running:
+            return
+        self.running = False
+        self.liveness.stop()
+        DBOS.destroy(workflow_completion_timeout_sec=self.settings.drain_seconds)
+        self.runner.close()
+        log.warning("worker %s stopped", self.settings.executor_id)
+
+    def _recover(self, executor_id: str) -> int:
+        return len(DBOS._recover_pending_workflows([executor_id]))
