@@ -514,9 +514,12 @@ def upload(
     client = StationClient(server, token, patience_seconds=patience)
     try:
         with _progress(quiet) as progress:
-            batch_id = client.open_batch(batch)
-            bar = progress.add_task("uploading", total=len(files))
-            report = client.upload(batch_id, files, on_file=lambda *_: progress.advance(bar))
+            batch_id, still_open = client.open_batch(batch)
+            if still_open:
+                bar = progress.add_task("uploading", total=len(files))
+                report = client.upload(batch_id, files, on_file=lambda *_: progress.advance(bar))
+            else:
+                report = client.check_complete(batch_id, batch, files)
             client.close_batch(batch_id)
             if wait:
                 pages = progress.add_task("processing pages", total=None)

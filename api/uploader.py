@@ -126,11 +126,23 @@ class StationClient:
                 "command again later: files already sent are not sent twice"
             ) from None
 
-    def open_batch(self, name: str) -> int:
-        """The open batch of this name (a resumed upload), or a new one."""
-        for batch in self._call("GET", "/batches", params={"name": name, "status": "open"}):
-            return int(batch["id"])
-        return int(self._call("POST", "/batches", json={"name": name})["id"])
+    def open_batch(self, name: str) -> tuple[int, bool]:
+        """The newest batch of this name and whether it still takes files, or a new batch: the
+        command is idempotent per batch name, so a re-run after any failure is safe."""
+        for batch in self._call("GET", "/batches", params={"name": name, "limit": 1}):
+            return int(batch["id"]), batch["status"] == "open"
+        return int(self._call("POST", "/batches", json={"name": name})["id"]), True
+
+    def check_complete(self, batch_id: int, name: str, files: list[Path]) -> UploadReport:
+        """A closed batch of this name: it must already hold every file given."""
+        have = {f["sha256"] for f in self._call("GET", f"/batches/{batch_id}/files")}
+        missing = [path.name for path in files if sha256_of(path) not in have]
+        if missing:
+            raise UploadError(
+                f"batch {name!r} is already closed and lacks {len(missing)} of these files "
+                f"({', '.join(missing[:3])}…); send them with a new batch name"
+            )
+        return UploadReport(batch_id, already_there=[path.name for path in files])
 
     def upload(
         self,

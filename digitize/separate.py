@@ -63,16 +63,14 @@ def find_separator(task: PageTask, options: Options) -> Separator | None:
 def plan_documents(
     pages_per_file: list[int], separators: dict[tuple[int, int], Separator]
 ) -> list[PlannedDocument]:
-    """Group the pages of a batch (files in upload order) into documents."""
-    if not separators:
-        return [
-            PlannedDocument(None, [(position, index) for index in range(count)])
-            for position, count in enumerate(pages_per_file)
-            if count
-        ]
+    """Group the pages of a batch (files in upload order) into documents. A document ends at a
+    separator sheet or at the end of its file; a dossier separator names the dossier of the
+    documents after it, up to the next one. So a stack scanned as one PDF is split by its
+    sheets, and files scanned one paper each stay one document each, grouped into dossiers."""
     planned: list[PlannedDocument] = []
-    current = PlannedDocument(None)
+    dossier: str | None = None
     for position, count in enumerate(pages_per_file):
+        current = PlannedDocument(dossier)
         for index in range(count):
             separator = separators.get((position, index))
             if separator is None:
@@ -80,10 +78,10 @@ def plan_documents(
                 continue
             if current.pages:
                 planned.append(current)
-            dossier = separator.dossier_code or current.dossier_code
+            dossier = separator.dossier_code or dossier
             current = PlannedDocument(dossier, doc_type_hint=separator.doc_type)
-    if current.pages:
-        planned.append(current)
+        if current.pages:
+            planned.append(current)
     return planned
 
 

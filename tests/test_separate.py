@@ -55,18 +55,20 @@ def test_without_separators_each_file_is_one_document() -> None:
     assert all(p.dossier_code is None for p in planned)
 
 
-def test_separators_split_across_files_and_within_a_file() -> None:
+def test_separators_split_within_files_and_group_files_into_dossiers() -> None:
     other = "000.00.48.H17-250302-0007"
     separators = {
         (0, 0): Separator(DOSSIER),
         (2, 0): Separator(None, "cccd"),
         (3, 1): Separator(other),
     }
-    # file 0: separator; files 1, 2: pages; file 3: a page, a separator, two pages
+    # file 0: separator; file 1: a paper; file 2: a document separator and a paper;
+    # file 3 (a stack scanned as one PDF): a paper, a dossier separator, a two-page paper
     planned = plan_documents([1, 2, 2, 4], separators)
     assert [(p.dossier_code, p.pages, p.doc_type_hint) for p in planned] == [
         (DOSSIER, [(1, 0), (1, 1)], None),
-        (DOSSIER, [(2, 1), (3, 0)], "cccd"),
+        (DOSSIER, [(2, 1)], "cccd"),
+        (DOSSIER, [(3, 0)], None),
         (other, [(3, 2), (3, 3)], None),
     ]
 

@@ -1,0 +1,273 @@
+"""The service as deployed: `hoso serve` and `hoso worker` processes, `hoso upload` from a
+station, workers killed with SIGKILL mid-batch. On SQLite and on PostgreSQL.
+
+Done means: every document ends done, or failed with a reason a person can read; none is lost
+and none is recorded twice (one PDF/A, one `processed` event, one set of fields each)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from api.auth import Role, Tokens
+from storage.index import RecordIndex
+from storage.schema import DerivedObject, Document, Event, ExtractedField
+from tests.databases import fresh_database, postgres_available
+from tests.synthetic import PageSpec, render_page
+from tests.synthetic_documents import make_document
+
+HOSO = str(Path(sys.executable).parent / "hoso")
+DOSSIER_A = "000.00.48.H17-250301-0042"
+DOSSIER_B = "000.00.48.H17-250302-0007"
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("service-e2e")]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Deployment:
+    folder: Path
+    database_url: str
+    port: int = field(default_factory=free_port)
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    @property
+    def server(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def env(self, worker_id: str, **extra: str) -> dict[str, str]:
+        return {
+            **os.environ,
+            "HOSO_DATA_DIR": str(self.folder / "var"),
+            "HOSO_DATABASE_URL": self.database_url,
+            "HOSO_WORKER_ID": worker_id,
+            "HOSO_PAGE_PROCESSES": "2",
+            "HOSO_OCR_MODEL": "fast",
+            "HOSO_HEARTBEAT_SECONDS": "1",
+            **extra,
+        }
+
+    def start(self, args: list[str], worker_id: str, **extra: str) -> subprocess.Popen[bytes]:
+        log = (self.folder / f"{worker_id}.log").open("ab")
+        process = subprocess.Popen(
+            [HOSO, *args], env=self.env(worker_id, **extra), stdout=log, stderr=log,
+            start_new_session=True,  # its own process group: SIGKILL takes its page pool too
+        )  # fmt: skip
+        self.processes.append(process)
+        return process
+
+    def serve(self, worker: bool = True, worker_id: str = "e2e-serve") -> subprocess.Popen[bytes]:
+        args = ["serve", "--port", str(self.port)] + ([] if worker else ["--no-worker"])
+        process = self.start(args, worker_id)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.server}/api/v1/health", timeout=1).is_success:
+                    return process
+            except httpx.TransportError:
+                time.sleep(0.2)
+        raise AssertionError(self.logs())
+
+    def kill(self, process: subprocess.Popen[bytes]) -> None:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+
+    def stop_all(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=30)
+
+    def logs(self) -> str:
+        return "\n".join(p.read_text(errors="replace")[-3000:] for p in self.folder.glob("*.log"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def deployment(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Deployment]:
+    if request.param == "postgresql" and not postgres_available():
+        pytest.skip("no PostgreSQL")
+    with fresh_database(request.param, tmp_path) as url:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path / 'var' / 'hoso.sqlite'}"
+        plant = Deployment(tmp_path, url)
+        try:
+            yield plant
+        finally:
+            plant.stop_all()
+            RecordIndex(url).engine.dispose()
+
+
+def station_token(deployment: Deployment) -> str:
+    index = RecordIndex(deployment.database_url)
+    token = Tokens(index).create("desk-1-scanner", Role.STATION, "48", "test")[1]
+    index.engine.dispose()
+    return token
+
+
+def separator(path: Path, payload: str) -> Path:
+    lines = [("bold", "TỜ TÁCH HỒ SƠ"), ("serif", f"Mã hồ sơ: {payload}")]
+    return render_page(PageSpec(seed=2, dpi=150), lines, qr=payload).save(path)
+
+
+def mixed_scans(folder: Path) -> Path:
+    """A station's stack: two dossiers behind separator sheets, several kinds of file, and
+    inputs that must fail with a reason (empty, cut short, not a scan at all)."""
+    scans = folder / "scans"
+    scans.mkdir()
+    separator(scans / "01-separator.png", DOSSIER_A)
+    make_document("application", 1, dpi=150).page.save(scans / "02-application.jpg")
+    make_document("birth_extract", 2, dpi=150).page.save(scans / "03-birth.png")
+    separator(scans / "04-separator.png", DOSSIER_B)
+    make_document("decision", 3, dpi=150).page.save(scans / "05-decision.png")
+    render_page(PageSpec(seed=9, dpi=150, skew_deg=2.0, rotation=180, body_lines=8)).save(
+        scans / "06-letter.jpg"
+    )
+    (scans / "07-empty.pdf").write_bytes(b"")
+    whole = (scans / "05-decision.png").read_bytes()
+    (scans / "08-cut-short.png").write_bytes(whole[: len(whole) // 3])
+    (scans / "09-notes.pdf").write_bytes("Ghi chú: không phải bản quét".encode())
+    return scans
+
+
+def upload(deployment: Deployment, scans: Path, token: str, *extra: str) -> dict[str, Any]:
+    done = subprocess.run(
+        [HOSO, "upload", str(scans), "--batch", "morning", "--server", deployment.server,
+         "--token", token, "--json", "--patience", "30", *extra],
+        capture_output=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert done.returncode in (0, 1), done.stderr.decode() + deployment.logs()
+    report: dict[str, Any] = json.loads(done.stdout)
+    return report
+
+
+def batch_state(deployment: Deployment, token: str, batch_id: int) -> dict[str, Any]:
+    answer = httpx.get(
+        f"{deployment.server}/api/v1/batches/{batch_id}",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    answer.raise_for_status()
+    state: dict[str, Any] = answer.json()
+    return state
+
+
+def wait_until(
+    deployment: Deployment, token: str, batch_id: int, done: Any, timeout: float
+) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            state = batch_state(deployment, token, batch_id)
+            if done(state):
+                return state
+        except httpx.TransportError:
+            pass
+        time.sleep(0.3)
+    raise AssertionError(f"timed out; state: {state}\n{deployment.logs()}")
+
+
+def mid_document(state: dict[str, Any]) -> bool:
+    return any(d["status"] == "processing" for d in state["documents"])
+
+
+def interrupted(state: dict[str, Any]) -> set[int]:
+    return {d["id"] for d in state["documents"] if d["status"] == "processing"}
+
+
+def assert_each_document_once(deployment: Deployment, state: dict[str, Any]) -> None:
+    documents = state["documents"]
+    by_title = {d["title"]: d for d in documents}
+    assert len(documents) == 7, documents  # 4 papers in 2 dossiers + 3 bad files
+    for name in ("07-empty.pdf", "08-cut-short.png", "09-notes.pdf"):
+        assert by_title[name]["status"] == "failed", by_title[name]
+        assert len(by_title[name]["failure_reason"]) > 20
+    assert by_title["07-empty.pdf"]["failure_code"] == "empty_input"
+    assert by_title["08-cut-short.png"]["failure_code"] == "corrupt_input"
+    assert by_title["09-notes.pdf"]["failure_code"] == "unsupported_input"
+    good = [d for d in documents if d["failure_code"] is None]
+    assert len(good) == 4 and all(d["status"] == "done" for d in good)
+    assert [d["pages"] for d in good] == [1, 1, 1, 1]
+    assert len({d["dossier_id"] for d in good}) == 2  # two per dossier, by separator sheets
+    index = RecordIndex(deployment.database_url)
+    with index.sessions() as session:
+        for document in documents:
+            processed = session.scalar(
+                select(func.count())
+                .select_from(Event)
+                .where(Event.document_id == document["id"], Event.event_type == "processed")
+            )
+            assert processed == 1, document
+            if document["status"] != "done":
+                continue
+            pdfs = session.scalar(
+                select(func.count())
+                .select_from(DerivedObject)
+                .where(DerivedObject.document_id == document["id"], DerivedObject.kind == "pdfa")
+            )
+            names = list(session.scalars(
+                select(ExtractedField.name).where(ExtractedField.document_id == document["id"])
+            ))  # fmt: skip
+            assert pdfs == 1
+            assert len(names) == len(set(names)), names
+        assert session.scalar(select(func.count()).select_from(Document)) == 7
+    index.engine.dispose()
+
+
+def test_a_worker_killed_mid_batch_resumes_with_nothing_lost_or_done_twice(
+    deployment: Deployment,
+) -> None:
+    server = deployment.serve()
+    token = station_token(deployment)
+    report = upload(deployment, mixed_scans(deployment.folder), token, "--no-wait")
+    assert len(report["sent"]) == 9
+    batch_id = report["batch_id"]
+    before = wait_until(deployment, token, batch_id, mid_document, timeout=120)
+    deployment.kill(server)  # kill -9, page workers and all, mid-document
+    deployment.serve()  # the same worker id: the job engine resumes its workflows
+    state = wait_until(deployment, token, batch_id, lambda s: s["done"], timeout=300)
+    assert_each_document_once(deployment, state)
+    statuses = {d["id"]: d["status"] for d in state["documents"]}
+    assert interrupted(before) and all(
+        statuses[i] in ("done", "failed") for i in interrupted(before)
+    )
+    again = upload(deployment, deployment.folder / "scans", token)
+    assert again["batch_id"] == batch_id and again["sent"] == []  # a re-run sends nothing
+    assert again["finished"] and len(again["documents"]) == 7
+
+
+def test_a_dead_workers_documents_are_taken_over_by_a_survivor(deployment: Deployment) -> None:
+    deployment.serve(worker=False, worker_id="e2e-api")
+    token = station_token(deployment)
+    doomed = deployment.start(["worker"], "e2e-doomed", HOSO_WORKER_DEAD_AFTER="4")
+    report = upload(deployment, mixed_scans(deployment.folder), token, "--no-wait")
+    batch_id = report["batch_id"]
+    before = wait_until(deployment, token, batch_id, mid_document, timeout=120)
+    deployment.kill(doomed)  # its machine is gone: it never comes back
+    deployment.start(["worker"], "e2e-survivor", HOSO_WORKER_DEAD_AFTER="4")
+    state = wait_until(deployment, token, batch_id, lambda s: s["done"], timeout=300)
+    assert_each_document_once(deployment, state)
+    index = RecordIndex(deployment.database_url)
+    finishers = {
+        e.document_id: e.agent
+        for e in index.events() if e.event_type == "processed"
+    }  # fmt: skip
+    index.engine.dispose()
+    assert {finishers[i] for i in interrupted(before)} == {"worker:e2e-survivor"}
