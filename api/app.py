@@ -39,6 +39,8 @@ from storage.schema import Batch, BatchFile, DerivedObject, Document, Event, Ext
 from workflows.queue import JobQueue
 
 READERS = (Role.OFFICER, Role.ARCHIVIST)
+MAX_ID = 2**31 - 1  # the largest id either database stores; beyond it nothing can exist
+RecordId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
 PDF = "application/pdf"
 
 
@@ -150,7 +152,7 @@ class TokenIn(BaseModel):
     name: str = Field(min_length=1, max_length=120)
     role: Role
     province_code: str | None = Field(default=None, pattern=r"^\d{2}$")
-    desk_id: int | None = None
+    desk_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
 
 
 class TokenOut(BaseModel):
@@ -308,7 +310,7 @@ def _routes(services: Services) -> APIRouter:
         responses={200: {"description": "these bytes were already in the batch (a retry)"}},
     )
     def upload_file(
-        batch_id: int,
+        batch_id: RecordId,
         file: Annotated[UploadFile, File(description="PDF, TIFF, JPEG or PNG")],
         who: Caller,
         response: Response,
@@ -329,14 +331,14 @@ def _routes(services: Services) -> APIRouter:
         return UploadOut(**_file_out(row).model_dump(), created=receipt.created)
 
     @router.get("/batches/{batch_id}/files", tags=["batches"])
-    def list_files(batch_id: int, who: Caller) -> list[FileOut]:
+    def list_files(batch_id: RecordId, who: Caller) -> list[FileOut]:
         """What the server already has (a station resumes by SHA-256)."""
         who.require(Role.STATION, *READERS)
         visible_batch(batch_id, who)
         return [_file_out(f) for f in services.intake.files(batch_id)]
 
     @router.post("/batches/{batch_id}/close", status_code=202, tags=["batches"])
-    def close_batch(batch_id: int, who: Caller) -> SubmittedOut:
+    def close_batch(batch_id: RecordId, who: Caller) -> SubmittedOut:
         """No more files: split the batch into documents and process them. Repeatable."""
         who.require(Role.STATION)
         visible_batch(batch_id, who)
@@ -345,7 +347,7 @@ def _routes(services: Services) -> APIRouter:
         return SubmittedOut(batch_id=batch_id, status=batch.status, workflow_id=workflow_id)
 
     @router.get("/batches/{batch_id}", tags=["batches"])
-    def get_batch(batch_id: int, who: Caller) -> BatchOut:
+    def get_batch(batch_id: RecordId, who: Caller) -> BatchOut:
         """Status of a batch and of each of its documents, with page progress."""
         who.require(Role.STATION, *READERS)
         return _batch_out(services, visible_batch(batch_id, who))
@@ -378,7 +380,7 @@ def _routes(services: Services) -> APIRouter:
                          offset=offset, hits=hits)  # fmt: skip
 
     @router.get("/documents/{document_id}", tags=["documents"])
-    def get_document(document_id: int, who: Caller) -> DocumentOut:
+    def get_document(document_id: RecordId, who: Caller) -> DocumentOut:
         who.require(*READERS)
         return _document_out(visible_document(document_id, who))
 
@@ -388,7 +390,7 @@ def _routes(services: Services) -> APIRouter:
         response_class=Response,
         responses={200: {"content": {PDF: {}}}, 307: {"description": "presigned S3 URL"}},
     )
-    def get_pdf(document_id: int, who: Caller) -> Response:
+    def get_pdf(document_id: RecordId, who: Caller) -> Response:
         """The searchable PDF/A (from S3: a redirect to a short-lived presigned URL)."""
         who.require(*READERS)
         visible_document(document_id, who)
@@ -409,7 +411,7 @@ def _routes(services: Services) -> APIRouter:
         response_class=Response,
         responses={200: {"content": {"application/octet-stream": {}}}},
     )
-    def get_original(document_id: int, who: Caller) -> Response:
+    def get_original(document_id: RecordId, who: Caller) -> Response:
         """The first original file the document comes from, bit-exact."""
         who.require(*READERS)
         document = visible_document(document_id, who)
@@ -419,7 +421,7 @@ def _routes(services: Services) -> APIRouter:
         )
 
     @router.get("/documents/{document_id}/text", tags=["documents"])
-    def get_text(document_id: int, who: Caller) -> dict[str, str]:
+    def get_text(document_id: RecordId, who: Caller) -> dict[str, str]:
         who.require(*READERS)
         visible_document(document_id, who)
         with services.archive.index.sessions() as session:
@@ -431,7 +433,7 @@ def _routes(services: Services) -> APIRouter:
         return {"text": row[0] if row else ""}
 
     @router.get("/documents/{document_id}/fields", tags=["documents"])
-    def get_fields(document_id: int, who: Caller) -> list[FieldOut]:
+    def get_fields(document_id: RecordId, who: Caller) -> list[FieldOut]:
         who.require(*READERS)
         visible_document(document_id, who)
         with services.archive.index.sessions() as session:
@@ -445,7 +447,7 @@ def _routes(services: Services) -> APIRouter:
         return fields
 
     @router.get("/documents/{document_id}/events", tags=["documents"])
-    def get_events(document_id: int, who: Caller) -> list[EventOut]:
+    def get_events(document_id: RecordId, who: Caller) -> list[EventOut]:
         """The document's history (PREMIS-style events), oldest first."""
         who.require(*READERS)
         visible_document(document_id, who)
@@ -504,7 +506,7 @@ def _routes(services: Services) -> APIRouter:
         return [_field_out(r) for r in rows]
 
     @router.post("/review/{field_id}", tags=["reuse"])
-    def review(field_id: int, body: ReviewIn, who: Caller) -> FieldOut:
+    def review(field_id: RecordId, body: ReviewIn, who: Caller) -> FieldOut:
         """Accept a value (no `value`) or correct it; the decision is an event."""
         who.require(Role.OFFICER)
         with services.archive.index.sessions() as session:
@@ -533,7 +535,7 @@ def _routes(services: Services) -> APIRouter:
         return [_token_out(t) for t in services.tokens.list()]
 
     @router.delete("/tokens/{token_id}", tags=["admin"])
-    def revoke_token(token_id: int, who: Caller) -> TokenOut:
+    def revoke_token(token_id: RecordId, who: Caller) -> TokenOut:
         who.require(Role.ADMIN)
         return _token_out(services.tokens.revoke(token_id, who.agent))
 
@@ -543,7 +545,7 @@ def _routes(services: Services) -> APIRouter:
         event_type: Annotated[str | None, Query(max_length=40)] = None,
         agent: Annotated[str | None, Query(max_length=120)] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-        before_id: Annotated[int | None, Query(ge=1)] = None,
+        before_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     ) -> list[EventOut]:
         """Who did what and who read which record, newest first."""
         who.require(Role.ADMIN)

@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from digitize.errors import HosoError
 from storage.index import RecordIndex
-from storage.schema import ApiToken, Province
+from storage.schema import ApiToken, Desk, Province
 
 TOKEN_PREFIX = "hoso_"
 
@@ -102,6 +102,8 @@ class Tokens:
         with self.index.session() as session:
             if province_code is not None and session.get(Province, province_code) is None:
                 raise BadRequestError(f"there is no province with code {province_code!r}")
+            if desk_id is not None and session.get(Desk, desk_id) is None:
+                raise BadRequestError(f"there is no desk {desk_id}")
             row = ApiToken(
                 name=name, token_sha256=digest(token), role=role.value,
                 province_code=province_code, desk_id=desk_id,
