@@ -5,8 +5,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 OUT    := out
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
 
-.PHONY: install system-deps run test lint typecheck check bench clean
+.PHONY: install system-deps run sample test lint typecheck check bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +22,9 @@ system-deps:
 	@scripts/system-deps.sh
 
 run: install
+	$(BIN)/hoso serve --host $(HOST) --port $(PORT)
+
+sample: install
 	$(BIN)/hoso digitize samples/dossier-page1.jpg samples/dossier-page2.jpg \
 		-o $(OUT)/sample-dossier.pdf --json $(OUT)/sample-dossier.json
 	@echo "PDF/A: $(OUT)/sample-dossier.pdf  JSON: $(OUT)/sample-dossier.json"

@@ -11,6 +11,7 @@ import io
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 import schemathesis
@@ -60,7 +61,7 @@ def role_for(method: str, path: str) -> str:
 @pytest.mark.slow
 @schema.parametrize()
 @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
-def test_no_request_makes_the_server_fail(case: schemathesis.Case) -> None:
+def test_no_request_makes_the_server_fail(case: schemathesis.Case[Any]) -> None:
     token = TOKENS[role_for(case.method.upper(), case.path)]
     case.call_and_validate(
         headers={"Authorization": f"Bearer {token}"}, checks=[not_a_server_error]
