@@ -7,14 +7,9 @@ and none is recorded twice (one PDF/A, one `processed` event, one set of fields 
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,82 +17,17 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from api.auth import Role, Tokens
 from storage.index import RecordIndex
 from storage.schema import DerivedObject, Document, Event, ExtractedField
 from tests.databases import fresh_database, postgres_available
+from tests.deployment import HOSO, Deployment, station_token
 from tests.synthetic import PageSpec, render_page
 from tests.synthetic_documents import make_document
 
-HOSO = str(Path(sys.executable).parent / "hoso")
 DOSSIER_A = "000.00.48.H17-250301-0042"
 DOSSIER_B = "000.00.48.H17-250302-0007"
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("service-e2e")]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@dataclass
-class Deployment:
-    folder: Path
-    database_url: str
-    port: int = field(default_factory=free_port)
-    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
-
-    @property
-    def server(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def env(self, worker_id: str, **extra: str) -> dict[str, str]:
-        return {
-            **os.environ,
-            "HOSO_DATA_DIR": str(self.folder / "var"),
-            "HOSO_DATABASE_URL": self.database_url,
-            "HOSO_WORKER_ID": worker_id,
-            "HOSO_PAGE_PROCESSES": "2",
-            "HOSO_OCR_MODEL": "fast",
-            "HOSO_HEARTBEAT_SECONDS": "1",
-            **extra,
-        }
-
-    def start(self, args: list[str], worker_id: str, **extra: str) -> subprocess.Popen[bytes]:
-        log = (self.folder / f"{worker_id}.log").open("ab")
-        process = subprocess.Popen(
-            [HOSO, *args], env=self.env(worker_id, **extra), stdout=log, stderr=log,
-            start_new_session=True,  # its own process group: SIGKILL takes its page pool too
-        )  # fmt: skip
-        self.processes.append(process)
-        return process
-
-    def serve(self, worker: bool = True, worker_id: str = "e2e-serve") -> subprocess.Popen[bytes]:
-        args = ["serve", "--port", str(self.port)] + ([] if worker else ["--no-worker"])
-        process = self.start(args, worker_id)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.server}/api/v1/health", timeout=1).is_success:
-                    return process
-            except httpx.TransportError:
-                time.sleep(0.2)
-        raise AssertionError(self.logs())
-
-    def kill(self, process: subprocess.Popen[bytes]) -> None:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=30)
-
-    def stop_all(self) -> None:
-        for process in self.processes:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=30)
-
-    def logs(self) -> str:
-        return "\n".join(p.read_text(errors="replace")[-3000:] for p in self.folder.glob("*.log"))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -113,13 +43,6 @@ def deployment(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Deplo
         finally:
             plant.stop_all()
             RecordIndex(url).engine.dispose()
-
-
-def station_token(deployment: Deployment) -> str:
-    index = RecordIndex(deployment.database_url)
-    token = Tokens(index).create("desk-1-scanner", Role.STATION, "48", "test")[1]
-    index.engine.dispose()
-    return token
 
 
 def separator(path: Path, payload: str) -> Path:

@@ -1,0 +1,93 @@
+"""A hoso deployment in processes, for the end-to-end tests and the service benchmark:
+`hoso serve` / `hoso worker` started with their own data folder and database, killed with
+SIGKILL as a crashed machine would be."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from api.auth import Role, Tokens
+from storage.index import RecordIndex
+
+HOSO = str(Path(sys.executable).parent / "hoso")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Deployment:
+    folder: Path
+    database_url: str
+    port: int = field(default_factory=free_port)
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    ocr_model: str = "fast"  # tests: the quicker model; the benchmark uses the default
+
+    @property
+    def server(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def env(self, worker_id: str, **extra: str) -> dict[str, str]:
+        return {
+            **os.environ,
+            "HOSO_DATA_DIR": str(self.folder / "var"),
+            "HOSO_DATABASE_URL": self.database_url,
+            "HOSO_WORKER_ID": worker_id,
+            "HOSO_PAGE_PROCESSES": "2",
+            "HOSO_OCR_MODEL": self.ocr_model,
+            "HOSO_HEARTBEAT_SECONDS": "1",
+            **extra,
+        }
+
+    def start(self, args: list[str], worker_id: str, **extra: str) -> subprocess.Popen[bytes]:
+        log = (self.folder / f"{worker_id}.log").open("ab")
+        process = subprocess.Popen(
+            [HOSO, *args], env=self.env(worker_id, **extra), stdout=log, stderr=log,
+            start_new_session=True,  # its own process group: SIGKILL takes its page pool too
+        )  # fmt: skip
+        self.processes.append(process)
+        return process
+
+    def serve(self, worker: bool = True, worker_id: str = "e2e-serve") -> subprocess.Popen[bytes]:
+        args = ["serve", "--port", str(self.port)] + ([] if worker else ["--no-worker"])
+        process = self.start(args, worker_id)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.server}/api/v1/health", timeout=1).is_success:
+                    return process
+            except httpx.TransportError:
+                time.sleep(0.2)
+        raise AssertionError(self.logs())
+
+    def kill(self, process: subprocess.Popen[bytes]) -> None:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+
+    def stop_all(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=30)
+
+    def logs(self) -> str:
+        return "\n".join(p.read_text(errors="replace")[-3000:] for p in self.folder.glob("*.log"))
+
+
+def station_token(deployment: Deployment) -> str:
+    index = RecordIndex(deployment.database_url)
+    token = Tokens(index).create("desk-1-scanner", Role.STATION, "48", "test")[1]
+    index.engine.dispose()
+    return token
