@@ -19,12 +19,13 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 
 from digitize.errors import HosoError, InputError
-from digitize.fields.extract import DocumentFields
+from digitize.fields.extract import DocumentFields, FieldValue, cross_check
 from storage.archive import Archive
 from storage.objects import CHUNK, StoredObject, derived_key, original_key, sha256_of_file
 from storage.reuse import Reuse
-from storage.schema import Batch, BatchFile, DerivedObject, Document, Dossier
+from storage.schema import Batch, BatchFile, DerivedObject, Document, Dossier, ExtractedField
 
+IDENTITY_FIELDS = ("id_number", "full_name", "date_of_birth")
 MAX_UPLOAD_BYTES = 2 * 1024**3  # one file; a whole stack scanned at 600 dpi stays well under
 
 
@@ -307,11 +308,46 @@ class Intake:
                 self.reuse.add_fields(session, document_id, fields, agent)
             document.status, document.pages, document.pages_done = "done", pages, pages
             document.updated_at = utcnow()
+            if document.dossier_id is not None:
+                session.flush()
+                self._cross_check(session, document.dossier_id, agent)
             self.index.log_event(
                 session, "processed", "success", agent, document_id=document_id,
                 detail={"pages": pages, "objects": [stored.key for _, stored in results]},
             )  # fmt: skip
             return True
+
+    def _cross_check(self, session: Any, dossier_id: int, agent: str) -> None:
+        """The papers of one dossier must agree on who the person is (digitize.fields.extract.
+        cross_check). Disagreeing identity fields go to the review queue with the reason; runs
+        each time a paper of the dossier is finished, so the last one checks them all."""
+        rows = list(
+            session.scalars(
+                select(ExtractedField)
+                .join(Document, Document.id == ExtractedField.document_id)
+                .where(
+                    Document.dossier_id == dossier_id,
+                    Document.status == "done",
+                    ExtractedField.name.in_(IDENTITY_FIELDS),
+                )
+            )
+        )
+        papers: dict[int, DocumentFields] = {}
+        for row in rows:
+            paper = papers.setdefault(row.document_id, DocumentFields("other", 0.0, {}))
+            paper.fields[row.name] = FieldValue(row.value, row.confidence, row.source)
+        problems = cross_check(list(papers.values()))
+        if not problems:
+            return
+        for row in rows:
+            known = list(row.problems or [])
+            fresh = [problem for problem in problems if problem not in known]
+            if fresh and row.status not in ("accepted", "corrected"):
+                row.problems, row.status = known + fresh, "needs_review"
+        self.index.log_event(
+            session, "cross_checked", "failure", agent,
+            detail={"dossier_id": dossier_id, "problems": problems},
+        )  # fmt: skip
 
     def fail(self, document_id: int, code: str, reason: str, agent: str) -> bool:
         """Mark a document failed with a reason a person can act on; the original stays."""
