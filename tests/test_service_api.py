@@ -23,6 +23,7 @@ from storage.archive import Archive
 from storage.fs_store import FilesystemStore
 from storage.index import RecordIndex
 from storage.intake import Intake
+from storage.s3_store import S3Settings, S3Store
 from storage.schema import ApiToken, ExtractedField
 from tests.databases import fresh_database, postgres_available
 from tests.synthetic_documents import make_document
@@ -322,3 +323,48 @@ def test_another_province_gets_404(service: Service, endpoint: Endpoint) -> None
         answer = _call(service, endpoint, f"{who}01")
         assert answer.status_code == 404, (who, answer.text)
         assert answer.headers["content-type"] == "application/problem+json"
+
+
+def test_health_readiness_and_metrics_need_no_token(service: Service) -> None:
+    client = service.client
+    assert client.get("/api/v1/health").json() == {"status": "ok"}
+    ready = client.get("/api/v1/ready").json()
+    assert ready["status"] == "ready" and set(ready["checks"]) == {"database", "objects", "queue"}
+    metrics = client.get("/metrics").text
+    assert 'hoso_documents{status="done"} 2.0' in metrics
+    assert "hoso_queue_depth" in metrics
+
+
+def test_from_s3_the_pdf_is_a_redirect_to_a_presigned_url(
+    s3_settings: S3Settings, tmp_path: Path
+) -> None:
+    from dataclasses import replace
+
+    import httpx
+
+    store = S3Store(replace(s3_settings, bucket="api-presigned"))
+    store.ensure_bucket()
+    index = RecordIndex(f"sqlite:///{tmp_path / 'index.sqlite'}")
+    index.migrate()
+    archive = Archive(store, index, tmp_path / "spool")
+    queue = JobQueue(f"sqlite:///{tmp_path / 'dbos.sqlite'}")
+    officer = Tokens(index).create("o", Role.OFFICER, "48", "test")[1]
+    intake = Intake(archive)
+    batch = intake.create_batch("s3", "48", "station:test")
+    with SAMPLE.open("rb") as stream:
+        intake.add_file(batch.id, stream, SAMPLE.name, 0, "station:test")
+    intake.close(batch.id, "station:test")
+    with PageRunner(Options(jobs=1)) as runner:
+        processor = Processor(intake, runner, Options(jobs=1), "worker:test")
+        [document_id] = processor.plan(batch.id)
+        assert processor.process(document_id) == "done"
+    with TestClient(create_app(Services(archive, queue))) as client:
+        answer = client.get(
+            f"/api/v1/documents/{document_id}/pdf",
+            headers={"Authorization": f"Bearer {officer}"},
+            follow_redirects=False,
+        )
+    assert answer.status_code == 307
+    fetched = httpx.get(answer.headers["location"], timeout=10)
+    assert fetched.status_code == 200 and fetched.content.startswith(b"%PDF-")
+    queue.close()

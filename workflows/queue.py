@@ -3,12 +3,20 @@ API does not need to run workflows itself."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from dbos import DBOS, DBOSClient, EnqueueOptions
 
 from workflows.jobs import batch_workflow_id
-from workflows.settings import APPLICATION, APPLICATION_VERSION, BATCH_QUEUE, BATCH_WORKFLOW
+from workflows.settings import (
+    APPLICATION,
+    APPLICATION_VERSION,
+    BATCH_QUEUE,
+    BATCH_WORKFLOW,
+    QUEUE_POLL_SECONDS,
+    queue_limits,
+)
 
 
 class JobQueue:
@@ -17,6 +25,13 @@ class JobQueue:
         self.client = DBOSClient(
             system_database_url=jobs_database_url, application_name=APPLICATION
         )
+        # Queues exist before anything is enqueued (work sent to an unknown queue waits
+        # forever); a worker's own registration of the same queue is kept if it came first.
+        for name, concurrency in queue_limits(os.cpu_count() or 1).items():
+            self.client.register_queue(
+                name, worker_concurrency=concurrency, polling_interval_sec=QUEUE_POLL_SECONDS,
+                on_conflict="never_update",
+            )  # fmt: skip
 
     def submit_batch(self, batch_id: int) -> str:
         """Queue a closed batch. The workflow id is the batch's: submitting twice is harmless."""

@@ -21,13 +21,12 @@ from workflows.processing import Processor
 from workflows.settings import (
     APPLICATION,
     APPLICATION_VERSION,
-    BATCH_QUEUE,
-    DOCUMENT_QUEUE,
+    QUEUE_POLL_SECONDS,
     JobSettings,
+    queue_limits,
 )
 
 log = logging.getLogger("hoso.worker")
-QUEUE_POLL_SECONDS = 0.2  # the default 1 s capped throughput near concurrency / 1 s (notes)
 
 
 def dbos_config(settings: JobSettings) -> DBOSConfig:
@@ -66,14 +65,10 @@ class Worker:
         jobs.bind(self.processor)
         DBOS(config=dbos_config(self.settings))
         DBOS.launch()
-        DBOS.register_queue(
-            BATCH_QUEUE, worker_concurrency=1, polling_interval_sec=QUEUE_POLL_SECONDS
-        )
-        DBOS.register_queue(
-            DOCUMENT_QUEUE,
-            worker_concurrency=self.settings.page_processes,
-            polling_interval_sec=QUEUE_POLL_SECONDS,
-        )
+        for name, concurrency in queue_limits(self.settings.page_processes).items():
+            DBOS.register_queue(
+                name, worker_concurrency=concurrency, polling_interval_sec=QUEUE_POLL_SECONDS
+            )
         self.liveness.start()
         self.running = True
         log.warning("worker %s started (%s)", self.settings.executor_id, APPLICATION_VERSION)
