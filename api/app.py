@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import (
     APIRouter,
@@ -41,6 +41,7 @@ from workflows.queue import JobQueue
 READERS = (Role.OFFICER, Role.ARCHIVIST)
 MAX_ID = 2**31 - 1  # the largest id either database stores; beyond it nothing can exist
 RecordId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
+Scoped = TypeVar("Scoped", Batch, Document)
 PDF = "application/pdf"
 
 
@@ -251,19 +252,19 @@ Caller = Annotated[Principal, Depends(_caller)]
 def _routes(services: Services) -> APIRouter:
     router = APIRouter()
 
-    def visible_batch(batch_id: int, who: Principal) -> Batch:
+    def visible(model: type[Scoped], record_id: int, who: Principal) -> Scoped:
+        """A batch or document the caller may see; another province's answers like none."""
         with services.archive.index.sessions() as session:
-            batch = session.get(Batch, batch_id)
-        if batch is None or not who.may_see(batch.province_code):
-            raise NotFoundError(f"there is no batch {batch_id}")
-        return batch
+            row = session.get(model, record_id)
+        if row is None or not who.may_see(row.province_code):
+            raise NotFoundError(f"there is no {model.__tablename__} {record_id}")
+        return row
+
+    def visible_batch(batch_id: int, who: Principal) -> Batch:
+        return visible(Batch, batch_id, who)
 
     def visible_document(document_id: int, who: Principal) -> Document:
-        with services.archive.index.sessions() as session:
-            document = session.get(Document, document_id)
-        if document is None or not who.may_see(document.province_code):
-            raise NotFoundError(f"there is no document {document_id}")
-        return document
+        return visible(Document, document_id, who)
 
     def audit(who: Principal, event: str, document_id: int | None, **detail: Any) -> None:
         with services.archive.index.session() as session:
