@@ -35,7 +35,7 @@ from api.auth import NotAuthenticatedError, NotFoundError, Principal, Role, Toke
 from storage.archive import Archive
 from storage.intake import Intake
 from storage.reuse import Reuse
-from storage.schema import Batch, BatchFile, DerivedObject, Document, Event, ExtractedField
+from storage.schema import Batch, BatchFile, Document, DocumentText, Event, ExtractedField
 from workflows.queue import JobQueue
 
 READERS = (Role.OFFICER, Role.ARCHIVIST)
@@ -396,11 +396,7 @@ def _routes(services: Services) -> APIRouter:
         who.require(*READERS)
         visible_document(document_id, who)
         with services.archive.index.sessions() as session:
-            derived = session.scalar(
-                select(DerivedObject)
-                .where(DerivedObject.document_id == document_id, DerivedObject.kind == "pdfa")
-                .order_by(DerivedObject.id.desc())
-            )
+            derived = services.archive.newest_derived(session, document_id, "pdfa")
         if derived is None:
             raise NotFoundError(f"document {document_id} has no searchable PDF yet")
         audit(who, "retrieved", document_id, key=derived.key, what="pdfa")
@@ -426,12 +422,9 @@ def _routes(services: Services) -> APIRouter:
         who.require(*READERS)
         visible_document(document_id, who)
         with services.archive.index.sessions() as session:
-            row = session.execute(
-                text("SELECT text FROM document_text WHERE document_id = :id"),
-                {"id": document_id},
-            ).first()
+            row = session.get(DocumentText, document_id)
         audit(who, "retrieved", document_id, what="text")
-        return {"text": row[0] if row else ""}
+        return {"text": row.text if row else ""}
 
     @router.get("/documents/{document_id}/fields", tags=["documents"])
     def get_fields(document_id: RecordId, who: Caller) -> list[FieldOut]:

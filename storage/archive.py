@@ -22,6 +22,7 @@ from typing import BinaryIO
 import pikepdf
 from PIL import Image
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from storage.fs_store import FilesystemStore
 from storage.index import RecordIndex
@@ -139,20 +140,9 @@ class Archive:
             if document is None:
                 raise KeyError(document_id)
             original_sha = document.original_sha256
-        sha256, _ = sha256_of_file(path)
-        stored = self.store.put_file(derived_key(original_sha, kind, sha256, path.name), path)
+        stored = self.put_derived(original_sha, kind, path)
         with self.index.session() as session:
-            known = session.scalar(select(DerivedObject).where(DerivedObject.key == stored.key))
-            if known is None:
-                session.add(
-                    DerivedObject(
-                        document_id=document_id,
-                        kind=kind,
-                        key=stored.key,
-                        sha256=stored.sha256,
-                        size=stored.size,
-                    )
-                )
+            self.link_derived(session, document_id, kind, stored)
             if text is not None:
                 self.index.set_text(session, document_id, text)
             self.index.log_event(
@@ -160,6 +150,34 @@ class Archive:
                 document_id=document_id, detail={"kind": kind},
             )  # fmt: skip
         return stored
+
+    def put_derived(self, original_sha256: str, kind: str, path: Path) -> StoredObject:
+        """Put one result object under its content key: repeating this stores nothing new."""
+        sha256, _ = sha256_of_file(path)
+        return self.store.put_file(derived_key(original_sha256, kind, sha256, path.name), path)
+
+    def link_derived(
+        self, session: Session, document_id: int, kind: str, stored: StoredObject
+    ) -> None:
+        """Record a stored result as the document's, once (inside the caller's transaction)."""
+        known = session.scalar(select(DerivedObject).where(DerivedObject.key == stored.key))
+        if known is None:
+            session.add(
+                DerivedObject(
+                    document_id=document_id,
+                    kind=kind,
+                    key=stored.key,
+                    sha256=stored.sha256,
+                    size=stored.size,
+                )
+            )
+
+    def newest_derived(self, session: Session, document_id: int, kind: str) -> DerivedObject | None:
+        return session.scalar(
+            select(DerivedObject)
+            .where(DerivedObject.document_id == document_id, DerivedObject.kind == kind)
+            .order_by(DerivedObject.id.desc())
+        )
 
     def open_original(self, document_id: int, agent: str, desk_id: int | None = None) -> BinaryIO:
         """Read a document's original. Every read of a record is an audit event (who, which desk,
@@ -186,11 +204,7 @@ class Archive:
                 raise ObjectMissingError(f"no field {field_id}")
             if field.page is None or not field.box:
                 raise ObjectMissingError(f"field {field_id} has no position on its page")
-            pdfa = session.scalar(
-                select(DerivedObject)
-                .where(DerivedObject.document_id == field.document_id, DerivedObject.kind == "pdfa")
-                .order_by(DerivedObject.id.desc())
-            )
+            pdfa = self.newest_derived(session, field.document_id, "pdfa")
             if pdfa is None:
                 raise ObjectMissingError(f"document {field.document_id} has no searchable PDF yet")
             key, page_number, box, document_id = pdfa.key, field.page, field.box, field.document_id

@@ -21,9 +21,9 @@ from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 from digitize.errors import HosoError, InputError
 from digitize.fields.extract import DocumentFields, FieldValue, cross_check
 from storage.archive import Archive
-from storage.objects import CHUNK, StoredObject, derived_key, original_key, sha256_of_file
+from storage.objects import CHUNK, StoredObject, original_key
 from storage.reuse import Reuse
-from storage.schema import Batch, BatchFile, DerivedObject, Document, Dossier, ExtractedField
+from storage.schema import Batch, BatchFile, Document, Dossier, ExtractedField
 
 IDENTITY_FIELDS = ("id_number", "full_name", "date_of_birth")
 MAX_UPLOAD_BYTES = 2 * 1024**3  # one file; a whole stack scanned at 600 dpi stays well under
@@ -297,12 +297,7 @@ class Intake:
             if document.status in ("done", "failed"):
                 return False
             for kind, stored in results:
-                known = session.scalar(select(DerivedObject).where(DerivedObject.key == stored.key))
-                if known is None:
-                    session.add(DerivedObject(
-                        document_id=document_id, kind=kind, key=stored.key,
-                        sha256=stored.sha256, size=stored.size,
-                    ))  # fmt: skip
+                self.archive.link_derived(session, document_id, kind, stored)
             self.index.set_text(session, document_id, text)
             if fields is not None:
                 self.reuse.add_fields(session, document_id, fields, agent)
@@ -364,9 +359,3 @@ class Intake:
                 detail={"code": code, "reason": reason},
             )  # fmt: skip
             return True
-
-    def store_result(self, document: Document, kind: str, path: Path) -> StoredObject:
-        """Put one result object (content-addressed: repeating this stores nothing new)."""
-        sha256, _ = sha256_of_file(path)
-        key = derived_key(document.original_sha256, kind, sha256, path.name)
-        return self.archive.store.put_file(key, path)

@@ -114,9 +114,10 @@ class Processor:
                 log.exception("document %s failed unexpectedly", document_id)
                 self.fail(document_id, "internal_error", _internal_reason(error))
                 return "failed"
+            archive, original = self.intake.archive, document.original_sha256
             results = [
-                ("pdfa", self.intake.store_result(document, "pdfa", pdf)),
-                ("json", self.intake.store_result(document, "json", json_path)),
+                ("pdfa", archive.put_derived(original, "pdfa", pdf)),
+                ("json", archive.put_derived(original, "json", json_path)),
             ]
             text = "\n\n".join(page.text for page in result.pages)
             self.intake.finish(
