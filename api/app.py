@@ -36,6 +36,7 @@ from storage.archive import Archive
 from storage.intake import Intake
 from storage.reuse import Reuse
 from storage.schema import Batch, BatchFile, Document, DocumentText, Event, ExtractedField
+from workflows.metrics import DOCUMENTS_BY_STATUS, QUEUE_DEPTH
 from workflows.queue import JobQueue
 
 READERS = (Role.OFFICER, Role.ARCHIVIST)
@@ -633,8 +634,6 @@ def _object_response(services: Services, key: str, media_type: str, filename: st
 
 
 def _refresh_gauges(services: Services) -> None:
-    from workflows.metrics import DOCUMENTS_BY_STATUS, QUEUE_DEPTH
-
     with services.archive.index.sessions() as session:
         counts = dict(
             session.execute(select(Document.status, func.count()).group_by(Document.status)).all()

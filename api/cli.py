@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -19,6 +19,9 @@ from digitize.errors import ExitCode, HosoError
 from digitize.models import Options
 from digitize.ocr.engine import ENGINES
 from ocr_models import DEFAULT_QUALITY, QUALITIES
+
+if TYPE_CHECKING:
+    from storage.archive import Archive
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 ok; 1 other failure; 2 bad arguments; "
@@ -416,11 +419,9 @@ def serve(
     uvicorn.run(application, host=host, port=port, log_level="warning")
 
 
-def _bootstrap_admin(archive: object, data_dir: Path) -> None:
+def _bootstrap_admin(archive: Archive, data_dir: Path) -> None:
     from api.auth import Role, Tokens
-    from storage.archive import Archive
 
-    assert isinstance(archive, Archive)
     tokens = Tokens(archive.index)
     if tokens.has_admin():
         return
@@ -504,7 +505,7 @@ def upload(
 ) -> None:
     """Send a station's scans to the server, close the batch and follow its processing.
     Run it again after a network error or restart: what the server has is not sent again."""
-    from api.uploader import ServerUnavailableError, StationClient, scan_files
+    from api.uploader import StationClient, scan_files
 
     files = scan_files(inputs)
     if not files:
@@ -529,8 +530,6 @@ def upload(
                     progress.update(pages, total=total, completed=state["pages_done"])
 
                 report = client.follow(report, timeout, on_status=show)
-    except ServerUnavailableError as error:
-        raise fail(error, as_json) from None
     except HosoError as error:
         raise fail(error, as_json) from None
     finally:

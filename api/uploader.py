@@ -8,7 +8,6 @@ backoff; any other answer is the server's decision and is reported as it is.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from tenacity import (
 )
 
 from digitize.errors import HosoError
+from digitize.triage import sha256_of
 
 SCAN_SUFFIXES = {".pdf", ".tif", ".tiff", ".jpg", ".jpeg", ".png"}
 RETRY_STATUSES = {502, 503, 504}
@@ -62,14 +62,6 @@ def scan_files(inputs: list[Path]) -> list[Path]:
         else:
             files.append(item)
     return files
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        while block := stream.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _transient(error: BaseException) -> bool:

@@ -12,8 +12,6 @@ idempotent (workflows.processing). The step bodies reach the worker's `Processor
 
 from __future__ import annotations
 
-import time
-
 from dbos import DBOS, SetWorkflowID
 from dbos._error import DBOSMaxStepRetriesExceeded
 
@@ -51,11 +49,8 @@ def plan_step(batch_id: int) -> list[int]:
 
 @DBOS.step(name="hoso.process", **STEP_RETRIES)  # type: ignore[arg-type]
 def process_step(document_id: int) -> str:
-    started = time.monotonic()
-    try:
+    with STEP_SECONDS.labels("process").time():
         return _processor().process(document_id)
-    finally:
-        STEP_SECONDS.labels("process").observe(time.monotonic() - started)
 
 
 @DBOS.step(name="hoso.mark_failed", **STEP_RETRIES)  # type: ignore[arg-type]

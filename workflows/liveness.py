@@ -76,7 +76,7 @@ class Liveness:
             row.host, row.pid, row.started_at, row.last_seen = host, pid, _now(), _now()
 
     def start(self) -> None:
-        self.register()
+        """Beat and watch the others (after `register`)."""
         self._thread = threading.Thread(target=self._loop, name="hoso-heartbeat", daemon=True)
         self._thread.start()
 

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.exc import InterfaceError, OperationalError
 
@@ -23,7 +24,7 @@ from digitize.pipeline import PageRunner, digitize_tasks, write_outputs
 from digitize.separate import Separator, find_separator, plan_documents
 from digitize.triage import TriagedInput, triage_file
 from storage.intake import DocumentPlan, Intake
-from storage.objects import StorageError, StorageUnavailableError
+from storage.objects import StorageUnavailableError
 from storage.schema import BatchFile, Document
 
 log = logging.getLogger("hoso.jobs")
@@ -73,9 +74,7 @@ class Processor:
                         separator = find_separator(task, self.options)
                         if separator is not None:
                             separators[(position, index)] = separator
-                except HosoError as error:
-                    if isinstance(error, StorageError):
-                        raise
+                except HosoError:  # reading the store is outside: only the file's own faults
                     unreadable.append(file)  # its document fails with this reason when processed
                     continue
                 readable.append((file, triaged))
@@ -108,7 +107,7 @@ class Processor:
             except TRANSIENT_ERRORS:
                 raise
             except HosoError as error:
-                self.intake.fail(document_id, error.code, str(error), self.agent)
+                self.fail(document_id, error.code, str(error))
                 return "failed"
             except Exception as error:  # a bug must not stop the batch; it is logged in full
                 log.exception("document %s failed unexpectedly", document_id)
@@ -171,15 +170,14 @@ class Processor:
         return path
 
 
-def _sources(pages: list[tuple[int, int]], file_ids: list[int]) -> list[dict[str, object]]:
-    sources: list[dict[str, object]] = []
+def _sources(pages: list[tuple[int, int]], file_ids: list[int]) -> list[dict[str, Any]]:
+    """Planned pages as runs per file: [{"file_id", "pages": [index, ...]}, ...]."""
+    sources: list[dict[str, Any]] = []
     for position, index in pages:
         file_id = file_ids[position]
         if not sources or sources[-1]["file_id"] != file_id:
             sources.append({"file_id": file_id, "pages": []})
-        chosen = sources[-1]["pages"]
-        assert isinstance(chosen, list)
-        chosen.append(index)
+        sources[-1]["pages"].append(index)
     return sources
 
 
