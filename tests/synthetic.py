@@ -283,3 +283,9 @@ LEVELS: dict[str, dict[str, object]] = {
 
 def at_level(spec: PageSpec, level: str) -> PageSpec:
     return replace(spec, **LEVELS[level])  # type: ignore[arg-type]
+
+
+def render_separator(payload: str, dpi: int = 200, skew_deg: float = 0.0) -> SyntheticPage:
+    """A separator sheet as a desk prints it: a title, the code in words, and the code as QR."""
+    lines = [("bold", "TỜ TÁCH HỒ SƠ"), ("serif", f"Mã hồ sơ: {payload}")]
+    return render_page(PageSpec(seed=3, dpi=dpi, skew_deg=skew_deg), lines, qr=payload)

@@ -14,7 +14,7 @@ from storage.fs_store import FilesystemStore
 from storage.index import RecordIndex
 from storage.intake import Intake
 from storage.schema import DerivedObject, Event, ExtractedField
-from tests.synthetic import PageSpec, render_page
+from tests.synthetic import PageSpec, render_page, render_separator
 from workflows.processing import Processor
 
 DOSSIER = "000.00.48.H17-250301-0042"
@@ -33,11 +33,6 @@ def paper(path: Path, name: str, number: str, birth: str, seed: int) -> Path:
     return render_page(PageSpec(seed=seed, dpi=200), lines).save(path)
 
 
-def separator(path: Path) -> Path:
-    lines = [("bold", "TỜ TÁCH HỒ SƠ"), ("serif", DOSSIER)]
-    return render_page(PageSpec(seed=4, dpi=200), lines, qr=DOSSIER).save(path)
-
-
 def test_steps_run_twice_record_once_and_a_dossier_is_cross_checked(
     index: RecordIndex, tmp_path: Path
 ) -> None:
@@ -45,7 +40,7 @@ def test_steps_run_twice_record_once_and_a_dossier_is_cross_checked(
     intake = Intake(archive)
     batch = intake.create_batch("desk 2", "48", "station:test")
     files = [
-        separator(tmp_path / "0.png"),
+        render_separator(DOSSIER).save(tmp_path / "0.png"),
         paper(tmp_path / "1.png", "Trần Văn An", "048203001234", "05/03/2003", 1),
         paper(tmp_path / "2.png", "Trần Văn An", "048203009999", "05/03/2003", 2),
     ]

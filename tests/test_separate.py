@@ -9,26 +9,21 @@ import pytest
 from digitize.models import Options
 from digitize.separate import Separator, find_separator, plan_documents
 from digitize.triage import triage_file
-from tests.synthetic import PageSpec, render_page
+from tests.synthetic import render_page, render_separator
 from tests.synthetic_documents import make_document
 
 DOSSIER = "000.00.48.H17-250301-0042"
 
 
-def write_separator(path: Path, payload: str, skew: float = 0.0) -> Path:
-    lines = [("bold", "TỜ TÁCH HỒ SƠ"), ("serif", f"Mã hồ sơ: {payload}")]
-    return render_page(PageSpec(seed=3, dpi=200, skew_deg=skew), lines, qr=payload).save(path)
-
-
 @pytest.mark.parametrize("skew", [0.0, 2.5])
 def test_a_dossier_separator_sheet_is_recognised(tmp_path: Path, skew: float) -> None:
-    sheet = write_separator(tmp_path / "sep.png", DOSSIER, skew)
+    sheet = render_separator(DOSSIER, skew_deg=skew).save(tmp_path / "sep.png")
     task = triage_file(sheet, Options()).tasks[0]
     assert find_separator(task, Options()) == Separator(DOSSIER)
 
 
 def test_a_document_separator_carries_an_optional_type(tmp_path: Path) -> None:
-    sheet = write_separator(tmp_path / "doc.png", "HOSO:DOC:cccd")
+    sheet = render_separator("HOSO:DOC:cccd").save(tmp_path / "doc.png")
     task = triage_file(sheet, Options()).tasks[0]
     assert find_separator(task, Options()) == Separator(None, "cccd")
 
@@ -44,7 +39,7 @@ def test_a_paper_with_a_qr_code_and_text_is_not_a_separator(tmp_path: Path) -> N
 
 
 def test_an_unrelated_qr_code_is_not_a_separator(tmp_path: Path) -> None:
-    sheet = write_separator(tmp_path / "url.png", "https://dichvucong.gov.vn/tra-cuu")
+    sheet = render_separator("https://dichvucong.gov.vn/tra-cuu").save(tmp_path / "url.png")
     task = triage_file(sheet, Options()).tasks[0]
     assert find_separator(task, Options()) is None
 

@@ -21,7 +21,7 @@ from storage.index import RecordIndex
 from storage.schema import DerivedObject, Document, Event, ExtractedField
 from tests.databases import fresh_database, postgres_available
 from tests.deployment import HOSO, Deployment, station_token
-from tests.synthetic import PageSpec, render_page
+from tests.synthetic import PageSpec, render_page, render_separator
 from tests.synthetic_documents import make_document
 
 DOSSIER_A = "000.00.48.H17-250301-0042"
@@ -45,20 +45,15 @@ def deployment(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Deplo
             RecordIndex(url).engine.dispose()
 
 
-def separator(path: Path, payload: str) -> Path:
-    lines = [("bold", "TỜ TÁCH HỒ SƠ"), ("serif", f"Mã hồ sơ: {payload}")]
-    return render_page(PageSpec(seed=2, dpi=150), lines, qr=payload).save(path)
-
-
 def mixed_scans(folder: Path) -> Path:
     """A station's stack: two dossiers behind separator sheets, several kinds of file, and
     inputs that must fail with a reason (empty, cut short, not a scan at all)."""
     scans = folder / "scans"
     scans.mkdir()
-    separator(scans / "01-separator.png", DOSSIER_A)
+    render_separator(DOSSIER_A, dpi=150).save(scans / "01-separator.png")
     make_document("application", 1, dpi=150).page.save(scans / "02-application.jpg")
     make_document("birth_extract", 2, dpi=150).page.save(scans / "03-birth.png")
-    separator(scans / "04-separator.png", DOSSIER_B)
+    render_separator(DOSSIER_B, dpi=150).save(scans / "04-separator.png")
     make_document("decision", 3, dpi=150).page.save(scans / "05-decision.png")
     render_page(PageSpec(seed=9, dpi=150, skew_deg=2.0, rotation=180, body_lines=8)).save(
         scans / "06-letter.jpg"
