@@ -24,6 +24,9 @@ class ExitCode(IntEnum):
     OUTPUT_FAILED = 8
     FIXITY_FAILED = 9  # `hoso fixity` found missing or changed objects
     STORAGE_UNAVAILABLE = 10
+    SIGNING_FAILED = 11  # `hoso sign`: the key, token or TSA could not be used
+    SIGNATURE_INDETERMINATE = 12  # `hoso verify`: the verdict is INDETERMINATE
+    SIGNATURE_FAILED = 13  # `hoso verify`: the verdict is TOTAL-FAILED
     INTERRUPTED = 130
 
 

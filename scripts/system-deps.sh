@@ -2,11 +2,12 @@
 # System packages hoso's tests and second OCR engine use. Everything else comes from PyPI.
 #  - tesseract-ocr: the `tesseract` program behind the pytesseract engine (tesserocr bundles its own
 #    libtesseract, so the default engine needs nothing from here);
+#  - softhsm2: a real PKCS#11 token for the signing tests (agencies sign with USB tokens/HSMs);
 #  - fonts-liberation2, fonts-freefont-ttf: Times/Arial-like fonts with Vietnamese glyphs, used by the
 #    synthetic page generator in tests/ and benchmarks/.
 # Installs only what is missing, and only when it can (root + apt); otherwise says what to install.
 set -u
-packages=(tesseract-ocr fonts-liberation2 fonts-freefont-ttf fonts-dejavu-core)
+packages=(tesseract-ocr fonts-liberation2 fonts-freefont-ttf fonts-dejavu-core softhsm2)
 # A fresh Debian/Ubuntu Python has no venv support until python3-venv is installed.
 python3 -c "import ensurepip" 2>/dev/null || packages+=(python3-venv)
 # `make bench` also needs Ghostscript: OCRmyPDF, the comparison, writes PDF/A with it.

@@ -4,6 +4,7 @@ when it is absent."""
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,10 +13,15 @@ import pytest
 
 from digitize.models import Options
 from digitize.ocr.engine import OcrEngine, create_engine
+from signatures.profiles import SigningConfig
+from signatures.sign import SigningService
+from signatures.verify import Verifier
 from storage.index import RecordIndex
 from storage.s3_store import S3Settings
 from tests.databases import fresh_database, postgres_available
+from tests.pki import TestPki, running_pki
 from tests.s3server import running_weed, weed_binary
+from tests.signing_setup import SoftHsm, softhsm_module, softhsm_with_key, write_signing_config
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -62,3 +68,66 @@ def index(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RecordInde
 @pytest.fixture()
 def one_job() -> Options:
     return Options(jobs=1)
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestPki]:
+    """The local test PKI (CAs, TSA, OCSP, CRLs) served on 127.0.0.1 for this test process."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    with running_pki(tmp_path_factory.mktemp("pki")) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def softhsm_token(
+    tmp_path_factory: pytest.TempPathFactory, pki: TestPki
+) -> Iterator[SoftHsm | None]:
+    """A SoftHSM2 token holding the agency key (the PKCS#11 path, for real); None without
+    softhsm2, and then the tests that need it skip."""
+    if softhsm_module() is None:
+        yield None
+        return
+    with softhsm_with_key(tmp_path_factory.mktemp("softhsm"), pki) as hsm:
+        yield hsm
+
+
+@pytest.fixture()
+def softhsm(softhsm_token: SoftHsm | None) -> SoftHsm:
+    if softhsm_token is None:
+        pytest.skip("softhsm2 not installed (scripts/system-deps.sh installs it: make install)")
+    return softhsm_token
+
+
+@pytest.fixture(scope="session")
+def signing_config_file(
+    tmp_path_factory: pytest.TempPathFactory, pki: TestPki, softhsm_token: SoftHsm | None
+) -> Path:
+    return write_signing_config(tmp_path_factory.mktemp("signing"), pki, softhsm_token)
+
+
+@pytest.fixture(scope="session")
+def signing(signing_config_file: Path) -> Iterator[SigningService]:
+    service = SigningService(SigningConfig.load(signing_config_file))
+    yield service
+    service.keyring.close()
+
+
+@pytest.fixture(scope="session")
+def verifier(signing_config_file: Path) -> Verifier:
+    return Verifier(SigningConfig.load(signing_config_file))
+
+
+@pytest.fixture(scope="session")
+def pdfa_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A digitized copy as the pipeline makes it: PDF/A-2b with a text layer, 2 pages."""
+    from digitize.pipeline import digitize, write_outputs
+    from tests.synthetic import PageSpec, render_page
+
+    folder = tmp_path_factory.mktemp("to-sign")
+    pages = [
+        render_page(PageSpec(seed=seed, dpi=150, body_lines=4)).save(folder / f"p{seed}.jpg")
+        for seed in (71, 72)
+    ]
+    out = folder / "copy.pdf"
+    write_outputs(digitize(pages, Options(jobs=1)), out, None, title="copy")
+    return out

@@ -1,0 +1,38 @@
+"""Signing and verification failures, with stable codes like every hoso error."""
+
+from __future__ import annotations
+
+from digitize.errors import ExitCode, HosoError
+
+
+class SigningConfigError(HosoError):
+    """The signing configuration is missing, unreadable or names something that is not there."""
+
+    code = "signing_config_invalid"
+    exit_code = ExitCode.BAD_ARGUMENTS
+    http_status = 500
+
+
+class SignerUnavailableError(HosoError):
+    """The key cannot be used: wrong PIN, token absent, PKCS#12 unreadable."""
+
+    code = "signer_unavailable"
+    exit_code = ExitCode.SIGNING_FAILED
+    http_status = 503
+
+
+class SigningFailedError(HosoError):
+    """pyHanko refused to sign (e.g. revoked certificate while collecting LTV data) or the TSA
+    did not answer."""
+
+    code = "signing_failed"
+    exit_code = ExitCode.SIGNING_FAILED
+    http_status = 502
+
+
+class NotSignableError(HosoError):
+    """The PDF cannot take a signature (encrypted, damaged, not a PDF)."""
+
+    code = "not_signable"
+    exit_code = ExitCode.UNREADABLE_INPUT
+    http_status = 422

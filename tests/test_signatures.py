@@ -1,0 +1,211 @@
+"""PAdES signing with PKCS#12 and a real PKCS#11 token (SoftHSM2), at all four levels, against the
+local test PKI; appearances where the Vietnamese rules put them; PDF/A kept; idempotent signing;
+legitimate countersignatures and LTA renewal verify."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pikepdf
+import pypdfium2 as pdfium
+import pytest
+from PIL import Image
+
+from digitize.ocr.engine import OcrEngine
+from signatures.profiles import Level
+from signatures.renew import renew_file
+from signatures.sign import SigningService
+from signatures.verify import Verdict, VerificationReport, Verifier
+from tests.signing_setup import SoftHsm
+
+LEVELS = [level.value for level in Level]
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_pkcs12_signature_at_each_level_verifies(
+    level: str, signing: SigningService, verifier: Verifier, pdfa_copy: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "signed.pdf"
+    outcome = signing.sign(pdfa_copy, out, f"p12-{level}")
+    assert outcome.signed
+    report = verifier.verify_file(out)
+    assert report.verdict is Verdict.PASSED, report.render_vi()
+    signature = report.signatures[0]
+    assert signature.level == level
+    assert signature.signer is not None and "Văn phòng UBND" in signature.signer.subject
+    assert signature.chain[-1].endswith(
+        "hoso Test Root CA, Organization: hoso test PKI, Country: VN"
+    )
+    assert signature.revocation == "good"
+    assert (signature.timestamp is not None) == (level != "B-B")
+    doc_timestamps = [s for s in report.signatures if s.kind == "document-timestamp"]
+    assert bool(doc_timestamps) == (level == "B-LTA")
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_softhsm_token_signature_at_each_level_verifies(
+    level: str,
+    softhsm: SoftHsm,
+    signing: SigningService,
+    verifier: Verifier,
+    pdfa_copy: Path,
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "signed.pdf"
+    signing.sign(pdfa_copy, out, f"hsm-{level}")
+    report = verifier.verify_file(out)
+    assert report.verdict is Verdict.PASSED, report.render_vi()
+    assert report.signatures[0].level == level
+
+
+def test_signing_again_with_the_same_profile_adds_nothing(
+    signing: SigningService, pdfa_copy: Path, tmp_path: Path
+) -> None:
+    once = tmp_path / "once.pdf"
+    assert signing.sign(pdfa_copy, once, "p12-B-B").signed
+    twice = tmp_path / "twice.pdf"
+    outcome = signing.sign(once, twice, "p12-B-B")
+    assert not outcome.signed
+    assert twice.read_bytes() == once.read_bytes()
+
+
+def test_operator_then_agency_countersignature_passes(
+    signing: SigningService, verifier: Verifier, pdfa_copy: Path, tmp_path: Path
+) -> None:
+    scanned = tmp_path / "scanned.pdf"
+    signing.sign(pdfa_copy, scanned, "scan")
+    issued = tmp_path / "issued.pdf"
+    signing.sign(scanned, issued, "result")
+    report = verifier.verify_file(issued)
+    assert report.verdict is Verdict.PASSED, report.render_vi()
+    operator, agency = report.signatures[0], report.signatures[1]
+    assert operator.signer is not None and "Nguyễn Thị Bình" in operator.signer.subject
+    assert operator.changes_after in {"form-filling", "lta-updates"}
+    assert agency.level == "B-LTA"
+
+
+def test_signing_keeps_pdfa_metadata_consistent(
+    signing: SigningService, pdfa_copy: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "signed.pdf"
+    signing.sign(pdfa_copy, out, "result")
+    with pikepdf.open(out) as pdf:
+        xmp = pdf.Root.Metadata.read_bytes().decode("utf-8")
+        assert (
+            "<pdfaid:part>2</pdfaid:part>"
+            in xmp.replace(' xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/"', "")
+            or 'pdfaid:part="2"' in xmp
+        )
+        assert "ns0:" not in xmp
+        meta = pdf.open_metadata()
+        if "/Info" in pdf.trailer and "/Producer" in pdf.trailer.Info:
+            assert str(pdf.trailer.Info.Producer) == meta.get("pdf:Producer")
+        assert "/OutputIntents" in pdf.Root
+        for annot in pdf.pages[0].get("/Annots", []):
+            x1, y1, x2, y2 = (float(v) for v in annot.Rect)
+            if annot.get("/Subtype") == "/Widget" and (x2 - x1) * (y2 - y1) > 0:
+                # PDF/A-2: a visible annotation is printed and has exactly a normal appearance
+                assert int(annot.F) & 4
+                assert set(annot.AP.keys()) == {"/N"}
+
+
+def _render_widget(
+    pdf_path: Path, field: str, scale: float = 4.0
+) -> tuple[Image.Image, tuple[float, ...], tuple[float, float]]:
+    with pikepdf.open(pdf_path) as pdf:
+        for index, page in enumerate(pdf.pages):  # noqa: B007 (index is used after the loop)
+            for annot in page.get("/Annots", []):
+                if str(annot.get("/T", "")) == field:
+                    rect = tuple(float(v) for v in annot.Rect)
+                    size = (float(page.mediabox[2]), float(page.mediabox[3]))
+                    break
+            else:
+                continue
+            break
+        else:
+            raise AssertionError(f"no widget {field}")
+    document = pdfium.PdfDocument(str(pdf_path))
+    document.init_forms()
+    image = document[index].render(scale=scale, may_draw_forms=True).to_pil().convert("RGB")
+    x1, y1, x2, y2 = rect
+    height = size[1]
+    crop = image.crop(
+        (int(x1 * scale), int((height - y2) * scale), int(x2 * scale), int((height - y1) * scale))
+    )
+    return crop, rect, size
+
+
+def test_operator_stamp_top_left_of_page_one_shows_name_and_time(
+    signing: SigningService, engine: OcrEngine, pdfa_copy: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "scanned.pdf"
+    signing.sign(pdfa_copy, out, "scan")
+    crop, (_, y1, x2, _), (width, height) = _render_widget(out, "hoso-scan")
+    assert x2 < width / 2 and y1 > height * 3 / 4  # top left
+    text = _ocr_text(engine, crop)
+    assert "Nguyễn Thị Bình" in text
+    assert re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+07:00", text), text
+
+
+def test_copy_stamp_top_right_in_times_10pt_with_iso_time(
+    signing: SigningService, engine: OcrEngine, pdfa_copy: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "copy.pdf"
+    signing.sign(pdfa_copy, out, "copy")
+    crop, (x1, y1, _, _), (width, height) = _render_widget(out, "hoso-copy")
+    assert x1 > width / 2 and y1 > height * 3 / 4  # top right
+    text = _ocr_text(engine, crop)
+    assert "SAOY" in text.replace(" ", "") and "Thử Nghiệm" in text
+    assert re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+07:00", text), text
+    with pikepdf.open(out) as pdf:
+        widget = next(a for a in pdf.pages[0].Annots if str(a.get("/T")) == "hoso-copy")
+        appearance = widget.AP.N.read_bytes().decode("latin-1")
+        assert re.search(r"/F\w*\s+10(\.0+)?\s+Tf", appearance), appearance
+        fonts = [str(f.BaseFont) for f in widget.AP.N.Resources.Font.values()]
+        assert any("FreeSerif" in name for name in fonts), fonts
+
+
+def test_seal_is_actual_size_red_over_left_third_of_blue_signature(
+    signing: SigningService, pdfa_copy: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "issued.pdf"
+    signing.sign(pdfa_copy, out, "result")
+    crop, (_, y1, _, y2), _ = _render_widget(out, "hoso-result")
+    seal_pt = 36.0 / 25.4 * 72  # the profile's 36 mm seal
+    assert abs((y2 - y1) - seal_pt) < 1.5
+    pixels = np.asarray(crop).astype(int)
+    red = (pixels[..., 0] > 150) & (pixels[..., 1] < 90) & (pixels[..., 2] < 90)
+    blue = (pixels[..., 2] > 120) & (pixels[..., 0] < 90)
+    columns = np.arange(pixels.shape[1])
+    red_x = columns[red.any(axis=0)]
+    blue_x = columns[blue.any(axis=0)]
+    assert red_x.size and blue_x.size
+    assert red_x.min() < blue_x.min() < red_x.max() < blue_x.max()  # seal overlaps its left
+    overlap = (red_x.max() - blue_x.min()) / (blue_x.max() - blue_x.min())
+    assert 0.2 < overlap < 0.45
+
+
+def test_renewal_adds_a_document_timestamp_and_still_verifies(
+    signing: SigningService, verifier: Verifier, pdfa_copy: Path, tmp_path: Path
+) -> None:
+    signed = tmp_path / "archived.pdf"
+    signing.sign(pdfa_copy, signed, "p12-B-LTA")
+    renewed = tmp_path / "renewed.pdf"
+    renew_file(signing, signed, renewed)
+    before = verifier.verify_file(signed)
+    after = verifier.verify_file(renewed)
+    assert after.verdict is Verdict.PASSED, after.render_vi()
+    assert _doc_timestamps(after) == _doc_timestamps(before) + 1
+    assert renewed.read_bytes().startswith(signed.read_bytes())  # appended, never rewritten
+
+
+def _doc_timestamps(report: VerificationReport) -> int:
+    return sum(s.kind == "document-timestamp" for s in report.signatures)
+
+
+def _ocr_text(engine: OcrEngine, crop: Image.Image) -> str:
+    """Read a rendered stamp (at 4× = 288 dpi) with the real OCR engine."""
+    page = engine.recognize(crop.convert("L"), 288)
+    return " ".join(word.text for word in page.words)
