@@ -265,6 +265,7 @@ class Verifier:
                         reasons=["SIGNATURE_UNREADABLE"],
                     )
                 )
+        _flag_unsigned_tail(data, embedded, reports)
         if not reports:
             verdict, reasons = Verdict.INDETERMINATE, ["NO_SIGNATURE"]
         else:
@@ -410,6 +411,22 @@ class Verifier:
             _fail(report, "NOT_YET_VALID", Verdict.FAILED)
         if revoked is not None and not revoked.ca_revoked and revoked.revocation_date <= proven:
             _fail(report, "REVOKED", Verdict.FAILED)
+
+
+def _flag_unsigned_tail(
+    data: bytes, embedded: list[EmbeddedPdfSignature], reports: list[SignatureReport]
+) -> None:
+    """Bytes after the file's last %%EOF belong to no revision: difference analysis never sees
+    them, yet a lenient reader may. Signatures whose ByteRange stops short of them do not cover
+    the file."""
+    last_eof = data.rfind(b"%%EOF")
+    if last_eof < 0 or not data[last_eof + 5 :].strip():
+        return
+    for sig, report in zip(embedded, reports, strict=True):
+        start, length = int(sig.byte_range[2]), int(sig.byte_range[3])
+        if start + length < len(data):
+            report.coverage = "partial"
+            _fail(report, "PARTIAL_COVERAGE", Verdict.FAILED)
 
 
 def _fail(report: SignatureReport, code: str, verdict: Verdict) -> None:
