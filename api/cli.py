@@ -7,14 +7,13 @@ line on stderr; no traceback for a user error, no partial output file.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from api import cli_signing
+from api.cli_common import EXIT_CODES_HELP, fail, progress_bar, stderr
 from digitize.errors import ExitCode, HosoError
 from digitize.models import Options
 from digitize.ocr.engine import ENGINES
@@ -23,14 +22,6 @@ from ocr_models import DEFAULT_QUALITY, QUALITIES
 if TYPE_CHECKING:
     from storage.archive import Archive
 
-EXIT_CODES_HELP = (
-    "Exit codes: 0 ok; 1 other failure; 2 bad arguments; "
-    "3 unreadable or corrupt input (also empty); 4 password-protected input; "
-    "5 input too large (decompression bomb); 6 OCR failure; "
-    "7 unsupported input (not PDF/TIFF/JPEG/PNG, dynamic XFA form); 8 cannot write output; "
-    "9 fixity check found missing or changed objects; 10 storage unavailable; 130 interrupted."
-)
-
 app = typer.Typer(
     name="hoso",
     help="hoso: scan-to-archive for one-stop-desk dossiers. " + EXIT_CODES_HELP,
@@ -38,33 +29,11 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-stderr = Console(stderr=True, soft_wrap=True)
-
-
-def fail(error: HosoError, as_json: bool = False) -> typer.Exit:
-    if as_json:
-        print(
-            json.dumps({"error": {"code": error.code, "message": str(error)}}, ensure_ascii=False)
-        )
-    stderr.print(f"[bold red]hoso: error:[/] {error} [dim]({error.code})[/]", highlight=False)
-    return typer.Exit(int(error.exit_code))
 
 
 @app.callback()
 def main() -> None:
     """hoso: scan-to-archive for one-stop-desk dossiers."""
-
-
-def _progress(quiet: bool) -> Progress:
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=stderr,
-        disable=quiet or not sys.stderr.isatty(),
-        transient=True,
-    )
 
 
 @app.command(epilog=EXIT_CODES_HELP)
@@ -102,7 +71,7 @@ def digitize(
         raise typer.BadParameter(f"choose one of {', '.join(QUALITIES)}", param_hint="--model")
     options = Options(lang=lang, engine=engine, model=model, jobs=jobs)
     try:
-        with _progress(quiet) as progress:
+        with progress_bar(quiet) as progress:
             bar = progress.add_task("pages", total=None)
             document = run_digitize(
                 inputs,
@@ -151,7 +120,7 @@ def ingest(
 
     try:
         archive = Archive.open(ArchiveSettings.from_environment())
-        with _progress(quiet) as progress:
+        with progress_bar(quiet) as progress:
             bar = progress.add_task("documents", total=len(inputs))
             for path in inputs:
                 result = archive.ingest(path, agent)
@@ -210,7 +179,7 @@ def fixity(
             keys = sorted(random.SystemRandom().sample(keys, sample))
         problems: list[dict[str, object]] = []
         checked = 0
-        with _progress(quiet) as progress:
+        with progress_bar(quiet) as progress:
             bar = progress.add_task("objects", total=len(keys))
             for result in archive.check_fixity(keys, agent, start_new_round=not resume):
                 checked += 1
@@ -514,7 +483,7 @@ def upload(
         raise typer.BadParameter("a station token is needed (--token or HOSO_TOKEN)")
     client = StationClient(server, token, patience_seconds=patience)
     try:
-        with _progress(quiet) as progress:
+        with progress_bar(quiet) as progress:
             batch_id, still_open = client.open_batch(batch)
             if still_open:
                 bar = progress.add_task("uploading", total=len(files))
@@ -613,6 +582,10 @@ def token_revoke(token_id: Annotated[int, typer.Argument()]) -> None:
     except HosoError as error:
         raise fail(error) from None
 
+
+app.command(epilog=EXIT_CODES_HELP)(cli_signing.sign)
+app.command(epilog=EXIT_CODES_HELP)(cli_signing.verify)
+app.add_typer(cli_signing.archive_app, name="archive")
 
 if __name__ == "__main__":
     app()

@@ -21,7 +21,7 @@ from pyhanko.sign.signers.pdf_signer import PdfTimeStamper
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 
 from signatures.errors import NotSignableError, SigningFailedError
-from signatures.sign import SigningService, _atomic_write, _read
+from signatures.sign import SigningService, atomic_write, read_pdf
 
 WEAK_DIGESTS = {"md5", "sha1"}
 MIN_RSA_BITS = 2048
@@ -77,4 +77,4 @@ def renew_bytes(service: SigningService, data: bytes) -> bytes:
 
 
 def renew_file(service: SigningService, source: Path, target: Path) -> None:
-    _atomic_write(target, renew_bytes(service, _read(source)))
+    atomic_write(target, renew_bytes(service, read_pdf(source)))

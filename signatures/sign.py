@@ -9,8 +9,6 @@ producer and the XMP producer disagreeing); a signed file is only ever appended 
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -28,6 +26,7 @@ from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko_certvalidator import ValidationContext
 
+from digitize.pipeline import atomic_output
 from signatures import appearance
 from signatures.errors import NotSignableError, SigningFailedError
 from signatures.keys import Keyring
@@ -82,18 +81,18 @@ class SigningService:
         started = time.perf_counter()
         signer = self.keyring.signer(self.config.signer(profile.signer))
         subject = signer.signing_cert.subject.human_friendly if signer.signing_cert else ""
-        data = _read(source)
+        data = read_pdf(source)
         existing = _signature_fields(data, source)
         if existing.get(profile.field_name):
             if source.resolve() != target.resolve():
-                _atomic_write(target, data)
+                atomic_write(target, data)
             return SignOutcome(
                 target, False, profile.name, profile.level, profile.field_name, subject, 0.0
             )
         if not any(existing.values()):
             data = _tidy_metadata(data)
         signed = self._sign_bytes(data, profile, signer)
-        _atomic_write(target, signed)
+        atomic_write(target, signed)
         return SignOutcome(
             target,
             True,
@@ -153,7 +152,7 @@ def _signing_failure(exc: Exception, profile: Profile) -> str:
     return f"profile {profile.name!r} could not sign: {exc}"
 
 
-def _read(source: Path) -> bytes:
+def read_pdf(source: Path) -> bytes:
     try:
         data = source.read_bytes()
     except OSError as exc:
@@ -200,13 +199,6 @@ def _page(data: bytes, wanted: int) -> tuple[int, tuple[float, float]]:
         return index, (abs(x2 - x1), abs(y2 - y1))
 
 
-def _atomic_write(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def atomic_write(target: Path, data: bytes) -> None:
+    with atomic_output(target) as temp:
+        temp.write_bytes(data)

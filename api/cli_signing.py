@@ -1,0 +1,214 @@
+"""`hoso sign`, `hoso verify` and `hoso archive renew`.
+
+PINs are never options: each signer in the signing configuration names the environment variable
+or secret file holding its PIN, so a PIN is neither in shell history nor in `ps` output.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from api.cli_common import EXIT_CODES_HELP, fail, progress_bar, stderr
+from digitize.errors import ExitCode, HosoError
+from signatures.profiles import CONFIG_ENV, SigningConfig
+from signatures.verify import Verdict, VerificationReport, Verifier
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        help=f"Signing configuration (TOML); default ${CONFIG_ENV}. See docs/signing.example.toml.",
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
+
+VERDICT_EXIT = {
+    Verdict.PASSED: ExitCode.OK,
+    Verdict.INDETERMINATE: ExitCode.SIGNATURE_INDETERMINATE,
+    Verdict.FAILED: ExitCode.SIGNATURE_FAILED,
+}
+
+archive_app = typer.Typer(help="Long-term care of the archive's signed documents.")
+
+
+def sign(
+    source: Annotated[Path, typer.Argument(help="PDF to sign (PDF/A stays PDF/A).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Signed PDF to write.")],
+    profile: Annotated[
+        str, typer.Option(help="Signing profile from the configuration (level, key, stamp).")
+    ],
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Sign a PDF with a profile's key, PAdES level and stamp.
+
+    Signing a file that already carries this profile's signature writes it unchanged and says
+    so, so a retry never signs twice."""
+    from signatures.sign import SigningService
+
+    try:
+        service = SigningService(SigningConfig.load(config))
+        outcome = service.sign(source, output, profile)
+        service.keyring.close()
+    except HosoError as error:
+        raise fail(error, as_json) from None
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "output": str(outcome.output),
+                    "signed": outcome.signed,
+                    "profile": outcome.profile,
+                    "level": outcome.level.value,
+                    "field": outcome.field,
+                    "signer": outcome.signer,
+                    "seconds": round(outcome.seconds, 3),
+                },
+                ensure_ascii=False,
+            )
+        )
+    elif outcome.signed:
+        stderr.print(
+            f"signed {outcome.output} ({outcome.level}, profile {outcome.profile}) "
+            f"by {outcome.signer}"
+        )
+    else:
+        stderr.print(f"{source} already carries the {outcome.profile} signature; nothing added")
+
+
+def verify(
+    source: Annotated[Path, typer.Argument(help="Signed PDF to check.")],
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Verify signatures: report in Vietnamese (or --json), exit 0/12/13 by verdict.
+
+    Every signature and document timestamp is checked: integrity, chain to the trust anchors,
+    revocation, timestamps, what changed after signing. Exit 0 TOTAL-PASSED, 12 INDETERMINATE,
+    13 TOTAL-FAILED."""
+    try:
+        report = Verifier(SigningConfig.load(config)).verify_file(source)
+    except HosoError as error:
+        raise fail(error, as_json) from None
+    print_report(report, as_json)
+    raise typer.Exit(int(VERDICT_EXIT[report.verdict]))
+
+
+def print_report(report: VerificationReport, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, default=str))
+    else:
+        print(report.render_vi())
+
+
+@archive_app.command("renew", epilog=EXIT_CODES_HELP)
+def renew(
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Signed PDFs to renew in place; none = every signed PDF/A archived."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option(help="Renew even when the newest timestamp is far from expiry.")
+    ] = False,
+    config: ConfigOption = None,
+    agent: Annotated[str, typer.Option(help="Recorded in the event log.")] = "renew-cli",
+    as_json: JsonOption = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+) -> None:
+    """Renew long-term validity: fresh validation data and a new document timestamp.
+
+    Only documents whose newest timestamp nears the end of its TSA certificate (or uses weakened
+    algorithms) are renewed, unless --force."""
+    from signatures.renew import renew_bytes, renewal_need
+    from signatures.sign import SigningService
+
+    results: list[dict[str, object]] = []
+    try:
+        signing_config = SigningConfig.load(config)
+        service = SigningService(signing_config)
+        within = timedelta(days=signing_config.renew_before_days)
+        targets = _file_targets(files) if files else _archive_targets(agent)
+        with progress_bar(quiet) as bar:
+            task = bar.add_task("renewing", total=len(targets))
+            for target in targets:
+                data = target.read()
+                need = renewal_need(data, within)
+                if need.needed or force:
+                    target.write(renew_bytes(service, data))
+                results.append(
+                    {
+                        "file": target.name,
+                        "renewed": need.needed or force,
+                        "reason": need.reason or ("forced" if force else ""),
+                        "newest_timestamp": need.newest_timestamp,
+                    }
+                )
+                bar.advance(task)
+    except HosoError as error:
+        raise fail(error, as_json) from None
+    if as_json:
+        print(json.dumps(results, ensure_ascii=False))
+    else:
+        for row in results:
+            state = "renewed" if row["renewed"] else "kept"
+            stderr.print(f"{row['file']}: {state} {row['reason']}".rstrip())
+
+
+@dataclass(frozen=True)
+class _Target:
+    name: str
+    read: Callable[[], bytes]
+    write: Callable[[bytes], None]
+
+
+def _file_targets(files: list[Path]) -> list[_Target]:
+    from signatures.sign import atomic_write
+
+    def reader(path: Path) -> Callable[[], bytes]:
+        return path.read_bytes
+
+    def writer(path: Path) -> Callable[[bytes], None]:
+        return lambda data: atomic_write(path, data)
+
+    return [_Target(str(path), reader(path), writer(path)) for path in files]
+
+
+def _archive_targets(agent: str) -> list[_Target]:
+    """The newest PDF/A of every archived document that carries a signature; a renewed copy is
+    stored as a new object (nothing is overwritten) and becomes the document's newest."""
+    from storage.archive import Archive, ArchiveSettings
+    from storage.schema import DerivedObject
+
+    archive = Archive.open(ArchiveSettings.from_environment())
+    with archive.index.sessions() as session:
+        document_ids = sorted(
+            {row.document_id for row in session.query(DerivedObject).filter_by(kind="pdfa")}
+        )
+        newest = [archive.newest_derived(session, doc_id, "pdfa") for doc_id in document_ids]
+        keys = [(obj.document_id, obj.key) for obj in newest if obj is not None]
+
+    def reader(key: str) -> Callable[[], bytes]:
+        def read() -> bytes:
+            with archive.store.open(key) as stream:
+                return stream.read()
+
+        return read
+
+    def writer(document_id: int) -> Callable[[bytes], None]:
+        def write(data: bytes) -> None:
+            with tempfile.TemporaryDirectory(dir=archive.spool_dir()) as folder:
+                path = Path(folder) / "renewed.pdf"
+                path.write_bytes(data)
+                archive.add_derived(document_id, "pdfa", path, agent)
+
+        return write
+
+    return [_Target(f"document {doc_id}", reader(key), writer(doc_id)) for doc_id, key in keys]

@@ -1,0 +1,92 @@
+"""`hoso sign`, `hoso verify` and `hoso archive renew` as a user runs them: exit codes, JSON, and
+PINs kept out of the command line and the output."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from digitize.errors import ExitCode
+from tests.pki import PFX_PASSWORD
+from tests.signature_attacks import add_page_content
+
+HOSO = [sys.executable, "-m", "api.cli"]
+
+
+def hoso(*args: str, config: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*HOSO, *args],
+        env={**os.environ, "HOSO_SIGNING_CONFIG": str(config), **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_sign_then_verify_json_passes_and_tampering_fails(
+    signing_config_file: Path, pdfa_copy: Path, tmp_path: Path
+) -> None:
+    signed = tmp_path / "signed.pdf"
+    done = hoso("sign", str(pdfa_copy), "-o", str(signed), "--profile", "copy", "--json",
+                config=signing_config_file)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    outcome = json.loads(done.stdout)
+    assert outcome["signed"] and outcome["level"] == "B-T"
+
+    again = hoso("sign", str(signed), "-o", str(signed), "--profile", "copy", "--json",
+                 config=signing_config_file)  # fmt: skip
+    assert again.returncode == 0 and json.loads(again.stdout)["signed"] is False
+
+    checked = hoso("verify", str(signed), "--json", config=signing_config_file)
+    assert checked.returncode == ExitCode.OK, checked.stdout
+    assert json.loads(checked.stdout)["verdict"] == "TOTAL-PASSED"
+
+    forged = tmp_path / "forged.pdf"
+    forged.write_bytes(add_page_content(signed.read_bytes()))
+    rejected = hoso("verify", str(forged), config=signing_config_file)
+    assert rejected.returncode == ExitCode.SIGNATURE_FAILED
+    assert "KHÔNG HỢP LỆ" in rejected.stdout and "bị sửa sau khi ký" in rejected.stdout
+
+
+def test_wrong_pin_is_a_signing_failure_and_never_printed(
+    signing_config_file: Path, pdfa_copy: Path, tmp_path: Path
+) -> None:
+    wrong = "not-the-pin-" + PFX_PASSWORD[::-1]
+    done = hoso("sign", str(pdfa_copy), "-o", str(tmp_path / "x.pdf"), "--profile", "copy",
+                config=signing_config_file, HOSO_TEST_SIGNING_PIN=wrong)  # fmt: skip
+    assert done.returncode == ExitCode.SIGNING_FAILED, done.stderr
+    assert "signer_unavailable" in done.stderr
+    assert wrong not in done.stdout + done.stderr
+    assert not (tmp_path / "x.pdf").exists()
+
+
+def test_sign_refuses_a_file_that_is_not_a_pdf(signing_config_file: Path, tmp_path: Path) -> None:
+    text = tmp_path / "note.pdf"
+    text.write_text("not a pdf")
+    done = hoso("sign", str(text), "-o", str(tmp_path / "y.pdf"), "--profile", "copy",
+                config=signing_config_file)  # fmt: skip
+    assert done.returncode == ExitCode.UNREADABLE_INPUT
+    assert "not_signable" in done.stderr
+
+
+def test_archive_renew_forced_adds_a_timestamp_and_still_verifies(
+    signing_config_file: Path, pdfa_copy: Path, tmp_path: Path
+) -> None:
+    signed = tmp_path / "lta.pdf"
+    assert hoso("sign", str(pdfa_copy), "-o", str(signed), "--profile", "p12-B-LTA",
+                config=signing_config_file).returncode == 0  # fmt: skip
+    kept = hoso("archive", "renew", str(signed), "--json", config=signing_config_file)
+    assert kept.returncode == 0, kept.stderr
+    assert json.loads(kept.stdout)[0]["renewed"] is False  # the test TSA lives until 2045
+    before = signed.read_bytes()
+    forced = hoso("archive", "renew", str(signed), "--force", "--json", config=signing_config_file)
+    assert json.loads(forced.stdout)[0]["renewed"] is True
+    after = signed.read_bytes()
+    assert after.startswith(before) and len(after) > len(before)
+    checked = hoso("verify", str(signed), "--json", config=signing_config_file)
+    report = json.loads(checked.stdout)
+    assert report["verdict"] == "TOTAL-PASSED"
+    assert sum(s["kind"] == "document-timestamp" for s in report["signatures"]) == 2
