@@ -32,6 +32,10 @@ from sqlalchemy import func, select, text
 
 from api import problems
 from api.auth import NotAuthenticatedError, NotFoundError, Principal, Role, Tokens
+from digitize.errors import InputTooLargeError
+from signatures.errors import SigningConfigError
+from signatures.profiles import CONFIG_ENV
+from signatures.verify import VerificationReport, Verifier
 from storage.archive import Archive
 from storage.intake import Intake
 from storage.reuse import Reuse
@@ -44,12 +48,14 @@ MAX_ID = 2**31 - 1  # the largest id either database stores; beyond it nothing c
 RecordId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
 Scoped = TypeVar("Scoped", Batch, Document)
 PDF = "application/pdf"
+MAX_VERIFY_BYTES = 200 * 1024 * 1024  # a signed result or dossier; bigger uploads answer 413
 
 
 @dataclass
 class Services:
     archive: Archive
     queue: JobQueue
+    verifier: Verifier | None = None  # None: no signing configuration, verification answers 503
 
     def __post_init__(self) -> None:
         self.intake = Intake(self.archive)
@@ -273,6 +279,44 @@ def _routes(services: Services) -> APIRouter:
                 session, event, "success", who.agent, document_id=document_id,
                 desk_id=who.desk_id, detail=detail,
             )  # fmt: skip
+
+    def verifier() -> Verifier:
+        if services.verifier is None:
+            raise SigningConfigError(
+                f"signature verification is not configured on this server (set {CONFIG_ENV})"
+            )
+        return services.verifier
+
+    # --- archivists: signatures -------------------------------------------------------------
+
+    @router.post("/verify", tags=["signatures"])
+    def verify_upload(
+        file: Annotated[UploadFile, File(description="A signed PDF")], who: Caller
+    ) -> VerificationReport:
+        """Verify the signatures of an uploaded PDF: a report per signature and an overall
+        TOTAL-PASSED / INDETERMINATE / TOTAL-FAILED verdict with reasons."""
+        who.require(*READERS)
+        data = file.file.read(MAX_VERIFY_BYTES + 1)
+        if len(data) > MAX_VERIFY_BYTES:
+            raise InputTooLargeError(f"files over {MAX_VERIFY_BYTES // 2**20} MiB are refused")
+        report = verifier().verify_bytes(data, name=file.filename or "upload.pdf")
+        audit(who, "verified", None, sha256=report.sha256, verdict=report.verdict.value)
+        return report
+
+    @router.post("/documents/{document_id}/verify", tags=["signatures"])
+    def verify_document(document_id: RecordId, who: Caller) -> VerificationReport:
+        """Verify the archived signed PDF of a document (its newest PDF/A)."""
+        who.require(Role.ARCHIVIST)
+        visible_document(document_id, who)
+        with services.archive.index.sessions() as session:
+            derived = services.archive.newest_derived(session, document_id, "pdfa")
+        if derived is None:
+            raise NotFoundError(f"document {document_id} has no PDF to verify yet")
+        with services.archive.store.open(derived.key) as stream:
+            data = stream.read()
+        report = verifier().verify_bytes(data, name=f"document-{document_id}.pdf")
+        audit(who, "verified", document_id, key=derived.key, verdict=report.verdict.value)
+        return report
 
     # --- stations ---------------------------------------------------------------------------
 

@@ -357,6 +357,7 @@ def serve(
     from fastapi import FastAPI
 
     from api.app import Services, create_app
+    from signatures.verify import configured_verifier
     from storage.archive import Archive
     from workflows.queue import JobQueue
     from workflows.settings import JobSettings
@@ -366,7 +367,7 @@ def serve(
         settings = JobSettings.from_environment("serve")
         archive = Archive.open(settings.archive)
         _bootstrap_admin(archive, settings.archive.data_dir)
-        services = Services(archive, JobQueue(settings.jobs_database_url))
+        services = Services(archive, JobQueue(settings.jobs_database_url), configured_verifier())
         job_worker = Worker(settings, archive) if worker else None
         if job_worker is not None:
             job_worker.liveness.register()  # refuse a duplicate worker id before listening

@@ -10,7 +10,7 @@ class SigningConfigError(HosoError):
 
     code = "signing_config_invalid"
     exit_code = ExitCode.BAD_ARGUMENTS
-    http_status = 500
+    http_status = 503
 
 
 class SignerUnavailableError(HosoError):

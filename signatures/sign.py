@@ -9,8 +9,10 @@ producer and the XMP producer disagreeing); a signed file is only ever appended 
 from __future__ import annotations
 
 import io
+import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,7 +32,7 @@ from digitize.pipeline import atomic_output
 from signatures import appearance
 from signatures.errors import NotSignableError, SigningFailedError
 from signatures.keys import Keyring
-from signatures.profiles import Level, Profile, SigningConfig, load_certificates
+from signatures.profiles import CONFIG_ENV, Level, Profile, SigningConfig, load_certificates
 
 # pyHanko rewrites the XMP packet; namespaces lxml does not know come out as ns0, ns1…
 etree.register_namespace("xmpMM", "http://ns.adobe.com/xap/1.0/mm/")
@@ -202,3 +204,19 @@ def _page(data: bytes, wanted: int) -> tuple[int, tuple[float, float]]:
 def atomic_write(target: Path, data: bytes) -> None:
     with atomic_output(target) as temp:
         temp.write_bytes(data)
+
+
+def pipeline_signer() -> Callable[[Path, Path], SignOutcome] | None:
+    """The workers' signing step: the configuration's pipeline profile, or None when no signing
+    configuration (or no pipeline profile) is set."""
+    if not os.environ.get(CONFIG_ENV):
+        return None
+    config = SigningConfig.load()
+    if config.pipeline_profile is None:
+        return None
+    service, profile = SigningService(config), config.pipeline_profile
+
+    def sign(source: Path, target: Path) -> SignOutcome:
+        return service.sign(source, target, profile)
+
+    return sign

@@ -22,6 +22,7 @@ import asyncio
 import hashlib
 import io
 import logging
+import os
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -57,7 +58,7 @@ from pyhanko_certvalidator.registry import SimpleTrustManager
 from pyhanko_certvalidator.revinfo.archival import CRLContainer, OCSPContainer
 
 from signatures.errors import NotSignableError
-from signatures.profiles import SigningConfig, load_certificates
+from signatures.profiles import CONFIG_ENV, SigningConfig, load_certificates
 
 log = logging.getLogger(__name__)
 
@@ -427,6 +428,13 @@ def _flag_unsigned_tail(
         if start + length < len(data):
             report.coverage = "partial"
             _fail(report, "PARTIAL_COVERAGE", Verdict.FAILED)
+
+
+def configured_verifier() -> Verifier | None:
+    """The verifier of the signing configuration in the environment, if there is one."""
+    if not os.environ.get(CONFIG_ENV):
+        return None
+    return Verifier(SigningConfig.load())
 
 
 def _fail(report: SignatureReport, code: str, verdict: Verdict) -> None:

@@ -22,6 +22,8 @@ from schemathesis.checks import not_a_server_error
 
 from api.app import Services, create_app
 from api.auth import Role, Tokens
+from signatures.profiles import SigningConfig
+from signatures.verify import Verifier
 from storage.archive import Archive
 from storage.fs_store import FilesystemStore
 from storage.index import RecordIndex
@@ -34,7 +36,8 @@ def _app_with_tokens() -> tuple[FastAPI, dict[str, str]]:
     index = RecordIndex(f"sqlite:///{folder / 'index.sqlite'}")
     index.migrate()
     archive = Archive(FilesystemStore(folder / "objects"), index, folder / "spool")
-    app = create_app(Services(archive, JobQueue(f"sqlite:///{folder / 'dbos.sqlite'}")))
+    queue = JobQueue(f"sqlite:///{folder / 'dbos.sqlite'}")
+    app = create_app(Services(archive, queue, Verifier(SigningConfig())))  # no trust anchors
     tokens = {role.value: Tokens(index).create(role.value, role, "48", "test")[1] for role in Role}
     client = TestClient(app)
     station = {"Authorization": f"Bearer {tokens['station']}"}
@@ -55,6 +58,8 @@ def role_for(method: str, path: str) -> str:
         return "admin"
     if path.startswith("/api/v1/batches") and method != "GET":
         return "station"
+    if path.startswith("/api/v1/documents/") and path.endswith("/verify"):
+        return "archivist"
     return "officer"
 
 

@@ -19,6 +19,8 @@ from api.app import Services, create_app
 from api.auth import Role, Tokens
 from digitize.models import Options
 from digitize.pipeline import PageRunner
+from signatures.sign import SigningService
+from signatures.verify import Verifier
 from storage.archive import Archive
 from storage.fs_store import FilesystemStore
 from storage.index import RecordIndex
@@ -26,6 +28,7 @@ from storage.intake import Intake
 from storage.s3_store import S3Settings, S3Store
 from storage.schema import ApiToken, ExtractedField
 from tests.databases import fresh_database, postgres_available
+from tests.signature_attacks import add_page_content
 from tests.synthetic_documents import make_document
 from workflows.processing import Processor
 from workflows.queue import JobQueue
@@ -49,8 +52,12 @@ class Service:
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def service(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    signing: SigningService,
+    verifier: Verifier,
 ) -> Iterator[Service]:
+    """Two documents processed as a worker does, each copy signed by the scan operator."""
     if request.param == "postgresql" and not postgres_available():
         pytest.skip("no PostgreSQL")
     folder = tmp_path_factory.mktemp(f"api-{request.param}")
@@ -60,7 +67,7 @@ def service(
         archive = Archive(FilesystemStore(folder / "objects"), index, folder / "spool")
         jobs_url = url if request.param == "postgresql" else f"sqlite:///{folder / 'dbos.sqlite'}"
         queue = JobQueue(jobs_url)
-        client = TestClient(create_app(Services(archive, queue)))
+        client = TestClient(create_app(Services(archive, queue, verifier)))
         tokens = {}
         for name, role, province in [
             ("station", Role.STATION, "48"), ("officer", Role.OFFICER, "48"),
@@ -84,7 +91,10 @@ def service(
             assert answer.status_code == 201, answer.text
         assert client.post(f"/api/v1/batches/{batch['id']}/close", headers=headers).is_success
         with PageRunner(Options(jobs=1)) as runner:
-            processor = Processor(Intake(archive), runner, Options(jobs=1), "worker:test")
+            processor = Processor(
+                Intake(archive), runner, Options(jobs=1), "worker:test",
+                sign=lambda pdf, signed: signing.sign(pdf, signed, "scan"),
+            )  # fmt: skip
             document_ids = processor.plan(batch["id"])
             for document_id in document_ids:
                 assert processor.process(document_id) == "done"
@@ -268,6 +278,8 @@ ENDPOINTS = [
     Endpoint("GET", "/tokens", (ADMIN,), False),
     Endpoint("DELETE", "/tokens/{token}", (ADMIN,), False),
     Endpoint("GET", "/audit", (ADMIN,), False),
+    Endpoint("POST", "/verify", (OFFICER, ARCHIVIST), False, upload=True),
+    Endpoint("POST", "/documents/{document}/verify", (ARCHIVIST,), True),
 ]  # fmt: skip
 
 
@@ -368,3 +380,41 @@ def test_from_s3_the_pdf_is_a_redirect_to_a_presigned_url(
     fetched = httpx.get(answer.headers["location"], timeout=10)
     assert fetched.status_code == 200 and fetched.content.startswith(b"%PDF-")
     queue.close()
+
+
+def test_archivist_verifies_the_operators_signature_on_a_stored_copy(service: Service) -> None:
+    document_id = service.document_ids[0]
+    answer = service.client.post(
+        f"/api/v1/documents/{document_id}/verify", headers=service.as_("archivist")
+    )
+    assert answer.status_code == 200, answer.text
+    report = answer.json()
+    assert report["verdict"] == "TOTAL-PASSED"
+    operator = report["signatures"][0]
+    assert (
+        operator["field_name"] == "hoso-scan" and "Nguyễn Thị Bình" in operator["signer"]["subject"]
+    )
+    events = service.client.get(
+        "/api/v1/audit", params={"event_type": "verified"}, headers=service.as_("admin")
+    ).json()
+    assert any(e["document_id"] == document_id for e in events)
+
+
+def test_a_tampered_upload_is_reported_failed_with_its_reason(service: Service) -> None:
+    pdf = service.client.get(
+        f"/api/v1/documents/{service.document_ids[0]}/pdf", headers=service.as_("officer")
+    ).content
+    forged = add_page_content(pdf)
+    answer = service.client.post(
+        "/api/v1/verify", files={"file": ("forged.pdf", io.BytesIO(forged))},
+        headers=service.as_("officer"),
+    )  # fmt: skip
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["verdict"] == "TOTAL-FAILED"
+    assert "DISALLOWED_CHANGES" in answer.json()["reasons"]
+    not_pdf = service.client.post(
+        "/api/v1/verify", files={"file": ("x.pdf", io.BytesIO(b"hello"))},
+        headers=service.as_("archivist"),
+    )  # fmt: skip
+    assert not_pdf.status_code == 422
+    assert not_pdf.json()["code"] == "not_signable"

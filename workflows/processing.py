@@ -46,12 +46,16 @@ class Processor:
         options: Options,
         agent: str,
         on_pages: Callable[[int], None] | None = None,
+        sign: Callable[[Path, Path], object] | None = None,
     ) -> None:
+        """`sign(pdf, signed_pdf)`, when given, signs each digitized copy (the scan operator's
+        signature, Circular 01/2023 Art. 8) before its extracted fields are recorded."""
         self.intake = intake
         self.runner = runner
         self.options = options
         self.agent = agent
         self.on_pages = on_pages
+        self.sign = sign
 
     # --- batches -------------------------------------------------------------------------
 
@@ -157,6 +161,10 @@ class Processor:
         result = digitize_tasks(triaged, tasks, self.runner, on_page=progress)
         pdf, json_path = folder / "document.pdf", folder / "document.json"
         write_outputs(result, pdf, json_path, title=document.title)
+        if self.sign is not None:
+            signed = folder / "signed.pdf"
+            self.sign(pdf, signed)
+            pdf = signed
         return pdf, json_path, result
 
     def _fetch(self, file: BatchFile, folder: Path) -> Path:

@@ -12,6 +12,7 @@ import logging
 from dbos import DBOS, DBOSConfig
 
 from digitize.pipeline import PageRunner
+from signatures.sign import pipeline_signer
 from storage.archive import Archive
 from storage.intake import Intake
 from workflows import jobs
@@ -50,6 +51,7 @@ class Worker:
             settings.options,
             agent=f"worker:{settings.executor_id}",
             on_pages=PAGES.inc,
+            sign=pipeline_signer(),
         )
         self.liveness = Liveness(
             self.archive.index,
