@@ -45,6 +45,13 @@ def sign(
     profile: Annotated[
         str, typer.Option(help="Signing profile from the configuration (level, key, stamp).")
     ],
+    qr: Annotated[
+        Path | None,
+        typer.Option(
+            help="JSON with the issued result's dossier_code, procedure_code, applicant_id, "
+            "title (and validity or appointment): its QR code is drawn top left before signing.",
+        ),
+    ] = None,
     config: ConfigOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -52,11 +59,13 @@ def sign(
 
     Signing a file that already carries this profile's signature writes it unchanged and says
     so, so a retry never signs twice."""
+    from signatures.result_qr import ResultInfo
     from signatures.sign import SigningService
 
     try:
         service = SigningService(SigningConfig.load(config))
-        outcome = service.sign(source, output, profile)
+        result = ResultInfo.from_file(qr) if qr else None
+        outcome = service.sign(source, output, profile, result)
         service.keyring.close()
     except HosoError as error:
         raise fail(error, as_json) from None

@@ -33,6 +33,7 @@ from signatures import appearance
 from signatures.errors import NotSignableError, SigningFailedError
 from signatures.keys import Keyring
 from signatures.profiles import CONFIG_ENV, Level, Profile, SigningConfig, load_certificates
+from signatures.result_qr import ResultInfo, add_result_qr
 
 # pyHanko rewrites the XMP packet; namespaces lxml does not know come out as ns0, ns1…
 etree.register_namespace("xmpMM", "http://ns.adobe.com/xap/1.0/mm/")
@@ -78,7 +79,10 @@ class SigningService:
                 self._timestamper = HTTPTimeStamper(self.config.tsa_url, timeout=20)
             return self._timestamper
 
-    def sign(self, source: Path, target: Path, profile_name: str) -> SignOutcome:
+    def sign(
+        self, source: Path, target: Path, profile_name: str, result: ResultInfo | None = None
+    ) -> SignOutcome:
+        """Sign `source` into `target`. `result`: draw an issued result's QR code first."""
         profile = self.config.profile(profile_name)
         started = time.perf_counter()
         signer = self.keyring.signer(self.config.signer(profile.signer))
@@ -91,6 +95,8 @@ class SigningService:
             return SignOutcome(
                 target, False, profile.name, profile.level, profile.field_name, subject, 0.0
             )
+        if result is not None:
+            data = add_result_qr(data, result)
         if not any(existing.values()):
             data = _tidy_metadata(data)
         signed = self._sign_bytes(data, profile, signer)

@@ -4,6 +4,7 @@ legitimate countersignatures and LTA renewal verify."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -13,9 +14,12 @@ import pypdfium2 as pdfium
 import pytest
 from PIL import Image
 
+from digitize.codes import read_codes
 from digitize.ocr.engine import OcrEngine
+from signatures.errors import NotSignableError
 from signatures.profiles import Level
 from signatures.renew import renew_file
+from signatures.result_qr import ResultInfo
 from signatures.sign import SigningService
 from signatures.verify import Verdict, VerificationReport, Verifier
 from tests.signing_setup import SoftHsm
@@ -209,3 +213,29 @@ def _ocr_text(engine: OcrEngine, crop: Image.Image) -> str:
     """Read a rendered stamp (at 4× = 288 dpi) with the real OCR engine."""
     page = engine.recognize(crop.convert("L"), 288)
     return " ".join(word.text for word in page.words)
+
+
+def test_result_carries_its_qr_top_left_under_the_agency_signature(
+    signing: SigningService, verifier: Verifier, pdfa_copy: Path, tmp_path: Path
+) -> None:
+    info = ResultInfo(
+        dossier_code="000.00.48.H48-251124-0007",
+        procedure_code="1.001234",
+        applicant_id="048095000123",
+        title="Giấy xác nhận tình trạng hôn nhân",
+        validity="6 tháng kể từ ngày cấp",
+    )
+    issued = tmp_path / "result.pdf"
+    signing.sign(pdfa_copy, issued, "result", info)
+    assert verifier.verify_file(issued).verdict is Verdict.PASSED
+    document = pdfium.PdfDocument(str(issued))
+    page = document[0].render(scale=200 / 72).to_pil().convert("L")
+    width, height = page.size
+    corner = np.asarray(page.crop((0, 0, width // 3, height // 4)))
+    payloads = [json.loads(text) for text in read_codes(corner)]
+    assert payloads and payloads[0]["ma_ho_so"] == info.dossier_code
+    assert payloads[0]["so_dinh_danh"] == info.applicant_id
+    assert payloads[0]["ten_giay_to"] == info.title
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+07:00", payloads[0]["thoi_gian_cap"])
+    with pytest.raises(NotSignableError, match="before signing"):
+        signing.sign(issued, tmp_path / "again.pdf", "copy", info)
