@@ -17,7 +17,7 @@ from PIL import Image
 from digitize.codes import read_codes
 from digitize.ocr.engine import OcrEngine
 from signatures.errors import NotSignableError
-from signatures.profiles import Level
+from signatures.profiles import Level, SigningConfig
 from signatures.renew import renew_file
 from signatures.result_qr import ResultInfo
 from signatures.sign import SigningService
@@ -239,3 +239,12 @@ def test_result_carries_its_qr_top_left_under_the_agency_signature(
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+07:00", payloads[0]["thoi_gian_cap"])
     with pytest.raises(NotSignableError, match="before signing"):
         signing.sign(issued, tmp_path / "again.pdf", "copy", info)
+
+
+def test_the_documented_example_configuration_loads() -> None:
+    example = Path(__file__).resolve().parent.parent / "docs" / "signing.example.toml"
+    config = SigningConfig.load(example)
+    assert config.pipeline_profile == "scan"
+    assert config.profile("result").level is Level.B_LTA
+    assert config.signer("agency-seal").pkcs11_module is not None
+    assert config.signer("operator-desk3").pin_env == "HOSO_OPERATOR_PIN"
