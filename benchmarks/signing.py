@@ -23,15 +23,17 @@ from typing import Annotated, Any
 
 import typer
 
-from digitize.models import Options
-from digitize.pipeline import digitize, write_outputs
 from signatures.profiles import SigningConfig
 from signatures.sign import SigningService
 from signatures.verify import Verifier
 from tests.pki import running_pki
 from tests.signature_attacks import ATTACKS, attacked
-from tests.signing_setup import softhsm_module, softhsm_with_key, write_signing_config
-from tests.synthetic import PageSpec, render_page
+from tests.signing_setup import (
+    digitized_copy,
+    softhsm_module,
+    softhsm_with_key,
+    write_signing_config,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 app = typer.Typer(add_completion=False)
@@ -46,16 +48,6 @@ SIGNING_CASES = [
     ("B-B seal image, SoftHSM2", "hsm-B-B"),
     ("B-T seal image, SoftHSM2", "hsm-B-T"),
 ]
-
-
-def _document(folder: Path) -> Path:
-    pages = [
-        render_page(PageSpec(seed=seed, dpi=200, body_lines=6)).save(folder / f"p{seed}.jpg")
-        for seed in (81, 82)
-    ]
-    out = folder / "copy.pdf"
-    write_outputs(digitize(pages, Options(jobs=1)), out, None, title="copy")
-    return out
 
 
 def _timed(rounds: int, action: Any) -> list[float]:
@@ -89,7 +81,7 @@ def main(
                 config = SigningConfig.load(write_signing_config(root / "cfg", pki, hsm))
                 service = SigningService(config)
                 verifier = Verifier(config)
-                source = _document(root)
+                source = digitized_copy(root, seeds=(81, 82))
                 results["document_bytes"] = source.stat().st_size
                 signing: dict[str, Any] = {}
                 signed_files: dict[str, Path] = {}

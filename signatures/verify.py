@@ -246,9 +246,9 @@ class Verifier:
                 raise NotSignableError("the PDF is encrypted; hoso cannot verify it", source=name)
             embedded = list(reader.embedded_signatures)
             revisions = reader.xrefs.total_revisions
+            knowledge = _dss_knowledge(reader)
         except (PdfReadError, ValueError, KeyError) as exc:
             raise NotSignableError(f"the PDF cannot be read ({exc})", source=name) from exc
-        knowledge = _dss_knowledge(reader)
         spec = self._spec(knowledge)
         reports = []
         for sig in embedded:

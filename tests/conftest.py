@@ -21,7 +21,13 @@ from storage.s3_store import S3Settings
 from tests.databases import fresh_database, postgres_available
 from tests.pki import TestPki, running_pki
 from tests.s3server import running_weed, weed_binary
-from tests.signing_setup import SoftHsm, softhsm_module, softhsm_with_key, write_signing_config
+from tests.signing_setup import (
+    SoftHsm,
+    digitized_copy,
+    softhsm_module,
+    softhsm_with_key,
+    write_signing_config,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -120,14 +126,4 @@ def verifier(signing_config_file: Path) -> Verifier:
 @pytest.fixture(scope="session")
 def pdfa_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A digitized copy as the pipeline makes it: PDF/A-2b with a text layer, 2 pages."""
-    from digitize.pipeline import digitize, write_outputs
-    from tests.synthetic import PageSpec, render_page
-
-    folder = tmp_path_factory.mktemp("to-sign")
-    pages = [
-        render_page(PageSpec(seed=seed, dpi=150, body_lines=4)).save(folder / f"p{seed}.jpg")
-        for seed in (71, 72)
-    ]
-    out = folder / "copy.pdf"
-    write_outputs(digitize(pages, Options(jobs=1)), out, None, title="copy")
-    return out
+    return digitized_copy(tmp_path_factory.mktemp("to-sign"))

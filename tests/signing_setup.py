@@ -161,3 +161,18 @@ def write_signing_config(folder: Path, pki: TestPki, hsm: SoftHsm | None) -> Pat
     os.environ[PIN_ENV] = PFX_PASSWORD
     os.environ[HSM_PIN_ENV] = HSM_PIN
     return path
+
+
+def digitized_copy(folder: Path, seeds: tuple[int, int] = (71, 72)) -> Path:
+    """A copy as the pipeline makes it, to sign: PDF/A-2b with a text layer, 2 synthetic pages."""
+    from digitize.models import Options
+    from digitize.pipeline import digitize, write_outputs
+    from tests.synthetic import PageSpec, render_page
+
+    pages = [
+        render_page(PageSpec(seed=seed, dpi=150, body_lines=4)).save(folder / f"p{seed}.jpg")
+        for seed in seeds
+    ]
+    out = folder / "copy.pdf"
+    write_outputs(digitize(pages, Options(jobs=1)), out, None, title="copy")
+    return out

@@ -3,10 +3,13 @@ indeterminate, with the reason that names it (tests/signature_attacks.py builds 
 
 from __future__ import annotations
 
+import random
+import re
 from pathlib import Path
 
 import pytest
 
+from signatures.errors import NotSignableError
 from signatures.sign import SigningService
 from signatures.verify import Verdict, Verifier
 from tests.signature_attacks import ATTACKS, Attack, attacked
@@ -36,3 +39,35 @@ def test_the_same_file_untampered_is_judged_on_its_certificate_only(
         assert report.verdict is attack.verdict
     else:
         assert report.verdict is Verdict.PASSED, report.render_vi()
+
+
+def test_damaged_signed_files_get_a_verdict_or_a_typed_error_never_a_pass(
+    signing: SigningService, verifier: Verifier, pdfa_copy: Path, tmp_path: Path
+) -> None:
+    """Random truncations and byte changes (a fuzz with a fixed seed): each answer is a report
+    or a NotSignableError; a change inside the signed ranges never passes. Only the zero
+    padding of /Contents, which no signature covers by design, may change unnoticed."""
+    signed = tmp_path / "signed.pdf"
+    signing.sign(pdfa_copy, signed, "p12-B-LTA")
+    data = signed.read_bytes()
+    gaps = [
+        (int(m.group(1)) + int(m.group(2)), int(m.group(3)))
+        for m in re.finditer(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)", data)
+    ]
+    rnd = random.Random(7)
+    for round_ in range(60):
+        damaged = bytearray(data)
+        changed: list[int] = []
+        if round_ % 2:
+            damaged = damaged[: rnd.randrange(10, len(damaged))]
+        else:
+            changed = [rnd.randrange(len(damaged)) for _ in range(rnd.randrange(1, 4))]
+            for offset in changed:
+                damaged[offset] ^= rnd.randrange(1, 256)
+        try:
+            report = verifier.verify_bytes(bytes(damaged), name=f"damaged-{round_}")
+        except NotSignableError:
+            continue
+        if report.verdict is Verdict.PASSED:
+            assert changed, "a truncated file passed"
+            assert all(any(a <= c < b for a, b in gaps) for c in changed), changed
