@@ -113,7 +113,7 @@ def _scanned_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> Pa
             ocr = read(straight)
 
     words = _to_page_pixels(ocr.words, scale)
-    codes = read_codes(straight)
+    codes = read_codes(straight, upright=True)
     untouched = straight is pixels
     if untouched and raster.source_jpeg is not None:
         encoded = as_is_jpeg(raster.source_jpeg, pixels)
