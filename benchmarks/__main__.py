@@ -105,11 +105,16 @@ def bench_set(
     progress.advance(task)
 
     straight = [p.straight for p in input_set.pages]
+    if all(s is not None for s in straight):
+        warm = hosos[0].warm(singles, [s for s in straight[:count] if s is not None])
+        rows[0]["warm_s_per_page_median"] = round(statistics.median(warm["hoso"]), 2)
+        floor_warm = round(statistics.median(warm["tesseract"]), 2)
     if tesseract is not None and all(s is not None for s in straight):
         images = [s for s in straight if s is not None]
         run, _ = tesseract.run_images(images, work / "tesseract")
         _, latencies = tesseract.run_images(images[:latency_pages], work / "tesseract-lat", jobs=1)
         row = summarize("tesseract", len(images), run.wall_s, latencies, run.peak_rss_mb, None)
+        row["warm_s_per_page_median"] = floor_warm
         rows.append(row | quality(truths, run.texts))
     progress.advance(task)
     return {"set": input_set.name, "notes": input_set.notes, "results": rows}

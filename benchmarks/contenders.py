@@ -9,6 +9,7 @@ All get OMP_THREAD_LIMIT=1 and the same number of parallel jobs.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -99,6 +100,16 @@ class Hoso:
         return Run(
             wall, rss, out if code == 0 else None, pdf_texts(out) if code == 0 else [], code, err
         )
+
+    def warm(self, documents: list[Path], straight: list[Path]) -> dict[str, list[float]]:
+        """Per-page seconds in a warm process (benchmarks/warm.py): hoso's pipeline and the
+        same engine's recognition alone on the straight pages."""
+        command = [str(self.python), "-m", "benchmarks.warm", "--model", self.model]
+        command += [arg for doc in documents for arg in ("--pdf", str(doc))]
+        command += [arg for image in straight for arg in ("--straight", str(image))]
+        done = subprocess.run(command, env=base_env(), capture_output=True, text=True, check=True)
+        times: dict[str, list[float]] = json.loads(done.stdout.strip().splitlines()[-1])
+        return times
 
 
 def combined_tessdata(folder: Path, model: str = "best_int") -> Path:

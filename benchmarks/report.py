@@ -13,6 +13,7 @@ COLUMNS = [
     ("pages/min", "pages_per_min"),
     ("s/page median", "s_per_page_median"),
     ("s/page p95", "s_per_page_p95"),
+    ("warm s/page", "warm_s_per_page_median"),
     ("CER", "cer"),
     ("WER", "wer"),
     ("orientation", "orientation_accuracy"),
@@ -30,7 +31,13 @@ def ratios(rows: list[dict[str, Any]]) -> dict[str, float]:
         row = by_name.get(other)
         if not row or not hoso:
             continue
-        for key in ("pages_per_min", "s_per_page_median", "bytes_per_page", "cer"):
+        for key in (
+            "pages_per_min",
+            "s_per_page_median",
+            "warm_s_per_page_median",
+            "bytes_per_page",
+            "cer",
+        ):
             mine, theirs = hoso.get(key), row.get(key)
             if isinstance(mine, int | float) and isinstance(theirs, int | float) and theirs:
                 out[f"hoso/{other} {key}"] = round(mine / theirs, 2)

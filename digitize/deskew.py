@@ -21,6 +21,9 @@ STRAIGHT_ENOUGH_DEG = 0.1
 MIN_GLYPHS = 30
 MIN_CONFIDENCE = 0.25
 MAX_POINTS = 150_000  # a random sample this size keeps errors under 0.05° (tests/test_deskew.py)
+# The coarse 0.5° scan only has to find the right half degree: a smaller sample does, and it is
+# 81 of the ~145 projections per direction (a third of the page's non-OCR time on bilevel pages).
+COARSE_POINTS = 30_000
 
 
 @dataclass(frozen=True)
@@ -67,8 +70,11 @@ def estimate_skew(glyphs: Glyphs, quarter_turn: bool = False) -> SkewEstimate:
     if glyphs.count < MIN_GLYPHS:
         return SkewEstimate(0.0, 0.0)
     points = _ink_points(glyphs, quarter_turn)
+    sample = points
+    if len(points) > COARSE_POINTS:
+        sample = points[np.random.default_rng(1).choice(len(points), COARSE_POINTS, replace=False)]
     coarse = np.arange(-MAX_SKEW_DEG, MAX_SKEW_DEG + 1e-9, 0.5)
-    coarse_scores = projection_sharpness(points, coarse)
+    coarse_scores = projection_sharpness(sample, coarse)
     best = float(coarse[int(np.argmax(coarse_scores))])
     step = 0.5
     for _ in range(3):
@@ -83,8 +89,11 @@ def estimate_skew(glyphs: Glyphs, quarter_turn: bool = False) -> SkewEstimate:
                 best += float(0.5 * (a - c) / denom) * (step / 10)
         step /= 10
     typical = float(np.median(coarse_scores))
+    sample_peak = float(projection_sharpness(sample, np.array([best]))[0])  # same scale as typical
     peak = float(projection_sharpness(points, np.array([best]))[0])
-    confidence = 0.0 if peak <= 0 else max(0.0, min(1.0, (peak - typical) / peak))
+    confidence = (
+        0.0 if sample_peak <= 0 else max(0.0, min(1.0, (sample_peak - typical) / sample_peak))
+    )
     return SkewEstimate(angle_deg=round(best, 3), confidence=round(confidence, 3), sharpness=peak)
 
 
