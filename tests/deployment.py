@@ -34,6 +34,7 @@ class Deployment:
     port: int = field(default_factory=free_port)
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     ocr_model: str = "fast"  # tests: the quicker model; the benchmark uses the default
+    signing_config: Path | None = None  # workers sign each digitized copy when set
 
     @property
     def server(self) -> str:
@@ -48,6 +49,7 @@ class Deployment:
             "HOSO_PAGE_PROCESSES": "2",
             "HOSO_OCR_MODEL": self.ocr_model,
             "HOSO_HEARTBEAT_SECONDS": "1",
+            **({"HOSO_SIGNING_CONFIG": str(self.signing_config)} if self.signing_config else {}),
             **extra,
         }
 

@@ -17,6 +17,8 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from signatures.profiles import SigningConfig
+from signatures.verify import Verdict, Verifier
 from storage.index import RecordIndex
 from storage.schema import DerivedObject, Document, Event, ExtractedField
 from tests.databases import fresh_database, postgres_available
@@ -31,13 +33,16 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("service-e2e")]
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def deployment(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Deployment]:
+def deployment(
+    request: pytest.FixtureRequest, tmp_path: Path, signing_config_file: Path
+) -> Iterator[Deployment]:
+    """Workers sign each digitized copy (the test PKI runs in this test process)."""
     if request.param == "postgresql" and not postgres_available():
         pytest.skip("no PostgreSQL")
     with fresh_database(request.param, tmp_path) as url:
         if request.param == "sqlite":
             url = f"sqlite:///{tmp_path / 'var' / 'hoso.sqlite'}"
-        plant = Deployment(tmp_path, url)
+        plant = Deployment(tmp_path, url, signing_config=signing_config_file)
         try:
             yield plant
         finally:
@@ -145,8 +150,23 @@ def assert_each_document_once(deployment: Deployment, state: dict[str, Any]) -> 
             ))  # fmt: skip
             assert pdfs == 1
             assert len(names) == len(set(names)), names
+            pdf = session.scalar(
+                select(DerivedObject.key).where(
+                    DerivedObject.document_id == document["id"], DerivedObject.kind == "pdfa"
+                )
+            )
+            signed_once_by_the_operator(deployment, str(pdf))
         assert session.scalar(select(func.count()).select_from(Document)) == 7
     index.engine.dispose()
+
+
+def signed_once_by_the_operator(deployment: Deployment, key: str) -> None:
+    """The stored copy carries exactly one signature, the scan operator's, and it verifies."""
+    assert deployment.signing_config is not None
+    stored = deployment.folder / "var" / "objects" / key
+    report = Verifier(SigningConfig.load(deployment.signing_config)).verify_file(stored)
+    assert report.verdict is Verdict.PASSED, report.render_vi()
+    assert [s.field_name for s in report.signatures] == ["hoso-scan"]
 
 
 def test_a_worker_killed_mid_batch_resumes_with_nothing_lost_or_done_twice(
