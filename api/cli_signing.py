@@ -10,7 +10,7 @@ import json
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -91,6 +91,13 @@ def sign(
 
 def verify(
     source: Annotated[Path, typer.Argument(help="Signed PDF to check.")],
+    at: Annotated[
+        datetime | None,
+        typer.Option(
+            formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"],
+            help="Validate as of this UTC moment (past: embedded data only) instead of now.",
+        ),
+    ] = None,
     config: ConfigOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -102,7 +109,8 @@ def verify(
     from signatures.verify import Verdict, Verifier
 
     try:
-        report = Verifier(SigningConfig.load(config)).verify_file(source)
+        moment = at.replace(tzinfo=UTC) if at else None
+        report = Verifier(SigningConfig.load(config)).verify_file(source, at=moment)
     except HosoError as error:
         raise fail(error, as_json) from None
     print_report(report, as_json)

@@ -60,8 +60,9 @@ def renewal_need(data: bytes, within: timedelta, now: datetime | None = None) ->
     return RenewalNeed(False, "", stamp_time)
 
 
-def renew_bytes(service: SigningService, data: bytes) -> bytes:
-    """Append a DSS update and a new document timestamp."""
+def renew_bytes(service: SigningService, data: bytes, at: datetime | None = None) -> bytes:
+    """Append a DSS update and a new document timestamp. `at`: the moment of renewal, for
+    revocation data (now; tests run their PKI's clock forward)."""
     reader = PdfFileReader(io.BytesIO(data), strict=False)
     if not reader.embedded_signatures:
         raise NotSignableError("the PDF carries no signature to keep valid")
@@ -69,12 +70,14 @@ def renew_bytes(service: SigningService, data: bytes) -> bytes:
     output = io.BytesIO()
     try:
         stamper.update_archival_timestamp_chain(
-            reader, service.validation_context(), in_place=False, output=output
+            reader, service.validation_context(at), in_place=False, output=output
         )
     except (SigningError, TimestampRequestError, OSError) as exc:
         raise SigningFailedError(f"renewal failed: {exc}") from exc
     return output.getvalue()
 
 
-def renew_file(service: SigningService, source: Path, target: Path) -> None:
-    atomic_write(target, renew_bytes(service, read_pdf(source)))
+def renew_file(
+    service: SigningService, source: Path, target: Path, at: datetime | None = None
+) -> None:
+    atomic_write(target, renew_bytes(service, read_pdf(source), at))

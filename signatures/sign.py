@@ -62,13 +62,14 @@ class SigningService:
         self._timestamper: HTTPTimeStamper | None = None
         self._lock = threading.Lock()
 
-    def validation_context(self) -> ValidationContext:
+    def validation_context(self, at: datetime | None = None) -> ValidationContext:
         """Trust anchors and intermediates from the configuration; revocation data fetched from
-        the certificates' OCSP and CRL addresses."""
+        the certificates' OCSP and CRL addresses; `at`: the moment to validate for (now)."""
         return ValidationContext(
             trust_roots=load_certificates(self.config.trust_roots),
             other_certs=load_certificates(self.config.intermediates),
             allow_fetching=True,
+            moment=at,
         )
 
     def timestamper(self) -> HTTPTimeStamper:

@@ -52,6 +52,7 @@ from pyhanko.sign.validation.policy_decl import (
 )
 from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
 from pyhanko_certvalidator.context import CertValidationPolicySpec
+from pyhanko_certvalidator.ltv.types import ValidationTimingInfo
 from pyhanko_certvalidator.policy_decl import CertRevTrustPolicy, RevocationCheckingPolicy
 from pyhanko_certvalidator.policy_decl import RevocationCheckingRule as Rule
 from pyhanko_certvalidator.registry import SimpleTrustManager
@@ -207,17 +208,29 @@ class Verifier:
         self.trust_roots = load_certificates(config.trust_roots)
         self.intermediates = load_certificates(config.intermediates)
 
-    def verify_file(self, path: Path) -> VerificationReport:
+    def verify_file(self, path: Path, at: datetime | None = None) -> VerificationReport:
         try:
             data = path.read_bytes()
         except OSError as exc:
             raise NotSignableError(f"cannot read {path}: {exc.strerror}") from exc
-        return self.verify_bytes(data, name=path.name)
+        return self.verify_bytes(data, name=path.name, at=at)
 
-    def verify_bytes(self, data: bytes, *, name: str) -> VerificationReport:
+    def verify_bytes(
+        self, data: bytes, *, name: str, at: datetime | None = None
+    ) -> VerificationReport:
+        """`at`: validate as of that moment, else now. A past moment is historical validation
+        (embedded data only, nothing fetched); a future one is what a verifier will see then
+        (the test suite runs its PKI's clock forward to check archived files outlive their
+        certificates)."""
         if not data.lstrip()[:5] == b"%PDF-":
             raise NotSignableError("this is not a PDF file", source=name)
-        return asyncio.run(self._verify(data, name))
+        timing = (
+            ValidationTimingInfo(validation_time=at, best_signature_time=at,
+                                 point_in_time_validation=at < datetime.now(UTC))
+            if at is not None
+            else None
+        )  # fmt: skip
+        return asyncio.run(self._verify(data, name, timing))
 
     def _spec(self, knowledge: LocalKnowledge) -> PdfSignatureValidationSpec:
         policy = CertValidationPolicySpec(
@@ -238,8 +251,10 @@ class Verifier:
             SignatureValidationSpec(cert_validation_policy=policy, local_knowledge=known)
         )
 
-    async def _verify(self, data: bytes, name: str) -> VerificationReport:
-        now = datetime.now(UTC)
+    async def _verify(
+        self, data: bytes, name: str, timing: ValidationTimingInfo | None
+    ) -> VerificationReport:
+        now = timing.validation_time if timing else datetime.now(UTC)
         try:
             reader = PdfFileReader(io.BytesIO(data), strict=False)
             if reader.encrypted:
@@ -253,7 +268,7 @@ class Verifier:
         reports = []
         for sig in embedded:
             try:
-                reports.append(await self._one(sig, embedded, spec))
+                reports.append(await self._one(sig, embedded, spec, timing))
             except (SignatureValidationError, ValueError, KeyError, PdfReadError) as exc:
                 log.info("signature %s unreadable: %s", sig.field_name, exc)
                 reports.append(
@@ -287,6 +302,7 @@ class Verifier:
         sig: EmbeddedPdfSignature,
         embedded: list[EmbeddedPdfSignature],
         spec: PdfSignatureValidationSpec,
+        timing: ValidationTimingInfo | None,
     ) -> SignatureReport:
         sig.compute_integrity_info()  # type: ignore[no-untyped-call]
         integrity = sig.summarise_integrity_info()
@@ -317,13 +333,14 @@ class Verifier:
                 raw_digest=sig.compute_digest(),
                 extra_status_kwargs=integrity,
                 status_cls=PdfSignatureStatus,
+                timing_info=timing,
             )
             subindic, status = timed.ades_subindic, timed.api_status
             best_time = timed.best_signature_time
             if later_doc_ts and not isinstance(subindic, AdESPassed):
                 # Only the long-term process can rescue a signature whose certificate has
                 # expired or been revoked since: the document timestamps prove it older.
-                lta = await ades_lta_validation(sig, spec)
+                lta = await ades_lta_validation(sig, spec, timing_info=timing)
                 subindic, status = lta.ades_subindic, lta.api_status
                 best_time = lta.best_signature_time
         elif is_doc_ts:
@@ -331,6 +348,7 @@ class Verifier:
                 sig.signed_data,
                 spec.signature_validation_spec,
                 expected_tst_imprint=lambda algo: sig.compute_digest(algo),
+                timing_info=timing,
             )
             subindic, status = stamped.ades_subindic, stamped.api_status
             best_time = sig.self_reported_timestamp
@@ -339,6 +357,7 @@ class Verifier:
                 sig.signed_data,
                 spec.signature_validation_spec,
                 raw_digest=sig.compute_digest(),
+                timing_info=timing,
             )
             subindic, status = basic.ades_subindic, basic.api_status
 

@@ -9,9 +9,10 @@ network. Keys are generated fresh (RSA 2048: fast to make, still a real key size
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,8 @@ from werkzeug.serving import BaseWSGIServer, make_server
 ARCH = "hoso-test"
 PFX_PASSWORD = "test-pin-1234"
 # Signers the tests use; each has its own key and entity.
-SIGNERS = ("agency", "operator", "revoked", "expired", "rogue")
+SIGNERS = ("agency", "operator", "revoked", "expired", "rogue", "shortlived")
+SHORTLIVED_DAYS = 30  # "shortlived" expires this many days after the PKI is built
 _ALL_KEYS = ("root", "interm", "ocsp", "tsa", *SIGNERS)
 
 _LONG = {"valid-from": "2020-01-01T00:00:00+0000", "valid-to": "2045-01-01T00:00:00+0000"}
@@ -82,6 +84,13 @@ def _config(key_dir: Path, url_prefix: str) -> dict[str, Any]:
     expired = _end_entity(
         {"valid-from": "2020-01-01T00:00:00+0000", "valid-to": "2022-01-01T00:00:00+0000"}
     )
+    now = datetime.now(UTC).replace(microsecond=0)
+    shortlived = _end_entity(
+        {
+            "valid-from": (now - timedelta(days=365)).strftime("%Y-%m-%dT%H:%M:%S+0000"),
+            "valid-to": (now + timedelta(days=SHORTLIVED_DAYS)).strftime("%Y-%m-%dT%H:%M:%S+0000"),
+        }
+    )
     rogue = {
         "issuer": "rogue",
         "validity": _LONG,
@@ -112,6 +121,7 @@ def _config(key_dir: Path, url_prefix: str) -> dict[str, Any]:
                     "revoked": {"common-name": "Chứng thư đã bị thu hồi"},
                     "expired": {"common-name": "Chứng thư đã hết hạn"},
                     "rogue": {"organization-name": "Tự cấp", "common-name": "Con dấu giả"},
+                    "shortlived": {"common-name": "Chứng thư ngắn hạn"},
                 },
                 # certomancer numbers serials in file order: append new certificates at the end.
                 "certs": {
@@ -148,6 +158,7 @@ def _config(key_dir: Path, url_prefix: str) -> dict[str, Any]:
                     "revoked": revoked,
                     "expired": expired,
                     "rogue": rogue,
+                    "shortlived": shortlived,
                 },
                 "services": {
                     "ocsp": {
@@ -188,6 +199,11 @@ class TestPki:
 
     folder: Path
     url: str
+    _clock: Callable[[datetime | None], None]
+
+    def travel_to(self, moment: datetime | None) -> None:
+        """Serve OCSP, CRLs and timestamps as of `moment` (None: the real clock again)."""
+        self._clock(moment)
 
     @property
     def tsa_url(self) -> str:
@@ -255,11 +271,16 @@ def running_pki(folder: Path) -> Iterator[TestPki]:
                 CertLabel(label), certs_to_embed=chain, password=PFX_PASSWORD.encode()
             )
         )
-    late.app = Animator(AnimatorArchStore({arch.arch_label: arch}), with_web_ui=False)
+    archs = AnimatorArchStore({arch.arch_label: arch})
+
+    def clock(moment: datetime | None) -> None:
+        late.app = Animator(archs, at_time=moment, with_web_ui=False)
+
+    clock(None)
     thread = threading.Thread(target=server.serve_forever, name="test-pki", daemon=True)
     thread.start()
     try:
-        yield TestPki(folder=folder, url=url)
+        yield TestPki(folder=folder, url=url, _clock=clock)
     finally:
         server.shutdown()
         thread.join(timeout=5)

@@ -142,7 +142,7 @@ def write_signing_config(folder: Path, pki: TestPki, hsm: SoftHsm | None) -> Pat
     for level in ("B-B", "B-T", "B-LT", "B-LTA"):
         profiles[f"p12-{level}"] = ("agency", level, "invisible")
         profiles[f"hsm-{level}"] = ("agency-hsm", level, "seal")
-        for name in ("revoked", "expired", "rogue"):
+        for name in ("revoked", "expired", "rogue", "shortlived"):
             profiles[f"{name}-{level}"] = (name, level, "invisible")
     for name, (signer, level, look) in profiles.items():
         if signer == "agency-hsm" and hsm is None:

@@ -7,10 +7,11 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from digitize.errors import ExitCode
-from tests.pki import PFX_PASSWORD
+from tests.pki import PFX_PASSWORD, SHORTLIVED_DAYS
 from tests.signature_attacks import add_page_content
 
 HOSO = [sys.executable, "-m", "api.cli"]
@@ -90,3 +91,18 @@ def test_archive_renew_forced_adds_a_timestamp_and_still_verifies(
     report = json.loads(checked.stdout)
     assert report["verdict"] == "TOTAL-PASSED"
     assert sum(s["kind"] == "document-timestamp" for s in report["signatures"]) == 2
+
+
+def test_verify_at_a_later_date_is_indeterminate_for_an_untimestamped_signature(
+    signing_config_file: Path, pdfa_copy: Path, tmp_path: Path
+) -> None:
+    signed = tmp_path / "short.pdf"
+    assert hoso("sign", str(pdfa_copy), "-o", str(signed), "--profile", "shortlived-B-B",
+                config=signing_config_file).returncode == 0  # fmt: skip
+    assert hoso("verify", str(signed), config=signing_config_file).returncode == ExitCode.OK
+    later = (datetime.now(UTC) + timedelta(days=SHORTLIVED_DAYS + 100)).strftime("%Y-%m-%d")
+    checked = hoso("verify", str(signed), "--at", later, "--json", config=signing_config_file)
+    assert checked.returncode == ExitCode.SIGNATURE_INDETERMINATE, checked.stdout
+    # then the certificate has expired, and nothing fresh or proven vouches for the signature
+    reasons = set(json.loads(checked.stdout)["reasons"])
+    assert reasons & {"OUT_OF_BOUNDS_NO_POE", "TRY_LATER"}, reasons

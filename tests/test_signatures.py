@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,7 @@ from signatures.renew import renew_file
 from signatures.result_qr import ResultInfo
 from signatures.sign import SigningService
 from signatures.verify import Verdict, VerificationReport, Verifier
+from tests.pki import SHORTLIVED_DAYS, TestPki
 from tests.signing_setup import SoftHsm
 
 LEVELS = [level.value for level in Level]
@@ -248,3 +250,40 @@ def test_the_documented_example_configuration_loads() -> None:
     assert config.profile("result").level is Level.B_LTA
     assert config.signer("agency-seal").pkcs11_module is not None
     assert config.signer("operator-desk3").pin_env == "HOSO_OPERATOR_PIN"
+
+
+FUTURE_VERDICTS = {
+    "B-B": (Verdict.INDETERMINATE, "OUT_OF_BOUNDS_NO_POE"),  # nothing proves when it was made
+    "B-T": (Verdict.PASSED, None),  # the timestamp proves it was made while the cert was valid
+    "B-LT": (Verdict.PASSED, None),
+    "B-LTA": (Verdict.PASSED, None),
+}
+
+
+def test_signatures_outlive_their_certificate_only_with_proof_of_time(
+    signing: SigningService, verifier: Verifier, pki: TestPki, pdfa_copy: Path, tmp_path: Path
+) -> None:
+    """Sign now with a certificate that ends in 30 days; verify 400 days later, with the test
+    PKI's clock run forward; renew then, and verify 1000 days later."""
+    signed = {}
+    for level in FUTURE_VERDICTS:
+        signed[level] = tmp_path / f"{level}.pdf"
+        signing.sign(pdfa_copy, signed[level], f"shortlived-{level}")
+    later = datetime.now(UTC) + timedelta(days=SHORTLIVED_DAYS + 370)
+    much_later = later + timedelta(days=600)
+    try:
+        pki.travel_to(later)
+        for level, (verdict, reason) in FUTURE_VERDICTS.items():
+            report = verifier.verify_file(signed[level], at=later)
+            assert report.verdict is verdict, (level, report.render_vi())
+            assert reason is None or reason in report.reasons
+        renewed = tmp_path / "renewed.pdf"
+        renew_file(signing, signed["B-LTA"], renewed, at=later)
+        pki.travel_to(much_later)
+        report = verifier.verify_file(renewed, at=much_later)
+        assert report.verdict is Verdict.PASSED, report.render_vi()
+        stamps = [s for s in report.signatures if s.kind == "document-timestamp"]
+        assert len(stamps) == 2 and stamps[-1].proven_signing_time is not None
+        assert datetime.fromisoformat(stamps[-1].proven_signing_time) > later - timedelta(days=1)
+    finally:
+        pki.travel_to(None)
