@@ -4,7 +4,9 @@ deployed (`hoso serve`, `hoso upload`), on the embedded defaults (SQLite, folder
 - intake: `hoso upload` of N one-page scans into a server without a worker: pages/s stored
   (streamed, hashed, indexed; no OCR);
 - end to end: the same scans into `hoso serve` with its worker (default OCR model, one page per
-  core): upload until every document is done, pages/min.
+  core): upload until every document is done, pages/min;
+- scaled out: the same on PostgreSQL (the machine's), `hoso serve --no-worker` plus N separate
+  `hoso worker` processes sharing the cores, as several machines would run it.
 
 Writes benchmarks/results/service.{json,md}.
 """
@@ -12,6 +14,7 @@ Writes benchmarks/results/service.{json,md}.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import tempfile
 import time
@@ -20,6 +23,7 @@ from typing import Annotated, Any
 
 import typer
 
+from tests.databases import fresh_database, postgres_available
 from tests.deployment import HOSO, Deployment, station_token
 from tests.synthetic import PageSpec, at_level, render_page
 
@@ -49,9 +53,28 @@ def run_upload(deployment: Deployment, folder: Path, token: str, batch: str, wai
     return elapsed
 
 
+def scaled_out(root: Path, folder: Path, workers: int) -> float:
+    """Upload-to-done seconds with an API process and `workers` worker processes on PostgreSQL,
+    the cores split between them."""
+    root.mkdir()
+    page_processes = str(max(1, (os.cpu_count() or 2) // workers))
+    with fresh_database("postgresql", root) as url:
+        plant = Deployment(root, url, ocr_model="best_int")
+        try:
+            plant.serve(worker=False, worker_id="bench-api")
+            for number in range(workers):
+                plant.start(
+                    ["worker"], f"bench-worker-{number}", HOSO_PAGE_PROCESSES=page_processes
+                )
+            return run_upload(plant, folder, station_token(plant), "scaled", wait=True)
+        finally:
+            plant.stop_all()
+
+
 @app.command()
 def main(
     pages: Annotated[int, typer.Option(help="One-page scans per run.")] = 24,
+    workers: Annotated[int, typer.Option(help="Worker processes in the scaled-out run.")] = 2,
     out: Annotated[Path, typer.Option()] = REPO / "benchmarks" / "results" / "service",
 ) -> None:
     with tempfile.TemporaryDirectory(prefix="hoso-bench-service-") as work:
@@ -81,6 +104,11 @@ def main(
         results["end_to_end_seconds"] = round(seconds, 2)
         results["end_to_end_pages_per_minute"] = round(pages / seconds * 60, 1)
 
+        if postgres_available():
+            seconds = scaled_out(root / "scaled", folder, workers)
+            results["workers"] = workers
+            results["scaled_out_pages_per_minute"] = round(pages / seconds * 60, 1)
+
     out.with_suffix(".json").write_text(json.dumps(results, indent=2) + "\n")
     out.with_suffix(".md").write_text(
         "# Service throughput (2 cores, embedded defaults: SQLite + folder store)\n\n"
@@ -91,6 +119,12 @@ def main(
         "pages/s |\n"
         f"| end to end (upload → every document done, best_int, 2 page processes) | "
         f"{results['end_to_end_pages_per_minute']} pages/min |\n"
+        + (
+            f"| scaled out: PostgreSQL, API + {results['workers']} worker processes sharing the "
+            f"2 cores | {results['scaled_out_pages_per_minute']} pages/min |\n"
+            if "workers" in results
+            else ""
+        )
     )
     print(json.dumps(results))
 
