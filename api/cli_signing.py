@@ -161,13 +161,14 @@ def renew(
             for target in targets:
                 data = target.read()
                 need = renewal_need(data, within)
-                if need.needed or force:
+                renewing = need.needed or (force and need.signed)
+                if renewing:
                     target.write(renew_bytes(service, data))
                 results.append(
                     {
                         "file": target.name,
-                        "renewed": need.needed or force,
-                        "reason": need.reason or ("forced" if force else ""),
+                        "renewed": renewing,
+                        "reason": need.reason or ("forced" if renewing else ""),
                         "newest_timestamp": need.newest_timestamp,
                     }
                 )

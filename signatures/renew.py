@@ -32,6 +32,7 @@ class RenewalNeed:
     needed: bool
     reason: str  # for people; empty when not needed
     newest_timestamp: str | None  # ISO time of the newest document timestamp
+    signed: bool = True  # False: nothing in the file to keep valid
 
 
 def renewal_need(data: bytes, within: timedelta, now: datetime | None = None) -> RenewalNeed:
@@ -42,7 +43,7 @@ def renewal_need(data: bytes, within: timedelta, now: datetime | None = None) ->
     if not stamps:
         if reader.embedded_regular_signatures:
             return RenewalNeed(True, "no document timestamp yet (not B-LTA)", None)
-        return RenewalNeed(False, "", None)
+        return RenewalNeed(False, "not signed", None, signed=False)
     newest = max(stamps, key=lambda s: s.signed_revision)
     when = newest.self_reported_timestamp
     stamp_time = when.isoformat() if when else None

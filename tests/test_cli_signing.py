@@ -11,6 +11,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from digitize.errors import ExitCode
+from signatures.profiles import SigningConfig
+from signatures.sign import SigningService
+from signatures.verify import Verdict, Verifier
+from storage.archive import Archive, ArchiveSettings
+from storage.schema import DerivedObject
 from tests.pki import PFX_PASSWORD, SHORTLIVED_DAYS
 from tests.signature_attacks import add_page_content
 
@@ -106,3 +111,36 @@ def test_verify_at_a_later_date_is_indeterminate_for_an_untimestamped_signature(
     # then the certificate has expired, and nothing fresh or proven vouches for the signature
     reasons = set(json.loads(checked.stdout)["reasons"])
     assert reasons & {"OUT_OF_BOUNDS_NO_POE", "TRY_LATER"}, reasons
+
+
+def test_archive_renew_without_files_renews_every_signed_copy_in_the_archive(
+    signing: SigningService, signing_config_file: Path, pdfa_copy: Path, tmp_path: Path
+) -> None:
+    """The archive-wide run: the renewed copy is a new object, the old one stays, and the
+    document's newest PDF/A is the renewed one; unsigned copies are left as they are."""
+    data_dir = tmp_path / "var"
+    archive = Archive.open(ArchiveSettings.from_environment_of({"HOSO_DATA_DIR": str(data_dir)}))
+    signed = tmp_path / "lta.pdf"
+    signing.sign(pdfa_copy, signed, "p12-B-LTA")
+    document = archive.ingest(pdfa_copy, "test").document_id
+    archive.add_derived(document, "pdfa", signed, "test")
+    unsigned_doc = archive.ingest(signed, "test", title="other").document_id  # other bytes
+    archive.add_derived(unsigned_doc, "pdfa", pdfa_copy, "test")
+
+    done = hoso("archive", "renew", "--force", "--json", config=signing_config_file,
+                HOSO_DATA_DIR=str(data_dir))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    rows = {row["file"]: row for row in json.loads(done.stdout)}
+    assert rows[f"document {document}"]["renewed"] is True
+    assert rows[f"document {unsigned_doc}"]["renewed"] is False  # nothing to keep valid
+
+    with archive.index.sessions() as session:
+        newest = archive.newest_derived(session, document, "pdfa")
+        count = session.query(DerivedObject).filter_by(document_id=document, kind="pdfa").count()
+    assert newest is not None and count == 2
+    with archive.store.open(newest.key) as stream:
+        report = Verifier(SigningConfig.load(signing_config_file)).verify_bytes(
+            stream.read(), name="renewed"
+        )
+    assert report.verdict is Verdict.PASSED
+    assert sum(s.kind == "document-timestamp" for s in report.signatures) == 2
