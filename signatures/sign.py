@@ -19,18 +19,19 @@ from pathlib import Path
 
 import pikepdf
 from lxml import etree
+from pkcs11 import PKCS11Error
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfReadError
 from pyhanko.sign.fields import SigFieldSpec, SigSeedSubFilter, enumerate_sig_fields
 from pyhanko.sign.general import SigningError
-from pyhanko.sign.signers import PdfSignatureMetadata, PdfSigner
+from pyhanko.sign.signers import PdfSignatureMetadata, PdfSigner, Signer
 from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko_certvalidator import ValidationContext
 
 from digitize.pipeline import atomic_output
 from signatures import appearance
-from signatures.errors import NotSignableError, SigningFailedError
+from signatures.errors import NotSignableError, SignerUnavailableError, SigningFailedError
 from signatures.keys import Keyring
 from signatures.profiles import CONFIG_ENV, Level, Profile, SigningConfig, load_certificates
 from signatures.result_qr import ResultInfo, add_result_qr
@@ -112,10 +113,7 @@ class SigningService:
             time.perf_counter() - started,
         )
 
-    def _sign_bytes(self, data: bytes, profile: Profile, signer: object) -> bytes:
-        from pyhanko.sign.signers import Signer
-
-        assert isinstance(signer, Signer)
+    def _sign_bytes(self, data: bytes, profile: Profile, signer: Signer) -> bytes:
         page_index, page_size = _page(data, profile.page)
         writer = IncrementalPdfFileWriter(io.BytesIO(data))
         place = appearance.placement(
@@ -150,6 +148,11 @@ class SigningService:
             pdf_signer.sign_pdf(
                 writer, output=output, appearance_text_params=place.text_params or None
             )
+        except PKCS11Error as exc:
+            raise SignerUnavailableError(
+                f"the token of profile {profile.name!r} refused to sign ({type(exc).__name__}); "
+                "is it still plugged in?"
+            ) from exc
         except (SigningError, TimestampRequestError, OSError) as exc:
             raise SigningFailedError(_signing_failure(exc, profile)) from exc
         return output.getvalue()

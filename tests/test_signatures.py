@@ -4,6 +4,7 @@ legitimate countersignatures and LTA renewal verify."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from datetime import UTC, datetime, timedelta
@@ -17,12 +18,13 @@ from PIL import Image
 
 from digitize.codes import read_codes
 from digitize.ocr.engine import OcrEngine
-from signatures.errors import NotSignableError
+from signatures.errors import NotSignableError, SigningFailedError
 from signatures.profiles import Level, SigningConfig
 from signatures.renew import renew_file
 from signatures.result_qr import ResultInfo
 from signatures.sign import SigningService
 from signatures.verify import Verdict, VerificationReport, Verifier
+from tests.deployment import free_port
 from tests.pki import SHORTLIVED_DAYS, TestPki
 from tests.signing_setup import SoftHsm
 
@@ -287,3 +289,15 @@ def test_signatures_outlive_their_certificate_only_with_proof_of_time(
         assert datetime.fromisoformat(stamps[-1].proven_signing_time) > later - timedelta(days=1)
     finally:
         pki.travel_to(None)
+
+
+def test_an_unreachable_tsa_is_a_typed_failure_and_writes_nothing(
+    signing_config_file: Path, pdfa_copy: Path, tmp_path: Path
+) -> None:
+    config = dataclasses.replace(
+        SigningConfig.load(signing_config_file), tsa_url=f"http://127.0.0.1:{free_port()}/tsa"
+    )
+    target = tmp_path / "never.pdf"
+    with pytest.raises(SigningFailedError, match="time-stamping authority did not answer"):
+        SigningService(config).sign(pdfa_copy, target, "p12-B-T")
+    assert not target.exists()
