@@ -23,6 +23,7 @@ import hashlib
 import io
 import logging
 import os
+import zlib
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -62,6 +63,21 @@ from signatures.errors import NotSignableError
 from signatures.profiles import CONFIG_ENV, SigningConfig, load_certificates
 
 log = logging.getLogger(__name__)
+
+# What pyHanko raises on a damaged file: its own read and validation errors, and plain Python
+# errors from structures that are not what the PDF spec says (found by fuzzing). A signature whose
+# analysis fails this way is reported failed, never passed; the file as a whole, unreadable.
+DAMAGED_PDF_ERRORS: tuple[type[Exception], ...] = (
+    SignatureValidationError,
+    PdfReadError,
+    ValueError,
+    KeyError,
+    TypeError,
+    AttributeError,
+    IndexError,
+    NotImplementedError,  # e.g. a stream filter name that a changed byte made up
+    zlib.error,  # a damaged compressed stream
+)
 
 
 class Verdict(StrEnum):
@@ -262,15 +278,15 @@ class Verifier:
             embedded = list(reader.embedded_signatures)
             revisions = reader.xrefs.total_revisions
             knowledge = _dss_knowledge(reader)
-        except (PdfReadError, ValueError, KeyError) as exc:
+        except DAMAGED_PDF_ERRORS as exc:
             raise NotSignableError(f"the PDF cannot be read ({exc})", source=name) from exc
         spec = self._spec(knowledge)
         reports = []
         for sig in embedded:
             try:
                 reports.append(await self._one(sig, embedded, spec, timing))
-            except (SignatureValidationError, ValueError, KeyError, PdfReadError) as exc:
-                log.info("signature %s unreadable: %s", sig.field_name, exc)
+            except DAMAGED_PDF_ERRORS as exc:
+                log.info("signature %s unreadable", sig.field_name, exc_info=exc)
                 reports.append(
                     SignatureReport(
                         field_name=str(sig.field_name),
