@@ -77,6 +77,8 @@ DAMAGED_PDF_ERRORS: tuple[type[Exception], ...] = (
     IndexError,
     NotImplementedError,  # e.g. a stream filter name that a changed byte made up
     zlib.error,  # a damaged compressed stream
+    OverflowError,  # absurd numbers (lengths, offsets) in a crafted file
+    RecursionError,  # objects nested or referring to themselves without end
 )
 
 
