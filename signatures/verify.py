@@ -37,6 +37,7 @@ from pyhanko.pdf_utils.misc import PdfReadError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.ades.report import AdESPassed, AdESStatus
 from pyhanko.sign.diff_analysis import DiffResult, ModificationLevel
+from pyhanko.sign.fields import SigSeedSubFilter, enumerate_sig_fields
 from pyhanko.sign.validation.ades import (
     ades_basic_validation,
     ades_lta_validation,
@@ -112,7 +113,8 @@ REASONS_VI = {
     "DISALLOWED_CHANGES": "Tài liệu bị sửa sau khi ký (nội dung, trang hoặc chú thích).",
     "PARTIAL_COVERAGE": "Chữ ký không bao phủ toàn bộ tệp (ByteRange bất thường).",
     "NO_SIGNATURE": "Tệp không có chữ ký số.",
-    "SIGNATURE_UNREADABLE": "Không đọc được chữ ký.",
+    "SIGNATURE_UNREADABLE": "Không đọc được chữ ký (dữ liệu chữ ký hoặc ByteRange hỏng).",
+    "SIGNATURE_FORMAT_UNSUPPORTED": "Chữ ký theo định dạng không được hỗ trợ.",
 }
 
 
@@ -277,7 +279,7 @@ class Verifier:
             reader = PdfFileReader(io.BytesIO(data), strict=False)
             if reader.encrypted:
                 raise NotSignableError("the PDF is encrypted; hoso cannot verify it", source=name)
-            embedded = list(reader.embedded_signatures)
+            embedded, broken = _collect_signatures(reader)
             revisions = reader.xrefs.total_revisions
             knowledge = _dss_knowledge(reader)
         except DAMAGED_PDF_ERRORS as exc:
@@ -289,17 +291,9 @@ class Verifier:
                 reports.append(await self._one(sig, embedded, spec, timing))
             except DAMAGED_PDF_ERRORS as exc:
                 log.info("signature %s unreadable", sig.field_name, exc_info=exc)
-                reports.append(
-                    SignatureReport(
-                        field_name=str(sig.field_name),
-                        kind="signature",
-                        level="?",
-                        indication=Verdict.FAILED,
-                        ades="FORMAT_FAILURE",
-                        reasons=["SIGNATURE_UNREADABLE"],
-                    )
-                )
+                reports.append(_unreadable(str(sig.field_name)))
         _flag_unsigned_tail(data, embedded, reports)
+        reports += broken
         if not reports:
             verdict, reasons = Verdict.INDETERMINATE, ["NO_SIGNATURE"]
         else:
@@ -449,6 +443,43 @@ class Verifier:
             _fail(report, "NOT_YET_VALID", Verdict.FAILED)
         if revoked is not None and not revoked.ca_revoked and revoked.revocation_date <= proven:
             _fail(report, "REVOKED", Verdict.FAILED)
+
+
+def _unreadable(field_name: str, reason: str = "SIGNATURE_UNREADABLE") -> SignatureReport:
+    return SignatureReport(
+        field_name=field_name,
+        kind="signature",
+        level="?",
+        indication=Verdict.FAILED,
+        ades="FAILED/FORMAT_FAILURE",
+        reasons=[reason],
+    )
+
+
+def _collect_signatures(
+    reader: PdfFileReader,
+) -> tuple[list[EmbeddedPdfSignature], list[SignatureReport]]:
+    """The file's filled signature fields: those that can be checked, in signing order, and
+    reports for those that cannot. pyHanko's own listing skips unknown formats silently and
+    stops at the first signature whose CMS or ByteRange is garbage (a "universal signature
+    forgery" then reads as an unreadable file); here each such field is a failed signature."""
+    embedded: list[EmbeddedPdfSignature] = []
+    broken: list[SignatureReport] = []
+    for fq_name, sig_obj, sig_field in enumerate_sig_fields(reader, filled_status=True):
+        try:
+            subfilter = sig_obj.get_object().get("/SubFilter")
+            if str(subfilter) not in _SUBFILTERS:
+                broken.append(_unreadable(str(fq_name), "SIGNATURE_FORMAT_UNSUPPORTED"))
+                continue
+            embedded.append(EmbeddedPdfSignature(reader, sig_field, fq_name))
+        except DAMAGED_PDF_ERRORS as exc:
+            log.info("signature %s unreadable", fq_name, exc_info=exc)
+            broken.append(_unreadable(str(fq_name)))
+    embedded.sort(key=lambda sig: sig.signed_revision)
+    return embedded, broken
+
+
+_SUBFILTERS = {subfilter.value for subfilter in SigSeedSubFilter}
 
 
 def _flag_unsigned_tail(

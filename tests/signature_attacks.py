@@ -138,6 +138,33 @@ def shadow_switch(signed: bytes) -> bytes:
     return _update(signed, change)
 
 
+def blank_signature_value(signed: bytes) -> bytes:
+    """Universal signature forgery: the CMS value replaced by zeros, everything else intact."""
+    value = re.search(rb"/Contents\s*<([0-9a-fA-F]+)>", signed)
+    assert value, "no signature value"
+    start, end = value.span(1)
+    return signed[:start] + b"0" * (end - start) + signed[end:]
+
+
+def drop_byte_range(signed: bytes) -> bytes:
+    """Universal signature forgery: the /ByteRange entry blanked out (same length)."""
+    entry = re.search(rb"/ByteRange\s*\[[^\]]*\]", signed)
+    assert entry, "no ByteRange"
+    start, end = entry.span()
+    return signed[:start] + b" " * (end - start) + signed[end:]
+
+
+def widen_byte_range_gap(signed: bytes) -> bytes:
+    """Signature wrapping: the first signed range shortened by 100 bytes, so the gap the
+    signature leaves out also hides signed content (padded to the same length)."""
+    entry = re.search(rb"/ByteRange\s*\[([^\]]*)\]", signed)
+    assert entry, "no ByteRange"
+    a, b, c, d = (int(v) for v in entry.group(1).split())
+    forged = f"{a} {b - 100} {c} {d}".encode()
+    start, end = entry.span(1)
+    return signed[:start] + forged.ljust(end - start) + signed[end:]
+
+
 def append_unsigned_bytes(signed: bytes) -> bytes:
     """Bytes after the signed range that are not a proper revision: the ByteRange no longer
     covers the file."""
@@ -172,6 +199,12 @@ ATTACKS = [
            shadow_switch, prepare_shadow),
     Attack("ByteRange does not cover the file", "p12-B-T", Verdict.FAILED,
            frozenset({"PARTIAL_COVERAGE"}), append_unsigned_bytes),
+    Attack("ByteRange gap widened over signed bytes", "p12-B-T", Verdict.FAILED,
+           frozenset({"HASH_FAILURE", "PARTIAL_COVERAGE"}), widen_byte_range_gap),
+    Attack("signature value blanked (universal forgery)", "p12-B-T", Verdict.FAILED,
+           frozenset({"SIGNATURE_UNREADABLE"}), blank_signature_value),
+    Attack("ByteRange removed (universal forgery)", "p12-B-T", Verdict.FAILED,
+           frozenset({"SIGNATURE_UNREADABLE"}), drop_byte_range),
     Attack("self-signed (untrusted) certificate", "rogue-B-T", Verdict.INDETERMINATE,
            frozenset({"NO_CERTIFICATE_CHAIN_FOUND", "CHAIN_CONSTRAINTS_FAILURE"})),
     Attack("revoked certificate, no timestamp", "revoked-B-B", Verdict.INDETERMINATE,
