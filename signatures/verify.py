@@ -468,8 +468,11 @@ def _collect_signatures(
     for fq_name, sig_obj, sig_field in enumerate_sig_fields(reader, filled_status=True):
         try:
             subfilter = sig_obj.get_object().get("/SubFilter")
-            if str(subfilter) not in _SUBFILTERS:
-                broken.append(_unreadable(str(fq_name), "SIGNATURE_FORMAT_UNSUPPORTED"))
+            if str(subfilter) not in _SUBFILTERS:  # e.g. legacy adbe.x509.rsa_sha1: cannot check
+                unsupported = _unreadable(str(fq_name), "SIGNATURE_FORMAT_UNSUPPORTED")
+                unsupported.indication = Verdict.INDETERMINATE
+                unsupported.ades = "INDETERMINATE/FORMAT_UNSUPPORTED"
+                broken.append(unsupported)
                 continue
             embedded.append(EmbeddedPdfSignature(reader, sig_field, fq_name))
         except DAMAGED_PDF_ERRORS as exc:
