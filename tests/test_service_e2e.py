@@ -7,6 +7,7 @@ and none is recorded twice (one PDF/A, one `processed` event, one set of fields 
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -257,3 +258,22 @@ def test_documents_wait_out_an_object_store_outage(tmp_path: Path) -> None:
             )  # fmt: skip
             assert processed == 1
     index.engine.dispose()
+
+
+def test_sigterm_drains_the_documents_in_progress(deployment: Deployment) -> None:
+    """A worker told to stop (SIGTERM, as systemd or Kubernetes do) finishes what it is
+    processing before it exits; what it had not started waits for the next worker."""
+    deployment.serve(worker=False, worker_id="e2e-api")
+    token = station_token(deployment)
+    worker = deployment.start(["worker"], "e2e-drain", HOSO_DRAIN_SECONDS="90")
+    report = upload(deployment, mixed_scans(deployment.folder), token, "--no-wait")
+    batch_id = report["batch_id"]
+    before = wait_until(deployment, token, batch_id, mid_document, timeout=120)
+    in_progress = interrupted(before)
+    worker.send_signal(signal.SIGTERM)  # the worker alone, not its process group
+    assert worker.wait(timeout=120) == 0, deployment.logs()
+    after = {d["id"]: d["status"] for d in batch_state(deployment, token, batch_id)["documents"]}
+    assert in_progress and all(after[i] in ("done", "failed") for i in in_progress), after
+    deployment.start(["worker"], "e2e-drain")  # the rest is finished by the next start
+    state = wait_until(deployment, token, batch_id, lambda s: s["done"], timeout=300)
+    assert_each_document_once(deployment, state)
