@@ -27,6 +27,7 @@ from tests.deployment import HOSO, Deployment, station_token
 from tests.s3server import free_ports, running_weed, weed_binary
 from tests.synthetic import PageSpec, render_page, render_separator
 from tests.synthetic_documents import make_document
+from tests.tcpproxy import CuttableProxy
 
 DOSSIER_A = "000.00.48.H17-250301-0042"
 DOSSIER_B = "000.00.48.H17-250302-0007"
@@ -277,3 +278,39 @@ def test_sigterm_drains_the_documents_in_progress(deployment: Deployment) -> Non
     deployment.start(["worker"], "e2e-drain")  # the rest is finished by the next start
     state = wait_until(deployment, token, batch_id, lambda s: s["done"], timeout=300)
     assert_each_document_once(deployment, state)
+
+
+def test_documents_wait_out_a_database_outage(tmp_path: Path) -> None:
+    """The network to PostgreSQL is cut right after a station's upload and restored 8 s later
+    (tests/tcpproxy.py): index and job engine both lose their connections; every document is
+    still finished once."""
+    if not postgres_available():
+        pytest.skip("no PostgreSQL")
+    with fresh_database("postgresql", tmp_path) as url, CuttableProxy("127.0.0.1", 5432) as proxy:
+        proxied = url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
+        plant = Deployment(tmp_path / "plant", proxied)
+        plant.folder.mkdir()
+        scans = plant.folder / "scans"
+        scans.mkdir()
+        for number, kind in enumerate(["application", "decision", "birth_extract"]):
+            make_document(kind, 50 + number, dpi=150).page.save(scans / f"{number}-{kind}.png")
+        try:
+            plant.serve()
+            token = station_token(plant)
+            report = upload(plant, scans, token, "--no-wait")
+            proxy.cut()
+            time.sleep(8)
+            proxy.restore()
+            state = wait_until(plant, token, report["batch_id"], lambda s: s["done"], timeout=240)
+        finally:
+            plant.stop_all()
+        assert [d["status"] for d in state["documents"]] == ["done"] * 3, state["documents"]
+        index = RecordIndex(url)
+        with index.sessions() as session:
+            for document in state["documents"]:
+                processed = session.scalar(
+                    select(func.count()).select_from(Event)
+                    .where(Event.document_id == document["id"], Event.event_type == "processed")
+                )  # fmt: skip
+                assert processed == 1
+        index.engine.dispose()
