@@ -9,12 +9,15 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+import time
 from types import TracebackType
 
 
 class CuttableProxy:
-    def __init__(self, target_host: str, target_port: int) -> None:
+    def __init__(self, target_host: str, target_port: int, pause_s: float = 0.0) -> None:
+        """`pause_s` after each 64 KiB forwarded: a slow link, so a cut lands mid-transfer."""
         self.target = (target_host, target_port)
+        self.pause_s = pause_s
         self._listener: socket.socket | None = None
         self._connections: list[socket.socket] = []
         self._lock = threading.Lock()
@@ -72,13 +75,17 @@ class CuttableProxy:
                     return
                 self._connections += [client, upstream]
             for source, sink in ((client, upstream), (upstream, client)):
-                threading.Thread(target=_pump, args=(source, sink), daemon=True).start()
+                threading.Thread(
+                    target=_pump, args=(source, sink, self.pause_s), daemon=True
+                ).start()
 
 
-def _pump(source: socket.socket, sink: socket.socket) -> None:
+def _pump(source: socket.socket, sink: socket.socket, pause_s: float) -> None:
     try:
         while chunk := source.recv(65536):
             sink.sendall(chunk)
+            if pause_s:
+                time.sleep(pause_s)
     except OSError:
         pass
     finally:

@@ -6,7 +6,9 @@ and none is recorded twice (one PDF/A, one `processed` event, one set of fields 
 
 from __future__ import annotations
 
+import hashlib
 import json
+import random
 import signal
 import subprocess
 import time
@@ -314,3 +316,52 @@ def test_documents_wait_out_a_database_outage(tmp_path: Path) -> None:
                 )  # fmt: skip
                 assert processed == 1
         index.engine.dispose()
+
+
+def test_an_upload_cut_mid_file_resumes_and_stores_each_file_once(tmp_path: Path) -> None:
+    """The station's link drops in the middle of a file and comes back 3 s later: `hoso upload`
+    retries, resends what the server does not have, and the batch holds every file once."""
+    plant = Deployment(tmp_path / "plant", f"sqlite:///{tmp_path / 'plant' / 'var' / 'h.sqlite'}")
+    plant.folder.mkdir()
+    scans = plant.folder / "scans"
+    scans.mkdir()
+    rng = random.Random(5)
+    for number in range(8):  # 3 MiB each: a cut lands inside a file
+        (scans / f"scan-{number}.tif").write_bytes(rng.randbytes(3 * 2**20))
+    try:
+        plant.serve(worker=False, worker_id="e2e-api")
+        token = station_token(plant)
+        with CuttableProxy("127.0.0.1", plant.port, pause_s=0.004) as link:
+            station = subprocess.Popen(
+                [HOSO, "upload", str(scans), "--batch", "flaky", "--server",
+                 f"http://127.0.0.1:{link.port}", "--token", token, "--json", "--no-wait",
+                 "--patience", "60"],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            )  # fmt: skip
+            headers = {"Authorization": f"Bearer {token}"}
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:  # cut once a file is in and more are coming
+                batches = httpx.get(f"{plant.server}/api/v1/batches", headers=headers).json()
+                if batches:
+                    files = httpx.get(
+                        f"{plant.server}/api/v1/batches/{batches[0]['id']}/files",
+                        headers=headers,
+                    ).json()
+                    if files:
+                        break
+                time.sleep(0.05)
+            link.cut()
+            cut_with = len(files)
+            time.sleep(3)
+            link.restore()
+            out, err = station.communicate(timeout=240)
+        assert station.returncode == 0, err.decode()
+        assert cut_with < 8, "the cut came after the upload"
+        report = json.loads(out)
+        stored = httpx.get(
+            f"{plant.server}/api/v1/batches/{report['batch_id']}/files", headers=headers
+        ).json()
+    finally:
+        plant.stop_all()
+    expected = {hashlib.sha256(p.read_bytes()).hexdigest() for p in scans.iterdir()}
+    assert sorted(f["sha256"] for f in stored) == sorted(expected)  # all there, each once
