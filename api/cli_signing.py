@@ -18,6 +18,7 @@ import typer
 
 from api.cli_common import EXIT_CODES_HELP, fail, progress_bar, stderr
 from digitize.errors import ExitCode, HosoError
+from signatures.errors import NotSignableError
 from signatures.profiles import CONFIG_ENV, SigningConfig
 
 if TYPE_CHECKING:  # pyHanko takes 0.3 s to import: only the signing commands pay for it
@@ -159,8 +160,13 @@ def renew(
         with progress_bar(quiet) as bar:
             task = bar.add_task("renewing", total=len(targets))
             for target in targets:
+                bar.advance(task)
                 data = target.read()
-                need = renewal_need(data, within)
+                try:
+                    need = renewal_need(data, within)
+                except NotSignableError as error:  # one damaged file does not stop the run
+                    results.append({"file": target.name, "renewed": False, "error": str(error)})
+                    continue
                 renewing = need.needed or (force and need.signed)
                 if renewing:
                     target.write(renew_bytes(service, data))
@@ -172,7 +178,6 @@ def renew(
                         "newest_timestamp": need.newest_timestamp,
                     }
                 )
-                bar.advance(task)
     except HosoError as error:
         raise fail(error, as_json) from None
     if as_json:
@@ -180,7 +185,10 @@ def renew(
     else:
         for row in results:
             state = "renewed" if row["renewed"] else "kept"
-            stderr.print(f"{row['file']}: {state} {row['reason']}".rstrip())
+            detail = row.get("error") or row["reason"]
+            stderr.print(f"{row['file']}: {state} {detail}".rstrip())
+    if any("error" in row for row in results):
+        raise typer.Exit(int(ExitCode.FAILURE))
 
 
 @dataclass(frozen=True)

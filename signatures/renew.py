@@ -22,6 +22,7 @@ from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 
 from signatures.errors import NotSignableError, SigningFailedError
 from signatures.sign import SigningService, atomic_write, read_pdf
+from signatures.verify import DAMAGED_PDF_ERRORS
 
 WEAK_DIGESTS = {"md5", "sha1"}
 MIN_RSA_BITS = 2048
@@ -38,10 +39,14 @@ class RenewalNeed:
 def renewal_need(data: bytes, within: timedelta, now: datetime | None = None) -> RenewalNeed:
     """Does this signed PDF need a fresh document timestamp?"""
     now = now or datetime.now(UTC)
-    reader = PdfFileReader(io.BytesIO(data), strict=False)
-    stamps = [s for s in reader.embedded_signatures if s.sig_object_type == "/DocTimeStamp"]
+    try:
+        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        signatures = list(reader.embedded_signatures)
+    except DAMAGED_PDF_ERRORS as exc:
+        raise NotSignableError(f"the PDF cannot be read ({exc})") from exc
+    stamps = [s for s in signatures if s.sig_object_type == "/DocTimeStamp"]
     if not stamps:
-        if reader.embedded_regular_signatures:
+        if any(s.sig_object_type != "/DocTimeStamp" for s in signatures):
             return RenewalNeed(True, "no document timestamp yet (not B-LTA)", None)
         return RenewalNeed(False, "not signed", None, signed=False)
     newest = max(stamps, key=lambda s: s.signed_revision)

@@ -144,3 +144,20 @@ def test_archive_renew_without_files_renews_every_signed_copy_in_the_archive(
         )
     assert report.verdict is Verdict.PASSED
     assert sum(s.kind == "document-timestamp" for s in report.signatures) == 2
+
+
+def test_archive_renew_reports_a_damaged_file_and_renews_the_others(
+    signing: SigningService, signing_config_file: Path, pdfa_copy: Path, tmp_path: Path
+) -> None:
+    good = tmp_path / "good.pdf"
+    signing.sign(pdfa_copy, good, "p12-B-LTA")
+    damaged = tmp_path / "damaged.pdf"
+    damaged.write_bytes(b"%PDF-1.7\n" + good.read_bytes()[9:2000])
+    done = hoso("archive", "renew", str(damaged), str(good), "--force", "--json",
+                config=signing_config_file)  # fmt: skip
+    assert done.returncode == ExitCode.FAILURE, done.stderr
+    rows = {Path(row["file"]).name: row for row in json.loads(done.stdout)}
+    assert rows["good.pdf"]["renewed"] is True
+    assert (
+        rows["damaged.pdf"]["renewed"] is False and "cannot be read" in rows["damaged.pdf"]["error"]
+    )
