@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -28,6 +26,7 @@ from pyhanko.pdf_utils.images import PdfImage
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.stamp import BaseStampStyle, StaticStampStyle, TextStampStyle
 
+from digitize.pipeline import atomic_output
 from signatures.errors import SigningConfigError
 from signatures.profiles import Appearance, Profile
 
@@ -52,8 +51,10 @@ def vietnam_time(moment: datetime) -> str:
     return moment.astimezone(VIETNAM).replace(microsecond=0).isoformat()
 
 
+@functools.lru_cache(maxsize=8)
 def subset_font(font: Path, cache_dir: Path) -> Path:
-    """The Latin + Vietnamese subset of `font`, built once per font file and kept in the cache."""
+    """The Latin + Vietnamese subset of `font`, built once per font file and kept in the cache
+    (and its path remembered per process: hashing the 2 MB font cost every signature)."""
     try:
         digest = hashlib.sha256(font.read_bytes()).hexdigest()[:16]
     except OSError as exc:
@@ -73,11 +74,8 @@ def subset_font(font: Path, cache_dir: Path) -> Path:
     tt = subset.load_font(str(font), options)
     subsetter.populate(unicodes=_SUBSET_UNICODES)
     subsetter.subset(tt)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".ttf")
-    os.close(fd)
-    tt.save(tmp)
-    os.replace(tmp, target)
+    with atomic_output(target) as temp:
+        tt.save(str(temp))
     return target
 
 
@@ -117,43 +115,47 @@ def _whole(box: tuple[float, float, float, float]) -> tuple[int, int, int, int]:
 
 def seal_image(profile: Profile, cache_dir: Path) -> tuple[Path, tuple[float, float]]:
     """The seal over the left third of the signature image, as one transparent PNG drawn at
-    actual size; returns the PNG and its size in points."""
+    actual size, composed once per image pair and size; returns the PNG and its size in points."""
     assert profile.seal_image is not None
     sources = [profile.seal_image] + ([profile.signature_image] if profile.signature_image else [])
     try:
         digest = hashlib.sha256(
             b"".join(p.read_bytes() for p in sources) + str(profile.seal_mm).encode()
         ).hexdigest()[:16]
-        seal = Image.open(profile.seal_image).convert("RGBA")
-        signature = (
-            Image.open(profile.signature_image).convert("RGBA") if profile.signature_image else None
-        )
+        target = cache_dir / "seals" / f"seal-{digest}.png"
+        if not target.is_file():
+            with atomic_output(target) as temp:
+                _compose_seal(profile).save(temp, format="PNG")
+        with Image.open(target) as composed:
+            width, height = composed.size
     except OSError as exc:
         raise SigningConfigError(
             f"profile {profile.name!r}: seal images unreadable: {exc}"
         ) from exc
+    return target, (width / IMAGE_DPI * 72, height / IMAGE_DPI * 72)
+
+
+def _compose_seal(profile: Profile) -> Image.Image:
+    assert profile.seal_image is not None
+    seal = Image.open(profile.seal_image).convert("RGBA")
     diameter = round(profile.seal_mm / 25.4 * IMAGE_DPI)
     seal = seal.resize(
         (diameter, round(diameter * seal.height / seal.width)), Image.Resampling.LANCZOS
     )
-    if signature is None:
-        canvas = seal
-    else:
-        sig_h = round(seal.height * 0.8)
-        signature = signature.resize(
-            (round(signature.width * sig_h / signature.height), sig_h), Image.Resampling.LANCZOS
-        )
-        sig_x = seal.width - signature.width // 3  # the seal covers its left third
-        canvas = Image.new(
-            "RGBA", (max(seal.width, sig_x + signature.width), seal.height), (255, 255, 255, 0)
-        )
-        canvas.alpha_composite(signature, (sig_x, (seal.height - sig_h) // 2))
-        canvas.alpha_composite(seal, (0, 0))
-    target = cache_dir / "seals" / f"seal-{digest}.png"
-    if not target.is_file():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        canvas.save(target)
-    return target, (canvas.width / IMAGE_DPI * 72, canvas.height / IMAGE_DPI * 72)
+    if profile.signature_image is None:
+        return seal
+    signature = Image.open(profile.signature_image).convert("RGBA")
+    sig_h = round(seal.height * 0.8)
+    signature = signature.resize(
+        (round(signature.width * sig_h / signature.height), sig_h), Image.Resampling.LANCZOS
+    )
+    sig_x = seal.width - signature.width // 3  # the seal covers its left third
+    canvas = Image.new(
+        "RGBA", (max(seal.width, sig_x + signature.width), seal.height), (255, 255, 255, 0)
+    )
+    canvas.alpha_composite(signature, (sig_x, (seal.height - sig_h) // 2))
+    canvas.alpha_composite(seal, (0, 0))
+    return canvas
 
 
 @functools.lru_cache(maxsize=16)

@@ -60,6 +60,8 @@ class SigningService:
     def __init__(self, config: SigningConfig, keyring: Keyring | None = None) -> None:
         self.config = config
         self.keyring = keyring or Keyring()
+        self._trust_roots = load_certificates(config.trust_roots)  # read once, not per signature
+        self._intermediates = load_certificates(config.intermediates)
         self._timestamper: HTTPTimeStamper | None = None
         self._lock = threading.Lock()
 
@@ -67,8 +69,8 @@ class SigningService:
         """Trust anchors and intermediates from the configuration; revocation data fetched from
         the certificates' OCSP and CRL addresses; `at`: the moment to validate for (now)."""
         return ValidationContext(
-            trust_roots=load_certificates(self.config.trust_roots),
-            other_certs=load_certificates(self.config.intermediates),
+            trust_roots=self._trust_roots,
+            other_certs=self._intermediates,
             allow_fetching=True,
             moment=at,
         )

@@ -445,13 +445,19 @@ class Verifier:
             _fail(report, "REVOKED", Verdict.FAILED)
 
 
-def _unreadable(field_name: str, reason: str = "SIGNATURE_UNREADABLE") -> SignatureReport:
+def _unreadable(
+    field_name: str,
+    reason: str = "SIGNATURE_UNREADABLE",
+    indication: Verdict = Verdict.FAILED,
+    ades: str = "FAILED/FORMAT_FAILURE",
+) -> SignatureReport:
+    """A signature that could not be checked at all."""
     return SignatureReport(
         field_name=field_name,
         kind="signature",
         level="?",
-        indication=Verdict.FAILED,
-        ades="FAILED/FORMAT_FAILURE",
+        indication=indication,
+        ades=ades,
         reasons=[reason],
     )
 
@@ -469,10 +475,14 @@ def _collect_signatures(
         try:
             subfilter = sig_obj.get_object().get("/SubFilter")
             if str(subfilter) not in _SUBFILTERS:  # e.g. legacy adbe.x509.rsa_sha1: cannot check
-                unsupported = _unreadable(str(fq_name), "SIGNATURE_FORMAT_UNSUPPORTED")
-                unsupported.indication = Verdict.INDETERMINATE
-                unsupported.ades = "INDETERMINATE/FORMAT_UNSUPPORTED"
-                broken.append(unsupported)
+                broken.append(
+                    _unreadable(
+                        str(fq_name),
+                        "SIGNATURE_FORMAT_UNSUPPORTED",
+                        Verdict.INDETERMINATE,
+                        "INDETERMINATE/FORMAT_UNSUPPORTED",
+                    )
+                )
                 continue
             embedded.append(EmbeddedPdfSignature(reader, sig_field, fq_name))
         except DAMAGED_PDF_ERRORS as exc:
