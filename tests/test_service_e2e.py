@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from signatures.profiles import SigningConfig
 from signatures.verify import Verdict, Verifier
@@ -120,6 +121,32 @@ def interrupted(state: dict[str, Any]) -> set[int]:
     return {d["id"] for d in state["documents"] if d["status"] == "processing"}
 
 
+def processed_events(session: Session, document_id: int) -> int:
+    count = session.scalar(
+        select(func.count())
+        .select_from(Event)
+        .where(Event.document_id == document_id, Event.event_type == "processed")
+    )
+    return int(count or 0)
+
+
+def assert_processed_once(database_url: str, documents: list[dict[str, Any]]) -> None:
+    index = RecordIndex(database_url)
+    with index.sessions() as session:
+        for document in documents:
+            assert processed_events(session, document["id"]) == 1, document
+    index.engine.dispose()
+
+
+def three_papers(folder: Path, seed: int) -> Path:
+    """Three one-page papers of different kinds, in folder/scans (created with folder)."""
+    scans = folder / "scans"
+    scans.mkdir(parents=True)
+    for number, kind in enumerate(["application", "decision", "birth_extract"]):
+        make_document(kind, seed + number, dpi=150).page.save(scans / f"{number}-{kind}.png")
+    return scans
+
+
 def assert_each_document_once(deployment: Deployment, state: dict[str, Any]) -> None:
     documents = state["documents"]
     by_title = {d["title"]: d for d in documents}
@@ -137,30 +164,19 @@ def assert_each_document_once(deployment: Deployment, state: dict[str, Any]) -> 
     index = RecordIndex(deployment.database_url)
     with index.sessions() as session:
         for document in documents:
-            processed = session.scalar(
-                select(func.count())
-                .select_from(Event)
-                .where(Event.document_id == document["id"], Event.event_type == "processed")
-            )
-            assert processed == 1, document
+            assert processed_events(session, document["id"]) == 1, document
             if document["status"] != "done":
                 continue
-            pdfs = session.scalar(
-                select(func.count())
-                .select_from(DerivedObject)
+            pdfs = list(session.scalars(
+                select(DerivedObject.key)
                 .where(DerivedObject.document_id == document["id"], DerivedObject.kind == "pdfa")
-            )
+            ))  # fmt: skip
             names = list(session.scalars(
                 select(ExtractedField.name).where(ExtractedField.document_id == document["id"])
             ))  # fmt: skip
-            assert pdfs == 1
+            assert len(pdfs) == 1, pdfs
             assert len(names) == len(set(names)), names
-            pdf = session.scalar(
-                select(DerivedObject.key).where(
-                    DerivedObject.document_id == document["id"], DerivedObject.kind == "pdfa"
-                )
-            )
-            signed_once_by_the_operator(deployment, str(pdf))
+            signed_once_by_the_operator(deployment, pdfs[0])
         assert session.scalar(select(func.count()).select_from(Document)) == 7
     index.engine.dispose()
 
@@ -232,11 +248,7 @@ def test_documents_wait_out_an_object_store_outage(tmp_path: Path) -> None:
             "HOSO_S3_SECRET_KEY": s3.secret_key, "HOSO_S3_BUCKET": "outage",
         },
     )  # fmt: skip
-    plant.folder.mkdir()
-    scans = plant.folder / "scans"
-    scans.mkdir()
-    for number, kind in enumerate(["application", "decision", "birth_extract"]):
-        make_document(kind, 40 + number, dpi=150).page.save(scans / f"{number}-{kind}.png")
+    scans = three_papers(plant.folder, seed=40)
     try:
         plant.serve()
         token = station_token(plant)
@@ -252,15 +264,7 @@ def test_documents_wait_out_an_object_store_outage(tmp_path: Path) -> None:
         store.__exit__(None, None, None)
     assert not during["done"], "the outage came too late to test anything"
     assert [d["status"] for d in state["documents"]] == ["done"] * 3, state["documents"]
-    index = RecordIndex(plant.database_url)
-    with index.sessions() as session:
-        for document in state["documents"]:
-            processed = session.scalar(
-                select(func.count()).select_from(Event)
-                .where(Event.document_id == document["id"], Event.event_type == "processed")
-            )  # fmt: skip
-            assert processed == 1
-    index.engine.dispose()
+    assert_processed_once(plant.database_url, state["documents"])
 
 
 def test_sigterm_drains_the_documents_in_progress(deployment: Deployment) -> None:
@@ -291,11 +295,7 @@ def test_documents_wait_out_a_database_outage(tmp_path: Path) -> None:
     with fresh_database("postgresql", tmp_path) as url, CuttableProxy("127.0.0.1", 5432) as proxy:
         proxied = url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
         plant = Deployment(tmp_path / "plant", proxied)
-        plant.folder.mkdir()
-        scans = plant.folder / "scans"
-        scans.mkdir()
-        for number, kind in enumerate(["application", "decision", "birth_extract"]):
-            make_document(kind, 50 + number, dpi=150).page.save(scans / f"{number}-{kind}.png")
+        scans = three_papers(plant.folder, seed=50)
         try:
             plant.serve()
             token = station_token(plant)
@@ -307,15 +307,7 @@ def test_documents_wait_out_a_database_outage(tmp_path: Path) -> None:
         finally:
             plant.stop_all()
         assert [d["status"] for d in state["documents"]] == ["done"] * 3, state["documents"]
-        index = RecordIndex(url)
-        with index.sessions() as session:
-            for document in state["documents"]:
-                processed = session.scalar(
-                    select(func.count()).select_from(Event)
-                    .where(Event.document_id == document["id"], Event.event_type == "processed")
-                )  # fmt: skip
-                assert processed == 1
-        index.engine.dispose()
+        assert_processed_once(url, state["documents"])
 
 
 def test_an_upload_cut_mid_file_resumes_and_stores_each_file_once(tmp_path: Path) -> None:
