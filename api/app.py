@@ -30,18 +30,18 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select, text
 
-from api import problems
-from api.auth import NotAuthenticatedError, NotFoundError, Principal, Role, Tokens
-from digitize.errors import InputTooLargeError
-from signatures.errors import SigningConfigError
-from signatures.profiles import CONFIG_ENV
-from signatures.verify import VerificationReport, Verifier
-from storage.archive import Archive
-from storage.intake import Intake
-from storage.reuse import Reuse
-from storage.schema import Batch, BatchFile, Document, DocumentText, Event, ExtractedField
-from workflows.metrics import DOCUMENTS_BY_STATUS, QUEUE_DEPTH
-from workflows.queue import JobQueue
+from hoso.api import problems
+from hoso.api.auth import NotAuthenticatedError, NotFoundError, Principal, Role, Tokens
+from hoso.digitize.errors import InputTooLargeError
+from hoso.signatures.errors import SigningConfigError
+from hoso.signatures.profiles import CONFIG_ENV
+from hoso.signatures.verify import VerificationReport, Verifier
+from hoso.storage.archive import Archive
+from hoso.storage.intake import Intake
+from hoso.storage.reuse import Reuse
+from hoso.storage.schema import Batch, BatchFile, Document, DocumentText, Event, ExtractedField
+from hoso.workflows.metrics import DOCUMENTS_BY_STATUS, QUEUE_DEPTH
+from hoso.workflows.queue import JobQueue
 
 READERS = (Role.OFFICER, Role.ARCHIVIST)
 MAX_ID = 2**31 - 1  # the largest id either database stores; beyond it nothing can exist

@@ -20,9 +20,9 @@ from enum import StrEnum
 
 from sqlalchemy import select
 
-from digitize.errors import HosoError
-from storage.index import RecordIndex
-from storage.schema import ApiToken, Desk, Province
+from hoso.errors import HosoError
+from hoso.storage.index import RecordIndex
+from hoso.storage.schema import ApiToken, Desk, Province
 
 TOKEN_PREFIX = "hoso_"
 

@@ -12,15 +12,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from api import cli_signing
-from api.cli_common import EXIT_CODES_HELP, fail, progress_bar, stderr
-from digitize.errors import ExitCode, HosoError
-from digitize.models import Options
-from digitize.ocr.engine import ENGINES
-from ocr_models import DEFAULT_QUALITY, QUALITIES
+from hoso.api import cli_signing
+from hoso.api.cli_common import EXIT_CODES_HELP, fail, progress_bar, stderr
+from hoso.digitize.models import Options
+from hoso.digitize.ocr.engine import ENGINES
+from hoso.errors import ExitCode, HosoError
+from hoso.ocr_models import DEFAULT_QUALITY, QUALITIES
 
 if TYPE_CHECKING:
-    from storage.archive import Archive
+    from hoso.storage.archive import Archive
 
 app = typer.Typer(
     name="hoso",
@@ -62,8 +62,8 @@ def digitize(
     ] = False,
 ) -> None:
     """Turn scanned pages into one upright, searchable PDF/A (and optionally JSON)."""
-    from digitize.pipeline import digitize as run_digitize
-    from digitize.pipeline import write_outputs
+    from hoso.digitize.pipeline import digitize as run_digitize
+    from hoso.digitize.pipeline import write_outputs
 
     if engine not in ENGINES:
         raise typer.BadParameter(f"choose one of {', '.join(ENGINES)}", param_hint="--engine")
@@ -113,10 +113,10 @@ def ingest(
     """Archive originals bit-exact (once per content) into the configured store and index."""
     import tempfile
 
-    from digitize.pipeline import digitize as run_digitize
-    from digitize.pipeline import write_outputs
-    from storage.archive import Archive, ArchiveSettings
-    from storage.reuse import Reuse
+    from hoso.digitize.pipeline import digitize as run_digitize
+    from hoso.digitize.pipeline import write_outputs
+    from hoso.storage.archive import Archive, ArchiveSettings
+    from hoso.storage.reuse import Reuse
 
     try:
         archive = Archive.open(ArchiveSettings.from_environment())
@@ -170,7 +170,7 @@ def fixity(
     """Re-read stored objects, recompute SHA-256, record the outcome, report missing or changed."""
     import random
 
-    from storage.archive import Archive, ArchiveSettings
+    from hoso.storage.archive import Archive, ArchiveSettings
 
     try:
         archive = Archive.open(ArchiveSettings.from_environment())
@@ -218,8 +218,8 @@ def person(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """A person's reusable records and the best current value of each field (the read is logged)."""
-    from storage.archive import Archive, ArchiveSettings
-    from storage.reuse import Reuse
+    from hoso.storage.archive import Archive, ArchiveSettings
+    from hoso.storage.reuse import Reuse
 
     try:
         reuse = Reuse(Archive.open(ArchiveSettings.from_environment()).index)
@@ -266,8 +266,8 @@ def review_list(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Fields below the confidence threshold or failing a check, least confident first."""
-    from storage.archive import Archive, ArchiveSettings
-    from storage.reuse import Reuse
+    from hoso.storage.archive import Archive, ArchiveSettings
+    from hoso.storage.reuse import Reuse
 
     try:
         queue = Reuse(Archive.open(ArchiveSettings.from_environment()).index).review_queue(limit)
@@ -299,8 +299,8 @@ def review_crop(
     agent: Annotated[str, typer.Option(help="The reviewing officer (the read is logged).")] = "cli",
 ) -> None:
     """Write the part of the page where the field's value stands, to check it against the value."""
-    from digitize.pipeline import atomic_output
-    from storage.archive import Archive, ArchiveSettings
+    from hoso.files import atomic_output
+    from hoso.storage.archive import Archive, ArchiveSettings
 
     try:
         crop = Archive.open(ArchiveSettings.from_environment()).field_crop(field_id, agent)
@@ -320,8 +320,8 @@ def review_decide(
     agent: Annotated[str, typer.Option(help="The reviewing officer.")] = "cli",
 ) -> None:
     """Accept a field value, or correct it with --value. Recorded as an event."""
-    from storage.archive import Archive, ArchiveSettings
-    from storage.reuse import Reuse
+    from hoso.storage.archive import Archive, ArchiveSettings
+    from hoso.storage.reuse import Reuse
 
     try:
         reuse = Reuse(Archive.open(ArchiveSettings.from_environment()).index)
@@ -356,12 +356,12 @@ def serve(
     import uvicorn
     from fastapi import FastAPI
 
-    from api.app import Services, create_app
-    from signatures.verify import configured_verifier
-    from storage.archive import Archive
-    from workflows.queue import JobQueue
-    from workflows.settings import JobSettings
-    from workflows.worker import Worker
+    from hoso.api.app import Services, create_app
+    from hoso.signatures.verify import configured_verifier
+    from hoso.storage.archive import Archive
+    from hoso.workflows.queue import JobQueue
+    from hoso.workflows.settings import JobSettings
+    from hoso.workflows.worker import Worker
 
     try:
         settings = JobSettings.from_environment("serve")
@@ -390,7 +390,7 @@ def serve(
 
 
 def _bootstrap_admin(archive: Archive, data_dir: Path) -> None:
-    from api.auth import Role, Tokens
+    from hoso.api.auth import Role, Tokens
 
     tokens = Tokens(archive.index)
     if tokens.has_admin():
@@ -425,8 +425,8 @@ def worker_command(
     import signal
     import threading
 
-    from workflows.settings import JobSettings
-    from workflows.worker import Worker
+    from hoso.workflows.settings import JobSettings
+    from hoso.workflows.worker import Worker
 
     if worker_id:
         os.environ["HOSO_WORKER_ID"] = worker_id
@@ -475,7 +475,7 @@ def upload(
 ) -> None:
     """Send a station's scans to the server, close the batch and follow its processing.
     Run it again after a network error or restart: what the server has is not sent again."""
-    from api.uploader import StationClient, scan_files
+    from hoso.api.uploader import StationClient, scan_files
 
     files = scan_files(inputs)
     if not files:
@@ -538,8 +538,8 @@ def token_create(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Create a token on the configured archive and print it (once)."""
-    from api.auth import Role, Tokens
-    from storage.archive import Archive, ArchiveSettings
+    from hoso.api.auth import Role, Tokens
+    from hoso.storage.archive import Archive, ArchiveSettings
 
     try:
         chosen = Role(role)
@@ -559,8 +559,8 @@ def token_create(
 @token_app.command("list")
 def token_list() -> None:
     """Tokens by id, name, role and province (never the secrets)."""
-    from api.auth import Tokens
-    from storage.archive import Archive, ArchiveSettings
+    from hoso.api.auth import Tokens
+    from hoso.storage.archive import Archive, ArchiveSettings
 
     try:
         archive = Archive.open(ArchiveSettings.from_environment())
@@ -574,8 +574,8 @@ def token_list() -> None:
 @token_app.command("revoke")
 def token_revoke(token_id: Annotated[int, typer.Argument()]) -> None:
     """Revoke a token; requests with it are refused from now on."""
-    from api.auth import Tokens
-    from storage.archive import Archive, ArchiveSettings
+    from hoso.api.auth import Tokens
+    from hoso.storage.archive import Archive, ArchiveSettings
 
     try:
         archive = Archive.open(ArchiveSettings.from_environment())
@@ -587,6 +587,3 @@ def token_revoke(token_id: Annotated[int, typer.Argument()]) -> None:
 app.command(epilog=EXIT_CODES_HELP)(cli_signing.sign)
 app.command(epilog=EXIT_CODES_HELP)(cli_signing.verify)
 app.add_typer(cli_signing.archive_app, name="archive")
-
-if __name__ == "__main__":
-    app()

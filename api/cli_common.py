@@ -9,17 +9,9 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from digitize.errors import HosoError
+from hoso.errors import HosoError, exit_codes_help
 
-EXIT_CODES_HELP = (
-    "Exit codes: 0 ok; 1 other failure; 2 bad arguments; "
-    "3 unreadable or corrupt input (also empty); 4 password-protected input; "
-    "5 input too large (decompression bomb); 6 OCR failure; "
-    "7 unsupported input (not PDF/TIFF/JPEG/PNG, dynamic XFA form); 8 cannot write output; "
-    "9 fixity check found missing or changed objects; 10 storage unavailable; "
-    "11 signing failed (key, token or TSA); 12 signature INDETERMINATE; 13 signature TOTAL-FAILED; "
-    "130 interrupted."
-)
+EXIT_CODES_HELP = exit_codes_help()
 
 stderr = Console(stderr=True, soft_wrap=True)
 

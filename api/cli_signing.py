@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from api.cli_common import EXIT_CODES_HELP, fail, progress_bar, stderr
-from digitize.errors import ExitCode, HosoError
-from signatures.errors import NotSignableError
-from signatures.profiles import CONFIG_ENV, SigningConfig
+from hoso.api.cli_common import EXIT_CODES_HELP, fail, progress_bar, stderr
+from hoso.errors import ExitCode, HosoError
+from hoso.signatures.errors import NotSignableError
+from hoso.signatures.profiles import CONFIG_ENV, SigningConfig
 
 if TYPE_CHECKING:  # pyHanko takes 0.3 s to import: only the signing commands pay for it
-    from signatures.verify import VerificationReport
+    from hoso.signatures.verify import VerificationReport
 
 ConfigOption = Annotated[
     Path | None,
@@ -56,8 +56,8 @@ def sign(
 
     Signing a file that already carries this profile's signature writes it unchanged and says
     so, so a retry never signs twice."""
-    from signatures.result_qr import ResultInfo
-    from signatures.sign import SigningService
+    from hoso.signatures.result_qr import ResultInfo
+    from hoso.signatures.sign import SigningService
 
     try:
         service = SigningService(SigningConfig.load(config))
@@ -107,7 +107,7 @@ def verify(
     Every signature and document timestamp is checked: integrity, chain to the trust anchors,
     revocation, timestamps, what changed after signing. Exit 0 TOTAL-PASSED, 12 INDETERMINATE,
     13 TOTAL-FAILED."""
-    from signatures.verify import Verdict, Verifier
+    from hoso.signatures.verify import Verdict, Verifier
 
     try:
         moment = at.replace(tzinfo=UTC) if at else None
@@ -148,8 +148,8 @@ def renew(
 
     Only documents whose newest timestamp nears the end of its TSA certificate (or uses weakened
     algorithms) are renewed, unless --force."""
-    from signatures.renew import renew_bytes, renewal_need
-    from signatures.sign import SigningService
+    from hoso.signatures.renew import renew_bytes, renewal_need
+    from hoso.signatures.sign import SigningService
 
     results: list[dict[str, object]] = []
     try:
@@ -199,7 +199,7 @@ class _Target:
 
 
 def _file_targets(files: list[Path]) -> list[_Target]:
-    from signatures.sign import atomic_write
+    from hoso.signatures.sign import atomic_write
 
     def reader(path: Path) -> Callable[[], bytes]:
         return path.read_bytes
@@ -213,8 +213,8 @@ def _file_targets(files: list[Path]) -> list[_Target]:
 def _archive_targets(agent: str) -> list[_Target]:
     """The newest PDF/A of every archived document that carries a signature; a renewed copy is
     stored as a new object (nothing is overwritten) and becomes the document's newest."""
-    from storage.archive import Archive, ArchiveSettings
-    from storage.schema import DerivedObject
+    from hoso.storage.archive import Archive, ArchiveSettings
+    from hoso.storage.schema import DerivedObject
 
     archive = Archive.open(ArchiveSettings.from_environment())
     with archive.index.sessions() as session:

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
 
-from digitize.errors import HosoError
+from hoso.errors import HosoError
 
 PROBLEM_TYPE = "application/problem+json"
 log = logging.getLogger("hoso.api")

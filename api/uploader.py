@@ -22,8 +22,8 @@ from tenacity import (
     wait_exponential,
 )
 
-from digitize.errors import HosoError
-from digitize.triage import sha256_of
+from hoso.errors import HosoError
+from hoso.files import sha256_file
 
 SCAN_SUFFIXES = {".pdf", ".tif", ".tiff", ".jpg", ".jpeg", ".png"}
 RETRY_STATUSES = {502, 503, 504}
@@ -128,7 +128,7 @@ class StationClient:
     def check_complete(self, batch_id: int, name: str, files: list[Path]) -> UploadReport:
         """A closed batch of this name: it must already hold every file given."""
         have = {f["sha256"] for f in self._call("GET", f"/batches/{batch_id}/files")}
-        missing = [path.name for path in files if sha256_of(path) not in have]
+        missing = [path.name for path in files if sha256_file(path) not in have]
         if missing:
             raise UploadError(
                 f"batch {name!r} is already closed and lacks {len(missing)} of these files "
@@ -145,7 +145,7 @@ class StationClient:
         report = UploadReport(batch_id)
         have = {f["sha256"] for f in self._call("GET", f"/batches/{batch_id}/files")}
         for position, path in enumerate(files):
-            if sha256_of(path) in have:
+            if sha256_file(path) in have:
                 report.already_there.append(path.name)
                 sent = False
             else:

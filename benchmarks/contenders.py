@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pdfplumber
 
-from ocr_models import osd_dir, tessdata_dir
+from hoso.ocr_models import osd_dir, tessdata_dir
 
 DEBIAN_TESSDATA_CONFIGS = Path("/usr/share/tesseract-ocr/5/tessdata/configs")
 
@@ -92,7 +92,7 @@ class Hoso:
 
     def run(self, document: Path, out: Path, jobs: int | None = None) -> Run:
         command = [
-            str(self.python), "-m", "api.cli", "digitize", str(document), "-o", str(out),
+            str(self.python), "-m", "hoso", "digitize", str(document), "-o", str(out),
             "--json", str(out.with_suffix(".json")),
             "--jobs", str(jobs or self.jobs), "--model", self.model, "--quiet",
         ]  # fmt: skip

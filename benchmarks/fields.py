@@ -10,8 +10,8 @@ from typing import Annotated
 
 import typer
 
-from digitize.models import Options
-from digitize.pipeline import digitize, document_json
+from hoso.digitize.models import Options
+from hoso.digitize.pipeline import digitize, document_json
 from tests.synthetic_documents import make_document
 
 REPO = Path(__file__).resolve().parent.parent

@@ -23,9 +23,9 @@ from typing import Annotated, Any
 
 import typer
 
-from signatures.profiles import SigningConfig
-from signatures.sign import SigningService
-from signatures.verify import Verifier
+from hoso.signatures.profiles import SigningConfig
+from hoso.signatures.sign import SigningService
+from hoso.signatures.verify import Verifier
 from tests.pki import running_pki
 from tests.signature_attacks import ATTACKS, attacked
 from tests.signing_setup import (

@@ -18,12 +18,12 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy import insert, text
 
-from storage.fs_store import FilesystemStore
-from storage.index import RecordIndex
-from storage.objects import ObjectStore, original_key, sha256_of_file
-from storage.s3_store import S3Settings, S3Store
-from storage.schema import Document, DocumentText
-from storage.textfold import fold
+from hoso.storage.fs_store import FilesystemStore
+from hoso.storage.index import RecordIndex
+from hoso.storage.objects import ObjectStore, original_key, sha256_of_file
+from hoso.storage.s3_store import S3Settings, S3Store
+from hoso.storage.schema import Document, DocumentText
+from hoso.storage.textfold import fold
 from tests.databases import fresh_database, postgres_available
 from tests.s3server import running_weed, weed_binary
 from tests.synthetic import PLACES, SENTENCES, TITLES, person_name

@@ -20,10 +20,10 @@ from typing import Annotated
 import typer
 from PIL import Image
 
-from digitize.models import Options
-from digitize.ocr.engine import create_engine
-from digitize.pipeline import PageRunner, digitize_tasks, write_outputs
-from digitize.triage import triage
+from hoso.digitize.models import Options
+from hoso.digitize.ocr.engine import create_engine
+from hoso.digitize.pipeline import PageRunner, digitize_tasks, write_outputs
+from hoso.digitize.triage import triage
 
 app = typer.Typer(add_completion=False)
 

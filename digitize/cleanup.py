@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from digitize.ink import Pixels, flatten_background, u8
+from hoso.digitize.ink import Pixels, flatten_background, u8
 
 OCR_MARGIN_PX = 24  # white border added around the recognition image; word boxes shift by this
 

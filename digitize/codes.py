@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import zxingcpp
 from PIL import Image
 
-from digitize.ink import Pixels
+from hoso.digitize.ink import Pixels
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from digitize.ink import Glyphs, Pixels, u8
+from hoso.digitize.ink import Glyphs, Pixels, u8
 
 MAX_SKEW_DEG = 20.0
 STRAIGHT_ENOUGH_DEG = 0.1

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, TiffImagePlugin
 
-from digitize.ink import Pixels
+from hoso.digitize.ink import Pixels
 
 JPEG_QUALITY = 75  # libjpeg's default, as OCRmyPDF/Leptonica; archival copies stay legible
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from digitize.fields.extract import DocumentFields
+    from hoso.digitize.fields.extract import DocumentFields
 
 LEGAL_MINIMUM_DPI = 200
 """Decree 30/2020 App. I: an e-copy of a paper is colour, at least 200 dpi, 100 % scale."""

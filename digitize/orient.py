@@ -19,9 +19,9 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from digitize.deskew import SkewEstimate, estimate_skew
-from digitize.ink import Glyphs, Pixels, downscale_for_analysis, find_glyphs, to_gray, u8
-from digitize.ocr.engine import OcrEngine
+from hoso.digitize.deskew import SkewEstimate, estimate_skew
+from hoso.digitize.ink import Glyphs, Pixels, downscale_for_analysis, find_glyphs, to_gray, u8
+from hoso.digitize.ocr.engine import OcrEngine
 
 OSD_CONFIDENT = 5.0
 DIRECTION_DECISIVE = 1.3  # how much sharper one line direction must be to trust it

@@ -11,11 +11,11 @@ from dataclasses import replace
 
 import numpy as np
 
-from digitize import cleanup, deskew, orient, resolution
-from digitize.codes import read_codes
-from digitize.encode import as_is_jpeg, encode_page_image
-from digitize.ink import Glyphs, Pixels, find_glyphs
-from digitize.models import (
+from hoso.digitize import cleanup, deskew, orient, resolution
+from hoso.digitize.codes import read_codes
+from hoso.digitize.encode import as_is_jpeg, encode_page_image
+from hoso.digitize.ink import Glyphs, Pixels, find_glyphs
+from hoso.digitize.models import (
     LEGAL_MINIMUM_DPI,
     Options,
     PageResult,
@@ -24,8 +24,8 @@ from digitize.models import (
     Word,
     below_legal_minimum,
 )
-from digitize.ocr.engine import OcrEngine, OcrPage
-from digitize.rasterize import RasterPage, rasterize
+from hoso.digitize.ocr.engine import OcrEngine, OcrPage
+from hoso.digitize.rasterize import RasterPage, rasterize
 
 UPRIGHT_CONFIDENCE = 0.75
 UPRIGHT_MIN_CHARACTERS = 20

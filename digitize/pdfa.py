@@ -22,7 +22,7 @@ from fontTools.fontBuilder import FontBuilder
 from fontTools.pens.ttGlyphPen import TTGlyphPen
 from PIL import ImageCms
 
-from digitize.models import DocumentResult, PageResult, Word
+from hoso.digitize.models import DocumentResult, PageResult, Word
 
 GLYPH_ADVANCE = 500  # font units per em 1000: every character is half an em wide before Tz
 PRODUCER = "hoso"

@@ -10,22 +10,22 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from digitize.errors import HosoError, OcrError, OutputError, PageFailedError
-from digitize.fields.extract import DocumentFields, extract
-from digitize.models import DocumentResult, Options, PageResult, PageTask, Word
-from digitize.ocr.engine import OcrEngine, check_engine_options, create_engine
-from digitize.page import process_page
-from digitize.pdfa import write_pdfa
-from digitize.triage import TriagedInput, triage
+from hoso.digitize.errors import OcrError, PageFailedError
+from hoso.digitize.fields.extract import DocumentFields, extract
+from hoso.digitize.models import DocumentResult, Options, PageResult, PageTask, Word
+from hoso.digitize.ocr.engine import OcrEngine, check_engine_options, create_engine
+from hoso.digitize.page import process_page
+from hoso.digitize.pdfa import write_pdfa
+from hoso.digitize.triage import TriagedInput, triage
+from hoso.errors import HosoError
+from hoso.files import atomic_output
 
 ProgressCallback = Callable[[PageResult], None]
 EngineFactory = Callable[[Options], OcrEngine]
@@ -271,30 +271,6 @@ def document_json(document: DocumentResult) -> dict[str, Any]:
             for p in document.pages
         ],
     }
-
-
-@contextmanager
-def atomic_output(path: Path) -> Iterator[Path]:
-    """Write to a temporary file beside `path` and move it in place only on success, so a failed
-    or interrupted run never leaves a partial file behind."""
-    directory = path.parent if str(path.parent) else Path(".")
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=directory)
-    except OSError as exc:
-        raise OutputError(f"cannot write to {directory}: {exc.strerror}") from exc
-    os.close(handle)
-    temp = Path(temp_name)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(temp, 0o666 & ~umask)  # mkstemp makes 0600; outputs get the usual permissions
-    try:
-        yield temp
-        os.replace(temp, path)
-    except OSError as exc:
-        raise OutputError(f"cannot write {path}: {exc.strerror}") from exc
-    finally:
-        temp.unlink(missing_ok=True)
 
 
 def write_outputs(

@@ -23,12 +23,12 @@ import pypdfium2 as pdfium
 from pikepdf import PdfImage
 from PIL import Image, ImageOps
 
-from digitize.encode import estimate_jpeg_quality
-from digitize.errors import CorruptInputError, InputTooLargeError
-from digitize.ink import Pixels
-from digitize.models import Options, PageKind, PageTask, Word
-from digitize.native import native_stderr_silenced
-from digitize.triage import IMAGE_FAILURES, PDFMINER_FAILURES, check_pixel_budget
+from hoso.digitize.encode import estimate_jpeg_quality
+from hoso.digitize.errors import CorruptInputError, InputTooLargeError
+from hoso.digitize.ink import Pixels
+from hoso.digitize.models import Options, PageKind, PageTask, Word
+from hoso.digitize.native import native_stderr_silenced
+from hoso.digitize.triage import IMAGE_FAILURES, PDFMINER_FAILURES, check_pixel_budget
 
 PLAUSIBLE_DPI = (100.0, 2400.0)
 DAMAGED_IMAGE = (

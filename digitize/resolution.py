@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from digitize.ink import Glyphs
+from hoso.digitize.ink import Glyphs
 
 MEDIAN_GLYPH_PT = 6.5
 OCR_TARGET_GLYPH_PX = (

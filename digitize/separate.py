@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from digitize.codes import Code, find_codes
-from digitize.fields.identifiers import dossier_code_problems
-from digitize.ink import Glyphs, Pixels, find_glyphs
-from digitize.models import Options, PageTask
-from digitize.rasterize import rasterize
+from hoso.digitize.codes import Code, find_codes
+from hoso.digitize.fields.identifiers import dossier_code_problems
+from hoso.digitize.ink import Glyphs, Pixels, find_glyphs
+from hoso.digitize.models import Options, PageTask
+from hoso.digitize.rasterize import rasterize
 
 DOCUMENT_SEPARATOR = "HOSO:DOC"
 MAX_SEPARATOR_GLYPHS = 250  # a title and the code in words; a real paper has thousands

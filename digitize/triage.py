@@ -8,7 +8,6 @@ image, a password-protected PDF, a dynamic XFA form, and declared pixel counts b
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import struct
 import unicodedata
@@ -24,14 +23,15 @@ from pdfminer.psexceptions import PSException
 from pdfplumber.utils.exceptions import PdfminerException
 from PIL import Image
 
-from digitize.errors import (
+from hoso.digitize.errors import (
     CorruptInputError,
     EmptyInputError,
     EncryptedInputError,
     InputTooLargeError,
     UnsupportedInputError,
 )
-from digitize.models import Options, PageKind, PageTask
+from hoso.digitize.models import Options, PageKind, PageTask
+from hoso.files import sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -79,14 +79,6 @@ class TriagedInput:
     signed: bool = False
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def sniff_kind(head: bytes) -> str | None:
     """Identify the file by its first bytes; the extension is the uploader's claim, not evidence."""
     if b"%PDF-" in head[:1024]:
@@ -132,7 +124,7 @@ def triage_file(path: Path, options: Options, first_page_number: int = 1) -> Tri
         tasks, signed = _triage_pdf(path, options, first_page_number)
     else:
         tasks, signed = _triage_image(path, kind, options, first_page_number), False
-    return TriagedInput(path=path, sha256=sha256_of(path), kind=kind, tasks=tasks, signed=signed)
+    return TriagedInput(path=path, sha256=sha256_file(path), kind=kind, tasks=tasks, signed=signed)
 
 
 def check_pixel_budget(width: int, height: int, options: Options, source: str) -> None:

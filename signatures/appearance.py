@@ -26,9 +26,9 @@ from pyhanko.pdf_utils.images import PdfImage
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.stamp import BaseStampStyle, StaticStampStyle, TextStampStyle
 
-from digitize.pipeline import atomic_output
-from signatures.errors import SigningConfigError
-from signatures.profiles import Appearance, Profile
+from hoso.files import atomic_output, sha256_file
+from hoso.signatures.errors import SigningConfigError
+from hoso.signatures.profiles import Appearance, Profile
 
 VIETNAM = timezone(timedelta(hours=7), "ICT")  # no daylight saving: a fixed offset is exact
 MARGIN_PT = 14.0
@@ -56,7 +56,7 @@ def subset_font(font: Path, cache_dir: Path) -> Path:
     """The Latin + Vietnamese subset of `font`, built once per font file and kept in the cache
     (and its path remembered per process: hashing the 2 MB font cost every signature)."""
     try:
-        digest = hashlib.sha256(font.read_bytes()).hexdigest()[:16]
+        digest = sha256_file(font)[:16]
     except OSError as exc:
         raise SigningConfigError(
             f"stamp font {font} cannot be read ({exc.strerror}); install fonts-freefont-ttf "

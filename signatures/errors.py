@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from digitize.errors import ExitCode, HosoError
+from hoso.errors import ExitCode, HosoError
 
 
 class SigningConfigError(HosoError):

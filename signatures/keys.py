@@ -21,8 +21,8 @@ from pyhanko.sign.signers import Signer, SimpleSigner
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
-from signatures.errors import SignerUnavailableError
-from signatures.profiles import SignerSpec, load_certificates
+from hoso.signatures.errors import SignerUnavailableError
+from hoso.signatures.profiles import SignerSpec, load_certificates
 
 
 class _CachedKeySigner(SimpleSigner):

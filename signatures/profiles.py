@@ -15,7 +15,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from signatures.errors import SigningConfigError
+from hoso.signatures.errors import SigningConfigError
 
 if TYPE_CHECKING:
     from asn1crypto import x509

@@ -20,9 +20,9 @@ from pyhanko.sign.general import SigningError
 from pyhanko.sign.signers.pdf_signer import PdfTimeStamper
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 
-from signatures.errors import NotSignableError, SigningFailedError
-from signatures.sign import SigningService, atomic_write, read_pdf
-from signatures.verify import DAMAGED_PDF_ERRORS
+from hoso.signatures.errors import NotSignableError, SigningFailedError
+from hoso.signatures.sign import SigningService, atomic_write, read_pdf
+from hoso.signatures.verify import DAMAGED_PDF_ERRORS
 
 WEAK_DIGESTS = {"md5", "sha1"}
 MIN_RSA_BITS = 2048

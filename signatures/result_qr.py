@@ -21,8 +21,8 @@ import pikepdf
 import segno
 from PIL import Image
 
-from signatures.appearance import MARGIN_PT, vietnam_time
-from signatures.errors import NotSignableError
+from hoso.signatures.appearance import MARGIN_PT, vietnam_time
+from hoso.signatures.errors import NotSignableError
 
 QR_MM = 22.0  # printed size: readable by a phone at arm's length, small beside the heading
 

@@ -29,12 +29,12 @@ from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko_certvalidator import ValidationContext
 
-from digitize.pipeline import atomic_output
-from signatures import appearance
-from signatures.errors import NotSignableError, SignerUnavailableError, SigningFailedError
-from signatures.keys import Keyring
-from signatures.profiles import CONFIG_ENV, Level, Profile, SigningConfig, load_certificates
-from signatures.result_qr import ResultInfo, add_result_qr
+from hoso.files import atomic_output
+from hoso.signatures import appearance
+from hoso.signatures.errors import NotSignableError, SignerUnavailableError, SigningFailedError
+from hoso.signatures.keys import Keyring
+from hoso.signatures.profiles import CONFIG_ENV, Level, Profile, SigningConfig, load_certificates
+from hoso.signatures.result_qr import ResultInfo, add_result_qr
 
 # pyHanko rewrites the XMP packet; namespaces lxml does not know come out as ns0, ns1…
 etree.register_namespace("xmpMM", "http://ns.adobe.com/xap/1.0/mm/")

@@ -60,8 +60,8 @@ from pyhanko_certvalidator.policy_decl import RevocationCheckingRule as Rule
 from pyhanko_certvalidator.registry import SimpleTrustManager
 from pyhanko_certvalidator.revinfo.archival import CRLContainer, OCSPContainer
 
-from signatures.errors import NotSignableError
-from signatures.profiles import CONFIG_ENV, SigningConfig, load_certificates
+from hoso.signatures.errors import NotSignableError
+from hoso.signatures.profiles import CONFIG_ENV, SigningConfig, load_certificates
 
 log = logging.getLogger(__name__)
 

@@ -24,9 +24,9 @@ from PIL import Image
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage.fs_store import FilesystemStore
-from storage.index import RecordIndex
-from storage.objects import (
+from hoso.storage.fs_store import FilesystemStore
+from hoso.storage.index import RecordIndex
+from hoso.storage.objects import (
     FixityResult,
     ObjectMissingError,
     ObjectStore,
@@ -36,8 +36,8 @@ from storage.objects import (
     sha256_of_file,
     verify,
 )
-from storage.s3_store import S3Settings, S3Store
-from storage.schema import BatchFile, DerivedObject, Document, Dossier, Event, ExtractedField
+from hoso.storage.s3_store import S3Settings, S3Store
+from hoso.storage.schema import BatchFile, DerivedObject, Document, Dossier, Event, ExtractedField
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ into place, so a crash never leaves a half object under a real key.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -14,8 +13,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import BinaryIO
 
-from storage.objects import (
-    CHUNK,
+from hoso.files import hash_stream
+from hoso.storage.objects import (
     IntegrityError,
     ObjectMissingError,
     StorageError,
@@ -43,23 +42,19 @@ class FilesystemStore:
             return existing  # content-addressed: same key, same bytes
         target.parent.mkdir(parents=True, exist_ok=True)
         handle, temp_name = tempfile.mkstemp(prefix=".incoming-", dir=target.parent)
-        digest, size = hashlib.sha256(), 0
         try:
             with os.fdopen(handle, "wb") as out, path.open("rb") as source:
-                for block in iter(lambda: source.read(CHUNK), b""):
-                    digest.update(block)
-                    size += len(block)
-                    out.write(block)
+                sha256, size = hash_stream(source, out)
                 out.flush()
                 os.fsync(out.fileno())
-            check_key_matches(key, digest.hexdigest())
+            check_key_matches(key, sha256)
             os.chmod(temp_name, 0o444)  # archived objects are read-only
             os.replace(temp_name, target)
         except OSError as exc:
             raise StorageError(f"cannot write {key}: {exc.strerror}") from exc
         finally:
             Path(temp_name).unlink(missing_ok=True)
-        return StoredObject(key=key, size=size, sha256=digest.hexdigest())
+        return StoredObject(key=key, size=size, sha256=sha256)
 
     def open(self, key: str) -> BinaryIO:
         try:

@@ -20,9 +20,9 @@ from sqlalchemy import Engine, create_engine, event, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.objects import StorageUnavailableError
-from storage.schema import Document, DocumentText, Event, Person
-from storage.textfold import fold
+from hoso.storage.objects import StorageUnavailableError
+from hoso.storage.schema import Document, DocumentText, Event, Person
+from hoso.storage.textfold import fold
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 CITIZEN_ID = re.compile(r"^\d{12}$")

@@ -8,7 +8,6 @@ document's results are written in one transaction that does nothing if they are 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 import tempfile
 from dataclasses import dataclass
@@ -18,12 +17,13 @@ from typing import Any, BinaryIO
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 
-from digitize.errors import HosoError, InputError
-from digitize.fields.extract import DocumentFields, FieldValue, cross_check
-from storage.archive import Archive
-from storage.objects import CHUNK, StoredObject, original_key
-from storage.reuse import Reuse
-from storage.schema import Batch, BatchFile, Document, Dossier, ExtractedField
+from hoso.digitize.fields.extract import DocumentFields, FieldValue, cross_check
+from hoso.errors import HosoError, InputError
+from hoso.files import TooLargeError, hash_stream
+from hoso.storage.archive import Archive
+from hoso.storage.objects import StoredObject, original_key
+from hoso.storage.reuse import Reuse
+from hoso.storage.schema import Batch, BatchFile, Document, Dossier, ExtractedField
 
 IDENTITY_FIELDS = ("id_number", "full_name", "date_of_birth")
 MAX_UPLOAD_BYTES = 2 * 1024**3  # one file; a whole stack scanned at 600 dpi stays well under
@@ -106,19 +106,15 @@ class Intake:
             raise BatchClosedError(f"batch {batch_id} is closed; start a new batch for more files")
         spool_dir = self.archive.spool_dir()
         with tempfile.NamedTemporaryFile(dir=spool_dir, prefix="upload-", delete=False) as spool:
-            digest, size = hashlib.sha256(), 0
-            while block := stream.read(CHUNK):
-                size += len(block)
-                if size > MAX_UPLOAD_BYTES:
-                    os.unlink(spool.name)
-                    raise UploadTooLargeError(
-                        f"the file is larger than {MAX_UPLOAD_BYTES // 1024**3} GB", source=name
-                    )
-                digest.update(block)
-                spool.write(block)
+            try:
+                sha256, _ = hash_stream(stream, spool, limit=MAX_UPLOAD_BYTES)
+            except TooLargeError:
+                os.unlink(spool.name)
+                raise UploadTooLargeError(
+                    f"the file is larger than {MAX_UPLOAD_BYTES // 1024**3} GB", source=name
+                ) from None
         spool_path = Path(spool.name)
         try:
-            sha256 = digest.hexdigest()
             known = self._file_in_batch(batch_id, sha256)
             if known is not None:
                 return known

@@ -18,7 +18,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-from digitize.errors import ExitCode, HosoError
+from hoso.errors import ExitCode, HosoError
+from hoso.files import hash_stream
 
 CHUNK = 8 * 1024 * 1024  # streaming unit; also the S3 multipart part size
 _KEY_SHA = re.compile(r"([0-9a-f]{64})(\.[A-Za-z0-9]{1,8})?$")
@@ -154,12 +155,9 @@ def check_key_matches(key: str, sha256: str) -> None:
 def verify(store: ObjectStore, key: str) -> FixityResult:
     """Re-read an object and compare its SHA-256 with the one in its key."""
     expected = sha256_in_key(key)
-    digest, size = hashlib.sha256(), 0
     try:
         with store.open(key) as stream:
-            for block in iter(lambda: stream.read(CHUNK), b""):
-                digest.update(block)
-                size += len(block)
+            actual, size = hash_stream(stream)
     except ObjectMissingError:
         return FixityResult(key, expected, None, None)
-    return FixityResult(key, expected, digest.hexdigest(), size)
+    return FixityResult(key, expected, actual, size)

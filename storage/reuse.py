@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from digitize.fields.extract import FIELDS_BY_TYPE, DocumentFields
-from storage.index import RecordIndex
-from storage.schema import Document, ExtractedField
+from hoso.digitize.fields.extract import FIELDS_BY_TYPE, DocumentFields
+from hoso.storage.index import RecordIndex
+from hoso.storage.schema import Document, ExtractedField
 
 REVIEW_BELOW = 0.85  # confidence under which a value waits for an officer
 STATUS_RANK = {"corrected": 3, "accepted": 2, "extracted": 1, "needs_review": 0}

@@ -22,7 +22,7 @@ from minio.commonconfig import ENABLED
 from minio.error import S3Error
 from minio.versioningconfig import VersioningConfig
 
-from storage.objects import (
+from hoso.storage.objects import (
     CHUNK,
     IntegrityError,
     ObjectMissingError,

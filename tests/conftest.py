@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from digitize.models import Options
-from digitize.ocr.engine import OcrEngine, create_engine
-from signatures.profiles import SigningConfig
-from signatures.sign import SigningService
-from signatures.verify import Verifier
-from storage.index import RecordIndex
-from storage.s3_store import S3Settings
+from hoso.digitize.models import Options
+from hoso.digitize.ocr.engine import OcrEngine, create_engine
+from hoso.signatures.profiles import SigningConfig
+from hoso.signatures.sign import SigningService
+from hoso.signatures.verify import Verifier
+from hoso.storage.index import RecordIndex
+from hoso.storage.s3_store import S3Settings
 from tests.databases import fresh_database, postgres_available
 from tests.pki import TestPki, running_pki
 from tests.s3server import running_weed, weed_binary

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import httpx
 
-from api.auth import Role, Tokens
-from storage.index import RecordIndex
+from hoso.api.auth import Role, Tokens
+from hoso.storage.index import RecordIndex
 
 HOSO = str(Path(sys.executable).parent / "hoso")
 

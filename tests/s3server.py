@@ -24,9 +24,9 @@ from pathlib import Path
 
 import pytest
 
-from storage.fs_store import FilesystemStore
-from storage.objects import ObjectStore
-from storage.s3_store import S3Settings, S3Store
+from hoso.storage.fs_store import FilesystemStore
+from hoso.storage.objects import ObjectStore
+from hoso.storage.s3_store import S3Settings, S3Store
 
 ACCESS_KEY = "hosotest"
 SECRET_KEY = "hosotest-secret-123"

@@ -18,8 +18,8 @@ import pikepdf
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
-from signatures.sign import SigningService
-from signatures.verify import Verdict
+from hoso.signatures.sign import SigningService
+from hoso.signatures.verify import Verdict
 
 SHADOW_NAME = "/HosoShadow"
 ALTERNATIVE_KEY = "/HosoAlternative"

@@ -166,8 +166,8 @@ def write_signing_config(folder: Path, pki: TestPki, hsm: SoftHsm | None) -> Pat
 
 def digitized_copy(folder: Path, seeds: tuple[int, int] = (71, 72)) -> Path:
     """A copy as the pipeline makes it, to sign: PDF/A-2b with a text layer, 2 synthetic pages."""
-    from digitize.models import Options
-    from digitize.pipeline import digitize, write_outputs
+    from hoso.digitize.models import Options
+    from hoso.digitize.pipeline import digitize, write_outputs
     from tests.synthetic import PageSpec, render_page
 
     pages = [

@@ -20,14 +20,14 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
-from api.app import Services, create_app
-from api.auth import Role, Tokens
-from signatures.profiles import SigningConfig
-from signatures.verify import Verifier
-from storage.archive import Archive
-from storage.fs_store import FilesystemStore
-from storage.index import RecordIndex
-from workflows.queue import JobQueue
+from hoso.api.app import Services, create_app
+from hoso.api.auth import Role, Tokens
+from hoso.signatures.profiles import SigningConfig
+from hoso.signatures.verify import Verifier
+from hoso.storage.archive import Archive
+from hoso.storage.fs_store import FilesystemStore
+from hoso.storage.index import RecordIndex
+from hoso.workflows.queue import JobQueue
 
 
 def _app_with_tokens() -> tuple[FastAPI, dict[str, str]]:

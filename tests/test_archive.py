@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from storage.archive import Archive, ArchiveSettings
-from storage.fs_store import FilesystemStore
-from storage.index import RecordIndex
+from hoso.storage.archive import Archive, ArchiveSettings
+from hoso.storage.fs_store import FilesystemStore
+from hoso.storage.index import RecordIndex
 from tests.databases import fresh_database, postgres_available
 from tests.s3server import corrupt, remove, s3_store_for
 
@@ -105,7 +105,7 @@ def test_reading_a_record_is_an_audit_event(archive: Archive, tmp_path: Path) ->
 
 
 def test_dossier_found_by_code(archive: Archive) -> None:
-    from storage.schema import Dossier
+    from hoso.storage.schema import Dossier
 
     with archive.index.session() as session:
         session.add(Dossier(code="000.00.48.H17-250301-0042", applicant_citizen_id="048203001234"))
@@ -143,7 +143,7 @@ def test_fixity_command_exit_codes_and_json(
     env = archive_environment
 
     def hoso(*args: str) -> subprocess.CompletedProcess[str]:
-        command = [sys.executable, "-m", "api.cli", *args]
+        command = [sys.executable, "-m", "hoso", *args]
         return subprocess.run(
             command, cwd=REPO, env=env, capture_output=True, text=True, timeout=120
         )
@@ -184,7 +184,7 @@ def test_storage_down_is_a_clear_error_with_its_exit_code(tmp_path: Path, down: 
     source = scan(tmp_path, "a.pdf", b"%PDF-1.4 test")
     for args in (["ingest", str(source), "--no-digitize"], ["fixity"]):
         result = subprocess.run(
-            [sys.executable, "-m", "api.cli", *args],
+            [sys.executable, "-m", "hoso", *args],
             cwd=REPO, env=env, capture_output=True, text=True, timeout=120,
         )  # fmt: skip
         assert result.returncode == 10, (args, result.stderr)

@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 def hoso(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "api.cli", *map(str, args)],
+        [sys.executable, "-m", "hoso", *map(str, args)],
         capture_output=True,
         text=True,
         cwd=cwd or REPO,

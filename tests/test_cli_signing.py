@@ -10,16 +10,16 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from digitize.errors import ExitCode
-from signatures.profiles import SigningConfig
-from signatures.sign import SigningService
-from signatures.verify import Verdict, Verifier
-from storage.archive import Archive, ArchiveSettings
-from storage.schema import DerivedObject
+from hoso.errors import ExitCode
+from hoso.signatures.profiles import SigningConfig
+from hoso.signatures.sign import SigningService
+from hoso.signatures.verify import Verdict, Verifier
+from hoso.storage.archive import Archive, ArchiveSettings
+from hoso.storage.schema import DerivedObject
 from tests.pki import PFX_PASSWORD, SHORTLIVED_DAYS
 from tests.signature_attacks import add_page_content
 
-HOSO = [sys.executable, "-m", "api.cli"]
+HOSO = [sys.executable, "-m", "hoso"]
 
 
 def hoso(*args: str, config: Path, **env: str) -> subprocess.CompletedProcess[str]:

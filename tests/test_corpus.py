@@ -16,8 +16,8 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from digitize.models import DocumentResult, Options, TextSource
-from digitize.pipeline import digitize, write_outputs
+from hoso.digitize.models import DocumentResult, Options, TextSource
+from hoso.digitize.pipeline import digitize, write_outputs
 from tests.metrics import cer, normalize_text
 
 pytestmark = pytest.mark.corpus
@@ -173,7 +173,7 @@ SURVIVABLE = [
 
 
 def hoso(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "api.cli", *map(str, args)]
+    command = [sys.executable, "-m", "hoso", *map(str, args)]
     return subprocess.run(command, capture_output=True, text=True, cwd=REPO, timeout=300)
 
 
@@ -211,7 +211,7 @@ def test_81_megapixel_page_is_processed_within_limits(corpus: Path) -> None:
 
 
 def test_pixel_limit_refuses_what_is_over_it(corpus: Path) -> None:
-    from digitize.errors import InputTooLargeError
+    from hoso.digitize.errors import InputTooLargeError
 
     with pytest.raises(InputTooLargeError):
         digitize([corpus / "bad-inputs/enormous.pdf"], Options(jobs=1, max_page_pixels=50_000_000))

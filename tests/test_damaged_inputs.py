@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from digitize.errors import HosoError
-from digitize.models import Options
-from digitize.pipeline import digitize
+from hoso.digitize.models import Options
+from hoso.digitize.pipeline import digitize
+from hoso.errors import HosoError
 
 pytestmark = pytest.mark.corpus
 

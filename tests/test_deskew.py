@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from digitize import deskew
-from digitize.ink import find_glyphs
+from hoso.digitize import deskew
+from hoso.digitize.ink import find_glyphs
 from tests.synthetic import PageSpec, at_level, render_page
 
 

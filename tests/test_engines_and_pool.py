@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from digitize.errors import OcrError, PageFailedError
-from digitize.models import Options
-from digitize.ocr.engine import OcrEngine, OcrPage, OrientationGuess, create_engine
-from digitize.ocr.pytesseract_engine import tesseract_available
-from digitize.pipeline import digitize
+from hoso.digitize.errors import OcrError, PageFailedError
+from hoso.digitize.models import Options
+from hoso.digitize.ocr.engine import OcrEngine, OcrPage, OrientationGuess, create_engine
+from hoso.digitize.ocr.pytesseract_engine import tesseract_available
+from hoso.digitize.pipeline import digitize
 from tests.metrics import cer
 from tests.synthetic import PageSpec, render_page
 
@@ -111,7 +111,7 @@ def test_interrupt_exits_130_and_leaves_nothing(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "api.cli",
+            "hoso",
             "digitize",
             *map(str, files),
             "-o",
@@ -136,7 +136,7 @@ def test_interrupt_exits_130_and_leaves_nothing(tmp_path: Path) -> None:
 def test_errors_survive_the_trip_between_processes() -> None:
     import pickle
 
-    from digitize.errors import EncryptedInputError
+    from hoso.digitize.errors import EncryptedInputError
 
     original = PageFailedError(4, EncryptedInputError("locked", source="x.pdf"))
     copy = pickle.loads(pickle.dumps(original))

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from digitize.fields import identifiers
-from digitize.fields.dates import find_dates, parse_date
-from digitize.fields.extract import extract, parse_id_qr
-from digitize.models import Options
-from digitize.pipeline import digitize, document_json
+from hoso.digitize.fields import identifiers
+from hoso.digitize.fields.dates import find_dates, parse_date
+from hoso.digitize.fields.extract import extract, parse_id_qr
+from hoso.digitize.models import Options
+from hoso.digitize.pipeline import digitize, document_json
 from tests.synthetic_documents import make_document
 
 TYPES = ["application", "decision", "birth_extract", "id_card"]
@@ -146,7 +146,7 @@ def test_unknown_paper_is_other() -> None:
 
 
 def test_family_names_regain_marks_ocr_dropped() -> None:
-    from digitize.fields.extract import correct_surname
+    from hoso.digitize.fields.extract import correct_surname
 
     assert correct_surname("PHAM ĐỨC HƯƠNG") == "PHẠM ĐỨC HƯƠNG"
     assert correct_surname("NGUYÊN NGỌC HÀ") == "NGUYỄN NGỌC HÀ"
@@ -157,7 +157,7 @@ def test_family_names_regain_marks_ocr_dropped() -> None:
 
 
 def test_papers_of_one_dossier_are_cross_checked() -> None:
-    from digitize.fields.extract import DocumentFields, FieldValue, cross_check
+    from hoso.digitize.fields.extract import DocumentFields, FieldValue, cross_check
 
     def paper(doc_type: str, number: str, name: str, birth: str) -> DocumentFields:
         values = {"id_number": number, "full_name": name, "date_of_birth": birth}

@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from digitize.fields import identifiers
-from storage.index import RecordIndex
-from storage.schema import Document, Dossier, Province
-from storage.textfold import fold
+from hoso.digitize.fields import identifiers
+from hoso.storage.index import RecordIndex
+from hoso.storage.schema import Document, Dossier, Province
+from hoso.storage.textfold import fold
 
 
 def add_document(index: RecordIndex, title: str, body: str, sha: str = "0" * 64) -> int:

@@ -7,15 +7,15 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from digitize.models import Options
-from digitize.pipeline import PageRunner
-from storage.archive import Archive
-from storage.fs_store import FilesystemStore
-from storage.index import RecordIndex
-from storage.intake import Intake
-from storage.schema import DerivedObject, Event, ExtractedField
+from hoso.digitize.models import Options
+from hoso.digitize.pipeline import PageRunner
+from hoso.storage.archive import Archive
+from hoso.storage.fs_store import FilesystemStore
+from hoso.storage.index import RecordIndex
+from hoso.storage.intake import Intake
+from hoso.storage.schema import DerivedObject, Event, ExtractedField
+from hoso.workflows.processing import Processor
 from tests.synthetic import PageSpec, render_page, render_separator
-from workflows.processing import Processor
 
 DOSSIER = "000.00.48.H17-250301-0042"
 

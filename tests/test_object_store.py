@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import urllib3
 
-from storage.fs_store import FilesystemStore
-from storage.objects import (
+from hoso.storage.fs_store import FilesystemStore
+from hoso.storage.objects import (
     IntegrityError,
     ObjectMissingError,
     ObjectStore,
@@ -19,7 +19,7 @@ from storage.objects import (
     original_key,
     verify,
 )
-from storage.s3_store import S3Settings, S3Store
+from hoso.storage.s3_store import S3Settings, S3Store
 from tests.s3server import corrupt, s3_store_for
 
 

@@ -8,8 +8,8 @@ import numpy as np
 import pikepdf
 import pytest
 
-from digitize.models import Options
-from digitize.pipeline import digitize, write_outputs
+from hoso.digitize.models import Options
+from hoso.digitize.pipeline import digitize, write_outputs
 from tests.synthetic import PageSpec, render_page
 
 

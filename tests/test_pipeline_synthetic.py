@@ -8,8 +8,8 @@ from pathlib import Path
 import pdfplumber
 import pytest
 
-from digitize.models import Options, TextSource
-from digitize.pipeline import digitize, document_json, write_outputs
+from hoso.digitize.models import Options, TextSource
+from hoso.digitize.pipeline import digitize, document_json, write_outputs
 from tests.metrics import cer
 from tests.synthetic import PageSpec, at_level, render_page
 

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from digitize.fields.extract import DocumentFields, FieldValue
-from storage.index import RecordIndex
-from storage.reuse import Reuse
-from storage.schema import Document
+from hoso.digitize.fields.extract import DocumentFields, FieldValue
+from hoso.storage.index import RecordIndex
+from hoso.storage.reuse import Reuse
+from hoso.storage.schema import Document
 from tests.databases import fresh_database
 from tests.synthetic_documents import make_document
 
@@ -104,7 +104,7 @@ def test_cli_ingest_then_person_prefills_from_real_papers(tmp_path: Path) -> Non
     paths = [card.page.save(tmp_path / "card.png")]
 
     def hoso(*args: str) -> subprocess.CompletedProcess[str]:
-        command = [sys.executable, "-m", "api.cli", *args]
+        command = [sys.executable, "-m", "hoso", *args]
         return subprocess.run(
             command, cwd=REPO, env=env, capture_output=True, text=True, timeout=300
         )
@@ -123,12 +123,12 @@ def test_cli_ingest_then_person_prefills_from_real_papers(tmp_path: Path) -> Non
 
 @pytest.mark.slow
 def test_reviewer_crop_shows_the_value_on_the_page(tmp_path: Path) -> None:
-    from digitize.models import Options
-    from digitize.ocr.engine import create_engine
-    from digitize.pipeline import digitize, write_outputs
-    from storage.archive import Archive
-    from storage.fs_store import FilesystemStore
-    from storage.schema import ExtractedField
+    from hoso.digitize.models import Options
+    from hoso.digitize.ocr.engine import create_engine
+    from hoso.digitize.pipeline import digitize, write_outputs
+    from hoso.storage.archive import Archive
+    from hoso.storage.fs_store import FilesystemStore
+    from hoso.storage.schema import ExtractedField
     from tests.metrics import normalize_text
 
     paper = make_document("application", 5, "mild")

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from digitize.models import Options
-from digitize.separate import Separator, find_separator, plan_documents
-from digitize.triage import triage_file
+from hoso.digitize.models import Options
+from hoso.digitize.separate import Separator, find_separator, plan_documents
+from hoso.digitize.triage import triage_file
 from tests.synthetic import render_page, render_separator
 from tests.synthetic_documents import make_document
 

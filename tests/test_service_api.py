@@ -15,23 +15,23 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from api.app import Services, create_app
-from api.auth import Role, Tokens
-from digitize.models import Options
-from digitize.pipeline import PageRunner
-from signatures.sign import SigningService
-from signatures.verify import Verifier
-from storage.archive import Archive
-from storage.fs_store import FilesystemStore
-from storage.index import RecordIndex
-from storage.intake import Intake
-from storage.s3_store import S3Settings, S3Store
-from storage.schema import ApiToken, ExtractedField
+from hoso.api.app import Services, create_app
+from hoso.api.auth import Role, Tokens
+from hoso.digitize.models import Options
+from hoso.digitize.pipeline import PageRunner
+from hoso.signatures.sign import SigningService
+from hoso.signatures.verify import Verifier
+from hoso.storage.archive import Archive
+from hoso.storage.fs_store import FilesystemStore
+from hoso.storage.index import RecordIndex
+from hoso.storage.intake import Intake
+from hoso.storage.s3_store import S3Settings, S3Store
+from hoso.storage.schema import ApiToken, ExtractedField
+from hoso.workflows.processing import Processor
+from hoso.workflows.queue import JobQueue
 from tests.databases import fresh_database, postgres_available
 from tests.signature_attacks import add_page_content
 from tests.synthetic_documents import make_document
-from workflows.processing import Processor
-from workflows.queue import JobQueue
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "samples" / "dossier-page1.jpg"

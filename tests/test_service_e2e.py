@@ -21,10 +21,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from signatures.profiles import SigningConfig
-from signatures.verify import Verdict, Verifier
-from storage.index import RecordIndex
-from storage.schema import DerivedObject, Document, Event, ExtractedField
+from hoso.signatures.profiles import SigningConfig
+from hoso.signatures.verify import Verdict, Verifier
+from hoso.storage.index import RecordIndex
+from hoso.storage.schema import DerivedObject, Document, Event, ExtractedField
 from tests.databases import fresh_database, postgres_available
 from tests.deployment import HOSO, Deployment, station_token
 from tests.s3server import free_ports, running_weed, weed_binary

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from signatures.errors import NotSignableError
-from signatures.sign import SigningService
-from signatures.verify import Verdict, Verifier
+from hoso.signatures.errors import NotSignableError
+from hoso.signatures.sign import SigningService
+from hoso.signatures.verify import Verdict, Verifier
 from tests.signature_attacks import ATTACKS, Attack, attacked
 
 

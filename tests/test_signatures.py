@@ -16,14 +16,14 @@ import pypdfium2 as pdfium
 import pytest
 from PIL import Image
 
-from digitize.codes import read_codes
-from digitize.ocr.engine import OcrEngine
-from signatures.errors import NotSignableError, SigningFailedError
-from signatures.profiles import Level, SigningConfig
-from signatures.renew import renew_file
-from signatures.result_qr import ResultInfo
-from signatures.sign import SigningService
-from signatures.verify import Verdict, VerificationReport, Verifier
+from hoso.digitize.codes import read_codes
+from hoso.digitize.ocr.engine import OcrEngine
+from hoso.signatures.errors import NotSignableError, SigningFailedError
+from hoso.signatures.profiles import Level, SigningConfig
+from hoso.signatures.renew import renew_file
+from hoso.signatures.result_qr import ResultInfo
+from hoso.signatures.sign import SigningService
+from hoso.signatures.verify import Verdict, VerificationReport, Verifier
 from tests.deployment import free_port
 from tests.pki import SHORTLIVED_DAYS, TestPki
 from tests.signing_setup import SoftHsm

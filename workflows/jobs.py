@@ -15,9 +15,9 @@ from __future__ import annotations
 from dbos import DBOS, SetWorkflowID
 from dbos._error import DBOSMaxStepRetriesExceeded
 
-from workflows.metrics import DOCUMENTS, STEP_SECONDS
-from workflows.processing import Processor
-from workflows.settings import BATCH_WORKFLOW, DOCUMENT_QUEUE, DOCUMENT_WORKFLOW
+from hoso.workflows.metrics import DOCUMENTS, STEP_SECONDS
+from hoso.workflows.processing import Processor
+from hoso.workflows.settings import BATCH_WORKFLOW, DOCUMENT_QUEUE, DOCUMENT_WORKFLOW
 
 STEP_RETRIES = {"retries_allowed": True, "max_attempts": 6, "interval_seconds": 2.0,
                 "backoff_rate": 2.0}  # fmt: skip  # ~1 min of outage before a document fails

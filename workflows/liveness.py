@@ -20,9 +20,9 @@ from collections.abc import Callable
 
 from sqlalchemy import select, update
 
-from digitize.errors import HosoError
-from storage.index import RecordIndex
-from storage.schema import WorkerHeartbeat
+from hoso.errors import HosoError
+from hoso.storage.index import RecordIndex
+from hoso.storage.schema import WorkerHeartbeat
 
 log = logging.getLogger("hoso.liveness")
 

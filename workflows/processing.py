@@ -18,14 +18,15 @@ from typing import Any
 
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from digitize.errors import EmptyInputError, HosoError
-from digitize.models import DocumentResult, Options, PageResult, PageTask
-from digitize.pipeline import PageRunner, digitize_tasks, write_outputs
-from digitize.separate import Separator, find_separator, plan_documents
-from digitize.triage import TriagedInput, triage_file
-from storage.intake import DocumentPlan, Intake
-from storage.objects import StorageUnavailableError
-from storage.schema import BatchFile, Document
+from hoso.digitize.errors import EmptyInputError
+from hoso.digitize.models import DocumentResult, Options, PageResult, PageTask
+from hoso.digitize.pipeline import PageRunner, digitize_tasks, write_outputs
+from hoso.digitize.separate import Separator, find_separator, plan_documents
+from hoso.digitize.triage import TriagedInput, triage_file
+from hoso.errors import HosoError
+from hoso.storage.intake import DocumentPlan, Intake
+from hoso.storage.objects import StorageUnavailableError
+from hoso.storage.schema import BatchFile, Document
 
 log = logging.getLogger("hoso.jobs")
 

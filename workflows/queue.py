@@ -8,8 +8,8 @@ from typing import Any
 
 from dbos import DBOS, DBOSClient, EnqueueOptions
 
-from workflows.jobs import batch_workflow_id
-from workflows.settings import (
+from hoso.workflows.jobs import batch_workflow_id
+from hoso.workflows.settings import (
     APPLICATION,
     APPLICATION_VERSION,
     BATCH_QUEUE,

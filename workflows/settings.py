@@ -16,8 +16,8 @@ import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from digitize.models import Options
-from storage.archive import ArchiveSettings
+from hoso.digitize.models import Options
+from hoso.storage.archive import ArchiveSettings
 
 APPLICATION = "hoso"
 # Pinned, not derived from the code: a worker only resumes workflows of its own version

@@ -11,15 +11,15 @@ import logging
 
 from dbos import DBOS, DBOSConfig
 
-from digitize.pipeline import PageRunner
-from signatures.sign import pipeline_signer
-from storage.archive import Archive
-from storage.intake import Intake
-from workflows import jobs
-from workflows.liveness import Liveness
-from workflows.metrics import PAGES
-from workflows.processing import Processor
-from workflows.settings import (
+from hoso.digitize.pipeline import PageRunner
+from hoso.signatures.sign import pipeline_signer
+from hoso.storage.archive import Archive
+from hoso.storage.intake import Intake
+from hoso.workflows import jobs
+from hoso.workflows.liveness import Liveness
+from hoso.workflows.metrics import PAGES
+from hoso.workflows.processing import Processor
+from hoso.workflows.settings import (
     APPLICATION,
     APPLICATION_VERSION,
     QUEUE_POLL_SECONDS,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from digitize.fields.textutil import fold_keep_digits
+from hoso.digitize.fields.textutil import fold_keep_digits
 
 # "ngày 05 tháng 3 năm 2025", also as OCR delivers it: "ngày 26tháng 7 năm 2020", no diacritics.
 _WORDED = re.compile(r"ngay\s*(\d{1,2})\s*thang\s*(\d{1,2})\s*nam\s*(\d{4})")

@@ -13,9 +13,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from digitize.fields import identifiers
-from digitize.fields.dates import find_dates, parse_date
-from digitize.fields.textutil import clean_value, fold_keep_digits
+from hoso.digitize.fields import identifiers
+from hoso.digitize.fields.dates import find_dates, parse_date
+from hoso.digitize.fields.textutil import clean_value, fold_keep_digits
 
 DOC_TYPES = ("application", "decision", "birth_extract", "id_card", "other")
 FROM_QR, FROM_LABEL, FROM_LAYOUT = 0.99, 0.9, 0.7

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from digitize.fields.dates import make_date, to_date
+from hoso.digitize.fields.dates import make_date, to_date
 
 # The 63 pre-merger province codes stay valid in ID numbers (numbers never change); the 34
 # post-merger codes are a subset of them.

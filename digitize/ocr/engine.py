@@ -9,9 +9,9 @@ from typing import Protocol
 
 from PIL import Image
 
-from digitize.errors import OcrError, OcrModelMissingError
-from digitize.models import Word
-from ocr_models import osd_dir, tessdata_dir
+from hoso.digitize.errors import OcrError, OcrModelMissingError
+from hoso.digitize.models import Word
+from hoso.ocr_models import osd_dir, tessdata_dir
 
 ENGINES = ("tesserocr", "pytesseract")
 
@@ -89,11 +89,11 @@ def check_engine_options(name: str, lang: str, model: str) -> None:
 def create_engine(name: str, lang: str, model: str) -> OcrEngine:
     check_engine_options(name, lang, model)
     if name == "tesserocr":
-        from digitize.ocr.tesserocr_engine import TesserocrEngine
+        from hoso.digitize.ocr.tesserocr_engine import TesserocrEngine
 
         return TesserocrEngine(lang=lang, model=model)
     if name == "pytesseract":
-        from digitize.ocr.pytesseract_engine import PytesseractEngine
+        from hoso.digitize.ocr.pytesseract_engine import PytesseractEngine
 
         return PytesseractEngine(lang=lang, model=model)
     raise OcrError(f"unknown OCR engine {name!r}; choose one of {', '.join(ENGINES)}")

@@ -8,10 +8,10 @@ import shutil
 import pytesseract
 from PIL import Image
 
-from digitize.errors import OcrError
-from digitize.models import Word
-from digitize.ocr.engine import OcrPage, OrientationGuess, make_word, osd_to_rotation
-from ocr_models import osd_dir, tessdata_dir
+from hoso.digitize.errors import OcrError
+from hoso.digitize.models import Word
+from hoso.digitize.ocr.engine import OcrPage, OrientationGuess, make_word, osd_to_rotation
+from hoso.ocr_models import osd_dir, tessdata_dir
 
 
 def tesseract_available() -> bool:

@@ -6,11 +6,11 @@ from __future__ import annotations
 import tesserocr
 from PIL import Image
 
-from digitize.errors import OcrError
-from digitize.models import Word
-from digitize.native import native_stderr_silenced
-from digitize.ocr.engine import OcrPage, OrientationGuess, make_word, osd_to_rotation
-from ocr_models import osd_dir, tessdata_dir
+from hoso.digitize.errors import OcrError
+from hoso.digitize.models import Word
+from hoso.digitize.native import native_stderr_silenced
+from hoso.digitize.ocr.engine import OcrPage, OrientationGuess, make_word, osd_to_rotation
+from hoso.ocr_models import osd_dir, tessdata_dir
 
 
 class TesserocrEngine:

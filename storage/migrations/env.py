@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from storage.schema import Base
+from hoso.storage.schema import Base
 
 connection = context.config.attributes["connection"]
 context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)

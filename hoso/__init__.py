@@ -1,0 +1,21 @@
+"""hoso: scan-to-archive for the paper dossiers handed in at Vietnamese one-stop desks.
+
+Everything installs under this one import root. The repository keeps one top-level folder per
+part (`digitize/`, `storage/`, `signatures/`, `workflows/`, `api/`, `ocr_models/`); each appears
+here as `hoso.<part>` through a link, so the wheel, an editable install and the type checker all
+see the same module names, and nothing but `hoso` lands in site-packages.
+
+The modules directly in this folder are the small kernel that every part may use and that uses
+none of them: `errors` (the error base and exit codes) and `files` (atomic writes, hashing).
+Layers point one way: api → workflows → {signatures, storage, digitize} → kernel
+(`tests/test_layers.py` enforces it).
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("hoso")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0+unknown"

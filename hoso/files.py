@@ -1,0 +1,74 @@
+"""The kernel's file helpers: atomic writes and SHA-256, used by every part that writes or hashes.
+
+Archived bytes are identified by SHA-256 everywhere (object keys, batch files, fixity, the PDF/A's
+description of its original), so hashing lives in one place and streams in fixed-size chunks:
+a 500-page scan never sits in memory whole.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+from hoso.errors import OutputError
+
+CHUNK = 1 << 20
+
+
+def sha256_file(path: Path) -> str:
+    """The hex SHA-256 of a file's bytes."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+class TooLargeError(ValueError):
+    """More bytes arrived than the caller allowed."""
+
+
+def hash_stream(
+    source: IO[bytes], target: IO[bytes] | None = None, limit: int | None = None
+) -> tuple[str, int]:
+    """Read a stream to its end, hashing it (and copying it to `target`); returns (hex SHA-256,
+    size).
+
+    With `limit`, raises `TooLargeError` as soon as more than `limit` bytes arrive, so a caller
+    can refuse an oversized upload without reading it all.
+    """
+    digest, size = hashlib.sha256(), 0
+    while chunk := source.read(CHUNK):
+        size += len(chunk)
+        if limit is not None and size > limit:
+            raise TooLargeError(f"more than {limit} bytes")
+        digest.update(chunk)
+        if target is not None:
+            target.write(chunk)
+    return digest.hexdigest(), size
+
+
+@contextmanager
+def atomic_output(path: Path) -> Iterator[Path]:
+    """Write to a temporary file beside `path` and move it in place only on success, so a failed
+    or interrupted run never leaves a partial file behind (and a reader never sees half a file)."""
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=directory)
+    except OSError as exc:
+        raise OutputError(f"cannot write to {directory}: {exc.strerror}") from exc
+    os.close(handle)
+    temp = Path(temp_name)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(temp, 0o666 & ~umask)  # mkstemp makes 0600; outputs get the usual permissions
+    try:
+        yield temp
+        os.replace(temp, path)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror}") from exc
+    finally:
+        temp.unlink(missing_ok=True)
