@@ -23,8 +23,9 @@ from typing import Annotated, Any
 
 import typer
 
+from tests.cli import HOSO_COMMAND
 from tests.databases import fresh_database, postgres_available
-from tests.deployment import HOSO, Deployment, station_token
+from tests.deployment import Deployment, station_token
 from tests.synthetic import PageSpec, at_level, render_page
 
 REPO = Path(__file__).resolve().parent.parent
@@ -42,7 +43,7 @@ def scans(folder: Path, pages: int) -> Path:
 def run_upload(deployment: Deployment, folder: Path, token: str, batch: str, wait: bool) -> float:
     started = time.monotonic()
     done = subprocess.run(
-        [HOSO, "upload", str(folder), "--batch", batch, "--server", deployment.server,
+        [*HOSO_COMMAND, "upload", str(folder), "--batch", batch, "--server", deployment.server,
          "--token", token, "--json", "--wait" if wait else "--no-wait"],
         capture_output=True, check=False, timeout=3600,
     )  # fmt: skip

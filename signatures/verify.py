@@ -84,6 +84,8 @@ DAMAGED_PDF_ERRORS: tuple[type[Exception], ...] = (
 
 
 class Verdict(StrEnum):
+    """The ETSI EN 319 102-1 main indication, for one signature and for the file."""
+
     PASSED = "TOTAL-PASSED"
     INDETERMINATE = "INDETERMINATE"
     FAILED = "TOTAL-FAILED"
@@ -91,31 +93,124 @@ class Verdict(StrEnum):
 
 _SEVERITY = {Verdict.PASSED: 0, Verdict.INDETERMINATE: 1, Verdict.FAILED: 2}
 
-# Why a signature did not pass, in Vietnamese for the archivist; codes are stable (JSON).
-REASONS_VI = {
-    "HASH_FAILURE": "Nội dung đã ký bị thay đổi: giá trị băm không khớp.",
-    "SIG_CRYPTO_FAILURE": "Chữ ký số không hợp lệ về mặt mật mã.",
-    "FORMAT_FAILURE": "Chữ ký không đúng định dạng.",
-    "NO_CERTIFICATE_CHAIN_FOUND": "Không dựng được chuỗi chứng thư tới tổ chức chứng thực tin cậy.",
-    "CHAIN_CONSTRAINTS_FAILURE": "Chứng thư ký không thuộc tổ chức chứng thực được tin cậy.",
-    "CERTIFICATE_CHAIN_GENERAL_FAILURE": "Chuỗi chứng thư không hợp lệ.",
-    "REVOKED": "Chứng thư ký đã bị thu hồi trước thời điểm ký.",
-    "REVOKED_NO_POE": "Chứng thư ký đã bị thu hồi; không có bằng chứng chữ ký có trước đó.",
-    "REVOKED_CA_NO_POE": "Chứng thư của tổ chức cấp đã bị thu hồi.",
-    "EXPIRED": "Chữ ký được tạo sau khi chứng thư ký đã hết hạn.",
-    "NOT_YET_VALID": "Chữ ký được tạo trước khi chứng thư ký có hiệu lực.",
-    "OUT_OF_BOUNDS_NO_POE": "Chứng thư ký đã hết hạn và không có dấu thời gian chứng minh "
-    "chữ ký được tạo khi chứng thư còn hiệu lực.",
-    "OUT_OF_BOUNDS_NOT_REVOKED": "Chứng thư ký đã hết hạn.",
-    "TRY_LATER": "Chưa lấy được thông tin thu hồi chứng thư; hãy thử lại sau.",
-    "NO_POE": "Không có bằng chứng tồn tại (dấu thời gian) cho chữ ký.",
-    "TIMESTAMP_INVALID": "Dấu thời gian không hợp lệ hoặc không tin cậy.",
-    "DISALLOWED_CHANGES": "Tài liệu bị sửa sau khi ký (nội dung, trang hoặc chú thích).",
-    "PARTIAL_COVERAGE": "Chữ ký không bao phủ toàn bộ tệp (ByteRange bất thường).",
-    "NO_SIGNATURE": "Tệp không có chữ ký số.",
-    "SIGNATURE_UNREADABLE": "Không đọc được chữ ký (dữ liệu chữ ký hoặc ByteRange hỏng).",
-    "SIGNATURE_FORMAT_UNSUPPORTED": "Chữ ký theo định dạng không được hỗ trợ.",
+VERDICTS_VI: dict[Verdict, str] = {
+    Verdict.PASSED: "HỢP LỆ (TOTAL-PASSED)",
+    Verdict.INDETERMINATE: "CHƯA XÁC ĐỊNH (INDETERMINATE)",
+    Verdict.FAILED: "KHÔNG HỢP LỆ (TOTAL-FAILED)",
 }
+
+
+class Reason(StrEnum):
+    """Why a signature did not pass. The codes are stable: they are what the JSON report and
+    the API carry, and what other tools match on. The first group is every AdES sub-indication
+    pyHanko's processes can return (a test keeps it complete, so a pyHanko upgrade cannot
+    bring a code without a text); the second, hoso's own checks on top of them."""
+
+    FORMAT_FAILURE = "FORMAT_FAILURE"
+    HASH_FAILURE = "HASH_FAILURE"
+    SIG_CRYPTO_FAILURE = "SIG_CRYPTO_FAILURE"
+    REVOKED = "REVOKED"
+    NOT_YET_VALID = "NOT_YET_VALID"
+    SIG_CONSTRAINTS_FAILURE = "SIG_CONSTRAINTS_FAILURE"
+    CHAIN_CONSTRAINTS_FAILURE = "CHAIN_CONSTRAINTS_FAILURE"
+    CERTIFICATE_CHAIN_GENERAL_FAILURE = "CERTIFICATE_CHAIN_GENERAL_FAILURE"
+    CRYPTO_CONSTRAINTS_FAILURE = "CRYPTO_CONSTRAINTS_FAILURE"
+    EXPIRED = "EXPIRED"
+    POLICY_PROCESSING_ERROR = "POLICY_PROCESSING_ERROR"
+    SIGNATURE_POLICY_NOT_AVAILABLE = "SIGNATURE_POLICY_NOT_AVAILABLE"
+    TIMESTAMP_ORDER_FAILURE = "TIMESTAMP_ORDER_FAILURE"
+    NO_SIGNING_CERTIFICATE_FOUND = "NO_SIGNING_CERTIFICATE_FOUND"
+    NO_CERTIFICATE_CHAIN_FOUND = "NO_CERTIFICATE_CHAIN_FOUND"
+    REVOKED_NO_POE = "REVOKED_NO_POE"
+    REVOKED_CA_NO_POE = "REVOKED_CA_NO_POE"
+    OUT_OF_BOUNDS_NO_POE = "OUT_OF_BOUNDS_NO_POE"
+    REVOCATION_OUT_OF_BOUNDS_NO_POE = "REVOCATION_OUT_OF_BOUNDS_NO_POE"
+    OUT_OF_BOUNDS_NOT_REVOKED = "OUT_OF_BOUNDS_NOT_REVOKED"
+    CRYPTO_CONSTRAINTS_FAILURE_NO_POE = "CRYPTO_CONSTRAINTS_FAILURE_NO_POE"
+    NO_POE = "NO_POE"
+    TRY_LATER = "TRY_LATER"
+    SIGNED_DATA_NOT_FOUND = "SIGNED_DATA_NOT_FOUND"
+    GENERIC = "GENERIC"
+
+    TIMESTAMP_INVALID = "TIMESTAMP_INVALID"
+    DISALLOWED_CHANGES = "DISALLOWED_CHANGES"
+    PARTIAL_COVERAGE = "PARTIAL_COVERAGE"
+    NO_SIGNATURE = "NO_SIGNATURE"
+    SIGNATURE_UNREADABLE = "SIGNATURE_UNREADABLE"
+    SIGNATURE_FORMAT_UNSUPPORTED = "SIGNATURE_FORMAT_UNSUPPORTED"
+
+
+# Each reason for the archivist, in Vietnamese (a test requires one, distinct, for every code).
+REASONS_VI: dict[Reason, str] = {
+    Reason.FORMAT_FAILURE: "Chữ ký không đúng định dạng.",
+    Reason.HASH_FAILURE: "Nội dung đã ký bị thay đổi: giá trị băm không khớp.",
+    Reason.SIG_CRYPTO_FAILURE: "Chữ ký số không hợp lệ về mặt mật mã.",
+    Reason.REVOKED: "Chứng thư ký đã bị thu hồi trước thời điểm ký.",
+    Reason.NOT_YET_VALID: "Chữ ký được tạo trước khi chứng thư ký có hiệu lực.",
+    Reason.SIG_CONSTRAINTS_FAILURE: "Chữ ký không đáp ứng các ràng buộc của chính sách kiểm tra.",
+    Reason.CHAIN_CONSTRAINTS_FAILURE: "Chứng thư ký không thuộc tổ chức chứng thực được tin cậy.",
+    Reason.CERTIFICATE_CHAIN_GENERAL_FAILURE: "Chuỗi chứng thư không hợp lệ.",
+    Reason.CRYPTO_CONSTRAINTS_FAILURE: "Thuật toán mật mã hoặc độ dài khóa của chữ ký không còn "
+    "được chấp nhận.",
+    Reason.EXPIRED: "Chữ ký được tạo sau khi chứng thư ký đã hết hạn.",
+    Reason.POLICY_PROCESSING_ERROR: "Không xử lý được chính sách chữ ký mà chữ ký tham chiếu.",
+    Reason.SIGNATURE_POLICY_NOT_AVAILABLE: "Không tìm thấy chính sách chữ ký mà chữ ký tham chiếu.",
+    Reason.TIMESTAMP_ORDER_FAILURE: "Thứ tự thời gian của các dấu thời gian không hợp lệ.",
+    Reason.NO_SIGNING_CERTIFICATE_FOUND: "Không tìm thấy chứng thư của người ký.",
+    Reason.NO_CERTIFICATE_CHAIN_FOUND: "Không dựng được chuỗi chứng thư tới tổ chức chứng thực "
+    "tin cậy.",
+    Reason.REVOKED_NO_POE: "Chứng thư ký đã bị thu hồi; không có bằng chứng chữ ký có trước đó.",
+    Reason.REVOKED_CA_NO_POE: "Chứng thư của tổ chức cấp đã bị thu hồi.",
+    Reason.OUT_OF_BOUNDS_NO_POE: "Chứng thư ký đã hết hạn và không có dấu thời gian chứng minh "
+    "chữ ký được tạo khi chứng thư còn hiệu lực.",
+    Reason.REVOCATION_OUT_OF_BOUNDS_NO_POE: "Thông tin thu hồi được phát hành ngoài thời hạn "
+    "hiệu lực của chứng thư ký; không có bằng chứng tồn tại cho chữ ký.",
+    Reason.OUT_OF_BOUNDS_NOT_REVOKED: "Chứng thư ký đã hết hạn.",
+    Reason.CRYPTO_CONSTRAINTS_FAILURE_NO_POE: "Thuật toán mật mã của chữ ký không còn an toàn "
+    "và không có bằng chứng chữ ký được tạo khi thuật toán còn được chấp nhận.",
+    Reason.NO_POE: "Không có bằng chứng tồn tại (dấu thời gian) cho chữ ký.",
+    Reason.TRY_LATER: "Chưa lấy được thông tin thu hồi chứng thư; hãy thử lại sau.",
+    Reason.SIGNED_DATA_NOT_FOUND: "Không tìm thấy dữ liệu được ký.",
+    Reason.GENERIC: "Không xác định được tính hợp lệ của chữ ký.",
+    Reason.TIMESTAMP_INVALID: "Dấu thời gian không hợp lệ hoặc không tin cậy.",
+    Reason.DISALLOWED_CHANGES: "Tài liệu bị sửa sau khi ký (nội dung, trang hoặc chú thích).",
+    Reason.PARTIAL_COVERAGE: "Chữ ký không bao phủ toàn bộ tệp (ByteRange bất thường).",
+    Reason.NO_SIGNATURE: "Tệp không có chữ ký số.",
+    Reason.SIGNATURE_UNREADABLE: "Không đọc được chữ ký (dữ liệu chữ ký hoặc ByteRange hỏng).",
+    Reason.SIGNATURE_FORMAT_UNSUPPORTED: "Chữ ký theo định dạng không được hỗ trợ.",
+}
+
+
+class SignatureKind(StrEnum):
+    """What a signature field holds: a signature proper, or a document timestamp (B-LTA)."""
+
+    SIGNATURE = "signature"
+    DOCUMENT_TIMESTAMP = "document-timestamp"
+
+
+class Coverage(StrEnum):
+    """What a signature's ByteRange covers (pyHanko's `SignatureCoverageLevel`, as hoso judges
+    it: anything short of a whole revision is partial, and fails)."""
+
+    ENTIRE_FILE = "entire-file"
+    ENTIRE_REVISION = "entire-revision"
+    PARTIAL = "partial"
+    UNKNOWN = "unknown"  # the signature could not be read
+
+
+class ChangesAfter(StrEnum):
+    """The worst change made to the file after a signature (pyHanko's `ModificationLevel`)."""
+
+    NONE = "none"
+    LTA_UPDATES = "lta-updates"  # DSS and document timestamps
+    FORM_FILLING = "form-filling"  # e.g. a further signature in its own field
+    ANNOTATIONS = "annotations"
+    OTHER = "other"
+
+    @property
+    def allowed(self) -> bool:
+        """Changes that keep the signed content as it was signed; the rest fail the signature."""
+        return self in (ChangesAfter.NONE, ChangesAfter.LTA_UPDATES, ChangesAfter.FORM_FILLING)
 
 
 @dataclass(frozen=True)
@@ -142,11 +237,11 @@ class CertificateInfo:
 @dataclass
 class SignatureReport:
     field_name: str
-    kind: str  # "signature" | "document-timestamp"
+    kind: SignatureKind
     level: str  # PAdES level found: B-B, B-T, B-LT, B-LTA (document timestamps: "DocTS")
     indication: Verdict
     ades: str  # the AdES (sub)indication pyHanko's process returned
-    reasons: list[str] = field(default_factory=list)  # codes, see REASONS_VI
+    reasons: list[Reason] = field(default_factory=list)
     signer: CertificateInfo | None = None
     chain: list[str] = field(default_factory=list)  # subjects, signer first, anchor last
     trusted: bool = False
@@ -155,8 +250,8 @@ class SignatureReport:
     claimed_signing_time: str | None = None
     proven_signing_time: str | None = None  # from a timestamp (signature or document)
     timestamp: dict[str, Any] | None = None
-    coverage: str = "unknown"  # entire-file | entire-revision | partial
-    changes_after: str = "none"  # none | lta-updates | form-filling | annotations | other
+    coverage: Coverage = Coverage.UNKNOWN
+    changes_after: ChangesAfter = ChangesAfter.NONE
     revision: int = 0  # the PDF revision the signature signed (0 = first)
 
 
@@ -168,31 +263,30 @@ class VerificationReport:
     verdict: Verdict
     revisions: int
     signatures: list[SignatureReport]
-    reasons: list[str]
+    reasons: list[Reason]
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        data["reasons_vi"] = [REASONS_VI.get(r, r) for r in self.reasons]
+        data["reasons_vi"] = [REASONS_VI[r] for r in self.reasons]
         return data
 
     def render_vi(self) -> str:
         """The report for people, in Vietnamese."""
-        verdicts = {
-            Verdict.PASSED: "HỢP LỆ (TOTAL-PASSED)",
-            Verdict.INDETERMINATE: "CHƯA XÁC ĐỊNH (INDETERMINATE)",
-            Verdict.FAILED: "KHÔNG HỢP LỆ (TOTAL-FAILED)",
-        }
         out = [
             f"Tệp: {self.file}",
             f"SHA-256: {self.sha256}",
             f"Thời điểm kiểm tra: {self.verified_at}",
-            f"Kết luận: {verdicts[self.verdict]}",
+            f"Kết luận: {VERDICTS_VI[self.verdict]}",
         ]
-        out += [f"  - {REASONS_VI.get(r, r)}" for r in self.reasons]
+        out += [f"  - {REASONS_VI[r]}" for r in self.reasons]
         for n, sig in enumerate(self.signatures, 1):
-            kind = "Dấu thời gian tài liệu" if sig.kind == "document-timestamp" else "Chữ ký"
+            kind = (
+                "Dấu thời gian tài liệu"
+                if sig.kind is SignatureKind.DOCUMENT_TIMESTAMP
+                else "Chữ ký"
+            )
             out.append(f"\n{kind} {n}: trường {sig.field_name!r}, mức {sig.level}")
-            out.append(f"  Kết quả: {verdicts[sig.indication]} [{sig.ades}]")
+            out.append(f"  Kết quả: {VERDICTS_VI[sig.indication]} [{sig.ades}]")
             if sig.signer:
                 out.append(f"  Người ký: {sig.signer.subject}")
                 out.append(f"  Cấp bởi: {sig.signer.issuer}")
@@ -207,18 +301,21 @@ class VerificationReport:
             if sig.proven_signing_time:
                 out.append(f"  Thời điểm ký (dấu thời gian): {sig.proven_signing_time}")
             out.append(f"  Phạm vi ký: {sig.coverage}; thay đổi sau khi ký: {sig.changes_after}")
-            out += [f"  - {REASONS_VI.get(r, r)}" for r in sig.reasons]
+            out += [f"  - {REASONS_VI[r]}" for r in sig.reasons]
         return "\n".join(out)
 
 
-_CHANGES = {
-    ModificationLevel.NONE: "none",
-    ModificationLevel.LTA_UPDATES: "lta-updates",
-    ModificationLevel.FORM_FILLING: "form-filling",
-    ModificationLevel.ANNOTATIONS: "annotations",
-    ModificationLevel.OTHER: "other",
+_COVERAGE = {
+    SignatureCoverageLevel.ENTIRE_FILE: Coverage.ENTIRE_FILE,
+    SignatureCoverageLevel.ENTIRE_REVISION: Coverage.ENTIRE_REVISION,
 }
-_ALLOWED_CHANGES = {"none", "lta-updates", "form-filling"}
+_CHANGES = {
+    ModificationLevel.NONE: ChangesAfter.NONE,
+    ModificationLevel.LTA_UPDATES: ChangesAfter.LTA_UPDATES,
+    ModificationLevel.FORM_FILLING: ChangesAfter.FORM_FILLING,
+    ModificationLevel.ANNOTATIONS: ChangesAfter.ANNOTATIONS,
+    ModificationLevel.OTHER: ChangesAfter.OTHER,
+}
 
 
 class Verifier:
@@ -295,7 +392,7 @@ class Verifier:
         _flag_unsigned_tail(data, embedded, reports)
         reports += broken
         if not reports:
-            verdict, reasons = Verdict.INDETERMINATE, ["NO_SIGNATURE"]
+            verdict, reasons = Verdict.INDETERMINATE, [Reason.NO_SIGNATURE]
         else:
             verdict = max((r.indication for r in reports), key=_SEVERITY.__getitem__)
             reasons = list(dict.fromkeys(code for r in reports for code in r.reasons))
@@ -375,14 +472,14 @@ class Verifier:
 
         report = SignatureReport(
             field_name=str(sig.field_name),
-            kind="document-timestamp" if is_doc_ts else "signature",
+            kind=SignatureKind.DOCUMENT_TIMESTAMP if is_doc_ts else SignatureKind.SIGNATURE,
             level=level,
             indication=_verdict_of(subindic),
             ades=f"{subindic.status.name}/{subindic.standard_name}",
             revision=sig.signed_revision,
         )
         if not isinstance(subindic, AdESPassed):
-            report.reasons.append(subindic.standard_name)
+            report.reasons.append(Reason(subindic.standard_name))
         cert: x509.Certificate = sig.signer_cert
         report.signer = CertificateInfo.of(cert)
         report.intact = bool(status and status.intact and status.valid)
@@ -407,26 +504,23 @@ class Verifier:
                 "trusted": bool(ts_status.trusted),
             }
             if not (ts_status.intact and ts_status.valid and ts_status.trusted):
-                _fail(report, "TIMESTAMP_INVALID", Verdict.INDETERMINATE)
+                _fail(report, Reason.TIMESTAMP_INVALID, Verdict.INDETERMINATE)
         if best_time is not None and (has_sig_ts or later_doc_ts or is_doc_ts):
             report.proven_signing_time = best_time.isoformat()
             self._check_time(report, cert, best_time, revoked)
 
         coverage = integrity.get("coverage")
         diff = integrity.get("diff_result")
-        report.coverage = {
-            SignatureCoverageLevel.ENTIRE_FILE: "entire-file",
-            SignatureCoverageLevel.ENTIRE_REVISION: "entire-revision",
-        }.get(coverage, "partial")  # type: ignore[arg-type]
+        report.coverage = _COVERAGE.get(coverage, Coverage.PARTIAL)  # type: ignore[arg-type]
         if diff is not None:
             level_of_change = (
                 diff.modification_level if isinstance(diff, DiffResult) else ModificationLevel.OTHER
             )
             report.changes_after = _CHANGES[level_of_change]
-        if report.coverage == "partial":
-            _fail(report, "PARTIAL_COVERAGE", Verdict.FAILED)
-        if report.changes_after not in _ALLOWED_CHANGES or integrity.get("docmdp_ok") is False:
-            _fail(report, "DISALLOWED_CHANGES", Verdict.FAILED)
+        if report.coverage is Coverage.PARTIAL:
+            _fail(report, Reason.PARTIAL_COVERAGE, Verdict.FAILED)
+        if not report.changes_after.allowed or integrity.get("docmdp_ok") is False:
+            _fail(report, Reason.DISALLOWED_CHANGES, Verdict.FAILED)
         return report
 
     @staticmethod
@@ -438,23 +532,23 @@ class Verifier:
     ) -> None:
         """The checks the AdES process leaves out, against the proven signing time."""
         if proven > cert.not_valid_after:
-            _fail(report, "EXPIRED", Verdict.FAILED)
+            _fail(report, Reason.EXPIRED, Verdict.FAILED)
         elif proven < cert.not_valid_before:
-            _fail(report, "NOT_YET_VALID", Verdict.FAILED)
+            _fail(report, Reason.NOT_YET_VALID, Verdict.FAILED)
         if revoked is not None and not revoked.ca_revoked and revoked.revocation_date <= proven:
-            _fail(report, "REVOKED", Verdict.FAILED)
+            _fail(report, Reason.REVOKED, Verdict.FAILED)
 
 
 def _unreadable(
     field_name: str,
-    reason: str = "SIGNATURE_UNREADABLE",
+    reason: Reason = Reason.SIGNATURE_UNREADABLE,
     indication: Verdict = Verdict.FAILED,
     ades: str = "FAILED/FORMAT_FAILURE",
 ) -> SignatureReport:
     """A signature that could not be checked at all."""
     return SignatureReport(
         field_name=field_name,
-        kind="signature",
+        kind=SignatureKind.SIGNATURE,
         level="?",
         indication=indication,
         ades=ades,
@@ -478,7 +572,7 @@ def _collect_signatures(
                 broken.append(
                     _unreadable(
                         str(fq_name),
-                        "SIGNATURE_FORMAT_UNSUPPORTED",
+                        Reason.SIGNATURE_FORMAT_UNSUPPORTED,
                         Verdict.INDETERMINATE,
                         "INDETERMINATE/FORMAT_UNSUPPORTED",
                     )
@@ -507,8 +601,8 @@ def _flag_unsigned_tail(
     for sig, report in zip(embedded, reports, strict=True):
         start, length = int(sig.byte_range[2]), int(sig.byte_range[3])
         if start + length < len(data):
-            report.coverage = "partial"
-            _fail(report, "PARTIAL_COVERAGE", Verdict.FAILED)
+            report.coverage = Coverage.PARTIAL
+            _fail(report, Reason.PARTIAL_COVERAGE, Verdict.FAILED)
 
 
 def configured_verifier() -> Verifier | None:
@@ -518,7 +612,7 @@ def configured_verifier() -> Verifier | None:
     return Verifier(SigningConfig.load())
 
 
-def _fail(report: SignatureReport, code: str, verdict: Verdict) -> None:
+def _fail(report: SignatureReport, code: Reason, verdict: Verdict) -> None:
     if code not in report.reasons:
         report.reasons.append(code)
     if _SEVERITY[verdict] > _SEVERITY[report.indication]:

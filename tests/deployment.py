@@ -8,7 +8,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,8 +16,7 @@ import httpx
 
 from hoso.api.auth import Role, Tokens
 from hoso.storage.index import RecordIndex
-
-HOSO = str(Path(sys.executable).parent / "hoso")
+from tests.cli import HOSO_COMMAND
 
 
 def free_port() -> int:
@@ -58,7 +56,7 @@ class Deployment:
     def start(self, args: list[str], worker_id: str, **extra: str) -> subprocess.Popen[bytes]:
         log = (self.folder / f"{worker_id}.log").open("ab")
         process = subprocess.Popen(
-            [HOSO, *args], env=self.env(worker_id, **extra), stdout=log, stderr=log,
+            [*HOSO_COMMAND, *args], env=self.env(worker_id, **extra), stdout=log, stderr=log,
             start_new_session=True,  # its own process group: SIGKILL takes its page pool too
         )  # fmt: skip
         self.processes.append(process)

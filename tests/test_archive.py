@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from hoso.errors import ExitCode
 from hoso.storage.archive import Archive, ArchiveSettings
 from hoso.storage.fs_store import FilesystemStore
 from hoso.storage.index import RecordIndex
+from tests.cli import run_hoso
 from tests.databases import fresh_database, postgres_available
 from tests.s3server import corrupt, remove, s3_store_for
-
-REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(params=["folder+sqlite", "s3+postgresql"])
@@ -141,27 +139,19 @@ def test_fixity_command_exit_codes_and_json(
     archive_environment: dict[str, str], tmp_path: Path
 ) -> None:
     env = archive_environment
-
-    def hoso(*args: str) -> subprocess.CompletedProcess[str]:
-        command = [sys.executable, "-m", "hoso", *args]
-        return subprocess.run(
-            command, cwd=REPO, env=env, capture_output=True, text=True, timeout=120
-        )
-
     source = scan(tmp_path, "don.pdf", b"%PDF application form")
-    added = hoso("ingest", str(source), "--no-digitize", "--json")
-    assert added.returncode == 0, added.stderr
+    added = run_hoso("ingest", source, "--no-digitize", "--json", env=env)
     key = json.loads(added.stdout)["key"]
-    clean = hoso("fixity", "--json")
-    assert clean.returncode == 0 and json.loads(clean.stdout) == {"checked": 1, "problems": []}
+    clean = run_hoso("fixity", "--json", env=env)
+    assert json.loads(clean.stdout) == {"checked": 1, "problems": []}
     store = Archive.open(ArchiveSettings.from_environment_of(env)).store
     corrupt(store, key)
-    broken = hoso("fixity", "--json")
-    assert broken.returncode == 9, broken.stderr
+    broken = run_hoso("fixity", "--json", env=env, expect=ExitCode.FIXITY_FAILED)
     (problem,) = json.loads(broken.stdout)["problems"]
     assert problem["key"] == key and problem["outcome"] == "changed"
     remove(store, key)
-    assert json.loads(hoso("fixity", "--json").stdout)["problems"][0]["outcome"] == "missing"
+    missing = run_hoso("fixity", "--json", env=env, expect=None)
+    assert json.loads(missing.stdout)["problems"][0]["outcome"] == "missing"
 
 
 @pytest.mark.parametrize("down", ["database", "s3"])
@@ -183,9 +173,5 @@ def test_storage_down_is_a_clear_error_with_its_exit_code(tmp_path: Path, down: 
                 "HOSO_S3_SECRET_KEY": "s", "HOSO_S3_BUCKET": "hoso"}  # fmt: skip
     source = scan(tmp_path, "a.pdf", b"%PDF-1.4 test")
     for args in (["ingest", str(source), "--no-digitize"], ["fixity"]):
-        result = subprocess.run(
-            [sys.executable, "-m", "hoso", *args],
-            cwd=REPO, env=env, capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
-        assert result.returncode == 10, (args, result.stderr)
+        result = run_hoso(*args, env=env, expect=ExitCode.STORAGE_UNAVAILABLE)
         assert "unreachable" in result.stderr and "Traceback" not in result.stderr

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,20 +15,17 @@ from hoso.signatures.sign import SigningService
 from hoso.signatures.verify import Verdict, Verifier
 from hoso.storage.archive import Archive, ArchiveSettings
 from hoso.storage.schema import DerivedObject
+from tests.cli import run_hoso
 from tests.pki import PFX_PASSWORD, SHORTLIVED_DAYS
 from tests.signature_attacks import add_page_content
 
-HOSO = [sys.executable, "-m", "hoso"]
 
-
-def hoso(*args: str, config: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*HOSO, *args],
-        env={**os.environ, "HOSO_SIGNING_CONFIG": str(config), **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+def hoso(
+    *args: str, config: Path, expect: ExitCode | None = ExitCode.OK, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """`hoso ARGS` with the test signing configuration (and `env`) in its environment."""
+    environment = {**os.environ, "HOSO_SIGNING_CONFIG": str(config), **env}
+    return run_hoso(*args, env=environment, expect=expect)
 
 
 def test_sign_then_verify_json_passes_and_tampering_fails(
@@ -38,22 +34,21 @@ def test_sign_then_verify_json_passes_and_tampering_fails(
     signed = tmp_path / "signed.pdf"
     done = hoso("sign", str(pdfa_copy), "-o", str(signed), "--profile", "copy", "--json",
                 config=signing_config_file)  # fmt: skip
-    assert done.returncode == 0, done.stderr
     outcome = json.loads(done.stdout)
     assert outcome["signed"] and outcome["level"] == "B-T"
 
     again = hoso("sign", str(signed), "-o", str(signed), "--profile", "copy", "--json",
                  config=signing_config_file)  # fmt: skip
-    assert again.returncode == 0 and json.loads(again.stdout)["signed"] is False
+    assert json.loads(again.stdout)["signed"] is False
 
     checked = hoso("verify", str(signed), "--json", config=signing_config_file)
-    assert checked.returncode == ExitCode.OK, checked.stdout
     assert json.loads(checked.stdout)["verdict"] == "TOTAL-PASSED"
 
     forged = tmp_path / "forged.pdf"
     forged.write_bytes(add_page_content(signed.read_bytes()))
-    rejected = hoso("verify", str(forged), config=signing_config_file)
-    assert rejected.returncode == ExitCode.SIGNATURE_FAILED
+    rejected = hoso(
+        "verify", str(forged), config=signing_config_file, expect=ExitCode.SIGNATURE_FAILED
+    )
     assert "KHÔNG HỢP LỆ" in rejected.stdout and "bị sửa sau khi ký" in rejected.stdout
 
 
@@ -62,8 +57,8 @@ def test_wrong_pin_is_a_signing_failure_and_never_printed(
 ) -> None:
     wrong = "not-the-pin-" + PFX_PASSWORD[::-1]
     done = hoso("sign", str(pdfa_copy), "-o", str(tmp_path / "x.pdf"), "--profile", "copy",
-                config=signing_config_file, HOSO_TEST_SIGNING_PIN=wrong)  # fmt: skip
-    assert done.returncode == ExitCode.SIGNING_FAILED, done.stderr
+                config=signing_config_file, expect=ExitCode.SIGNING_FAILED,
+                HOSO_TEST_SIGNING_PIN=wrong)  # fmt: skip
     assert "signer_unavailable" in done.stderr
     assert wrong not in done.stdout + done.stderr
     assert not (tmp_path / "x.pdf").exists()
@@ -73,8 +68,7 @@ def test_sign_refuses_a_file_that_is_not_a_pdf(signing_config_file: Path, tmp_pa
     text = tmp_path / "note.pdf"
     text.write_text("not a pdf")
     done = hoso("sign", str(text), "-o", str(tmp_path / "y.pdf"), "--profile", "copy",
-                config=signing_config_file)  # fmt: skip
-    assert done.returncode == ExitCode.UNREADABLE_INPUT
+                config=signing_config_file, expect=ExitCode.UNREADABLE_INPUT)  # fmt: skip
     assert "not_signable" in done.stderr
 
 
@@ -82,17 +76,17 @@ def test_archive_renew_forced_adds_a_timestamp_and_still_verifies(
     signing_config_file: Path, pdfa_copy: Path, tmp_path: Path
 ) -> None:
     signed = tmp_path / "lta.pdf"
-    assert hoso("sign", str(pdfa_copy), "-o", str(signed), "--profile", "p12-B-LTA",
-                config=signing_config_file).returncode == 0  # fmt: skip
+    hoso("sign", str(pdfa_copy), "-o", str(signed), "--profile", "p12-B-LTA",
+         config=signing_config_file)  # fmt: skip
     kept = hoso("archive", "renew", str(signed), "--json", config=signing_config_file)
-    assert kept.returncode == 0, kept.stderr
     assert json.loads(kept.stdout)[0]["renewed"] is False  # the test TSA lives until 2045
     before = signed.read_bytes()
-    forced = hoso("archive", "renew", str(signed), "--force", "--json", config=signing_config_file)
+    forced = hoso("archive", "renew", str(signed), "--force", "--json",
+                  config=signing_config_file, expect=None)  # fmt: skip
     assert json.loads(forced.stdout)[0]["renewed"] is True
     after = signed.read_bytes()
     assert after.startswith(before) and len(after) > len(before)
-    checked = hoso("verify", str(signed), "--json", config=signing_config_file)
+    checked = hoso("verify", str(signed), "--json", config=signing_config_file, expect=None)
     report = json.loads(checked.stdout)
     assert report["verdict"] == "TOTAL-PASSED"
     assert sum(s["kind"] == "document-timestamp" for s in report["signatures"]) == 2
@@ -102,12 +96,12 @@ def test_verify_at_a_later_date_is_indeterminate_for_an_untimestamped_signature(
     signing_config_file: Path, pdfa_copy: Path, tmp_path: Path
 ) -> None:
     signed = tmp_path / "short.pdf"
-    assert hoso("sign", str(pdfa_copy), "-o", str(signed), "--profile", "shortlived-B-B",
-                config=signing_config_file).returncode == 0  # fmt: skip
-    assert hoso("verify", str(signed), config=signing_config_file).returncode == ExitCode.OK
+    hoso("sign", str(pdfa_copy), "-o", str(signed), "--profile", "shortlived-B-B",
+         config=signing_config_file)  # fmt: skip
+    hoso("verify", str(signed), config=signing_config_file)
     later = (datetime.now(UTC) + timedelta(days=SHORTLIVED_DAYS + 100)).strftime("%Y-%m-%d")
-    checked = hoso("verify", str(signed), "--at", later, "--json", config=signing_config_file)
-    assert checked.returncode == ExitCode.SIGNATURE_INDETERMINATE, checked.stdout
+    checked = hoso("verify", str(signed), "--at", later, "--json", config=signing_config_file,
+                   expect=ExitCode.SIGNATURE_INDETERMINATE)  # fmt: skip
     # then the certificate has expired, and nothing fresh or proven vouches for the signature
     reasons = set(json.loads(checked.stdout)["reasons"])
     assert reasons & {"OUT_OF_BOUNDS_NO_POE", "TRY_LATER"}, reasons
@@ -129,7 +123,6 @@ def test_archive_renew_without_files_renews_every_signed_copy_in_the_archive(
 
     done = hoso("archive", "renew", "--force", "--json", config=signing_config_file,
                 HOSO_DATA_DIR=str(data_dir))  # fmt: skip
-    assert done.returncode == 0, done.stderr
     rows = {row["file"]: row for row in json.loads(done.stdout)}
     assert rows[f"document {document}"]["renewed"] is True
     assert rows[f"document {unsigned_doc}"]["renewed"] is False  # nothing to keep valid
@@ -154,8 +147,7 @@ def test_archive_renew_reports_a_damaged_file_and_renews_the_others(
     damaged = tmp_path / "damaged.pdf"
     damaged.write_bytes(b"%PDF-1.7\n" + good.read_bytes()[9:2000])
     done = hoso("archive", "renew", str(damaged), str(good), "--force", "--json",
-                config=signing_config_file)  # fmt: skip
-    assert done.returncode == ExitCode.FAILURE, done.stderr
+                config=signing_config_file, expect=ExitCode.FAILURE)  # fmt: skip
     rows = {Path(row["file"]).name: row for row in json.loads(done.stdout)}
     assert rows["good.pdf"]["renewed"] is True
     assert (

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pikepdf
@@ -18,11 +16,11 @@ import pytest
 
 from hoso.digitize.models import DocumentResult, Options, TextSource
 from hoso.digitize.pipeline import digitize, write_outputs
+from hoso.errors import ExitCode
+from tests.cli import run_hoso
 from tests.metrics import cer, normalize_text
 
 pytestmark = pytest.mark.corpus
-
-REPO = Path(__file__).resolve().parent.parent
 
 
 def run(corpus: Path, name: str) -> DocumentResult:
@@ -154,12 +152,12 @@ def test_signed_original_is_never_rewritten(corpus: Path, tmp_path: Path) -> Non
 
 
 BAD_INPUTS = [
-    ("bad-inputs/empty.pdf", 3, "empty"),
-    ("bad-inputs/invalid.pdf", 3, "damaged"),
-    ("bad-inputs/circular-page-tree.pdf", 3, "damaged"),
-    ("bad-inputs/graph-encrypted.pdf", 4, "password"),
-    ("bad-inputs/decompression_bomb.gif", 5, "decompression bomb"),
-    ("bad-inputs/livecycle.pdf", 7, "XFA"),
+    ("bad-inputs/empty.pdf", ExitCode.UNREADABLE_INPUT, "empty"),
+    ("bad-inputs/invalid.pdf", ExitCode.UNREADABLE_INPUT, "damaged"),
+    ("bad-inputs/circular-page-tree.pdf", ExitCode.UNREADABLE_INPUT, "damaged"),
+    ("bad-inputs/graph-encrypted.pdf", ExitCode.ENCRYPTED_INPUT, "password"),
+    ("bad-inputs/decompression_bomb.gif", ExitCode.INPUT_TOO_LARGE, "decompression bomb"),
+    ("bad-inputs/livecycle.pdf", ExitCode.UNSUPPORTED_INPUT, "XFA"),
 ]
 SURVIVABLE = [
     "bad-inputs/kcs.pdf",
@@ -172,18 +170,14 @@ SURVIVABLE = [
 ]
 
 
-def hoso(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "hoso", *map(str, args)]
-    return subprocess.run(command, capture_output=True, text=True, cwd=REPO, timeout=300)
-
-
 @pytest.mark.parametrize(("name", "code", "words"), BAD_INPUTS)
 def test_bad_inputs_are_refused_with_their_exit_code(
-    corpus: Path, tmp_path: Path, name: str, code: int, words: str
+    corpus: Path, tmp_path: Path, name: str, code: ExitCode, words: str
 ) -> None:
     out = tmp_path / "out.pdf"
-    result = hoso("digitize", corpus / name, "-o", out, "--json", tmp_path / "out.json")
-    assert result.returncode == code, result.stderr
+    result = run_hoso(
+        "digitize", corpus / name, "-o", out, "--json", tmp_path / "out.json", expect=code
+    )
     assert words in result.stderr
     assert "Traceback" not in result.stderr
     assert list(tmp_path.iterdir()) == []  # nothing written, not even a partial file
@@ -191,10 +185,9 @@ def test_bad_inputs_are_refused_with_their_exit_code(
 
 @pytest.mark.parametrize("name", SURVIVABLE)
 def test_damaged_but_usable_inputs_are_processed(corpus: Path, tmp_path: Path, name: str) -> None:
-    result = hoso(
+    result = run_hoso(
         "digitize", corpus / name, "-o", tmp_path / "o.pdf", "--json", tmp_path / "o.json"
     )
-    assert result.returncode == 0, result.stderr
     assert result.stderr.count("\n") == 1  # the summary line only: no library noise
     assert "Error" not in result.stderr and "Traceback" not in result.stderr
     pages = json.loads((tmp_path / "o.json").read_text(encoding="utf-8"))["pages"]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -18,10 +17,10 @@ from hoso.digitize.models import Options
 from hoso.digitize.ocr.engine import OcrEngine, OcrPage, OrientationGuess, create_engine
 from hoso.digitize.ocr.pytesseract_engine import tesseract_available
 from hoso.digitize.pipeline import digitize
+from hoso.errors import ExitCode
+from tests.cli import HOSO_COMMAND, REPO, assert_exit
 from tests.metrics import cer
 from tests.synthetic import PageSpec, render_page
-
-REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -107,18 +106,9 @@ def test_interrupt_exits_130_and_leaves_nothing(tmp_path: Path) -> None:
             render_page(PageSpec(seed=90 + i, dpi=300, body_lines=12)).save(tmp_path / f"{i}.jpg")
         )
     out = tmp_path / "out" / "doc.pdf"
+    args = ["digitize", *map(str, files), "-o", str(out), "--jobs", "2"]
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "hoso",
-            "digitize",
-            *map(str, files),
-            "-o",
-            str(out),
-            "--jobs",
-            "2",
-        ],
+        [*HOSO_COMMAND, *args],
         cwd=REPO,
         stderr=subprocess.PIPE,
         text=True,
@@ -127,7 +117,7 @@ def test_interrupt_exits_130_and_leaves_nothing(tmp_path: Path) -> None:
     time.sleep(4)
     os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C sends: the whole foreground group
     _, err = process.communicate(timeout=60)
-    assert process.returncode == 130, err
+    assert_exit(process.returncode, ExitCode.INTERRUPTED, err, args=args)
     assert "Traceback" not in err
     assert not out.exists()
     assert not any(out.parent.glob("*")) if out.parent.exists() else True

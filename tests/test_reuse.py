@@ -5,20 +5,19 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from hoso.digitize.fields.extract import DocumentFields, FieldValue
+from hoso.errors import ExitCode
 from hoso.storage.index import RecordIndex
 from hoso.storage.reuse import Reuse
 from hoso.storage.schema import Document
+from tests.cli import run_hoso
 from tests.databases import fresh_database
 from tests.synthetic_documents import make_document
 
-REPO = Path(__file__).resolve().parent.parent
 CITIZEN = "048203001234"
 
 
@@ -103,22 +102,16 @@ def test_cli_ingest_then_person_prefills_from_real_papers(tmp_path: Path) -> Non
     citizen = card.fields["id_number"]
     paths = [card.page.save(tmp_path / "card.png")]
 
-    def hoso(*args: str) -> subprocess.CompletedProcess[str]:
-        command = [sys.executable, "-m", "hoso", *args]
-        return subprocess.run(
-            command, cwd=REPO, env=env, capture_output=True, text=True, timeout=300
-        )
-
-    ingested = hoso("ingest", *map(str, paths), "--json", "--quiet")
-    assert ingested.returncode == 0, ingested.stderr
+    ingested = run_hoso("ingest", *paths, "--json", "--quiet", env=env)
     assert json.loads(ingested.stdout.splitlines()[0])["doc_type"] == "id_card"
-    shown = hoso("person", citizen, "--json", "--agent", "officer:lan")
-    assert shown.returncode == 0, shown.stderr
+    shown = run_hoso("person", citizen, "--json", "--agent", "officer:lan", env=env)
     data = json.loads(shown.stdout)
     assert data["fields"]["full_name"]["value"] == card.fields["full_name"]
-    prefill = json.loads(hoso("person", citizen, "--prefill", "1.001234").stdout)
+    prefill = json.loads(
+        run_hoso("person", citizen, "--prefill", "1.001234", env=env, expect=None).stdout
+    )
     assert prefill["applicant"]["id_number"]["value"] == citizen
-    assert hoso("person", "001099000000").returncode == 1
+    run_hoso("person", "001099000000", env=env, expect=ExitCode.FAILURE)
 
 
 @pytest.mark.slow

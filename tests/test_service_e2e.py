@@ -25,8 +25,9 @@ from hoso.signatures.profiles import SigningConfig
 from hoso.signatures.verify import Verdict, Verifier
 from hoso.storage.index import RecordIndex
 from hoso.storage.schema import DerivedObject, Document, Event, ExtractedField
+from tests.cli import HOSO_COMMAND
 from tests.databases import fresh_database, postgres_available
-from tests.deployment import HOSO, Deployment, station_token
+from tests.deployment import Deployment, station_token
 from tests.s3server import free_ports, running_weed, weed_binary
 from tests.synthetic import PageSpec, render_page, render_separator
 from tests.synthetic_documents import make_document
@@ -78,7 +79,7 @@ def mixed_scans(folder: Path) -> Path:
 
 def upload(deployment: Deployment, scans: Path, token: str, *extra: str) -> dict[str, Any]:
     done = subprocess.run(
-        [HOSO, "upload", str(scans), "--batch", "morning", "--server", deployment.server,
+        [*HOSO_COMMAND, "upload", str(scans), "--batch", "morning", "--server", deployment.server,
          "--token", token, "--json", "--patience", "30", *extra],
         capture_output=True, timeout=600, check=False,
     )  # fmt: skip
@@ -325,7 +326,7 @@ def test_an_upload_cut_mid_file_resumes_and_stores_each_file_once(tmp_path: Path
         token = station_token(plant)
         with CuttableProxy("127.0.0.1", plant.port, pause_s=0.004) as link:
             station = subprocess.Popen(
-                [HOSO, "upload", str(scans), "--batch", "flaky", "--server",
+                [*HOSO_COMMAND, "upload", str(scans), "--batch", "flaky", "--server",
                  f"http://127.0.0.1:{link.port}", "--token", token, "--json", "--no-wait",
                  "--patience", "60"],
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE,
