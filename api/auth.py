@@ -23,6 +23,7 @@ from sqlalchemy import select
 from hoso.errors import HosoError
 from hoso.storage.index import RecordIndex
 from hoso.storage.schema import ApiToken, Desk, Province
+from hoso.storage.vocabulary import EventType, Outcome
 
 TOKEN_PREFIX = "hoso_"
 
@@ -111,7 +112,7 @@ class Tokens:
             session.add(row)
             session.flush()
             self.index.log_event(
-                session, "token_created", "success", agent,
+                session, EventType.TOKEN_CREATED, Outcome.SUCCESS, agent,
                 detail={"token_id": row.id, "name": name, "role": role.value,
                         "province": province_code},
             )  # fmt: skip
@@ -138,7 +139,11 @@ class Tokens:
             if row.revoked_at is None:
                 row.revoked_at = dt.datetime.now(dt.UTC)
                 self.index.log_event(
-                    session, "token_revoked", "success", agent, detail={"token_id": token_id}
+                    session,
+                    EventType.TOKEN_REVOKED,
+                    Outcome.SUCCESS,
+                    agent,
+                    detail={"token_id": token_id},
                 )
             return row
 

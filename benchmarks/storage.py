@@ -18,9 +18,10 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy import insert, text
 
+from hoso.files import sha256_file
 from hoso.storage.fs_store import FilesystemStore
 from hoso.storage.index import RecordIndex
-from hoso.storage.objects import ObjectStore, original_key, sha256_of_file
+from hoso.storage.objects import ObjectStore, original_key
 from hoso.storage.s3_store import S3Settings, S3Store
 from hoso.storage.schema import Document, DocumentText
 from hoso.storage.textfold import fold
@@ -37,7 +38,7 @@ def object_rates(store: ObjectStore, folder: Path, count: int, size: int) -> dic
     for i in range(count):
         path = folder / f"obj{i}.bin"
         path.write_bytes(os.urandom(size))
-        files.append((path, original_key(sha256_of_file(path)[0], path.name)))
+        files.append((path, original_key(sha256_file(path), path.name)))
     start = time.perf_counter()
     for path, key in files:
         store.put_file(key, path)

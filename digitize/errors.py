@@ -1,8 +1,7 @@
-"""Failures of digitize, on the kernel's `HosoError` (stable code, exit code, message for people).
-
-The CLI maps these to exit codes and the API (later) to RFC 9457 problem types, both from the same
-class attributes, so a failure reads the same wherever it surfaces. Messages are written for the
-desk officer who fed the paper in: say what is wrong and what to do next.
+"""Failures of digitize, on the kernel's `HosoError` (`hoso.errors`: stable code, exit code,
+HTTP status, message for people). The CLI maps them to exit codes and the API to RFC 9457 problem
+details from the same class attributes. Messages are written for the desk officer who fed the
+paper in: say what is wrong and what to do next.
 """
 
 from __future__ import annotations

@@ -42,10 +42,15 @@ def digitize(
     on_start: Callable[[int], None] | None = None,
     engine_factory: EngineFactory = default_engine,
 ) -> DocumentResult:
+    """`hoso digitize`: triage → pages → fields. (A job runs the same steps through
+    `workflows.processing.digitize_copy`, which adds signing.)"""
     check_engine_options(options.engine, options.lang, options.model)
     triaged = triage(paths, options)
     tasks = [task for item in triaged for task in item.tasks]
-    return digitize_tasks(triaged, tasks, PageRunner(options, engine_factory), on_page, on_start)
+    runner = PageRunner(options, engine_factory)
+    document = digitize_tasks(triaged, tasks, runner, on_page, on_start)
+    document.fields = extract_fields(document.pages)
+    return document
 
 
 def digitize_tasks(
@@ -55,22 +60,34 @@ def digitize_tasks(
     on_page: ProgressCallback | None = None,
     on_start: Callable[[int], None] | None = None,
 ) -> DocumentResult:
-    """Process chosen pages of triaged files as one document (a batch split by separator
-    sheets hands over only the pages of one of its documents, numbered from 1)."""
+    """Recognize chosen pages of triaged files as one document (a batch split by separator
+    sheets hands over only the pages of one of its documents, numbered from 1). Fields are the
+    next step (`extract_fields`)."""
     if on_start:
         on_start(len(tasks))
     pages = runner.run(tasks, on_page)
     warnings = [f"page {p.number}: {w}" for p in pages for w in p.warnings]
-    fields = extract("\n".join(p.text for p in pages), [c for p in pages for c in p.codes])
-    locate_fields(fields, pages)
     return DocumentResult(
         sha256=triaged[0].sha256,
         inputs=[(item.path.name, item.sha256) for item in triaged],
         pages=pages,
         source_signed=any(item.signed for item in triaged),
         warnings=warnings,
-        fields=fields,
     )
+
+
+def extract_fields(pages: list[PageResult]) -> DocumentFields:
+    """Classify the document and read its fields from the pages' text and codes, each placed
+    on its page for a reviewer."""
+    fields = extract("\n".join(p.text for p in pages), [c for p in pages for c in p.codes])
+    locate_fields(fields, pages)
+    return fields
+
+
+def document_text(pages: list[PageResult]) -> str:
+    """The text the archive indexes: pages in order, a form feed between them (as pdftotext
+    does), so a page boundary is kept without looking like words."""
+    return "\f".join(p.text for p in pages)
 
 
 def locate_fields(fields: DocumentFields, pages: list[PageResult]) -> None:

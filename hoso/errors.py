@@ -19,32 +19,46 @@ class ExitCode(IntEnum):
     `exit_codes_markdown`), so the three cannot disagree.
     """
 
-    meaning: str
+    OK = 0
+    FAILURE = 1
+    BAD_ARGUMENTS = 2
+    UNREADABLE_INPUT = 3
+    ENCRYPTED_INPUT = 4
+    INPUT_TOO_LARGE = 5
+    OCR_FAILED = 6
+    UNSUPPORTED_INPUT = 7
+    OUTPUT_FAILED = 8
+    FIXITY_FAILED = 9
+    STORAGE_UNAVAILABLE = 10
+    SIGNING_FAILED = 11
+    SIGNATURE_INDETERMINATE = 12
+    SIGNATURE_FAILED = 13
+    INTERRUPTED = 130
 
-    def __new__(cls, value: int, meaning: str) -> ExitCode:
-        member = int.__new__(cls, value)
-        member._value_ = value
-        member.meaning = meaning
-        return member
+    @property
+    def meaning(self) -> str:
+        return _MEANINGS[self]
 
-    OK = 0, "success"
-    FAILURE = 1, "other failure"
-    BAD_ARGUMENTS = 2, "bad arguments"
-    UNREADABLE_INPUT = 3, "unreadable or corrupt input (also: empty file, missing file)"
-    ENCRYPTED_INPUT = 4, "password-protected input"
-    INPUT_TOO_LARGE = (
-        5,
-        "input too large (decompression bomb, > 100 megapixels a page, > 5000 pages)",
-    )
-    OCR_FAILED = 6, "OCR failure (also: missing language model)"
-    UNSUPPORTED_INPUT = 7, "unsupported input (not PDF/TIFF/JPEG/PNG; dynamic XFA form)"
-    OUTPUT_FAILED = 8, "cannot write the output"
-    FIXITY_FAILED = 9, "`hoso fixity` found missing or changed objects"
-    STORAGE_UNAVAILABLE = 10, "storage (object store or database) unavailable"
-    SIGNING_FAILED = 11, "signing failed (key, token, PIN or time-stamping authority)"
-    SIGNATURE_INDETERMINATE = 12, "`hoso verify`: verdict INDETERMINATE"
-    SIGNATURE_FAILED = 13, "`hoso verify`: verdict TOTAL-FAILED"
-    INTERRUPTED = 130, "interrupted"
+
+_MEANINGS = {
+    ExitCode.OK: "success",
+    ExitCode.FAILURE: "other failure",
+    ExitCode.BAD_ARGUMENTS: "bad arguments",
+    ExitCode.UNREADABLE_INPUT: "unreadable or corrupt input (also: empty file, missing file)",
+    ExitCode.ENCRYPTED_INPUT: "password-protected input",
+    ExitCode.INPUT_TOO_LARGE: (
+        "input too large (decompression bomb, > 100 megapixels a page, > 5000 pages)"
+    ),
+    ExitCode.OCR_FAILED: "OCR failure (also: missing language model)",
+    ExitCode.UNSUPPORTED_INPUT: "unsupported input (not PDF/TIFF/JPEG/PNG; dynamic XFA form)",
+    ExitCode.OUTPUT_FAILED: "cannot write the output",
+    ExitCode.FIXITY_FAILED: "`hoso fixity` found missing or changed objects",
+    ExitCode.STORAGE_UNAVAILABLE: "storage (object store or database) unavailable",
+    ExitCode.SIGNING_FAILED: "signing failed (key, token, PIN or time-stamping authority)",
+    ExitCode.SIGNATURE_INDETERMINATE: "`hoso verify`: verdict INDETERMINATE",
+    ExitCode.SIGNATURE_FAILED: "`hoso verify`: verdict TOTAL-FAILED",
+    ExitCode.INTERRUPTED: "interrupted",
+}
 
 
 def exit_codes_help() -> str:

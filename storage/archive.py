@@ -1,18 +1,12 @@
 """The archive: object store + record index + event log, used together.
 
-Configuration comes from the environment with embedded defaults, so one machine needs nothing:
-
-| variable | default |
-|---|---|
-| `HOSO_DATA_DIR` | `./var` (objects in `var/objects`, index in `var/hoso.sqlite`) |
-| `HOSO_DATABASE_URL` | SQLite in the data dir; e.g. `postgresql+psycopg://user@host/hoso` |
-| `HOSO_S3_ENDPOINT` (+ `_ACCESS_KEY`, `_SECRET_KEY`, `_BUCKET`, `_SECURE`) | unset: folder store |
+Configuration: `ArchiveSettings`, read and checked by `hoso.settings` with embedded defaults, so
+one machine needs nothing (the variables: docs/settings.md).
 """
 
 from __future__ import annotations
 
 import io
-import os
 import tempfile
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
@@ -24,6 +18,8 @@ from PIL import Image
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hoso.files import sha256_file
+from hoso.settings import HosoSettings
 from hoso.storage.fs_store import FilesystemStore
 from hoso.storage.index import RecordIndex
 from hoso.storage.objects import (
@@ -33,37 +29,42 @@ from hoso.storage.objects import (
     StoredObject,
     derived_key,
     original_key,
-    sha256_of_file,
     verify,
 )
 from hoso.storage.s3_store import S3Settings, S3Store
 from hoso.storage.schema import BatchFile, DerivedObject, Document, Dossier, Event, ExtractedField
+from hoso.storage.vocabulary import DocumentStatus, EventType, Outcome
 
 
 @dataclass(frozen=True)
 class ArchiveSettings:
+    """Where the archive lives. Read from the environment by `hoso.settings` (the one place
+    that reads and checks `HOSO_*`); the classmethods here only shape what it read."""
+
     data_dir: Path
     database_url: str
     s3: S3Settings | None
 
     @classmethod
     def from_environment(cls) -> ArchiveSettings:
-        return cls.from_environment_of(os.environ)
+        return cls.from_settings(HosoSettings.from_environment())
 
     @classmethod
     def from_environment_of(cls, env: Mapping[str, str]) -> ArchiveSettings:
-        data_dir = Path(env.get("HOSO_DATA_DIR", "var"))
+        return cls.from_settings(HosoSettings.from_environment(env))
+
+    @classmethod
+    def from_settings(cls, settings: HosoSettings) -> ArchiveSettings:
         s3 = None
-        if env.get("HOSO_S3_ENDPOINT"):
+        if settings.s3_endpoint:
             s3 = S3Settings(
-                endpoint=env["HOSO_S3_ENDPOINT"],
-                access_key=env.get("HOSO_S3_ACCESS_KEY", ""),
-                secret_key=env.get("HOSO_S3_SECRET_KEY", ""),
-                bucket=env.get("HOSO_S3_BUCKET", "hoso"),
-                secure=env.get("HOSO_S3_SECURE", "") in ("1", "true", "yes"),
+                endpoint=settings.s3_endpoint,
+                access_key=settings.s3_access_key,
+                secret_key=settings.s3_secret_key,
+                bucket=settings.s3_bucket,
+                secure=settings.s3_secure,
             )
-        url = env.get("HOSO_DATABASE_URL") or f"sqlite:///{data_dir / 'hoso.sqlite'}"
-        return cls(data_dir, url, s3)
+        return cls(settings.data_dir, settings.index_database_url, s3)
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ class Archive:
 
     def ingest(self, path: Path, agent: str, title: str | None = None) -> IngestResult:
         """Keep the original bit-exact; a second upload of the same bytes stores nothing new."""
-        sha256, _ = sha256_of_file(path)
+        sha256 = sha256_file(path)
         existing = self.index.documents_with_original(sha256)
         key = original_key(sha256, path.name)
         stored = self.store.put_file(key, path)
@@ -110,8 +111,8 @@ class Archive:
             if existing:
                 self.index.log_event(
                     session,
-                    "ingested",
-                    "duplicate",
+                    EventType.INGESTED,
+                    Outcome.DUPLICATE,
                     agent,
                     object_key=key,
                     document_id=existing[0].id,
@@ -121,13 +122,13 @@ class Archive:
                 title=title or path.name,
                 original_key=key,
                 original_sha256=sha256,
-                status="received",
+                status=DocumentStatus.RECEIVED,
             )
             session.add(document)
             session.flush()
             self.index.log_event(
-                session, "ingested", "success", agent, object_key=key, document_id=document.id,
-                detail={"size": stored.size, "name": path.name},
+                session, EventType.INGESTED, Outcome.SUCCESS, agent, object_key=key,
+                document_id=document.id, detail={"size": stored.size, "name": path.name},
             )  # fmt: skip
             return IngestResult(document.id, stored, duplicate=False)
 
@@ -146,14 +147,14 @@ class Archive:
             if text is not None:
                 self.index.set_text(session, document_id, text)
             self.index.log_event(
-                session, "derived", "success", agent, object_key=stored.key,
+                session, EventType.DERIVED, Outcome.SUCCESS, agent, object_key=stored.key,
                 document_id=document_id, detail={"kind": kind},
             )  # fmt: skip
         return stored
 
     def put_derived(self, original_sha256: str, kind: str, path: Path) -> StoredObject:
         """Put one result object under its content key: repeating this stores nothing new."""
-        sha256, _ = sha256_of_file(path)
+        sha256 = sha256_file(path)
         return self.store.put_file(derived_key(original_sha256, kind, sha256, path.name), path)
 
     def link_derived(
@@ -190,7 +191,7 @@ class Archive:
         stream = self.store.open(key)
         with self.index.session() as session:
             self.index.log_event(
-                session, "retrieved", "success", agent, object_key=key,
+                session, EventType.RETRIEVED, Outcome.SUCCESS, agent, object_key=key,
                 document_id=document_id, desk_id=desk_id,
             )  # fmt: skip
         return stream
@@ -218,8 +219,8 @@ class Archive:
         )  # fmt: skip
         with self.index.session() as session:
             self.index.log_event(
-                session, "retrieved", "success", agent, object_key=key, document_id=document_id,
-                detail={"field_id": field_id, "purpose": "review"},
+                session, EventType.RETRIEVED, Outcome.SUCCESS, agent, object_key=key,
+                document_id=document_id, detail={"field_id": field_id, "purpose": "review"},
             )  # fmt: skip
         return crop
 
@@ -243,14 +244,14 @@ class Archive:
             return keys
         with self.index.sessions() as session:
             started = session.scalar(
-                select(func.max(Event.id)).where(Event.event_type == "fixity_started")
+                select(func.max(Event.id)).where(Event.event_type == EventType.FIXITY_STARTED)
             )
             if started is None:
                 return keys
             done = set(
                 session.scalars(
                     select(Event.object_key).where(
-                        Event.event_type == "fixity_check", Event.id > started
+                        Event.event_type == EventType.FIXITY_CHECK, Event.id > started
                     )
                 )
             )
@@ -266,15 +267,19 @@ class Archive:
         if start_new_round:
             with self.index.session() as session:
                 self.index.log_event(
-                    session, "fixity_started", "success", agent, detail={"objects": len(keys)}
+                    session,
+                    EventType.FIXITY_STARTED,
+                    Outcome.SUCCESS,
+                    agent,
+                    detail={"objects": len(keys)},
                 )
         for key in keys:
             result = verify(self.store, key)
             with self.index.session() as session:
                 self.index.log_event(
                     session,
-                    "fixity_check",
-                    "success" if result.ok else "failure",
+                    EventType.FIXITY_CHECK,
+                    Outcome.SUCCESS if result.ok else Outcome.FAILURE,
                     agent,
                     object_key=key,
                     detail={"outcome": result.outcome, "actual": result.actual_sha256},

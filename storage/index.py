@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hoso.storage.objects import StorageUnavailableError
 from hoso.storage.schema import Document, DocumentText, Event, Person
 from hoso.storage.textfold import fold
+from hoso.storage.vocabulary import EventType, FieldStatus, Outcome
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 CITIZEN_ID = re.compile(r"^\d{12}$")
@@ -106,8 +107,8 @@ class RecordIndex:
     def log_event(
         self,
         session: Session,
-        event_type: str,
-        outcome: str,
+        event_type: EventType,
+        outcome: Outcome | FieldStatus,  # a review's outcome is the decision
         agent: str,
         *,
         object_key: str | None = None,

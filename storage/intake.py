@@ -17,15 +17,15 @@ from typing import Any, BinaryIO
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 
-from hoso.digitize.fields.extract import DocumentFields, FieldValue, cross_check
+from hoso.contract import IDENTITY_FIELDS, DossierRule, ExtractedFields
 from hoso.errors import HosoError, InputError
 from hoso.files import TooLargeError, hash_stream
 from hoso.storage.archive import Archive
 from hoso.storage.objects import StoredObject, original_key
 from hoso.storage.reuse import Reuse
 from hoso.storage.schema import Batch, BatchFile, Document, Dossier, ExtractedField
+from hoso.storage.vocabulary import BatchStatus, DocumentStatus, EventType, FieldStatus, Outcome
 
-IDENTITY_FIELDS = ("id_number", "full_name", "date_of_birth")
 MAX_UPLOAD_BYTES = 2 * 1024**3  # one file; a whole stack scanned at 600 dpi stays well under
 
 
@@ -85,7 +85,7 @@ class Intake:
             session.add(batch)
             session.flush()
             self.index.log_event(
-                session, "batch_created", "success", agent, desk_id=desk_id,
+                session, EventType.BATCH_CREATED, Outcome.SUCCESS, agent, desk_id=desk_id,
                 detail={"batch_id": batch.id, "name": name},
             )  # fmt: skip
             return batch
@@ -102,7 +102,7 @@ class Intake:
     ) -> FileReceipt:
         """Stream an upload to the object store (never whole in memory), keyed by its SHA-256."""
         batch = self.batch(batch_id)
-        if batch.status != "open":
+        if batch.status != BatchStatus.OPEN:
             raise BatchClosedError(f"batch {batch_id} is closed; start a new batch for more files")
         spool_dir = self.archive.spool_dir()
         with tempfile.NamedTemporaryFile(dir=spool_dir, prefix="upload-", delete=False) as spool:
@@ -145,7 +145,8 @@ class Intake:
                 session.add(row)
                 session.flush()
                 self.index.log_event(
-                    session, "ingested", "duplicate" if earlier else "success", agent,
+                    session, EventType.INGESTED,
+                    Outcome.DUPLICATE if earlier else Outcome.SUCCESS, agent,
                     object_key=stored.key, detail={"batch_id": batch.id, "name": name,
                     "size": stored.size, "duplicate_of_file": earlier},
                 )  # fmt: skip
@@ -182,7 +183,7 @@ class Intake:
             batch = session.get(Batch, batch_id)
             if batch is None:
                 raise BatchNotFoundError(f"there is no batch {batch_id}")
-            if batch.status == "open":
+            if batch.status == BatchStatus.OPEN:
                 count = session.scalar(
                     select(func.count())
                     .select_from(BatchFile)
@@ -190,9 +191,13 @@ class Intake:
                 )
                 if not count:
                     raise EmptyBatchError(f"batch {batch_id} has no files; upload some first")
-                batch.status, batch.closed_at = "closed", utcnow()
+                batch.status, batch.closed_at = BatchStatus.CLOSED, utcnow()
                 self.index.log_event(
-                    session, "batch_closed", "success", agent, detail={"batch_id": batch_id}
+                    session,
+                    EventType.BATCH_CLOSED,
+                    Outcome.SUCCESS,
+                    agent,
+                    detail={"batch_id": batch_id},
                 )
             return batch
 
@@ -204,7 +209,7 @@ class Intake:
             batch = session.get(Batch, batch_id)
             if batch is None:
                 raise BatchNotFoundError(f"there is no batch {batch_id}")
-            if batch.status == "planned":
+            if batch.status == BatchStatus.PLANNED:
                 return self._documents_of(session, batch_id)
             files = {f.id: f for f in session.scalars(select(BatchFile).where(
                 BatchFile.batch_id == batch_id))}  # fmt: skip
@@ -225,16 +230,16 @@ class Intake:
                         pages=pages,
                         original_key=first.original_key,
                         original_sha256=first.sha256,
-                        status="queued",
+                        status=DocumentStatus.QUEUED,
                         province_code=batch.province_code,
                         sources=plan.sources,
                     )
                 )
-            batch.status = "planned"
+            batch.status = BatchStatus.PLANNED
             session.flush()
             ids = self._documents_of(session, batch_id)
             self.index.log_event(
-                session, "batch_planned", "success", agent,
+                session, EventType.BATCH_PLANNED, Outcome.SUCCESS, agent,
                 detail={"batch_id": batch_id, "documents": ids},
             )  # fmt: skip
             return ids
@@ -269,7 +274,7 @@ class Intake:
     def set_status(self, document_id: int, status: str, pages_done: int | None = None) -> None:
         with self.index.session() as session:
             document = session.get(Document, document_id)
-            if document is None or document.status in ("done", "failed"):
+            if document is None or DocumentStatus(document.status).finished:
                 return
             document.status, document.updated_at = status, utcnow()
             if pages_done is not None:
@@ -280,37 +285,41 @@ class Intake:
         document_id: int,
         results: list[tuple[str, StoredObject]],
         text: str,
-        fields: DocumentFields | None,
+        fields: ExtractedFields | None,
         pages: int,
         agent: str,
+        dossier_rule: DossierRule | None = None,
     ) -> bool:
         """Record a processed document in one transaction: derived objects, text, fields,
-        status. Returns False (and writes nothing) if it was already recorded."""
+        status. Returns False (and writes nothing) if it was already recorded.
+
+        `dossier_rule`, when given, checks the finished papers of the document's dossier
+        against each other in the same transaction (the rule is the workflow's to choose)."""
         with self.index.session() as session:
             document = session.get(Document, document_id)
             if document is None:
                 raise KeyError(document_id)
-            if document.status in ("done", "failed"):
+            if DocumentStatus(document.status).finished:
                 return False
             for kind, stored in results:
                 self.archive.link_derived(session, document_id, kind, stored)
             self.index.set_text(session, document_id, text)
             if fields is not None:
                 self.reuse.add_fields(session, document_id, fields, agent)
-            document.status, document.pages, document.pages_done = "done", pages, pages
+            document.status, document.pages, document.pages_done = DocumentStatus.DONE, pages, pages
             document.updated_at = utcnow()
-            if document.dossier_id is not None:
+            if document.dossier_id is not None and dossier_rule is not None:
                 session.flush()
-                self._cross_check(session, document.dossier_id, agent)
+                self._check_dossier(session, document.dossier_id, dossier_rule, agent)
             self.index.log_event(
-                session, "processed", "success", agent, document_id=document_id,
+                session, EventType.PROCESSED, Outcome.SUCCESS, agent, document_id=document_id,
                 detail={"pages": pages, "objects": [stored.key for _, stored in results]},
             )  # fmt: skip
             return True
 
-    def _cross_check(self, session: Any, dossier_id: int, agent: str) -> None:
-        """The papers of one dossier must agree on who the person is (digitize.fields.extract.
-        cross_check). Disagreeing identity fields go to the review queue with the reason; runs
+    def _check_dossier(self, session: Any, dossier_id: int, rule: DossierRule, agent: str) -> None:
+        """The papers of one dossier must agree on who the person is (the rule says how).
+        Disagreeing identity fields go to the review queue with the reason; runs
         each time a paper of the dossier is finished, so the last one checks them all."""
         rows = list(
             session.scalars(
@@ -318,25 +327,25 @@ class Intake:
                 .join(Document, Document.id == ExtractedField.document_id)
                 .where(
                     Document.dossier_id == dossier_id,
-                    Document.status == "done",
+                    Document.status == DocumentStatus.DONE,
                     ExtractedField.name.in_(IDENTITY_FIELDS),
                 )
             )
         )
-        papers: dict[int, DocumentFields] = {}
+        papers: dict[int, _StoredPaper] = {}
         for row in rows:
-            paper = papers.setdefault(row.document_id, DocumentFields("other", 0.0, {}))
-            paper.fields[row.name] = FieldValue(row.value, row.confidence, row.source)
-        problems = cross_check(list(papers.values()))
+            value = _StoredValue(row.value, row.confidence, row.source, tuple(row.problems or ()))
+            papers.setdefault(row.document_id, _StoredPaper("other", {})).fields[row.name] = value
+        problems = rule(list(papers.values()))
         if not problems:
             return
         for row in rows:
             known = list(row.problems or [])
             fresh = [problem for problem in problems if problem not in known]
-            if fresh and row.status not in ("accepted", "corrected"):
-                row.problems, row.status = known + fresh, "needs_review"
+            if fresh and not FieldStatus(row.status).reviewed:
+                row.problems, row.status = known + fresh, FieldStatus.NEEDS_REVIEW
         self.index.log_event(
-            session, "cross_checked", "failure", agent,
+            session, EventType.CROSS_CHECKED, Outcome.FAILURE, agent,
             detail={"dossier_id": dossier_id, "problems": problems},
         )  # fmt: skip
 
@@ -346,12 +355,30 @@ class Intake:
             document = session.get(Document, document_id)
             if document is None:
                 raise KeyError(document_id)
-            if document.status in ("done", "failed"):
+            if DocumentStatus(document.status).finished:
                 return False
-            document.status, document.failure_code = "failed", code
+            document.status, document.failure_code = DocumentStatus.FAILED, code
             document.failure_reason, document.updated_at = reason, utcnow()
             self.index.log_event(
-                session, "processed", "failure", agent, document_id=document_id,
+                session, EventType.PROCESSED, Outcome.FAILURE, agent, document_id=document_id,
                 detail={"code": code, "reason": reason},
             )  # fmt: skip
             return True
+
+
+@dataclass
+class _StoredPaper:
+    """A finished paper's recorded fields, in the contract's shape, for a dossier rule."""
+
+    doc_type: str
+    fields: dict[str, _StoredValue]
+
+
+@dataclass(frozen=True)
+class _StoredValue:
+    value: str
+    confidence: float
+    source: str
+    problems: tuple[str, ...]
+    page: int | None = None
+    box: tuple[int, int, int, int] | None = None

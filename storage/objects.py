@@ -94,11 +94,6 @@ class ObjectStore(Protocol):
         ...
 
 
-def sha256_of_file(path: Path) -> tuple[str, int]:
-    digests = file_digests(path)
-    return digests.sha256, digests.size
-
-
 @dataclass(frozen=True)
 class FileDigests:
     sha256: str

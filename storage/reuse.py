@@ -14,16 +14,19 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hoso.digitize.fields.extract import FIELDS_BY_TYPE, DocumentFields
+from hoso.contract import PREFILL_FIELDS, ExtractedFields
 from hoso.storage.index import RecordIndex
 from hoso.storage.schema import Document, ExtractedField
+from hoso.storage.vocabulary import EventType, FieldStatus, Outcome
 
 REVIEW_BELOW = 0.85  # confidence under which a value waits for an officer
-STATUS_RANK = {"corrected": 3, "accepted": 2, "extracted": 1, "needs_review": 0}
-
-# What an e-form can take from the person record: the applicant's own fields (the contract's
-# application fields), not the date of the paper they were read from.
-PREFILL_FIELDS = tuple(name for name in FIELDS_BY_TYPE["application"] if name != "document_date")
+# Which value of a field wins for a person: an officer's word, then a confident reading.
+STATUS_RANK = {
+    FieldStatus.CORRECTED: 3,
+    FieldStatus.ACCEPTED: 2,
+    FieldStatus.EXTRACTED: 1,
+    FieldStatus.NEEDS_REVIEW: 0,
+}
 
 
 @dataclass(frozen=True)
@@ -46,13 +49,13 @@ class Reuse:
     def __init__(self, index: RecordIndex) -> None:
         self.index = index
 
-    def record_fields(self, document_id: int, result: DocumentFields, agent: str) -> list[int]:
+    def record_fields(self, document_id: int, result: ExtractedFields, agent: str) -> list[int]:
         """Store a document's fields; doubtful ones go to the review queue. Returns field ids."""
         with self.index.session() as session:
             return self.add_fields(session, document_id, result, agent)
 
     def add_fields(
-        self, session: Session, document_id: int, result: DocumentFields, agent: str
+        self, session: Session, document_id: int, result: ExtractedFields, agent: str
     ) -> list[int]:
         """`record_fields` inside the caller's transaction (a job stores a document's results,
         text and fields together, so a retried step writes them once)."""
@@ -69,8 +72,8 @@ class Reuse:
                 value=found.value,
                 confidence=found.confidence,
                 source=found.source,
-                problems=found.problems or None,
-                status="needs_review" if doubtful else "extracted",
+                problems=list(found.problems) or None,
+                status=FieldStatus.NEEDS_REVIEW if doubtful else FieldStatus.EXTRACTED,
                 page=found.page,
                 box=list(found.box) if found.box else None,
             )
@@ -82,7 +85,7 @@ class Reuse:
         if citizen is not None and full_name is not None and not citizen.problems:
             self.index.upsert_person(session, citizen.value, full_name.value)
         self.index.log_event(
-            session, "fields_extracted", "success", agent, document_id=document_id,
+            session, EventType.FIELDS_EXTRACTED, Outcome.SUCCESS, agent, document_id=document_id,
             detail={"doc_type": result.doc_type, "fields": len(ids)},
         )  # fmt: skip
         return ids
@@ -93,7 +96,7 @@ class Reuse:
         with self.index.sessions() as session:
             statement = (
                 select(ExtractedField)
-                .where(ExtractedField.status == "needs_review")
+                .where(ExtractedField.status == FieldStatus.NEEDS_REVIEW)
                 .order_by(ExtractedField.confidence, ExtractedField.id)
                 .limit(limit)
             )
@@ -112,13 +115,14 @@ class Reuse:
                 raise KeyError(field_id)
             before = row.value
             if corrected is not None and corrected.strip() != before:
-                row.value, row.status, row.source = corrected.strip(), "corrected", "officer"
+                row.value, row.source = corrected.strip(), "officer"
+                row.status = FieldStatus.CORRECTED
                 row.confidence = 1.0
             else:
-                row.status = "accepted"
+                row.status = FieldStatus.ACCEPTED
             row.reviewed_by, row.reviewed_at = agent, dt.datetime.now(dt.UTC)
             self.index.log_event(
-                session, "reviewed", row.status, agent, document_id=row.document_id,
+                session, EventType.REVIEWED, row.status, agent, document_id=row.document_id,
                 detail={"field": row.name, "before": before, "after": row.value},
             )  # fmt: skip
             if row.name in ("full_name", "id_number"):
@@ -163,14 +167,12 @@ class Reuse:
             )
             documents = list(session.scalars(select(Document).where(Document.id.in_(document_ids))))
             best: dict[str, BestValue] = {}
-            for row in sorted(
-                rows, key=lambda r: (STATUS_RANK.get(r.status, 0), r.confidence, r.document_id)
-            ):
+            for row in sorted(rows, key=_preference):
                 best[row.name] = BestValue(
                     row.value, row.confidence, row.status, row.document_id, row.id
                 )
             self.index.log_event(
-                session, "person_read", "success", agent, desk_id=desk_id,
+                session, EventType.PERSON_READ, Outcome.SUCCESS, agent, desk_id=desk_id,
                 detail={"citizen_id": citizen_id, "documents": sorted(document_ids)},
             )  # fmt: skip
             listing = [
@@ -199,10 +201,16 @@ class Reuse:
                     "value": best.value,
                     "confidence": round(best.confidence, 3),
                     "source_document_id": best.document_id,
-                    "reviewed": best.status in ("accepted", "corrected"),
+                    "reviewed": FieldStatus(best.status).reviewed,
                 }
                 for name, best in record.fields.items()
                 if name in PREFILL_FIELDS
             },
             "reused_documents": [d["document_id"] for d in record.documents],
         }
+
+
+def _preference(row: ExtractedField) -> tuple[int, float, int]:
+    """Sort key, best last: an officer's word, then the more confident reading, then the newer
+    paper."""
+    return STATUS_RANK[FieldStatus(row.status)], row.confidence, row.document_id

@@ -33,6 +33,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from hoso.storage.vocabulary import BatchStatus, DocumentStatus, FieldStatus
+
 
 class Base(DeclarativeBase):
     pass
@@ -61,7 +63,7 @@ class Batch(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     desk_id: Mapped[int | None] = mapped_column(ForeignKey("desk.id"), index=True)
-    status: Mapped[str] = mapped_column(String(20), default="open")  # open | closed | planned
+    status: Mapped[str] = mapped_column(String(20), default=BatchStatus.OPEN)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     province_code: Mapped[str | None] = mapped_column(ForeignKey("province.code"), index=True)
     created_by: Mapped[str | None] = mapped_column(String(120))
@@ -106,7 +108,7 @@ class Document(Base):
     pages: Mapped[int | None] = mapped_column(Integer)
     original_key: Mapped[str] = mapped_column(String(200))
     original_sha256: Mapped[str] = mapped_column(String(64), index=True)
-    status: Mapped[str] = mapped_column(String(20), default="received")
+    status: Mapped[str] = mapped_column(String(20), default=DocumentStatus.RECEIVED)
     failure_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     province_code: Mapped[str | None] = mapped_column(ForeignKey("province.code"), index=True)
@@ -142,7 +144,7 @@ class ExtractedField(Base):
     name: Mapped[str] = mapped_column(String(60))
     value: Mapped[str] = mapped_column(Text)
     confidence: Mapped[float] = mapped_column(Float)
-    status: Mapped[str] = mapped_column(String(20), default="extracted", index=True)
+    status: Mapped[str] = mapped_column(String(20), default=FieldStatus.EXTRACTED, index=True)
     source: Mapped[str] = mapped_column(
         String(20), default="label"
     )  # qr | label | layout | officer

@@ -10,6 +10,7 @@ from hoso.digitize.fields import identifiers
 from hoso.storage.index import RecordIndex
 from hoso.storage.schema import Document, Dossier, Province
 from hoso.storage.textfold import fold
+from hoso.storage.vocabulary import EventType, Outcome
 
 
 def add_document(index: RecordIndex, title: str, body: str, sha: str = "0" * 64) -> int:
@@ -77,8 +78,12 @@ def test_people_by_id_and_by_name(index: RecordIndex) -> None:
 def test_events_are_append_only(index: RecordIndex) -> None:
     document = add_document(index, "D", "nội dung")
     with index.session() as session:
-        index.log_event(session, "ingested", "success", "station:01", document_id=document)
-        index.log_event(session, "retrieved", "success", "officer:an", document_id=document)
+        index.log_event(
+            session, EventType.INGESTED, Outcome.SUCCESS, "station:01", document_id=document
+        )
+        index.log_event(
+            session, EventType.RETRIEVED, Outcome.SUCCESS, "officer:an", document_id=document
+        )
     assert [e.event_type for e in index.events(document_id=document)] == ["ingested", "retrieved"]
     for statement in ("UPDATE event SET outcome = 'failure'", "DELETE FROM event"):
         with pytest.raises(DBAPIError, match="append-only"), index.session() as session:

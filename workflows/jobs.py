@@ -15,6 +15,7 @@ from __future__ import annotations
 from dbos import DBOS, SetWorkflowID
 from dbos._error import DBOSMaxStepRetriesExceeded
 
+from hoso.storage.vocabulary import DocumentStatus
 from hoso.workflows.metrics import DOCUMENTS, STEP_SECONDS
 from hoso.workflows.processing import Processor
 from hoso.workflows.settings import BATCH_WORKFLOW, DOCUMENT_QUEUE, DOCUMENT_WORKFLOW
@@ -49,8 +50,9 @@ def plan_step(batch_id: int) -> list[int]:
 
 @DBOS.step(name="hoso.process", **STEP_RETRIES)  # type: ignore[arg-type]
 def process_step(document_id: int) -> str:
+    # A plain string is checkpointed, so a recorded step never depends on an enum class
     with STEP_SECONDS.labels("process").time():
-        return _processor().process(document_id)
+        return str(_processor().process(document_id).value)
 
 
 @DBOS.step(name="hoso.mark_failed", **STEP_RETRIES)  # type: ignore[arg-type]
@@ -77,6 +79,6 @@ def process_document(document_id: int) -> str:
             f"this document ({error}); the original is kept and the document can be retried"
         )
         fail_step(document_id, "storage_unavailable", reason)
-        status = "failed"
+        status = DocumentStatus.FAILED.value
     DOCUMENTS.labels(status).inc()
     return status

@@ -1,6 +1,10 @@
 """What the jobs do, free of the job engine: plan a batch into documents, process a document.
 
-Both are written to be run again after a crash at any point (job steps run at least once):
+This module owns the order of a document's steps (`digitize_copy`: pages → fields → PDF/A →
+signature, then `Processor._store`: objects, text, fields, status in one transaction); the job
+worker and `hoso ingest` both go through it, so a paper is treated the same whichever way it came.
+
+Both jobs are written to be run again after a crash at any point (job steps run at least once):
 results are content-addressed objects, and index writes are single transactions that do
 nothing when already done (`storage.intake`).
 """
@@ -12,21 +16,29 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from hoso.digitize.errors import EmptyInputError
+from hoso.digitize.errors import CorruptInputError, EmptyInputError
+from hoso.digitize.fields.extract import cross_check
 from hoso.digitize.models import DocumentResult, Options, PageResult, PageTask
-from hoso.digitize.pipeline import PageRunner, digitize_tasks, write_outputs
+from hoso.digitize.pipeline import (
+    PageRunner,
+    digitize_tasks,
+    document_text,
+    extract_fields,
+    write_outputs,
+)
 from hoso.digitize.separate import Separator, find_separator, plan_documents
 from hoso.digitize.triage import TriagedInput, triage_file
 from hoso.errors import HosoError
 from hoso.storage.intake import DocumentPlan, Intake
-from hoso.storage.objects import StorageUnavailableError
+from hoso.storage.objects import StorageUnavailableError, StoredObject
 from hoso.storage.schema import BatchFile, Document
+from hoso.storage.vocabulary import BatchStatus, DocumentStatus
 
 log = logging.getLogger("hoso.jobs")
 
@@ -39,6 +51,55 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
+Signer = Callable[[Path, Path], object]  # sign(pdf, signed_pdf)
+PageCallback = Callable[[PageResult], None]
+
+
+@dataclass(frozen=True)
+class DigitizedCopy:
+    """What one document's steps produce, before anything is stored."""
+
+    pdf: Path  # the PDF/A, signed when a signer was given
+    json: Path
+    result: DocumentResult
+    text: str  # what the archive indexes
+
+
+def digitize_copy(
+    triaged: list[TriagedInput],
+    tasks: list[PageTask],
+    runner: PageRunner,
+    folder: Path,
+    title: str,
+    sign: Signer | None = None,
+    on_page: PageCallback | None = None,
+) -> DigitizedCopy:
+    """The one order of a document's steps: pages → fields → PDF/A + JSON → the scan operator's
+    signature. Signing comes before the caller records the extracted data (Circular 01/2023
+    Art. 8: the operator signs the copy before data is extracted from it)."""
+    result = digitize_tasks(triaged, tasks, runner, on_page=on_page)
+    result.fields = extract_fields(result.pages)
+    pdf, json_path = folder / "document.pdf", folder / "document.json"
+    write_outputs(result, pdf, json_path, title=title)
+    if sign is not None:
+        signed = folder / "signed.pdf"
+        sign(pdf, signed)
+        pdf = signed
+    return DigitizedCopy(pdf, json_path, result, document_text(result.pages))
+
+
+@dataclass(frozen=True)
+class Ingested:
+    """One file archived by `hoso ingest` (and, unless asked not to, digitized)."""
+
+    document_id: int
+    key: str
+    duplicate: bool
+    doc_type: str | None = None
+    pdfa_key: str | None = None
+    pages: int | None = None
+
+
 class Processor:
     def __init__(
         self,
@@ -47,7 +108,7 @@ class Processor:
         options: Options,
         agent: str,
         on_pages: Callable[[int], None] | None = None,
-        sign: Callable[[Path, Path], object] | None = None,
+        sign: Signer | None = None,
     ) -> None:
         """`sign(pdf, signed_pdf)`, when given, signs each digitized copy (the scan operator's
         signature, Circular 01/2023 Art. 8) before its extracted fields are recorded."""
@@ -63,7 +124,7 @@ class Processor:
     def plan(self, batch_id: int) -> list[int]:
         """Split a closed batch into documents by separator sheets (digitize.separate)."""
         batch = self.intake.batch(batch_id)
-        if batch.status == "planned":
+        if batch.status == BatchStatus.PLANNED:
             return self.intake.record_plan(batch_id, [], self.agent)
         files = [f for f in self.intake.files(batch_id) if f.duplicate_of is None]
         readable: list[tuple[BatchFile, TriagedInput]] = []
@@ -97,48 +158,93 @@ class Processor:
 
     # --- documents -----------------------------------------------------------------------
 
-    def process(self, document_id: int) -> str:
+    def process(self, document_id: int) -> DocumentStatus:
         """Digitize one document and record its results. Returns its final status."""
         document = self.intake.document(document_id)
         if document is None:
             raise KeyError(document_id)
-        if document.status in ("done", "failed"):
-            return document.status
-        self.intake.set_status(document_id, "processing", pages_done=0)
+        if DocumentStatus(document.status).finished:
+            return DocumentStatus(document.status)
+        self.intake.set_status(document_id, DocumentStatus.PROCESSING, pages_done=0)
         started = time.monotonic()
         with tempfile.TemporaryDirectory(prefix="hoso-doc-") as folder:
             try:
-                pdf, json_path, result = self._digitize(document, Path(folder))
+                copy = self._digitize(document, Path(folder))
             except TRANSIENT_ERRORS:
                 raise
             except HosoError as error:
                 self.fail(document_id, error.code, str(error))
-                return "failed"
+                return DocumentStatus.FAILED
             except Exception as error:  # a bug must not stop the batch; it is logged in full
                 log.exception("document %s failed unexpectedly", document_id)
                 self.fail(document_id, "internal_error", _internal_reason(error))
-                return "failed"
-            archive, original = self.intake.archive, document.original_sha256
-            results = [
-                ("pdfa", archive.put_derived(original, "pdfa", pdf)),
-                ("json", archive.put_derived(original, "json", json_path)),
-            ]
-            text = "\n\n".join(page.text for page in result.pages)
-            self.intake.finish(
-                document_id, results, text, result.fields, len(result.pages), self.agent
-            )
+                return DocumentStatus.FAILED
+            self._store(document, copy)
         log.info(
             "document %s: %d pages in %.1f s",
             document_id,
-            len(result.pages),
+            len(copy.result.pages),
             time.monotonic() - started,
         )
-        return "done"
+        return DocumentStatus.DONE
+
+    def ingest(self, path: Path, digitize: bool = True) -> Ingested:
+        """`hoso ingest`: keep the original bit-exact, then (unless it was archived before, or
+        `digitize` is False) the same steps as a job. A file that cannot be digitized fails its
+        document with the reason, keeps its original, and raises for the caller to report."""
+        if not path.is_file():
+            raise CorruptInputError("the file does not exist", source=path.name)
+        archived = self.intake.archive.ingest(path, self.agent)
+        outcome = Ingested(archived.document_id, archived.original.key, archived.duplicate)
+        if not digitize or archived.duplicate:
+            return outcome
+        document = self.intake.document(archived.document_id)
+        assert document is not None  # just recorded
+        with tempfile.TemporaryDirectory(prefix="hoso-ingest-") as folder:
+            try:
+                triaged = triage_file(path, self.options)
+                tasks = list(triaged.tasks)
+                if not tasks:
+                    raise EmptyInputError("the file has no pages")
+                copy = digitize_copy(
+                    [triaged], tasks, self.runner, Path(folder), path.name, self.sign
+                )
+            except HosoError as error:
+                self.fail(document.id, error.code, str(error))
+                raise
+            stored = self._store(document, copy)
+        fields = copy.result.fields
+        return replace(
+            outcome,
+            doc_type=fields.doc_type if fields is not None else None,
+            pdfa_key=stored["pdfa"].key,
+            pages=len(copy.result.pages),
+        )
+
+    def _store(self, document: Document, copy: DigitizedCopy) -> dict[str, StoredObject]:
+        """Put the copy's objects (content-addressed: a repeat stores nothing new), then record
+        objects, text, fields and status in one transaction, checking the dossier's papers
+        against each other."""
+        archive, original = self.intake.archive, document.original_sha256
+        stored = {
+            "pdfa": archive.put_derived(original, "pdfa", copy.pdf),
+            "json": archive.put_derived(original, "json", copy.json),
+        }
+        self.intake.finish(
+            document.id,
+            list(stored.items()),
+            copy.text,
+            copy.result.fields,
+            len(copy.result.pages),
+            self.agent,
+            dossier_rule=cross_check,
+        )
+        return stored
 
     def fail(self, document_id: int, code: str, reason: str) -> None:
         self.intake.fail(document_id, code, reason, self.agent)
 
-    def _digitize(self, document: Document, folder: Path) -> tuple[Path, Path, DocumentResult]:
+    def _digitize(self, document: Document, folder: Path) -> DigitizedCopy:
         files = self.intake.source_files(document)
         triaged: list[TriagedInput] = []
         tasks: list[PageTask] = []
@@ -155,18 +261,13 @@ class Processor:
         def progress(_page: PageResult) -> None:
             nonlocal done
             done += 1
-            self.intake.set_status(document.id, "processing", pages_done=done)
+            self.intake.set_status(document.id, DocumentStatus.PROCESSING, pages_done=done)
             if self.on_pages:
                 self.on_pages(1)
 
-        result = digitize_tasks(triaged, tasks, self.runner, on_page=progress)
-        pdf, json_path = folder / "document.pdf", folder / "document.json"
-        write_outputs(result, pdf, json_path, title=document.title)
-        if self.sign is not None:
-            signed = folder / "signed.pdf"
-            self.sign(pdf, signed)
-            pdf = signed
-        return pdf, json_path, result
+        return digitize_copy(
+            triaged, tasks, self.runner, folder, document.title, self.sign, on_page=progress
+        )
 
     def _fetch(self, file: BatchFile, folder: Path) -> Path:
         """A local copy of an original (the pipeline reads files; the store may be S3)."""

@@ -1,12 +1,8 @@
-"""Job settings from the environment, with embedded defaults for one machine.
+"""Job settings: what a worker or the API needs to reach the job engine, plus the job constants.
 
-| variable | default |
-|---|---|
-| `HOSO_WORKER_ID` | `<host>-<role>`: stable across restarts, unique per worker process |
-| `HOSO_JOBS_DATABASE_URL` | the index database if PostgreSQL, else `dbos.sqlite` in the data dir |
-| `HOSO_PAGE_PROCESSES` | one per CPU core (OCR is CPU-bound) |
-| `HOSO_WORKER_DEAD_AFTER` | 120 s without a heartbeat: the worker's documents go to a survivor |
-| `HOSO_OCR_MODEL`, `HOSO_OCR_LANG` | `best_int`, `vie` |
+The `HOSO_*` variables are read and checked in one place, `hoso.settings`; their table (name,
+default, meaning) is generated from it into `docs/settings.md`. `JobSettings` only shapes what
+was read, plus what comes from the command line (the worker id of `hoso worker --id`).
 """
 
 from __future__ import annotations
@@ -17,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from hoso.digitize.models import Options
+from hoso.settings import HosoSettings
 from hoso.storage.archive import ArchiveSettings
 
 APPLICATION = "hoso"
@@ -49,29 +46,29 @@ class JobSettings:
     options: Options
 
     @classmethod
-    def from_environment(cls, role: str = "worker") -> JobSettings:
-        return cls.from_environment_of(os.environ, role)
+    def from_environment(cls, role: str = "worker", worker_id: str | None = None) -> JobSettings:
+        return cls.from_settings(HosoSettings.from_environment(), role, worker_id)
 
     @classmethod
-    def from_environment_of(cls, env: Mapping[str, str], role: str = "worker") -> JobSettings:
-        archive = ArchiveSettings.from_environment_of(env)
-        jobs_url = env.get("HOSO_JOBS_DATABASE_URL") or (
-            archive.database_url
-            if archive.database_url.startswith("postgresql")
-            else f"sqlite:///{archive.data_dir / 'dbos.sqlite'}"
-        )
-        processes = int(env.get("HOSO_PAGE_PROCESSES") or 0) or os.cpu_count() or 1
+    def from_environment_of(
+        cls, env: Mapping[str, str], role: str = "worker", worker_id: str | None = None
+    ) -> JobSettings:
+        return cls.from_settings(HosoSettings.from_environment(env), role, worker_id)
+
+    @classmethod
+    def from_settings(
+        cls, settings: HosoSettings, role: str = "worker", worker_id: str | None = None
+    ) -> JobSettings:
+        """`worker_id` (from `--id`) wins over `HOSO_WORKER_ID`; without either the id is
+        `<host>-<role>`, stable across restarts so a restarted worker resumes its documents."""
+        processes = settings.page_processes or os.cpu_count() or 1
         return cls(
-            archive=archive,
-            jobs_database_url=jobs_url,
-            executor_id=env.get("HOSO_WORKER_ID") or f"{socket.gethostname()}-{role}",
+            archive=ArchiveSettings.from_settings(settings),
+            jobs_database_url=settings.jobs_url,
+            executor_id=worker_id or settings.worker_id or f"{socket.gethostname()}-{role}",
             page_processes=processes,
-            heartbeat_seconds=float(env.get("HOSO_HEARTBEAT_SECONDS") or 5),
-            dead_after_seconds=float(env.get("HOSO_WORKER_DEAD_AFTER") or 120),
-            drain_seconds=int(env.get("HOSO_DRAIN_SECONDS") or 120),
-            options=Options(
-                lang=env.get("HOSO_OCR_LANG") or "vie",
-                model=env.get("HOSO_OCR_MODEL") or "best_int",
-                jobs=processes,
-            ),
+            heartbeat_seconds=settings.heartbeat_seconds,
+            dead_after_seconds=settings.worker_dead_after,
+            drain_seconds=settings.drain_seconds,
+            options=Options(lang=settings.ocr_lang, model=settings.ocr_model, jobs=processes),
         )

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from hoso.contract import FIELDS_BY_TYPE, ExtractedFields
 from hoso.digitize.fields import identifiers
 from hoso.digitize.fields.dates import find_dates, parse_date
 from hoso.digitize.fields.textutil import clean_value, fold_keep_digits
 
-DOC_TYPES = ("application", "decision", "birth_extract", "id_card", "other")
 FROM_QR, FROM_LABEL, FROM_LAYOUT = 0.99, 0.9, 0.7
 PROBLEM_PENALTY = 0.5
 
@@ -145,31 +145,6 @@ LABELS: list[tuple[str, str]] = [
     ("date of expiry", "date_of_expiry"),
 ]
 
-FIELDS_BY_TYPE = {
-    "application": [
-        "full_name",
-        "date_of_birth",
-        "sex",
-        "id_number",
-        "id_issue_date",
-        "address",
-        "phone",
-        "document_date",
-    ],
-    "decision": ["document_number", "document_date", "issuer", "subject", "signer"],
-    "birth_extract": [
-        "full_name",
-        "date_of_birth",
-        "sex",
-        "id_number",
-        "father_name",
-        "mother_name",
-        "document_number",
-        "document_date",
-    ],
-    "id_card": ["id_number", "full_name", "date_of_birth", "sex", "address", "date_of_expiry"],
-    "other": [],
-}
 ADMINISTRATIVE_UNITS = ("tỉnh", "thành phố", "huyện", "quận", "thị xã", "thị trấn", "xã", "phường")
 
 
@@ -421,7 +396,7 @@ def parse_id_qr(payload: str) -> dict[str, str] | None:
     return out
 
 
-def cross_check(documents: list[DocumentFields]) -> list[str]:
+def cross_check(documents: Sequence[ExtractedFields]) -> list[str]:
     """Problems between the papers of one dossier: one person must not carry two ID numbers or
     two dates of birth, and one ID number must not carry two names. Names are compared without
     case (cards print capitals), marks kept."""

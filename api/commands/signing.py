@@ -1,4 +1,4 @@
-"""`hoso sign`, `hoso verify` and `hoso archive renew`.
+"""`hoso sign`, `hoso verify` and `hoso archive renew`: PAdES signatures, checked and kept valid.
 
 PINs are never options: each signer in the signing configuration names the environment variable
 or secret file holding its PIN, so a PIN is neither in shell history nor in `ps` output.
@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from hoso.api.cli_common import EXIT_CODES_HELP, fail, progress_bar, stderr
-from hoso.errors import ExitCode, HosoError
+from hoso.api.commands.common import add_command, open_archive, progress_bar, stderr
+from hoso.errors import ExitCode
 from hoso.signatures.errors import NotSignableError
 from hoso.signatures.profiles import CONFIG_ENV, SigningConfig
 
@@ -33,7 +33,13 @@ ConfigOption = Annotated[
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
 
-archive_app = typer.Typer(help="Long-term care of the archive's signed documents.")
+
+def register(app: typer.Typer) -> None:
+    add_command(app, sign)
+    add_command(app, verify)
+    archive = typer.Typer(help="Long-term care of the archive's signed documents.")
+    add_command(archive, renew, "renew")
+    app.add_typer(archive, name="archive")
 
 
 def sign(
@@ -59,13 +65,10 @@ def sign(
     from hoso.signatures.result_qr import ResultInfo
     from hoso.signatures.sign import SigningService
 
-    try:
-        service = SigningService(SigningConfig.load(config))
-        result = ResultInfo.from_file(qr) if qr else None
-        outcome = service.sign(source, output, profile, result)
-        service.keyring.close()
-    except HosoError as error:
-        raise fail(error, as_json) from None
+    service = SigningService(SigningConfig.load(config))
+    result = ResultInfo.from_file(qr) if qr else None
+    outcome = service.sign(source, output, profile, result)
+    service.keyring.close()
     if as_json:
         print(
             json.dumps(
@@ -109,11 +112,8 @@ def verify(
     13 TOTAL-FAILED."""
     from hoso.signatures.verify import Verdict, Verifier
 
-    try:
-        moment = at.replace(tzinfo=UTC) if at else None
-        report = Verifier(SigningConfig.load(config)).verify_file(source, at=moment)
-    except HosoError as error:
-        raise fail(error, as_json) from None
+    moment = at.replace(tzinfo=UTC) if at else None
+    report = Verifier(SigningConfig.load(config)).verify_file(source, at=moment)
     print_report(report, as_json)
     exit_codes = {
         Verdict.PASSED: ExitCode.OK,
@@ -130,7 +130,6 @@ def print_report(report: VerificationReport, as_json: bool) -> None:
         print(report.render_vi())
 
 
-@archive_app.command("renew", epilog=EXIT_CODES_HELP)
 def renew(
     files: Annotated[
         list[Path] | None,
@@ -152,34 +151,31 @@ def renew(
     from hoso.signatures.sign import SigningService
 
     results: list[dict[str, object]] = []
-    try:
-        signing_config = SigningConfig.load(config)
-        service = SigningService(signing_config)
-        within = timedelta(days=signing_config.renew_before_days)
-        targets = _file_targets(files) if files else _archive_targets(agent)
-        with progress_bar(quiet) as bar:
-            task = bar.add_task("renewing", total=len(targets))
-            for target in targets:
-                bar.advance(task)
-                data = target.read()
-                try:
-                    need = renewal_need(data, within)
-                except NotSignableError as error:  # one damaged file does not stop the run
-                    results.append({"file": target.name, "renewed": False, "error": str(error)})
-                    continue
-                renewing = need.needed or (force and need.signed)
-                if renewing:
-                    target.write(renew_bytes(service, data))
-                results.append(
-                    {
-                        "file": target.name,
-                        "renewed": renewing,
-                        "reason": need.reason or ("forced" if renewing else ""),
-                        "newest_timestamp": need.newest_timestamp,
-                    }
-                )
-    except HosoError as error:
-        raise fail(error, as_json) from None
+    signing_config = SigningConfig.load(config)
+    service = SigningService(signing_config)
+    within = timedelta(days=signing_config.renew_before_days)
+    targets = _file_targets(files) if files else _archive_targets(agent)
+    with progress_bar(quiet) as bar:
+        task = bar.add_task("renewing", total=len(targets))
+        for target in targets:
+            bar.advance(task)
+            data = target.read()
+            try:
+                need = renewal_need(data, within)
+            except NotSignableError as error:  # one damaged file does not stop the run
+                results.append({"file": target.name, "renewed": False, "error": str(error)})
+                continue
+            renewing = need.needed or (force and need.signed)
+            if renewing:
+                target.write(renew_bytes(service, data))
+            results.append(
+                {
+                    "file": target.name,
+                    "renewed": renewing,
+                    "reason": need.reason or ("forced" if renewing else ""),
+                    "newest_timestamp": need.newest_timestamp,
+                }
+            )
     if as_json:
         print(json.dumps(results, ensure_ascii=False))
     else:
@@ -213,10 +209,9 @@ def _file_targets(files: list[Path]) -> list[_Target]:
 def _archive_targets(agent: str) -> list[_Target]:
     """The newest PDF/A of every archived document that carries a signature; a renewed copy is
     stored as a new object (nothing is overwritten) and becomes the document's newest."""
-    from hoso.storage.archive import Archive, ArchiveSettings
     from hoso.storage.schema import DerivedObject
 
-    archive = Archive.open(ArchiveSettings.from_environment())
+    archive = open_archive()
     with archive.index.sessions() as session:
         document_ids = sorted(
             {row.document_id for row in session.query(DerivedObject).filter_by(kind="pdfa")}

@@ -1,0 +1,69 @@
+"""`hoso digitize`: scanned pages in, one upright, searchable PDF/A (and JSON) out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hoso.api.commands.common import add_command, progress_bar, stderr
+from hoso.digitize.models import Options
+from hoso.digitize.ocr.engine import ENGINES
+from hoso.ocr_models import DEFAULT_QUALITY, QUALITIES
+
+
+def register(app: typer.Typer) -> None:
+    add_command(app, digitize, on_interrupt="hoso: interrupted; nothing was written")
+
+
+def digitize(
+    inputs: Annotated[
+        list[Path],
+        typer.Argument(
+            help="PDF, TIFF, JPEG or PNG files; several files are one document's pages, in order."
+        ),
+    ],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Searchable PDF/A-2b to write.")],
+    json_path: Annotated[
+        Path | None,
+        typer.Option("--json", help="Also write page results (text, rotation, skew, dpi) as JSON."),
+    ] = None,
+    lang: Annotated[str, typer.Option(help="Tesseract languages, e.g. vie or vie+eng.")] = "vie",
+    jobs: Annotated[
+        int, typer.Option(min=0, help="Pages processed in parallel; 0 = one per CPU core.")
+    ] = 0,
+    engine: Annotated[str, typer.Option(help=f"OCR engine: {' or '.join(ENGINES)}.")] = "tesserocr",
+    model: Annotated[
+        str, typer.Option(help=f"OCR model quality: {' or '.join(QUALITIES)}.")
+    ] = DEFAULT_QUALITY,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")
+    ] = False,
+) -> None:
+    """Turn scanned pages into one upright, searchable PDF/A (and optionally JSON)."""
+    from hoso.digitize.pipeline import digitize as run_digitize
+    from hoso.digitize.pipeline import write_outputs
+
+    if engine not in ENGINES:
+        raise typer.BadParameter(f"choose one of {', '.join(ENGINES)}", param_hint="--engine")
+    if model not in QUALITIES:
+        raise typer.BadParameter(f"choose one of {', '.join(QUALITIES)}", param_hint="--model")
+    options = Options(lang=lang, engine=engine, model=model, jobs=jobs)
+    with progress_bar(quiet) as progress:
+        bar = progress.add_task("pages", total=None)
+        document = run_digitize(
+            inputs,
+            options,
+            on_start=lambda total: progress.update(bar, total=total),
+            on_page=lambda _page: progress.advance(bar),
+        )
+    write_outputs(document, output, json_path, title=inputs[0].name)
+    if not quiet:
+        for warning in document.warnings:
+            stderr.print(f"[yellow]warning:[/] {warning}", highlight=False)
+        pages = len(document.pages)
+        stderr.print(
+            f"{pages} page{'s' if pages != 1 else ''} → {output}"
+            + (f", {json_path}" if json_path else "")
+        )

@@ -1,0 +1,127 @@
+"""`hoso person` and `hoso review …`: reuse of extracted fields, and the officer's review of
+the doubtful ones. Every read of a person's data is logged by the storage layer."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hoso.api.commands.common import add_command, open_archive, stderr
+
+
+def register(app: typer.Typer) -> None:
+    add_command(app, person)
+    review = typer.Typer(help="The review queue: doubtful field values waiting for an officer.")
+    add_command(review, review_list, "list", epilog=None)
+    add_command(review, review_crop, "crop", epilog=None)
+    add_command(review, review_decide, "decide", epilog=None)
+    app.add_typer(review, name="review")
+
+
+def _no_papers(citizen_id: str) -> typer.Exit:
+    stderr.print(f"no digitized papers carry ID number {citizen_id}")
+    return typer.Exit(1)
+
+
+def person(
+    citizen_id: Annotated[str, typer.Argument(help="12-digit ID number (số định danh cá nhân).")],
+    prefill: Annotated[
+        str | None, typer.Option(help="Procedure code: print an e-form prefill for it.")
+    ] = None,
+    agent: Annotated[str, typer.Option(help="Who is reading (recorded: personal data).")] = "cli",
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """A person's reusable records and the best current value of each field (the read is logged)."""
+    from hoso.storage.reuse import Reuse
+
+    reuse = Reuse(open_archive().index)
+    if prefill:
+        form = reuse.prefill(citizen_id, prefill, agent)
+        if form is None:
+            raise _no_papers(citizen_id)
+        print(json.dumps(form, ensure_ascii=False, indent=2))
+        return
+    record = reuse.person(citizen_id, agent)
+    if record is None:
+        raise _no_papers(citizen_id)
+    fields = {
+        name: {
+            "value": best.value,
+            "confidence": round(best.confidence, 3),
+            "status": best.status,
+            "document_id": best.document_id,
+        }
+        for name, best in record.fields.items()
+    }
+    if as_json:
+        data = {"citizen_id": record.citizen_id, "fields": fields, "documents": record.documents}
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    for name, best in record.fields.items():
+        origin = f"{best.status} {best.confidence:.2f}, document {best.document_id}"
+        print(f"{name:15s} {best.value}  [{origin}]")
+    for document in record.documents:
+        print(f"document {document['document_id']}: {document['doc_type']} — {document['title']}")
+
+
+def review_list(
+    limit: Annotated[int, typer.Option(min=1)] = 50,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Fields below the confidence threshold or failing a check, least confident first."""
+    from hoso.storage.reuse import Reuse
+
+    queue = Reuse(open_archive().index).review_queue(limit)
+    if as_json:
+        rows = [
+            {
+                "field_id": f.id,
+                "document_id": f.document_id,
+                "name": f.name,
+                "value": f.value,
+                "confidence": round(f.confidence, 3),
+                "problems": f.problems or [],
+            }
+            for f in queue
+        ]
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for f in queue:
+        why = "; ".join(f.problems) if f.problems else "low confidence"
+        print(f"#{f.id} doc {f.document_id} {f.name} = {f.value!r} ({why})")
+
+
+def review_crop(
+    field_id: Annotated[int, typer.Argument(help="From `hoso review list`.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="PNG to write.")],
+    agent: Annotated[str, typer.Option(help="The reviewing officer (the read is logged).")] = "cli",
+) -> None:
+    """Write the part of the page where the field's value stands, to check it against the value."""
+    from hoso.files import atomic_output
+
+    crop = open_archive().field_crop(field_id, agent)
+    with atomic_output(output) as temp:
+        crop.save(temp, format="PNG")
+    stderr.print(f"{output} ({crop.width}×{crop.height})", highlight=False)
+
+
+def review_decide(
+    field_id: Annotated[int, typer.Argument(help="From `hoso review list`.")],
+    value: Annotated[
+        str | None, typer.Option(help="The correct value; without it the value is accepted.")
+    ] = None,
+    agent: Annotated[str, typer.Option(help="The reviewing officer.")] = "cli",
+) -> None:
+    """Accept a field value, or correct it with --value. Recorded as an event."""
+    from hoso.storage.reuse import Reuse
+
+    reuse = Reuse(open_archive().index)
+    try:
+        row = reuse.review(field_id, agent, value)
+    except KeyError:
+        stderr.print(f"no field #{field_id}")
+        raise typer.Exit(1) from None
+    stderr.print(f"#{row.id} {row.name} = {row.value!r}: {row.status}", highlight=False)

@@ -1,0 +1,205 @@
+"""`hoso serve`, `hoso worker` and `hoso upload`: the service and the station that feeds it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from hoso.api.commands.common import (
+    EXIT_CODES_HELP,
+    add_command,
+    open_archive,
+    progress_bar,
+    stderr,
+)
+from hoso.errors import ExitCode
+
+if TYPE_CHECKING:
+    from hoso.storage.archive import Archive
+
+
+def register(app: typer.Typer) -> None:
+    add_command(app, serve)
+    add_command(app, worker_command, "worker")
+    add_command(
+        app,
+        upload,
+        epilog=EXIT_CODES_HELP + " Upload: 1 if a document failed, 10 if the server is gone.",
+    )
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    worker: Annotated[
+        bool, typer.Option("--worker/--no-worker", help="Also process jobs in this process.")
+    ] = True,
+) -> None:
+    """Run the HTTP API (and, by default, a job worker) on the configured archive.
+
+    With nothing configured: SQLite and a folder under ./var, one worker in this process.
+    The first start creates an admin token and prints where it is kept."""
+    import asyncio
+    import contextlib
+    from collections.abc import AsyncIterator
+
+    import uvicorn
+    from fastapi import FastAPI
+
+    from hoso.api.app import Services, create_app
+    from hoso.signatures.verify import configured_verifier
+    from hoso.workflows.queue import JobQueue
+    from hoso.workflows.settings import JobSettings
+    from hoso.workflows.worker import Worker
+
+    settings = JobSettings.from_environment("serve")
+    archive = open_archive(settings.archive)
+    _bootstrap_admin(archive, settings.archive.data_dir)
+    services = Services(archive, JobQueue(settings.jobs_database_url), configured_verifier())
+    job_worker = Worker(settings, archive) if worker else None
+    if job_worker is not None:
+        job_worker.liveness.register()  # refuse a duplicate worker id before listening
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # The job engine refuses to start from inside an event loop: give it a thread.
+        if job_worker is not None:
+            await asyncio.to_thread(job_worker.start)
+        yield
+        if job_worker is not None:
+            await asyncio.to_thread(job_worker.stop)  # SIGTERM: stop accepting, then drain
+
+    application = create_app(services)
+    application.router.lifespan_context = lifespan
+    stderr.print(f"hoso: serving on http://{host}:{port}/api/v1/docs", highlight=False)
+    uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+def _bootstrap_admin(archive: Archive, data_dir: Path) -> None:
+    """On the first start, make an admin token so that someone can make the others."""
+    from hoso.api.auth import Role, Tokens
+
+    tokens = Tokens(archive.index)
+    if tokens.has_admin():
+        return
+    _, token = tokens.create("bootstrap-admin", Role.ADMIN, None, "hoso-serve")
+    path = data_dir / "admin.token"
+    path.touch(mode=0o600)
+    path.write_text(token + "\n")
+    stderr.print(
+        f"hoso: created the first admin token, kept in {path} (readable by you only); "
+        "make station and officer tokens with `hoso token create`",
+        highlight=False,
+    )
+
+
+def worker_command(
+    worker_id: Annotated[
+        str | None,
+        typer.Option(
+            "--id",
+            help="Stable, unique name of this worker (default HOSO_WORKER_ID or <host>-worker). "
+            "Restart a worker with the same id to resume its documents.",
+        ),
+    ] = None,
+    metrics_port: Annotated[
+        int | None, typer.Option(help="Serve Prometheus metrics on this port.")
+    ] = None,
+) -> None:
+    """Process jobs from the shared queue (more workers: more machines or processes)."""
+    import signal
+    import threading
+
+    from hoso.workflows.settings import JobSettings
+    from hoso.workflows.worker import Worker
+
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    settings = JobSettings.from_environment("worker", worker_id=worker_id)
+    job_worker = Worker(settings, open_archive(settings.archive))
+    job_worker.start()
+    if metrics_port:
+        from prometheus_client import start_http_server
+
+        start_http_server(metrics_port)
+    stderr.print(f"hoso: worker {job_worker.settings.executor_id} running", highlight=False)
+    stop.wait()
+    stderr.print("hoso: draining (finishing the documents in progress)…")
+    job_worker.stop()
+
+
+def upload(
+    inputs: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Scans, or folders of scans (PDF/TIFF/JPEG/PNG, in name order).", exists=True
+        ),
+    ],
+    batch: Annotated[str, typer.Option(help="Batch name; an open batch of that name resumes.")],
+    server: Annotated[
+        str, typer.Option(envvar="HOSO_SERVER", help="The hoso server.")
+    ] = "http://127.0.0.1:8000",
+    token: Annotated[
+        str, typer.Option(envvar="HOSO_TOKEN", help="A station token (or HOSO_TOKEN).")
+    ] = "",
+    wait: Annotated[
+        bool, typer.Option("--wait/--no-wait", help="Follow processing until the batch is done.")
+    ] = True,
+    timeout: Annotated[float, typer.Option(help="Seconds to follow processing.")] = 3600,
+    patience: Annotated[
+        float, typer.Option(help="Seconds to keep retrying while the server does not answer.")
+    ] = 300,
+    as_json: Annotated[bool, typer.Option("--json", help="A JSON report on stdout.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+) -> None:
+    """Send a station's scans to the server, close the batch and follow its processing.
+    Run it again after a network error or restart: what the server has is not sent again."""
+    from hoso.api.uploader import StationClient, scan_files
+
+    files = scan_files(inputs)
+    if not files:
+        raise typer.BadParameter("no PDF, TIFF, JPEG or PNG files found", param_hint="INPUTS")
+    if not token:
+        raise typer.BadParameter("a station token is needed (--token or HOSO_TOKEN)")
+    client = StationClient(server, token, patience_seconds=patience)
+    try:
+        with progress_bar(quiet) as progress:
+            batch_id, still_open = client.open_batch(batch)
+            if still_open:
+                bar = progress.add_task("uploading", total=len(files))
+                report = client.upload(batch_id, files, on_file=lambda *_: progress.advance(bar))
+            else:
+                report = client.check_complete(batch_id, batch, files)
+            client.close_batch(batch_id)
+            if wait:
+                pages = progress.add_task("processing pages", total=None)
+
+                def show(state: dict[str, Any]) -> None:
+                    total = state["pages"] or None
+                    progress.update(pages, total=total, completed=state["pages_done"])
+
+                report = client.follow(report, timeout, on_status=show)
+    finally:
+        client.close()
+    if as_json:
+        print(json.dumps({"batch_id": report.batch_id, "sent": report.sent,
+                          "already_there": report.already_there, "finished": report.finished,
+                          "documents": report.documents}, ensure_ascii=False))  # fmt: skip
+    elif not quiet:
+        stderr.print(
+            f"batch {report.batch_id}: sent {len(report.sent)} files, "
+            f"{len(report.already_there)} already on the server",
+            highlight=False,
+        )
+        for document in report.documents:
+            reason = f": {document['failure_reason']}" if document["status"] == "failed" else ""
+            stderr.print(f"  document {document['id']} {document['title']}: "
+                         f"{document['status']}{reason}", highlight=False)  # fmt: skip
+        if not wait:
+            stderr.print(f"follow it with: GET {server}/api/v1/batches/{report.batch_id}")
+    if report.failed:
+        raise typer.Exit(int(ExitCode.FAILURE))

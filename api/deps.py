@@ -1,0 +1,105 @@
+"""What every route module shares: the services the app was built with, who is calling, the
+id path parameter, and the province scoping that makes another province's record answer 404.
+
+Routes receive the services through a dependency (`ServicesDep`) rather than a closure, so a
+route module is a plain module with an `APIRouter` and the app factory only wires them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, Request
+from fastapi import Path as PathParam
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from hoso.api.auth import NotAuthenticatedError, NotFoundError, Principal, Role, Tokens
+from hoso.signatures.errors import SigningConfigError
+from hoso.signatures.profiles import CONFIG_ENV
+from hoso.signatures.verify import Verifier
+from hoso.storage.archive import Archive
+from hoso.storage.intake import Intake
+from hoso.storage.queries import Records
+from hoso.storage.reuse import Reuse
+from hoso.storage.schema import Batch, Document, ExtractedField
+from hoso.storage.vocabulary import EventType
+from hoso.workflows.queue import JobQueue
+
+READERS = (Role.OFFICER, Role.ARCHIVIST)
+MAX_ID = 2**31 - 1  # the largest id either database stores; beyond it nothing can exist
+RecordId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
+Scoped = TypeVar("Scoped", Batch, Document)
+
+
+@dataclass
+class Services:
+    archive: Archive
+    queue: JobQueue
+    verifier: Verifier | None = None  # None: no signing configuration, verification answers 503
+
+    def __post_init__(self) -> None:
+        self.intake = Intake(self.archive)
+        self.reuse = Reuse(self.archive.index)
+        self.tokens = Tokens(self.archive.index)
+        self.records = Records(self.archive)
+
+    def configured_verifier(self) -> Verifier:
+        """The verifier, or the 503 problem that says how to configure one."""
+        if self.verifier is None:
+            raise SigningConfigError(
+                f"signature verification is not configured on this server (set {CONFIG_ENV})"
+            )
+        return self.verifier
+
+
+def services_of(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(services_of)]
+
+bearer = HTTPBearer(auto_error=False, description="An API token: `hoso token create`.")
+
+
+def caller(
+    services: ServicesDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    if credentials is None:
+        raise NotAuthenticatedError()
+    return services.tokens.authenticate(credentials.credentials)
+
+
+Caller = Annotated[Principal, Depends(caller)]
+
+
+def _in_province(row: Scoped | None, what: str, record_id: int, who: Principal) -> Scoped:
+    """A record the caller may see; another province's answers like none."""
+    if row is None or not who.may_see(row.province_code):
+        raise NotFoundError(f"there is no {what} {record_id}")
+    return row
+
+
+def visible_batch(services: Services, batch_id: int, who: Principal) -> Batch:
+    return _in_province(services.records.batch(batch_id), "batch", batch_id, who)
+
+
+def visible_document(services: Services, document_id: int, who: Principal) -> Document:
+    return _in_province(services.records.document(document_id), "document", document_id, who)
+
+
+def visible_field(services: Services, field_id: int, who: Principal) -> ExtractedField:
+    """A field the caller may see: its document is of the caller's province."""
+    found = services.records.field_with_province(field_id)
+    if found is None or not who.may_see(found[1]):
+        raise NotFoundError(f"there is no field {field_id}")
+    return found[0]
+
+
+def audit(
+    services: Services, who: Principal, event: EventType, document_id: int | None, **detail: Any
+) -> None:
+    """Log a read or check by the caller: who, from which desk, what (personal-data rules)."""
+    services.records.record_event(event, who.agent, document_id, who.desk_id, detail)

@@ -1,0 +1,105 @@
+"""Batches from scanning stations: open one, stream files into it, close it for processing,
+and follow its progress."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile
+
+from hoso.api.auth import Role
+from hoso.api.deps import READERS, Caller, RecordId, Services, ServicesDep, visible_batch
+from hoso.api.schemas import (
+    BatchIn,
+    BatchOut,
+    BatchSummaryOut,
+    FileOut,
+    SubmittedOut,
+    UploadOut,
+    batch_out,
+    batch_summary_out,
+    file_out,
+)
+from hoso.storage.schema import Batch
+
+router = APIRouter(tags=["batches"])
+
+
+@router.post("/batches", status_code=201)
+def create_batch(body: BatchIn, who: Caller, services: ServicesDep) -> BatchOut:
+    """Open a batch for a station's stack of papers."""
+    who.require(Role.STATION)
+    batch = services.intake.create_batch(body.name, who.province_code, who.agent, who.desk_id)
+    return _progress(services, batch)
+
+
+@router.get("/batches")
+def list_batches(
+    who: Caller,
+    services: ServicesDep,
+    name: Annotated[str | None, Query(max_length=200)] = None,
+    status: Annotated[str | None, Query(max_length=20)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[BatchSummaryOut]:
+    """Batches of the caller's province, newest first (a station finds its open batch)."""
+    who.require(Role.STATION, *READERS)
+    batches = services.records.recent_batches(limit, who.province_code, name, status)
+    return [batch_summary_out(b) for b in batches]
+
+
+@router.post(
+    "/batches/{batch_id}/files",
+    status_code=201,
+    responses={200: {"description": "these bytes were already in the batch (a retry)"}},
+)
+def upload_file(
+    batch_id: RecordId,
+    file: Annotated[UploadFile, File(description="PDF, TIFF, JPEG or PNG")],
+    who: Caller,
+    response: Response,
+    services: ServicesDep,
+    position: Annotated[int, Form(ge=0, le=1_000_000)] = 0,
+) -> UploadOut:
+    """Add one file, streamed to the object store. Idempotent by SHA-256: sending the
+    same bytes again answers 200 with the same file and stores nothing new."""
+    who.require(Role.STATION)
+    visible_batch(services, batch_id, who)
+    receipt = services.intake.add_file(
+        batch_id, file.file, file.filename or "upload", position, who.agent
+    )
+    if not receipt.created:
+        response.status_code = 200
+    row = services.records.batch_file(receipt.file_id)
+    assert row is not None
+    return UploadOut(**file_out(row).model_dump(), created=receipt.created)
+
+
+@router.get("/batches/{batch_id}/files")
+def list_files(batch_id: RecordId, who: Caller, services: ServicesDep) -> list[FileOut]:
+    """What the server already has (a station resumes by SHA-256)."""
+    who.require(Role.STATION, *READERS)
+    visible_batch(services, batch_id, who)
+    return [file_out(f) for f in services.intake.files(batch_id)]
+
+
+@router.post("/batches/{batch_id}/close", status_code=202)
+def close_batch(batch_id: RecordId, who: Caller, services: ServicesDep) -> SubmittedOut:
+    """No more files: split the batch into documents and process them. Repeatable."""
+    who.require(Role.STATION)
+    visible_batch(services, batch_id, who)
+    batch = services.intake.close(batch_id, who.agent)
+    workflow_id = services.queue.submit_batch(batch_id)
+    return SubmittedOut(batch_id=batch_id, status=batch.status, workflow_id=workflow_id)
+
+
+@router.get("/batches/{batch_id}")
+def get_batch(batch_id: RecordId, who: Caller, services: ServicesDep) -> BatchOut:
+    """Status of a batch and of each of its documents, with page progress."""
+    who.require(Role.STATION, *READERS)
+    return _progress(services, visible_batch(services, batch_id, who))
+
+
+def _progress(services: Services, batch: Batch) -> BatchOut:
+    """A batch with its files and planned documents (a station polls this until done)."""
+    files = services.intake.files(batch.id)
+    return batch_out(batch, files, services.records.batch_documents(batch.id))

@@ -1,0 +1,141 @@
+"""Archived records: full-text search, a document's metadata, PDF/A, original, text, fields
+and history. Every read of content is an audit event."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from fastapi.responses import RedirectResponse, StreamingResponse
+
+from hoso.api.auth import NotFoundError
+from hoso.api.deps import READERS, Caller, RecordId, Services, ServicesDep, audit, visible_document
+from hoso.api.schemas import (
+    DocumentOut,
+    EventOut,
+    FieldOut,
+    SearchHitOut,
+    SearchOut,
+    document_out,
+    event_out,
+    field_out,
+)
+from hoso.storage.vocabulary import EventType
+
+PDF = "application/pdf"
+
+router = APIRouter(tags=["documents"])
+
+
+@router.get("/documents")
+def search_documents(
+    who: Caller,
+    services: ServicesDep,
+    q: Annotated[str, Query(min_length=1, max_length=200)],
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+) -> SearchOut:
+    """Full-text search, diacritics and case ignored, in the caller's province."""
+    who.require(*READERS)
+    page = services.archive.index.search_text(q, limit=limit, offset=offset)
+    # The index ranks across provinces; a province sees its own hits only.
+    visible = {
+        d.id
+        for d in services.records.documents([h.document_id for h in page.hits])
+        if who.may_see(d.province_code)
+    }
+    hits = [
+        SearchHitOut(document_id=h.document_id, title=h.title, snippet=h.snippet)
+        for h in page.hits
+        if h.document_id in visible
+    ]
+    audit(services, who, EventType.SEARCHED, None, query=q, results=[h.document_id for h in hits])
+    return SearchOut(total=len(hits) if who.province_code else page.total, limit=limit,
+                     offset=offset, hits=hits)  # fmt: skip
+
+
+@router.get("/documents/{document_id}")
+def get_document(document_id: RecordId, who: Caller, services: ServicesDep) -> DocumentOut:
+    who.require(*READERS)
+    return document_out(visible_document(services, document_id, who))
+
+
+@router.get(
+    "/documents/{document_id}/pdf",
+    response_class=Response,
+    responses={200: {"content": {PDF: {}}}, 307: {"description": "presigned S3 URL"}},
+)
+def get_pdf(document_id: RecordId, who: Caller, services: ServicesDep) -> Response:
+    """The searchable PDF/A (from S3: a redirect to a short-lived presigned URL)."""
+    who.require(*READERS)
+    visible_document(services, document_id, who)
+    derived = services.records.newest_derived(document_id, "pdfa")
+    if derived is None:
+        raise NotFoundError(f"document {document_id} has no searchable PDF yet")
+    audit(services, who, EventType.RETRIEVED, document_id, key=derived.key, what="pdfa")
+    return _object_response(services, derived.key, PDF, f"document-{document_id}.pdf")
+
+
+@router.get(
+    "/documents/{document_id}/original",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
+def get_original(document_id: RecordId, who: Caller, services: ServicesDep) -> Response:
+    """The first original file the document comes from, bit-exact."""
+    who.require(*READERS)
+    document = visible_document(services, document_id, who)
+    audit(
+        services, who, EventType.RETRIEVED, document_id, key=document.original_key, what="original"
+    )
+    return _object_response(
+        services, document.original_key, "application/octet-stream", document.title
+    )
+
+
+@router.get("/documents/{document_id}/text")
+def get_text(document_id: RecordId, who: Caller, services: ServicesDep) -> dict[str, str]:
+    who.require(*READERS)
+    visible_document(services, document_id, who)
+    body = services.records.document_text(document_id)
+    audit(services, who, EventType.RETRIEVED, document_id, what="text")
+    return {"text": body}
+
+
+@router.get("/documents/{document_id}/fields")
+def get_fields(document_id: RecordId, who: Caller, services: ServicesDep) -> list[FieldOut]:
+    who.require(*READERS)
+    visible_document(services, document_id, who)
+    fields = [field_out(r) for r in services.records.fields_of(document_id)]
+    audit(services, who, EventType.RETRIEVED, document_id, what="fields")
+    return fields
+
+
+@router.get("/documents/{document_id}/events")
+def get_events(document_id: RecordId, who: Caller, services: ServicesDep) -> list[EventOut]:
+    """The document's history (PREMIS-style events), oldest first."""
+    who.require(*READERS)
+    visible_document(services, document_id, who)
+    return [event_out(e) for e in services.archive.index.events(document_id=document_id)]
+
+
+def _object_response(services: Services, key: str, media_type: str, filename: str) -> Response:
+    """An object as a download: a redirect where the store can presign a URL (S3), so the
+    bytes do not pass through the API; otherwise streamed in 1 MiB blocks."""
+    url = services.archive.store.url(key)
+    if url.startswith("http"):
+        return RedirectResponse(url, status_code=307)
+    stream = services.archive.store.open(key)
+
+    def chunks() -> Iterator[bytes]:
+        with stream:
+            while block := stream.read(1 << 20):
+                yield block
+
+    safe = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in filename)
+    return StreamingResponse(
+        chunks(),
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{safe or "document"}"'},
+    )

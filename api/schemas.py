@@ -1,0 +1,209 @@
+"""The shapes of the HTTP API's requests and answers (its OpenAPI contract), and the small
+functions that turn index rows into them.
+
+Kept apart from the routes so the contract can be read (and reviewed for personal data) in one
+place: a change here is a change every client sees.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from hoso.api.auth import Role
+from hoso.storage.reuse import PersonRecord
+from hoso.storage.schema import ApiToken, Batch, BatchFile, Document, Event, ExtractedField
+from hoso.storage.vocabulary import BatchStatus, DocumentStatus
+
+# --- requests ------------------------------------------------------------------------------
+
+
+class BatchIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200, examples=["Bàn 3 sáng 24/11"])
+
+
+class ReviewIn(BaseModel):
+    value: str | None = Field(default=None, max_length=500, description="Omit to accept as is.")
+
+
+class TokenIn(BaseModel):
+    name: str = Field(min_length=1, max_length=120)
+    role: Role
+    province_code: str | None = Field(default=None, pattern=r"^\d{2}$")
+    desk_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+
+
+# --- answers -------------------------------------------------------------------------------
+
+
+class FileOut(BaseModel):
+    id: int
+    name: str
+    position: int
+    sha256: str
+    size: int
+    duplicate_of: int | None
+
+
+class UploadOut(FileOut):
+    created: bool
+
+
+class DocumentOut(BaseModel):
+    id: int
+    batch_id: int | None
+    title: str
+    doc_type: str | None
+    status: str
+    pages: int | None
+    pages_done: int
+    failure_code: str | None
+    failure_reason: str | None
+    dossier_id: int | None
+    province_code: str | None
+
+
+class BatchSummaryOut(BaseModel):
+    id: int
+    name: str
+    status: str
+    created_by: str | None
+
+
+class BatchOut(BaseModel):
+    id: int
+    name: str
+    status: str
+    province_code: str | None
+    files: list[FileOut]
+    documents: list[DocumentOut]
+    pages: int
+    pages_done: int
+    done: bool
+
+
+class SearchHitOut(BaseModel):
+    document_id: int
+    title: str
+    snippet: str
+
+
+class SearchOut(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    hits: list[SearchHitOut]
+
+
+class FieldOut(BaseModel):
+    id: int
+    name: str
+    value: str
+    confidence: float
+    status: str
+    source: str
+    problems: list[str] | None
+    page: int | None
+
+
+class EventOut(BaseModel):
+    id: int
+    at: dt.datetime
+    event_type: str
+    outcome: str
+    agent: str
+    desk_id: int | None
+    document_id: int | None
+    object_key: str | None
+    detail: dict[str, Any]
+
+
+class TokenOut(BaseModel):
+    id: int
+    name: str
+    role: str
+    province_code: str | None
+    revoked: bool
+
+
+class NewTokenOut(TokenOut):
+    token: str = Field(description="Shown once; only its hash is kept.")
+
+
+class SubmittedOut(BaseModel):
+    batch_id: int
+    status: str
+    workflow_id: str
+
+
+# --- rows → answers ------------------------------------------------------------------------
+
+
+def file_out(row: BatchFile) -> FileOut:
+    return FileOut(id=row.id, name=row.name, position=row.position, sha256=row.sha256,
+                   size=row.size, duplicate_of=row.duplicate_of)  # fmt: skip
+
+
+def batch_summary_out(b: Batch) -> BatchSummaryOut:
+    return BatchSummaryOut(id=b.id, name=b.name, status=b.status, created_by=b.created_by)
+
+
+def document_out(d: Document) -> DocumentOut:
+    return DocumentOut(
+        id=d.id, batch_id=d.batch_id, title=d.title, doc_type=d.doc_type, status=d.status,
+        pages=d.pages, pages_done=d.pages_done or 0, failure_code=d.failure_code,
+        failure_reason=d.failure_reason, dossier_id=d.dossier_id, province_code=d.province_code,
+    )  # fmt: skip
+
+
+def batch_out(batch: Batch, files: list[BatchFile], documents: list[Document]) -> BatchOut:
+    """A batch with its progress. It is done when every planned document is finished, or
+    when it was closed holding only files the province already had (nothing to process)."""
+    finished = all(DocumentStatus(d.status).finished for d in documents)
+    only_duplicates = bool(files) and all(f.duplicate_of is not None for f in files)
+    return BatchOut(
+        id=batch.id, name=batch.name, status=batch.status, province_code=batch.province_code,
+        files=[file_out(f) for f in files], documents=[document_out(d) for d in documents],
+        pages=sum(d.pages or 0 for d in documents),
+        pages_done=sum(d.pages_done or 0 for d in documents),
+        done=(batch.status == BatchStatus.PLANNED and finished)
+        or (batch.status != BatchStatus.OPEN and only_duplicates),
+    )  # fmt: skip
+
+
+def field_out(r: ExtractedField) -> FieldOut:
+    return FieldOut(id=r.id, name=r.name, value=r.value, confidence=r.confidence,
+                    status=r.status, source=r.source, problems=r.problems, page=r.page)  # fmt: skip
+
+
+def event_out(e: Event) -> EventOut:
+    return EventOut(id=e.id, at=e.at, event_type=e.event_type, outcome=e.outcome, agent=e.agent,
+                    desk_id=e.desk_id, document_id=e.document_id, object_key=e.object_key,
+                    detail=e.detail or {})  # fmt: skip
+
+
+def token_out(t: ApiToken) -> TokenOut:
+    return TokenOut(id=t.id, name=t.name, role=t.role, province_code=t.province_code,
+                    revoked=t.revoked_at is not None)  # fmt: skip
+
+
+def person_out(record: PersonRecord) -> dict[str, Any]:
+    """A person's best values with their sources; the documents without their object keys
+    (where a record is stored is not the caller's business)."""
+    return {
+        "citizen_id": record.citizen_id,
+        "fields": {
+            name: {
+                "value": b.value,
+                "confidence": round(b.confidence, 3),
+                "status": b.status,
+                "source_document_id": b.document_id,
+            }
+            for name, b in record.fields.items()
+        },
+        "documents": [
+            {k: v for k, v in d.items() if k != "original_key"} for d in record.documents
+        ],
+    }

@@ -1,0 +1,69 @@
+"""The words the index stores: statuses and event types, one enum each.
+
+They are `StrEnum`s because the database columns, the JSON of the API and the event log hold the
+plain strings (`"done"`, `"processed"`): a member compares equal to its string and is written as
+it, so nothing stored or published changes, while code can no longer misspell one. Adding a member
+is an additive change; renaming one is a migration.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class BatchStatus(StrEnum):
+    OPEN = "open"  # a station is still uploading
+    CLOSED = "closed"  # the station is done; waiting to be planned
+    PLANNED = "planned"  # split into documents, each queued
+
+
+class DocumentStatus(StrEnum):
+    RECEIVED = "received"  # archived by `hoso ingest`, outside any batch
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    DONE = "done"
+    FAILED = "failed"
+
+    @property
+    def finished(self) -> bool:
+        """Nothing more will happen to it (a replayed job step must not touch it)."""
+        return self in (DocumentStatus.DONE, DocumentStatus.FAILED)
+
+
+class FieldStatus(StrEnum):
+    EXTRACTED = "extracted"  # confident and checked: reusable as read
+    NEEDS_REVIEW = "needs_review"  # waits in the review queue
+    ACCEPTED = "accepted"  # an officer confirmed the value
+    CORRECTED = "corrected"  # an officer typed the right value
+
+    @property
+    def reviewed(self) -> bool:
+        return self in (FieldStatus.ACCEPTED, FieldStatus.CORRECTED)
+
+
+class EventType(StrEnum):
+    """What the append-only event log records (shared/domain: who did what, who read what)."""
+
+    BATCH_CREATED = "batch_created"
+    BATCH_CLOSED = "batch_closed"
+    BATCH_PLANNED = "batch_planned"
+    INGESTED = "ingested"
+    DERIVED = "derived"
+    PROCESSED = "processed"
+    FIELDS_EXTRACTED = "fields_extracted"
+    CROSS_CHECKED = "cross_checked"
+    REVIEWED = "reviewed"
+    RETRIEVED = "retrieved"  # a read of personal content (PDF, original, text, fields, queue)
+    SEARCHED = "searched"
+    VERIFIED = "verified"  # a signature verification asked for over the API
+    PERSON_READ = "person_read"
+    FIXITY_STARTED = "fixity_started"
+    FIXITY_CHECK = "fixity_check"
+    TOKEN_CREATED = "token_created"
+    TOKEN_REVOKED = "token_revoked"
+
+
+class Outcome(StrEnum):
+    SUCCESS = "success"
+    FAILURE = "failure"
+    DUPLICATE = "duplicate"  # the same bytes were already there: nothing new stored
