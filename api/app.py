@@ -1,4 +1,5 @@
-"""The HTTP API under /api/v1 (FastAPI; OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs).
+"""The HTTP API under /api/v1 (FastAPI; OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs,
+served locally by `hoso.api.docs`; security headers on every answer by `hoso.api.headers`).
 
 This module only wires: problem handlers, the routers of `hoso.api.routes` (one per area) and
 the services they share. Handlers are thin: check the caller's role and province, call storage
@@ -11,8 +12,9 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from hoso.api import problems
+from hoso.api import docs, problems
 from hoso.api.deps import Services
+from hoso.api.headers import SecurityHeaders
 from hoso.api.routes import audit, batches, documents, health, reuse, signatures, tokens
 
 __all__ = ["Services", "create_app"]
@@ -35,10 +37,12 @@ def create_app(services: Services) -> FastAPI:
         description="Scan-to-archive for one-stop-desk dossiers. Errors are RFC 9457 "
         "problem details with a stable `code`.",
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,  # served by hoso.api.docs, without a CDN
         redoc_url=None,
     )
     problems.install(app)
+    docs.install(app)
+    app.add_middleware(SecurityHeaders)
     app.include_router(health.router)  # /api/v1/health, /api/v1/ready and /metrics
     for router in API_ROUTERS:
         app.include_router(router, prefix="/api/v1")

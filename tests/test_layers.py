@@ -112,3 +112,20 @@ def test_every_part_is_linked_under_the_root() -> None:
     for part in PARTS:
         link = REPO / "hoso" / part
         assert link.is_symlink() and link.resolve() == (REPO / part).resolve(), link
+
+
+def test_importing_everything_loads_no_second_copy() -> None:
+    """Every module loads once, under `hoso.`: none also appears as a bare `digitize.x`."""
+    import importlib
+    import pkgutil
+    import sys
+
+    import hoso
+
+    for module in pkgutil.walk_packages(hoso.__path__, "hoso."):
+        if ".migrations" not in module.name and not module.name.endswith("__main__"):
+            importlib.import_module(module.name)
+    assert [name for name in sys.modules if name.split(".")[0] in PARTS] == []
+    assert sys.modules["hoso.digitize.pipeline"].__file__ == str(
+        REPO / "hoso" / "digitize" / "pipeline.py"
+    )
