@@ -1,20 +1,33 @@
 """What every route module shares: the services the app was built with, who is calling, the
 id path parameter, and the province scoping that makes another province's record answer 404.
 
+Who is calling: a refused token is an audit event (`Tokens.authenticate`) and a failure for
+the limiter, keyed by the client address and by the token's first characters; a key with too
+many recent failures gets 429 before its token is even looked up (`FailureLimiter`, per
+process). Behind a reverse proxy every client shares the proxy's address: the per-address
+limit then covers them all.
+
 Routes receive the services through a dependency (`ServicesDep`) rather than a closure, so a
 route module is a plain module with an `APIRouter` and the app factory only wires them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from fastapi import Path as PathParam
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from hoso.api.auth import NotAuthenticatedError, NotFoundError, Principal, Role, Tokens
+from hoso.api.auth import (
+    FailureLimiter,
+    NotAuthenticatedError,
+    NotFoundError,
+    Principal,
+    Role,
+    Tokens,
+)
 from hoso.signatures.errors import SigningConfigError
 from hoso.signatures.profiles import CONFIG_ENV
 from hoso.signatures.verify import Verifier
@@ -37,6 +50,7 @@ class Services:
     archive: Archive
     queue: JobQueue
     verifier: Verifier | None = None  # None: no signing configuration, verification answers 503
+    limiter: FailureLimiter = field(default_factory=FailureLimiter)  # failed authentications
 
     def __post_init__(self) -> None:
         self.intake = Intake(self.archive)
@@ -63,13 +77,27 @@ ServicesDep = Annotated[Services, Depends(services_of)]
 bearer = HTTPBearer(auto_error=False, description="An API token: `hoso token create`.")
 
 
+TOKEN_KEY_LENGTH = 12  # "hoso_" and 7 characters: enough to tell guesses at one token apart
+
+
 def caller(
+    request: Request,
     services: ServicesDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
+    """The caller behind the bearer token. Keys with too many recent failures are refused
+    first, so a guesser learns nothing more however fast it asks."""
     if credentials is None:
         raise NotAuthenticatedError()
-    return services.tokens.authenticate(credentials.credentials)
+    token = credentials.credentials
+    address = request.client.host if request.client else "unknown"
+    keys = (f"address:{address}", f"token:{token[:TOKEN_KEY_LENGTH]}")
+    services.limiter.check(*keys)
+    try:
+        return services.tokens.authenticate(token, client=address)
+    except NotAuthenticatedError:
+        services.limiter.fail(*keys)
+        raise
 
 
 Caller = Annotated[Principal, Depends(caller)]
@@ -101,5 +129,8 @@ def visible_field(services: Services, field_id: int, who: Principal) -> Extracte
 def audit(
     services: Services, who: Principal, event: EventType, document_id: int | None, **detail: Any
 ) -> None:
-    """Log a read or check by the caller: who, from which desk, what (personal-data rules)."""
+    """Log a read or check by the caller: who, from which desk, what (personal-data rules).
+    The caller's province goes with it, so a province's admin sees its own events."""
+    if who.province_code is not None:
+        detail.setdefault("province", who.province_code)
     services.records.record_event(event, who.agent, document_id, who.desk_id, detail)

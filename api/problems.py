@@ -18,7 +18,10 @@ PROBLEM_TYPE = "application/problem+json"
 log = logging.getLogger("hoso.api")
 
 
-def problem(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
+def problem(
+    status: int, code: str, detail: str, headers: dict[str, str] | None = None, **extra: Any
+) -> JSONResponse:
+    """A problem answer; `headers` adds to it (e.g. `Retry-After` on a 429)."""
     body = {
         "type": f"/api/v1/problems/{code}",
         "title": code.replace("_", " "),
@@ -27,14 +30,17 @@ def problem(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
         "code": code,
         **extra,
     }
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_TYPE, headers=headers)
+    sent = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    sent.update(headers or {})
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_TYPE, headers=sent or None)
 
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(HosoError)
     async def hoso_error(_request: Request, error: HosoError) -> JSONResponse:
-        return problem(error.http_status, error.code, str(error))
+        # An error may say how to answer besides its status (TooManyFailuresError: Retry-After)
+        headers: dict[str, str] | None = getattr(error, "headers", None)
+        return problem(error.http_status, error.code, str(error), headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_request: Request, error: RequestValidationError) -> JSONResponse:

@@ -184,6 +184,24 @@ def event_out(e: Event) -> EventOut:
                     detail=e.detail or {})  # fmt: skip
 
 
+# The keys of an event's `detail` the audit view shows: references, counts, codes, kinds and
+# verdicts. Everything else (search queries, citizen IDs, names, field values before and after
+# a review, file and batch names, failure reasons, cross-check problems) stays in the log for
+# an investigation but is not shown to admins, who see no personal content.
+AUDIT_DETAIL_KEYS = frozenset({
+    "actual", "batch_id", "client", "code", "doc_type", "document_id", "documents",
+    "dossier_id", "field", "field_id", "fields", "key", "kind", "objects", "outcome", "pages",
+    "province", "purpose", "results", "role", "sha256", "size", "token_id", "verdict", "what",
+})  # fmt: skip
+
+
+def audit_event_out(e: Event) -> EventOut:
+    """An event as the audit view shows it: references only (`AUDIT_DETAIL_KEYS`)."""
+    shown = event_out(e)
+    shown.detail = {k: v for k, v in shown.detail.items() if k in AUDIT_DETAIL_KEYS}
+    return shown
+
+
 def token_out(t: ApiToken) -> TokenOut:
     return TokenOut(id=t.id, name=t.name, role=t.role, province_code=t.province_code,
                     revoked=t.revoked_at is not None)  # fmt: skip

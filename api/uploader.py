@@ -22,7 +22,7 @@ from tenacity import (
     wait_exponential,
 )
 
-from hoso.errors import HosoError
+from hoso.errors import ExitCode, HosoError
 from hoso.files import sha256_file
 
 SCAN_SUFFIXES = {".pdf", ".tif", ".tiff", ".jpg", ".jpeg", ".png"}
@@ -35,6 +35,7 @@ class UploadError(HosoError):
 
 class ServerUnavailableError(UploadError):
     code = "server_unavailable"
+    exit_code = ExitCode.STORAGE_UNAVAILABLE  # the documented code for "the server is gone"
 
 
 @dataclass

@@ -23,6 +23,7 @@ FIELDS_BY_TYPE: dict[str, list[str]] = {
         "id_issue_date",
         "address",
         "phone",
+        "tax_code",  # a household business's or person's MST, where the form asks for it
         "document_date",
     ],
     "decision": ["document_number", "document_date", "issuer", "subject", "signer"],

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -135,6 +136,14 @@ class SigningConfig:
             return self.signers[name]
         except KeyError:
             raise SigningConfigError(f"no signer {name!r} in the signing configuration") from None
+
+    @classmethod
+    def for_verifying(cls, path: Path | None = None, trust: Sequence[Path] = ()) -> SigningConfig:
+        """What `hoso verify` checks against: the configuration (`path`, else the environment's)
+        if there is one, else none, plus `trust` as further anchors. Checking integrity and
+        changes needs no configuration; without anchors, trust is unknown (INDETERMINATE)."""
+        config = cls() if path is None and not os.environ.get(CONFIG_ENV) else cls.load(path)
+        return replace(config, trust_roots=(*config.trust_roots, *trust))
 
     @classmethod
     def load(cls, path: Path | None = None) -> SigningConfig:

@@ -23,7 +23,10 @@ import hashlib
 import io
 import logging
 import os
+import threading
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -54,6 +57,7 @@ from pyhanko.sign.validation.policy_decl import (
 )
 from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
 from pyhanko_certvalidator.context import CertValidationPolicySpec
+from pyhanko_certvalidator.errors import InsufficientRevinfoError, StaleRevinfoError
 from pyhanko_certvalidator.ltv.types import ValidationTimingInfo
 from pyhanko_certvalidator.policy_decl import CertRevTrustPolicy, RevocationCheckingPolicy
 from pyhanko_certvalidator.policy_decl import RevocationCheckingRule as Rule
@@ -138,6 +142,7 @@ class Reason(StrEnum):
     NO_SIGNATURE = "NO_SIGNATURE"
     SIGNATURE_UNREADABLE = "SIGNATURE_UNREADABLE"
     SIGNATURE_FORMAT_UNSUPPORTED = "SIGNATURE_FORMAT_UNSUPPORTED"
+    REVOCATION_DATA_MISSING = "REVOCATION_DATA_MISSING"
 
 
 # Each reason for the archivist, in Vietnamese (a test requires one, distinct, for every code).
@@ -178,6 +183,8 @@ REASONS_VI: dict[Reason, str] = {
     Reason.NO_SIGNATURE: "Tệp không có chữ ký số.",
     Reason.SIGNATURE_UNREADABLE: "Không đọc được chữ ký (dữ liệu chữ ký hoặc ByteRange hỏng).",
     Reason.SIGNATURE_FORMAT_UNSUPPORTED: "Chữ ký theo định dạng không được hỗ trợ.",
+    Reason.REVOCATION_DATA_MISSING: "Thiếu thông tin thu hồi (OCSP/CRL) của chứng thư: tệp không "
+    "mang theo và không lấy được; chưa xác nhận được chứng thư còn hiệu lực.",
 }
 
 
@@ -385,7 +392,10 @@ class Verifier:
         reports = []
         for sig in embedded:
             try:
-                reports.append(await self._one(sig, embedded, spec, timing))
+                with _pyhanko_causes() as causes:
+                    report = await self._one(sig, embedded, spec, timing)
+                _name_the_cause(report, causes)
+                reports.append(report)
             except DAMAGED_PDF_ERRORS as exc:
                 log.info("signature %s unreadable", sig.field_name, exc_info=exc)
                 reports.append(_unreadable(str(sig.field_name)))
@@ -610,6 +620,45 @@ def configured_verifier() -> Verifier | None:
     if not os.environ.get(CONFIG_ENV):
         return None
     return Verifier(SigningConfig.load())
+
+
+class _CauseLog(logging.Handler):
+    """Keeps the exceptions pyHanko logs in this thread (it logs, then folds them into an AdES
+    sub-indication)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.thread = threading.get_ident()
+        self.causes: list[BaseException] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self.thread and record.exc_info and record.exc_info[1] is not None:
+            self.causes.append(record.exc_info[1])
+
+
+@contextmanager
+def _pyhanko_causes() -> Iterator[list[BaseException]]:
+    """The exceptions pyHanko logs while the block runs."""
+    handler = _CauseLog()
+    logger = logging.getLogger("pyhanko")
+    logger.addHandler(handler)
+    try:
+        yield handler.causes
+    finally:
+        logger.removeHandler(handler)
+
+
+def _name_the_cause(report: SignatureReport, causes: list[BaseException]) -> None:
+    """pyHanko reports missing revocation data (no OCSP or CRL in the file, none fetched) as a
+    generic chain failure ("Chuỗi chứng thư không hợp lệ"), which sends an archivist looking
+    for a forged chain; the logged exception says what is really missing."""
+    general = Reason.CERTIFICATE_CHAIN_GENERAL_FAILURE
+    missing = any(
+        isinstance(c, InsufficientRevinfoError) and not isinstance(c, StaleRevinfoError)
+        for c in causes
+    )
+    if general in report.reasons and missing:
+        report.reasons[report.reasons.index(general)] = Reason.REVOCATION_DATA_MISSING
 
 
 def _fail(report: SignatureReport, code: Reason, verdict: Verdict) -> None:

@@ -10,6 +10,7 @@ import io
 import tempfile
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import BinaryIO
 
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from hoso.files import sha256_file
 from hoso.settings import HosoSettings
-from hoso.storage.fs_store import FilesystemStore
+from hoso.storage.fs_store import STALE_AFTER, FilesystemStore, remove_stale
 from hoso.storage.index import RecordIndex
 from hoso.storage.objects import (
     FixityResult,
@@ -34,6 +35,8 @@ from hoso.storage.objects import (
 from hoso.storage.s3_store import S3Settings, S3Store
 from hoso.storage.schema import BatchFile, DerivedObject, Document, Dossier, Event, ExtractedField
 from hoso.storage.vocabulary import DocumentStatus, EventType, Outcome
+
+SPOOL_PREFIX = "upload-"  # uploads being hashed before they go to the store
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,11 @@ class Archive:
         spool.mkdir(parents=True, exist_ok=True)
         return spool
 
+    def clean_spool(self, older_than: timedelta = STALE_AFTER) -> int:
+        """Remove uploads a killed server left half-spooled (`upload-*`); a spool file in use
+        is younger (it is written as the upload arrives)."""
+        return remove_stale(self.spool_dir().glob(SPOOL_PREFIX + "*"), older_than)
+
     @classmethod
     def open(cls, settings: ArchiveSettings) -> Archive:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -101,10 +109,46 @@ class Archive:
         index.migrate()
         return cls(store, index, settings.data_dir / "spool")
 
-    def ingest(self, path: Path, agent: str, title: str | None = None) -> IngestResult:
-        """Keep the original bit-exact; a second upload of the same bytes stores nothing new."""
+    def ingest(
+        self,
+        path: Path,
+        agent: str,
+        title: str | None = None,
+        province_code: str | None = None,
+        desk_id: int | None = None,
+        *,
+        province_required: bool = False,
+    ) -> IngestResult:
+        """Keep the original bit-exact; a second upload of the same bytes in the province stores
+        nothing new. A document needs a province, else no officer could ever read it: without
+        `province_code`, the archive's only province (documents and batches); with none or
+        several, an error if `province_required` (`hoso ingest`), else no province. The desk,
+        if given, must be of that province; it is recorded on the ingest event (a document has
+        no desk column)."""
+        from hoso.storage.reuse import InvalidValueError  # the error of a value a person gave
+        from hoso.storage.schema import Batch, Desk, Province
+
+        with self.index.sessions() as session:
+            if province_code is None:
+                used = set(session.scalars(select(Document.province_code).distinct())) | set(
+                    session.scalars(select(Batch.province_code).distinct())
+                )
+                used.discard(None)
+                if len(used) != 1 and province_required:
+                    held = ", ".join(sorted(c for c in used if c)) or "none yet"
+                    raise InvalidValueError(
+                        f"say which province the documents belong to (--province); this "
+                        f"archive holds documents of: {held}"
+                    )
+                province_code = used.pop() if len(used) == 1 else None
+            if province_code is not None and session.get(Province, province_code) is None:
+                raise InvalidValueError(f"there is no province with code {province_code!r}")
+            desk = session.get(Desk, desk_id) if desk_id is not None else None
+            if desk_id is not None and (desk is None or desk.province_code != province_code):
+                raise InvalidValueError(f"province {province_code} has no desk {desk_id}")
         sha256 = sha256_file(path)
-        existing = self.index.documents_with_original(sha256)
+        same = self.index.documents_with_original(sha256)
+        existing = [d for d in same if d.province_code == province_code]
         key = original_key(sha256, path.name)
         stored = self.store.put_file(key, path)
         with self.index.session() as session:
@@ -116,6 +160,7 @@ class Archive:
                     agent,
                     object_key=key,
                     document_id=existing[0].id,
+                    desk_id=desk_id,
                 )
                 return IngestResult(existing[0].id, stored, duplicate=True)
             document = Document(
@@ -123,12 +168,14 @@ class Archive:
                 original_key=key,
                 original_sha256=sha256,
                 status=DocumentStatus.RECEIVED,
+                province_code=province_code,
             )
             session.add(document)
             session.flush()
             self.index.log_event(
                 session, EventType.INGESTED, Outcome.SUCCESS, agent, object_key=key,
-                document_id=document.id, detail={"size": stored.size, "name": path.name},
+                document_id=document.id, desk_id=desk_id,
+                detail={"size": stored.size, "name": path.name, "province": province_code},
             )  # fmt: skip
             return IngestResult(document.id, stored, duplicate=False)
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Iterable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import BinaryIO
@@ -22,6 +23,24 @@ from hoso.storage.objects import (
     check_key_matches,
     sha256_in_key,
 )
+
+INCOMING_PREFIX = ".incoming-"
+# A temporary file untouched this long belongs to no write in progress (a write keeps adding to
+# it): it was left by a killed process.
+STALE_AFTER = timedelta(minutes=10)
+
+
+def remove_stale(paths: Iterable[Path], older_than: timedelta = STALE_AFTER) -> int:
+    """Delete the files among `paths` not modified for `older_than`; returns how many."""
+    cutoff, removed = time.time() - older_than.total_seconds(), 0
+    for path in paths:
+        try:
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:
+            continue  # another process cleaned it first
+    return removed
 
 
 class FilesystemStore:
@@ -41,7 +60,7 @@ class FilesystemStore:
         if existing is not None:
             return existing  # content-addressed: same key, same bytes
         target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp_name = tempfile.mkstemp(prefix=".incoming-", dir=target.parent)
+        handle, temp_name = tempfile.mkstemp(prefix=INCOMING_PREFIX, dir=target.parent)
         try:
             with os.fdopen(handle, "wb") as out, path.open("rb") as source:
                 sha256, size = hash_stream(source, out)
@@ -71,10 +90,14 @@ class FilesystemStore:
 
     def keys(self, prefix: str = "") -> Iterator[str]:
         for path in sorted(self.root.rglob("*")):
-            if path.is_file() and not path.name.startswith(".incoming-"):
+            if path.is_file() and not path.name.startswith(INCOMING_PREFIX):
                 key = path.relative_to(self.root).as_posix()
                 if key.startswith(prefix):
                     yield key
+
+    def clean_incoming(self, older_than: timedelta = STALE_AFTER) -> int:
+        """Remove half-written objects a killed process left (`.incoming-*`, never a real key)."""
+        return remove_stale(self.root.rglob(INCOMING_PREFIX + "*"), older_than)
 
     def url(self, key: str, expires: timedelta = timedelta(minutes=15)) -> str:
         if self.stat(key) is None:

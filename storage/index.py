@@ -95,15 +95,6 @@ class RecordIndex:
                 {"id": document_id, "f": folded},
             )
 
-    def upsert_person(self, session: Session, citizen_id: str, name: str) -> Person:
-        person = session.get(Person, citizen_id)
-        if person is None:
-            person = Person(citizen_id=citizen_id, name=name, name_folded=fold(name))
-            session.add(person)
-        else:
-            person.name, person.name_folded = name, fold(name)
-        return person
-
     def log_event(
         self,
         session: Session,
@@ -130,60 +121,61 @@ class RecordIndex:
 
     # --- reading ------------------------------------------------------------------------
 
-    def search_text(self, query: str, limit: int = 20, offset: int = 0) -> SearchPage:
+    def search_text(
+        self, query: str, limit: int = 20, offset: int = 0, province_code: str | None = None
+    ) -> SearchPage:
         """Documents whose text contains every word of `query`, diacritics and case ignored,
-        best match first."""
+        best match first. With a province, only that province's documents: the filter is in
+        the query, so the total and every page are exact (filtering a page afterwards left
+        a province's hits behind other provinces' ones)."""
         words = fold(query).split()
         if not words:
             return SearchPage([], 0, limit, offset)
+        scope = _Scope(province_code, limit, offset)
         with self.sessions() as session:
             if self.is_postgres:
-                rows, total = self._search_postgres(session, " ".join(words), limit, offset)
+                rows, total = self._search_postgres(session, " ".join(words), scope)
             else:
-                rows, total = self._search_sqlite(session, words, limit, offset)
+                rows, total = self._search_sqlite(session, words, scope)
         hits = [
             SearchHit(int(r[0]), str(r[1]), float(r[2]), _snippet(str(r[3]), words)) for r in rows
         ]
         return SearchPage(hits, total, limit, offset)
 
     def _search_sqlite(
-        self, session: Session, words: list[str], limit: int, offset: int
+        self, session: Session, words: list[str], scope: _Scope
     ) -> tuple[list[Any], int]:
         match = " ".join(f'"{w}"' for w in words)
         base = (
             "FROM document_fts f JOIN document d ON d.id = f.rowid "
             "JOIN document_text t ON t.document_id = d.id WHERE document_fts MATCH :q"
         )
-        total = session.execute(text(f"SELECT count(*) {base}"), {"q": match}).scalar_one()
         columns = "d.id, d.title, -bm25(document_fts) AS rank, t.text"
-        rows = session.execute(
-            text(f"SELECT {columns} {base} {_RANKED_PAGE}"),
-            {"q": match, "n": limit, "o": offset},
-        ).all()
-        return list(rows), int(total)
+        return _ranked(session, base + scope.condition, columns, {"q": match}, scope)
 
     def _search_postgres(
-        self, session: Session, folded: str, limit: int, offset: int
+        self, session: Session, folded: str, scope: _Scope
     ) -> tuple[list[Any], int]:
         condition = "t.search @@ plainto_tsquery('simple', :q)"
         base = f"FROM document_text t JOIN document d ON d.id = t.document_id WHERE {condition}"
-        total = session.execute(text(f"SELECT count(*) {base}"), {"q": folded}).scalar_one()
         rank = "ts_rank(t.search, plainto_tsquery('simple', :q))"
-        rows = session.execute(
-            text(f"SELECT d.id, d.title, {rank} AS rank, t.text {base} {_RANKED_PAGE}"),
-            {"q": folded, "n": limit, "o": offset},
-        ).all()
-        return list(rows), int(total)
+        columns = f"d.id, d.title, {rank} AS rank, t.text"
+        return _ranked(session, base + scope.condition, columns, {"q": folded}, scope)
 
-    def find_people(self, name_or_id: str, limit: int = 20) -> list[Person]:
-        """By exact citizen ID, or by name ignoring diacritics and case (all words, any order)."""
-        with self.sessions() as session:
-            if CITIZEN_ID.match(name_or_id.strip()):
-                person = session.get(Person, name_or_id.strip())
-                return [person] if person else []
-            statement = select(Person)
+    def find_people(
+        self, name_or_id: str, province_code: str | None = None, limit: int = 20
+    ) -> list[Person]:
+        """By exact citizen ID, or by name ignoring diacritics and case (all words, any order);
+        one province's records when `province_code` is given (records are per province)."""
+        statement = select(Person)
+        if province_code is not None:
+            statement = statement.where(Person.province_code == province_code)
+        if CITIZEN_ID.match(name_or_id.strip()):
+            statement = statement.where(Person.citizen_id == name_or_id.strip())
+        else:
             for word in fold(name_or_id).split():
                 statement = statement.where(Person.name_folded.contains(word))
+        with self.sessions() as session:
             return list(session.scalars(statement.order_by(Person.name_folded).limit(limit)))
 
     def documents_with_original(self, sha256: str) -> list[Document]:
@@ -198,6 +190,32 @@ class RecordIndex:
             if object_key is not None:
                 statement = statement.where(Event.object_key == object_key)
             return list(session.scalars(statement))
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """Which page of whose documents a search answers (None: every province)."""
+
+    province_code: str | None
+    limit: int
+    offset: int
+
+    @property
+    def condition(self) -> str:
+        return " AND d.province_code = :province" if self.province_code is not None else ""
+
+
+def _ranked(
+    session: Session, base: str, columns: str, params: dict[str, Any], scope: _Scope
+) -> tuple[list[Any], int]:
+    """The total and one page of a search, both under the same conditions (either engine)."""
+    bound = {**params, "province": scope.province_code}
+    total = session.execute(text(f"SELECT count(*) {base}"), bound).scalar_one()
+    rows = session.execute(
+        text(f"SELECT {columns} {base} {_RANKED_PAGE}"),
+        {**bound, "n": scope.limit, "o": scope.offset},
+    ).all()
+    return list(rows), int(total)
 
 
 def _snippet(body: str, words: list[str], width: int = 160) -> str:

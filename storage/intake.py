@@ -10,23 +10,26 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tempfile
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 
 from hoso.contract import IDENTITY_FIELDS, DossierRule, ExtractedFields
 from hoso.errors import HosoError, InputError
 from hoso.files import TooLargeError, hash_stream
-from hoso.storage.archive import Archive
+from hoso.storage.archive import SPOOL_PREFIX, Archive
 from hoso.storage.objects import StoredObject, original_key
 from hoso.storage.reuse import Reuse
 from hoso.storage.schema import Batch, BatchFile, Document, Dossier, ExtractedField
 from hoso.storage.vocabulary import BatchStatus, DocumentStatus, EventType, FieldStatus, Outcome
 
 MAX_UPLOAD_BYTES = 2 * 1024**3  # one file; a whole stack scanned at 600 dpi stays well under
+MAX_NAME_BYTES = 255  # what file systems allow for one name; the column holds 300 characters
+FALLBACK_NAME = "upload"
 
 
 class BatchNotFoundError(HosoError):
@@ -69,6 +72,23 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def safe_name(name: str) -> str:
+    """A file name to show people, never to use as a path: the last part of whatever path the
+    station sent, without control characters (NUL included), no `.`/`..`, at most 255 bytes of
+    UTF-8 with the extension kept. Names are data: nothing on the server is opened by them."""
+    last = name.replace("\\", "/").rsplit("/", 1)[-1]
+    shown = "".join(c for c in last if unicodedata.category(c)[0] != "C").strip()
+    if shown.strip(".") == "":
+        return FALLBACK_NAME
+    stem, dot, suffix = shown.rpartition(".")
+    if not dot or len(suffix.encode()) > 16:
+        stem, suffix = shown, ""
+    ending = f".{suffix}" if suffix else ""
+    room = MAX_NAME_BYTES - len(ending.encode())
+    stem = stem.encode()[:room].decode(errors="ignore")
+    return (stem + ending) if stem.strip(".") else FALLBACK_NAME + ending
+
+
 class Intake:
     def __init__(self, archive: Archive) -> None:
         self.archive = archive
@@ -78,10 +98,19 @@ class Intake:
     # --- stations ------------------------------------------------------------------------
 
     def create_batch(
-        self, name: str, province_code: str | None, agent: str, desk_id: int | None = None
+        self,
+        name: str,
+        province_code: str | None,
+        agent: str,
+        desk_id: int | None = None,
+        station_token_id: int | None = None,
     ) -> Batch:
+        """A new open batch; `station_token_id` is the station that owns it (API callers)."""
         with self.index.session() as session:
-            batch = Batch(name=name, province_code=province_code, created_by=agent, desk_id=desk_id)
+            batch = Batch(
+                name=name, province_code=province_code, created_by=agent, desk_id=desk_id,
+                station_token_id=station_token_id,
+            )  # fmt: skip
             session.add(batch)
             session.flush()
             self.index.log_event(
@@ -97,15 +126,34 @@ class Intake:
                 raise BatchNotFoundError(f"there is no batch {batch_id}")
             return batch
 
+    def station_batches(
+        self, station_token_id: int, limit: int, name: str | None = None, status: str | None = None
+    ) -> list[Batch]:
+        """A station's own batches, newest first; each filter given narrows the list."""
+        statement = (
+            select(Batch)
+            .where(Batch.station_token_id == station_token_id)
+            .order_by(Batch.id.desc())
+            .limit(limit)
+        )
+        if name is not None:
+            statement = statement.where(Batch.name == name)
+        if status is not None:
+            statement = statement.where(Batch.status == status)
+        with self.index.sessions() as session:
+            return list(session.scalars(statement))
+
     def add_file(
         self, batch_id: int, stream: BinaryIO, name: str, position: int, agent: str
     ) -> FileReceipt:
-        """Stream an upload to the object store (never whole in memory), keyed by its SHA-256."""
+        """Stream an upload to the object store (never whole in memory), keyed by its SHA-256.
+        The name is kept only as a safe display name (`safe_name`)."""
+        name = safe_name(name)
         batch = self.batch(batch_id)
         if batch.status != BatchStatus.OPEN:
             raise BatchClosedError(f"batch {batch_id} is closed; start a new batch for more files")
         spool_dir = self.archive.spool_dir()
-        with tempfile.NamedTemporaryFile(dir=spool_dir, prefix="upload-", delete=False) as spool:
+        with tempfile.NamedTemporaryFile(dir=spool_dir, prefix=SPOOL_PREFIX, delete=False) as spool:
             try:
                 sha256, _ = hash_stream(stream, spool, limit=MAX_UPLOAD_BYTES)
             except TooLargeError:
@@ -128,16 +176,8 @@ class Intake:
     ) -> FileReceipt:
         try:
             with self.index.session() as session:
-                earlier = session.scalar(
-                    select(BatchFile.id)
-                    .join(Batch, Batch.id == BatchFile.batch_id)
-                    .where(
-                        BatchFile.sha256 == stored.sha256,
-                        BatchFile.duplicate_of.is_(None),
-                        Batch.province_code == batch.province_code,
-                    )
-                    .order_by(BatchFile.id)
-                )
+                self._hold_open(session, batch.id)
+                earlier = self._processed_copy(session, stored.sha256, batch)
                 row = BatchFile(
                     batch_id=batch.id, position=position, name=name[:300], sha256=stored.sha256,
                     original_key=stored.key, size=stored.size, duplicate_of=earlier,
@@ -157,6 +197,47 @@ class Intake:
             if known is None:
                 raise
             return known
+
+    def _hold_open(self, session: Any, batch_id: int) -> None:
+        """Check "open" where the file is recorded, in its transaction: a conditional UPDATE
+        takes the batch row's write lock (PostgreSQL: row lock; SQLite: the database's), so a
+        close either waits for this file or has committed, and then the file is refused."""
+        held = session.execute(
+            update(Batch)
+            .where(Batch.id == batch_id, Batch.status == BatchStatus.OPEN)
+            .values(status=BatchStatus.OPEN)
+            .execution_options(synchronize_session=False)
+        )
+        if held.rowcount != 1:
+            raise BatchClosedError(
+                f"batch {batch_id} was closed while this file was arriving; it was not added: "
+                "send it with a new batch"
+            )
+
+    def _processed_copy(self, session: Any, sha256: str, batch: Batch) -> int | None:
+        """The earliest file of the province with these bytes that is processed or will be (its
+        batch is closed, and it is no duplicate itself); a copy in a batch still open may never
+        be processed, so it is never pointed at."""
+        found: int | None = session.scalar(
+            select(BatchFile.id)
+            .join(Batch, Batch.id == BatchFile.batch_id)
+            .where(
+                BatchFile.sha256 == sha256,
+                BatchFile.duplicate_of.is_(None),
+                Batch.province_code == batch.province_code,
+                Batch.id != batch.id,
+                Batch.status != BatchStatus.OPEN,
+            )
+            .order_by(BatchFile.id)
+        )
+        return found
+
+    def _mark_duplicates(self, session: Any, batch: Batch) -> None:
+        """At close: files whose bytes a batch closed earlier already holds point to that copy
+        (it is processed by that batch), so the same paper is not processed twice."""
+        for row in session.scalars(select(BatchFile).where(
+                BatchFile.batch_id == batch.id, BatchFile.duplicate_of.is_(None))):  # fmt: skip
+            row.duplicate_of = self._processed_copy(session, row.sha256, batch)
 
     def _file_in_batch(self, batch_id: int, sha256: str) -> FileReceipt | None:
         with self.index.sessions() as session:
@@ -191,6 +272,7 @@ class Intake:
                 )
                 if not count:
                     raise EmptyBatchError(f"batch {batch_id} has no files; upload some first")
+                self._mark_duplicates(session, batch)
                 batch.status, batch.closed_at = BatchStatus.CLOSED, utcnow()
                 self.index.log_event(
                     session,

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, or_, select, text
 
 from hoso.storage.archive import Archive
 from hoso.storage.schema import (
     Batch,
     BatchFile,
     DerivedObject,
+    Desk,
     Document,
     DocumentText,
     Event,
@@ -138,10 +139,24 @@ class Records:
         event_type: str | None = None,
         agent: str | None = None,
         before_id: int | None = None,
+        province_code: str | None = None,
     ) -> list[Event]:
         """The event log newest first, for paging back: `before_id` is the last id seen.
-        Empty filters count as none."""
+        Empty filters count as none. A province keeps the events that belong to it: of its
+        documents, of its desks, or naming it (`detail.province`: API reads and tokens)."""
         statement = select(Event).order_by(Event.id.desc()).limit(limit)
+        if province_code is not None:
+            statement = (
+                statement.outerjoin(Document, Document.id == Event.document_id)
+                .outerjoin(Desk, Desk.id == Event.desk_id)
+                .where(
+                    or_(
+                        Document.province_code == province_code,
+                        Desk.province_code == province_code,
+                        Event.detail["province"].as_string() == province_code,
+                    )
+                )
+            )
         if event_type:
             statement = statement.where(Event.event_type == event_type)
         if agent:

@@ -8,6 +8,7 @@ Every read of a person's data is an audit event (who, desk, what, when).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,9 +16,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hoso.contract import PREFILL_FIELDS, ExtractedFields
+from hoso.errors import ExitCode, HosoError
 from hoso.storage.index import RecordIndex
-from hoso.storage.schema import Document, ExtractedField
+from hoso.storage.schema import Document, ExtractedField, Person
+from hoso.storage.textfold import fold
 from hoso.storage.vocabulary import EventType, FieldStatus, Outcome
+
+# What is wrong with a field's value on its own: (field name, value) -> reasons, none if fine.
+# The faces pass digitize's checks, so storage imports nothing of digitize.
+ValueCheck = Callable[[str, str], list[str]]
 
 REVIEW_BELOW = 0.85  # confidence under which a value waits for an officer
 # Which value of a field wins for a person: an officer's word, then a confident reading.
@@ -43,6 +50,31 @@ class PersonRecord:
     citizen_id: str
     fields: dict[str, BestValue]
     documents: list[dict[str, Any]]
+
+
+class InvalidValueError(HosoError):
+    """An officer's correction fails the check its field's readings get."""
+
+    code = "invalid_value"
+    exit_code = ExitCode.BAD_ARGUMENTS
+    http_status = 422
+
+
+def upsert_person(
+    session: Session, province_code: str | None, citizen_id: str, name: str
+) -> Person:
+    """The province's record of this citizen, created or renamed; other provinces' records of
+    the same ID number are never touched."""
+    person = session.scalars(
+        select(Person).where(Person.province_code == province_code, Person.citizen_id == citizen_id)
+    ).one_or_none()
+    if person is None:
+        person = Person(province_code=province_code, citizen_id=citizen_id, name=name,
+                        name_folded=fold(name))  # fmt: skip
+        session.add(person)
+    else:
+        person.name, person.name_folded = name, fold(name)
+    return person
 
 
 class Reuse:
@@ -83,7 +115,7 @@ class Reuse:
         citizen = result.fields.get("id_number")
         full_name = result.fields.get("full_name")
         if citizen is not None and full_name is not None and not citizen.problems:
-            self.index.upsert_person(session, citizen.value, full_name.value)
+            upsert_person(session, document.province_code, citizen.value, full_name.value)
         self.index.log_event(
             session, EventType.FIELDS_EXTRACTED, Outcome.SUCCESS, agent, document_id=document_id,
             detail={"doc_type": result.doc_type, "fields": len(ids)},
@@ -91,9 +123,11 @@ class Reuse:
         return ids
 
     def review_queue(
-        self, limit: int = 50, province_code: str | None = None
+        self, limit: int = 50, province_code: str | None = None, agent: str | None = None
     ) -> list[ExtractedField]:
-        with self.index.sessions() as session:
+        """The queue, least confident first. With `agent`, the read is logged here (the values
+        are personal data); the API logs its own reads with the caller's desk."""
+        with self.index.session() as session:
             statement = (
                 select(ExtractedField)
                 .where(ExtractedField.status == FieldStatus.NEEDS_REVIEW)
@@ -104,17 +138,34 @@ class Reuse:
                 statement = statement.join(
                     Document, Document.id == ExtractedField.document_id
                 ).where(Document.province_code == province_code)
-            return list(session.scalars(statement))
+            rows = list(session.scalars(statement))
+            if agent is not None:
+                self.index.log_event(
+                    session, EventType.RETRIEVED, Outcome.SUCCESS, agent,
+                    detail={"what": "review_queue", "fields": [r.id for r in rows]},
+                )  # fmt: skip
+            return rows
 
-    def review(self, field_id: int, agent: str, corrected: str | None = None) -> ExtractedField:
-        """Accept a value, or correct it. The decision is an event; a corrected name or ID number
-        updates the person record."""
+    def review(
+        self,
+        field_id: int,
+        agent: str,
+        corrected: str | None = None,
+        check: ValueCheck | None = None,
+    ) -> ExtractedField:
+        """Accept a value, or correct it. A correction must pass `check` (the faces pass the
+        checks readings get: an officer's typo would otherwise become the trusted value). The
+        decision is an event; a corrected name or ID number updates the person record of the
+        document's province only."""
         with self.index.session() as session:
             row = session.get(ExtractedField, field_id)
             if row is None:
                 raise KeyError(field_id)
             before = row.value
             if corrected is not None and corrected.strip() != before:
+                problems = check(row.name, corrected.strip()) if check is not None else []
+                if problems:
+                    raise InvalidValueError(f"{row.name}: " + "; ".join(problems))
                 row.value, row.source = corrected.strip(), "officer"
                 row.status = FieldStatus.CORRECTED
                 row.confidence = 1.0
@@ -129,7 +180,9 @@ class Reuse:
                 self._refresh_person(session, row.document_id)
             return row
 
-    def _refresh_person(self, session: Any, document_id: int) -> None:
+    def _refresh_person(self, session: Session, document_id: int) -> None:
+        document = session.get(Document, document_id)
+        assert document is not None  # the field's document
         rows = {
             r.name: r
             for r in session.scalars(
@@ -137,7 +190,9 @@ class Reuse:
             )
         }
         if "id_number" in rows and "full_name" in rows:
-            self.index.upsert_person(session, rows["id_number"].value, rows["full_name"].value)
+            upsert_person(
+                session, document.province_code, rows["id_number"].value, rows["full_name"].value
+            )
 
     def person(
         self,

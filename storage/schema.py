@@ -68,6 +68,8 @@ class Batch(Base):
     province_code: Mapped[str | None] = mapped_column(ForeignKey("province.code"), index=True)
     created_by: Mapped[str | None] = mapped_column(String(120))
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # The station (its API token) that opened the batch: only it may see, fill and close it.
+    station_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_token.id"), index=True)
 
 
 class BatchFile(Base):
@@ -156,8 +158,15 @@ class ExtractedField(Base):
 
 
 class Person(Base):
+    """A citizen as one province's desks know them. Keyed by province + ID number, so a desk's
+    correction never renames another province's record; no province: an archive ingested before
+    provinces were recorded (migration 0007)."""
+
     __tablename__ = "person"
-    citizen_id: Mapped[str] = mapped_column(String(12), primary_key=True)
+    __table_args__ = (UniqueConstraint("province_code", "citizen_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    province_code: Mapped[str | None] = mapped_column(ForeignKey("province.code"), index=True)
+    citizen_id: Mapped[str] = mapped_column(String(12), index=True)
     name: Mapped[str] = mapped_column(String(200))
     name_folded: Mapped[str] = mapped_column(String(200), index=True)
 

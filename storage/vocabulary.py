@@ -61,6 +61,10 @@ class EventType(StrEnum):
     FIXITY_CHECK = "fixity_check"
     TOKEN_CREATED = "token_created"
     TOKEN_REVOKED = "token_revoked"
+    DOCUMENT_READ = "document_read"  # a read of a document's metadata or history (`what`)
+    AUTH_FAILED = "auth_failed"  # a bad, malformed or revoked API token was refused
+    BATCH_READ = "batch_read"  # a batch with its file names (often citizens' names)
+    BATCH_FILES_READ = "batch_files_read"
 
 
 class Outcome(StrEnum):

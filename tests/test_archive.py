@@ -140,7 +140,7 @@ def test_fixity_command_exit_codes_and_json(
 ) -> None:
     env = archive_environment
     source = scan(tmp_path, "don.pdf", b"%PDF application form")
-    added = run_hoso("ingest", source, "--no-digitize", "--json", env=env)
+    added = run_hoso("ingest", source, "--no-digitize", "--json", "--province", "48", env=env)
     key = json.loads(added.stdout)["key"]
     clean = run_hoso("fixity", "--json", env=env)
     assert json.loads(clean.stdout) == {"checked": 1, "problems": []}
@@ -172,6 +172,6 @@ def test_storage_down_is_a_clear_error_with_its_exit_code(tmp_path: Path, down: 
         env |= {"HOSO_S3_ENDPOINT": f"127.0.0.1:{port}", "HOSO_S3_ACCESS_KEY": "k",
                 "HOSO_S3_SECRET_KEY": "s", "HOSO_S3_BUCKET": "hoso"}  # fmt: skip
     source = scan(tmp_path, "a.pdf", b"%PDF-1.4 test")
-    for args in (["ingest", str(source), "--no-digitize"], ["fixity"]):
+    for args in (["ingest", str(source), "--no-digitize", "--province", "48"], ["fixity"]):
         result = run_hoso(*args, env=env, expect=ExitCode.STORAGE_UNAVAILABLE)
         assert "unreachable" in result.stderr and "Traceback" not in result.stderr

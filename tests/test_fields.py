@@ -140,6 +140,17 @@ def test_failed_checks_lower_confidence_and_say_why() -> None:
     assert id_field.confidence < 0.9 and any("Nữ" in p for p in id_field.problems)
 
 
+def test_a_tax_code_on_a_form_is_read_and_checked() -> None:
+    """Weights 31 29 23 19 17 13 7 5 3 on 0100109106: 114 mod 11 = 4, so the last digit is 6."""
+    form = "ĐƠN ĐỀ NGHỊ\nKính gửi: UBND\nHọ và tên: Lê Văn Bình\nMã số thuế: {}\n"
+    good = extract(form.format("0100 109 106")).fields["tax_code"]
+    assert (good.value, good.problems) == ("0100109106", [])
+    wrong = extract(form.format("0100109107")).fields["tax_code"]
+    assert wrong.problems and wrong.confidence < good.confidence
+    branch = extract(form.format("0100109106-001")).fields["tax_code"]
+    assert (branch.value, branch.problems) == ("0100109106-001", [])
+
+
 def test_unknown_paper_is_other() -> None:
     result = extract("Thực đơn hôm nay: phở bò, bún chả, cà phê sữa đá")
     assert result.doc_type == "other" and result.fields == {}

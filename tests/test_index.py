@@ -8,6 +8,7 @@ from sqlalchemy.exc import DBAPIError
 
 from hoso.digitize.fields import identifiers
 from hoso.storage.index import RecordIndex
+from hoso.storage.reuse import upsert_person
 from hoso.storage.schema import Document, Dossier, Province
 from hoso.storage.textfold import fold
 from hoso.storage.vocabulary import EventType, Outcome
@@ -68,11 +69,13 @@ def test_changed_text_replaces_the_old_in_search(index: RecordIndex) -> None:
 
 def test_people_by_id_and_by_name(index: RecordIndex) -> None:
     with index.session() as session:
-        index.upsert_person(session, "048203001234", "Trần Thị Ánh")
-        index.upsert_person(session, "001099004321", "Trần Văn Bình")
+        upsert_person(session, "48", "048203001234", "Trần Thị Ánh")
+        upsert_person(session, "01", "001099004321", "Trần Văn Bình")
     assert [p.name for p in index.find_people("048203001234")] == ["Trần Thị Ánh"]
     assert [p.name for p in index.find_people("tran anh")] == ["Trần Thị Ánh"]
     assert len(index.find_people("TRAN")) == 2
+    assert [p.name for p in index.find_people("TRAN", province_code="01")] == ["Trần Văn Bình"]
+    assert index.find_people("048203001234", province_code="01") == []
 
 
 def test_events_are_append_only(index: RecordIndex) -> None:

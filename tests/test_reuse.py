@@ -8,12 +8,13 @@ import os
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from hoso.digitize.fields.extract import DocumentFields, FieldValue
 from hoso.errors import ExitCode
 from hoso.storage.index import RecordIndex
 from hoso.storage.reuse import Reuse
-from hoso.storage.schema import Document
+from hoso.storage.schema import Document, Person
 from tests.cli import run_hoso
 from tests.databases import fresh_database
 from tests.synthetic_documents import make_document
@@ -61,7 +62,9 @@ def test_doubtful_values_wait_for_review_and_decisions_are_events(reuse: Reuse) 
         "before": "Nguyen Van An",
         "after": "Nguyễn Văn An",
     }
-    assert [p.name for p in reuse.index.find_people(CITIZEN)] == ["Nguyễn Văn An"]
+    with reuse.index.sessions() as session:  # the record of the paper's province (none here)
+        people = session.scalars(select(Person).where(Person.citizen_id == CITIZEN)).all()
+    assert [(p.province_code, p.name) for p in people] == [(None, "Nguyễn Văn An")]
 
 
 def test_person_gets_best_values_across_documents_and_the_read_is_logged(reuse: Reuse) -> None:
@@ -102,7 +105,7 @@ def test_cli_ingest_then_person_prefills_from_real_papers(tmp_path: Path) -> Non
     citizen = card.fields["id_number"]
     paths = [card.page.save(tmp_path / "card.png")]
 
-    ingested = run_hoso("ingest", *paths, "--json", "--quiet", env=env)
+    ingested = run_hoso("ingest", *paths, "--json", "--quiet", "--province", "48", env=env)
     assert json.loads(ingested.stdout.splitlines()[0])["doc_type"] == "id_card"
     shown = run_hoso("person", citizen, "--json", "--agent", "officer:lan", env=env)
     data = json.loads(shown.stdout)

@@ -12,6 +12,8 @@ idempotent (workflows.processing). The step bodies reach the worker's `Processor
 
 from __future__ import annotations
 
+import logging
+
 from dbos import DBOS, SetWorkflowID
 from dbos._error import DBOSMaxStepRetriesExceeded
 
@@ -23,6 +25,7 @@ from hoso.workflows.settings import BATCH_WORKFLOW, DOCUMENT_QUEUE, DOCUMENT_WOR
 STEP_RETRIES = {"retries_allowed": True, "max_attempts": 6, "interval_seconds": 2.0,
                 "backoff_rate": 2.0}  # fmt: skip  # ~1 min of outage before a document fails
 
+log = logging.getLogger("hoso.jobs")
 _bound: dict[str, Processor] = {}
 
 
@@ -74,9 +77,12 @@ def process_document(document_id: int) -> str:
     try:
         status = process_step(document_id)
     except DBOSMaxStepRetriesExceeded as error:
+        # The errors name hosts, ports and keys of the server: logged, never in the reason
+        # that stations and officers read.
+        log.warning("document %s: storage unavailable after retries: %s", document_id, error)
         reason = (
             "the archive storage or database was unavailable for too long while processing "
-            f"this document ({error}); the original is kept and the document can be retried"
+            "this document; the original is kept and the document can be retried"
         )
         fail_step(document_id, "storage_unavailable", reason)
         status = DocumentStatus.FAILED.value

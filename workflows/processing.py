@@ -132,16 +132,21 @@ class Processor:
         separators: dict[tuple[int, int], Separator] = {}
         with tempfile.TemporaryDirectory(prefix="hoso-plan-") as folder:
             for file in files:
-                path = self._fetch(file, Path(folder))
                 try:
-                    triaged = triage_file(path, self.options)
+                    triaged = triage_file(self._fetch(file, Path(folder)), self.options)
                     position = len(readable)
                     for index, task in enumerate(triaged.tasks):
                         separator = find_separator(task, self.options)
                         if separator is not None:
                             separators[(position, index)] = separator
-                except HosoError:  # reading the store is outside: only the file's own faults
-                    unreadable.append(file)  # its document fails with this reason when processed
+                except TRANSIENT_ERRORS:
+                    raise  # the store or database: worth retrying the whole plan
+                except Exception:  # the file's own fault (or a bug) decides nothing for
+                    # the other files: it becomes a document of its own, which fails
+                    # with the reason when processed, at once; the batch and the queue go on.
+                    log.warning("batch %s: file %s cannot be planned", batch_id, file.id,
+                                exc_info=True)  # fmt: skip
+                    unreadable.append(file)
                     continue
                 readable.append((file, triaged))
         planned = plan_documents([len(t.tasks) for _, t in readable], separators)
@@ -173,7 +178,8 @@ class Processor:
             except TRANSIENT_ERRORS:
                 raise
             except HosoError as error:
-                self.fail(document_id, error.code, str(error))
+                names = self._display_names(document, Path(folder))
+                self.fail(document_id, error.code, _public_reason(error, names, Path(folder)))
                 return DocumentStatus.FAILED
             except Exception as error:  # a bug must not stop the batch; it is logged in full
                 log.exception("document %s failed unexpectedly", document_id)
@@ -188,13 +194,22 @@ class Processor:
         )
         return DocumentStatus.DONE
 
-    def ingest(self, path: Path, digitize: bool = True) -> Ingested:
-        """`hoso ingest`: keep the original bit-exact, then (unless it was archived before, or
-        `digitize` is False) the same steps as a job. A file that cannot be digitized fails its
-        document with the reason, keeps its original, and raises for the caller to report."""
+    def ingest(
+        self,
+        path: Path,
+        digitize: bool = True,
+        province_code: str | None = None,
+        desk_id: int | None = None,
+    ) -> Ingested:
+        """`hoso ingest`: keep the original bit-exact as a document of the province (see
+        `Archive.ingest`), then (unless it was archived before, or `digitize` is False) the same
+        steps as a job. A file that cannot be digitized fails its document with the reason,
+        keeps its original, and raises for the caller to report."""
         if not path.is_file():
             raise CorruptInputError("the file does not exist", source=path.name)
-        archived = self.intake.archive.ingest(path, self.agent)
+        archived = self.intake.archive.ingest(
+            path, self.agent, province_code=province_code, desk_id=desk_id, province_required=True
+        )
         outcome = Ingested(archived.document_id, archived.original.key, archived.duplicate)
         if not digitize or archived.duplicate:
             return outcome
@@ -269,15 +284,38 @@ class Processor:
             triaged, tasks, self.runner, folder, document.title, self.sign, on_page=progress
         )
 
+    def _display_names(self, document: Document, folder: Path) -> dict[str, str]:
+        """What the people who sent the files called them, by the local copy's name."""
+        files = self.intake.source_files(document).values()
+        return {_local_path(file, folder).name: file.name for file in files}
+
     def _fetch(self, file: BatchFile, folder: Path) -> Path:
-        """A local copy of an original (the pipeline reads files; the store may be S3)."""
-        path = folder / str(file.id) / (Path(file.name).name or "upload")
+        """A local copy of an original (the pipeline reads files; the store may be S3). Its
+        path is made of the file id and the content key's extension only: a station's file
+        name is data and never becomes part of a path."""
+        path = _local_path(file, folder)
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
             store = self.intake.archive.store
             with store.open(file.original_key) as stream, path.open("wb") as out:
                 shutil.copyfileobj(stream, out, 1 << 20)
         return path
+
+
+def _local_path(file: BatchFile, folder: Path) -> Path:
+    """Where an original is copied to work on: `<file id><extension of its content key>` (the
+    key's extension is checked when the key is made: short and alphanumeric)."""
+    return folder / f"{file.id}{Path(file.original_key).suffix}"
+
+
+def _public_reason(error: HosoError, names: dict[str, str], folder: Path) -> str:
+    """What is wrong with the file, said with the name its sender gave it, never where the
+    server keeps its working copy (the temporary folder would otherwise show in messages)."""
+    source = names.get(Path(error.source).name, "the file") if error.source else None
+    message = error.message
+    for local, shown in names.items():
+        message = message.replace(str(folder / local), shown)
+    message = message.replace(str(folder), "the working folder")
+    return f"{source}: {message}" if source else message
 
 
 def _sources(pages: list[tuple[int, int]], file_ids: list[int]) -> list[dict[str, Any]]:

@@ -28,10 +28,16 @@ DOCUMENT_WORKFLOW = "hoso.process_document"
 QUEUE_POLL_SECONDS = 0.2  # the default 1 s capped throughput near concurrency / 1 s (notes)
 
 
+# Batches planned at once per worker: a batch whose planning waits out a store outage (retried
+# with backoff) must not hold back every other batch of every province.
+PLANS_AT_ONCE = 4
+
+
 def queue_limits(page_processes: int) -> dict[str, int]:
     """Documents running at once per worker: one per page process, so the pages of several
-    small documents keep every core busy. Batches are planned one at a time."""
-    return {BATCH_QUEUE: 1, DOCUMENT_QUEUE: page_processes}
+    small documents keep every core busy. Batches are planned a few at a time (planning reads
+    codes and ink, no OCR), so one slow or failing batch never blocks the others."""
+    return {BATCH_QUEUE: PLANS_AT_ONCE, DOCUMENT_QUEUE: page_processes}
 
 
 @dataclass(frozen=True)

@@ -2,18 +2,21 @@
 application version, register the queues, beat, take over dead workers, drain on SIGTERM.
 
 One worker runs at most `page_processes` documents at a time and OCRs one page per process of
-its page pool (OCR is CPU-bound: one page per core). Batches are planned one at a time.
+its page pool (OCR is CPU-bound: one page per core). Batches are planned a few at a time
+(`settings.PLANS_AT_ONCE`).
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from dbos import DBOS, DBOSConfig
 
 from hoso.digitize.pipeline import PageRunner
 from hoso.signatures.sign import pipeline_signer
 from hoso.storage.archive import Archive
+from hoso.storage.fs_store import STALE_AFTER, FilesystemStore
 from hoso.storage.intake import Intake
 from hoso.workflows import jobs
 from hoso.workflows.liveness import Liveness
@@ -28,6 +31,18 @@ from hoso.workflows.settings import (
 )
 
 log = logging.getLogger("hoso.worker")
+
+
+def clean_leftovers(archive: Archive, older_than: timedelta = STALE_AFTER) -> int:
+    """At the start of a server or worker: remove what a killed process left behind (half
+    spooled uploads, half-written objects of a folder store), older than `older_than` so that
+    another process's upload in progress is never touched. Returns how many files went."""
+    removed = archive.clean_spool(older_than)
+    if isinstance(archive.store, FilesystemStore):
+        removed += archive.store.clean_incoming(older_than)
+    if removed:
+        log.warning("removed %d files left by a stopped process", removed)
+    return removed
 
 
 def dbos_config(settings: JobSettings) -> DBOSConfig:

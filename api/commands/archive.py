@@ -33,8 +33,19 @@ def ingest(
         bool, typer.Option("--json", help="One JSON object per file on stdout.")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+    province: Annotated[
+        str | None,
+        typer.Option(
+            help="Province code the documents belong to (only its officers read them); "
+            "may be left out when the archive holds documents of one province only."
+        ),
+    ] = None,
+    desk: Annotated[
+        int | None, typer.Option(min=1, help="The desk (of that province) that received them.")
+    ] = None,
 ) -> None:
-    """Archive originals bit-exact (once per content) into the configured store and index."""
+    """Archive originals bit-exact (once per content and province) into the configured store and
+    index, as documents of a province."""
     from dataclasses import asdict
 
     from hoso.digitize.pipeline import PageRunner
@@ -56,7 +67,7 @@ def ingest(
         processor = Processor(Intake(archive), runner, settings.options, agent, sign=sign)
         bar = progress.add_task("documents", total=len(inputs))
         for path in inputs:
-            outcome = processor.ingest(path, digitize=digitize_too)
+            outcome = processor.ingest(path, digitize_too, province, desk)
             if as_json:
                 record = {"file": str(path)} | {
                     name: value for name, value in asdict(outcome).items() if value is not None

@@ -32,6 +32,10 @@ def person(
         str | None, typer.Option(help="Procedure code: print an e-form prefill for it.")
     ] = None,
     agent: Annotated[str, typer.Option(help="Who is reading (recorded: personal data).")] = "cli",
+    province: Annotated[
+        str | None,
+        typer.Option(help="The reading desk's province code: only its records (default: all)."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """A person's reusable records and the best current value of each field (the read is logged)."""
@@ -39,12 +43,12 @@ def person(
 
     reuse = Reuse(open_archive().index)
     if prefill:
-        form = reuse.prefill(citizen_id, prefill, agent)
+        form = reuse.prefill(citizen_id, prefill, agent, province_code=province)
         if form is None:
             raise _no_papers(citizen_id)
         print(json.dumps(form, ensure_ascii=False, indent=2))
         return
-    record = reuse.person(citizen_id, agent)
+    record = reuse.person(citizen_id, agent, province_code=province)
     if record is None:
         raise _no_papers(citizen_id)
     fields = {
@@ -69,12 +73,14 @@ def person(
 
 def review_list(
     limit: Annotated[int, typer.Option(min=1)] = 50,
+    agent: Annotated[str, typer.Option(help="Who is reading (recorded: personal data).")] = "cli",
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Fields below the confidence threshold or failing a check, least confident first."""
+    """Fields below the confidence threshold or failing a check, least confident first (the read
+    is logged)."""
     from hoso.storage.reuse import Reuse
 
-    queue = Reuse(open_archive().index).review_queue(limit)
+    queue = Reuse(open_archive().index).review_queue(limit, agent=agent)
     if as_json:
         rows = [
             {
@@ -115,12 +121,14 @@ def review_decide(
     ] = None,
     agent: Annotated[str, typer.Option(help="The reviewing officer.")] = "cli",
 ) -> None:
-    """Accept a field value, or correct it with --value. Recorded as an event."""
+    """Accept a field value, or correct it with --value (checked like a reading: exit 2 with the
+    reason if it fails). Recorded as an event."""
+    from hoso.digitize.fields.extract import value_problems
     from hoso.storage.reuse import Reuse
 
     reuse = Reuse(open_archive().index)
     try:
-        row = reuse.review(field_id, agent, value)
+        row = reuse.review(field_id, agent, value, value_problems)
     except KeyError:
         stderr.print(f"no field #{field_id}")
         raise typer.Exit(1) from None

@@ -27,7 +27,8 @@ def register(app: typer.Typer) -> None:
     add_command(
         app,
         upload,
-        epilog=EXIT_CODES_HELP + " Upload: 1 if a document failed, 10 if the server is gone.",
+        epilog=EXIT_CODES_HELP + " Upload: 1 if a document failed or processing did not "
+        "finish within --timeout, 10 if the server is gone.",
     )
 
 
@@ -53,10 +54,11 @@ def serve(
     from hoso.signatures.verify import configured_verifier
     from hoso.workflows.queue import JobQueue
     from hoso.workflows.settings import JobSettings
-    from hoso.workflows.worker import Worker
+    from hoso.workflows.worker import Worker, clean_leftovers
 
     settings = JobSettings.from_environment("serve")
     archive = open_archive(settings.archive)
+    clean_leftovers(archive)  # what a killed server left: half-spooled uploads, objects
     _bootstrap_admin(archive, settings.archive.data_dir)
     services = Services(archive, JobQueue(settings.jobs_database_url), configured_verifier())
     job_worker = Worker(settings, archive) if worker else None
@@ -114,13 +116,15 @@ def worker_command(
     import threading
 
     from hoso.workflows.settings import JobSettings
-    from hoso.workflows.worker import Worker
+    from hoso.workflows.worker import Worker, clean_leftovers
 
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     settings = JobSettings.from_environment("worker", worker_id=worker_id)
-    job_worker = Worker(settings, open_archive(settings.archive))
+    archive = open_archive(settings.archive)
+    clean_leftovers(archive)  # what a killed process left: half-spooled uploads, objects
+    job_worker = Worker(settings, archive)
     job_worker.start()
     if metrics_port:
         from prometheus_client import start_http_server
@@ -202,4 +206,12 @@ def upload(
         if not wait:
             stderr.print(f"follow it with: GET {server}/api/v1/batches/{report.batch_id}")
     if report.failed:
+        raise typer.Exit(int(ExitCode.FAILURE))
+    if wait and not report.finished:
+        stderr.print(
+            f"hoso: batch {report.batch_id} has not finished processing after {timeout:.0f} s; "
+            "nothing is lost: follow it later with the same command or "
+            f"GET {server}/api/v1/batches/{report.batch_id}",
+            highlight=False,
+        )
         raise typer.Exit(int(ExitCode.FAILURE))

@@ -103,17 +103,31 @@ def verify(
         ),
     ] = None,
     config: ConfigOption = None,
+    trust: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--trust",
+            help="A trust anchor (CA certificate, PEM or DER), besides the configuration's; "
+            "repeatable. With neither, trust is unknown: INDETERMINATE.",
+        ),
+    ] = None,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show pyHanko's log lines on stderr.")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Verify signatures: report in Vietnamese (or --json), exit 0/12/13 by verdict.
 
     Every signature and document timestamp is checked: integrity, chain to the trust anchors,
-    revocation, timestamps, what changed after signing. Exit 0 TOTAL-PASSED, 12 INDETERMINATE,
+    revocation, timestamps, what changed after signing. No signing configuration is needed:
+    integrity and changes are checked all the same. Exit 0 TOTAL-PASSED, 12 INDETERMINATE,
     13 TOTAL-FAILED."""
     from hoso.signatures.verify import Verdict, Verifier
 
+    _pyhanko_logs(debug)
     moment = at.replace(tzinfo=UTC) if at else None
-    report = Verifier(SigningConfig.load(config)).verify_file(source, at=moment)
+    verifier = Verifier(SigningConfig.for_verifying(config, trust or ()))
+    report = verifier.verify_file(source, at=moment)
     print_report(report, as_json)
     exit_codes = {
         Verdict.PASSED: ExitCode.OK,
@@ -121,6 +135,21 @@ def verify(
         Verdict.FAILED: ExitCode.SIGNATURE_FAILED,
     }
     raise typer.Exit(int(exit_codes[report.verdict]))
+
+
+def _pyhanko_logs(debug: bool) -> None:
+    """pyHanko logs its validation steps (with tracebacks) as warnings, which Python prints to
+    the terminal when nothing is configured; the report already says what matters. `--debug`
+    shows them for whoever digs deeper."""
+    import logging
+
+    if debug:
+        logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
+        return
+    for name in ("pyhanko", "pyhanko_certvalidator", "hoso.signatures"):
+        logger = logging.getLogger(name)  # still seen by the verifier's own handlers
+        logger.addHandler(logging.NullHandler())
+        logger.propagate = False
 
 
 def print_report(report: VerificationReport, as_json: bool) -> None:

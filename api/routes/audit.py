@@ -1,4 +1,11 @@
-"""The audit log for admins: who did what and who read which record."""
+"""The audit log for admins: who did what and who read which record.
+
+Admins see no personal content, so the view holds references only: each event's id, time,
+type, outcome, agent, desk, document id, object key, and from its `detail` only the keys of
+`schemas.AUDIT_DETAIL_KEYS` (ids, counts, codes, kinds, verdicts). Search queries, citizen IDs,
+names, field values and file names stay in the log itself for an investigation. A province's
+admin sees its province's events only (`Records.recent_events`).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +15,7 @@ from fastapi import APIRouter, Query
 
 from hoso.api.auth import Role
 from hoso.api.deps import MAX_ID, Caller, ServicesDep
-from hoso.api.schemas import EventOut, event_out
+from hoso.api.schemas import EventOut, audit_event_out
 
 router = APIRouter(tags=["admin"])
 
@@ -24,5 +31,7 @@ def audit_log(
 ) -> list[EventOut]:
     """Who did what and who read which record, newest first."""
     who.require(Role.ADMIN)
-    events = services.records.recent_events(limit, event_type, agent, before_id)
-    return [event_out(e) for e in events]
+    events = services.records.recent_events(
+        limit, event_type, agent, before_id, province_code=who.province_code
+    )
+    return [audit_event_out(e) for e in events]

@@ -1,5 +1,10 @@
 """Batches from scanning stations: open one, stream files into it, close it for processing,
-and follow its progress."""
+and follow its progress.
+
+A batch belongs to the station (API token) that opened it: only that station sees, fills and
+closes it; another station's batch answers 404 like a missing one. Officers and archivists of
+the province read every batch of it. File names are often citizens' names, so each read of a
+batch or of its file list is an audit event."""
 
 from __future__ import annotations
 
@@ -7,8 +12,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 
-from hoso.api.auth import Role
-from hoso.api.deps import READERS, Caller, RecordId, Services, ServicesDep, visible_batch
+from hoso.api.auth import NotFoundError, Principal, Role
+from hoso.api.deps import READERS, Caller, RecordId, Services, ServicesDep, audit, visible_batch
 from hoso.api.schemas import (
     BatchIn,
     BatchOut,
@@ -21,6 +26,7 @@ from hoso.api.schemas import (
     file_out,
 )
 from hoso.storage.schema import Batch
+from hoso.storage.vocabulary import EventType
 
 router = APIRouter(tags=["batches"])
 
@@ -29,7 +35,9 @@ router = APIRouter(tags=["batches"])
 def create_batch(body: BatchIn, who: Caller, services: ServicesDep) -> BatchOut:
     """Open a batch for a station's stack of papers."""
     who.require(Role.STATION)
-    batch = services.intake.create_batch(body.name, who.province_code, who.agent, who.desk_id)
+    batch = services.intake.create_batch(
+        body.name, who.province_code, who.agent, who.desk_id, station_token_id=who.token_id
+    )
     return _progress(services, batch)
 
 
@@ -41,9 +49,13 @@ def list_batches(
     status: Annotated[str | None, Query(max_length=20)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[BatchSummaryOut]:
-    """Batches of the caller's province, newest first (a station finds its open batch)."""
+    """Newest first: a station's own batches (it finds its open batch), or every batch of a
+    reader's province."""
     who.require(Role.STATION, *READERS)
-    batches = services.records.recent_batches(limit, who.province_code, name, status)
+    if who.role is Role.STATION:
+        batches = services.intake.station_batches(who.token_id, limit, name, status)
+    else:
+        batches = services.records.recent_batches(limit, who.province_code, name, status)
     return [batch_summary_out(b) for b in batches]
 
 
@@ -63,7 +75,7 @@ def upload_file(
     """Add one file, streamed to the object store. Idempotent by SHA-256: sending the
     same bytes again answers 200 with the same file and stores nothing new."""
     who.require(Role.STATION)
-    visible_batch(services, batch_id, who)
+    usable_batch(services, batch_id, who)
     receipt = services.intake.add_file(
         batch_id, file.file, file.filename or "upload", position, who.agent
     )
@@ -78,15 +90,18 @@ def upload_file(
 def list_files(batch_id: RecordId, who: Caller, services: ServicesDep) -> list[FileOut]:
     """What the server already has (a station resumes by SHA-256)."""
     who.require(Role.STATION, *READERS)
-    visible_batch(services, batch_id, who)
-    return [file_out(f) for f in services.intake.files(batch_id)]
+    usable_batch(services, batch_id, who)
+    files = [file_out(f) for f in services.intake.files(batch_id)]
+    if who.role is not Role.STATION:  # see get_batch
+        audit(services, who, EventType.BATCH_FILES_READ, None, batch_id=batch_id, files=len(files))
+    return files
 
 
 @router.post("/batches/{batch_id}/close", status_code=202)
 def close_batch(batch_id: RecordId, who: Caller, services: ServicesDep) -> SubmittedOut:
     """No more files: split the batch into documents and process them. Repeatable."""
     who.require(Role.STATION)
-    visible_batch(services, batch_id, who)
+    usable_batch(services, batch_id, who)
     batch = services.intake.close(batch_id, who.agent)
     workflow_id = services.queue.submit_batch(batch_id)
     return SubmittedOut(batch_id=batch_id, status=batch.status, workflow_id=workflow_id)
@@ -96,7 +111,21 @@ def close_batch(batch_id: RecordId, who: Caller, services: ServicesDep) -> Submi
 def get_batch(batch_id: RecordId, who: Caller, services: ServicesDep) -> BatchOut:
     """Status of a batch and of each of its documents, with page progress."""
     who.require(Role.STATION, *READERS)
-    return _progress(services, visible_batch(services, batch_id, who))
+    progress = _progress(services, usable_batch(services, batch_id, who))
+    # A station only ever reads its own batch, polling it about once a second while it
+    # uploads and waits: those reads of its own upload are not logged. Everyone else's are.
+    if who.role is not Role.STATION:
+        audit(services, who, EventType.BATCH_READ, None, batch_id=batch_id)
+    return progress
+
+
+def usable_batch(services: Services, batch_id: int, who: Principal) -> Batch:
+    """A batch the caller may use: a station only its own (another station's answers 404 like
+    a missing one), a reader any batch of its province."""
+    batch = visible_batch(services, batch_id, who)
+    if who.role is Role.STATION and batch.station_token_id != who.token_id:
+        raise NotFoundError(f"there is no batch {batch_id}")
+    return batch
 
 
 def _progress(services: Services, batch: Batch) -> BatchOut:

@@ -36,29 +36,26 @@ def search_documents(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> SearchOut:
-    """Full-text search, diacritics and case ignored, in the caller's province."""
+    """Full-text search, diacritics and case ignored, in the caller's province (filtered in
+    the index's query, so `total` and the pages count the caller's documents only)."""
     who.require(*READERS)
-    page = services.archive.index.search_text(q, limit=limit, offset=offset)
-    # The index ranks across provinces; a province sees its own hits only.
-    visible = {
-        d.id
-        for d in services.records.documents([h.document_id for h in page.hits])
-        if who.may_see(d.province_code)
-    }
+    page = services.archive.index.search_text(
+        q, limit=limit, offset=offset, province_code=who.province_code
+    )
     hits = [
-        SearchHitOut(document_id=h.document_id, title=h.title, snippet=h.snippet)
-        for h in page.hits
-        if h.document_id in visible
+        SearchHitOut(document_id=h.document_id, title=h.title, snippet=h.snippet) for h in page.hits
     ]
     audit(services, who, EventType.SEARCHED, None, query=q, results=[h.document_id for h in hits])
-    return SearchOut(total=len(hits) if who.province_code else page.total, limit=limit,
-                     offset=offset, hits=hits)  # fmt: skip
+    return SearchOut(total=page.total, limit=limit, offset=offset, hits=hits)
 
 
 @router.get("/documents/{document_id}")
 def get_document(document_id: RecordId, who: Caller, services: ServicesDep) -> DocumentOut:
+    """A document's metadata (its title is often a citizen's name): a read, so an event."""
     who.require(*READERS)
-    return document_out(visible_document(services, document_id, who))
+    document = visible_document(services, document_id, who)
+    audit(services, who, EventType.DOCUMENT_READ, document_id, what="metadata")
+    return document_out(document)
 
 
 @router.get(
@@ -117,7 +114,9 @@ def get_events(document_id: RecordId, who: Caller, services: ServicesDep) -> lis
     """The document's history (PREMIS-style events), oldest first."""
     who.require(*READERS)
     visible_document(services, document_id, who)
-    return [event_out(e) for e in services.archive.index.events(document_id=document_id)]
+    events = [event_out(e) for e in services.archive.index.events(document_id=document_id)]
+    audit(services, who, EventType.DOCUMENT_READ, document_id, what="events")
+    return events
 
 
 def _object_response(services: Services, key: str, media_type: str, filename: str) -> Response:

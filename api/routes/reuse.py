@@ -11,6 +11,7 @@ from fastapi import Path as PathParam
 from hoso.api.auth import NotFoundError, Role
 from hoso.api.deps import Caller, RecordId, ServicesDep, audit, visible_field
 from hoso.api.schemas import FieldOut, ReviewIn, field_out, person_out
+from hoso.digitize.fields.extract import value_problems
 from hoso.storage.vocabulary import EventType
 
 CitizenId = Annotated[str, PathParam(pattern=r"^\d{12}$")]
@@ -60,7 +61,8 @@ def review_queue(
 
 @router.post("/review/{field_id}")
 def review(field_id: RecordId, body: ReviewIn, who: Caller, services: ServicesDep) -> FieldOut:
-    """Accept a value (no `value`) or correct it; the decision is an event."""
+    """Accept a value (no `value`) or correct it (checked like a reading: 422 with the reason
+    if it fails); the decision is an event."""
     who.require(Role.OFFICER)
     visible_field(services, field_id, who)
-    return field_out(services.reuse.review(field_id, who.agent, body.value))
+    return field_out(services.reuse.review(field_id, who.agent, body.value, value_problems))

@@ -141,6 +141,7 @@ LABELS: list[tuple[str, str]] = [
     ("so dien thoai", "phone"),
     ("dien thoai", "phone"),
     ("sdt", "phone"),
+    ("ma so thue", "tax_code"),
     ("co gia tri den", "date_of_expiry"),
     ("date of expiry", "date_of_expiry"),
 ]
@@ -308,6 +309,7 @@ def extract(
         "id_issue_date": parse_date,
         "date_of_expiry": parse_date,
         "phone": lambda r: re.sub(r"\D", "", r) or None,
+        "tax_code": lambda r: re.sub(r"[^\d-]", "", r).strip("-") or None,
         "full_name": clean_value,
         "father_name": clean_value,
         "mother_name": clean_value,
@@ -374,6 +376,16 @@ def validate(fields: dict[str, FieldValue], today: dt.date) -> None:
         flag(
             "document_number", identifiers.document_number_problems(fields["document_number"].value)
         )
+    if "tax_code" in fields:  # MST of a household business or enterprise: check digit (d10)
+        flag("tax_code", identifiers.tax_code_problems(fields["tax_code"].value))
+
+
+def value_problems(name: str, value: str, today: dt.date | None = None) -> list[str]:
+    """What is wrong with one value on its own, by the same checks as a reading: an officer's
+    correction is held to what an extracted value is (an unknown field has no check)."""
+    alone = {name: FieldValue(value, 1.0, "officer")}
+    validate(alone, today or dt.date.today())
+    return alone[name].problems
 
 
 def parse_id_qr(payload: str) -> dict[str, str] | None:

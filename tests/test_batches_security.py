@@ -1,0 +1,361 @@
+"""Issue 14, batches and uploads: a batch belongs to the station that opened it, file names are
+data (never paths), duplicates never point at a copy nobody processes, a file arriving after
+close is refused, `hoso upload` says when it gave up, leftovers of a killed process go away, and
+failure reasons never show where the server keeps its files."""
+
+from __future__ import annotations
+
+import io
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+from PIL import Image
+from sqlalchemy import select
+
+from hoso.api.app import Services, create_app
+from hoso.api.auth import Role, Tokens
+from hoso.api.uploader import StationClient
+from hoso.digitize.models import Options
+from hoso.digitize.pipeline import PageRunner
+from hoso.digitize.triage import TriagedInput, triage_file
+from hoso.errors import ExitCode
+from hoso.storage.archive import Archive
+from hoso.storage.fs_store import FilesystemStore
+from hoso.storage.index import RecordIndex
+from hoso.storage.intake import BatchClosedError, Intake
+from hoso.storage.objects import StoredObject
+from hoso.storage.schema import BatchFile, Document, Event
+from hoso.storage.vocabulary import EventType
+from hoso.workflows.processing import Processor
+from hoso.workflows.queue import JobQueue
+from hoso.workflows.settings import BATCH_QUEUE, queue_limits
+from tests.cli import run_hoso
+
+STATION = "station:test"
+
+
+def png(seed: int) -> bytes:
+    """A tiny blank page, different bytes per seed."""
+    out = io.BytesIO()
+    Image.new("L", (60, 40), 200 + seed % 50).save(out, "PNG")
+    return out.getvalue()
+
+
+@dataclass
+class Api:
+    client: TestClient
+    archive: Archive
+    queue: JobQueue
+    tokens: dict[str, str]
+
+    def as_(self, who: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[who]}"}
+
+
+@pytest.fixture()
+def api(tmp_path: Path) -> Iterator[Api]:
+    index = RecordIndex(f"sqlite:///{tmp_path / 'index.sqlite'}")
+    index.migrate()
+    archive = Archive(FilesystemStore(tmp_path / "objects"), index, tmp_path / "spool")
+    queue = JobQueue(f"sqlite:///{tmp_path / 'dbos.sqlite'}")
+    client = TestClient(create_app(Services(archive, queue)))
+    tokens = {
+        name: Tokens(index).create(name, role, "48", "test")[1]
+        for name, role in [("s1", Role.STATION), ("s2", Role.STATION), ("officer", Role.OFFICER)]
+    }
+    yield Api(client, archive, queue, tokens)
+    client.close()
+    queue.close()
+    index.engine.dispose()
+
+
+def _open_with_file(api: Api, who: str, name: str = "morning") -> int:
+    client = api.client
+    batch = client.post("/api/v1/batches", json={"name": name}, headers=api.as_(who)).json()
+    answer = client.post(
+        f"/api/v1/batches/{batch['id']}/files",
+        files={"file": ("Nguyễn Văn A.png", io.BytesIO(png(1)))},
+        headers=api.as_(who),
+    )
+    assert answer.status_code == 201, answer.text
+    return int(batch["id"])
+
+
+# --- 1. a batch belongs to its station -------------------------------------------------------
+
+
+def test_another_station_of_the_province_cannot_see_fill_or_close_a_batch(api: Api) -> None:
+    batch_id = _open_with_file(api, "s1")
+    client, other = api.client, api.as_("s2")
+    assert client.get("/api/v1/batches", headers=other).json() == []
+    assert client.get(f"/api/v1/batches/{batch_id}", headers=other).status_code == 404
+    assert client.get(f"/api/v1/batches/{batch_id}/files", headers=other).status_code == 404
+    late = client.post(
+        f"/api/v1/batches/{batch_id}/files",
+        files={"file": ("x.png", io.BytesIO(png(2)))},
+        headers=other,
+    )
+    assert late.status_code == 404
+    assert client.post(f"/api/v1/batches/{batch_id}/close", headers=other).status_code == 404
+    mine = client.get(f"/api/v1/batches/{batch_id}", headers=api.as_("s1")).json()
+    assert mine["status"] == "open" and len(mine["files"]) == 1
+
+
+def test_an_officer_reads_every_batch_of_the_province_and_each_read_is_audited(api: Api) -> None:
+    batch_id = _open_with_file(api, "s1")
+    client, officer = api.client, api.as_("officer")
+    assert [b["id"] for b in client.get("/api/v1/batches", headers=officer).json()] == [batch_id]
+    assert client.get(f"/api/v1/batches/{batch_id}", headers=officer).status_code == 200
+    assert client.get(f"/api/v1/batches/{batch_id}/files", headers=officer).status_code == 200
+    assert client.post(f"/api/v1/batches/{batch_id}/close", headers=officer).status_code == 403
+    with api.archive.index.sessions() as session:
+        reads = list(session.scalars(select(Event).where(Event.event_type.in_(
+            [EventType.BATCH_READ, EventType.BATCH_FILES_READ]))))  # fmt: skip
+    assert sorted(e.event_type for e in reads) == ["batch_files_read", "batch_read"]
+    assert all(e.agent == "officer:officer" and e.detail["batch_id"] == batch_id for e in reads)
+
+
+def test_hoso_upload_joins_only_this_stations_batch_of_that_name(api: Api) -> None:
+    first = _open_with_file(api, "s1")
+    station = StationClient("http://testserver", api.tokens["s2"])
+    station.http = api.client
+    station.http.base_url = "http://testserver/api/v1"
+    station.http.headers["Authorization"] = f"Bearer {api.tokens['s2']}"
+    batch_id, still_open = station.open_batch("morning")
+    assert batch_id != first and still_open
+
+
+# --- 2. names are data ------------------------------------------------------------------------
+
+HOSTILE_NAMES = [
+    "..", "a\x00b.png", "a" * 296 + ".png", "ả" * 150 + ".png", "../../etc/passwd",
+    "scans/x.png", "C:\\scans\\y.png",
+]  # fmt: skip
+
+
+def test_hostile_file_names_are_kept_safe_and_never_block_planning(
+    index: RecordIndex, tmp_path: Path
+) -> None:
+    archive = Archive(FilesystemStore(tmp_path / "objects"), index, tmp_path / "spool")
+    intake = Intake(archive)
+    batch = intake.create_batch("names", "48", STATION)
+    for position, name in enumerate(HOSTILE_NAMES):
+        intake.add_file(batch.id, io.BytesIO(png(position)), name, position, STATION)
+    names = [f.name for f in intake.files(batch.id)]
+    for name in names:
+        assert "/" not in name and "\x00" not in name and name not in ("", ".", "..")
+        assert len(name.encode()) <= 255
+    assert names[4:] == ["passwd", "x.png", "y.png"]
+    intake.close(batch.id, STATION)
+    with PageRunner(Options(jobs=1)) as runner:
+        planned = Processor(intake, runner, Options(jobs=1), "worker:test").plan(batch.id)
+    assert len(planned) == len(HOSTILE_NAMES)
+
+
+def test_a_deterministic_planning_error_fails_that_file_only(
+    index: RecordIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive = Archive(FilesystemStore(tmp_path / "objects"), index, tmp_path / "spool")
+    intake = Intake(archive)
+    batch = intake.create_batch("bug", "48", STATION)
+    for position in range(2):
+        intake.add_file(batch.id, io.BytesIO(png(position)), f"{position}.png", position, STATION)
+    intake.close(batch.id, STATION)
+    real = triage_file
+
+    def broken_for_the_first(path: Path, options: Options) -> TriagedInput:
+        if path.read_bytes() == png(0):
+            raise ValueError("a bug in a decoder")
+        return real(path, options)
+
+    monkeypatch.setattr("hoso.workflows.processing.triage_file", broken_for_the_first)
+    with PageRunner(Options(jobs=1)) as runner:
+        processor = Processor(intake, runner, Options(jobs=1), "worker:test")
+        planned = processor.plan(batch.id)
+        assert len(planned) == 2
+        statuses = [processor.process(document_id) for document_id in planned]
+    assert sorted(statuses) == ["done", "failed"]
+
+
+def test_batches_are_planned_several_at_a_time() -> None:
+    assert queue_limits(2)[BATCH_QUEUE] >= 4
+
+
+# --- 3. duplicates point only at a copy that is processed --------------------------------------
+
+
+def test_same_bytes_in_an_open_batch_do_not_make_a_closed_batchs_copy_a_duplicate(
+    index: RecordIndex, tmp_path: Path
+) -> None:
+    archive = Archive(FilesystemStore(tmp_path / "objects"), index, tmp_path / "spool")
+    intake = Intake(archive)
+    left_open = intake.create_batch("A", "48", STATION)
+    intake.add_file(left_open.id, io.BytesIO(png(7)), "x.png", 0, STATION)
+    closing = intake.create_batch("B", "48", STATION)
+    receipt = intake.add_file(closing.id, io.BytesIO(png(7)), "x.png", 0, STATION)
+    assert receipt.duplicate_of is None
+    intake.close(closing.id, STATION)
+    with PageRunner(Options(jobs=1)) as runner:
+        planned = Processor(intake, runner, Options(jobs=1), "worker:test").plan(closing.id)
+    assert len(planned) == 1  # B's copy is processed
+    later = intake.create_batch("C", "48", STATION)
+    again = intake.add_file(later.id, io.BytesIO(png(7)), "x.png", 0, STATION)
+    assert again.duplicate_of == receipt.file_id  # a copy that is processed
+
+
+def test_closing_marks_copies_already_in_a_closed_batch_as_duplicates(
+    index: RecordIndex, tmp_path: Path
+) -> None:
+    """A open and B open with the same bytes; B closes first (its copy is processed), then A
+    closes: A's copy points at B's, so it is processed once."""
+    archive = Archive(FilesystemStore(tmp_path / "objects"), index, tmp_path / "spool")
+    intake = Intake(archive)
+    first, second = (intake.create_batch(n, "48", STATION) for n in "AB")
+    a = intake.add_file(first.id, io.BytesIO(png(8)), "x.png", 0, STATION)
+    intake.add_file(first.id, io.BytesIO(png(9)), "y.png", 1, STATION)
+    b = intake.add_file(second.id, io.BytesIO(png(8)), "x.png", 0, STATION)
+    intake.close(second.id, STATION)
+    intake.close(first.id, STATION)
+    with index.sessions() as session:
+        assert session.get(BatchFile, a.file_id).duplicate_of == b.file_id  # type: ignore[union-attr]
+        assert session.get(BatchFile, b.file_id).duplicate_of is None  # type: ignore[union-attr]
+
+
+# --- 4. a file arriving after close is refused -------------------------------------------------
+
+
+def test_a_file_stored_while_the_batch_closes_is_refused_not_dropped(
+    index: RecordIndex, tmp_path: Path
+) -> None:
+    archive = Archive(FilesystemStore(tmp_path / "objects"), index, tmp_path / "spool")
+    intake = Intake(archive)
+    batch = intake.create_batch("race", "48", STATION)
+    intake.add_file(batch.id, io.BytesIO(png(1)), "first.png", 0, STATION)
+    put_file = archive.store.put_file
+
+    def close_meanwhile(key: str, path: Path) -> StoredObject:
+        intake.close(batch.id, STATION)  # the station closes while the server stores the file
+        return put_file(key, path)
+
+    archive.store.put_file = close_meanwhile  # type: ignore[method-assign]
+    with pytest.raises(BatchClosedError):
+        intake.add_file(batch.id, io.BytesIO(png(2)), "late.png", 1, STATION)
+    assert [f.name for f in intake.files(batch.id)] == ["first.png"]
+
+
+# --- 5. hoso upload says when it gave up -------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_upload_exits_10_when_the_server_stays_unreachable(tmp_path: Path) -> None:
+    scan = tmp_path / "a.png"
+    scan.write_bytes(png(1))
+    result = run_hoso(
+        "upload", scan, "--batch", "x", "--server", f"http://127.0.0.1:{free_port()}",
+        "--token", "hoso_x", "--patience", "1", expect=ExitCode.STORAGE_UNAVAILABLE,
+    )  # fmt: skip
+    assert "did not answer" in result.stderr
+
+
+def test_upload_exits_non_zero_when_processing_does_not_finish_in_time(
+    api: Api, tmp_path: Path
+) -> None:
+    """No worker: the closed batch never finishes, so `--timeout` runs out."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(api.client.app, port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            time.sleep(0.05)
+        scan = tmp_path / "a.png"
+        scan.write_bytes(png(1))
+        result = run_hoso(
+            "upload", scan, "--batch", "slow", "--server", f"http://127.0.0.1:{port}",
+            "--token", api.tokens["s1"], "--timeout", "1", expect=ExitCode.FAILURE,
+        )  # fmt: skip
+    finally:
+        server.should_exit = True
+        thread.join(10)
+    assert "not finished" in result.stderr
+
+
+# --- 6. leftovers of a killed process ----------------------------------------------------------
+
+
+def test_old_spool_files_and_incoming_objects_are_cleaned_at_start(tmp_path: Path) -> None:
+    from hoso.workflows.worker import clean_leftovers
+
+    index = RecordIndex(f"sqlite:///{tmp_path / 'index.sqlite'}")
+    archive = Archive(FilesystemStore(tmp_path / "objects"), index, tmp_path / "spool")
+    spool, objects = archive.spool_dir(), tmp_path / "objects" / "originals" / "ab"
+    objects.mkdir(parents=True)
+    old = [spool / "upload-old", objects / ".incoming-old"]
+    new = [spool / "upload-new", objects / ".incoming-new"]
+    an_hour_ago = time.time() - 3600
+    for path in old + new:
+        path.write_bytes(b"partial")
+    for path in old:
+        os.utime(path, (an_hour_ago, an_hour_ago))
+    clean_leftovers(archive)
+    assert [p.exists() for p in old] == [False, False]
+    assert [p.exists() for p in new] == [True, True]  # may belong to an upload in progress
+    index.engine.dispose()
+
+
+# --- 7. failure reasons say what, never where ---------------------------------------------------
+
+
+def test_a_failed_documents_reason_shows_no_server_path(index: RecordIndex, tmp_path: Path) -> None:
+    archive = Archive(FilesystemStore(tmp_path / "objects"), index, tmp_path / "spool")
+    intake = Intake(archive)
+    batch = intake.create_batch("broken", "48", STATION)
+    broken = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    intake.add_file(batch.id, io.BytesIO(broken), "giấy khai sinh.png", 0, STATION)
+    intake.close(batch.id, STATION)
+    with PageRunner(Options(jobs=1)) as runner:
+        processor = Processor(intake, runner, Options(jobs=1), "worker:test")
+        (document_id,) = processor.plan(batch.id)
+        assert processor.process(document_id) == "failed"
+    with index.sessions() as session:
+        reason = session.get(Document, document_id).failure_reason  # type: ignore[union-attr]
+    assert reason and "giấy khai sinh.png" in reason
+    for where in ("/tmp", "hoso-doc-", "hoso-plan-", str(tmp_path), "upload-"):
+        assert where not in reason
+
+
+def test_batches_from_before_the_upgrade_go_to_the_station_that_made_them(
+    index: RecordIndex, tmp_path: Path
+) -> None:
+    """Revision 0008 on an archive with batches: each goes to the one station token of the
+    name it was created under; one with no such token stays without a station."""
+    from alembic import command
+    from alembic.config import Config
+
+    from hoso.storage.index import MIGRATIONS
+
+    token = Tokens(index).create("desk-1", Role.STATION, "48", "test")[0]
+    intake = Intake(Archive(FilesystemStore(tmp_path / "objects"), index))
+    mine = intake.create_batch("old", "48", "station:desk-1")
+    orphan = intake.create_batch("older", "48", "station:gone")
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with index.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0007")
+        command.upgrade(config, "head")
+    assert intake.batch(mine.id).station_token_id == token.id
+    assert intake.batch(orphan.id).station_token_id is None
