@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from hoso.api import docs, problems
 from hoso.api.deps import Services
 from hoso.api.headers import SecurityHeaders
+from hoso.api.limits import BodyLimits, UploadLimits
 from hoso.api.routes import audit, batches, documents, health, reuse, signatures, tokens
 
 __all__ = ["Services", "create_app"]
@@ -30,7 +31,14 @@ API_ROUTERS = (
 )
 
 
-def create_app(services: Services) -> FastAPI:
+def create_app(
+    services: Services,
+    *,
+    metrics_token: str | None = None,
+    upload_limits: UploadLimits | None = None,
+) -> FastAPI:
+    """The app on `services`. `metrics_token` opens /metrics (None: /metrics answers 404);
+    `upload_limits` default to those of `HosoSettings` (`hoso serve` passes the configured)."""
     app = FastAPI(
         title="hoso",
         version="1",
@@ -42,9 +50,11 @@ def create_app(services: Services) -> FastAPI:
     )
     problems.install(app)
     docs.install(app)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodyLimits, limits=upload_limits or UploadLimits.from_settings())
+    app.add_middleware(SecurityHeaders)  # outermost: the limits' own answers get the headers
     app.include_router(health.router)  # /api/v1/health, /api/v1/ready and /metrics
     for router in API_ROUTERS:
         app.include_router(router, prefix="/api/v1")
     app.state.services = services
+    app.state.metrics = health.MetricsAccess(metrics_token)
     return app

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import typer
 
-from hoso.api.commands import archive, digitize, reuse, service, signing, tokens
+from hoso.api.commands import archive, digitize, documents, reuse, service, signing, tokens
 from hoso.api.commands.common import EXIT_CODES_HELP
 
 app = typer.Typer(
@@ -28,5 +28,5 @@ def main() -> None:
     """hoso: scan-to-archive for one-stop-desk dossiers."""
 
 
-for group in (digitize, archive, reuse, service, tokens, signing):
+for group in (digitize, archive, reuse, documents, service, tokens, signing):
     group.register(app)

@@ -63,6 +63,12 @@ class DocumentOut(BaseModel):
     failure_reason: str | None
     dossier_id: int | None
     province_code: str | None
+    warnings: list[str] = Field(
+        default_factory=list, description='Per page, e.g. "page 2: …", when it finished.'
+    )
+    pages_below_200_dpi: list[int] = Field(
+        default_factory=list, description="Pages under the legal 200 dpi: rescan them."
+    )
 
 
 class BatchSummaryOut(BaseModel):
@@ -138,6 +144,19 @@ class SubmittedOut(BaseModel):
     workflow_id: str
 
 
+class RequeuedOut(BaseModel):
+    """A failed document back in the queue: `attempt` counts its retries."""
+
+    document_id: int
+    status: str
+    attempt: int
+    workflow_id: str
+
+
+class ReplacedOut(RequeuedOut):
+    file: UploadOut = Field(description="The rescan, a new file of the document's batch.")
+
+
 # --- rows → answers ------------------------------------------------------------------------
 
 
@@ -151,10 +170,13 @@ def batch_summary_out(b: Batch) -> BatchSummaryOut:
 
 
 def document_out(d: Document) -> DocumentOut:
+    notes = d.warnings or []
     return DocumentOut(
         id=d.id, batch_id=d.batch_id, title=d.title, doc_type=d.doc_type, status=d.status,
         pages=d.pages, pages_done=d.pages_done or 0, failure_code=d.failure_code,
         failure_reason=d.failure_reason, dossier_id=d.dossier_id, province_code=d.province_code,
+        warnings=[f"page {n['page']}: {w}" for n in notes for w in n["warnings"]],
+        pages_below_200_dpi=[n["page"] for n in notes if n["below_200_dpi"]],
     )  # fmt: skip
 
 
@@ -189,9 +211,10 @@ def event_out(e: Event) -> EventOut:
 # a review, file and batch names, failure reasons, cross-check problems) stays in the log for
 # an investigation but is not shown to admins, who see no personal content.
 AUDIT_DETAIL_KEYS = frozenset({
-    "actual", "batch_id", "client", "code", "doc_type", "document_id", "documents",
-    "dossier_id", "field", "field_id", "fields", "key", "kind", "objects", "outcome", "pages",
-    "province", "purpose", "results", "role", "sha256", "size", "token_id", "verdict", "what",
+    "actual", "attempt", "batch_id", "client", "code", "doc_type", "document_id", "documents",
+    "dossier_id", "field", "field_id", "fields", "file_id", "key", "kind", "objects", "outcome",
+    "pages", "province", "purpose", "replaced_files", "replaced_key", "results", "role",
+    "sha256", "size", "token_id", "verdict", "what",
 })  # fmt: skip
 
 

@@ -88,7 +88,11 @@ class StationClient:
         self.http.close()
 
     def _call(
-        self, method: str, url: str, send: tuple[Path, int] | None = None, **kwargs: Any
+        self,
+        method: str,
+        url: str,
+        send: tuple[Path, dict[str, str]] | None = None,
+        **kwargs: Any,
     ) -> Any:
         @retry(
             retry=retry_if_exception(_transient),
@@ -100,12 +104,11 @@ class StationClient:
             if send is None:
                 response = self.http.request(method, url, **kwargs)
             else:  # the file is reopened on every attempt: a retry re-sends from the start
-                path, position = send
+                path, form = send
                 with path.open("rb") as stream:
                     response = self.http.request(
-                        method, url, files={"file": (path.name, stream)},
-                        data={"position": str(position)},
-                    )  # fmt: skip
+                        method, url, files={"file": (path.name, stream)}, data=form
+                    )
             response.raise_for_status()
             return response
 
@@ -150,12 +153,20 @@ class StationClient:
                 report.already_there.append(path.name)
                 sent = False
             else:
-                self._call("POST", f"/batches/{batch_id}/files", send=(path, position))
+                form = {"position": str(position)}
+                self._call("POST", f"/batches/{batch_id}/files", send=(path, form))
                 report.sent.append(path.name)
                 sent = True
             if on_file:
                 on_file(path, sent)
         return report
+
+    def replace(self, document_id: int, path: Path) -> dict[str, Any]:
+        """Send a rescan for a failed document; the server processes it again."""
+        answer: dict[str, Any] = self._call(
+            "POST", f"/documents/{document_id}/replace", send=(path, {})
+        )
+        return answer
 
     def close_batch(self, batch_id: int) -> None:
         self._call("POST", f"/batches/{batch_id}/close")

@@ -199,6 +199,31 @@ class HosoSettings:
             "OCR model quality of the workers: `best_int` or `fast`.",
         ),
     )  # fmt: skip
+    upload_idle_seconds: float = field(
+        default=30.0,
+        metadata=_env(
+            "HOSO_UPLOAD_IDLE_SECONDS", _seconds, "`30`",
+            "Seconds a request body may send nothing before the server cuts it (408): a slow "
+            "sender cannot hold a connection.",
+        ),
+    )  # fmt: skip
+    uploads_per_token: int = field(
+        default=4,
+        metadata=_env(
+            "HOSO_UPLOADS_PER_TOKEN", _whole_number(1), "`4`",
+            "Uploads one API token may send at once (per server process); one more answers "
+            "429 with `Retry-After`.",
+        ),
+    )  # fmt: skip
+    metrics_token: str | None = field(
+        default=None,
+        repr=False,  # a secret: never in a log line or a traceback
+        metadata=_env(
+            "HOSO_METRICS_TOKEN", _text, "unset: `/metrics` answers 404",
+            "Secret a Prometheus scraper sends to `hoso serve`'s `/metrics` as "
+            "`Authorization: Bearer …` (no API token opens it).",
+        ),
+    )  # fmt: skip
 
     @classmethod
     def from_environment(cls, env: Mapping[str, str] | None = None) -> HosoSettings:

@@ -7,6 +7,7 @@ one machine needs nothing (the variables: docs/settings.md).
 from __future__ import annotations
 
 import io
+import stat
 import tempfile
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
@@ -70,6 +71,19 @@ class ArchiveSettings:
         return cls(settings.data_dir, settings.index_database_url, s3)
 
 
+def _owner_only(data_dir: Path) -> None:
+    """Close the data folder to everyone but its owner (0700) and take group and other bits off
+    what lies directly in it (the SQLite files, whose journals take the database's mode; the
+    first admin token). It holds personal data and secrets, and under a usual umask (022) it
+    was created world-readable; done at every open, so an archive made before is closed too.
+    Nothing deeper needs walking: inside a 0700 folder nobody else reaches it, and the folder
+    store makes its own folders and objects owner-only."""
+    data_dir.chmod(0o700)
+    for entry in data_dir.iterdir():
+        if not entry.is_symlink():
+            entry.chmod(stat.S_IMODE(entry.stat().st_mode) & 0o700)
+
+
 @dataclass(frozen=True)
 class IngestResult:
     document_id: int
@@ -97,7 +111,8 @@ class Archive:
 
     @classmethod
     def open(cls, settings: ArchiveSettings) -> Archive:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        (settings.data_dir / "spool").mkdir(exist_ok=True, mode=0o700)
         store: ObjectStore
         if settings.s3 is not None:
             s3 = S3Store(settings.s3)
@@ -107,6 +122,7 @@ class Archive:
             store = FilesystemStore(settings.data_dir / "objects")
         index = RecordIndex(settings.database_url)
         index.migrate()
+        _owner_only(settings.data_dir)
         return cls(store, index, settings.data_dir / "spool")
 
     def ingest(

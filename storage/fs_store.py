@@ -44,9 +44,13 @@ def remove_stale(paths: Iterable[Path], older_than: timedelta = STALE_AFTER) -> 
 
 
 class FilesystemStore:
+    """Objects are owner-only and read-only (0400) in owner-only folders (0700): they are
+    personal data, and a copy of the store (a backup keeping modes) stays closed to others;
+    read-only because an archived object never changes (its key is its SHA-256)."""
+
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
 
     def _path(self, key: str) -> Path:
         path = (self.root / key).resolve()
@@ -59,7 +63,7 @@ class FilesystemStore:
         existing = self.stat(key)
         if existing is not None:
             return existing  # content-addressed: same key, same bytes
-        target.parent.mkdir(parents=True, exist_ok=True)
+        self._make_folders(target.parent)
         handle, temp_name = tempfile.mkstemp(prefix=INCOMING_PREFIX, dir=target.parent)
         try:
             with os.fdopen(handle, "wb") as out, path.open("rb") as source:
@@ -67,13 +71,20 @@ class FilesystemStore:
                 out.flush()
                 os.fsync(out.fileno())
             check_key_matches(key, sha256)
-            os.chmod(temp_name, 0o444)  # archived objects are read-only
+            os.chmod(temp_name, 0o400)  # archived objects are read-only, owner-only
             os.replace(temp_name, target)
         except OSError as exc:
             raise StorageError(f"cannot write {key}: {exc.strerror}") from exc
         finally:
             Path(temp_name).unlink(missing_ok=True)
         return StoredObject(key=key, size=size, sha256=sha256)
+
+    def _make_folders(self, folder: Path) -> None:
+        """Create the folders of a key owner-only, each level: `mkdir(parents=True)` would make
+        the missing parents with the umask's mode (0755 usually)."""
+        inside = folder.relative_to(self.root)
+        for level in [*reversed(inside.parents), inside]:
+            (self.root / level).mkdir(exist_ok=True, mode=0o700)
 
     def open(self, key: str) -> BinaryIO:
         try:

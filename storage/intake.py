@@ -11,6 +11,8 @@ import datetime as dt
 import os
 import tempfile
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -19,12 +21,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 
 from hoso.contract import IDENTITY_FIELDS, DossierRule, ExtractedFields
-from hoso.errors import HosoError, InputError
+from hoso.errors import ExitCode, HosoError, InputError
 from hoso.files import TooLargeError, hash_stream
 from hoso.storage.archive import SPOOL_PREFIX, Archive
 from hoso.storage.objects import StoredObject, original_key
 from hoso.storage.reuse import Reuse
-from hoso.storage.schema import Batch, BatchFile, Document, Dossier, ExtractedField
+from hoso.storage.schema import Batch, BatchFile, Document, Dossier, Event, ExtractedField
 from hoso.storage.vocabulary import BatchStatus, DocumentStatus, EventType, FieldStatus, Outcome
 
 MAX_UPLOAD_BYTES = 2 * 1024**3  # one file; a whole stack scanned at 600 dpi stays well under
@@ -50,6 +52,28 @@ class EmptyBatchError(InputError):
 class UploadTooLargeError(InputError):
     code = "upload_too_large"
     http_status = 413
+
+
+class DocumentNotFoundError(HosoError):
+    code = "document_not_found"
+    exit_code = ExitCode.BAD_ARGUMENTS  # the id given names nothing
+    http_status = 404
+
+
+class NotRetryableError(HosoError):
+    """Only a failed document of a batch goes back to the queue: one that is queued, running
+    or done is left as it is, so a retry can never run a document twice at once."""
+
+    code = "document_not_failed"
+    http_status = 409
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """A rescan recorded for a failed document, and the attempt it is queued as."""
+
+    attempt: int
+    file: FileReceipt
 
 
 @dataclass(frozen=True)
@@ -126,23 +150,6 @@ class Intake:
                 raise BatchNotFoundError(f"there is no batch {batch_id}")
             return batch
 
-    def station_batches(
-        self, station_token_id: int, limit: int, name: str | None = None, status: str | None = None
-    ) -> list[Batch]:
-        """A station's own batches, newest first; each filter given narrows the list."""
-        statement = (
-            select(Batch)
-            .where(Batch.station_token_id == station_token_id)
-            .order_by(Batch.id.desc())
-            .limit(limit)
-        )
-        if name is not None:
-            statement = statement.where(Batch.name == name)
-        if status is not None:
-            statement = statement.where(Batch.status == status)
-        with self.index.sessions() as session:
-            return list(session.scalars(statement))
-
     def add_file(
         self, batch_id: int, stream: BinaryIO, name: str, position: int, agent: str
     ) -> FileReceipt:
@@ -152,6 +159,17 @@ class Intake:
         batch = self.batch(batch_id)
         if batch.status != BatchStatus.OPEN:
             raise BatchClosedError(f"batch {batch_id} is closed; start a new batch for more files")
+        with self._spooled(stream, name) as (spool_path, sha256):
+            known = self._file_in_batch(batch_id, sha256)
+            if known is not None:
+                return known
+            stored = self.archive.store.put_file(original_key(sha256, name), spool_path)
+        return self._record_file(batch, stored, name, position, agent)
+
+    @contextmanager
+    def _spooled(self, stream: BinaryIO, name: str) -> Iterator[tuple[Path, str]]:
+        """An upload streamed to a spool file and hashed on the way (never whole in memory, at
+        most `MAX_UPLOAD_BYTES`); the spool file is gone when the block ends."""
         spool_dir = self.archive.spool_dir()
         with tempfile.NamedTemporaryFile(dir=spool_dir, prefix=SPOOL_PREFIX, delete=False) as spool:
             try:
@@ -163,13 +181,9 @@ class Intake:
                 ) from None
         spool_path = Path(spool.name)
         try:
-            known = self._file_in_batch(batch_id, sha256)
-            if known is not None:
-                return known
-            stored = self.archive.store.put_file(original_key(sha256, name), spool_path)
+            yield spool_path, sha256
         finally:
             spool_path.unlink(missing_ok=True)
-        return self._record_file(batch, stored, name, position, agent)
 
     def _record_file(
         self, batch: Batch, stored: StoredObject, name: str, position: int, agent: str
@@ -371,9 +385,11 @@ class Intake:
         pages: int,
         agent: str,
         dossier_rule: DossierRule | None = None,
+        warnings: list[dict[str, Any]] | None = None,
     ) -> bool:
         """Record a processed document in one transaction: derived objects, text, fields,
-        status. Returns False (and writes nothing) if it was already recorded.
+        status, and what people must know about its pages (`warnings`: the pages with a
+        warning or under 200 dpi). Returns False (and writes nothing) if it was already recorded.
 
         `dossier_rule`, when given, checks the finished papers of the document's dossier
         against each other in the same transaction (the rule is the workflow's to choose)."""
@@ -389,7 +405,7 @@ class Intake:
             if fields is not None:
                 self.reuse.add_fields(session, document_id, fields, agent)
             document.status, document.pages, document.pages_done = DocumentStatus.DONE, pages, pages
-            document.updated_at = utcnow()
+            document.updated_at, document.warnings = utcnow(), warnings or None
             if document.dossier_id is not None and dossier_rule is not None:
                 session.flush()
                 self._check_dossier(session, document.dossier_id, dossier_rule, agent)
@@ -446,6 +462,121 @@ class Intake:
                 detail={"code": code, "reason": reason},
             )  # fmt: skip
             return True
+
+    # --- retries -------------------------------------------------------------------------
+
+    def retry(self, document_id: int, agent: str, desk_id: int | None = None) -> int:
+        """Put a failed document back to `queued` (its failure stays in the event log, followed
+        by a `retried` event). Returns the attempt number, which names the attempt's job."""
+        with self.index.session() as session:
+            _, earlier = self._take_failed(session, document_id)
+            return self._log_retry(session, document_id, earlier, agent, desk_id)
+
+    def replace(
+        self,
+        document_id: int,
+        stream: BinaryIO,
+        name: str,
+        agent: str,
+        desk_id: int | None = None,
+    ) -> Replacement:
+        """A rescan for a failed document: stored bit-exact as a new file of its batch (the old
+        original stays archived: objects are never deleted), the document's sources point to it,
+        and it goes back to the queue like `retry`, in one transaction."""
+        name = safe_name(name)
+        with self.index.sessions() as session:  # refuse before storing anything
+            _retryable(session.get(Document, document_id), document_id)
+        with self._spooled(stream, name) as (spool_path, sha256):
+            stored = self.archive.store.put_file(original_key(sha256, name), spool_path)
+        with self.index.session() as session:
+            document, earlier = self._take_failed(session, document_id)
+            receipt = self._rescan_file(session, document, stored, name)
+            self.index.log_event(
+                session, EventType.REPLACED, Outcome.SUCCESS, agent, object_key=stored.key,
+                document_id=document_id, desk_id=desk_id,
+                detail={"batch_id": document.batch_id, "file_id": receipt.file_id,
+                        "replaced_files": [s["file_id"] for s in document.sources or []],
+                        "replaced_key": document.original_key, "sha256": stored.sha256,
+                        "size": stored.size},
+            )  # fmt: skip
+            document.sources = [{"file_id": receipt.file_id, "pages": None}]
+            document.original_key, document.original_sha256 = stored.key, stored.sha256
+            document.pages = None
+            attempt = self._log_retry(session, document_id, earlier, agent, desk_id)
+            return Replacement(attempt, receipt)
+
+    def _take_failed(self, session: Any, document_id: int) -> tuple[Document, str | None]:
+        """Move a failed document to `queued` with a conditional UPDATE (the row's write lock):
+        of two retries at once, one wins and the other is refused. Returns the document (read
+        again on use) and its failure code."""
+        document = _retryable(session.get(Document, document_id), document_id)
+        earlier = document.failure_code
+        held = session.execute(
+            update(Document)
+            .where(Document.id == document_id, Document.status == DocumentStatus.FAILED)
+            .values(status=DocumentStatus.QUEUED, failure_code=None, failure_reason=None,
+                    pages_done=0, warnings=None, updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )  # fmt: skip
+        if held.rowcount != 1:
+            raise NotRetryableError(f"document {document_id} is being retried already")
+        session.expire(document)
+        return document, earlier
+
+    def _log_retry(
+        self, session: Any, document_id: int, earlier: str | None, agent: str, desk_id: int | None
+    ) -> int:
+        """The `retried` event; the attempt is how many retries the log holds, so each gets a
+        job id of its own and none is taken for one that already ran."""
+        retries = session.scalar(
+            select(func.count()).select_from(Event).where(
+                Event.document_id == document_id, Event.event_type == EventType.RETRIED)
+        )  # fmt: skip
+        attempt = int(retries or 0) + 1
+        self.index.log_event(
+            session, EventType.RETRIED, Outcome.SUCCESS, agent, document_id=document_id,
+            desk_id=desk_id, detail={"attempt": attempt, "code": earlier},
+        )  # fmt: skip
+        return attempt
+
+    def _rescan_file(
+        self, session: Any, document: Document, stored: StoredObject, name: str
+    ) -> FileReceipt:
+        """The rescan as a file of the document's batch, after its others (the same bytes
+        already in the batch are that file)."""
+        batch_id = document.batch_id
+        known = session.scalar(select(BatchFile).where(
+            BatchFile.batch_id == batch_id, BatchFile.sha256 == stored.sha256))  # fmt: skip
+        if known is not None:
+            return FileReceipt(known.id, known.sha256, known.size, False, known.duplicate_of)
+        last = session.scalar(
+            select(func.max(BatchFile.position)).where(BatchFile.batch_id == batch_id)
+        )
+        row = BatchFile(
+            batch_id=batch_id, position=(last or 0) + 1, name=name[:300],
+            sha256=stored.sha256, original_key=stored.key, size=stored.size,
+        )  # fmt: skip
+        session.add(row)
+        session.flush()
+        return FileReceipt(row.id, stored.sha256, stored.size, True, None)
+
+
+def _retryable(document: Document | None, document_id: int) -> Document:
+    """The document, if it may go back to the queue: it failed, and it came from a batch (its
+    pages are read from the batch's files; `hoso ingest` archives outside any batch)."""
+    if document is None:
+        raise DocumentNotFoundError(f"there is no document {document_id}")
+    if document.status != DocumentStatus.FAILED:
+        raise NotRetryableError(
+            f"document {document_id} is {document.status}, not failed: only a failed document "
+            "can be retried or replaced"
+        )
+    if document.batch_id is None:
+        raise NotRetryableError(
+            f"document {document_id} was archived by `hoso ingest`, not sent in a batch: "
+            "ingest the file again instead"
+        )
+    return document
 
 
 @dataclass

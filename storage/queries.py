@@ -61,9 +61,13 @@ class Records:
         province_code: str | None = None,
         name: str | None = None,
         status: str | None = None,
+        station_token_id: int | None = None,
     ) -> list[Batch]:
-        """Newest first; each filter given narrows the list (None: any)."""
+        """Newest first; each filter given narrows the list (None: any). A station passes its
+        token id: it sees only the batches it opened."""
         statement = select(Batch).order_by(Batch.id.desc()).limit(limit)
+        if station_token_id is not None:
+            statement = statement.where(Batch.station_token_id == station_token_id)
         if province_code is not None:
             statement = statement.where(Batch.province_code == province_code)
         if name is not None:

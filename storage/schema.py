@@ -119,6 +119,9 @@ class Document(Base):
     pages_done: Mapped[int] = mapped_column(Integer, default=0)
     failure_code: Mapped[str | None] = mapped_column(String(40))
     updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # What people must know about the pages when it finished (migration 0009):
+    # [{"page": n, "warnings": [...], "below_200_dpi": bool}], only pages with something to say
+    warnings: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 
 
 class DerivedObject(Base):

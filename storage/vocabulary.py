@@ -65,6 +65,8 @@ class EventType(StrEnum):
     AUTH_FAILED = "auth_failed"  # a bad, malformed or revoked API token was refused
     BATCH_READ = "batch_read"  # a batch with its file names (often citizens' names)
     BATCH_FILES_READ = "batch_files_read"
+    RETRIED = "retried"  # a failed document put back in the queue (the failure stays logged)
+    REPLACED = "replaced"  # a failed document's original replaced by a rescan (both kept)
 
 
 class Outcome(StrEnum):

@@ -85,7 +85,14 @@ class Deployment:
                 process.wait(timeout=30)
 
     def logs(self) -> str:
-        return "\n".join(p.read_text(errors="replace")[-3000:] for p in self.folder.glob("*.log"))
+        """The end of each process's log, each distinct line once (an outage repeats the same
+        warning hundreds of times and would push everything useful out of a failure message)."""
+        tails = []
+        for path in sorted(self.folder.glob("*.log")):
+            lines = path.read_text(errors="replace").splitlines()
+            distinct = list(dict.fromkeys(line.split("] ", 1)[-1] for line in lines))
+            tails.append(f"--- {path.name}\n" + "\n".join(distinct)[-4000:])
+        return "\n".join(tails)
 
 
 def station_token(deployment: Deployment) -> str:

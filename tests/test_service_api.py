@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -280,6 +281,8 @@ ENDPOINTS = [
     Endpoint("GET", "/audit", (ADMIN,), False),
     Endpoint("POST", "/verify", (OFFICER, ARCHIVIST), False, upload=True),
     Endpoint("POST", "/documents/{document}/verify", (ARCHIVIST,), True),
+    Endpoint("POST", "/documents/{document}/retry", (STATION, OFFICER), True),
+    Endpoint("POST", "/documents/{document}/replace", (STATION, OFFICER), True, upload=True),
 ]  # fmt: skip
 
 
@@ -337,14 +340,36 @@ def test_another_province_gets_404(service: Service, endpoint: Endpoint) -> None
         assert answer.headers["content-type"] == "application/problem+json"
 
 
-def test_health_readiness_and_metrics_need_no_token(service: Service) -> None:
+def test_health_and_readiness_need_no_token_metrics_need_the_metrics_token(
+    service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
     client = service.client
     assert client.get("/api/v1/health").json() == {"status": "ok"}
     ready = client.get("/api/v1/ready").json()
     assert ready["status"] == "ready" and set(ready["checks"]) == {"database", "objects", "queue"}
-    metrics = client.get("/metrics").text
-    assert 'hoso_documents{status="done"} 2.0' in metrics
-    assert "hoso_queue_depth" in metrics
+    assert client.get("/metrics").status_code == 404  # no metrics token: metrics are off
+    app = client.app
+    assert isinstance(app, FastAPI)
+    services = app.state.services
+    counted, count_documents = [], services.records.documents_by_status
+
+    def documents_by_status() -> Any:
+        counted.append(1)
+        return count_documents()
+
+    monkeypatch.setattr(services.records, "documents_by_status", documents_by_status)
+    metrics_token = "scrape-" + "m" * 24
+    with TestClient(create_app(services, metrics_token=metrics_token)) as scraper:
+        assert scraper.get("/metrics").status_code == 401
+        assert scraper.get("/metrics", headers=service.as_("admin")).status_code == 401
+        scrapes = [
+            scraper.get("/metrics", headers={"Authorization": f"Bearer {metrics_token}"})
+            for _ in range(3)
+        ]
+    assert [answer.status_code for answer in scrapes] == [200, 200, 200]
+    assert 'hoso_documents{status="done"} 2.0' in scrapes[0].text
+    assert "hoso_queue_depth" in scrapes[0].text
+    assert len(counted) == 1  # the GROUP BY over every document runs once per 30 s, not per scrape
 
 
 def test_from_s3_the_pdf_is_a_redirect_to_a_presigned_url(

@@ -4,10 +4,10 @@ every worker, recovery after a crash.
     process_batch(batch_id):       plan ─▶ enqueue process_document for each document
     process_document(document_id): process (digitize + store, retried on outages) ─▶ done | failed
 
-Workflow ids are derived from the batch and document ids, so enqueuing twice (a retried close,
-a replayed batch workflow) starts nothing new. Steps run at least once; their effects are
-idempotent (workflows.processing). The step bodies reach the worker's `Processor` through
-`bind`, set once per process before DBOS is launched.
+Workflow ids are derived from the batch and document ids (and a retry's attempt number), so
+enqueuing twice (a retried close, a replayed batch workflow) starts nothing new. Steps run at
+least once; their effects are idempotent (workflows.processing). The step bodies reach the
+worker's `Processor` through `bind`, set once per process before DBOS is launched.
 """
 
 from __future__ import annotations
@@ -41,8 +41,13 @@ def batch_workflow_id(batch_id: int) -> str:
     return f"hoso-batch-{batch_id}"
 
 
-def document_workflow_id(document_id: int) -> str:
-    return f"hoso-document-{document_id}"
+def document_workflow_id(document_id: int, attempt: int = 0) -> str:
+    """The job of one attempt at a document: the first keeps the document's own id (a replayed
+    batch starts nothing new); each retry has its own, so it is never taken for the attempt
+    that already ran."""
+    if attempt == 0:
+        return f"hoso-document-{document_id}"
+    return f"hoso-document-{document_id}-retry-{attempt}"
 
 
 @DBOS.step(name="hoso.plan_batch", **STEP_RETRIES)  # type: ignore[arg-type]

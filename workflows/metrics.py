@@ -16,6 +16,7 @@ STEP_SECONDS = Histogram(
     buckets=(0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600),
 )
 
-# Read from the index and the jobs database when /metrics is scraped (shared by all workers).
+# Read from the index and the jobs database when /metrics is scraped (the per-status count at most
+# every 30 s: api/routes/health.py), shared by all workers.
 DOCUMENTS_BY_STATUS = Gauge("hoso_documents", "Documents in the archive by status", ["status"])
 QUEUE_DEPTH = Gauge("hoso_queue_depth", "Workflows enqueued or running")

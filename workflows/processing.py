@@ -253,6 +253,7 @@ class Processor:
             len(copy.result.pages),
             self.agent,
             dossier_rule=cross_check,
+            warnings=page_warnings(copy.result.pages),
         )
         return stored
 
@@ -299,6 +300,18 @@ class Processor:
             with store.open(file.original_key) as stream, path.open("wb") as out:
                 shutil.copyfileobj(stream, out, 1 << 20)
         return path
+
+
+def page_warnings(pages: list[PageResult]) -> list[dict[str, Any]]:
+    """What people must know about each page, recorded with the document so that the batch
+    status and `hoso upload` show it (not only the digitize JSON): the page's warnings, and
+    whether it is under the legal 200 dpi (Decree 30/2020: it needs a rescan). Pages with
+    nothing to say are left out."""
+    return [
+        {"page": p.number, "warnings": list(p.warnings), "below_200_dpi": p.below_legal_minimum}
+        for p in pages
+        if p.warnings or p.below_legal_minimum
+    ]
 
 
 def _local_path(file: BatchFile, folder: Path) -> Path:

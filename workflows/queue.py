@@ -1,22 +1,30 @@
-"""Submitting work from outside a worker (the API): a DBOS client on the jobs database, so the
-API does not need to run workflows itself."""
+"""Submitting work from outside a worker (the API, `hoso retry`): a DBOS client on the jobs
+database, so they do not need to run workflows themselves."""
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import Any
 
 from dbos import DBOS, DBOSClient, EnqueueOptions
 
-from hoso.workflows.jobs import batch_workflow_id
+from hoso.storage.intake import Intake
+from hoso.storage.objects import StorageUnavailableError
+from hoso.workflows.jobs import batch_workflow_id, document_workflow_id
 from hoso.workflows.settings import (
     APPLICATION,
     APPLICATION_VERSION,
     BATCH_QUEUE,
     BATCH_WORKFLOW,
+    DOCUMENT_QUEUE,
+    DOCUMENT_WORKFLOW,
     QUEUE_POLL_SECONDS,
     queue_limits,
 )
+
+log = logging.getLogger("hoso.jobs")
+NOT_QUEUED = "queue_unavailable"
 
 
 class JobQueue:
@@ -35,13 +43,22 @@ class JobQueue:
 
     def submit_batch(self, batch_id: int) -> str:
         """Queue a closed batch. The workflow id is the batch's: submitting twice is harmless."""
+        return self._enqueue(BATCH_WORKFLOW, BATCH_QUEUE, batch_workflow_id(batch_id), batch_id)
+
+    def submit_document(self, document_id: int, attempt: int) -> str:
+        """Queue one more attempt at a document (a retry or a rescan) under the attempt's own
+        workflow id, so it is not taken for the attempt that already ran."""
+        workflow_id = document_workflow_id(document_id, attempt)
+        return self._enqueue(DOCUMENT_WORKFLOW, DOCUMENT_QUEUE, workflow_id, document_id)
+
+    def _enqueue(self, workflow: str, queue: str, workflow_id: str, record_id: int) -> str:
         options: EnqueueOptions = {
-            "workflow_name": BATCH_WORKFLOW,
-            "queue_name": BATCH_QUEUE,
-            "workflow_id": batch_workflow_id(batch_id),
+            "workflow_name": workflow,
+            "queue_name": queue,
+            "workflow_id": workflow_id,
             "app_version": APPLICATION_VERSION,
         }
-        handle: Any = self.client.enqueue(options, batch_id)
+        handle: Any = self.client.enqueue(options, record_id)
         return str(handle.get_workflow_id())
 
     def waiting(self) -> int:
@@ -52,3 +69,22 @@ class JobQueue:
 
     def close(self) -> None:
         self.client.destroy()
+
+
+def requeue(queue: JobQueue, intake: Intake, document_id: int, attempt: int, agent: str) -> str:
+    """Submit a document that `Intake.retry`/`replace` put back to `queued`. If the queue does
+    not take it, the document is failed again with a reason saying so: left `queued`, it would
+    wait for a job that does not exist and could never be retried."""
+    try:
+        return queue.submit_document(document_id, attempt)
+    except Exception as error:  # whatever the cause, the document must not stay queued
+        log.warning("document %s: the job queue refused attempt %s: %s", document_id, attempt,
+                    error)  # fmt: skip
+        intake.fail(
+            document_id, NOT_QUEUED,
+            "the job queue did not take the document; nothing was processed: retry it later",
+            agent,
+        )  # fmt: skip
+        raise StorageUnavailableError(
+            "the job queue did not answer; the document stays failed: retry it later"
+        ) from None

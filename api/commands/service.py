@@ -1,8 +1,10 @@
-"""`hoso serve`, `hoso worker` and `hoso upload`: the service and the station that feeds it."""
+"""`hoso serve`, `hoso worker`, `hoso upload` and `hoso replace`: the service and the station
+that feeds it."""
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -30,6 +32,12 @@ def register(app: typer.Typer) -> None:
         epilog=EXIT_CODES_HELP + " Upload: 1 if a document failed or processing did not "
         "finish within --timeout, 10 if the server is gone.",
     )
+    add_command(
+        app,
+        replace,
+        epilog=EXIT_CODES_HELP + " Replace: 1 if the server refused (the document has not "
+        "failed, or is not this station's), 10 if the server is gone.",
+    )
 
 
 def serve(
@@ -51,12 +59,15 @@ def serve(
     from fastapi import FastAPI
 
     from hoso.api.app import Services, create_app
+    from hoso.api.limits import UploadLimits
+    from hoso.settings import HosoSettings
     from hoso.signatures.verify import configured_verifier
     from hoso.workflows.queue import JobQueue
     from hoso.workflows.settings import JobSettings
     from hoso.workflows.worker import Worker, clean_leftovers
 
-    settings = JobSettings.from_environment("serve")
+    configured = HosoSettings.from_environment()
+    settings = JobSettings.from_settings(configured, "serve")
     archive = open_archive(settings.archive)
     clean_leftovers(archive)  # what a killed server left: half-spooled uploads, objects
     _bootstrap_admin(archive, settings.archive.data_dir)
@@ -74,14 +85,20 @@ def serve(
         if job_worker is not None:
             await asyncio.to_thread(job_worker.stop)  # SIGTERM: stop accepting, then drain
 
-    application = create_app(services)
+    application = create_app(
+        services,
+        metrics_token=configured.metrics_token,
+        upload_limits=UploadLimits.from_settings(configured),
+    )
     application.router.lifespan_context = lifespan
     stderr.print(f"hoso: serving on http://{host}:{port}/api/v1/docs", highlight=False)
     uvicorn.run(application, host=host, port=port, log_level="warning")
 
 
 def _bootstrap_admin(archive: Archive, data_dir: Path) -> None:
-    """On the first start, make an admin token so that someone can make the others."""
+    """On the first start, make an admin token so that someone can make the others. The file
+    is made owner-only (0600) every time: a file left from before keeps its mode through a
+    plain rewrite, and it may have been readable by others."""
     from hoso.api.auth import Role, Tokens
 
     tokens = Tokens(archive.index)
@@ -89,8 +106,10 @@ def _bootstrap_admin(archive: Archive, data_dir: Path) -> None:
         return
     _, token = tokens.create("bootstrap-admin", Role.ADMIN, None, "hoso-serve")
     path = data_dir / "admin.token"
-    path.touch(mode=0o600)
-    path.write_text(token + "\n")
+    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(handle, "w") as out:
+        os.fchmod(out.fileno(), 0o600)  # before the secret is written
+        out.write(token + "\n")
     stderr.print(
         f"hoso: created the first admin token, kept in {path} (readable by you only); "
         "make station and officer tokens with `hoso token create`",
@@ -110,6 +129,13 @@ def worker_command(
     metrics_port: Annotated[
         int | None, typer.Option(help="Serve Prometheus metrics on this port.")
     ] = None,
+    metrics_host: Annotated[
+        str,
+        typer.Option(
+            help="Address the metrics listen on (loopback: a scraper on another machine needs "
+            "this set, and a network that only it reaches)."
+        ),
+    ] = "127.0.0.1",
 ) -> None:
     """Process jobs from the shared queue (more workers: more machines or processes)."""
     import signal
@@ -129,7 +155,7 @@ def worker_command(
     if metrics_port:
         from prometheus_client import start_http_server
 
-        start_http_server(metrics_port)
+        start_http_server(metrics_port, addr=metrics_host)
     stderr.print(f"hoso: worker {job_worker.settings.executor_id} running", highlight=False)
     stop.wait()
     stderr.print("hoso: draining (finishing the documents in progress)…")
@@ -200,9 +226,8 @@ def upload(
             highlight=False,
         )
         for document in report.documents:
-            reason = f": {document['failure_reason']}" if document["status"] == "failed" else ""
-            stderr.print(f"  document {document['id']} {document['title']}: "
-                         f"{document['status']}{reason}", highlight=False)  # fmt: skip
+            for line in _document_lines(document):
+                stderr.print(line, highlight=False)
         if not wait:
             stderr.print(f"follow it with: GET {server}/api/v1/batches/{report.batch_id}")
     if report.failed:
@@ -215,3 +240,53 @@ def upload(
             highlight=False,
         )
         raise typer.Exit(int(ExitCode.FAILURE))
+
+
+def _document_lines(document: dict[str, Any]) -> list[str]:
+    """A document of the upload report, then the pages to rescan (under the legal 200 dpi) and
+    every page warning, so the station acts on them now (an older server sends neither)."""
+    reason = f": {document['failure_reason']}" if document["status"] == "failed" else ""
+    lines = [f"  document {document['id']} {document['title']}: {document['status']}{reason}"]
+    lines += [
+        f"    page {page}: below 200 dpi, rescan needed"
+        for page in document.get("pages_below_200_dpi", [])
+    ]
+    lines += [f"    {warning}" for warning in document.get("warnings", [])]
+    return lines
+
+
+def replace(
+    document_id: Annotated[int, typer.Argument(min=1, help="The failed document.")],
+    file: Annotated[
+        Path, typer.Argument(help="The rescan (PDF/TIFF/JPEG/PNG).", exists=True, dir_okay=False)
+    ],
+    server: Annotated[
+        str, typer.Option(envvar="HOSO_SERVER", help="The hoso server.")
+    ] = "http://127.0.0.1:8000",
+    token: Annotated[
+        str, typer.Option(envvar="HOSO_TOKEN", help="A station token (or HOSO_TOKEN).")
+    ] = "",
+    patience: Annotated[
+        float, typer.Option(help="Seconds to keep retrying while the server does not answer.")
+    ] = 300,
+    as_json: Annotated[bool, typer.Option("--json", help="The server's answer on stdout.")] = False,
+) -> None:
+    """Send a rescan for a failed document: the server keeps both originals and processes the
+    document again from the rescan. Follow it in its batch (`hoso upload` or GET /batches)."""
+    from hoso.api.uploader import StationClient
+
+    if not token:
+        raise typer.BadParameter("a station token is needed (--token or HOSO_TOKEN)")
+    client = StationClient(server, token, patience_seconds=patience)
+    try:
+        answer = client.replace(document_id, file)
+    finally:
+        client.close()
+    if as_json:
+        print(json.dumps(answer, ensure_ascii=False))
+        return
+    stderr.print(
+        f"document {document_id}: rescan {file.name} received, queued again "
+        f"(attempt {answer['attempt']})",
+        highlight=False,
+    )

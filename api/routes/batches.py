@@ -52,10 +52,8 @@ def list_batches(
     """Newest first: a station's own batches (it finds its open batch), or every batch of a
     reader's province."""
     who.require(Role.STATION, *READERS)
-    if who.role is Role.STATION:
-        batches = services.intake.station_batches(who.token_id, limit, name, status)
-    else:
-        batches = services.records.recent_batches(limit, who.province_code, name, status)
+    station = who.token_id if who.role is Role.STATION else None
+    batches = services.records.recent_batches(limit, who.province_code, name, status, station)
     return [batch_summary_out(b) for b in batches]
 
 

@@ -1,29 +1,36 @@
 """Archived records: full-text search, a document's metadata, PDF/A, original, text, fields
-and history. Every read of content is an audit event."""
+and history. Every read of content is an audit event. A failed document can be retried or
+replaced by a rescan, by the station that sent it or an officer of its province."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, File, Query, Response, UploadFile
 from fastapi.responses import RedirectResponse, StreamingResponse
 
-from hoso.api.auth import NotFoundError
+from hoso.api.auth import NotFoundError, Principal, Role
 from hoso.api.deps import READERS, Caller, RecordId, Services, ServicesDep, audit, visible_document
 from hoso.api.schemas import (
     DocumentOut,
     EventOut,
     FieldOut,
+    ReplacedOut,
+    RequeuedOut,
     SearchHitOut,
     SearchOut,
+    UploadOut,
     document_out,
     event_out,
     field_out,
+    file_out,
 )
-from hoso.storage.vocabulary import EventType
+from hoso.storage.vocabulary import DocumentStatus, EventType
+from hoso.workflows.queue import requeue
 
 PDF = "application/pdf"
+RETRIERS = (Role.STATION, Role.OFFICER)
 
 router = APIRouter(tags=["documents"])
 
@@ -117,6 +124,56 @@ def get_events(document_id: RecordId, who: Caller, services: ServicesDep) -> lis
     events = [event_out(e) for e in services.archive.index.events(document_id=document_id)]
     audit(services, who, EventType.DOCUMENT_READ, document_id, what="events")
     return events
+
+
+@router.post("/documents/{document_id}/retry", status_code=202)
+def retry_document(document_id: RecordId, who: Caller, services: ServicesDep) -> RequeuedOut:
+    """Put a failed document back in the queue once the cause of its failure is fixed; the
+    failure stays in its history. Anything but a failed document answers 409."""
+    who.require(*RETRIERS)
+    retryable_document(services, document_id, who)
+    attempt = services.intake.retry(document_id, who.agent, who.desk_id)
+    return _requeued(services, document_id, attempt, who)
+
+
+@router.post("/documents/{document_id}/replace", status_code=202)
+def replace_document(
+    document_id: RecordId,
+    file: Annotated[UploadFile, File(description="The rescan: PDF, TIFF, JPEG or PNG")],
+    who: Caller,
+    services: ServicesDep,
+) -> ReplacedOut:
+    """Replace a failed document's original by a rescan (streamed, stored bit-exact; the old
+    original stays archived) and process it again."""
+    who.require(*RETRIERS)
+    retryable_document(services, document_id, who)
+    replaced = services.intake.replace(
+        document_id, file.file, file.filename or "upload", who.agent, who.desk_id
+    )
+    row = services.records.batch_file(replaced.file.file_id)
+    assert row is not None  # just recorded
+    queued = _requeued(services, document_id, replaced.attempt, who)
+    shown = UploadOut(**file_out(row).model_dump(), created=replaced.file.created)
+    return ReplacedOut(**queued.model_dump(), file=shown)
+
+
+def retryable_document(services: Services, document_id: int, who: Principal) -> None:
+    """A document the caller may retry or replace: an officer any of the province, a station
+    only one of a batch it opened (any other answers 404 like a missing one)."""
+    document = visible_document(services, document_id, who)
+    if who.role is not Role.STATION:
+        return
+    batch = services.records.batch(document.batch_id) if document.batch_id else None
+    if batch is None or batch.station_token_id != who.token_id:
+        raise NotFoundError(f"there is no document {document_id}")
+
+
+def _requeued(services: Services, document_id: int, attempt: int, who: Principal) -> RequeuedOut:
+    workflow_id = requeue(services.queue, services.intake, document_id, attempt, who.agent)
+    return RequeuedOut(
+        document_id=document_id, status=DocumentStatus.QUEUED, attempt=attempt,
+        workflow_id=workflow_id,
+    )  # fmt: skip
 
 
 def _object_response(services: Services, key: str, media_type: str, filename: str) -> Response:
