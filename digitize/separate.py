@@ -9,28 +9,37 @@ Many real papers carry codes too (chip-ID cards, receipts, issued results), so a
 as a separator only if it is nearly blank apart from its code: the letters printed around the
 code (a title, the code in words) stay under `MAX_SEPARATOR_GLYPHS`. Separator pages are kept in
 the originals but belong to no document.
+
+A receipt (phiếu tiếp nhận và hẹn trả kết quả) printed by the one-stop system also starts its
+dossier, and is kept as the dossier's first document: its top-left QR code carries the dossier
+code with the other minimum fields as JSON (`ma_ho_so`, …, `ngay_hen` — the appointment date
+that only receipts carry; issued results carry `hieu_luc` instead and stay ordinary documents).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from hoso.digitize.codes import Code, find_codes
 from hoso.digitize.fields.identifiers import dossier_code_problems
+from hoso.digitize.fields.textutil import fold_keep_digits
 from hoso.digitize.ink import Glyphs, Pixels, find_glyphs
 from hoso.digitize.models import Options, PageTask
 from hoso.digitize.rasterize import rasterize
 
 DOCUMENT_SEPARATOR = "HOSO:DOC"
 MAX_SEPARATOR_GLYPHS = 250  # a title and the code in words; a real paper has thousands
+RECEIPT_TITLE = "tiep nhan"  # folded "tiếp nhận", in a receipt's title
 
 
 @dataclass(frozen=True)
 class Separator:
     dossier_code: str | None  # a dossier separator names its dossier; a document one does not
     doc_type: str | None = None
+    keeps_page: bool = False  # a receipt: starts its dossier and is its first document
 
 
 @dataclass
@@ -43,6 +52,9 @@ class PlannedDocument:
 def separator_in(codes: list[Code], glyphs: Glyphs) -> Separator | None:
     """The separator a page is, from its codes and the letters outside them, or None."""
     for code in codes:
+        receipt = _receipt_dossier_code(code.text.strip())
+        if receipt is not None:
+            return Separator(receipt, keeps_page=True)
         separator = _separator_payload(code.text.strip())
         if separator is None:
             continue
@@ -79,7 +91,11 @@ def plan_documents(
             if current.pages:
                 planned.append(current)
             dossier = separator.dossier_code or dossier
-            current = PlannedDocument(dossier, doc_type_hint=separator.doc_type)
+            if separator.keeps_page:  # a receipt is a document of its own, the dossier's first
+                planned.append(PlannedDocument(dossier, [(position, index)], separator.doc_type))
+                current = PlannedDocument(dossier)
+            else:
+                current = PlannedDocument(dossier, doc_type_hint=separator.doc_type)
         if current.pages:
             planned.append(current)
     return planned
@@ -92,6 +108,25 @@ def _separator_payload(text: str) -> Separator | None:
     if not dossier_code_problems(text):
         return Separator(text)
     return None
+
+
+def _receipt_dossier_code(text: str) -> str | None:
+    """The dossier code of a receipt's QR payload (JSON with `ma_ho_so`, and an appointment date
+    or a receipt title; not an issued result), or None."""
+    if not text.startswith("{"):
+        return None
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    code = data.get("ma_ho_so")
+    if not isinstance(code, str) or dossier_code_problems(code) or "hieu_luc" in data:
+        return None
+    title = data.get("ten_giay_to")
+    titled = isinstance(title, str) and RECEIPT_TITLE in fold_keep_digits(title)
+    return code if "ngay_hen" in data or titled else None
 
 
 def _glyphs_outside(glyphs: Glyphs, box: tuple[int, int, int, int]) -> int:

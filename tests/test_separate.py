@@ -71,3 +71,53 @@ def test_separators_split_within_files_and_group_files_into_dossiers() -> None:
 def test_pages_before_the_first_separator_are_kept_as_a_document() -> None:
     planned = plan_documents([1, 1, 1], {(1, 0): Separator(DOSSIER)})
     assert [(p.dossier_code, p.pages) for p in planned] == [(None, [(0, 0)]), (DOSSIER, [(2, 0)])]
+
+
+def _qr_page(tmp_path: Path, title: str, payload: dict[str, str]) -> Path:
+    """A full paper (a receipt or an issued result) with its JSON QR at the top left."""
+    import json
+
+    page = make_document("application", 9).page
+    lines = [("bold", title), *[("serif", line) for line in page.text.splitlines()]]
+    code = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    return render_page(page.spec, lines, qr=code).save(tmp_path / "paper.png")
+
+
+def test_a_receipt_starts_its_dossier_and_is_kept_as_a_document(tmp_path: Path) -> None:
+    receipt = {
+        "ma_ho_so": DOSSIER, "ma_thu_tuc": "1.001234", "so_dinh_danh": "048203001234",
+        "ten_giay_to": "Phiếu tiếp nhận hồ sơ và hẹn trả kết quả", "he_thong": "dvc",
+        "thoi_gian_cap": "2025-03-01T08:30:00+07:00", "ngay_hen": "2025-03-08",
+    }  # fmt: skip
+    path = _qr_page(tmp_path, "PHIẾU TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ", receipt)
+    task = triage_file(path, Options()).tasks[0]
+    assert find_separator(task, Options()) == Separator(DOSSIER, keeps_page=True)
+
+
+def test_an_issued_result_with_a_dossier_qr_is_not_a_dossier_start(tmp_path: Path) -> None:
+    result = {
+        "ma_ho_so": DOSSIER, "ma_thu_tuc": "1.001234", "so_dinh_danh": "048203001234",
+        "ten_giay_to": "Giấy xác nhận", "he_thong": "dvc",
+        "thoi_gian_cap": "2025-03-08T10:00:00+07:00", "hieu_luc": "không thời hạn",
+    }  # fmt: skip
+    path = _qr_page(tmp_path, "GIẤY XÁC NHẬN", result)
+    task = triage_file(path, Options()).tasks[0]
+    assert find_separator(task, Options()) is None
+
+
+def test_a_receipt_is_the_first_document_of_its_dossier() -> None:
+    """A stack scanned as one file: a paper, a receipt, two more papers, then a plain separator."""
+    other = "000.00.48.H17-250302-0007"
+    separators = {
+        (0, 1): Separator(DOSSIER, keeps_page=True),
+        (0, 3): Separator(None, "cccd"),
+        (1, 0): Separator(other),
+    }
+    planned = plan_documents([5, 2], separators)
+    assert [(p.dossier_code, p.pages, p.doc_type_hint) for p in planned] == [
+        (None, [(0, 0)], None),
+        (DOSSIER, [(0, 1)], None),  # the receipt itself
+        (DOSSIER, [(0, 2)], None),
+        (DOSSIER, [(0, 4)], "cccd"),
+        (other, [(1, 1)], None),
+    ]
