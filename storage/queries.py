@@ -96,11 +96,6 @@ class Records:
         with self.index.sessions() as session:
             return session.get(Document, document_id)
 
-    def documents(self, ids: list[int]) -> list[Document]:
-        """The documents among these ids that exist, in no particular order."""
-        with self.index.sessions() as session:
-            return list(session.scalars(select(Document).where(Document.id.in_(ids))))
-
     def newest_derived(self, document_id: int, kind: str) -> DerivedObject | None:
         """The latest derivative of a kind ("pdfa", …), as `Archive.newest_derived` picks it."""
         with self.index.sessions() as session:

@@ -22,6 +22,15 @@ from hoso.errors import ExitCode
 if TYPE_CHECKING:
     from hoso.storage.archive import Archive
 
+# What the commands that talk to a server share (`hoso upload`, `hoso replace`).
+ServerOption = Annotated[str, typer.Option(envvar="HOSO_SERVER", help="The hoso server.")]
+TokenOption = Annotated[
+    str, typer.Option(envvar="HOSO_TOKEN", help="A station token (or HOSO_TOKEN).")
+]
+PatienceOption = Annotated[
+    float, typer.Option(help="Seconds to keep retrying while the server does not answer.")
+]
+
 
 def register(app: typer.Typer) -> None:
     add_command(app, serve)
@@ -170,19 +179,13 @@ def upload(
         ),
     ],
     batch: Annotated[str, typer.Option(help="Batch name; an open batch of that name resumes.")],
-    server: Annotated[
-        str, typer.Option(envvar="HOSO_SERVER", help="The hoso server.")
-    ] = "http://127.0.0.1:8000",
-    token: Annotated[
-        str, typer.Option(envvar="HOSO_TOKEN", help="A station token (or HOSO_TOKEN).")
-    ] = "",
+    server: ServerOption = "http://127.0.0.1:8000",
+    token: TokenOption = "",
     wait: Annotated[
         bool, typer.Option("--wait/--no-wait", help="Follow processing until the batch is done.")
     ] = True,
     timeout: Annotated[float, typer.Option(help="Seconds to follow processing.")] = 3600,
-    patience: Annotated[
-        float, typer.Option(help="Seconds to keep retrying while the server does not answer.")
-    ] = 300,
+    patience: PatienceOption = 300,
     as_json: Annotated[bool, typer.Option("--json", help="A JSON report on stdout.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
@@ -260,15 +263,9 @@ def replace(
     file: Annotated[
         Path, typer.Argument(help="The rescan (PDF/TIFF/JPEG/PNG).", exists=True, dir_okay=False)
     ],
-    server: Annotated[
-        str, typer.Option(envvar="HOSO_SERVER", help="The hoso server.")
-    ] = "http://127.0.0.1:8000",
-    token: Annotated[
-        str, typer.Option(envvar="HOSO_TOKEN", help="A station token (or HOSO_TOKEN).")
-    ] = "",
-    patience: Annotated[
-        float, typer.Option(help="Seconds to keep retrying while the server does not answer.")
-    ] = 300,
+    server: ServerOption = "http://127.0.0.1:8000",
+    token: TokenOption = "",
+    patience: PatienceOption = 300,
     as_json: Annotated[bool, typer.Option("--json", help="The server's answer on stdout.")] = False,
 ) -> None:
     """Send a rescan for a failed document: the server keeps both originals and processes the
