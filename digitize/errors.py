@@ -17,6 +17,13 @@ class CorruptInputError(InputError):
     code = "corrupt_input"
 
 
+class UnreadableImageError(CorruptInputError):
+    """A page's image that no decoder hoso has can read (pikepdf gave up and PDFium failed too):
+    the image data itself is broken, not a format hoso lacks."""
+
+    code = "unreadable_image"
+
+
 class EncryptedInputError(InputError):
     code = "encrypted_input"
     exit_code = ExitCode.ENCRYPTED_INPUT

@@ -21,6 +21,7 @@ from PIL import Image
 
 from hoso.digitize.deskew import SkewEstimate, estimate_skew
 from hoso.digitize.ink import Glyphs, Pixels, downscale_for_analysis, find_glyphs, to_gray, u8
+from hoso.digitize.models import Word
 from hoso.digitize.ocr.engine import OcrEngine
 
 OSD_CONFIDENT = 5.0
@@ -32,6 +33,11 @@ class LineDirection:
     quarter_turn: bool  # lines run down the received page: turn it 90° clockwise first
     decisive: bool
     skew: SkewEstimate  # measured in the frame after the quarter turn (if any)
+    other_skew: SkewEstimate  # the same, had the other direction won
+
+    def swapped(self) -> LineDirection:
+        """The other direction, for when reading proved the geometry wrong."""
+        return LineDirection(not self.quarter_turn, False, self.other_skew, self.skew)
 
 
 @dataclass(frozen=True)
@@ -45,9 +51,9 @@ def line_direction(glyphs: Glyphs) -> LineDirection:
     across = estimate_skew(glyphs)
     down = estimate_skew(glyphs, quarter_turn=True)
     if down.sharpness > across.sharpness * DIRECTION_DECISIVE:
-        return LineDirection(True, True, down)
+        return LineDirection(True, True, down, across)
     decisive = across.sharpness > down.sharpness * DIRECTION_DECISIVE
-    return LineDirection(False, decisive, across)
+    return LineDirection(False, decisive, across, down)
 
 
 def osd_image(gray: Pixels, glyph_height_px: float | None) -> tuple[Image.Image, float]:
@@ -126,3 +132,38 @@ def looks_upside_down(gray: Pixels) -> bool | None:
     if lines < MIN_LINES_FOR_CUE or abs(balance) < ASCENDER_CUE_DECISIVE:
         return None
     return balance < 0
+
+
+WORDS_RUN_DOWN_SHARE = 0.5
+WORDS_RUN_DOWN_MIN_CHARACTERS = 12
+WORDS_RUN_DOWN_CONFIDENCE = 0.6  # junk read off noise has no shape to go by
+
+
+def words_run_down(words: list[Word]) -> bool:
+    """Did the OCR read text that runs down the image? Tesseract finds and reads sideways text
+    blocks on its own (a table page turned 270° read at 95 % confidence), so a confident read does
+    not prove the page upright: the word boxes do. A word of three or more letters lying across is
+    wider than tall; read down the page, it is taller than wide. Only confident standing words
+    count for it, against all words read, so junk read off noise does not turn a page."""
+    long_words = [w for w in words if len(w.text) >= 3]
+    characters = sum(len(w.text) for w in long_words)
+    if characters < WORDS_RUN_DOWN_MIN_CHARACTERS:
+        return False
+    standing = sum(
+        len(w.text)
+        for w in long_words
+        if w.bottom - w.top > w.right - w.left and w.confidence >= WORDS_RUN_DOWN_CONFIDENCE
+    )
+    return standing > characters * WORDS_RUN_DOWN_SHARE
+
+
+def densest_rows(gray: Pixels, fraction: float) -> slice:
+    """The rows of the page, `fraction` of its height, holding the most glyph ink: where a band
+    read for the orientation vote finds text (an ID card's lines sit in its upper half, so the
+    page's central band held one or two of them)."""
+    glyphs = find_glyphs(gray)
+    rows = glyphs.mask.sum(axis=1).astype(np.float64)
+    window = max(1, round(rows.size * fraction))
+    totals = np.convolve(rows, np.ones(window), mode="valid")
+    start = int(np.argmax(totals)) if totals.size else 0
+    return slice(round(start / glyphs.scale), round((start + window) / glyphs.scale))

@@ -7,7 +7,8 @@ engine, and returns a picklable `PageResult`. The order of steps is here and now
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -31,6 +32,8 @@ UPRIGHT_CONFIDENCE = 0.75
 UPRIGHT_MIN_CHARACTERS = 20
 ORIENTATION_MARGIN = 0.08  # OCR confidence an alternative orientation must win by
 BAND_FRACTION = 0.35  # share of the page height OCR'd to settle an uncertain orientation
+VOTE_WHOLE_PAGE_PIXELS = 1_500_000  # smaller pages (cards, receipts) are read whole for the vote
+LOW_TEXT_CONFIDENCE = 0.6  # below this mean OCR confidence the page's text is flagged for checking
 
 
 def process_page(task: PageTask, options: Options, engine: OcrEngine) -> PageResult:
@@ -77,40 +80,31 @@ def _scanned_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> Pa
             "dpi for an e-copy of a paper (Decree 30/2020); rescan if this copy must be official"
         )
 
-    direction = orient.line_direction(glyphs)
-    base_turn = 90 if direction.quarter_turn else 0
-    skew = direction.skew
-    straight = _straighten(orient.turn_upright(pixels, base_turn), skew, bilevel)
     scale = resolution.ocr_scale(glyph_height, bilevel)
-
     ocr_dpi = resolution.recognition_dpi(glyph_height, scale, dpi)
 
     def read(image: Pixels) -> OcrPage:
         return engine.recognize(cleanup.prepare_for_ocr(image, scale, bilevel), ocr_dpi)
 
-    # Read the likelier way up first: the ascender cue is right on almost every page but was
-    # wrong on a speckled small-print scan, so a flip is kept only if the flipped page reads well.
-    rotation, turned = base_turn, straight
-    if orient.looks_upside_down(straight):
-        rotation, turned = (base_turn + 180) % 360, orient.turn_upright(straight, 180)
-    ocr = read(turned)
-    if not _reads_upright(ocr) and turned is not straight:
-        rotation, turned, ocr = base_turn, straight, read(straight)
-    straight, rotation_confidence = turned, ocr.mean_confidence
-    if not _reads_upright(ocr):
-        # Only a page that does not read well pays for orientation detection.
-        flip = orient.decide_flip(straight, direction, glyph_height, dpi, engine)
-        if flip.flip is None:
-            turn, rotation_confidence, flipped = _settle_flip(
-                straight, scale, bilevel, ocr_dpi, engine
-            )
-        else:
-            turn, rotation_confidence = flip.turn, flip.confidence
-            flipped = orient.turn_upright(straight, flip.turn)
-        if turn:
-            straight = flipped
-            rotation = (base_turn + turn) % 360
-            ocr = read(straight)
+    def detect(image: Pixels, direction: orient.LineDirection) -> orient.FlipDecision:
+        return orient.decide_flip(image, direction, glyph_height, dpi, engine)
+
+    reader = _Reader(read, detect, bilevel)
+    direction = orient.line_direction(glyphs)
+    reading = _orient_and_read(pixels, direction, reader)
+    if orient.words_run_down(reading.ocr.words):
+        # The OCR read the lines running down the page: the geometry chose the wrong direction.
+        other = _orient_and_read(pixels, direction.swapped(), reader)
+        if not orient.words_run_down(other.ocr.words):
+            reading = other
+    elif _has_text(glyphs) and not direction.decisive and not _reads_upright(reading.ocr):
+        # Few or noisy lines left the direction open and the page does not read: try the other.
+        other = _orient_and_read(pixels, direction.swapped(), reader)
+        if other.ocr.mean_confidence > reading.ocr.mean_confidence + ORIENTATION_MARGIN:
+            reading = other
+    rotation, straight, ocr, skew = reading.rotation, reading.image, reading.ocr, reading.skew
+    rotation_confidence = reading.confidence
+    warnings.extend(_doubts(reading, glyphs))
 
     words = _to_page_pixels(ocr.words, scale)
     codes = read_codes(straight, upright=True)
@@ -168,27 +162,100 @@ def _reads_upright(ocr: OcrPage) -> bool:
     return ocr.mean_confidence >= UPRIGHT_CONFIDENCE and characters >= UPRIGHT_MIN_CHARACTERS
 
 
-def _settle_flip(
-    straight: Pixels, scale: float, bilevel: bool, dpi: int, engine: OcrEngine
-) -> tuple[int, float, Pixels]:
-    """OSD was unsure: OCR a band of text as is and upside down; the flip must clearly win."""
-    flipped = np.ascontiguousarray(np.rot90(straight, k=2))
-    as_is = _band_confidence(straight, scale, bilevel, dpi, engine)
-    upside_down = _band_confidence(flipped, scale, bilevel, dpi, engine)
+@dataclass(frozen=True)
+class _Reader:
+    """How this page is read (any part of it) and Tesseract's orientation detector, each already
+    sized for the page's glyphs."""
+
+    read: Callable[[Pixels], OcrPage]
+    detect: Callable[[Pixels, orient.LineDirection], orient.FlipDecision]
+    bilevel: bool
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """A page straightened, turned and read; `settled` when some evidence (a confident read, a
+    confident OSD, a clear vote) said which way up it is, rather than the default of keeping it."""
+
+    rotation: int
+    confidence: float
+    image: Pixels
+    ocr: OcrPage
+    skew: deskew.SkewEstimate
+    settled: bool
+
+
+def _orient_and_read(pixels: Pixels, direction: orient.LineDirection, reader: _Reader) -> _Reading:
+    """Straighten the page for its line direction, then decide up or down and read it."""
+    base_turn = 90 if direction.quarter_turn else 0
+    straight = _straighten(orient.turn_upright(pixels, base_turn), direction.skew, reader.bilevel)
+
+    # Read the likelier way up first: the ascender cue is right on almost every page but was
+    # wrong on a speckled small-print scan, so a flip is kept only if the flipped page reads well.
+    candidates = [(base_turn, straight)]
+    if orient.looks_upside_down(straight):
+        candidates.insert(0, ((base_turn + 180) % 360, orient.turn_upright(straight, 180)))
+    for rotation, image in candidates:
+        ocr = reader.read(image)
+        if _reads_upright(ocr):
+            return _Reading(rotation, ocr.mean_confidence, image, ocr, direction.skew, True)
+
+    # Only a page that does not read well pays for orientation detection.
+    flip = reader.detect(straight, direction)
+    if flip.flip is None:
+        turn, confidence = _settle_flip(straight, ocr, reader)
+    else:
+        turn, confidence = flip.turn, flip.confidence
+    if turn:
+        straight = orient.turn_upright(straight, turn)
+        ocr = reader.read(straight)
+    rotation = (base_turn + turn) % 360
+    return _Reading(rotation, confidence, straight, ocr, direction.skew, confidence > 0)
+
+
+def _settle_flip(straight: Pixels, as_read: OcrPage, reader: _Reader) -> tuple[int, float]:
+    """OSD was unsure: read the text as is and upside down; the flip must clearly win. The vote
+    reads where the text is, and all of a small page (ID cards, receipts)."""
+    region = _vote_region(straight)
+    as_is = as_read if region is straight else reader.read(region)
+    upside_down = reader.read(orient.turn_upright(region, 180))
     margin = upside_down.mean_confidence - as_is.mean_confidence
     if margin > ORIENTATION_MARGIN and len(upside_down.words) >= 3:
-        return 180, min(1.0, margin * 5), flipped
+        return 180, min(1.0, margin * 5)
     confidence = max(0.0, min(1.0, -margin * 5)) if len(as_is.words) >= 3 else 0.0
-    return 0, confidence, straight
+    return 0, confidence
 
 
-def _band_confidence(
-    pixels: Pixels, scale: float, bilevel: bool, dpi: int, engine: OcrEngine
-) -> OcrPage:
-    height = pixels.shape[0]
-    start = int(height * (0.5 - BAND_FRACTION / 2))
-    band = pixels[start : start + int(height * BAND_FRACTION)]
-    return engine.recognize(cleanup.prepare_for_ocr(band, scale, bilevel), dpi)
+def _vote_region(pixels: Pixels) -> Pixels:
+    if pixels.shape[0] * pixels.shape[1] <= VOTE_WHOLE_PAGE_PIXELS:
+        return pixels
+    return pixels[orient.densest_rows(pixels, BAND_FRACTION)]
+
+
+def _has_text(glyphs: Glyphs) -> bool:
+    """A blank or nearly blank page (a page number, a separator) has nothing to orient,
+    straighten or misread."""
+    return glyphs.count >= deskew.MIN_GLYPHS
+
+
+def _doubts(reading: _Reading, glyphs: Glyphs) -> list[str]:
+    """What a desk officer must check on this page: nothing is skipped silently."""
+    doubts: list[str] = []
+    if not _has_text(glyphs):
+        return doubts
+    if not reading.settled:
+        doubts.append(
+            f"could not tell which way up the page is (kept at {reading.rotation}°); "
+            "check that the page is upright"
+        )
+    if reading.skew.confidence < deskew.MIN_CONFIDENCE:
+        doubts.append("could not measure the page's skew with confidence; it was not straightened")
+    if reading.ocr.words and reading.ocr.mean_confidence < LOW_TEXT_CONFIDENCE:
+        doubts.append(
+            f"text read with low confidence ({reading.ocr.mean_confidence:.0%}); "
+            "check it against the paper or rescan"
+        )
+    return doubts
 
 
 def _to_page_pixels(words: list[Word], scale: float) -> list[Word]:

@@ -1,9 +1,11 @@
 """Rasterize: turn a `PageTask` into pixels as the page is seen (orientation tags and /Rotate
 applied), at its native resolution, with the resolution the file claims.
 
-Scanned PDF pages give up their image as stored (no resampling); PDF pages that must be drawn
-(vector art, born-digital text, images with overlays) are rendered with PDFium at the native
-resolution of their largest image, or at `Options.render_dpi`.
+Scanned PDF pages give up their image as stored (no resampling): pikepdf lifts what it can
+decode itself, PDFium's own decoders lift the rest (JBIG2, whose pikepdf decoder is an external
+program stations lack; Lab, Separation and DeviceN colour). PDF pages that must be drawn (vector
+art, born-digital text, images with overlays) are rendered with PDFium at the native resolution of
+their largest image, or at `Options.render_dpi`.
 """
 
 from __future__ import annotations
@@ -21,20 +23,50 @@ import pdfplumber
 import pikepdf
 import pypdfium2 as pdfium
 from pikepdf import PdfImage
+from pikepdf.exceptions import ImageDecompressionError
 from PIL import Image, ImageOps
 
 from hoso.digitize.encode import estimate_jpeg_quality
-from hoso.digitize.errors import CorruptInputError, InputTooLargeError
+from hoso.digitize.errors import CorruptInputError, InputTooLargeError, UnreadableImageError
 from hoso.digitize.ink import Pixels
 from hoso.digitize.models import Options, PageKind, PageTask, Word
 from hoso.digitize.native import native_stderr_silenced
 from hoso.digitize.triage import IMAGE_FAILURES, PDFMINER_FAILURES, check_pixel_budget
 
-PLAUSIBLE_DPI = (100.0, 2400.0)
+PLAUSIBLE_DPI = (100.0, 2400.0)  # outside this, a declared resolution is a default, not a fact
 DAMAGED_IMAGE = (
     "the image data is damaged or cut short, so part of the page may be missing; "
     "check the PDF against the paper and rescan if needed"
-)  # outside this, a declared resolution is a default, not a fact
+)
+
+# What pikepdf decodes by itself (with Pillow). Anything else goes to PDFium before pikepdf is
+# tried: /JBIG2Decode needs the jbig2dec program, which stations and CI do not have; pikepdf
+# refuses Separation and DeviceN, does not understand a palette over Lab or spot colours, and
+# leaves Lab to Pillow's approximate conversion (white point ignored), where PDFium converts
+# every colour space as a viewer shows it.
+PIKEPDF_FILTERS = frozenset(
+    {"/FlateDecode", "/LZWDecode", "/RunLengthDecode", "/ASCII85Decode", "/ASCIIHexDecode",
+     "/DCTDecode", "/CCITTFaxDecode", "/JPXDecode"}
+)  # fmt: skip
+PIKEPDF_COLOUR_SPACES = frozenset(
+    {"/DeviceGray", "/DeviceRGB", "/DeviceCMYK", "/CalGray", "/CalRGB", "/ICCBased"}
+)
+# The safety net for images that passed that test: pikepdf lacks a decoder or a colour converter
+# (not the file's fault: PDFium lifts the image instead, nothing is lost) ...
+PIKEPDF_GAPS = (
+    pikepdf.DependencyError,
+    pikepdf.NotExtractableError,  # HifiPrintImageNotTranscodableError and kin
+    pikepdf.UnsupportedImageTypeError,
+    NotImplementedError,
+)
+# ... or the data is damaged: PDFium, more forgiving, may still get most of it (a page warning).
+PIKEPDF_DAMAGE = (pikepdf.PdfError, pikepdf.InvalidPdfImageError, ImageDecompressionError)
+_CODEC_NAMES = {
+    "/JBIG2Decode": "JBIG2",
+    "/DCTDecode": "JPEG",
+    "/JPXDecode": "JPEG 2000",
+    "/CCITTFaxDecode": "CCITT fax",
+}
 
 
 @dataclass
@@ -57,7 +89,7 @@ def rasterize(task: PageTask, options: Options) -> RasterPage:
         if task.kind is PageKind.IMAGE_FRAME:
             return _load_frame(task.path, task.index, options)
         if task.kind is PageKind.PDF_IMAGE:
-            page = _extract_pdf_image(task.path, task.index, options)
+            page = _extract_pdf_image(task, options)
             if page is not None:
                 return page
         return _render_pdf_page(task, options)
@@ -172,33 +204,125 @@ def _claimed_dpi(info_dpi: object) -> float | None:
     return value if value and value > 1 else None
 
 
-def _extract_pdf_image(path: Path, index: int, options: Options) -> RasterPage | None:
-    """The scan inside a scanned PDF page, bit-for-bit as stored; None if it cannot be lifted."""
-    with pikepdf.open(path) as pdf:
-        page = pdf.pages[index]
-        images = list(page.get_images().values())
-        if len(images) != 1:
-            return None
-        pdf_image = PdfImage(images[0])  # type: ignore[arg-type]
-        check_pixel_budget(pdf_image.width, pdf_image.height, options, path.name)
-        try:
-            image = pdf_image.as_pil_image()
-        except (
-            pikepdf.PdfError,
-            NotImplementedError,
-            pikepdf.models.image.UnsupportedImageTypeError,
-        ):
-            return None
+@dataclass(frozen=True)
+class _Sheet:
+    """A PDF page's size in points as stored and its /Rotate (clockwise, for display)."""
+
+    width_pt: float
+    height_pt: float
+    rotate: int
+
+    @classmethod
+    def of(cls, page: pikepdf.Page) -> _Sheet:
         box = page.mediabox
-        width_pt = abs(float(box[2]) - float(box[0]))
-        height_pt = abs(float(box[3]) - float(box[1]))  # some scanners write boxes upside down
-        rotate = int(page.obj.get("/Rotate", 0)) % 360
-        raw_jpeg = _plain_jpeg_stream(images[0])
-        quality = estimate_jpeg_quality(raw_jpeg[0]) if raw_jpeg else None
-    if rotate:
-        image = image.rotate(-rotate, expand=True)  # /Rotate turns the page clockwise for display
+        return cls(
+            width_pt=abs(float(box[2]) - float(box[0])),
+            height_pt=abs(float(box[3]) - float(box[1])),  # some scanners write boxes upside down
+            rotate=int(page.obj.get("/Rotate", 0)) % 360,
+        )
+
+
+def _extract_pdf_image(task: PageTask, options: Options) -> RasterPage | None:
+    """The scan inside a scanned PDF page at its native resolution: bit-for-bit as stored when
+    pikepdf can decode it, else as PDFium's decoders read it; None if the page must be rendered."""
+    with pikepdf.open(task.path) as pdf:
+        page = pdf.pages[task.index]
+        images = list(page.get_images().values())
+        if len(images) != 1 or not isinstance(images[0], pikepdf.Stream):
+            return None
+        stream = images[0]
+        pdf_image = PdfImage(stream)
+        check_pixel_budget(pdf_image.width, pdf_image.height, options, task.path.name)
+        sheet = _Sheet.of(page)
+        page_warnings: list[str] = []
+        image: Image.Image | None = None
+        if _pikepdf_decodes(stream):
+            try:
+                image = pdf_image.as_pil_image()
+            except PIKEPDF_GAPS:
+                pass
+            except PIKEPDF_DAMAGE:
+                page_warnings.append(DAMAGED_IMAGE)
+        raw_jpeg = _plain_jpeg_stream(stream) if image is not None else None
+        masked = "/SMask" in stream or "/Mask" in stream or bool(stream.get("/ImageMask"))
+        codec = _codec_name(stream)
+    if image is None:
+        if masked:  # PDFium lifts an image without its mask: let it draw the page instead
+            return None
+        image = _lift_with_pdfium(task, codec)
+        if image is None:
+            return None
+    return _lifted_page(image, sheet, raw_jpeg, page_warnings)
+
+
+def _pikepdf_decodes(stream: pikepdf.Stream) -> bool:
+    """Whether pikepdf can turn this image into pixels itself (decided before trying)."""
+    filters = stream.get("/Filter")
+    names = list(filters) if isinstance(filters, pikepdf.Array) else [filters] if filters else []
+    if any(str(name) not in PIKEPDF_FILTERS for name in names):
+        return False
+    if stream.get("/ImageMask", False):
+        return True  # a stencil: one bit, no colour space
+    space = stream.get("/ColorSpace")
+    if space is None:
+        return pikepdf.Name.JPXDecode in names  # JPEG 2000 carries its colour space inside
+    if isinstance(space, pikepdf.Array) and len(space) >= 2 and space[0] == pikepdf.Name.Indexed:
+        space = space[1]  # a palette: pikepdf reads the colours of its base space
+    family = space[0] if isinstance(space, pikepdf.Array) and len(space) else space
+    return str(family) in PIKEPDF_COLOUR_SPACES
+
+
+def _codec_name(stream: pikepdf.Stream) -> str:
+    """How the image is compressed, in words a desk officer may have seen in a scanner menu."""
+    filters = stream.get("/Filter")
+    if isinstance(filters, pikepdf.Array):
+        filters = filters[-1] if len(filters) else None
+    if filters is None:
+        return "uncompressed"
+    return _CODEC_NAMES.get(str(filters), str(filters).lstrip("/"))
+
+
+def _lift_with_pdfium(task: PageTask, codec: str) -> Image.Image | None:
+    """The page's only image as PDFium decodes it, at its own pixel size (no resampling): PDFium
+    reads JBIG2 and every PDF colour space itself. None if PDFium sees no single image to lift."""
+    document = pdfium.PdfDocument(str(task.path))
+    try:
+        objects = list(document[task.index].get_objects(filter=[pdfium.raw.FPDF_PAGEOBJ_IMAGE]))
+        if len(objects) != 1:
+            return None
+        try:
+            bitmap = objects[0].get_bitmap(render=False)
+        except pdfium.PdfiumError as exc:
+            raise UnreadableImageError(
+                f"the page's scanned image ({codec}) is damaged and no reader can decode it; "
+                "ask for the file again or rescan the paper",
+                source=task.path.name,
+            ) from exc
+        image: Image.Image = bitmap.to_pil().copy()  # the bitmap's buffer is PDFium's, freed
+        one_bit = objects[0].get_metadata().bits_per_pixel == 1
+    finally:
+        document.close()
+    if one_bit:  # a bilevel scan stays bilevel (archived as CCITT G4), unless a palette colours it
+        image, mode = normalize_mode(image)
+        if mode == "L":
+            image = image.point(lambda v: 255 if v >= 128 else 0).convert("1")
+    return image
+
+
+def _lifted_page(
+    image: Image.Image,
+    sheet: _Sheet,
+    raw_jpeg: tuple[bytes, str] | None,
+    page_warnings: list[str],
+) -> RasterPage:
+    """A lifted page image as the page is displayed (/Rotate applied, square pixels), with the
+    resolution the page size gives it."""
+    quality = estimate_jpeg_quality(raw_jpeg[0]) if raw_jpeg else None
+    width_pt, height_pt = sheet.width_pt, sheet.height_pt
+    if sheet.rotate:
+        image = image.rotate(-sheet.rotate, expand=True)  # /Rotate turns the page clockwise
         raw_jpeg = None  # the stored JPEG is not the page as displayed
-        if rotate in (90, 270):
+        if sheet.rotate in (90, 270):
             width_pt, height_pt = height_pt, width_pt
     dpi_x, dpi_y = image.width / (width_pt / 72.0), image.height / (height_pt / 72.0)
     squared, dpi = _square_pixels(image, dpi_x, dpi_y)
@@ -211,6 +335,7 @@ def _extract_pdf_image(path: Path, index: int, options: Options) -> RasterPage |
         dpi=dpi,
         source_jpeg=raw_jpeg,
         source_jpeg_quality=quality,
+        warnings=page_warnings,
     )
 
 

@@ -217,6 +217,11 @@ def render_page(
         y += code.height + int(size_px * 0.5)
     for style, text in lines if lines is not None else page_lines(spec):
         font = fonts.setdefault(style, ImageFont.truetype(find_font(style), size_px))
+        if "\t" in text:  # a row of columns: a two-column heading, a table row
+            if y + size_px * 1.5 <= height - 0.6 * spec.dpi:
+                truth.append(_draw_row(draw, text.split("\t"), font, (margin_x, y, usable)))
+                y += int(size_px * 1.45)
+            continue
         for line in _wrap(draw, text, font, usable):
             if y + size_px * 1.5 > height - 0.6 * spec.dpi:
                 break
@@ -225,6 +230,12 @@ def render_page(
             y += int(size_px * 1.45)
     if spec.stamp:
         _draw_stamp(image, rng, spec.dpi)
+    return SyntheticPage(spec=spec, image=degrade(image, spec, paper), text="\n".join(truth))
+
+
+def degrade(image: Image.Image, spec: PageSpec, paper: tuple[int, int, int]) -> Image.Image:
+    """What scanning does to a printed page, as `spec` says: blur, skew, noise, a quarter turn,
+    two levels, JPEG. Shared by every page kind (also the ID cards of the orientation tests)."""
     if spec.blur:
         image = image.filter(ImageFilter.GaussianBlur(spec.blur))
     if spec.skew_deg:
@@ -244,7 +255,27 @@ def render_page(
         image.convert("RGB").save(buffer, format="JPEG", quality=spec.jpeg_quality)
         image = Image.open(io.BytesIO(buffer.getvalue()))
         image.load()
-    return SyntheticPage(spec=spec, image=image, text="\n".join(truth))
+    return image
+
+
+def _draw_row(
+    draw: ImageDraw.ImageDraw,
+    cells: list[str],
+    font: ImageFont.FreeTypeFont,
+    at: tuple[int, int, int],
+) -> str:
+    """Cells centred in columns as Decree 30 headings set them: the first column 40 % of the
+    line, the others sharing the rest. Returns the row's text in reading order."""
+    left, top, usable = at
+    edges = [left, left + usable * 0.4]
+    rest = len(cells) - 1
+    edges += [edges[1] + usable * 0.6 * (i + 1) / rest for i in range(rest)] if rest else []
+    for cell, start, end in zip(cells, edges, edges[1:], strict=False):
+        width = draw.textlength(cell, font=font)
+        draw.text(
+            (start + max(0.0, (end - start - width) / 2), top), cell, fill=(20, 20, 25), font=font
+        )
+    return " ".join(cell for cell in cells if cell.strip())
 
 
 def _qr_image(payload: str, module_px: int) -> Image.Image:

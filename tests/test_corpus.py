@@ -188,7 +188,10 @@ def test_damaged_but_usable_inputs_are_processed(corpus: Path, tmp_path: Path, n
     result = run_hoso(
         "digitize", corpus / name, "-o", tmp_path / "o.pdf", "--json", tmp_path / "o.json"
     )
-    assert result.stderr.count("\n") == 1  # the summary line only: no library noise
+    # The summary line and hoso's own page warnings (a damaged form reads at low confidence and
+    # says so): no library noise.
+    noise = [ln for ln in result.stderr.splitlines() if not ln.startswith("warning: page ")]
+    assert len(noise) == 1, result.stderr
     assert "Error" not in result.stderr and "Traceback" not in result.stderr
     pages = json.loads((tmp_path / "o.json").read_text(encoding="utf-8"))["pages"]
     assert pages

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from hoso.contract import FIELDS_BY_TYPE, ExtractedFields
-from hoso.digitize.fields import identifiers
+from hoso.digitize.fields import identifiers, labels
 from hoso.digitize.fields.dates import find_dates, parse_date
 from hoso.digitize.fields.textutil import clean_value, fold_keep_digits
 
@@ -50,51 +50,47 @@ class DocumentFields:
 
 # --- classification ------------------------------------------------------------------------------
 
-KEYWORDS: dict[str, list[tuple[str, float]]] = {
-    "id_card": [
-        ("can cuoc", 2),
-        ("citizen identity", 3),
-        ("identity card", 3),
-        ("co gia tri den", 3),
-        ("date of expiry", 3),
-        ("quoc tich", 1),
-        ("que quan", 1),
-        ("noi thuong tru", 1),
-    ],
-    "birth_extract": [
-        ("trich luc khai sinh", 5),
-        ("khai sinh", 1),
-        ("ho, chu dem, ten cha", 2),
-        ("ho ten cha", 2),
-        ("ho ten me", 2),
-        ("noi sinh", 1),
-        ("dan toc", 1),
-    ],
-    "decision": [
-        ("quyet dinh", 2),
-        ("can cu", 1),
-        ("noi nhan", 2),
-        ("quyet dinh nay co hieu luc", 3),
-        ("tm. uy ban", 2),
-    ],
-    "application": [
-        ("don de nghi", 4),
-        ("to khai", 4),
-        ("kinh gui", 2),
-        ("xin cam doan", 2),
-        ("nguoi lam don", 2),
-        ("de nghi", 1),
-        ("so dien thoai", 1),
-    ],
-}
+# Weak signals per type: title words, labels only that type prints, its closing formulas. Each
+# counts once; the type with the most weight wins if it has enough. No single exact title
+# decides, so a noisy title ("TRÍCH LUC KHAl SINH") or a missing one still leaves the rest.
+SIGNALS: dict[str, tuple[tuple[str, float], ...]] = {
+    "id_card": (
+        ("Căn cước công dân", 2), ("Citizen identity card", 3), ("Identity card", 3),
+        ("Có giá trị đến", 3), ("Date of expiry", 3), ("Full name", 2), ("Date of birth", 2),
+        ("Place of residence", 2), ("Place of origin", 2), ("Nationality", 1), ("Quê quán", 1),
+        ("Nơi thường trú", 1), ("Personal identification number", 2),
+        ("Ngày, tháng, năm hết hạn", 2),
+    ),
+    "birth_extract": (
+        ("Trích lục khai sinh", 6), ("Giấy khai sinh", 5), ("Khai sinh", 1),
+        ("Họ, chữ đệm, tên người cha", 2), ("Họ, chữ đệm, tên người mẹ", 2), ("Họ và tên cha", 2),
+        ("Họ và tên mẹ", 2), ("Họ, chữ đệm, tên cha", 2), ("Họ, chữ đệm, tên mẹ", 2),
+        ("Ngày, tháng, năm đăng ký", 2), ("Nơi đăng ký khai sinh", 1), ("Nơi sinh", 1),
+        ("Dân tộc", 1), ("TLKS", 2), ("Người ký trích lục", 2),
+    ),
+    "decision": (
+        ("Quyết định", 2), ("Căn cứ", 1), ("Nơi nhận", 2), ("Quyết định này có hiệu lực", 3),
+        ("TM. Ủy ban nhân dân", 2), ("Điều 1", 1), ("QĐ-UBND", 2), ("Chịu trách nhiệm thi hành", 2),
+    ),
+    "application": (
+        ("Đơn đề nghị", 4), ("Tờ khai", 4), ("Đơn xin", 3), ("Kính gửi", 2), ("Xin cam đoan", 2),
+        ("Tôi cam đoan", 2), ("Người làm đơn", 2), ("Người khai", 2), ("Người viết đơn", 2),
+        ("Đề nghị", 1), ("Số điện thoại", 1), ("Người yêu cầu", 2), ("Người đề nghị", 2),
+    ),
+}  # fmt: skip
+_SIGNAL_PHRASES = labels.phrases({t: [p for p, _ in signals] for t, signals in SIGNALS.items()})
+_WEIGHT = {(t, labels.phrase(t, p).words): w for t, signals in SIGNALS.items() for p, w in signals}
 
 
 def classify(text: str, has_id_qr: bool = False) -> tuple[str, float]:
-    folded = fold_keep_digits(text)
-    scores = {
-        doc_type: sum(weight for keyword, weight in keywords if keyword in folded)
-        for doc_type, keywords in KEYWORDS.items()
+    seen = {
+        (hit.phrase.key, hit.phrase.words)
+        for line in text.splitlines()
+        for hit in labels.find_all(line, _SIGNAL_PHRASES)
     }
+    scores = dict.fromkeys(SIGNALS, 0.0)
+    for doc_type, words in seen:
+        scores[str(doc_type)] += _WEIGHT[(str(doc_type), words)]
     if has_id_qr:
         scores["id_card"] += 5
     ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
@@ -107,73 +103,51 @@ def classify(text: str, has_id_qr: bool = False) -> tuple[str, float]:
 # --- extraction -----------------------------------------------------------------------
 
 ID_RUN = re.compile(r"(?<![\d])(\d[\d .]{10,16}\d)(?![\d])")
-NUMBER_TOKEN = re.compile(r"(\d{1,6}(?:/\d{4})?/[A-ZĐ][A-ZĐa-z0-9]*(?:-[A-ZĐ0-9][A-ZĐa-z0-9]*)*)")
-
-# Label (folded) → field. Longer, more specific labels first: "ho ten cha" before "ho ten".
-LABELS: list[tuple[str, str]] = [
-    ("ho, chu dem, ten cha", "father_name"),
-    ("ho ten cha", "father_name"),
-    ("ho, chu dem, ten me", "mother_name"),
-    ("ho ten me", "mother_name"),
-    ("ho, chu dem va ten", "full_name"),
-    ("ho, chu dem, ten", "full_name"),
-    ("ho va ten", "full_name"),
-    ("ho ten", "full_name"),
-    ("full name", "full_name"),
-    ("ngay, thang, nam sinh", "date_of_birth"),
-    ("ngay thang nam sinh", "date_of_birth"),
-    ("ngay sinh", "date_of_birth"),
-    ("sinh ngay", "date_of_birth"),
-    ("date of birth", "date_of_birth"),
-    ("gioi tinh", "sex"),
-    ("sex", "sex"),
-    ("so dinh danh ca nhan", "id_number"),
-    ("so can cuoc cong dan", "id_number"),
-    ("so can cuoc", "id_number"),
-    ("so cccd", "id_number"),
-    ("personal identification", "id_number"),
-    ("ngay cap", "id_issue_date"),
-    ("cap ngay", "id_issue_date"),
-    ("noi thuong tru", "address"),
-    ("noi cu tru", "address"),
-    ("dia chi", "address"),
-    ("place of residence", "address"),
-    ("so dien thoai", "phone"),
-    ("dien thoai", "phone"),
-    ("sdt", "phone"),
-    ("ma so thue", "tax_code"),
-    ("co gia tri den", "date_of_expiry"),
-    ("date of expiry", "date_of_expiry"),
-]
+# Decree 30 number/symbol: "1657/QĐ-UBND", "118/2025/NĐ-CP", OCR spaces around / and - allowed.
+NUMBER_TOKEN = re.compile(
+    r"(?<!\d)\d{1,6}\s*/\s*(?:\d{4}\s*/\s*)?[A-ZĐ][A-ZĐa-z0-9]*(?:\s*-\s*[A-ZĐ0-9][A-ZĐa-z0-9]*)*"
+)
 
 ADMINISTRATIVE_UNITS = ("tỉnh", "thành phố", "huyện", "quận", "thị xã", "thị trấn", "xã", "phường")
 
 
 def _labelled(lines: list[str]) -> dict[str, tuple[str, str]]:
-    """Raw text after each known label, first occurrence wins (a form states a field once)."""
-    found: dict[str, tuple[str, str]] = {}  # field -> (raw value, source line)
-    for line in lines:
-        folded = fold_keep_digits(line)
-        for label, name in LABELS:
-            at = folded.find(label)
-            if at < 0 or name in found:
+    """Each field's value after its label, the first that reads as one winning (a form states a
+    field once; a bilingual card states the label twice, the second half holding the value). A
+    label ending its line with nothing after it takes the next line when that holds no label:
+    cards print long values under their label."""
+    found: dict[str, tuple[str, str]] = {}  # field -> (value, source line)
+    for at, line in enumerate(lines):
+        pairs = labels.labelled_values(line)
+        for index, (name, raw) in enumerate(pairs):
+            if name is None or name in found:
                 continue
-            rest = line[at + len(label) :]
-            colon = rest.find(":")
-            if 0 <= colon <= 40:  # past "/ Full name" on bilingual cards, up to the colon
-                rest = rest[colon + 1 :]
-            value = clean_value(rest[: _next_label_at(rest)])
+            source = line
+            last = index == len(pairs) - 1 and at + 1 < len(lines)
+            if last and not clean_value(raw) and not labels.find(lines[at + 1]):
+                raw, source = lines[at + 1], lines[at + 1]
+            value = CONVERTERS.get(name, clean_value)(raw)
             if value:
-                found[name] = (value, line)
-            break
+                found[name] = (value, source)
     return found
 
 
-def _next_label_at(rest: str) -> int:
-    """Where the next label starts on the same line ("Ngày sinh: 05/03/1990  Giới tính: Nam")."""
-    folded = fold_keep_digits(rest)
-    starts = [at for label, _ in LABELS if (at := folded.find(label)) > 0]
-    return min(starts, default=len(rest))
+def document_number(line: str) -> str | None:
+    """The number/symbol after "Số:", ending where its grammar ends: OCR that puts the place and
+    date of the right column on the same line ("1657/QĐ-UBND  Huế, ngày…") or runs the two
+    together ("QĐ-UBNDHuế") does not lengthen it."""
+    match = NUMBER_TOKEN.search(line)
+    if match is None:
+        return None
+    token = re.sub(r"\s+", "", match.group())
+    for at in range(token.index("/") + 1, len(token) - 2):
+        if token[at].isupper() and token[at + 1].islower() and token[at + 2].islower():
+            return token[:at].rstrip("-")  # a capitalised word ("Huế") glued on by OCR
+    if token[-1:].islower() and token[-2:-1].isupper() and len(token) > 1:
+        following = line[match.end() : match.end() + 1]
+        if following.isalpha():  # "UBNDHuế" cut mid-word by the pattern
+            return token[:-2].rstrip("-")
+    return token
 
 
 def _id_number(raw: str) -> str | None:
@@ -192,6 +166,16 @@ def _sex(raw: str) -> str | None:
         return "Nữ"
     return None
 
+
+CONVERTERS: dict[str, Callable[[str], str | None]] = {
+    "id_number": _id_number,
+    "sex": _sex,
+    "date_of_birth": parse_date,
+    "id_issue_date": parse_date,
+    "date_of_expiry": parse_date,
+    "phone": lambda r: re.sub(r"\D", "", r) or None,
+    "tax_code": lambda r: re.sub(r"[^\d-]", "", r).strip("-") or None,
+}
 
 # The most common Vietnamese family names (about nine in ten people). Their folded forms are
 # distinct, so a surname OCR read without its marks ("PHAM", "NGUYEN") has one correct spelling.
@@ -237,44 +221,74 @@ def _sentence_case(heading: str) -> str:
     return sentence[:1].upper() + sentence[1:]
 
 
+_PLACE_DATE = re.compile(r"[a-z)][a-z .)]{0,40},\s*ngay\s*\d{1,2}\s*thang\s*\d{1,2}\s*nam\s*\d{4}")
+
+
 def _document_date(lines: list[str], exclude: set[str]) -> tuple[str, str] | None:
-    """The place-and-date line ("Lào Cai, ngày 05 tháng 3 năm 2025") or the first worded date
-    that is not one of the person's dates."""
+    """The place-and-date line ("Lào Cai, ngày 05 tháng 3 năm 2025"), also where OCR ran it
+    into the number on its left; failing that, the first worded date of a line that carries no
+    label (so not a registration or issue date) and is not one of the person's dates."""
+    for line in lines:
+        match = _PLACE_DATE.search(fold_keep_digits(line))
+        if match:
+            value = parse_date(line[match.start() : match.end()])
+            if value and value not in exclude:
+                return value, line
     for line in lines:
         folded = fold_keep_digits(line)
         if "ngay" in folded and "thang" in folded and "nam" in folded and "sinh" not in folded:
+            if labels.find(line):
+                continue
             for value in find_dates(line):
                 if value not in exclude:
                     return value, line
     return None
 
 
+_MOTTO = labels.phrases(
+    {None: ("Cộng hòa xã hội chủ nghĩa Việt Nam", "Độc lập - Tự do - Hạnh phúc")}
+)
+_TITLE = labels.phrases({None: ("Quyết định", "Trích lục khai sinh", "Trích lục")})
+
+
+def _without_motto(line: str) -> str:
+    """The left column of a heading line: OCR often runs the national motto on its right into
+    the same line."""
+    hits = labels.find_all(line, _MOTTO)
+    return line[: min(h.start for h in hits)] if hits else line
+
+
+def _issuer(lines: list[str]) -> str | None:
+    """Decree 30 heading: the body's name in capitals above the title, often on two lines
+    ("ỦY BAN NHÂN DÂN", "TỈNH …"), beside or interleaved with the motto and the place/date
+    (whichever column OCR read first)."""
+    heading = []
+    for line in lines[:10]:
+        if labels.find_all(line, _TITLE):
+            break
+        kept = clean_value(_without_motto(line))
+        folded = fold_keep_digits(kept)
+        if not kept or re.match(r"so\b", folded) or re.search(r"\d", kept):
+            continue
+        if kept.upper() == kept and any(c.isalpha() for c in kept):
+            heading.append(kept)
+    return _sentence_case(" ".join(heading)) if heading else None
+
+
 def _decision_fields(lines: list[str]) -> dict[str, FieldValue]:
     out: dict[str, FieldValue] = {}
     for line in lines:
         folded = fold_keep_digits(line)
-        if "document_number" not in out and re.search(r"\bso\s*:", folded):
-            token = NUMBER_TOKEN.search(line.replace(" ", ""))
-            if token:
-                out["document_number"] = FieldValue(token.group(1), FROM_LABEL, "label", line=line)
+        if "document_number" not in out:
+            label = re.search(r"\bso\s*:", folded)
+            number = document_number(line[label.end() :]) if label else None
+            if number:
+                out["document_number"] = FieldValue(number, FROM_LABEL, "label", line=line)
         if "subject" not in out and folded.lstrip().startswith(("ve viec", "v/v")):
             out["subject"] = FieldValue(clean_value(line), FROM_LABEL, "label", line=line)
-    motto = ("cong hoa xa hoi", "doc lap - tu do", "doc lap – tu do")
-    heading = []
-    for line in lines[:6]:
-        folded = fold_keep_digits(line)
-        if folded.startswith("so") or "quyet dinh" in folded or "ngay" in folded:
-            break
-        kept = line
-        for phrase in motto:  # OCR may put the right column on the same line
-            at = fold_keep_digits(kept).find(phrase)
-            if at >= 0:
-                kept = kept[:at]
-        if kept.strip() and kept.strip().upper() == kept.strip():
-            heading.append(clean_value(kept))
-    if heading:
-        # Decree 30 heading: the body's name, often on two lines ("ỦY BAN NHÂN DÂN", "TỈNH …")
-        out["issuer"] = FieldValue(_sentence_case(" ".join(heading)), FROM_LAYOUT, "layout")
+    issuer = _issuer(lines)
+    if issuer:
+        out["issuer"] = FieldValue(issuer, FROM_LAYOUT, "layout")
     names = [clean_value(line) for line in lines[-6:] if _looks_like_name(clean_value(line))]
     if names:
         out["signer"] = FieldValue(names[-1], FROM_LAYOUT, "layout")
@@ -288,7 +302,7 @@ def _looks_like_name(text: str) -> bool:
         and all(w[:1].isupper() and w.isalpha() for w in words)
         and not any(
             fold_keep_digits(text).startswith(p)
-            for p in ("tm", "kt", "chu tich", "noi nhan", "giam doc", "pho")
+            for p in ("tm", "kt", "chu tich", "noi nhan", "giam doc", "pho", "quyet dinh")
         )
     )
 
@@ -300,25 +314,10 @@ def extract(
     qr = next((p for p in (parse_id_qr(q) for q in qr_payloads or []) if p), None)
     doc_type, type_confidence = classify(text, has_id_qr=qr is not None)
     lines = [line for line in text.splitlines() if line.strip()]
-    raw = _labelled(lines)
-    values: dict[str, FieldValue] = {}
-    converters: dict[str, Callable[[str], str | None]] = {
-        "id_number": _id_number,
-        "sex": _sex,
-        "date_of_birth": parse_date,
-        "id_issue_date": parse_date,
-        "date_of_expiry": parse_date,
-        "phone": lambda r: re.sub(r"\D", "", r) or None,
-        "tax_code": lambda r: re.sub(r"[^\d-]", "", r).strip("-") or None,
-        "full_name": clean_value,
-        "father_name": clean_value,
-        "mother_name": clean_value,
-        "address": clean_value,
+    values = {
+        name: FieldValue(value, FROM_LABEL, "label", line=source_line)
+        for name, (value, source_line) in _labelled(lines).items()
     }
-    for name, (raw_value, source_line) in raw.items():
-        value = converters[name](raw_value) if name in converters else clean_value(raw_value)
-        if value:
-            values[name] = FieldValue(value, FROM_LABEL, "label", line=source_line)
     if "id_number" not in values:  # cards print "Số / No.: 0…" with no telling label
         number = _id_number(text)
         if number:

@@ -1,0 +1,196 @@
+"""Printed labels, found anywhere on an OCR line, diacritics folded and small OCR errors forgiven.
+
+Real forms put several `label: value` pairs on one line (Circular 04/2020 extracts: "Giới tính:
+Nữ  Dân tộc: Kinh  Quốc tịch: Việt Nam"), cards print each label twice ("Giới tính / Sex:"), and
+OCR merges the two columns of a heading into one line. So a line is cut at *every* label it
+holds, not only at the first, and a value runs from its label to the next one. Labels of things
+hoso does not extract (ethnicity, nationality, place of birth…) are known too: they end the
+value before them. The vocabulary comes from the official templates (Circular 04/2020/TT-BTP
+civil-status forms, the 2016/2021 citizen-ID cards and the 2024 identity card, Circular 66/2023
+residence forms, Decree 30/2020 headings), not from one generator's wording.
+
+Matching is by words: the folded line is cut into words, and a label matches a run of words
+when each word differs by at most one edit (words of one or two letters must be exact) and the
+whole label by at most one edit per six letters, two at most: "TRÍCH LUC KHAl SINH" still says
+what it is, while "Họ tên" never matches "Họ tên cha" (a longer label wins where they overlap).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from hoso.digitize.fields.textutil import fold_keep_digits
+
+WORD = re.compile(r"[a-z0-9]+")
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A printed phrase as words of folded text; `key` is what a match stands for (a field name,
+    a document type, or None for a label hoso reads past)."""
+
+    key: str | None
+    words: tuple[str, ...]
+
+    @property
+    def letters(self) -> int:
+        return sum(len(w) for w in self.words)
+
+
+@dataclass(frozen=True)
+class Hit:
+    phrase: Phrase
+    start: int  # character offsets in the (NFC) line
+    end: int
+    edits: int
+
+
+def phrase(key: str | None, printed: str) -> Phrase:
+    return Phrase(key, tuple(WORD.findall(fold_keep_digits(printed))))
+
+
+def phrases(table: Mapping[str | None, Iterable[str]]) -> tuple[Phrase, ...]:
+    return tuple(phrase(key, printed) for key, texts in table.items() for printed in texts)
+
+
+# Field labels as the official templates print them, Vietnamese and English (cards).
+FIELD_LABELS: dict[str | None, tuple[str, ...]] = {
+    "full_name": (
+        "Họ và tên", "Họ tên", "Họ, chữ đệm và tên", "Họ, chữ đệm, tên", "Full name",
+        "Họ, chữ đệm và tên khai sinh", "Surname, middle and given name", "Tên tôi là",
+        "Họ, chữ đệm, tên người yêu cầu", "Họ và tên người yêu cầu", "Họ và tên người đề nghị",
+        "Họ, chữ đệm và tên người đề nghị", "Họ và tên người làm đơn",
+        "Họ, chữ đệm, tên người khai",
+    ),
+    "father_name": (
+        "Họ, chữ đệm, tên người cha", "Họ, chữ đệm, tên cha", "Họ và tên cha", "Họ tên cha",
+        "Họ và tên người cha", "Họ tên người cha", "Họ, chữ đệm và tên cha",
+    ),
+    "mother_name": (
+        "Họ, chữ đệm, tên người mẹ", "Họ, chữ đệm, tên mẹ", "Họ và tên mẹ", "Họ tên mẹ",
+        "Họ và tên người mẹ", "Họ tên người mẹ", "Họ, chữ đệm và tên mẹ",
+    ),
+    "date_of_birth": ("Ngày, tháng, năm sinh", "Ngày sinh", "Sinh ngày", "Date of birth"),
+    "sex": ("Giới tính", "Sex"),
+    "id_number": (
+        "Số định danh cá nhân", "Personal identification number", "Số căn cước công dân",
+        "Số căn cước", "Số thẻ căn cước", "Căn cước công dân số", "Căn cước số", "Số CCCD",
+        "CCCD số", "Số CMND/CCCD", "Số CCCD/CMND", "CMND/CCCD số", "CCCD/CMND số",
+        "Số định danh", "Số / No",
+    ),
+    "id_issue_date": ("Ngày cấp", "Cấp ngày", "Ngày, tháng, năm cấp", "Date of issue"),
+    "date_of_expiry": (
+        "Có giá trị đến", "Có giá trị sử dụng đến", "Date of expiry", "Ngày, tháng, năm hết hạn",
+    ),
+    "address": (
+        "Nơi thường trú", "Nơi cư trú", "Địa chỉ", "Địa chỉ liên hệ", "Địa chỉ thường trú",
+        "Place of residence", "Nơi ở hiện tại", "Chỗ ở hiện nay",
+    ),
+    "phone": (
+        "Số điện thoại", "Điện thoại", "Số điện thoại liên hệ", "Điện thoại liên hệ", "SĐT",
+        "Số ĐT", "Phone", "Tel",
+    ),
+    "tax_code": ("Mã số thuế", "MST"),
+    None: (  # labels whose values hoso does not read; they end the value printed before them
+        "Dân tộc", "Ethnicity", "Quốc tịch", "Nationality", "Tôn giáo", "Nơi sinh",
+        "Place of birth", "Quê quán", "Place of origin", "Nơi đăng ký khai sinh", "Năm sinh",
+        "Nơi cấp", "Nghề nghiệp", "Email", "Thư điện tử", "Ghi bằng chữ", "Bằng chữ",
+        "Đặc điểm nhân dạng", "Personal identification", "Quan hệ với chủ hộ", "Nơi tạm trú",
+        "Quan hệ với người được cấp bản sao", "Ngày, tháng, năm đăng ký", "Số hộ chiếu",
+        "Kính gửi", "Giấy tờ tùy thân", "Nơi làm việc", "Số lượng bản sao", "Quyển số",
+        "Nơi đăng ký", "Ngày đăng ký", "Lý do", "Nội dung đề nghị",
+    ),
+}  # fmt: skip
+LABELS = phrases(FIELD_LABELS)
+
+
+def _budget(letters: int) -> int:
+    """Edits a phrase of so many letters may carry and still be itself."""
+    return 0 if letters < 6 else 1 if letters < 12 else 2
+
+
+@lru_cache(maxsize=65536)
+def word_distance(a: str, b: str) -> int:
+    """Levenshtein distance, capped at 2 (only 0 and 1 are ever accepted)."""
+    if a == b:
+        return 0
+    if abs(len(a) - len(b)) > 1:
+        return 2
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return min(previous[-1], 2)
+
+
+def _edits(tokens: Sequence[str], at: int, words: tuple[str, ...], budget: int) -> int | None:
+    """Edits between the tokens from `at` and a phrase's words, or None if too many."""
+    if at + len(words) > len(tokens):
+        return None
+    total = 0
+    for token, word in zip(tokens[at : at + len(words)], words, strict=True):
+        if token == word:
+            continue
+        if len(word) <= 2:
+            return None
+        total += word_distance(token, word)
+        if total > budget:
+            return None
+    return total
+
+
+def find_all(line: str, vocabulary: Sequence[Phrase]) -> list[Hit]:
+    """Every phrase of the vocabulary on the line, overlaps included."""
+    folded = fold_keep_digits(unicodedata.normalize("NFC", line))
+    spans = [(m.group(), m.start(), m.end()) for m in WORD.finditer(folded)]
+    tokens = [token for token, _, _ in spans]
+    hits: list[Hit] = []
+    for at in range(len(tokens)):
+        for entry in vocabulary:
+            edits = _edits(tokens, at, entry.words, _budget(entry.letters))
+            if edits is not None:
+                end = spans[at + len(entry.words) - 1][2]
+                hits.append(Hit(entry, spans[at][1], end, edits))
+    return hits
+
+
+def find(line: str, vocabulary: Sequence[Phrase] = LABELS) -> list[Hit]:
+    """The labels on the line, in line order, none overlapping: where two overlap, the exact
+    one wins, then the longer ("Năm sinh" inside "Ngày, tháng, năm sinh")."""
+    candidates = sorted(
+        find_all(line, vocabulary), key=lambda h: (h.edits > 0, -h.phrase.letters, h.start)
+    )
+    chosen: list[Hit] = []
+    for hit in candidates:
+        if all(hit.end <= kept.start or hit.start >= kept.end for kept in chosen):
+            chosen.append(hit)
+    return sorted(chosen, key=lambda h: h.start)
+
+
+_ENUMERATOR = re.compile(r"\s+\(?\d{1,2}[.)]?\s*$")  # "… 2." before the next numbered label
+
+
+def labelled_values(line: str) -> list[tuple[str | None, str]]:
+    """(field or None, raw value) for each label on the line, the value running to the next
+    label. A bilingual label's second half ("Giới tính / Sex:") is read past, up to its colon."""
+    text = unicodedata.normalize("NFC", line)
+    hits = find(text)
+    out: list[tuple[str | None, str]] = []
+    for hit, following in zip(hits, [*hits[1:], None], strict=False):
+        raw = text[hit.end : following.start if following else len(text)]
+        stripped = raw.lstrip(" .")
+        if stripped.startswith("/"):
+            colon = stripped.find(":")
+            raw = stripped[colon + 1 :] if 0 <= colon <= 40 else ""
+        else:
+            raw = stripped.lstrip(" :")
+        if following is not None:
+            raw = _ENUMERATOR.sub("", raw)
+        out.append((hit.phrase.key, raw))
+    return out
