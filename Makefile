@@ -8,7 +8,7 @@ OUT    := out
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install system-deps run sample test lint typecheck check bench clean
+.PHONY: install system-deps run sample test screenshots lint typecheck check bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,9 @@ sample: install
 
 test: install
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+screenshots: install
+	HOSO_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/test_web_*.py
 
 lint: install
 	$(BIN)/ruff check .

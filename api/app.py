@@ -1,5 +1,6 @@
 """The HTTP API under /api/v1 (FastAPI; OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs,
-served locally by `hoso.api.docs`; security headers on every answer by `hoso.api.headers`).
+served locally by `hoso.api.docs`; security headers on every answer by `hoso.api.headers`), and
+the desk web UI beside it (`hoso.api.web`: pages at /, not in the OpenAPI).
 
 This module only wires: problem handlers, the routers of `hoso.api.routes` (one per area) and
 the services they share. Handlers are thin: check the caller's role and province, call storage
@@ -10,13 +11,16 @@ original, text, fields, a person) writes an audit event with who, which desk and
 
 from __future__ import annotations
 
+import dataclasses
+
 from fastapi import FastAPI
 
-from hoso.api import docs, problems
+from hoso.api import docs, problems, web
 from hoso.api.deps import Services
 from hoso.api.headers import SecurityHeaders
 from hoso.api.limits import BodyLimits, UploadLimits
 from hoso.api.routes import audit, batches, documents, health, reuse, signatures, tokens
+from hoso.storage.accounts import SessionLimits
 
 __all__ = ["Services", "create_app"]
 
@@ -36,9 +40,11 @@ def create_app(
     *,
     metrics_token: str | None = None,
     upload_limits: UploadLimits | None = None,
+    session_limits: SessionLimits | None = None,
 ) -> FastAPI:
     """The app on `services`. `metrics_token` opens /metrics (None: /metrics answers 404);
-    `upload_limits` default to those of `HosoSettings` (`hoso serve` passes the configured)."""
+    `upload_limits` and the desk UI's `session_limits` default to those of `HosoSettings`
+    (`hoso serve` passes the configured)."""
     app = FastAPI(
         title="hoso",
         version="1",
@@ -50,11 +56,14 @@ def create_app(
     )
     problems.install(app)
     docs.install(app)
-    app.add_middleware(BodyLimits, limits=upload_limits or UploadLimits.from_settings())
+    limits = upload_limits or UploadLimits.from_settings()
+    limits = dataclasses.replace(limits, routes=(*limits.routes, *web.UPLOAD_ROUTES))
+    app.add_middleware(BodyLimits, limits=limits)
     app.add_middleware(SecurityHeaders)  # outermost: the limits' own answers get the headers
     app.include_router(health.router)  # /api/v1/health, /api/v1/ready and /metrics
     for router in API_ROUTERS:
         app.include_router(router, prefix="/api/v1")
+    web.install(app, session_limits or SessionLimits.from_settings())
     app.state.services = services
     app.state.metrics = health.MetricsAccess(metrics_token)
     return app

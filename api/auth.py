@@ -36,8 +36,9 @@ from enum import StrEnum
 from sqlalchemy import select
 
 from hoso.errors import HosoError
+from hoso.storage.accounts import operator_name_in_use, person_agent
 from hoso.storage.index import RecordIndex
-from hoso.storage.schema import ApiToken, Desk, Province
+from hoso.storage.schema import ApiToken, Batch, Desk, Province
 from hoso.storage.vocabulary import EventType, Outcome
 
 TOKEN_PREFIX = "hoso_"
@@ -90,21 +91,35 @@ class TooManyFailuresError(HosoError):
 
 @dataclass(frozen=True)
 class Principal:
-    token_id: int
+    """Who is calling: an API token (`token_id`) or a person logged in to the desk UI
+    (`account_id`), never both. The same role and province rules hold for either."""
+
+    token_id: int | None  # None: a person in the desk UI
     name: str
     role: Role
     province_code: str | None  # None only for admins of the whole installation
     desk_id: int | None
+    account_id: int | None = None  # a person logged in to the desk UI
 
     @property
     def agent(self) -> str:
         """How this caller appears in the event log."""
+        if self.account_id is not None:
+            return person_agent(self.name)
         return f"{self.role.value}:{self.name}"
 
     def require(self, *roles: Role) -> None:
         if self.role not in roles:
             allowed = ", ".join(r.value for r in roles)
-            raise ForbiddenError(f"this needs the role {allowed}; this token is {self.role.value}")
+            who = "this token" if self.account_id is None else "your account"
+            raise ForbiddenError(f"this needs the role {allowed}; {who} is {self.role.value}")
+
+    def opened(self, batch: Batch) -> bool:
+        """Whether this caller opened the batch: a station token its own batches, a person
+        those they opened in the desk UI (a batch has one or the other)."""
+        if self.account_id is not None:
+            return batch.station_account_id == self.account_id
+        return self.token_id is not None and batch.station_token_id == self.token_id
 
     def may_see(self, province_code: str | None) -> bool:
         return self.province_code is None or self.province_code == province_code
@@ -147,6 +162,11 @@ class Tokens:
                 desk = session.get(Desk, desk_id)
                 if desk is None or (province_code and desk.province_code != province_code):
                     raise BadRequestError(f"there is no desk {desk_id} in the token's province")
+            if role is Role.STATION and operator_name_in_use(session, name):
+                raise BadRequestError(
+                    f"the name {name!r} is taken by an account or another active station: a "
+                    "station's name says whose key signs its scans, so it must be unique"
+                )
             row = ApiToken(
                 name=name, token_sha256=digest(token), role=role.value,
                 province_code=province_code, desk_id=desk_id,

@@ -11,7 +11,16 @@ from __future__ import annotations
 
 import typer
 
-from hoso.api.commands import archive, digitize, documents, reuse, service, signing, tokens
+from hoso.api.commands import (
+    accounts,
+    archive,
+    digitize,
+    documents,
+    reuse,
+    service,
+    signing,
+    tokens,
+)
 from hoso.api.commands.common import EXIT_CODES_HELP
 
 app = typer.Typer(
@@ -28,5 +37,5 @@ def main() -> None:
     """hoso: scan-to-archive for one-stop-desk dossiers."""
 
 
-for group in (digitize, archive, reuse, documents, service, tokens, signing):
+for group in (digitize, archive, reuse, documents, service, tokens, accounts, signing):
     group.register(app)

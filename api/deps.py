@@ -31,8 +31,10 @@ from hoso.api.auth import (
 from hoso.signatures.errors import SigningConfigError
 from hoso.signatures.profiles import CONFIG_ENV
 from hoso.signatures.verify import Verifier
+from hoso.storage.accounts import Accounts
 from hoso.storage.archive import Archive
 from hoso.storage.intake import Intake
+from hoso.storage.procedures import Catalogue, configured_catalogue
 from hoso.storage.queries import Records
 from hoso.storage.reuse import Reuse
 from hoso.storage.schema import Batch, Document, ExtractedField
@@ -51,9 +53,13 @@ class Services:
     queue: JobQueue
     verifier: Verifier | None = None  # None: no signing configuration, verification answers 503
     limiter: FailureLimiter = field(default_factory=FailureLimiter)  # failed authentications
+    # What each procedure's form takes (HOSO_PROCEDURES); loaded here so a bad file stops
+    # `hoso serve` at start, not the first desk that prefills.
+    procedures: Catalogue = field(default_factory=configured_catalogue)
 
     def __post_init__(self) -> None:
         self.intake = Intake(self.archive)
+        self.accounts = Accounts(self.archive.index)  # people of the desk UI, their sessions
         self.reuse = Reuse(self.archive.index)
         self.tokens = Tokens(self.archive.index)
         self.records = Records(self.archive)

@@ -9,9 +9,10 @@ So, in front of the application (pure ASGI: nothing is buffered here):
   (the file's cap plus multipart overhead) with 413 before a byte of the body is read, and cuts
   a body that grows past the cap without declaring its length (chunked) the same way;
 - a request body that sends nothing for `idle_seconds` is cut with 408 (slowloris);
-- one API token sends at most `uploads_per_token` files at once; one more answers 429 with
-  `Retry-After`. Requests without a token share one count (they are refused later anyway), so
-  anonymous senders cannot hold more than that many uploads either.
+- one API token (or one browser of the desk UI, by its cookies) sends at most
+  `uploads_per_token` files at once; one more answers 429 with `Retry-After`. Requests without
+  either share one count (they are refused later anyway), so anonymous senders cannot hold
+  more than that many uploads either.
 
 Every such answer is an RFC 9457 problem with `Connection: close`: the rest of the body is never
 read. Counts live in this process, like the failed-authentication limiter.
@@ -117,7 +118,8 @@ class BodyLimits:
     ) -> None:
         """Run an upload if its token has a free slot, else answer 429. No await between the
         check and the count: the event loop cannot let another request in between."""
-        token = _header(scope, b"authorization") or b""
+        # The API token, or the desk UI's session cookie (a person's browser counts like a token)
+        token = _header(scope, b"authorization") or _header(scope, b"cookie") or b""
         if self._uploading[token] >= self.limits.uploads_per_token:
             await _busy(self.limits.uploads_per_token)(scope, receive, send)
             return

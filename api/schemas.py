@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from hoso.api.auth import Role
+from hoso.storage.procedures import Procedure
 from hoso.storage.reuse import PersonRecord
 from hoso.storage.schema import ApiToken, Batch, BatchFile, Document, Event, ExtractedField
 from hoso.storage.vocabulary import BatchStatus, DocumentStatus
@@ -157,6 +158,62 @@ class ReplacedOut(RequeuedOut):
     file: UploadOut = Field(description="The rescan, a new file of the document's batch.")
 
 
+class FormFieldOut(BaseModel):
+    name: str = Field(description="The e-form's field name.")
+    field: str = Field(description="The person field its value is taken from.")
+    required: bool
+
+
+class ProcedureOut(BaseModel):
+    """A procedure of the catalogue (`HOSO_PROCEDURES` extends the packaged one)."""
+
+    key: str
+    code: str | None = Field(description="National Procedure DB code (d.dddddd), where known.")
+    name: str
+    fields: list[FormFieldOut]
+
+
+class ProcedureRefOut(BaseModel):
+    key: str
+    code: str | None
+    name: str
+
+
+class SourcedValueOut(BaseModel):
+    value: str
+    confidence: float
+    source_document_id: int
+    reviewed: bool = Field(description="An officer accepted or corrected it.")
+    status: str = Field(description="`needs_review`: use it, but check it first.")
+
+
+class PrefillFieldOut(BaseModel):
+    field: str = Field(description="The person field it takes.")
+    required: bool
+    value: str | None = Field(description="None: no valid paper carries it.")
+    confidence: float | None
+    source_document_id: int | None
+    reviewed: bool
+    status: str | None
+
+
+class PrefillOut(BaseModel):
+    """A procedure's form filled from the person's valid papers."""
+
+    procedure: ProcedureRefOut
+    citizen_id: str
+    fields: dict[str, PrefillFieldOut] = Field(description="By form field name, in form order.")
+    missing: list[str] = Field(description="Required form fields no valid paper fills: ask.")
+    reused_documents: list[int] = Field(description="The documents the values come from.")
+    expired_documents: list[int] = Field(
+        description="ID cards past their expiry date: their values were not used."
+    )
+    procedure_code: str = Field(deprecated=True, description="`procedure.code` (else its key).")
+    applicant: dict[str, SourcedValueOut] = Field(
+        deprecated=True, description="The filled values by person field: use `fields`."
+    )
+
+
 # --- rows → answers ------------------------------------------------------------------------
 
 
@@ -213,8 +270,8 @@ def event_out(e: Event) -> EventOut:
 AUDIT_DETAIL_KEYS = frozenset({
     "actual", "attempt", "batch_id", "client", "code", "doc_type", "document_id", "documents",
     "dossier_id", "field", "field_id", "fields", "file_id", "key", "kind", "objects", "outcome",
-    "pages", "province", "purpose", "replaced_files", "replaced_key", "results", "role",
-    "sha256", "size", "token_id", "verdict", "what",
+    "pages", "procedure", "province", "purpose", "replaced_files", "replaced_key", "results",
+    "role", "sha256", "size", "token_id", "verdict", "what",
 })  # fmt: skip
 
 
@@ -248,3 +305,11 @@ def person_out(record: PersonRecord) -> dict[str, Any]:
             {k: v for k, v in d.items() if k != "original_key"} for d in record.documents
         ],
     }
+
+
+def procedure_out(procedure: Procedure) -> ProcedureOut:
+    return ProcedureOut(
+        key=procedure.key, code=procedure.code, name=procedure.name,
+        fields=[FormFieldOut(name=f.name, field=f.takes, required=f.required)
+                for f in procedure.fields],
+    )  # fmt: skip

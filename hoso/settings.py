@@ -215,6 +215,21 @@ class HosoSettings:
             "429 with `Retry-After`.",
         ),
     )  # fmt: skip
+    session_idle_seconds: float = field(
+        default=1800.0,
+        metadata=_env(
+            "HOSO_SESSION_IDLE_SECONDS", _seconds, "`1800` (30 minutes)",
+            "Seconds a desk UI session may go without a request before the person must log in "
+            "again.",
+        ),
+    )  # fmt: skip
+    session_max_seconds: float = field(
+        default=43200.0,
+        metadata=_env(
+            "HOSO_SESSION_MAX_SECONDS", _seconds, "`43200` (12 hours)",
+            "Seconds a desk UI session lives at most, however busy (a working day).",
+        ),
+    )  # fmt: skip
     metrics_token: str | None = field(
         default=None,
         repr=False,  # a secret: never in a log line or a traceback
@@ -222,6 +237,15 @@ class HosoSettings:
             "HOSO_METRICS_TOKEN", _text, "unset: `/metrics` answers 404",
             "Secret a Prometheus scraper sends to `hoso serve`'s `/metrics` as "
             "`Authorization: Bearer …` (no API token opens it).",
+        ),
+    )  # fmt: skip
+    procedures: Path | None = field(
+        default=None,
+        metadata=_env(
+            "HOSO_PROCEDURES", _path, "unset: the packaged catalogue",
+            "TOML file of the agency's procedures and the person fields each form takes "
+            "(format of `storage/procedures.toml`): it adds to the packaged catalogue, a "
+            "packaged key replaces that procedure, `include_packaged = false` replaces it all.",
         ),
     )  # fmt: skip
 

@@ -4,10 +4,14 @@
 #    libtesseract, so the default engine needs nothing from here);
 #  - softhsm2: a real PKCS#11 token for the signing tests (agencies sign with USB tokens/HSMs);
 #  - fonts-liberation2, fonts-freefont-ttf: Times/Arial-like fonts with Vietnamese glyphs, used by the
-#    synthetic page generator in tests/ and benchmarks/.
+#    synthetic page generator in tests/ and benchmarks/;
+#  - chromium, fonts-noto-core: the browser the desk UI's end-to-end tests drive (Playwright is
+#    pointed at /usr/bin/chromium; it never downloads a browser) and a font with Vietnamese glyphs
+#    for its pages and screenshots.
 # Installs only what is missing, and only when it can (root + apt); otherwise says what to install.
 set -u
-packages=(tesseract-ocr fonts-liberation2 fonts-freefont-ttf fonts-dejavu-core softhsm2)
+packages=(tesseract-ocr fonts-liberation2 fonts-freefont-ttf fonts-dejavu-core softhsm2 chromium
+          fonts-noto-core)
 # A fresh Debian/Ubuntu Python has no venv support until python3-venv is installed.
 python3 -c "import ensurepip" 2>/dev/null || packages+=(python3-venv)
 # `make bench` also needs Ghostscript: OCRmyPDF, the comparison, writes PDF/A with it.

@@ -36,3 +36,12 @@ class NotSignableError(HosoError):
     code = "not_signable"
     exit_code = ExitCode.UNREADABLE_INPUT
     http_status = 422
+
+
+class OperatorSignerMissingError(HosoError):
+    """Operators have signers of their own (`[operators]`), and the one who scanned this copy
+    has none: hoso signs with nobody else's key instead. Fixed by configuration, then a retry."""
+
+    code = "operator_signer_missing"
+    exit_code = ExitCode.SIGNING_FAILED
+    http_status = 503

@@ -4,6 +4,11 @@
 It is one TOML file (`HOSO_SIGNING_CONFIG` or `--config`), so the same settings serve the CLI, the
 workers and the API; relative paths are read from the file's folder. PINs are never in it: a
 signer names the environment variable or the secret file that holds its PIN.
+
+`[operators]` maps the people who scan (a station account's name) to their own signers: the
+person who digitized a copy signs it (Circular 01/2023 Art. 8), so with the table present a copy
+is signed with its operator's key or not at all. Without it the pipeline profile's signer signs
+for every operator: the agency's desk key, an explicit choice of the deployment.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hoso.signatures.errors import SigningConfigError
+from hoso.signatures.errors import OperatorSignerMissingError, SigningConfigError
 
 if TYPE_CHECKING:
     from asn1crypto import x509
@@ -116,6 +121,8 @@ class SigningConfig:
     signers: dict[str, SignerSpec] = field(default_factory=dict)
     profiles: dict[str, Profile] = field(default_factory=dict)
     pipeline_profile: str | None = None  # profile the workers sign each digitized copy with
+    # operator (station account) name → signer; None: the pipeline profile's signer signs for all
+    operators: dict[str, str] | None = None
     font: Path = Path("/usr/share/fonts/truetype/freefont/FreeSerif.ttf")
     cache_dir: Path = field(
         default_factory=lambda: Path(
@@ -136,6 +143,17 @@ class SigningConfig:
             return self.signers[name]
         except KeyError:
             raise SigningConfigError(f"no signer {name!r} in the signing configuration") from None
+
+    def operator_signer(self, profile: Profile, operator: str | None) -> str:
+        """The signer whose key signs a copy that `operator` scanned, with `profile`'s level,
+        appearance and field. With `[operators]`, only the operator's own signer; an operator
+        without one (or no operator at all) is refused rather than signed as someone else."""
+        if self.operators is None:
+            return profile.signer
+        signer = self.operators.get(operator) if operator else None
+        if signer is None:
+            raise OperatorSignerMissingError(_no_signer_for(operator))
+        return signer
 
     @classmethod
     def for_verifying(cls, path: Path | None = None, trust: Sequence[Path] = ()) -> SigningConfig:
@@ -217,6 +235,7 @@ class SigningConfig:
                 signers=signers,
                 profiles=profiles,
                 pipeline_profile=data.get("pipeline", {}).get("profile"),
+                operators=_operators(data.get("operators")),
                 renew_before_days=int(data.get("renew_before_days", 365)),
                 **extra,
             )
@@ -246,6 +265,47 @@ class SigningConfig:
                 raise SigningConfigError(f"profile {profile.name!r}: a seal needs seal_image")
         if self.pipeline_profile is not None:
             self.profile(self.pipeline_profile)
+        for operator, signer in (self.operators or {}).items():
+            if signer not in self.signers:
+                raise SigningConfigError(
+                    f"[operators] {operator!r} signs with {signer!r}, but there is no signer "
+                    f"{signer!r} in the signing configuration"
+                )
+        if self.operators is not None and self.pipeline_profile is None:
+            raise SigningConfigError(
+                "[operators] names the signers of the workers' signature: it needs "
+                "[pipeline] profile (the level, appearance and field they sign with)"
+            )
+
+
+def _operators(table: Any) -> dict[str, str] | None:
+    """`[operators]` as read: None when absent (an empty table is present: nobody may sign)."""
+    if table is None:
+        return None
+    if not isinstance(table, dict) or not all(
+        isinstance(name, str) and name and isinstance(signer, str) and signer
+        for name, signer in table.items()
+    ):
+        raise SigningConfigError(
+            '[operators] maps operator names to signer names, e.g. "desk-1-scanner" = "binh-token"'
+        )
+    return dict(table)
+
+
+def _no_signer_for(operator: str | None) -> str:
+    """What the administrator must configure, said to the desk that sees the failure."""
+    if not operator:
+        return (
+            "no operator is known for this copy, and hoso signs a copy only with the key of the "
+            "person who scanned it: archive it with `hoso ingest --operator NAME`, NAME being "
+            "an operator under [operators] in the signing configuration"
+        )
+    return (
+        f"the operator {operator!r} who scanned this copy (a station account or a person) has "
+        "no signer of its own, and hoso never signs a copy with another person's key: an "
+        f'administrator must add "{operator}" = "<its signer>" under [operators] in the signing '
+        "configuration and restart the workers; then retry this document (its original is kept)"
+    )
 
 
 def _path(base: Path, value: str) -> Path:

@@ -13,7 +13,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,7 +31,12 @@ from pyhanko_certvalidator import ValidationContext
 
 from hoso.files import atomic_output
 from hoso.signatures import appearance
-from hoso.signatures.errors import NotSignableError, SignerUnavailableError, SigningFailedError
+from hoso.signatures.errors import (
+    NotSignableError,
+    SignerUnavailableError,
+    SigningConfigError,
+    SigningFailedError,
+)
 from hoso.signatures.keys import Keyring
 from hoso.signatures.profiles import CONFIG_ENV, Level, Profile, SigningConfig, load_certificates
 from hoso.signatures.result_qr import ResultInfo, add_result_qr
@@ -51,6 +56,8 @@ class SignOutcome:
     field: str
     signer: str  # the certificate's subject
     seconds: float
+    signer_name: str = ""  # the configured signer that signed (or would have)
+    operator: str | None = None  # who scanned the copy, for the workers' signature
 
 
 class SigningService:
@@ -84,12 +91,20 @@ class SigningService:
             return self._timestamper
 
     def sign(
-        self, source: Path, target: Path, profile_name: str, result: ResultInfo | None = None
+        self,
+        source: Path,
+        target: Path,
+        profile_name: str,
+        result: ResultInfo | None = None,
+        signer_name: str | None = None,
     ) -> SignOutcome:
-        """Sign `source` into `target`. `result`: draw an issued result's QR code first."""
+        """Sign `source` into `target`. `result`: draw an issued result's QR code first.
+        `signer_name`: sign with this configured signer instead of the profile's (the scan
+        operator's own key, with the profile's level, appearance and field)."""
         profile = self.config.profile(profile_name)
+        key = signer_name or profile.signer
         started = time.perf_counter()
-        signer = self.keyring.signer(self.config.signer(profile.signer))
+        signer = self.keyring.signer(self.config.signer(key))
         subject = signer.signing_cert.subject.human_friendly if signer.signing_cert else ""
         data = read_pdf(source)
         existing = _signature_fields(data, source)
@@ -97,13 +112,13 @@ class SigningService:
             if source.resolve() != target.resolve():
                 atomic_write(target, data)
             return SignOutcome(
-                target, False, profile.name, profile.level, profile.field_name, subject, 0.0
+                target, False, profile.name, profile.level, profile.field_name, subject, 0.0, key
             )
         if result is not None:
             data = add_result_qr(data, result)
         if not any(existing.values()):
             data = _tidy_metadata(data)
-        signed = self._sign_bytes(data, profile, signer)
+        signed = self._sign_bytes(data, profile, signer, key)
         atomic_write(target, signed)
         return SignOutcome(
             target,
@@ -113,9 +128,10 @@ class SigningService:
             profile.field_name,
             subject,
             time.perf_counter() - started,
+            key,
         )
 
-    def _sign_bytes(self, data: bytes, profile: Profile, signer: Signer) -> bytes:
+    def _sign_bytes(self, data: bytes, profile: Profile, signer: Signer, key: str) -> bytes:
         page_index, page_size = _page(data, profile.page)
         writer = IncrementalPdfFileWriter(io.BytesIO(data))
         place = appearance.placement(
@@ -152,8 +168,8 @@ class SigningService:
             )
         except PKCS11Error as exc:
             raise SignerUnavailableError(
-                f"the token of profile {profile.name!r} refused to sign ({type(exc).__name__}); "
-                "is it still plugged in?"
+                f"the token of signer {key!r} (profile {profile.name!r}) refused to sign "
+                f"({type(exc).__name__}); is it still plugged in?"
             ) from exc
         except (SigningError, TimestampRequestError, OSError) as exc:
             raise SigningFailedError(_signing_failure(exc, profile)) from exc
@@ -218,17 +234,51 @@ def atomic_write(target: Path, data: bytes) -> None:
         temp.write_bytes(data)
 
 
-def pipeline_signer() -> Callable[[Path, Path], SignOutcome] | None:
-    """The workers' signing step: the configuration's pipeline profile, or None when no signing
-    configuration (or no pipeline profile) is set."""
-    if not os.environ.get(CONFIG_ENV):
-        return None
-    config = SigningConfig.load()
+class PipelineSigner:
+    """The scan operator's signature on every digitized copy (Circular 01/2023 Art. 8), for the
+    workers and `hoso ingest`: the pipeline profile's level, appearance and field, with the key
+    of the operator who scanned the copy (`SigningConfig.operator_signer`). One per process:
+    its service keeps every operator's key open (`Keyring`), so no token is opened per copy."""
+
+    def __init__(self, service: SigningService) -> None:
+        if service.config.pipeline_profile is None:
+            raise SigningConfigError("the signing configuration has no [pipeline] profile")
+        self.service = service
+        self.profile = service.config.profile(service.config.pipeline_profile)
+
+    def for_operator(self, operator: str | None) -> Callable[[Path, Path], SignOutcome]:
+        """`sign(pdf, signed_pdf)` with `operator`'s key. Raises `OperatorSignerMissingError`
+        at once when operators have signers of their own and this one has none, so a copy
+        that could only be signed as someone else is not even digitized."""
+        key = self.service.config.operator_signer(self.profile, operator)
+
+        def sign(source: Path, target: Path) -> SignOutcome:
+            outcome = self.service.sign(source, target, self.profile.name, signer_name=key)
+            return replace(outcome, operator=operator)
+
+        return sign
+
+    def describe(self) -> str:
+        """Who signs, in one line for the worker's log (the choice must not be silent)."""
+        operators = self.service.config.operators
+        if operators is None:
+            return (
+                f"profile {self.profile.name!r}: signer {self.profile.signer!r} signs every "
+                "copy, whoever scanned it (no [operators] in the signing configuration)"
+            )
+        return (
+            f"profile {self.profile.name!r}: each copy signed by its operator's own signer "
+            f"({len(operators)} operators configured; others fail as operator_signer_missing)"
+        )
+
+
+def pipeline_signer(config: SigningConfig | None = None) -> PipelineSigner | None:
+    """The workers' signing step for `config` (else the environment's configuration), or None
+    when there is no signing configuration or it has no pipeline profile."""
+    if config is None:
+        if not os.environ.get(CONFIG_ENV):
+            return None
+        config = SigningConfig.load()
     if config.pipeline_profile is None:
         return None
-    service, profile = SigningService(config), config.pipeline_profile
-
-    def sign(source: Path, target: Path) -> SignOutcome:
-        return service.sign(source, target, profile)
-
-    return sign
+    return PipelineSigner(SigningService(config))

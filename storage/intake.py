@@ -26,7 +26,16 @@ from hoso.files import TooLargeError, hash_stream
 from hoso.storage.archive import SPOOL_PREFIX, Archive
 from hoso.storage.objects import StoredObject, original_key
 from hoso.storage.reuse import Reuse
-from hoso.storage.schema import Batch, BatchFile, Document, Dossier, Event, ExtractedField
+from hoso.storage.schema import (
+    Account,
+    ApiToken,
+    Batch,
+    BatchFile,
+    Document,
+    Dossier,
+    Event,
+    ExtractedField,
+)
 from hoso.storage.vocabulary import BatchStatus, DocumentStatus, EventType, FieldStatus, Outcome
 
 MAX_UPLOAD_BYTES = 2 * 1024**3  # one file; a whole stack scanned at 600 dpi stays well under
@@ -128,12 +137,14 @@ class Intake:
         agent: str,
         desk_id: int | None = None,
         station_token_id: int | None = None,
+        station_account_id: int | None = None,
     ) -> Batch:
-        """A new open batch; `station_token_id` is the station that owns it (API callers)."""
+        """A new open batch; `station_token_id` is the station that owns it (API callers), or
+        `station_account_id` the person who opened it in the desk UI."""
         with self.index.session() as session:
             batch = Batch(
                 name=name, province_code=province_code, created_by=agent, desk_id=desk_id,
-                station_token_id=station_token_id,
+                station_token_id=station_token_id, station_account_id=station_account_id,
             )  # fmt: skip
             session.add(batch)
             session.flush()
@@ -361,6 +372,22 @@ class Intake:
         with self.index.sessions() as session:
             return session.get(Document, document_id)
 
+    def operator_of(self, document: Document) -> str | None:
+        """Who scanned the document: the name of the station (API token) that opened its
+        batch, or the username of the person who opened it in the desk UI. None outside a
+        batch (`hoso ingest`) or for a batch that neither opened."""
+        if document.batch_id is None:
+            return None
+        with self.index.sessions() as session:
+            name: str | None = session.scalar(
+                select(func.coalesce(ApiToken.name, Account.username))
+                .select_from(Batch)
+                .outerjoin(ApiToken, ApiToken.id == Batch.station_token_id)
+                .outerjoin(Account, Account.id == Batch.station_account_id)
+                .where(Batch.id == document.batch_id)
+            )
+            return name
+
     def source_files(self, document: Document) -> dict[int, BatchFile]:
         ids = [source["file_id"] for source in document.sources or []]
         with self.index.sessions() as session:
@@ -386,10 +413,12 @@ class Intake:
         agent: str,
         dossier_rule: DossierRule | None = None,
         warnings: list[dict[str, Any]] | None = None,
+        detail: dict[str, Any] | None = None,
     ) -> bool:
         """Record a processed document in one transaction: derived objects, text, fields,
         status, and what people must know about its pages (`warnings`: the pages with a
         warning or under 200 dpi). Returns False (and writes nothing) if it was already recorded.
+        `detail`: more for the `processed` event (e.g. who signed the copy).
 
         `dossier_rule`, when given, checks the finished papers of the document's dossier
         against each other in the same transaction (the rule is the workflow's to choose)."""
@@ -411,7 +440,8 @@ class Intake:
                 self._check_dossier(session, document.dossier_id, dossier_rule, agent)
             self.index.log_event(
                 session, EventType.PROCESSED, Outcome.SUCCESS, agent, document_id=document_id,
-                detail={"pages": pages, "objects": [stored.key for _, stored in results]},
+                detail={"pages": pages, "objects": [stored.key for _, stored in results],
+                        **(detail or {})},
             )  # fmt: skip
             return True
 

@@ -1,6 +1,7 @@
 """Reuse of digitized papers: record extracted fields, queue doubtful ones for an officer, and
 give any desk a person's reusable records and the best current value of each field, so the next
-application is prefilled instead of asking the citizen again (Decrees 45/2020, 107/2021).
+application is prefilled instead of asking the citizen again (Decrees 45/2020, 107/2021): with
+the fields its procedure's form takes (`hoso.storage.procedures`), from valid papers only.
 
 Every read of a person's data is an audit event (who, desk, what, when).
 """
@@ -8,16 +9,17 @@ Every read of a person's data is an audit event (who, desk, what, when).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hoso.contract import PREFILL_FIELDS, ExtractedFields
+from hoso.contract import ExtractedFields
 from hoso.errors import ExitCode, HosoError
 from hoso.storage.index import RecordIndex
+from hoso.storage.procedures import FormField, Procedure
 from hoso.storage.schema import Document, ExtractedField, Person
 from hoso.storage.textfold import fold
 from hoso.storage.vocabulary import EventType, FieldStatus, Outcome
@@ -50,6 +52,8 @@ class PersonRecord:
     citizen_id: str
     fields: dict[str, BestValue]
     documents: list[dict[str, Any]]
+    # Papers no longer valid (an ID card past its expiry date): a prefill sets them aside.
+    expired: list[int] = field(default_factory=list)
 
 
 class InvalidValueError(HosoError):
@@ -205,64 +209,138 @@ class Reuse:
         over extracted, then the most confident, then the newest. With `province_code`, only
         that province's records (any desk of the province may reuse them)."""
         with self.index.session() as session:
-            carrying = select(ExtractedField.document_id).where(
-                ExtractedField.name == "id_number", ExtractedField.value == citizen_id
-            )
-            if province_code is not None:
-                carrying = carrying.join(Document, Document.id == ExtractedField.document_id).where(
-                    Document.province_code == province_code
-                )
-            document_ids = set(session.scalars(carrying))
-            if not document_ids:
+            papers = _papers(session, citizen_id, province_code)
+            if papers is None:
                 return None
-            rows = list(
-                session.scalars(
-                    select(ExtractedField).where(ExtractedField.document_id.in_(document_ids))
-                )
-            )
-            documents = list(session.scalars(select(Document).where(Document.id.in_(document_ids))))
-            best: dict[str, BestValue] = {}
-            for row in sorted(rows, key=_preference):
-                best[row.name] = BestValue(
-                    row.value, row.confidence, row.status, row.document_id, row.id
-                )
+            rows, documents = papers
             self.index.log_event(
                 session, EventType.PERSON_READ, Outcome.SUCCESS, agent, desk_id=desk_id,
-                detail={"citizen_id": citizen_id, "documents": sorted(document_ids)},
+                detail={"citizen_id": citizen_id, "documents": [d.id for d in documents]},
             )  # fmt: skip
             listing = [
                 {"document_id": d.id, "doc_type": d.doc_type, "title": d.title,
                  "original_key": d.original_key, "status": d.status}
-                for d in sorted(documents, key=lambda d: d.id)
+                for d in documents
             ]  # fmt: skip
-        return PersonRecord(citizen_id, best, listing)
+            expired = sorted(_expired_id_cards(rows, documents, dt.date.today()))
+        return PersonRecord(citizen_id, _best_values(rows), listing, expired)
 
     def prefill(
         self,
         citizen_id: str,
-        procedure_code: str,
+        procedure: Procedure,
         agent: str,
         desk_id: int | None = None,
         province_code: str | None = None,
     ) -> dict[str, Any] | None:
-        """An e-form prefill for a procedure: each value with where it came from."""
-        record = self.person(citizen_id, agent, desk_id, province_code)
-        if record is None:
-            return None
+        """The procedure's form filled from the person's valid papers: each form field with its
+        value and where it came from (or none), the required ones nothing filled, and which
+        papers were reused. An ID card past its expiry date is not a valid paper: its values
+        are set aside, so another paper's (or none, and the field is missing) take their place.
+        A value still waiting for review is used but says so (`reviewed`, `status`).
+
+        The prefill is a `prefilled` event naming the procedure and the reused documents,
+        never a value: reuse accounting (Decision 766/QĐ-TTg) counts these."""
+        with self.index.session() as session:
+            papers = _papers(session, citizen_id, province_code)
+            if papers is None:
+                return None
+            rows, documents = papers
+            expired = _expired_id_cards(rows, documents, dt.date.today())
+            best = _best_values(r for r in rows if r.document_id not in expired)
+            filled = {f.name: (f, best.get(f.takes)) for f in procedure.fields}
+            reused = sorted({b.document_id for _, b in filled.values() if b is not None})
+            detail: dict[str, Any] = {"procedure": procedure.key, "documents": reused}
+            if province_code is not None:
+                detail["province"] = province_code  # the province's admin sees the event
+            self.index.log_event(
+                session, EventType.PREFILLED, Outcome.SUCCESS, agent, desk_id=desk_id,
+                detail=detail,
+            )  # fmt: skip
         return {
-            "procedure_code": procedure_code,
-            "applicant": {
-                name: {
-                    "value": best.value,
-                    "confidence": round(best.confidence, 3),
-                    "source_document_id": best.document_id,
-                    "reviewed": FieldStatus(best.status).reviewed,
-                }
-                for name, best in record.fields.items()
-                if name in PREFILL_FIELDS
-            },
-            "reused_documents": [d["document_id"] for d in record.documents],
+            "procedure": {"key": procedure.key, "code": procedure.code, "name": procedure.name},
+            "citizen_id": citizen_id,
+            "fields": {name: _form_value(f, b) for name, (f, b) in filled.items()},
+            "missing": [n for n, (f, b) in filled.items() if f.required and b is None],
+            "reused_documents": reused,
+            "expired_documents": sorted(expired),
+            # Before issue 14's catalogue: the asked code, the values by person field.
+            "procedure_code": procedure.code or procedure.key,
+            "applicant": {f.takes: _sourced(b) for f, b in filled.values() if b is not None},
         }
+
+
+def _papers(
+    session: Session, citizen_id: str, province_code: str | None
+) -> tuple[list[ExtractedField], list[Document]] | None:
+    """Every field of every document carrying the ID number (of the province, when given),
+    and those documents in order; None when there are none."""
+    carrying = select(ExtractedField.document_id).where(
+        ExtractedField.name == "id_number", ExtractedField.value == citizen_id
+    )
+    if province_code is not None:
+        carrying = carrying.join(Document, Document.id == ExtractedField.document_id).where(
+            Document.province_code == province_code
+        )
+    document_ids = set(session.scalars(carrying))
+    if not document_ids:
+        return None
+    rows = list(
+        session.scalars(select(ExtractedField).where(ExtractedField.document_id.in_(document_ids)))
+    )
+    documents = list(
+        session.scalars(select(Document).where(Document.id.in_(document_ids)).order_by(Document.id))
+    )
+    return rows, documents
+
+
+def _best_values(rows: Iterable[ExtractedField]) -> dict[str, BestValue]:
+    """Each field's winning value (`_preference`) across the rows."""
+    best: dict[str, BestValue] = {}
+    for row in sorted(rows, key=_preference):
+        best[row.name] = BestValue(row.value, row.confidence, row.status, row.document_id, row.id)
+    return best
+
+
+def _expired_id_cards(
+    rows: list[ExtractedField], documents: list[Document], today: dt.date
+) -> set[int]:
+    """The ID cards whose expiry date (their best reading of it) is before `today`. A card
+    whose expiry cannot be read, or that has none ("không thời hạn"), is not set aside."""
+    expired = set()
+    for card in (d.id for d in documents if d.doc_type == "id_card"):
+        expiry = _best_values(r for r in rows if r.document_id == card).get("date_of_expiry")
+        if expiry is not None and _before(expiry.value, today):
+            expired.add(card)
+    return expired
+
+
+def _before(value: str, today: dt.date) -> bool:
+    """`value` (dd/mm/yyyy, the contract's date format) is a date before `today`."""
+    try:
+        return dt.datetime.strptime(value, "%d/%m/%Y").date() < today
+    except ValueError:
+        return False
+
+
+def _sourced(best: BestValue) -> dict[str, Any]:
+    """A reused value with where it came from and whether an officer stands behind it."""
+    return {
+        "value": best.value,
+        "confidence": round(best.confidence, 3),
+        "source_document_id": best.document_id,
+        "reviewed": FieldStatus(best.status).reviewed,
+        "status": best.status,
+    }
+
+
+def _form_value(field: FormField, best: BestValue | None) -> dict[str, Any]:
+    """One form field: what it takes, whether the form needs it, and the value (or nulls)."""
+    found = _sourced(best) if best is not None else {
+        "value": None, "confidence": None, "source_document_id": None, "reviewed": False,
+        "status": None,
+    }  # fmt: skip
+    return {"field": field.takes, "required": field.required, **found}
 
 
 def _preference(row: ExtractedField) -> tuple[int, float, int]:

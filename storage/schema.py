@@ -70,6 +70,8 @@ class Batch(Base):
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     # The station (its API token) that opened the batch: only it may see, fill and close it.
     station_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_token.id"), index=True)
+    # Or the person who opened it in the desk UI (migration 0010): only they may fill and close it.
+    station_account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), index=True)
 
 
 class BatchFile(Base):
@@ -213,3 +215,32 @@ class WorkerHeartbeat(Base):
     started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_seen: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     recovered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Account(Base):
+    """A person who logs in to the desk UI (migration 0010): a username, an argon2 hash of the
+    password (never the password), a role and a province like an API token's. A disabled
+    account keeps its row, so the event log's `person:NAME` always names someone."""
+
+    __tablename__ = "account"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(60), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))  # station | officer | archivist | admin
+    province_code: Mapped[str | None] = mapped_column(ForeignKey("province.code"))
+    desk_id: Mapped[int | None] = mapped_column(ForeignKey("desk.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    disabled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class WebSession(Base):
+    """A logged-in browser. The cookie holds a random secret; only its SHA-256 is kept (a
+    leaked table opens no session). The CSRF token is per session and is no secret on its own:
+    every page carries it, and it is useless without the cookie."""
+
+    __tablename__ = "web_session"
+    secret_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -57,6 +57,7 @@ class EventType(StrEnum):
     SEARCHED = "searched"
     VERIFIED = "verified"  # a signature verification asked for over the API
     PERSON_READ = "person_read"
+    PREFILLED = "prefilled"  # a procedure's form filled from a person's papers (reuse, 766)
     FIXITY_STARTED = "fixity_started"
     FIXITY_CHECK = "fixity_check"
     TOKEN_CREATED = "token_created"
@@ -67,6 +68,10 @@ class EventType(StrEnum):
     BATCH_FILES_READ = "batch_files_read"
     RETRIED = "retried"  # a failed document put back in the queue (the failure stays logged)
     REPLACED = "replaced"  # a failed document's original replaced by a rescan (both kept)
+    ACCOUNT_CREATED = "account_created"  # a person who logs in to the desk UI
+    ACCOUNT_DISABLED = "account_disabled"
+    LOGGED_IN = "logged_in"  # a desk UI session began (a refused login is `auth_failed`)
+    LOGGED_OUT = "logged_out"
 
 
 class Outcome(StrEnum):

@@ -30,6 +30,7 @@ from tests.signing_setup import (
 )
 
 REPO = Path(__file__).resolve().parent.parent
+pytest_plugins = ["tests.web"]  # the desk UI's fixtures: a server, Chromium, a page per person
 
 
 def corpus_dir() -> Path:

@@ -5,6 +5,7 @@ SIGKILL as a crashed machine would be."""
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -95,8 +96,10 @@ class Deployment:
         return "\n".join(tails)
 
 
-def station_token(deployment: Deployment) -> str:
+def station_token(deployment: Deployment, name: str | None = None) -> str:
+    """A new station of province 48; each gets its own name (a station's name is unique)."""
     index = RecordIndex(deployment.database_url)
-    token = Tokens(index).create("desk-1-scanner", Role.STATION, "48", "test")[1]
+    name = name or f"desk-1-scanner-{secrets.token_hex(3)}"
+    token = Tokens(index).create(name, Role.STATION, "48", "test")[1]
     index.engine.dispose()
     return token

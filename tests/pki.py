@@ -24,8 +24,15 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 ARCH = "hoso-test"
 PFX_PASSWORD = "test-pin-1234"
+# Scan operators, each a person with a certificate of their own (common name as on the stamp).
+OPERATORS = {
+    "operator": "Nguyễn Thị Bình",
+    "operator2": "Trần Văn Cường",
+    "operator3": "Lê Thị Dung",
+}
 # Signers the tests use; each has its own key and entity.
-SIGNERS = ("agency", "operator", "revoked", "expired", "rogue", "shortlived")
+SIGNERS = ("agency", "operator", "revoked", "expired", "rogue", "shortlived", "operator2",
+           "operator3")  # fmt: skip
 SHORTLIVED_DAYS = 30  # "shortlived" expires this many days after the PKI is built
 _ALL_KEYS = ("root", "interm", "ocsp", "tsa", *SIGNERS)
 
@@ -117,7 +124,7 @@ def _config(key_dir: Path, url_prefix: str) -> dict[str, Any]:
                         "organization-name": "UBND tỉnh Thử Nghiệm",
                         "common-name": "Văn phòng UBND tỉnh Thử Nghiệm",
                     },
-                    "operator": {"common-name": "Nguyễn Thị Bình"},
+                    **{name: {"common-name": cn} for name, cn in OPERATORS.items()},
                     "revoked": {"common-name": "Chứng thư đã bị thu hồi"},
                     "expired": {"common-name": "Chứng thư đã hết hạn"},
                     "rogue": {"organization-name": "Tự cấp", "common-name": "Con dấu giả"},
@@ -159,6 +166,8 @@ def _config(key_dir: Path, url_prefix: str) -> dict[str, Any]:
                     "expired": expired,
                     "rogue": rogue,
                     "shortlived": shortlived,
+                    "operator2": _end_entity(_LONG),
+                    "operator3": _end_entity(_LONG),
                 },
                 "services": {
                     "ocsp": {

@@ -1,6 +1,7 @@
 """Everything the signature tests and the signing benchmark sign with: a SoftHSM2 token holding
-the agency key (real PKCS#11, no fake signer), seal and signature images, and a signing
-configuration file naming the test PKI's keys, TSA and trust anchors."""
+the agency key and one token per scan operator at a desk (real PKCS#11, no fake signer), seal
+and signature images, and a signing configuration file naming the test PKI's keys, TSA and trust
+anchors."""
 
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ HSM_PIN = "246810"
 HSM_TOKEN = "hoso-agency"
 PIN_ENV = "HOSO_TEST_SIGNING_PIN"
 HSM_PIN_ENV = "HOSO_TEST_HSM_PIN"
+# Scan operators' own tokens (a USB token at each desk): test PKI label → token label. Made with
+# the agency token, before the PKCS#11 library is loaded: it sees only tokens present at load.
+OPERATOR_TOKENS = {"operator": "hoso-operator-binh", "operator2": "hoso-operator-cuong"}
 _MODULES = (
     Path("/usr/lib/softhsm/libsofthsm2.so"),
     Path("/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so"),
@@ -41,7 +45,8 @@ class SoftHsm:
 
 @contextmanager
 def softhsm_with_key(folder: Path, pki: TestPki, label: str = "agency") -> Iterator[SoftHsm]:
-    """A fresh SoftHSM2 token with `label`'s private key and certificate (id 01)."""
+    """A fresh SoftHSM2 token with `label`'s private key and certificate (id 01), and one token
+    per scan operator (`OPERATOR_TOKENS`) holding theirs."""
     module = softhsm_module()
     assert module is not None, "softhsm2 is not installed (scripts/system-deps.sh installs it)"
     tokens = folder / "tokens"
@@ -53,17 +58,20 @@ def softhsm_with_key(folder: Path, pki: TestPki, label: str = "agency") -> Itera
     def util(*args: str) -> None:
         subprocess.run(["softhsm2-util", *args], env=env, check=True, capture_output=True)
 
-    util("--init-token", "--free", "--label", HSM_TOKEN, "--pin", HSM_PIN, "--so-pin", "13579111")
-    util(
-        "--import", str(pki.key(label)), "--token", HSM_TOKEN, "--label", label,
-        "--id", "01", "--pin", HSM_PIN,
-    )  # fmt: skip
+    tokens_and_keys = {HSM_TOKEN: label} | {t: k for k, t in OPERATOR_TOKENS.items()}
+    for token, key in tokens_and_keys.items():
+        util("--init-token", "--free", "--label", token, "--pin", HSM_PIN, "--so-pin", "13579111")
+        util(
+            "--import", str(pki.key(key)), "--token", token, "--label", key,
+            "--id", "01", "--pin", HSM_PIN,
+        )  # fmt: skip
     os.environ["SOFTHSM2_CONF"] = str(conf)  # the in-process PKCS#11 library reads it at load
-    _store_certificate(module, label, pki)
+    for token, key in tokens_and_keys.items():
+        _store_certificate(module, key, pki, token)
     yield SoftHsm(module=module, conf=conf)
 
 
-def _store_certificate(module: Path, label: str, pki: TestPki) -> None:
+def _store_certificate(module: Path, label: str, pki: TestPki, token_label: str) -> None:
     """Tokens carry the certificate beside the key; write it with the PKCS#11 API itself."""
     import pkcs11
     from asn1crypto import pem, x509
@@ -71,7 +79,7 @@ def _store_certificate(module: Path, label: str, pki: TestPki) -> None:
 
     _, _, der = pem.unarmor(pki.cert(label).read_bytes())
     cert = x509.Certificate.load(der)
-    token = pkcs11.lib(str(module)).get_token(token_label=HSM_TOKEN)
+    token = pkcs11.lib(str(module)).get_token(token_label=token_label)
     with token.open(rw=True, user_pin=HSM_PIN) as session:
         session.create_object(
             {
@@ -177,3 +185,24 @@ def digitized_copy(folder: Path, seeds: tuple[int, int] = (71, 72)) -> Path:
     out = folder / "copy.pdf"
     write_outputs(digitize(pages, Options(jobs=1)), out, None, title="copy")
     return out
+
+
+def write_operator_config(
+    folder: Path, pki: TestPki, hsm: SoftHsm, operators: dict[str, str]
+) -> Path:
+    """The signing configuration with each operator token as a signer (`<PKI label>-token`)
+    and `operators` (station name → signer) as its `[operators]` table."""
+    lines = [write_signing_config(folder, pki, hsm).read_text(encoding="utf-8")]
+    for key, token in OPERATOR_TOKENS.items():
+        lines += [
+            f"[signers.{key}-token]",
+            f'pkcs11_module = "{hsm.module}"',
+            f'token_label = "{token}"',
+            f'key_label = "{key}"',
+            f'pin_env = "{HSM_PIN_ENV}"',
+            f'chain = ["{pki.interm_cert}", "{pki.root_cert}"]',
+        ]
+    lines += ["[operators]", *(f'"{name}" = "{signer}"' for name, signer in operators.items())]
+    path = folder / "operators.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path

@@ -44,3 +44,16 @@ def test_harness_writes_json_markdown_and_ratios(tmp_path: Path) -> None:
     assert row["contender"] == "hoso" and row["pages"] == 1
     assert row["cer"] is not None and row["orientation_accuracy"] is not None
     assert "| hoso |" in (tmp_path / "results" / "latest.md").read_text(encoding="utf-8")
+
+
+def test_ui_speed_reports_the_officer_pages(tmp_path: Path) -> None:
+    """`benchmarks.ui_speed` seeds a small index (SQLite) and reports each page's timings."""
+    command = [
+        sys.executable, "-m", "benchmarks.ui_speed", "--documents", "200", "--repeats", "1",
+        "--results", str(tmp_path),
+    ]  # fmt: skip
+    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "ui_speed.json").read_text(encoding="utf-8"))
+    assert report["documents"] == 200 and "search: a name" in report["pages"]
+    assert "| list: newest first |" in (tmp_path / "ui_speed.md").read_text(encoding="utf-8")

@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from hoso.api.app import Services, create_app
 from hoso.api.auth import FailureLimiter, Role, Tokens, TooManyFailuresError
+from hoso.storage.accounts import AccountError, Accounts
 from hoso.storage.archive import Archive
 from hoso.storage.fs_store import FilesystemStore
 from hoso.storage.index import RecordIndex
@@ -157,6 +158,30 @@ def test_a_token_cannot_name_a_desk_of_another_province(isolated: Service) -> No
     assert answer.status_code == 400 and answer.json()["code"] == "bad_request"
     body["province_code"] = "01"
     answer = isolated.client.post(f"{API}/tokens", json=body, headers=isolated.as_("admin"))
+    assert answer.status_code == 201, answer.text
+
+
+def test_a_province_admin_cannot_take_another_operator_name(isolated: Service) -> None:
+    """A station's name picks the key its scans are signed with ([operators]), so an admin of 01
+    naming a station like one of 48 would sign 01's copies as 48's operator: refused, as is a desk
+    account of that name; once the station is revoked its name is free again."""
+    token_id, _ = _new_token(isolated, "scanner-an", Role.STATION, "48")
+    body = {"name": "scanner-an", "role": "station", "province_code": "01"}
+    answer = isolated.client.post(f"{API}/tokens", json=body, headers=isolated.as_("admin01"))
+    assert answer.status_code == 400 and "scanner-an" in answer.json()["detail"]
+    with pytest.raises(AccountError):
+        Accounts(isolated.archive.index).create(
+            "scanner-an", "a-long-pass-phrase", "station", "01", "t"
+        )
+    body["name"] = "reader-an"  # other roles sign nothing: their names may repeat
+    for _ in range(2):
+        body["role"] = "officer"
+        answer = isolated.client.post(f"{API}/tokens", json=body, headers=isolated.as_("admin01"))
+        assert answer.status_code == 201
+    revoked = isolated.client.delete(f"{API}/tokens/{token_id}", headers=isolated.as_("admin48"))
+    assert revoked.status_code == 200
+    body.update(name="scanner-an", role="station")
+    answer = isolated.client.post(f"{API}/tokens", json=body, headers=isolated.as_("admin01"))
     assert answer.status_code == 201, answer.text
 
 

@@ -75,7 +75,10 @@ def test_every_package_folder_is_in_the_wheel(wheel: tuple[Path, str]) -> None:
         for path in (REPO / part).rglob("*")
         if path.is_file()
         and "__pycache__" not in path.parts
-        and (path.suffix in (".py", ".traineddata", ".mako", ".js") or path.name == "PROVENANCE.md")
+        and (
+            path.suffix in (".py", ".traineddata", ".mako", ".js", ".toml")
+            or path.name == "PROVENANCE.md"
+        )
     } | {f"hoso/{path.name}" for path in (REPO / "hoso").glob("*.py")}
     missing = sorted(expected - names)
     assert not missing, f"not in the wheel: {missing[:20]}"

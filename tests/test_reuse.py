@@ -1,5 +1,6 @@
-"""Reuse: fields recorded, the review queue, a person's best values and an e-form prefill, on
-SQLite and PostgreSQL; and the same through `hoso ingest` / `hoso person` on real papers."""
+"""Reuse: fields recorded, the review queue, a person's best values and a procedure's form
+prefilled from valid papers only, on SQLite and PostgreSQL; and the same through `hoso ingest` /
+`hoso person` on real papers."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy import select
 from hoso.digitize.fields.extract import DocumentFields, FieldValue
 from hoso.errors import ExitCode
 from hoso.storage.index import RecordIndex
+from hoso.storage.procedures import FormField, Procedure, load_catalogue
 from hoso.storage.reuse import Reuse
 from hoso.storage.schema import Document, Person
 from tests.cli import run_hoso
@@ -20,6 +22,7 @@ from tests.databases import fresh_database
 from tests.synthetic_documents import make_document
 
 CITIZEN = "048203001234"
+CATALOGUE = load_catalogue()  # the packaged one
 
 
 @pytest.fixture()
@@ -27,9 +30,10 @@ def reuse(index: RecordIndex) -> Reuse:
     return Reuse(index)
 
 
-def document(reuse: Reuse, title: str) -> int:
+def document(reuse: Reuse, title: str, province: str | None = None) -> int:
     with reuse.index.session() as session:
-        row = Document(title=title, original_key=f"k/{title}", original_sha256=title.ljust(64, "0"))
+        row = Document(title=title, original_key=f"k/{title}", original_sha256=title.ljust(64, "0"),
+                       province_code=province)  # fmt: skip
         session.add(row)
         session.flush()
         return row.id
@@ -89,15 +93,109 @@ def test_person_gets_best_values_across_documents_and_the_read_is_logged(reuse: 
     assert {d["document_id"] for d in record.documents} == {form, card}
     reads = [e for e in reuse.index.events() if e.event_type == "person_read"]
     assert reads[-1].agent == "officer:binh" and reads[-1].detail["citizen_id"] == CITIZEN
-    form_json = reuse.prefill(CITIZEN, "1.001234", "officer:binh")
-    assert form_json is not None and form_json["procedure_code"] == "1.001234"
-    assert form_json["applicant"]["date_of_birth"]["value"] == "05/03/2003"
-    assert form_json["applicant"]["address"]["source_document_id"] == form
     assert reuse.person("001099000000", "officer:binh") is None
 
 
+def test_each_procedure_gets_the_fields_its_form_takes_and_what_is_missing(reuse: Reuse) -> None:
+    form, extract = document(reuse, "form"), document(reuse, "extract")
+    on_form = fields(
+        id_number=(CITIZEN, 0.9), full_name=("Trần Thị Ánh", 0.9),
+        date_of_birth=("05/03/2003", 0.9), sex=("Nữ", 0.9), address=("Tổ 3, Hải Châu", 0.9),
+        phone=("0905123456", 0.6),
+    )  # fmt: skip
+    on_extract = fields(
+        id_number=(CITIZEN, 0.86), full_name=("TRẦN THỊ ÁNH", 0.86),
+        father_name=("TRẦN VĂN BA", 0.86), mother_name=("LÊ THỊ TƯ", 0.86),
+    )  # fmt: skip
+    reuse.record_fields(form, DocumentFields("application", 0.9, on_form), "worker")
+    reuse.record_fields(extract, DocumentFields("birth_extract", 0.9, on_extract), "worker")
+
+    residence = reuse.prefill(CITIZEN, CATALOGUE.find("permanent-residence"), "officer:lan")
+    business = reuse.prefill(CITIZEN, CATALOGUE.find("1.001612"), "officer:lan")
+    copy = reuse.prefill(CITIZEN, CATALOGUE.find("2.000635.000.00.00.H30"), "officer:lan")
+    assert residence is not None and business is not None and copy is not None
+    assert list(residence["fields"]) == ["full_name", "date_of_birth", "sex", "id_number", "phone"]
+    assert residence["missing"] == [] and residence["reused_documents"] == [form]
+    assert residence["procedure"] == {
+        "key": "permanent-residence", "code": "1.004222", "name": "Đăng ký thường trú"
+    }  # fmt: skip
+    phone = residence["fields"]["phone"]  # read at 0.6: used, but marked as waiting for review
+    assert (phone["value"], phone["status"], phone["reviewed"]) == (
+        "0905123456", "needs_review", False,
+    )  # fmt: skip
+    assert business["missing"] == ["tax_code"]  # no paper carries the MST the form needs
+    assert business["fields"]["tax_code"] == {
+        "field": "tax_code", "required": True, "value": None, "confidence": None,
+        "source_document_id": None, "reviewed": False, "status": None,
+    }  # fmt: skip
+    assert copy["fields"]["father_name"]["value"] == "TRẦN VĂN BA"
+    assert copy["fields"]["father_name"]["source_document_id"] == extract
+    assert copy["fields"]["full_name"]["source_document_id"] == form  # more confident
+    assert copy["reused_documents"] == [form, extract]
+    assert "father_name" not in residence["fields"] and "address" not in residence["fields"]
+    assert residence["applicant"]["id_number"]["source_document_id"] == form  # as before
+    # An agency's e-form names its own fields; the values come from the person field named.
+    own = Procedure(
+        "agency-form", "Mẫu riêng", None,
+        (FormField("hoTen", "full_name", True), FormField("mst", "tax_code", True)),
+    )  # fmt: skip
+    filled = reuse.prefill(CITIZEN, own, "officer:lan")
+    assert filled is not None and filled["fields"]["hoTen"]["value"] == "Trần Thị Ánh"
+    assert filled["missing"] == ["mst"]
+
+
+def test_an_expired_id_cards_values_are_not_reused(reuse: Reuse) -> None:
+    old_card, form = document(reuse, "old card"), document(reuse, "form")
+    card_fields = dict(
+        id_number=(CITIZEN, 0.99), full_name=("TRẦN THỊ ÁNH", 0.99),
+        date_of_birth=("05/03/2003", 0.99), sex=("Nữ", 0.99),
+    )  # fmt: skip
+    expired = fields(**card_fields, address=("Thôn 1, Hòa Vang", 0.99),
+                     date_of_expiry=("05/03/2021", 0.99))  # fmt: skip
+    reuse.record_fields(old_card, DocumentFields("id_card", 0.95, expired), "worker")
+    on_form = fields(id_number=(CITIZEN, 0.9), full_name=("Trần Thị Ánh", 0.9),
+                     address=("Tổ 3, Hải Châu", 0.9))  # fmt: skip
+    reuse.record_fields(form, DocumentFields("application", 0.9, on_form), "worker")
+    card = CATALOGUE.find("id-card")
+
+    first = reuse.prefill(CITIZEN, card, "officer:lan")
+    assert first is not None and first["expired_documents"] == [old_card]
+    assert first["fields"]["address"]["value"] == "Tổ 3, Hải Châu"  # the form's, not the card's
+    assert first["fields"]["full_name"]["source_document_id"] == form
+    assert first["missing"] == ["date_of_birth", "sex"]  # only the expired card had them
+    assert first["reused_documents"] == [form]
+
+    new_card = document(reuse, "new card")
+    valid = fields(**card_fields, address=("Tổ 9, Sơn Trà", 0.99),
+                   date_of_expiry=("05/03/2063", 0.99))  # fmt: skip
+    reuse.record_fields(new_card, DocumentFields("id_card", 0.95, valid), "worker")
+    second = reuse.prefill(CITIZEN, card, "officer:lan")
+    assert second is not None and second["missing"] == []
+    assert second["fields"]["address"]["value"] == "Tổ 9, Sơn Trà"
+    assert second["fields"]["date_of_birth"]["source_document_id"] == new_card
+    assert second["expired_documents"] == [old_card]
+    assert old_card not in second["reused_documents"]
+
+
+def test_a_prefill_is_an_event_naming_the_procedure_and_papers_not_values(reuse: Reuse) -> None:
+    form = document(reuse, "form", province="48")
+    values = dict(id_number=(CITIZEN, 0.9), full_name=("Trần Thị Ánh", 0.9),
+                  date_of_birth=("05/03/2003", 0.9), phone=("0905123456", 0.9))  # fmt: skip
+    reuse.record_fields(form, DocumentFields("application", 0.9, fields(**values)), "worker")
+    procedure = CATALOGUE.find("birth-registration")
+    reuse.prefill(CITIZEN, procedure, "officer:lan", desk_id=None, province_code="48")
+    (event,) = [e for e in reuse.index.events() if e.event_type == "prefilled"]
+    assert (event.agent, event.outcome) == ("officer:lan", "success")
+    assert event.detail == {"procedure": "birth-registration", "documents": [form],
+                            "province": "48"}  # fmt: skip
+    logged = json.dumps(event.detail, ensure_ascii=False)
+    assert not [value for value, _ in values.values() if value in logged]
+    assert reuse.prefill("001099000000", procedure, "officer:lan") is None
+    assert [e.event_type for e in reuse.index.events()].count("prefilled") == 1
+
+
 @pytest.mark.slow
-def test_cli_ingest_then_person_prefills_from_real_papers(tmp_path: Path) -> None:
+def test_cli_ingest_then_person_and_prefill_from_a_real_paper(tmp_path: Path) -> None:
     env = {**os.environ, "HOSO_DATA_DIR": str(tmp_path / "var")}
     env.pop("HOSO_DATABASE_URL", None)
     env.pop("HOSO_S3_ENDPOINT", None)
@@ -110,10 +208,11 @@ def test_cli_ingest_then_person_prefills_from_real_papers(tmp_path: Path) -> Non
     shown = run_hoso("person", citizen, "--json", "--agent", "officer:lan", env=env)
     data = json.loads(shown.stdout)
     assert data["fields"]["full_name"]["value"] == card.fields["full_name"]
-    prefill = json.loads(
-        run_hoso("person", citizen, "--prefill", "1.001234", env=env, expect=None).stdout
-    )
-    assert prefill["applicant"]["id_number"]["value"] == citizen
+    assert data["fields"]["date_of_expiry"]["value"] == card.fields["date_of_expiry"]
+    prefill = json.loads(run_hoso("person", citizen, "--prefill", "id-card", env=env).stdout)
+    # The generator's cards expire at 25 (2007 here): the only paper is not valid for reuse.
+    assert prefill["expired_documents"] == [data["documents"][0]["document_id"]]
+    assert prefill["missing"] == ["full_name", "date_of_birth", "sex", "id_number"]
     run_hoso("person", "001099000000", env=env, expect=ExitCode.FAILURE)
 
 

@@ -20,7 +20,7 @@ from hoso.api.app import Services, create_app
 from hoso.api.auth import Role, Tokens
 from hoso.digitize.models import Options
 from hoso.digitize.pipeline import PageRunner
-from hoso.signatures.sign import SigningService
+from hoso.signatures.sign import PipelineSigner, SigningService
 from hoso.signatures.verify import Verifier
 from hoso.storage.archive import Archive
 from hoso.storage.fs_store import FilesystemStore
@@ -94,7 +94,7 @@ def service(
         with PageRunner(Options(jobs=1)) as runner:
             processor = Processor(
                 Intake(archive), runner, Options(jobs=1), "worker:test",
-                sign=lambda pdf, signed: signing.sign(pdf, signed, "scan"),
+                sign=PipelineSigner(signing),
             )  # fmt: skip
             document_ids = processor.plan(batch["id"])
             for document_id in document_ids:
@@ -192,12 +192,31 @@ def test_person_record_and_prefill_from_any_desk_of_the_province(service: Servic
     person = client.get(f"/api/v1/persons/{service.citizen_id}", headers=service.as_("officer"))
     assert person.status_code == 200
     assert person.json()["fields"]["id_number"]["value"] == service.citizen_id
+    url = f"/api/v1/persons/{service.citizen_id}/prefill"
     prefill = client.get(
-        f"/api/v1/persons/{service.citizen_id}/prefill",
-        params={"procedure_code": "1.001234"},
-        headers=service.as_("officer"),
+        url, params={"procedure": "household-business"}, headers=service.as_("officer")
     ).json()
-    assert prefill["applicant"]["id_number"]["source_document_id"] == service.document_ids[0]
+    assert prefill["procedure"]["code"] == "1.001612"
+    assert prefill["fields"]["id_number"]["source_document_id"] == service.document_ids[0]
+    assert prefill["missing"] == ["tax_code"]  # the application form carries no MST
+    old_style = client.get(
+        url, params={"procedure_code": "1.004222"}, headers=service.as_("officer")
+    )
+    assert old_style.json()["applicant"]["id_number"]["value"] == service.citizen_id
+    assert "address" not in old_style.json()["fields"]  # CT01 does not take it
+    unknown = client.get(url, params={"procedure": "1.001234"}, headers=service.as_("officer"))
+    assert unknown.status_code == 422
+    assert unknown.headers["content-type"] == "application/problem+json"
+    assert unknown.json()["code"] == "unknown_procedure"
+    assert "household-business (1.001612)" in unknown.json()["detail"]
+    listed = client.get("/api/v1/procedures", headers=service.as_("officer")).json()
+    business = next(p for p in listed if p["key"] == "household-business")
+    assert {"name": "tax_code", "field": "tax_code", "required": True} in business["fields"]
+    events = client.get(
+        "/api/v1/audit", params={"event_type": "prefilled"}, headers=service.as_("admin")
+    ).json()
+    assert {"procedure": "permanent-residence", "documents": [service.document_ids[0]],
+            "province": "48"} in [e["detail"] for e in events]  # fmt: skip
     other = client.get(f"/api/v1/persons/{service.citizen_id}", headers=service.as_("officer01"))
     assert other.status_code == 404  # another province's records are not there for it
 
@@ -271,7 +290,8 @@ ENDPOINTS = [
     Endpoint("GET", "/documents/{document}/events", (OFFICER, ARCHIVIST), True),
     Endpoint("GET", "/persons/{citizen}", (OFFICER,), True),
     Endpoint("GET", "/persons/{citizen}/prefill", (OFFICER,), True,
-             params={"procedure_code": "1.001234"}),
+             params={"procedure": "permanent-residence"}),
+    Endpoint("GET", "/procedures", (OFFICER,), False),
     Endpoint("GET", "/review", (OFFICER,), False),
     Endpoint("POST", "/review/{field}", (OFFICER,), True, body={}),
     Endpoint("POST", "/tokens", (ADMIN,), False,

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import InterfaceError, OperationalError
 
@@ -40,6 +40,9 @@ from hoso.storage.objects import StorageUnavailableError, StoredObject
 from hoso.storage.schema import BatchFile, Document
 from hoso.storage.vocabulary import BatchStatus, DocumentStatus
 
+if TYPE_CHECKING:  # pyHanko loads only where something is signed
+    from hoso.signatures.sign import PipelineSigner, SignOutcome
+
 log = logging.getLogger("hoso.jobs")
 
 # Worth retrying with backoff: the store or the database did not answer. Everything else about
@@ -51,7 +54,7 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
-Signer = Callable[[Path, Path], object]  # sign(pdf, signed_pdf)
+Sign = Callable[[Path, Path], "SignOutcome"]  # sign(pdf, signed_pdf) as one operator
 PageCallback = Callable[[PageResult], None]
 
 
@@ -63,6 +66,7 @@ class DigitizedCopy:
     json: Path
     result: DocumentResult
     text: str  # what the archive indexes
+    signature: SignOutcome | None = None  # who signed the PDF/A, when it was signed
 
 
 def digitize_copy(
@@ -71,7 +75,7 @@ def digitize_copy(
     runner: PageRunner,
     folder: Path,
     title: str,
-    sign: Signer | None = None,
+    sign: Sign | None = None,
     on_page: PageCallback | None = None,
 ) -> DigitizedCopy:
     """The one order of a document's steps: pages → fields → PDF/A + JSON → the scan operator's
@@ -81,11 +85,12 @@ def digitize_copy(
     result.fields = extract_fields(result.pages)
     pdf, json_path = folder / "document.pdf", folder / "document.json"
     write_outputs(result, pdf, json_path, title=title)
+    signature = None
     if sign is not None:
         signed = folder / "signed.pdf"
-        sign(pdf, signed)
+        signature = sign(pdf, signed)
         pdf = signed
-    return DigitizedCopy(pdf, json_path, result, document_text(result.pages))
+    return DigitizedCopy(pdf, json_path, result, document_text(result.pages), signature)
 
 
 @dataclass(frozen=True)
@@ -98,6 +103,7 @@ class Ingested:
     doc_type: str | None = None
     pdfa_key: str | None = None
     pages: int | None = None
+    signed_by: str | None = None  # the signing certificate's subject
 
 
 class Processor:
@@ -108,10 +114,11 @@ class Processor:
         options: Options,
         agent: str,
         on_pages: Callable[[int], None] | None = None,
-        sign: Signer | None = None,
+        sign: PipelineSigner | None = None,
     ) -> None:
-        """`sign(pdf, signed_pdf)`, when given, signs each digitized copy (the scan operator's
-        signature, Circular 01/2023 Art. 8) before its extracted fields are recorded."""
+        """`sign`, when given, signs each digitized copy with the key of the operator who
+        scanned it (the scan operator's signature, Circular 01/2023 Art. 8) before its
+        extracted fields are recorded."""
         self.intake = intake
         self.runner = runner
         self.options = options
@@ -174,7 +181,7 @@ class Processor:
         started = time.monotonic()
         with tempfile.TemporaryDirectory(prefix="hoso-doc-") as folder:
             try:
-                copy = self._digitize(document, Path(folder))
+                copy = self._digitize(document, Path(folder), self._signature(document))
             except TRANSIENT_ERRORS:
                 raise
             except HosoError as error:
@@ -200,13 +207,16 @@ class Processor:
         digitize: bool = True,
         province_code: str | None = None,
         desk_id: int | None = None,
+        operator: str | None = None,
     ) -> Ingested:
         """`hoso ingest`: keep the original bit-exact as a document of the province (see
         `Archive.ingest`), then (unless it was archived before, or `digitize` is False) the same
-        steps as a job. A file that cannot be digitized fails its document with the reason,
-        keeps its original, and raises for the caller to report."""
+        steps as a job, the copy signed as `operator`. A file that cannot be digitized fails
+        its document with the reason, keeps its original, and raises for the caller to report;
+        a copy that could only be signed as someone else is refused before it is archived."""
         if not path.is_file():
             raise CorruptInputError("the file does not exist", source=path.name)
+        sign = self.sign.for_operator(operator) if self.sign is not None and digitize else None
         archived = self.intake.archive.ingest(
             path, self.agent, province_code=province_code, desk_id=desk_id, province_required=True
         )
@@ -221,9 +231,7 @@ class Processor:
                 tasks = list(triaged.tasks)
                 if not tasks:
                     raise EmptyInputError("the file has no pages")
-                copy = digitize_copy(
-                    [triaged], tasks, self.runner, Path(folder), path.name, self.sign
-                )
+                copy = digitize_copy([triaged], tasks, self.runner, Path(folder), path.name, sign)
             except HosoError as error:
                 self.fail(document.id, error.code, str(error))
                 raise
@@ -234,6 +242,7 @@ class Processor:
             doc_type=fields.doc_type if fields is not None else None,
             pdfa_key=stored["pdfa"].key,
             pages=len(copy.result.pages),
+            signed_by=copy.signature.signer if copy.signature else None,
         )
 
     def _store(self, document: Document, copy: DigitizedCopy) -> dict[str, StoredObject]:
@@ -254,13 +263,22 @@ class Processor:
             self.agent,
             dossier_rule=cross_check,
             warnings=page_warnings(copy.result.pages),
+            detail=signed_by(copy.signature),
         )
         return stored
 
     def fail(self, document_id: int, code: str, reason: str) -> None:
         self.intake.fail(document_id, code, reason, self.agent)
 
-    def _digitize(self, document: Document, folder: Path) -> DigitizedCopy:
+    def _signature(self, document: Document) -> Sign | None:
+        """The signing step as the operator who scanned the document (its batch's station),
+        found before any page is read: with operators configured, a station without a signer
+        of its own fails the document here, at once."""
+        if self.sign is None:
+            return None
+        return self.sign.for_operator(self.intake.operator_of(document))
+
+    def _digitize(self, document: Document, folder: Path, sign: Sign | None) -> DigitizedCopy:
         files = self.intake.source_files(document)
         triaged: list[TriagedInput] = []
         tasks: list[PageTask] = []
@@ -282,7 +300,7 @@ class Processor:
                 self.on_pages(1)
 
         return digitize_copy(
-            triaged, tasks, self.runner, folder, document.title, self.sign, on_page=progress
+            triaged, tasks, self.runner, folder, document.title, sign, on_page=progress
         )
 
     def _display_names(self, document: Document, folder: Path) -> dict[str, str]:
@@ -312,6 +330,20 @@ def page_warnings(pages: list[PageResult]) -> list[dict[str, Any]]:
         for p in pages
         if p.warnings or p.below_legal_minimum
     ]
+
+
+def signed_by(signature: SignOutcome | None) -> dict[str, Any]:
+    """Who signed the copy, for its `processed` event: the operator who scanned it (None: the
+    desk key signs for everyone), the configured signer and its certificate's subject."""
+    if signature is None:
+        return {}
+    return {
+        "signed_by": {
+            "operator": signature.operator,
+            "signer": signature.signer_name,
+            "certificate": signature.signer,
+        }
+    }
 
 
 def _local_path(file: BatchFile, folder: Path) -> Path:

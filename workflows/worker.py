@@ -60,13 +60,16 @@ class Worker:
         self.settings = settings
         self.archive = archive or Archive.open(settings.archive)
         self.runner = PageRunner(settings.options, keep_pool=True)
+        sign = pipeline_signer()
+        if sign is not None:  # whose key signs is the deployment's choice: say it at start
+            log.warning("signing digitized copies: %s", sign.describe())
         self.processor = Processor(
             Intake(self.archive),
             self.runner,
             settings.options,
             agent=f"worker:{settings.executor_id}",
             on_pages=PAGES.inc,
-            sign=pipeline_signer(),
+            sign=sign,
         )
         self.liveness = Liveness(
             self.archive.index,

@@ -43,6 +43,14 @@ def ingest(
     desk: Annotated[
         int | None, typer.Option(min=1, help="The desk (of that province) that received them.")
     ] = None,
+    operator: Annotated[
+        str | None,
+        typer.Option(
+            help="Who scanned the files: their copies are signed with this operator's own "
+            "signer ([operators] in the signing configuration); required when operators are "
+            "configured, and nothing is archived without it."
+        ),
+    ] = None,
 ) -> None:
     """Archive originals bit-exact (once per content and province) into the configured store and
     index, as documents of a province."""
@@ -67,7 +75,7 @@ def ingest(
         processor = Processor(Intake(archive), runner, settings.options, agent, sign=sign)
         bar = progress.add_task("documents", total=len(inputs))
         for path in inputs:
-            outcome = processor.ingest(path, digitize_too, province, desk)
+            outcome = processor.ingest(path, digitize_too, province, desk, operator)
             if as_json:
                 record = {"file": str(path)} | {
                     name: value for name, value in asdict(outcome).items() if value is not None

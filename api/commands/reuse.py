@@ -1,5 +1,6 @@
-"""`hoso person` and `hoso review …`: reuse of extracted fields, and the officer's review of
-the doubtful ones. Every read of a person's data is logged by the storage layer."""
+"""`hoso person`, `hoso procedures` and `hoso review …`: reuse of extracted fields (a person's
+record, a procedure's form prefilled from it, the procedure catalogue), and the officer's
+review of the doubtful ones. Every read of a person's data is logged by the storage layer."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from hoso.api.commands.common import add_command, open_archive, stderr
 
 def register(app: typer.Typer) -> None:
     add_command(app, person)
+    add_command(app, procedures)
     review = typer.Typer(help="The review queue: doubtful field values waiting for an officer.")
     add_command(review, review_list, "list", epilog=None)
     add_command(review, review_crop, "crop", epilog=None)
@@ -29,7 +31,12 @@ def _no_papers(citizen_id: str) -> typer.Exit:
 def person(
     citizen_id: Annotated[str, typer.Argument(help="12-digit ID number (số định danh cá nhân).")],
     prefill: Annotated[
-        str | None, typer.Option(help="Procedure code: print an e-form prefill for it.")
+        str | None,
+        typer.Option(
+            metavar="PROCEDURE",
+            help="Procedure key or code (`hoso procedures`): print its form filled from the "
+            "person's valid papers, and the required fields none fills (JSON).",
+        ),
     ] = None,
     agent: Annotated[str, typer.Option(help="Who is reading (recorded: personal data).")] = "cli",
     province: Annotated[
@@ -39,11 +46,13 @@ def person(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """A person's reusable records and the best current value of each field (the read is logged)."""
+    from hoso.storage.procedures import configured_catalogue
     from hoso.storage.reuse import Reuse
 
+    procedure = configured_catalogue().find(prefill) if prefill else None  # before any read
     reuse = Reuse(open_archive().index)
-    if prefill:
-        form = reuse.prefill(citizen_id, prefill, agent, province_code=province)
+    if procedure is not None:
+        form = reuse.prefill(citizen_id, procedure, agent, province_code=province)
         if form is None:
             raise _no_papers(citizen_id)
         print(json.dumps(form, ensure_ascii=False, indent=2))
@@ -69,6 +78,22 @@ def person(
         print(f"{name:15s} {best.value}  [{origin}]")
     for document in record.documents:
         print(f"document {document['document_id']}: {document['doc_type']} — {document['title']}")
+
+
+def procedures(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """The procedures `--prefill` knows and the person fields each form takes (* = required):
+    the packaged catalogue, with HOSO_PROCEDURES's additions."""
+    from hoso.api.schemas import procedure_out
+    from hoso.storage.procedures import configured_catalogue
+
+    catalogue = configured_catalogue()
+    if as_json:  # the shape of GET /api/v1/procedures
+        listing = [procedure_out(p).model_dump() for p in catalogue]
+        print(json.dumps(listing, ensure_ascii=False, indent=2))
+        return
+    for procedure in catalogue:
+        form = ", ".join(f.name + ("*" if f.required else "") for f in procedure.fields)
+        print(f"{procedure.key:24s} {procedure.code or '-':9s} {procedure.name}\n    {form}")
 
 
 def review_list(

@@ -71,6 +71,7 @@ def serve(
     from hoso.api.limits import UploadLimits
     from hoso.settings import HosoSettings
     from hoso.signatures.verify import configured_verifier
+    from hoso.storage.accounts import SessionLimits
     from hoso.workflows.queue import JobQueue
     from hoso.workflows.settings import JobSettings
     from hoso.workflows.worker import Worker, clean_leftovers
@@ -98,9 +99,14 @@ def serve(
         services,
         metrics_token=configured.metrics_token,
         upload_limits=UploadLimits.from_settings(configured),
+        session_limits=SessionLimits.from_settings(configured),
     )
     application.router.lifespan_context = lifespan
-    stderr.print(f"hoso: serving on http://{host}:{port}/api/v1/docs", highlight=False)
+    stderr.print(
+        f"hoso: serving the desk UI on http://{host}:{port}/ and the API on "
+        f"http://{host}:{port}/api/v1/docs",
+        highlight=False,
+    )
     uvicorn.run(application, host=host, port=port, log_level="warning")
 
 

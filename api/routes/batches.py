@@ -34,11 +34,7 @@ router = APIRouter(tags=["batches"])
 @router.post("/batches", status_code=201)
 def create_batch(body: BatchIn, who: Caller, services: ServicesDep) -> BatchOut:
     """Open a batch for a station's stack of papers."""
-    who.require(Role.STATION)
-    batch = services.intake.create_batch(
-        body.name, who.province_code, who.agent, who.desk_id, station_token_id=who.token_id
-    )
-    return _progress(services, batch)
+    return _progress(services, open_batch(services, body.name, who))
 
 
 @router.get("/batches")
@@ -72,16 +68,10 @@ def upload_file(
 ) -> UploadOut:
     """Add one file, streamed to the object store. Idempotent by SHA-256: sending the
     same bytes again answers 200 with the same file and stores nothing new."""
-    who.require(Role.STATION)
-    usable_batch(services, batch_id, who)
-    receipt = services.intake.add_file(
-        batch_id, file.file, file.filename or "upload", position, who.agent
-    )
-    if not receipt.created:
+    received = receive_file(services, batch_id, file, position, who)
+    if not received.created:
         response.status_code = 200
-    row = services.records.batch_file(receipt.file_id)
-    assert row is not None
-    return UploadOut(**file_out(row).model_dump(), created=receipt.created)
+    return received
 
 
 @router.get("/batches/{batch_id}/files")
@@ -98,11 +88,7 @@ def list_files(batch_id: RecordId, who: Caller, services: ServicesDep) -> list[F
 @router.post("/batches/{batch_id}/close", status_code=202)
 def close_batch(batch_id: RecordId, who: Caller, services: ServicesDep) -> SubmittedOut:
     """No more files: split the batch into documents and process them. Repeatable."""
-    who.require(Role.STATION)
-    usable_batch(services, batch_id, who)
-    batch = services.intake.close(batch_id, who.agent)
-    workflow_id = services.queue.submit_batch(batch_id)
-    return SubmittedOut(batch_id=batch_id, status=batch.status, workflow_id=workflow_id)
+    return submit_batch(services, batch_id, who)
 
 
 @router.get("/batches/{batch_id}")
@@ -117,11 +103,46 @@ def get_batch(batch_id: RecordId, who: Caller, services: ServicesDep) -> BatchOu
     return progress
 
 
+# What a station does, for this API and the desk UI alike (`hoso.api.web.station`).
+
+
+def open_batch(services: Services, name: str, who: Principal) -> Batch:
+    """A new batch owned by the station (token or person) that opens it."""
+    who.require(Role.STATION)
+    return services.intake.create_batch(
+        name, who.province_code, who.agent, who.desk_id,
+        station_token_id=who.token_id, station_account_id=who.account_id,
+    )  # fmt: skip
+
+
+def receive_file(
+    services: Services, batch_id: int, file: UploadFile, position: int, who: Principal
+) -> UploadOut:
+    """One file into a batch the station opened (`created` False: the bytes were there)."""
+    who.require(Role.STATION)
+    usable_batch(services, batch_id, who)
+    receipt = services.intake.add_file(
+        batch_id, file.file, file.filename or "upload", position, who.agent
+    )
+    row = services.records.batch_file(receipt.file_id)
+    assert row is not None
+    return UploadOut(**file_out(row).model_dump(), created=receipt.created)
+
+
+def submit_batch(services: Services, batch_id: int, who: Principal) -> SubmittedOut:
+    """Close a batch the station opened and queue it for processing (repeatable)."""
+    who.require(Role.STATION)
+    usable_batch(services, batch_id, who)
+    batch = services.intake.close(batch_id, who.agent)
+    workflow_id = services.queue.submit_batch(batch_id)
+    return SubmittedOut(batch_id=batch_id, status=batch.status, workflow_id=workflow_id)
+
+
 def usable_batch(services: Services, batch_id: int, who: Principal) -> Batch:
-    """A batch the caller may use: a station only its own (another station's answers 404 like
-    a missing one), a reader any batch of its province."""
+    """A batch the caller may use: a station only one it opened (another station's answers
+    404 like a missing one), a reader any batch of its province."""
     batch = visible_batch(services, batch_id, who)
-    if who.role is Role.STATION and batch.station_token_id != who.token_id:
+    if who.role is Role.STATION and not who.opened(batch):
         raise NotFoundError(f"there is no batch {batch_id}")
     return batch
 

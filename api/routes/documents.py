@@ -130,10 +130,7 @@ def get_events(document_id: RecordId, who: Caller, services: ServicesDep) -> lis
 def retry_document(document_id: RecordId, who: Caller, services: ServicesDep) -> RequeuedOut:
     """Put a failed document back in the queue once the cause of its failure is fixed; the
     failure stays in its history. Anything but a failed document answers 409."""
-    who.require(*RETRIERS)
-    retryable_document(services, document_id, who)
-    attempt = services.intake.retry(document_id, who.agent, who.desk_id)
-    return _requeued(services, document_id, attempt, who)
+    return retry_failed(services, document_id, who)
 
 
 @router.post("/documents/{document_id}/replace", status_code=202)
@@ -145,6 +142,24 @@ def replace_document(
 ) -> ReplacedOut:
     """Replace a failed document's original by a rescan (streamed, stored bit-exact; the old
     original stays archived) and process it again."""
+    return replace_failed(services, document_id, file, who)
+
+
+# Retry and replace, for this API and the desk UI alike (`hoso.api.web.station`).
+
+
+def retry_failed(services: Services, document_id: int, who: Principal) -> RequeuedOut:
+    """A failed document the caller may retry, back in the queue."""
+    who.require(*RETRIERS)
+    retryable_document(services, document_id, who)
+    attempt = services.intake.retry(document_id, who.agent, who.desk_id)
+    return _requeued(services, document_id, attempt, who)
+
+
+def replace_failed(
+    services: Services, document_id: int, file: UploadFile, who: Principal
+) -> ReplacedOut:
+    """A failed document the caller may replace, with the rescan as its original, queued."""
     who.require(*RETRIERS)
     retryable_document(services, document_id, who)
     replaced = services.intake.replace(
@@ -164,7 +179,7 @@ def retryable_document(services: Services, document_id: int, who: Principal) -> 
     if who.role is not Role.STATION:
         return
     batch = services.records.batch(document.batch_id) if document.batch_id else None
-    if batch is None or batch.station_token_id != who.token_id:
+    if batch is None or not who.opened(batch):
         raise NotFoundError(f"there is no document {document_id}")
 
 

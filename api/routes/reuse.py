@@ -1,5 +1,5 @@
-"""Reuse for officers: a person's record, an e-form prefill from it, and the review queue of
-values read with too little confidence."""
+"""Reuse for officers: a person's record, a procedure's form prefilled from it, the procedure
+catalogue, and the review queue of values read with too little confidence."""
 
 from __future__ import annotations
 
@@ -10,8 +10,17 @@ from fastapi import Path as PathParam
 
 from hoso.api.auth import NotFoundError, Role
 from hoso.api.deps import Caller, RecordId, ServicesDep, audit, visible_field
-from hoso.api.schemas import FieldOut, ReviewIn, field_out, person_out
+from hoso.api.schemas import (
+    FieldOut,
+    PrefillOut,
+    ProcedureOut,
+    ReviewIn,
+    field_out,
+    person_out,
+    procedure_out,
+)
 from hoso.digitize.fields.extract import value_problems
+from hoso.storage.procedures import UnknownProcedureError
 from hoso.storage.vocabulary import EventType
 
 CitizenId = Annotated[str, PathParam(pattern=r"^\d{12}$")]
@@ -32,18 +41,35 @@ def get_person(citizen_id: CitizenId, who: Caller, services: ServicesDep) -> dic
 @router.get("/persons/{citizen_id}/prefill")
 def prefill(
     citizen_id: CitizenId,
-    procedure_code: Annotated[str, Query(min_length=1, max_length=40)],
     who: Caller,
     services: ServicesDep,
-) -> dict[str, Any]:
-    """An e-form prefill for a procedure from the person's records, each value sourced."""
+    procedure: Annotated[
+        str | None,
+        Query(min_length=1, max_length=60, description="Catalogue key or procedure code."),
+    ] = None,
+    procedure_code: Annotated[
+        str | None, Query(min_length=1, max_length=60, deprecated=True, description="`procedure`.")
+    ] = None,
+) -> PrefillOut:
+    """The procedure's form filled from the person's valid papers, each value sourced, and the
+    required fields none fills (`missing`). An unknown procedure is 422 `unknown_procedure`
+    (its detail lists the catalogue), checked before any record is read."""
     who.require(Role.OFFICER)
-    filled = services.reuse.prefill(
-        citizen_id, procedure_code, who.agent, who.desk_id, who.province_code
-    )
+    wanted = procedure or procedure_code
+    if wanted is None:
+        raise UnknownProcedureError("say which procedure: ?procedure=KEY or CODE (GET /procedures)")
+    form = services.procedures.find(wanted)
+    filled = services.reuse.prefill(citizen_id, form, who.agent, who.desk_id, who.province_code)
     if filled is None:
         raise NotFoundError(f"no documents carry the ID number {citizen_id}")
-    return filled
+    return PrefillOut.model_validate(filled)
+
+
+@router.get("/procedures")
+def procedures(who: Caller, services: ServicesDep) -> list[ProcedureOut]:
+    """The procedures a prefill knows, with the person fields each form takes."""
+    who.require(Role.OFFICER)
+    return [procedure_out(p) for p in services.procedures]
 
 
 @router.get("/review")

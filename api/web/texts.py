@@ -1,0 +1,188 @@
+"""What the desk UI says about the service's words: error codes, statuses and page warnings, as
+English source strings that the catalogue translates (`hoso.api.web.i18n`).
+
+Errors carry English messages written for the CLI and the API's problem details; a person at a
+desk reads Vietnamese, so the UI shows the text of the error's stable `code` instead. Every
+code a `HosoError` can carry has a text here: a test walks the error classes and fails on a
+code without one. An unknown code (a newer worker's) still shows the generic text.
+"""
+
+from __future__ import annotations
+
+from hoso.api.web.i18n import N_
+from hoso.digitize.rasterize import DAMAGED_IMAGE
+
+GENERIC_ERROR = N_("Something went wrong. Try again; if it happens again, tell the administrator.")
+
+CODE_TEXTS: dict[str, str] = {
+    # the paper or file
+    "input_error": N_("The file cannot be used. Scan the paper again."),
+    "empty_input": N_("The file is empty. Scan the paper again."),
+    "corrupt_input": N_(
+        "The file is damaged or cut short and cannot be read. Scan the paper again."
+    ),
+    "unreadable_image": N_("A page's image is damaged and cannot be read. Scan the paper again."),
+    "encrypted_input": N_("The file is protected by a password. Send a copy without a password."),
+    "input_too_large": N_(
+        "The file is too large (too many pages or pixels). Split it, or scan at 300 dpi."
+    ),
+    "unsupported_input": N_(
+        "This kind of file is not accepted. Send PDF, TIFF, JPEG or PNG scans."
+    ),
+    "upload_too_large": N_("The file is larger than the server accepts. Split it into parts."),
+    "ocr_failed": N_("The text of a page could not be read. Scan it again, straight and well lit."),
+    "ocr_model_missing": N_("The server lacks its text recognition model. Tell the administrator."),
+    "not_signable": N_("This PDF cannot be signed: it is damaged or not a PDF."),
+    "invalid_value": N_("The value is not valid for this field."),
+    # batches and documents
+    "batch_not_found": N_("There is no such batch."),
+    "batch_closed": N_("The batch is closed. Open a new batch for more scans."),
+    "empty_batch": N_("The batch has no files yet. Add scans before closing it."),
+    "document_not_found": N_("There is no such document."),
+    "document_not_failed": N_("Only a failed document can be retried or replaced."),
+    "queue_unavailable": N_("The processing queue did not answer. Try again in a minute."),
+    "internal_error": N_(
+        "Processing failed unexpectedly. Retry; if it fails again, tell the administrator."
+    ),
+    # the server
+    "hoso_error": GENERIC_ERROR,
+    "output_failed": N_("The server could not write the result. Tell the administrator."),
+    "settings_invalid": N_("The server is not configured correctly. Tell the administrator."),
+    "storage_error": N_(
+        "The archive storage failed. Try again; tell the administrator if it goes on."
+    ),
+    "storage_unavailable": N_("The archive storage does not answer. Try again in a few minutes."),
+    "object_missing": N_("A stored file is missing from the archive. Tell the archivist."),
+    "integrity_error": N_("A stored file has changed since it was archived. Tell the archivist."),
+    "worker_id_in_use": N_("Another worker already runs under this name. Tell the administrator."),
+    "procedures_invalid": N_("The list of procedures is not valid. Tell the administrator."),
+    "unknown_procedure": N_("There is no such procedure."),
+    # signatures
+    "signing_config_invalid": N_("Signing and verification are not set up on this server."),
+    "signer_unavailable": N_("The signing key or token is not available. Tell the administrator."),
+    "signing_failed": N_("Signing failed. Retry; if it fails again, tell the administrator."),
+    "operator_signer_missing": N_(
+        "No signing key is set up for the person who scanned this. Tell the administrator."
+    ),
+    # people, access and requests
+    "not_authenticated": N_("Log in first."),
+    "login_required": N_("Your session has ended. Log in again."),
+    "login_refused": N_("The username or password is wrong, or the account is disabled."),
+    "forbidden": N_("Your account may not open this page."),
+    "csrf_refused": N_(
+        "The form was refused because it did not come from this page. Reload the page and "
+        "try again."
+    ),
+    "not_found": N_("There is nothing here, or it belongs to another province."),
+    "bad_request": N_("The request is not valid."),
+    "invalid_request": N_("Some of what was sent is missing or not valid."),
+    "too_many_failures": N_("Too many failed attempts. Wait a minute, then try again."),
+    "too_many_uploads": N_("Too many files are being sent at once. This one will be sent again."),
+    "request_timeout": N_("The file stopped arriving. Check the network and send it again."),
+    "account_invalid": N_("The account cannot be saved as entered."),
+    "account_not_found": N_("There is no such account."),
+    "upload_failed": N_("The upload failed. Send it again."),
+    "server_unavailable": N_("The server does not answer. Check the network."),
+}
+
+DOCUMENT_STATUS_TEXTS: dict[str, str] = {
+    "received": N_("Archived"),
+    "queued": N_("Waiting"),
+    "processing": N_("Processing"),
+    "done": N_("Done"),
+    "failed": N_("Failed"),
+}
+
+ROLE_TEXTS: dict[str, str] = {
+    "station": N_("Scanning station"),
+    "officer": N_("Officer"),
+    "archivist": N_("Archivist"),
+    "admin": N_("Administrator"),
+}
+
+BATCH_STATUS_TEXTS: dict[str, str] = {
+    "open": N_("Open: add scans"),
+    "closed": N_("Closed: being split into documents"),
+    "planned": N_("Closed: documents being processed"),
+}
+
+# The event log's words (`hoso.storage.vocabulary`): a document's history and the audit log
+# (`event_text`, `outcome_text` in every template).
+EVENT_TEXTS: dict[str, str] = {
+    "batch_created": N_("Batch opened"),
+    "batch_closed": N_("Batch closed"),
+    "batch_planned": N_("Split from its batch"),
+    "ingested": N_("Archived"),
+    "derived": N_("Result stored"),
+    "processed": N_("Digitized"),
+    "fields_extracted": N_("Fields read"),
+    "cross_checked": N_("Checked against its dossier"),
+    "reviewed": N_("Field reviewed"),
+    "retrieved": N_("Content read"),
+    "searched": N_("Searched"),
+    "verified": N_("Signatures verified"),
+    "person_read": N_("Person's papers read"),
+    "prefilled": N_("Form prefilled"),
+    "fixity_started": N_("Fixity round started"),
+    "fixity_check": N_("Fixity checked"),
+    "token_created": N_("API token created"),
+    "token_revoked": N_("API token revoked"),
+    "document_read": N_("Document details read"),
+    "auth_failed": N_("Access refused"),
+    "batch_read": N_("Batch read"),
+    "batch_files_read": N_("Batch files read"),
+    "retried": N_("Retried"),
+    "replaced": N_("Replaced by a rescan"),
+    "account_created": N_("Account created"),
+    "account_disabled": N_("Account disabled"),
+    "logged_in": N_("Logged in"),
+    "logged_out": N_("Logged out"),
+}
+
+OUTCOME_TEXTS: dict[str, str] = {
+    "success": N_("Succeeded"),
+    "failure": N_("Did not succeed"),
+    "duplicate": N_("Already there"),
+    "accepted": N_("Accepted"),  # a review's outcome is the decision
+    "corrected": N_("Corrected"),
+}
+
+# Warnings a page can carry, by their English text (hoso.digitize); a page under 200 dpi has
+# its own flag (`below_200_dpi`) and is shown as "rescan needed" instead of its warning.
+WARNING_TEXTS: dict[str, str] = {
+    DAMAGED_IMAGE: N_(
+        "The image data is damaged or cut short; part of the page may be missing. Check the "
+        "PDF against the paper and rescan if needed."
+    ),
+}
+BELOW_200_DPI_PREFIX = "effective resolution"
+
+
+def code_text(code: str | None) -> str:
+    """The (English source) text for an error code; translate it where it is shown."""
+    return CODE_TEXTS.get(code or "", GENERIC_ERROR)
+
+
+def page_warnings(notes: list[dict[str, object]] | None) -> list[tuple[int, str]]:
+    """A document's page warnings as (page, source text) for people: the below-200-dpi warning
+    is left out (the page's "rescan needed" flag says it), an unknown warning is kept as is."""
+    shown = []
+    for note in notes or []:
+        page = note.get("page")
+        warnings = note.get("warnings")
+        if not isinstance(page, int) or not isinstance(warnings, list):
+            continue
+        for warning in warnings:
+            text = str(warning)
+            if not text.startswith(BELOW_200_DPI_PREFIX):
+                shown.append((page, WARNING_TEXTS.get(text, text)))
+    return shown
+
+
+def pages_to_rescan(notes: list[dict[str, object]] | None) -> list[int]:
+    """Pages under the legal 200 dpi (Decree 30/2020): "cần quét lại"."""
+    return [
+        page
+        for note in notes or []
+        if note.get("below_200_dpi") and isinstance(page := note.get("page"), int)
+    ]
