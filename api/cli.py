@@ -14,6 +14,7 @@ import typer
 from hoso.api.commands import (
     accounts,
     archive,
+    config,
     digitize,
     documents,
     reuse,
@@ -37,5 +38,5 @@ def main() -> None:
     """hoso: scan-to-archive for one-stop-desk dossiers."""
 
 
-for group in (digitize, archive, reuse, documents, service, tokens, accounts, signing):
+for group in (digitize, archive, reuse, documents, service, tokens, accounts, signing, config):
     group.register(app)

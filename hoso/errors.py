@@ -33,6 +33,7 @@ class ExitCode(IntEnum):
     SIGNING_FAILED = 11
     SIGNATURE_INDETERMINATE = 12
     SIGNATURE_FAILED = 13
+    CONFIG_PROBLEMS = 14
     INTERRUPTED = 130
 
     @property
@@ -57,6 +58,7 @@ _MEANINGS = {
     ExitCode.SIGNING_FAILED: "signing failed (key, token, PIN or time-stamping authority)",
     ExitCode.SIGNATURE_INDETERMINATE: "`hoso verify`: verdict INDETERMINATE",
     ExitCode.SIGNATURE_FAILED: "`hoso verify`: verdict TOTAL-FAILED",
+    ExitCode.CONFIG_PROBLEMS: "`hoso config check` found problems in the deployment",
     ExitCode.INTERRUPTED: "interrupted",
 }
 

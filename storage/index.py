@@ -31,6 +31,14 @@ _FTS_DELETE = "INSERT INTO document_fts(document_fts, rowid, folded) VALUES('del
 _RANKED_PAGE = "ORDER BY rank DESC, d.id LIMIT :n OFFSET :o"
 
 
+def migrations_config() -> Config:
+    """Alembic's view of hoso's migrations: what `migrate` runs and `hoso config check` reads
+    the newest revision from."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
 @dataclass(frozen=True)
 class SearchHit:
     document_id: int
@@ -61,8 +69,7 @@ class RecordIndex:
 
     def migrate(self) -> None:
         """Bring the schema to the newest revision (idempotent)."""
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
+        config = migrations_config()
         try:
             with self.engine.begin() as connection:
                 config.attributes["connection"] = connection

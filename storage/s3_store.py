@@ -10,6 +10,7 @@ overwrite keeps the earlier bytes.
 from __future__ import annotations
 
 import io
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -35,6 +36,13 @@ from hoso.storage.objects import (
 )
 
 NETWORK_ERRORS = (urllib3.exceptions.HTTPError, OSError)
+PROBE_PREFIX = ".hoso-probe/"  # `write_probe`'s objects: never an archive key
+
+
+@dataclass(frozen=True)
+class BucketState:
+    exists: bool
+    versioned: bool
 
 
 @dataclass(frozen=True)
@@ -108,6 +116,30 @@ class S3Store:
             self.client.set_bucket_versioning(self.bucket, VersioningConfig(ENABLED))
         except S3Error as exc:
             raise StorageError(f"cannot prepare bucket {self.bucket}: {exc.code}") from exc
+        except NETWORK_ERRORS as exc:
+            raise StorageUnavailableError(f"object store unreachable: {exc}") from exc
+
+    def bucket_state(self) -> BucketState:
+        """Whether the bucket exists and keeps versions (`hoso config check`; changes nothing)."""
+        try:
+            if not self.client.bucket_exists(self.bucket):
+                return BucketState(exists=False, versioned=False)
+            status = self.client.get_bucket_versioning(self.bucket).status
+        except S3Error as exc:
+            raise StorageError(f"cannot inspect bucket {self.bucket}: {exc.code}") from exc
+        except NETWORK_ERRORS as exc:
+            raise StorageUnavailableError(f"object store unreachable: {exc}") from exc
+        return BucketState(exists=True, versioned=status == ENABLED)
+
+    def write_probe(self) -> None:
+        """Write a small object outside the archive's keys and delete exactly that version, so
+        a versioned bucket keeps no trace of it: proof the credentials may write."""
+        key = f"{PROBE_PREFIX}{uuid.uuid4().hex}"
+        try:
+            written = self.client.put_object(self.bucket, key, io.BytesIO(b"hoso"), 4)
+            self.client.remove_object(self.bucket, key, version_id=written.version_id)
+        except S3Error as exc:
+            raise StorageError(f"cannot write to bucket {self.bucket}: {exc.code}") from exc
         except NETWORK_ERRORS as exc:
             raise StorageUnavailableError(f"object store unreachable: {exc}") from exc
 

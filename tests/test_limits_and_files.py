@@ -34,6 +34,7 @@ from hoso.storage.index import RecordIndex
 from hoso.storage.intake import MAX_UPLOAD_BYTES, UploadTooLargeError
 from hoso.storage.objects import original_key
 from hoso.workflows.queue import JobQueue
+from tests.cli import run_hoso
 from tests.deployment import Deployment, free_port, station_token
 
 IDLE_SECONDS = 3  # HOSO_UPLOAD_IDLE_SECONDS of the server under test
@@ -305,3 +306,22 @@ def test_worker_metrics_listen_on_loopback_by_default(tmp_path: Path) -> None:
     finally:
         deployment.stop_all()
     assert listening == {("tcp", "0100007F")}  # 127.0.0.1
+
+
+def test_a_first_start_says_how_to_make_the_first_desk_admin(tmp_path: Path) -> None:
+    """A new user's `make run` serves a login page nobody can pass: the start says what to run,
+    and stops saying it once someone can log in."""
+    deployment = Deployment(tmp_path, f"sqlite:///{tmp_path / 'index.sqlite'}")
+    try:
+        deployment.kill(deployment.serve(worker=False))
+        assert "hoso user create NAME --role admin" in deployment.logs()
+        run_hoso(
+            "user", "create", "quantri", "--role", "admin", "--password-stdin",
+            env=deployment.env("cli"), input="mot-mat-khau-dai\n",
+        )  # fmt: skip
+        (tmp_path / "e2e-serve.log").unlink()
+        deployment.kill(deployment.serve(worker=False))
+        assert "hoso: serving the desk UI" in deployment.logs()
+        assert "hoso user create" not in deployment.logs()
+    finally:
+        deployment.stop_all()

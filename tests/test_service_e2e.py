@@ -279,7 +279,12 @@ def test_sigterm_drains_the_documents_in_progress(deployment: Deployment) -> Non
     before = wait_until(deployment, token, batch_id, mid_document, timeout=120)
     in_progress = interrupted(before)
     worker.send_signal(signal.SIGTERM)  # the worker alone, not its process group
-    assert worker.wait(timeout=120) == 0, deployment.logs()
+    # the drain's 90 s, then the job engine's and the page pool's shutdown, on a loaded machine
+    try:
+        code = worker.wait(timeout=200)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the worker did not stop after SIGTERM\n" + deployment.logs())
+    assert code == 0, deployment.logs()
     after = {d["id"]: d["status"] for d in batch_state(deployment, token, batch_id)["documents"]}
     assert in_progress and all(after[i] in ("done", "failed") for i in in_progress), after
     deployment.start(["worker"], "e2e-drain")  # the rest is finished by the next start

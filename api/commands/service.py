@@ -107,6 +107,12 @@ def serve(
         f"http://{host}:{port}/api/v1/docs",
         highlight=False,
     )
+    if not services.accounts.list():
+        stderr.print(
+            "hoso: nobody can log in to the desk UI yet: make the first admin with "
+            "`hoso user create NAME --role admin` (with the same HOSO_DATA_DIR/HOSO_DATABASE_URL)",
+            highlight=False,
+        )
     uvicorn.run(application, host=host, port=port, log_level="warning")
 
 

@@ -31,7 +31,6 @@ from hoso.api.routes.reuse import CitizenId
 from hoso.api.web.i18n import TIMEZONE
 from hoso.api.web.officer_texts import (
     DOC_TYPE_TEXTS,
-    EVENT_TEXTS,
     FIELD_STATUS_TEXTS,
     FIELD_TEXTS,
     SORT_TEXTS,
@@ -128,7 +127,6 @@ def _words() -> dict[str, Any]:
         "doc_type_text": lambda t: word(DOC_TYPE_TEXTS, t),
         "field_text": lambda n: word(FIELD_TEXTS, n),
         "field_status_text": lambda s: word(FIELD_STATUS_TEXTS, s),
-        "event_text": lambda e: word(EVENT_TEXTS, e),
         "marked": marked,
     }
 

@@ -48,22 +48,6 @@ FIELD_STATUS_TEXTS: dict[str, str] = {
     "corrected": N_("Corrected by an officer"),
 }
 
-EVENT_TEXTS: dict[str, str] = {
-    "batch_planned": N_("Split from its batch"),
-    "ingested": N_("Archived"),
-    "derived": N_("Result stored"),
-    "processed": N_("Digitized"),
-    "fields_extracted": N_("Fields read"),
-    "cross_checked": N_("Checked against its dossier"),
-    "reviewed": N_("Field reviewed"),
-    "retrieved": N_("Content read"),
-    "verified": N_("Signatures verified"),
-    "document_read": N_("Opened"),
-    "retried": N_("Retried"),
-    "replaced": N_("Replaced by a rescan"),
-    "fixity_check": N_("Fixity checked"),
-}
-
 SORT_TEXTS: dict[DocumentSort, str] = {
     DocumentSort.RELEVANCE: N_("Best match"),
     DocumentSort.NEWEST: N_("Newest first"),

@@ -9,6 +9,7 @@ cell in front of a citizen.
 
 from __future__ import annotations
 
+import gettext as gettext_module
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
 
 from hoso.api.web.i18n import N_, format_moment, load_translations
 from hoso.api.web.menu import menu_for
@@ -54,13 +56,16 @@ class Pages:
 
     def __init__(self) -> None:
         self.translations = load_translations()
+        self.translations.add_fallback(_NotInCatalogue())
         self.env = Environment(
             loader=FileSystemLoader(TEMPLATES),
             autoescape=select_autoescape(["html"]),
             undefined=StrictUndefined,
             extensions=["jinja2.ext.i18n"],
         )
-        self.env.install_gettext_translations(self.translations, newstyle=True)  # type: ignore[attr-defined]
+        self.env.install_gettext_callables(  # type: ignore[attr-defined]
+            self._template_gettext, self._template_ngettext, newstyle=True
+        )
         self.env.filters["moment"] = format_moment
         # Texts of the service's words, translated here (plain strings, so autoescaped: a
         # warning hoso does not know is shown as the worker wrote it, never as markup).
@@ -79,6 +84,21 @@ class Pages:
 
     def gettext(self, message: str) -> str:
         return self.translations.gettext(message)
+
+    def _template_gettext(self, message: str) -> Markup:
+        """`_()` of a template. Jinja's i18n trusts what this returns as markup and formats it
+        with `%`, so it must be escaped here: the catalogue's text as text, and a message the
+        catalogue lacks (a stored word hoso has no text for, such as a document type read
+        from a scanned separator sheet) shown exactly as written, `%` included, never as
+        markup and never as a format that fails the page."""
+        translated = self.translations.gettext(message)
+        if isinstance(translated, _Verbatim):
+            return escape(message).replace("%", "%%")
+        return escape(translated)
+
+    def _template_ngettext(self, singular: str, plural: str, n: int) -> Markup:
+        """`ngettext()` of a template: always literals of the catalogue, escaped likewise."""
+        return escape(self.translations.ngettext(singular, plural, n))
 
     def _word(self, texts: dict[str, str], word: str) -> str:
         """A status or role for people; one hoso does not know yet is shown as stored."""
@@ -124,6 +144,18 @@ class Pages:
         return self.render(
             request, "error.html", context, person=person, status_code=status, headers=headers
         )
+
+
+class _Verbatim(str):
+    """A message the catalogue does not have, as `_NotInCatalogue` gives it back."""
+
+
+class _NotInCatalogue(gettext_module.NullTranslations):
+    """The catalogue's fallback: marks a message it lacks, so that a template shows it as
+    data (see `Pages._template_gettext`)."""
+
+    def gettext(self, message: str) -> str:
+        return _Verbatim(message)
 
 
 @dataclass(frozen=True)
