@@ -70,6 +70,23 @@ class Word:
     line: int  # words with the same line number form one line of text, in reading order
 
 
+@dataclass(frozen=True)
+class PerspectiveCorrection:
+    """A phone photo's page outline: the corners (TL, TR, BR, BL, source pixels) it was
+    flattened from, or None when the page was not warped (a flat scan, or an outline not found:
+    then the page's warnings say so)."""
+
+    corners: tuple[tuple[float, float], ...] | None = None
+
+    @property
+    def corrected(self) -> bool:
+        return self.corners is not None
+
+    def as_json(self) -> dict[str, object]:
+        corners = [list(c) for c in self.corners] if self.corners is not None else None
+        return {"corrected": self.corrected, "corners": corners}
+
+
 @dataclass
 class PageResult:
     """What one page produced: the upright archival image ready for PDF embedding, plus text."""
@@ -94,6 +111,7 @@ class PageResult:
     words: list[Word] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     codes: list[str] = field(default_factory=list)  # decoded QR/barcodes
+    perspective: PerspectiveCorrection = field(default_factory=PerspectiveCorrection)
 
     @property
     def below_legal_minimum(self) -> bool:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from hoso.digitize import cleanup, deskew, orient, resolution
+from hoso.digitize import cleanup, deskew, orient, perspective, resolution
 from hoso.digitize.codes import read_codes
 from hoso.digitize.encode import as_is_jpeg, encode_page_image
 from hoso.digitize.ink import Glyphs, Pixels, find_glyphs
@@ -21,6 +21,7 @@ from hoso.digitize.models import (
     Options,
     PageResult,
     PageTask,
+    PerspectiveCorrection,
     TextSource,
     Word,
     below_legal_minimum,
@@ -69,6 +70,7 @@ def _born_digital_result(task: PageTask, raster: RasterPage) -> PageResult:
 
 
 def _scanned_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> PageResult:
+    raster, flattened = _flatten_photo(raster)
     pixels, bilevel = raster.pixels, raster.mode == "1"
     warnings: list[str] = list(raster.warnings)
     glyphs = find_glyphs(pixels)
@@ -132,7 +134,23 @@ def _scanned_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> Pa
         words=words,
         warnings=warnings,
         codes=codes,
+        perspective=flattened,
     )
+
+
+def _flatten_photo(raster: RasterPage) -> tuple[RasterPage, PerspectiveCorrection]:
+    """A phone photo's page is warped flat before anything is measured on it (keystone cannot
+    be deskewed); its source JPEG no longer shows the page as archived. A scan, or a photo whose
+    outline is not clear, comes back as it was (the latter with a warning)."""
+    if raster.mode == "1":
+        return raster, PerspectiveCorrection()
+    outline = perspective.find_page(raster.pixels)
+    if outline.corners is None:
+        warnings = [*raster.warnings, *([outline.warning] if outline.warning else [])]
+        return replace(raster, warnings=warnings), PerspectiveCorrection()
+    flat = perspective.warp_flat(raster.pixels, outline.corners)
+    corners = tuple((round(float(x), 1), round(float(y), 1)) for x, y in outline.corners)
+    return replace(raster, pixels=flat, source_jpeg=None), PerspectiveCorrection(corners)
 
 
 def _resolution(raster: RasterPage, glyphs: Glyphs) -> tuple[float, str]:

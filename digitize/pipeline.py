@@ -282,6 +282,7 @@ def document_json(document: DocumentResult) -> dict[str, Any]:
                 "mean_confidence": p.mean_confidence,
                 "text": p.text,
                 "codes": p.codes,
+                "perspective": p.perspective.as_json(),
                 "width_px": p.width_px,
                 "height_px": p.height_px,
             }
