@@ -94,8 +94,11 @@ def _scanned_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> Pa
     reader = _Reader(read, detect, bilevel)
     direction = orient.line_direction(glyphs)
     reading = _orient_and_read(pixels, direction, reader)
-    if orient.words_run_down(reading.ocr.words):
-        # The OCR read the lines running down the page: the geometry chose the wrong direction.
+    if not direction.decisive and orient.words_run_down(reading.ocr.words):
+        # The OCR read the lines running down the page: the geometry, unsure, chose the wrong
+        # direction. When the geometry is sure it stands: short Vietnamese words in small print
+        # (stacked tone marks) can be taller than wide on an upright page, and a sideways read
+        # of such a page still comes back confident (Tesseract turns the blocks itself).
         other = _orient_and_read(pixels, direction.swapped(), reader)
         if not orient.words_run_down(other.ocr.words):
             reading = other

@@ -61,12 +61,13 @@ def photograph(
     seed: int = 0,
     shift: tuple[float, float] = (0.0, 0.0),
     hand: bool = False,
+    print_spec: dict[str, float] | None = None,
 ) -> Photo:
     """A synthetic page put on a textured desk under uneven light, seen from slightly off
     square: the top edge `keystone` narrower than the bottom, the right edge `yaw` shorter than
     the left (negative: longer; lines then converge), the whole turned `tilt_deg`
     counter-clockwise, moved by `shift` (share of the photo) from the centre."""
-    page = render_page(PageSpec(seed=seed, dpi=200, body_lines=8))
+    page = render_page(PageSpec(seed=seed, dpi=200, body_lines=8, **(print_spec or {})))  # type: ignore[arg-type]
     source = np.asarray(page.image.convert("RGB"))
     width, height = PHOTO_SIZE
     corners = _page_corners(tilt_deg, (keystone, yaw), shift)
@@ -199,3 +200,18 @@ def test_flat_scan_keeps_its_source_jpeg_bytes(tmp_path: Path) -> None:
     assert result.image_bytes == source.read_bytes()
     assert page_json["perspective"] == {"corrected": False, "corners": None}
     assert not any("photo" in warning for warning in result.warnings)
+
+
+@FAST
+def test_small_blurred_print_is_kept_upright(tmp_path: Path) -> None:
+    """Found by trying harder photos: 11-pt print, blurred, ~130 dpi. Its short words with
+    stacked tone marks are taller than wide, which made the pipeline take the upright reading
+    for a sideways one and archive the page turned 90° (the text layer still read well)."""
+    photo = photograph(2.5, 0.08, 0.06, print_spec={"font_pt": 11, "blur": 0.9, "noise": 6})
+
+    result, _ = digitize_photo(photo, tmp_path)
+
+    assert result.rotation == 0
+    archived = np.asarray(Image.open(io.BytesIO(result.image_bytes)).convert("L"))
+    assert archived.shape[0] > archived.shape[1]  # portrait, as the paper
+    assert cer(photo.text, result.text) <= 0.05
