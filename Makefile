@@ -56,6 +56,7 @@ bench: install $(BENCH_VENV)/.installed-stamp
 	@BENCH=1 scripts/system-deps.sh
 	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev,bench]'
 	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks.degradations
 
 clean:
 	rm -rf $(VENV) $(BENCH_VENV) $(OUT) .pytest_cache .mypy_cache .ruff_cache benchmarks/work

@@ -57,3 +57,19 @@ def test_ui_speed_reports_the_officer_pages(tmp_path: Path) -> None:
     report = json.loads((tmp_path / "ui_speed.json").read_text(encoding="utf-8"))
     assert report["documents"] == 200 and "search: a name" in report["pages"]
     assert "| list: newest first |" in (tmp_path / "ui_speed.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_degradations_reports_every_level_and_split(tmp_path: Path) -> None:
+    """`benchmarks.degradations` on one clean page per split writes both reports."""
+    command = [
+        sys.executable, "-m", "benchmarks.degradations", "--levels", "clean", "--pages", "1",
+        "--results", str(tmp_path),
+    ]  # fmt: skip
+    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "degradations.json").read_text(encoding="utf-8"))
+    for split in ("tuning", "held_out"):
+        row = report["sets"][split]["clean"]
+        assert row["pages"] == 1 and row["cer"] is not None and row["orientation_accuracy"] == 1.0
+    assert "| held_out | clean |" in (tmp_path / "degradations.md").read_text(encoding="utf-8")
