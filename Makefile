@@ -8,7 +8,7 @@ OUT    := out
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install system-deps run sample test screenshots lint typecheck check bench clean
+.PHONY: install system-deps run sample test screenshots lint typecheck check bench clean image image-archive
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,17 @@ typecheck: install
 	$(BIN)/mypy
 
 check: lint typecheck test
+
+# The service image, built with buildah on a locally made Debian base (no Docker daemon, no image
+# registry): hoso:latest and hoso:<version>. Layers are cached: a code change rebuilds only the wheel.
+image: system-deps
+	scripts/image-build.sh
+
+# The image as a file for Docker or other machines: `docker load -i out/hoso-image.tar`.
+image-archive: image
+	mkdir -p $(OUT)
+	rm -f $(OUT)/hoso-image.tar
+	buildah push hoso:latest docker-archive:$(OUT)/hoso-image.tar:hoso:latest
 
 BENCH_VENV := .venv-bench
 

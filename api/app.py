@@ -19,7 +19,19 @@ from hoso.api import docs, problems, web
 from hoso.api.deps import Services
 from hoso.api.headers import SecurityHeaders
 from hoso.api.limits import BodyLimits, UploadLimits
-from hoso.api.routes import audit, batches, documents, health, reuse, signatures, tokens
+from hoso.api.routes import (
+    audit,
+    batches,
+    desks,
+    documents,
+    exports,
+    health,
+    reports,
+    results,
+    reuse,
+    signatures,
+    tokens,
+)
 from hoso.storage.accounts import SessionLimits
 
 __all__ = ["Services", "create_app"]
@@ -31,7 +43,11 @@ API_ROUTERS = (
     documents.router,
     reuse.router,
     tokens.router,
+    desks.router,
     audit.router,
+    reports.router,
+    exports.router,
+    results.router,
 )
 
 

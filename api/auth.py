@@ -35,7 +35,7 @@ from enum import StrEnum
 
 from sqlalchemy import select
 
-from hoso.errors import HosoError
+from hoso.errors import ExitCode, HosoError
 from hoso.storage.accounts import operator_name_in_use, person_agent
 from hoso.storage.index import RecordIndex
 from hoso.storage.schema import ApiToken, Batch, Desk, Province
@@ -70,7 +70,11 @@ class NotFoundError(HosoError):
 
 
 class BadRequestError(HosoError):
+    """The caller asked for something that cannot be (in the CLI: `hoso token create`'s bad
+    arguments, exit 2)."""
+
     code = "bad_request"
+    exit_code = ExitCode.BAD_ARGUMENTS
     http_status = 400
 
 

@@ -9,14 +9,20 @@ exit code and one readable line on stderr; no traceback for a user error, no par
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from hoso.api.commands import (
     accounts,
     archive,
     config,
+    desks,
     digitize,
     documents,
+    records,
+    reports,
+    results,
     reuse,
     service,
     signing,
@@ -33,10 +39,29 @@ app = typer.Typer(
 )
 
 
+def _print_version(asked: bool) -> None:
+    """`hoso --version`: the installed distribution's version (the image's test reads it)."""
+    if asked:
+        from importlib.metadata import version
+
+        typer.echo(f"hoso {version('hoso')}")
+        raise typer.Exit()
+
+
 @app.callback()
-def main() -> None:
+def main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
     """hoso: scan-to-archive for one-stop-desk dossiers."""
 
 
-for group in (digitize, archive, reuse, documents, service, tokens, accounts, signing, config):
+for group in (
+    digitize, archive, reuse, documents, service, tokens, accounts, signing, config, reports,
+    records, results, desks,
+):  # fmt: skip
     group.register(app)

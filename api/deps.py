@@ -28,18 +28,26 @@ from hoso.api.auth import (
     Role,
     Tokens,
 )
-from hoso.signatures.errors import SigningConfigError
+from hoso.settings import HosoSettings
+from hoso.signatures.errors import ResultSigningNotConfiguredError, SigningConfigError
 from hoso.signatures.profiles import CONFIG_ENV
+from hoso.signatures.sign import ResultSigner
 from hoso.signatures.verify import Verifier
 from hoso.storage.accounts import Accounts
 from hoso.storage.archive import Archive
+from hoso.storage.desks import Desks
 from hoso.storage.intake import Intake
 from hoso.storage.procedures import Catalogue, configured_catalogue
 from hoso.storage.queries import Records
+from hoso.storage.records import ArchivalRecords
+from hoso.storage.results import IssuedResults
 from hoso.storage.reuse import Reuse
 from hoso.storage.schema import Batch, Document, ExtractedField
+from hoso.storage.stats import Stats
+from hoso.storage.upkeep import Upkeep
 from hoso.storage.vocabulary import EventType
 from hoso.workflows.queue import JobQueue
+from hoso.workflows.results import ResultIssuer
 
 READERS = (Role.OFFICER, Role.ARCHIVIST)
 MAX_ID = 2**31 - 1  # the largest id either database stores; beyond it nothing can exist
@@ -56,13 +64,34 @@ class Services:
     # What each procedure's form takes (HOSO_PROCEDURES); loaded here so a bad file stops
     # `hoso serve` at start, not the first desk that prefills.
     procedures: Catalogue = field(default_factory=configured_catalogue)
+    # Within how many days every object is checked (HOSO_FIXITY_PERIOD_DAYS): GET /fixity's
+    # coverage is measured over it.
+    fixity_period_days: int = field(
+        default_factory=lambda: HosoSettings.from_environment().fixity_period_days
+    )
+    # Signs the results desks issue (`[results]` profile); None: issuing answers 503.
+    result_signer: ResultSigner | None = None
 
     def __post_init__(self) -> None:
         self.intake = Intake(self.archive)
         self.accounts = Accounts(self.archive.index)  # people of the desk UI, their sessions
         self.reuse = Reuse(self.archive.index)
         self.tokens = Tokens(self.archive.index)
+        self.desks = Desks(self.archive.index)  # one-stop counters tokens and accounts name
         self.records = Records(self.archive)
+        self.archival = ArchivalRecords(self.archive)  # records metadata (Circular 05/2025)
+        self.upkeep = Upkeep(self.archive)  # fixity status (the scheduled sampling's)
+        self.stats = Stats(self.archive.index)  # reuse accounting (Decision 766)
+        self.results = IssuedResults(self.archive)  # results issued electronically
+
+    def result_issuer(self) -> ResultIssuer:
+        """The issuer of results, or the 503 problem that says how to configure one."""
+        if self.result_signer is None:
+            raise ResultSigningNotConfiguredError(
+                "results are not signed on this server: an administrator must set "
+                f'{CONFIG_ENV} to a signing configuration with [results] profile = "<profile>"'
+            )
+        return ResultIssuer(self.results, self.result_signer)
 
     def configured_verifier(self) -> Verifier:
         """The verifier, or the 503 problem that says how to configure one."""

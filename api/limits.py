@@ -29,11 +29,12 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hoso.api.problems import problem
+from hoso.api.routes.results import MAX_RESULT_BYTES
 from hoso.api.routes.signatures import MAX_VERIFY_BYTES
 from hoso.digitize.errors import InputTooLargeError
 from hoso.errors import HosoError
 from hoso.settings import HosoSettings
-from hoso.storage.intake import MAX_UPLOAD_BYTES, UploadTooLargeError
+from hoso.storage.intake import MAX_BULK_BYTES, MAX_UPLOAD_BYTES, UploadTooLargeError
 
 MULTIPART_OVERHEAD = 64 * 1024  # boundaries, part headers (a long file name), small form fields
 RETRY_AFTER_SECONDS = 5  # a busy station's next try: about when one of its uploads may be done
@@ -65,6 +66,9 @@ UPLOAD_ROUTES = (
     UploadRoute(
         "POST", re.compile(r"/api/v1/batches/[^/]+/files"), MAX_UPLOAD_BYTES, UploadTooLargeError
     ),
+    UploadRoute(  # several files in one request: their bytes together
+        "POST", re.compile(r"/api/v1/batches/[^/]+/files/bulk"), MAX_BULK_BYTES, UploadTooLargeError
+    ),
     UploadRoute(  # a rescan replacing a failed document's original
         "POST",
         re.compile(r"/api/v1/documents/[^/]+/replace"),
@@ -72,6 +76,12 @@ UPLOAD_ROUTES = (
         UploadTooLargeError,
     ),
     UploadRoute("POST", re.compile(r"/api/v1/verify"), MAX_VERIFY_BYTES, InputTooLargeError),
+    UploadRoute(  # a dossier's result to sign and issue
+        "POST",
+        re.compile(r"/api/v1/dossiers/[^/]+/results"),
+        MAX_RESULT_BYTES,
+        InputTooLargeError,
+    ),
 )
 
 

@@ -14,8 +14,19 @@ from pydantic import BaseModel, Field
 
 from hoso.api.auth import Role
 from hoso.storage.procedures import Procedure
+from hoso.storage.records import RecordSheet
+from hoso.storage.results import IssuedResult
 from hoso.storage.reuse import PersonRecord
-from hoso.storage.schema import ApiToken, Batch, BatchFile, Document, Event, ExtractedField
+from hoso.storage.schema import (
+    ApiToken,
+    Batch,
+    BatchFile,
+    Desk,
+    Document,
+    Event,
+    ExtractedField,
+)
+from hoso.storage.stats import DeskStats, Rate
 from hoso.storage.vocabulary import BatchStatus, DocumentStatus
 
 # --- requests ------------------------------------------------------------------------------
@@ -36,6 +47,12 @@ class TokenIn(BaseModel):
     desk_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
 
 
+class DeskIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200, examples=["Bộ phận một cửa phường Hải Châu"])
+    province_code: str = Field(pattern=r"^\d{2}$")
+    commune_code: str | None = Field(default=None, pattern=r"^\d{5}$")
+
+
 # --- answers -------------------------------------------------------------------------------
 
 
@@ -50,6 +67,49 @@ class FileOut(BaseModel):
 
 class UploadOut(FileOut):
     created: bool
+
+
+class RecordFieldOut(BaseModel):
+    name: str
+    label_vi: str = Field(description="Its name in Circular 05/2025/TT-BNV (or hoso's).")
+    value: str | int | list[int] | None = Field(description="None: empty.")
+    source: str = Field(
+        description="`person`: only a person sets it (PUT …/records); else where hoso "
+        "derived it: index, json, signature, batch, text."
+    )
+
+
+class RecordsOut(BaseModel):
+    """Records metadata (docs/records-metadata.md): derived fields and a person's fields."""
+
+    identifier: str = Field(description="The record's identifier, kept across archives.")
+    fields: list[RecordFieldOut]
+    missing: list[str] = Field(description="A person's fields still empty.")
+
+
+class RecordsIn(BaseModel):
+    """The fields a person sets; each given replaces the stored value ("" or null clears it),
+    each left out is kept."""
+
+    record_code: str | None = Field(default=None, max_length=60)
+    title: str | None = Field(default=None, max_length=500)
+    retention: str | None = Field(default=None, max_length=40, examples=["vĩnh viễn", "10 năm"])
+    access_level: str | None = Field(default=None, max_length=40)
+    keywords: str | None = Field(default=None, max_length=500)
+    physical_state: str | None = Field(default=None, max_length=200)
+    information_symbol: str | None = Field(default=None, max_length=60)
+    reliability: str | None = Field(default=None, max_length=40)
+    paper_original_code: str | None = Field(default=None, max_length=60)
+    notes: str | None = Field(default=None, max_length=1000)
+
+
+class ExportIn(BaseModel):
+    """One dossier, one batch, or the documents received in a span of days (Vietnam's)."""
+
+    dossier_code: str | None = Field(default=None, min_length=1, max_length=40)
+    batch_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    day_from: dt.date | None = None
+    day_to: dt.date | None = None
 
 
 class DocumentOut(BaseModel):
@@ -69,6 +129,9 @@ class DocumentOut(BaseModel):
     )
     pages_below_200_dpi: list[int] = Field(
         default_factory=list, description="Pages under the legal 200 dpi: rescan them."
+    )
+    records: RecordsOut | None = Field(
+        default=None, description="Records metadata (Circular 05/2025); in a document's own answer."
     )
 
 
@@ -133,6 +196,13 @@ class TokenOut(BaseModel):
     role: str
     province_code: str | None
     revoked: bool
+
+
+class DeskOut(BaseModel):
+    id: int
+    name: str
+    province_code: str
+    commune_code: str | None
 
 
 class NewTokenOut(TokenOut):
@@ -237,6 +307,14 @@ def document_out(d: Document) -> DocumentOut:
     )  # fmt: skip
 
 
+def records_out(sheet: RecordSheet) -> RecordsOut:
+    return RecordsOut(
+        identifier=sheet.identifier,
+        fields=[RecordFieldOut(**vars(field)) for field in sheet.fields],
+        missing=sheet.missing,
+    )
+
+
 def batch_out(batch: Batch, files: list[BatchFile], documents: list[Document]) -> BatchOut:
     """A batch with its progress. It is done when every planned document is finished, or
     when it was closed holding only files the province already had (nothing to process)."""
@@ -272,6 +350,8 @@ AUDIT_DETAIL_KEYS = frozenset({
     "dossier_id", "field", "field_id", "fields", "file_id", "key", "kind", "objects", "outcome",
     "pages", "procedure", "province", "purpose", "replaced_files", "replaced_key", "results",
     "role", "sha256", "size", "token_id", "verdict", "what",
+    # the scheduled care's counts (workflows/scheduled.py)
+    "checked", "due", "failed", "renewed", "scheduled_at", "total",
 })  # fmt: skip
 
 
@@ -285,6 +365,11 @@ def audit_event_out(e: Event) -> EventOut:
 def token_out(t: ApiToken) -> TokenOut:
     return TokenOut(id=t.id, name=t.name, role=t.role, province_code=t.province_code,
                     revoked=t.revoked_at is not None)  # fmt: skip
+
+
+def desk_out(d: Desk) -> DeskOut:
+    return DeskOut(id=d.id, name=d.name, province_code=d.province_code,
+                   commune_code=d.commune_code)  # fmt: skip
 
 
 def person_out(record: PersonRecord) -> dict[str, Any]:
@@ -312,4 +397,105 @@ def procedure_out(procedure: Procedure) -> ProcedureOut:
         key=procedure.key, code=procedure.code, name=procedure.name,
         fields=[FormFieldOut(name=f.name, field=f.takes, required=f.required)
                 for f in procedure.fields],
+    )  # fmt: skip
+
+
+# --- the archive's care and the desks' scores (GET /fixity, GET /stats) ------------------------
+
+
+class RateOut(BaseModel):
+    """A rate with what it is made of; `rate` is null over nothing (`of` 0), never 0."""
+
+    count: int
+    of: int
+    rate: float | None
+
+
+class DeskStatsOut(BaseModel):
+    province_code: str | None  # null: every province
+    desk_id: int | None  # null: the whole province
+    desk_name: str | None
+    dossiers_digitized: RateOut
+    documents_digitized: RateOut
+    papers_reused: RateOut  # of the papers reused plus those scanned
+    results_issued_electronically: RateOut  # dossiers with a result issued through hoso
+
+
+class StatsOut(BaseModel):
+    date_from: dt.date
+    date_to: dt.date  # inclusive, days in Vietnam's time
+    province_code: str | None
+    desk_id: int | None
+    rows: list[DeskStatsOut]
+
+
+class FixityProblemOut(BaseModel):
+    object_key: str | None
+    outcome: str  # missing | changed
+    checked_at: dt.datetime
+    document_ids: list[int]
+
+
+class FixityRoundOut(BaseModel):
+    started_at: dt.datetime
+    agent: str
+    scheduled_at: str | None  # the schedule's time; null for a `hoso fixity` round
+    planned: int | None
+    checked: int
+    last_check_at: dt.datetime | None
+    problems: list[FixityProblemOut]
+
+
+class FixityCoverageOut(BaseModel):
+    period_days: int
+    checked: int  # objects with a fixity check within the period
+    total: int
+    rate: float | None
+
+
+class FixityStatusOut(BaseModel):
+    latest_round: FixityRoundOut | None
+    coverage: FixityCoverageOut
+    open_problems: list[FixityProblemOut]  # objects whose latest check failed, any round
+
+
+def rate_out(rate: Rate) -> RateOut:
+    return RateOut(count=rate.count, of=rate.of, rate=rate.rate)
+
+
+def desk_stats_out(row: DeskStats) -> DeskStatsOut:
+    return DeskStatsOut(
+        province_code=row.province_code, desk_id=row.desk_id, desk_name=row.desk_name,
+        dossiers_digitized=rate_out(row.dossiers_digitized),
+        documents_digitized=rate_out(row.documents_digitized),
+        papers_reused=rate_out(row.papers_reused),
+        results_issued_electronically=rate_out(row.results_electronic),
+    )  # fmt: skip
+
+
+class IssuedResultOut(BaseModel):
+    """A result issued electronically for a dossier: the signed PDF with its QR code."""
+
+    id: int
+    dossier_code: str
+    procedure_code: str
+    applicant_id: str
+    title: str
+    sha256: str  # of the signed PDF as archived
+    size: int
+    signer: str  # the certificate's subject
+    issued_by: str
+    issued_at: dt.datetime
+    created: bool = Field(
+        default=False, description="False: these bytes were issued before; the first record."
+    )
+
+
+def issued_result_out(
+    row: IssuedResult, dossier_code: str, created: bool = False
+) -> IssuedResultOut:
+    return IssuedResultOut(
+        id=row.id, dossier_code=dossier_code, procedure_code=row.procedure_code,
+        applicant_id=row.applicant_id, title=row.title, sha256=row.sha256, size=row.size,
+        signer=row.signer, issued_by=row.issued_by, issued_at=row.issued_at, created=created,
     )  # fmt: skip

@@ -9,7 +9,9 @@ backoff; any other answer is the server's decision and is reported as it is.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,10 @@ from hoso.files import sha256_file
 
 SCAN_SUFFIXES = {".pdf", ".tif", ".tiff", ".jpg", ".jpeg", ".png"}
 RETRY_STATUSES = {502, 503, 504}
+GROUP_FILES = 32  # small files per request (the server takes up to `MAX_BULK_FILES`)
+GROUP_BYTES = 16 * 1024**2  # bytes per request, so a retry re-sends little
+ALONE_BYTES = 2 * 1024**2  # a bigger file goes alone: its bytes, not the request, cost the time
+IN_FLIGHT = 2  # requests at once: under the server's uploads per token (4 by default)
 
 
 class UploadError(HosoError):
@@ -91,7 +97,7 @@ class StationClient:
         self,
         method: str,
         url: str,
-        send: tuple[Path, dict[str, str]] | None = None,
+        send: tuple[list[Path], dict[str, Any]] | None = None,
         **kwargs: Any,
     ) -> Any:
         @retry(
@@ -103,12 +109,11 @@ class StationClient:
         def attempt() -> httpx.Response:
             if send is None:
                 response = self.http.request(method, url, **kwargs)
-            else:  # the file is reopened on every attempt: a retry re-sends from the start
-                path, form = send
-                with path.open("rb") as stream:
-                    response = self.http.request(
-                        method, url, files={"file": (path.name, stream)}, data=form
-                    )
+            else:  # the files are reopened on every attempt: a retry re-sends from the start
+                paths, form = send
+                with ExitStack() as streams:
+                    parts = [("file", (p.name, streams.enter_context(p.open("rb")))) for p in paths]
+                    response = self.http.request(method, url, files=parts, data=form)
             response.raise_for_status()
             return response
 
@@ -146,25 +151,47 @@ class StationClient:
         files: list[Path],
         on_file: Callable[[Path, bool], None] | None = None,
     ) -> UploadReport:
+        """Send what the server lacks, small files `GROUP_FILES` to a request (one request and
+        one transaction on the server per group), `IN_FLIGHT` requests at once so the server
+        stores one group while the next arrives. Files are hashed here only to resume a batch
+        the server already holds files of."""
         report = UploadReport(batch_id)
         have = {f["sha256"] for f in self._call("GET", f"/batches/{batch_id}/files")}
-        for position, path in enumerate(files):
-            if sha256_file(path) in have:
-                report.already_there.append(path.name)
-                sent = False
-            else:
-                form = {"position": str(position)}
-                self._call("POST", f"/batches/{batch_id}/files", send=(path, form))
-                report.sent.append(path.name)
-                sent = True
-            if on_file:
-                on_file(path, sent)
+        sending = [
+            (position, path)
+            for position, path in enumerate(files)
+            if not (have and sha256_file(path) in have)
+        ]
+        sent = {path for _, path in sending}
+        pool = ThreadPoolExecutor(IN_FLIGHT, thread_name_prefix="hoso-upload")
+        try:
+            groups = [pool.submit(self._send_group, batch_id, g) for g in _groups(sending)]
+            for done in as_completed(groups):
+                for path in done.result():
+                    if on_file:
+                        on_file(path, True)
+        finally:  # after a failure, the groups not yet started are not sent
+            pool.shutdown(wait=True, cancel_futures=True)
+        for path in files:
+            (report.sent if path in sent else report.already_there).append(path.name)
+            if on_file and path not in sent:
+                on_file(path, False)
         return report
+
+    def _send_group(self, batch_id: int, group: list[tuple[int, Path]]) -> list[Path]:
+        paths = [path for _, path in group]
+        if len(group) == 1:
+            form: dict[str, Any] = {"position": str(group[0][0])}
+            self._call("POST", f"/batches/{batch_id}/files", send=(paths, form))
+        else:
+            form = {"position": [str(position) for position, _ in group]}
+            self._call("POST", f"/batches/{batch_id}/files/bulk", send=(paths, form))
+        return paths
 
     def replace(self, document_id: int, path: Path) -> dict[str, Any]:
         """Send a rescan for a failed document; the server processes it again."""
         answer: dict[str, Any] = self._call(
-            "POST", f"/documents/{document_id}/replace", send=(path, {})
+            "POST", f"/documents/{document_id}/replace", send=([path], {})
         )
         return answer
 
@@ -190,6 +217,26 @@ class StationClient:
             if time.monotonic() > deadline:
                 return report
             time.sleep(poll_seconds)
+
+
+def _groups(sending: list[tuple[int, Path]]) -> Iterator[list[tuple[int, Path]]]:
+    """Files in request-sized groups, in order: small files together, at most `GROUP_FILES`
+    files and `GROUP_BYTES`, so a failed request re-sends little; a file over `ALONE_BYTES`
+    alone."""
+    group: list[tuple[int, Path]] = []
+    size = 0
+    for position, path in sending:
+        length = path.stat().st_size
+        if length > ALONE_BYTES:
+            yield [(position, path)]
+            continue
+        if group and (len(group) == GROUP_FILES or size + length > GROUP_BYTES):
+            yield group
+            group, size = [], 0
+        group.append((position, path))
+        size += length
+    if group:
+        yield group
 
 
 def _problem_text(response: httpx.Response) -> str:

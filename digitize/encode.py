@@ -6,10 +6,12 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 from PIL import Image, TiffImagePlugin
 
 from hoso.digitize.ink import Pixels
+from hoso.digitize.models import PageResult
 
 JPEG_QUALITY = 75  # libjpeg's default, as OCRmyPDF/Leptonica; archival copies stay legible
 
@@ -54,7 +56,8 @@ def encode_page_image(pixels: Pixels, mode: str, quality_cap: int | None = None)
     image = Image.fromarray(pixels)
     buffer = io.BytesIO()
     quality = min(JPEG_QUALITY, max(50, quality_cap)) if quality_cap else JPEG_QUALITY
-    image.save(buffer, format="JPEG", quality=quality, optimize=True)
+    # Progressive: 5-10 % fewer bytes at the same quality; PDF has carried it since 1.3.
+    image.save(buffer, format="JPEG", quality=quality, optimize=True, progressive=True)
     return EncodedImage(buffer.getvalue(), "jpeg", image.mode, width, height)
 
 
@@ -80,3 +83,22 @@ def ccitt_g4(image: Image.Image) -> bytes:
         raise ValueError("CCITT encoder wrote several strips")
     raw = buffer.getvalue()
     return raw[offsets[0] : offsets[0] + counts[0]]
+
+
+def page_pixels(page: PageResult) -> Pixels:
+    """The archived page as a viewer shows it (grey), from a result in memory: the image, laid
+    by its placement when it has one (the PDF's own drawing, done here with OpenCV). JPEG pages
+    only: a CCITT G4 strip has no container Pillow opens (read the PDF for those)."""
+    if page.image_codec != "jpeg":
+        raise ValueError(f"page_pixels reads JPEG pages, not {page.image_codec}")
+    image = np.asarray(Image.open(io.BytesIO(page.image_bytes)).convert("L"))
+    if page.placement is None:
+        return image
+    centre_to_edge = np.array([[1.0, 0, 0.5], [0, 1.0, 0.5], [0, 0, 1.0]])
+    matrix = np.linalg.inv(centre_to_edge) @ page.placement.affine @ centre_to_edge
+    paper = int(np.mean(page.placement.background))
+    laid = cv2.warpAffine(
+        image, matrix[:2], (page.width_px, page.height_px), flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT, borderValue=paper,
+    )  # fmt: skip
+    return np.asarray(laid, dtype=np.uint8)

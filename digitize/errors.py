@@ -50,6 +50,14 @@ class OcrModelMissingError(OcrError):
     code = "ocr_model_missing"
 
 
+class PagePoolClosedError(HosoError):
+    """The page pool was shut down while a document's pages waited in it: the process is
+    stopping. Not the document's fault: it resumes when a worker starts."""
+
+    code = "page_pool_closed"
+    http_status = 503
+
+
 class PageFailedError(HosoError):
     """A page failed; wraps the page's own error so the document fails with the page number."""
 

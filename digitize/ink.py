@@ -1,7 +1,11 @@
 """Find the glyphs on a page: the shared measurement under deskew, orientation and resolution.
 
 Everything downstream wants "the pixels that are letters", not borders, photos, rules or dust, so
-we binarise once and keep connected components of letter-like size and shape.
+we binarise once and keep connected components of letter-like size and shape. Dust is told from
+letters by size against the page's own letters and by standing alone: a tone mark or a dot is as
+small as a speck but always sits beside a letter. The page's letter size is measured so that
+specks cannot pull it (at 150 dpi, 3000 specks dragged the median glyph height from 15 to 5 px,
+and the resolution read from it from 166 to 55 dpi).
 """
 
 from __future__ import annotations
@@ -26,10 +30,25 @@ class Glyphs:
     widths: NDArray[np.int32]
     centers: NDArray[np.float64]  # (n, 2) x, y
     scale: float  # analysis pixels per source pixel
+    specks: int = 0  # isolated ink specks smaller than half a letter (dust), not kept as glyphs
+    letter_size: float = 0.0  # analysis px: a letter's larger side, dust-proof, leans to capitals
 
     @property
     def count(self) -> int:
         return int(self.heights.size)
+
+    def letters(self) -> NDArray[np.bool_]:
+        """Which glyphs are letter-sized: not tone marks, dots or dust beside the text (which no
+        isolation test can tell from a tone mark). Either way up: a sideways page's letters are
+        as large as an upright one's."""
+        return np.asarray(
+            np.maximum(self.heights, self.widths) >= LETTER_SHARE * self.letter_size, dtype=bool
+        )
+
+
+# Of `Glyphs.letter_size`: glyphs smaller than this are marks or dust, not letters. Lowercase
+# letters are ~0.6 of it, the dust specks of our 150-dpi pages ~0.3.
+LETTER_SHARE = 0.4
 
 
 def u8(array: object) -> Pixels:
@@ -95,6 +114,12 @@ def find_glyphs(image: Pixels) -> Glyphs:
         & (h <= 6 * w)
         & ~touches_edge
     )
+    sizes = np.maximum(h, w)
+    letter = letter_size(sizes, keep, in_a_line(np.asarray(labels, np.int32), keep, sizes))
+    speck = isolated_specks(
+        np.asarray(labels, np.int32), np.maximum(h, w) < letter * DUST_SIZE, keep, letter
+    )
+    keep &= ~speck
     kept_labels = np.flatnonzero(keep) + 1
     lookup = np.zeros(count, dtype=np.uint8)
     lookup[kept_labels] = 1
@@ -105,4 +130,70 @@ def find_glyphs(image: Pixels) -> Glyphs:
         widths=w[keep].astype(np.int32),
         centers=centroids[1:][keep],
         scale=scale,
+        specks=int(speck.sum()),
+        letter_size=letter,
     )
+
+
+def letter_size(
+    sizes: NDArray[np.int32], keep: NDArray[np.bool_], beside: NDArray[np.bool_]
+) -> float:
+    """How large the page's letters are: the median size of the glyph-like components that sit
+    in a line of text, beside another one. Dust specks stand alone (3000 on a 150-dpi page
+    dragged the plain median to 5 px for 13-px letters), and so do most boxes, a photo's blobs
+    and handwriting, which weighting by ink let win on real forms (a payment form measured
+    46 px for 11-px print, a leaflet 122 px for 18 px)."""
+    if not keep.any():
+        return 0.0
+    in_lines = keep & beside
+    chosen = sizes[in_lines] if int(in_lines.sum()) >= MIN_LINE_GLYPHS else sizes[keep]
+    return float(np.median(chosen))
+
+
+MIN_LINE_GLYPHS = 10  # fewer components in lines than this: measure them all
+WORD_GAP = 0.6  # of the components' median size: letters of a word are closer than this
+
+
+def in_a_line(
+    labels: NDArray[np.int32], keep: NDArray[np.bool_], sizes: NDArray[np.int32]
+) -> NDArray[np.bool_]:
+    """Per component (label - 1): another kept component lies within a letter gap of it, across
+    or down (a page may come sideways), as the next letter of a word does."""
+    found = np.zeros(keep.shape, dtype=bool)
+    if not keep.any():
+        return found
+    gap = max(3, int(WORD_GAP * float(np.median(sizes[keep]))) | 1)
+    lookup = np.concatenate([[0], keep]).astype(np.uint8)
+    kept = lookup[labels]
+    inked = kept > 0
+    ids = labels[inked]
+    for kernel in (np.ones((1, gap), np.uint8), np.ones((gap, 1), np.uint8)):
+        count, blobs = cv2.connectedComponents(u8(cv2.dilate(kept, kernel)), connectivity=8)
+        # A component lies whole inside one dilated blob: any of its pixels names the blob
+        # (a scatter, not a sort of every inked pixel: that sort was 15 % of a page's time).
+        blob_of = np.zeros(len(keep) + 1, dtype=np.int64)
+        blob_of[ids] = np.asarray(blobs)[inked]
+        members = np.bincount(blob_of[1:][keep], minlength=count)
+        found |= keep & (members[blob_of[1:]] >= 2)
+    return found
+
+
+# Dust: ink specks smaller than half a letter and farther than 0.8 letters from any letter.
+# Vietnamese tone marks and dots are as small as dust at 150 dpi but sit next to a letter.
+DUST_SIZE = 0.5  # of the letter size: a component below this is a speck (or a mark)
+DUST_REACH = 0.8  # of the letter size: a mark this close to a letter belongs to it
+
+
+def isolated_specks(
+    labels: NDArray[np.int32], small: NDArray[np.bool_], letters: NDArray[np.bool_], letter: float
+) -> NDArray[np.bool_]:
+    """Per component (label - 1): small and beyond DUST_REACH of every letter-sized glyph."""
+    if letter <= 0 or not small.any():
+        return np.zeros(small.shape, dtype=bool)
+    big = np.concatenate([[False], letters & ~small])
+    reach = max(3, int(letter * DUST_REACH) | 1)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (reach, reach))
+    near = cv2.dilate(u8(big[labels]), kernel)
+    beside_letter = np.zeros(small.size + 1, dtype=bool)
+    beside_letter[np.unique(labels[near > 0])] = True
+    return small & ~beside_letter[1:]

@@ -9,6 +9,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
     from hoso.digitize.fields.extract import DocumentFields
 
 LEGAL_MINIMUM_DPI = 200
@@ -43,6 +46,7 @@ class PageTask:
     kind: PageKind
     index: int  # frame index in an image file, or page index in a PDF
     born_digital: bool = False  # the PDF page already has usable text: no OCR
+    pixels: int = 0  # triage's estimate from headers (what the pool starts first); 0: unknown
 
 
 @dataclass(frozen=True)
@@ -87,9 +91,41 @@ class PerspectiveCorrection:
         return {"corrected": self.corrected, "corners": corners}
 
 
+@dataclass(frozen=True)
+class ImagePlacement:
+    """How the archival image is laid on its page when the page was turned or straightened: the
+    image as received (its own JPEG, never decoded and saved again) and the affine map from its
+    pixels to the page's (x right, y down: page_x = a*x + c*y + e, page_y = b*x + d*y + f).
+    The PDF draws it so; a viewer shows the page straight, as if the pixels had been rotated,
+    without a second generation of JPEG loss or the bytes a re-encoding adds. `background` (the
+    paper colour) fills the corners the turned image leaves uncovered."""
+
+    width: int
+    height: int
+    matrix: tuple[float, float, float, float, float, float]
+    background: tuple[int, ...]
+
+    @classmethod
+    def laid_by(
+        cls, affine: NDArray[np.float64], width: int, height: int, background: tuple[int, ...]
+    ) -> ImagePlacement:
+        """From a 3×3 affine map (received pixels -> page pixels)."""
+        a, c, e, b, d, f = (float(v) for v in affine[:2].flatten())
+        return cls(width, height, (a, b, c, d, e, f), background)
+
+    @property
+    def affine(self) -> NDArray[np.float64]:
+        """The map as a 3×3 matrix, for composing with others."""
+        import numpy as np  # here, not at import: the command line starts without numpy
+
+        a, b, c, d, e, f = self.matrix
+        return np.array([[a, c, e], [b, d, f], [0.0, 0.0, 1.0]])
+
+
 @dataclass
 class PageResult:
-    """What one page produced: the upright archival image ready for PDF embedding, plus text."""
+    """What one page produced: the archival image ready for PDF embedding (upright, or laid
+    upright by `placement`), plus text. `width_px`/`height_px` are the upright page's."""
 
     number: int
     rotation: int  # how far the received page is turned counter-clockwise from upright
@@ -112,6 +148,7 @@ class PageResult:
     warnings: list[str] = field(default_factory=list)
     codes: list[str] = field(default_factory=list)  # decoded QR/barcodes
     perspective: PerspectiveCorrection = field(default_factory=PerspectiveCorrection)
+    placement: ImagePlacement | None = None  # None: the image is the upright page itself
 
     @property
     def below_legal_minimum(self) -> bool:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+from numpy.typing import NDArray
 from PIL import Image
 
 from hoso.digitize.deskew import SkewEstimate, estimate_skew
@@ -96,6 +97,16 @@ def turn_upright(pixels: Pixels, rotation: int) -> Pixels:
     if quarter_turns == 0:
         return pixels
     return np.ascontiguousarray(np.rot90(pixels, k=-quarter_turns))
+
+
+def quarter_turn_matrix(rotation: int, width: int, height: int) -> NDArray[np.float64]:
+    """The 3×3 map of pixel positions that `turn_upright(pixels, rotation)` applies to an
+    image of `width` × `height` (x right, y down, on pixel edges)."""
+    matrix = np.eye(3)
+    for _ in range((rotation // 90) % 4):  # each a quarter turn clockwise: (x, y) -> (h - y, x)
+        matrix = np.array([[0.0, -1.0, height], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]) @ matrix
+        width, height = height, width
+    return matrix
 
 
 MIN_LINES_FOR_CUE = 4

@@ -11,13 +11,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
+from numpy.typing import NDArray
 
 from hoso.digitize import cleanup, deskew, orient, perspective, resolution
 from hoso.digitize.codes import read_codes
-from hoso.digitize.encode import as_is_jpeg, encode_page_image
+from hoso.digitize.encode import JPEG_QUALITY, EncodedImage, as_is_jpeg, encode_page_image
 from hoso.digitize.ink import Glyphs, Pixels, find_glyphs
 from hoso.digitize.models import (
     LEGAL_MINIMUM_DPI,
+    ImagePlacement,
     Options,
     PageResult,
     PageTask,
@@ -27,6 +29,7 @@ from hoso.digitize.models import (
     below_legal_minimum,
 )
 from hoso.digitize.ocr.engine import OcrEngine, OcrPage
+from hoso.digitize.ocr.specks import without_specks
 from hoso.digitize.rasterize import RasterPage, rasterize
 
 UPRIGHT_CONFIDENCE = 0.75
@@ -34,6 +37,10 @@ UPRIGHT_MIN_CHARACTERS = 20
 ORIENTATION_MARGIN = 0.08  # OCR confidence an alternative orientation must win by
 BAND_FRACTION = 0.35  # share of the page height OCR'd to settle an uncertain orientation
 VOTE_WHOLE_PAGE_PIXELS = 1_500_000  # smaller pages (cards, receipts) are read whole for the vote
+# A source JPEG up to the archival quality is archived as is (re-encoding would cost a
+# generation and save nothing); above it, encoding once at 75 saves 30-50 % (a noisy q80 scan
+# ~30 %, a q90-95 one ~50 %).
+KEEP_JPEG_UP_TO = JPEG_QUALITY
 LOW_TEXT_CONFIDENCE = 0.6  # below this mean OCR confidence the page's text is flagged for checking
 
 
@@ -84,9 +91,10 @@ def _scanned_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> Pa
 
     scale = resolution.ocr_scale(glyph_height, bilevel)
     ocr_dpi = resolution.recognition_dpi(glyph_height, scale, dpi)
+    dust = cleanup.plan_dust(glyphs)
 
     def read(image: Pixels) -> OcrPage:
-        return engine.recognize(cleanup.prepare_for_ocr(image, scale, bilevel), ocr_dpi)
+        return engine.recognize(cleanup.prepare_for_ocr(image, scale, bilevel, dust), ocr_dpi)
 
     def detect(image: Pixels, direction: orient.LineDirection) -> orient.FlipDecision:
         return orient.decide_flip(image, direction, glyph_height, dpi, engine)
@@ -111,13 +119,14 @@ def _scanned_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> Pa
     rotation_confidence = reading.confidence
     warnings.extend(_doubts(reading, glyphs))
 
-    words = _to_page_pixels(ocr.words, scale)
+    words = _to_page_pixels(without_specks(ocr.words), scale)
     codes = read_codes(straight, upright=True)
-    untouched = straight is pixels
-    if untouched and raster.source_jpeg is not None:
-        encoded = as_is_jpeg(raster.source_jpeg, pixels)
-    else:
-        encoded = encode_page_image(straight, raster.mode, raster.source_jpeg_quality)
+    encoded = _as_received(raster, pixels)
+    placement = None
+    if straight is not pixels:  # turned or straightened: the received image, laid so
+        placement = ImagePlacement.laid_by(
+            reading.placed, encoded.width, encoded.height, deskew.background_color(pixels)
+        )
     return PageResult(
         number=task.number,
         rotation=rotation,
@@ -129,8 +138,8 @@ def _scanned_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> Pa
         text_source=TextSource.OCR,
         mean_confidence=round(ocr.mean_confidence, 4),
         text=words_to_text(words),
-        width_px=encoded.width,
-        height_px=encoded.height,
+        width_px=straight.shape[1],
+        height_px=straight.shape[0],
         image_bytes=encoded.data,
         image_codec=encoded.codec,
         image_mode=encoded.mode,
@@ -138,7 +147,20 @@ def _scanned_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> Pa
         warnings=warnings,
         codes=codes,
         perspective=flattened,
+        placement=placement,
     )
+
+
+def _as_received(raster: RasterPage, pixels: Pixels) -> EncodedImage:
+    """The page image as received (never rotated: `ImagePlacement` lays it straight): its own
+    JPEG where it came as one at about the archival quality (never decoded and saved again),
+    else encoded once: CCITT G4 for bilevel, JPEG at the archival quality or the source's own
+    if lower. A scanner's q90-95 JPEG is 1.5-2× the archival copy's bytes for no legibility
+    the archive needs (benchmarks/results/latest.md, bytes/page)."""
+    quality = raster.source_jpeg_quality
+    if raster.source_jpeg is not None and (quality is None or quality <= KEEP_JPEG_UP_TO):
+        return as_is_jpeg(raster.source_jpeg, pixels)
+    return encode_page_image(pixels, raster.mode, quality)
 
 
 def _flatten_photo(raster: RasterPage) -> tuple[RasterPage, PerspectiveCorrection]:
@@ -176,6 +198,18 @@ def _straighten(pixels: Pixels, skew: deskew.SkewEstimate, bilevel: bool) -> Pix
     return straight
 
 
+def _straightening(pixels: Pixels, skew: deskew.SkewEstimate) -> NDArray[np.float64]:
+    """The 3×3 map of pixel positions (x right, y down, on pixel edges) that `_straighten`
+    applies. OpenCV's matrix is for pixel centres: shifted half a pixel either side."""
+    if not skew.should_correct:
+        return np.eye(3)
+    height, width = pixels.shape[:2]
+    matrix, _, _ = deskew.rotation_matrix(width, height, -skew.angle_deg)
+    to_centres, to_edges = np.eye(3), np.eye(3)
+    to_centres[:2, 2], to_edges[:2, 2] = -0.5, 0.5
+    return np.asarray(to_edges @ np.vstack([matrix, [0.0, 0.0, 1.0]]) @ to_centres, np.float64)
+
+
 def _reads_upright(ocr: OcrPage) -> bool:
     """Upside-down or sideways text comes back from Tesseract as sparse, low-confidence junk;
     text it reads with high confidence is the right way up."""
@@ -204,22 +238,32 @@ class _Reading:
     ocr: OcrPage
     skew: deskew.SkewEstimate
     settled: bool
+    placed: NDArray[np.float64]  # where each received pixel went in `image` (3×3)
 
 
 def _orient_and_read(pixels: Pixels, direction: orient.LineDirection, reader: _Reader) -> _Reading:
     """Straighten the page for its line direction, then decide up or down and read it."""
     base_turn = 90 if direction.quarter_turn else 0
-    straight = _straighten(orient.turn_upright(pixels, base_turn), direction.skew, reader.bilevel)
+    turned = orient.turn_upright(pixels, base_turn)
+    straight = _straighten(turned, direction.skew, reader.bilevel)
+    height, width = pixels.shape[:2]
+    placed = _straightening(turned, direction.skew) @ orient.quarter_turn_matrix(
+        base_turn, width, height
+    )
+
+    def flipped(matrix: NDArray[np.float64], turn: int) -> NDArray[np.float64]:
+        return orient.quarter_turn_matrix(turn, straight.shape[1], straight.shape[0]) @ matrix
 
     # Read the likelier way up first: the ascender cue is right on almost every page but was
     # wrong on a speckled small-print scan, so a flip is kept only if the flipped page reads well.
-    candidates = [(base_turn, straight)]
+    candidates = [(base_turn, straight, placed)]
     if orient.looks_upside_down(straight):
-        candidates.insert(0, ((base_turn + 180) % 360, orient.turn_upright(straight, 180)))
-    for rotation, image in candidates:
+        upside = ((base_turn + 180) % 360, orient.turn_upright(straight, 180), flipped(placed, 180))
+        candidates.insert(0, upside)
+    for rotation, image, where in candidates:
         ocr = reader.read(image)
         if _reads_upright(ocr):
-            return _Reading(rotation, ocr.mean_confidence, image, ocr, direction.skew, True)
+            return _Reading(rotation, ocr.mean_confidence, image, ocr, direction.skew, True, where)
 
     # Only a page that does not read well pays for orientation detection.
     flip = reader.detect(straight, direction)
@@ -228,10 +272,11 @@ def _orient_and_read(pixels: Pixels, direction: orient.LineDirection, reader: _R
     else:
         turn, confidence = flip.turn, flip.confidence
     if turn:
+        placed = flipped(placed, turn)
         straight = orient.turn_upright(straight, turn)
         ocr = reader.read(straight)
     rotation = (base_turn + turn) % 360
-    return _Reading(rotation, confidence, straight, ocr, direction.skew, confidence > 0)
+    return _Reading(rotation, confidence, straight, ocr, direction.skew, confidence > 0, placed)
 
 
 def _settle_flip(straight: Pixels, as_read: OcrPage, reader: _Reader) -> tuple[int, float]:

@@ -17,6 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 
+import numpy as np
 import pikepdf
 from fontTools.fontBuilder import FontBuilder
 from fontTools.pens.ttGlyphPen import TTGlyphPen
@@ -153,18 +154,20 @@ def _lines(words: Iterable[Word]) -> list[list[Word]]:
 
 
 def _image_xobject(pdf: pikepdf.Pdf, page: PageResult) -> pikepdf.Stream:
+    placement = page.placement
+    width, height = (
+        (placement.width, placement.height) if placement else (page.width_px, page.height_px)
+    )
     image = pikepdf.Stream(pdf, page.image_bytes)
     image.Type = pikepdf.Name.XObject
     image.Subtype = pikepdf.Name.Image
-    image.Width = page.width_px
-    image.Height = page.height_px
+    image.Width = width
+    image.Height = height
     if page.image_codec == "ccitt_g4":
         image.ColorSpace = pikepdf.Name.DeviceGray
         image.BitsPerComponent = 1
         image.Filter = pikepdf.Name.CCITTFaxDecode
-        image.DecodeParms = pikepdf.Dictionary(
-            K=-1, Columns=page.width_px, Rows=page.height_px, BlackIs1=True
-        )
+        image.DecodeParms = pikepdf.Dictionary(K=-1, Columns=width, Rows=height, BlackIs1=True)
     else:
         image.ColorSpace = (
             pikepdf.Name.DeviceRGB if page.image_mode == "RGB" else pikepdf.Name.DeviceGray
@@ -172,6 +175,25 @@ def _image_xobject(pdf: pikepdf.Pdf, page: PageResult) -> pikepdf.Stream:
         image.BitsPerComponent = 8
         image.Filter = pikepdf.Name.DCTDecode
     return image
+
+
+def image_layer(page: PageResult, px_to_pt: float) -> bytes:
+    """Draw the page image: filling the page, or (`placement`) the image as received, turned
+    onto the page over the paper's colour."""
+    width_pt, height_pt = page.width_px * px_to_pt, page.height_px * px_to_pt
+    placement = page.placement
+    if placement is None:
+        return f"q {_fmt(width_pt)} 0 0 {_fmt(height_pt)} 0 0 cm /Im0 Do Q\n".encode("ascii")
+    # unit square -> image pixels (y down) -> page pixels -> PDF points (y up)
+    unit = np.array([[placement.width, 0, 0], [0, -placement.height, placement.height], [0, 0, 1]])
+    to_points = np.array([[px_to_pt, 0, 0], [0, -px_to_pt, height_pt], [0, 0, 1]])
+    m = to_points @ placement.affine @ unit
+    paper = " ".join(_fmt(v / 255) for v in placement.background)
+    fill = "rg" if len(placement.background) == 3 else "g"
+    drawn = " ".join(_fmt(v) for v in (m[0, 0], m[1, 0], m[0, 1], m[1, 1], m[0, 2], m[1, 2]))
+    return (
+        f"q {paper} {fill} 0 0 {_fmt(width_pt)} {_fmt(height_pt)} re f Q\nq {drawn} cm /Im0 Do Q\n"
+    ).encode("ascii")
 
 
 @lru_cache(maxsize=1)
@@ -219,9 +241,7 @@ def write_pdfa(document: DocumentResult, output: Path | BinaryIO, title: str) ->
         px_to_pt = 72.0 / page.dpi
         width_pt, height_pt = page.width_px * px_to_pt, page.height_px * px_to_pt
         image = _image_xobject(pdf, page)
-        content = f"q {_fmt(width_pt)} 0 0 {_fmt(height_pt)} 0 0 cm /Im0 Do Q\n".encode(
-            "ascii"
-        ) + text_layer(page.words, px_to_pt, height_pt)
+        content = image_layer(page, px_to_pt) + text_layer(page.words, px_to_pt, height_pt)
         pdf_page = pikepdf.Dictionary(
             Type=pikepdf.Name.Page,
             MediaBox=[0, 0, round(width_pt, 3), round(height_pt, 3)],

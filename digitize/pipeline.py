@@ -11,13 +11,14 @@ import json
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
-from hoso.digitize.errors import OcrError, PageFailedError
+from hoso.digitize.errors import OcrError, PageFailedError, PagePoolClosedError
 from hoso.digitize.fields.extract import DocumentFields, extract
 from hoso.digitize.models import DocumentResult, Options, PageResult, PageTask, Word
 from hoso.digitize.ocr.engine import OcrEngine, check_engine_options, create_engine
@@ -28,6 +29,9 @@ from hoso.errors import HosoError
 from hoso.files import atomic_output
 
 ProgressCallback = Callable[[PageResult], None]
+POOL_POLL_S = 1.0  # how often a document waiting on its pages checks that the pool still runs
+PARENT_CHECK_S = 1.0  # how often a page process checks that its parent is alive
+POOL_CLOSED = "the page pool was shut down: the worker is stopping"
 EngineFactory = Callable[[Options], OcrEngine]
 
 
@@ -125,13 +129,16 @@ class PageRunner:
         options: Options,
         engine_factory: EngineFactory = default_engine,
         keep_pool: bool = False,
+        largest_first: bool = True,  # False: in page order (the benchmark's comparison)
     ) -> None:
         self.options = options
         self.engine_factory = engine_factory
         self.keep_pool = keep_pool
+        self.largest_first = largest_first
         self._engine: OcrEngine | None = None
         self._pool: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
+        self._closed = False  # a kept pool, once closed, takes no more work: the worker stops
 
     def __enter__(self) -> PageRunner:
         return self
@@ -140,9 +147,11 @@ class PageRunner:
         self.close()
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        with self._lock:
+            self._closed = self.keep_pool
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def workers_for(self, page_count: int) -> int:
         wanted = self.options.jobs or os.cpu_count() or 1
@@ -175,15 +184,24 @@ class PageRunner:
     ) -> list[PageResult]:
         results: dict[int, PageResult] = {}
         with self._lock:  # documents of a job worker share one pool, from several threads
+            if self._closed:
+                raise PagePoolClosedError(POOL_CLOSED)
             pool = self._pool or self._new_pool(len(tasks))
         try:
-            futures: dict[Future[PageResult], PageTask] = {
-                pool.submit(_work_in_worker, task): task for task in tasks
-            }
+            try:
+                futures: dict[Future[PageResult], PageTask] = {
+                    pool.submit(_work_in_worker, task): task
+                    for task in (largest_first(tasks) if self.largest_first else tasks)
+                }
+            except RuntimeError as error:  # shut down meanwhile, or the interpreter is exiting
+                raise PagePoolClosedError(POOL_CLOSED) from error
             pending = set(futures)
             try:
                 while pending:
-                    done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+                    done, pending = wait(pending, POOL_POLL_S, return_when=FIRST_COMPLETED)
+                    if not done and any(future.cancelled() for future in pending):
+                        # a shut-down pool cancels what waited in it without waking `wait`
+                        raise PagePoolClosedError(POOL_CLOSED)
                     for future in done:
                         result = _result_of(future, futures[future])
                         results[result.number] = result
@@ -212,6 +230,14 @@ class PageRunner:
         if self.keep_pool:
             self._pool = pool
         return pool
+
+
+def largest_first(tasks: list[PageTask]) -> list[PageTask]:
+    """Pages in the order a pool should start them: the most pixels first (ties in page order).
+    A page's time grows with its pixels, so a big page started last would run alone while the
+    other workers idle; started first, the small pages fill in around it. The pixel counts are
+    triage's, read from the headers it already opened (a page it could not size counts 0)."""
+    return sorted(tasks, key=lambda task: -task.pixels)
 
 
 def _result_of(future: Future[PageResult], task: PageTask) -> PageResult:
@@ -246,6 +272,16 @@ _worker: dict[str, Any] = {}
 def _init_worker(options: Options, engine_factory: EngineFactory) -> None:
     _worker["options"] = options
     _worker["engine"] = engine_factory(options)
+    threading.Thread(target=_end_with_parent, args=(os.getppid(),), daemon=True).start()
+
+
+def _end_with_parent(parent: int) -> None:
+    """A page process outlives a parent that ended without closing its pool (killed, or
+    ended on purpose after a drain): it holds its queue's ends and waits for work for ever,
+    with its engine in memory and the parent's output open. It ends when the parent does."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_S)
+    os._exit(0)
 
 
 def _work_in_worker(task: PageTask) -> PageResult:

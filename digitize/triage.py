@@ -163,6 +163,7 @@ def _triage_image(path: Path, kind: str, options: Options, first_number: int) ->
                             path=path,
                             kind=PageKind.IMAGE_FRAME,
                             index=index,
+                            pixels=image.width * image.height,
                         )
                     )
                 return tasks
@@ -298,6 +299,7 @@ def _classify_pdf_page(
     options: Options,
 ) -> PageTask:
     page_area = max(float(page.width) * float(page.height), 1.0)
+    rendered = int(page_area * (options.render_dpi / 72) ** 2)  # pixels when drawn by PDFium
     images = page.images
     for image in images:
         src_w, src_h = image.get("srcsize", (0, 0))
@@ -314,8 +316,10 @@ def _classify_pdf_page(
         # (a seal pasted on top, an annotation, vector marks) is rendered so nothing is lost.
         lone = len(images) == 1 and not page.rects and not page.curves and not page.lines
         if lone and not overlaid:
-            return PageTask(number=number, path=path, kind=PageKind.PDF_IMAGE, index=index)
-        return PageTask(number=number, path=path, kind=PageKind.PDF_RENDER, index=index)
+            src_w, src_h = images[0].get("srcsize", (0, 0))
+            lifted = int(src_w or 0) * int(src_h or 0)
+            return PageTask(number, path, PageKind.PDF_IMAGE, index, pixels=lifted)
+        return PageTask(number, path, PageKind.PDF_RENDER, index, pixels=rendered)
     text = page.extract_text() or ""
     if is_usable_text(text):
         return PageTask(
@@ -324,8 +328,9 @@ def _classify_pdf_page(
             kind=PageKind.PDF_RENDER,
             index=index,
             born_digital=True,
+            pixels=rendered,
         )
-    return PageTask(number=number, path=path, kind=PageKind.PDF_RENDER, index=index)
+    return PageTask(number, path, PageKind.PDF_RENDER, index, pixels=rendered)
 
 
 def is_usable_text(text: str) -> bool:

@@ -85,6 +85,40 @@ def _seconds(raw: str) -> float:
     return value
 
 
+def _fraction(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and 0 < value <= 1):
+        raise ValueError("a fraction greater than 0 and at most 1, e.g. `0.01` for 1 %")
+    return value
+
+
+OFF = "off"
+
+
+def _schedule(raw: str) -> str | None:
+    """A cron expression (5 fields, or 6 with seconds first), or `off`: None."""
+    from croniter import croniter  # type: ignore[import-untyped]
+
+    if raw.strip().lower() == OFF:
+        return None
+    if len(raw.split()) not in (5, 6) or not croniter.is_valid(raw, second_at_beginning=True):
+        raise ValueError("a cron expression such as `30 1 * * *` (01:30 every day), or `off`")
+    return raw.strip()
+
+
+RENEWAL_ACTIONS = ("renew", "report")
+
+
+def _renewal_action(raw: str) -> str:
+    answer = raw.strip().lower()
+    if answer not in RENEWAL_ACTIONS:
+        raise ValueError(" or ".join(RENEWAL_ACTIONS))
+    return answer
+
+
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
@@ -246,6 +280,48 @@ class HosoSettings:
             "TOML file of the agency's procedures and the person fields each form takes "
             "(format of `storage/procedures.toml`): it adds to the packaged catalogue, a "
             "packaged key replaces that procedure, `include_packaged = false` replaces it all.",
+        ),
+    )  # fmt: skip
+    fixity_schedule: str | None = field(
+        default="30 1 * * *",
+        metadata=_env(
+            "HOSO_FIXITY_SCHEDULE", _schedule, "`30 1 * * *` (01:30 every night)",
+            "When the workers check a sample of the stored objects (cron, Vietnam's time; 5 "
+            "fields, or 6 with seconds first), or `off`. Each scheduled time runs once however "
+            "many workers there are.",
+        ),
+    )  # fmt: skip
+    fixity_fraction: float = field(
+        default=0.01,
+        metadata=_env(
+            "HOSO_FIXITY_FRACTION", _fraction, "`0.01` (1 % a run)",
+            "Share of the stored objects each scheduled fixity run checks at least, the "
+            "least recently checked first.",
+        ),
+    )  # fmt: skip
+    fixity_period_days: int = field(
+        default=90,
+        metadata=_env(
+            "HOSO_FIXITY_PERIOD_DAYS", _whole_number(1), "`90`",
+            "Days within which every stored object is checked at least once: a run also "
+            "checks every object that would pass this age before the next run.",
+        ),
+    )  # fmt: skip
+    renewal_schedule: str | None = field(
+        default="0 3 * * 0",
+        metadata=_env(
+            "HOSO_RENEWAL_SCHEDULE", _schedule, "`0 3 * * 0` (Sundays 03:00)",
+            "When the workers look for signed copies whose long-term validity (B-LTA) needs "
+            "renewing (cron, Vietnam's time), or `off`. Needs `HOSO_SIGNING_CONFIG`.",
+        ),
+    )  # fmt: skip
+    renewal_action: str = field(
+        default="renew",
+        metadata=_env(
+            "HOSO_RENEWAL_ACTION", _renewal_action, "`renew`",
+            "What the scheduled check does with a copy due for renewal: `renew` it (a new "
+            "document timestamp from the configuration's TSA) or only `report` it (event "
+            "`renewal_due`, metric) for `hoso archive renew`.",
         ),
     )  # fmt: skip
 

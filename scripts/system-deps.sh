@@ -7,11 +7,15 @@
 #    synthetic page generator in tests/ and benchmarks/;
 #  - chromium, fonts-noto-core: the browser the desk UI's end-to-end tests drive (Playwright is
 #    pointed at /usr/bin/chromium; it never downloads a browser) and a font with Vietnamese glyphs
-#    for its pages and screenshots.
+#    for its pages and screenshots;
+#  - rclone, sqlite3: the backup and restore commands of docs/operations.md, which
+#    tests/test_backup_restore.py runs as written;
+#  - buildah, debootstrap: `make image` and tests/test_image.py make the image's base from the
+#    Debian mirror and build the Dockerfile without a Docker daemon or an image registry.
 # Installs only what is missing, and only when it can (root + apt); otherwise says what to install.
 set -u
 packages=(tesseract-ocr fonts-liberation2 fonts-freefont-ttf fonts-dejavu-core softhsm2 chromium
-          fonts-noto-core)
+          fonts-noto-core rclone sqlite3 buildah debootstrap)
 # A fresh Debian/Ubuntu Python has no venv support until python3-venv is installed.
 python3 -c "import ensurepip" 2>/dev/null || packages+=(python3-venv)
 # `make bench` also needs Ghostscript: OCRmyPDF, the comparison, writes PDF/A with it.

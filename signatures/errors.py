@@ -45,3 +45,13 @@ class OperatorSignerMissingError(HosoError):
     code = "operator_signer_missing"
     exit_code = ExitCode.SIGNING_FAILED
     http_status = 503
+
+
+class ResultSigningNotConfiguredError(HosoError):
+    """Results are signed with the agency's result profile (`[results] profile`), and there is
+    no signing configuration or it names none: hoso never issues a result unsigned, nor signed
+    with a scan operator's or a copy's profile. Fixed by configuration, then a retry."""
+
+    code = "result_signing_not_configured"
+    exit_code = ExitCode.SIGNING_FAILED
+    http_status = 503

@@ -9,6 +9,10 @@ signer names the environment variable or the secret file that holds its PIN.
 person who digitized a copy signs it (Circular 01/2023 Art. 8), so with the table present a copy
 is signed with its operator's key or not at all. Without it the pipeline profile's signer signs
 for every operator: the agency's desk key, an explicit choice of the deployment.
+
+`[results] profile` names the agency's profile for the results a desk issues (the decision or
+certificate, with its QR code): distinct from the pipeline's, since a result speaks for the
+agency, not for the person who scanned a paper. Without it hoso issues no result.
 """
 
 from __future__ import annotations
@@ -121,6 +125,7 @@ class SigningConfig:
     signers: dict[str, SignerSpec] = field(default_factory=dict)
     profiles: dict[str, Profile] = field(default_factory=dict)
     pipeline_profile: str | None = None  # profile the workers sign each digitized copy with
+    result_profile: str | None = None  # profile an issued result is signed with (`[results]`)
     # operator (station account) name → signer; None: the pipeline profile's signer signs for all
     operators: dict[str, str] | None = None
     font: Path = Path("/usr/share/fonts/truetype/freefont/FreeSerif.ttf")
@@ -235,6 +240,7 @@ class SigningConfig:
                 signers=signers,
                 profiles=profiles,
                 pipeline_profile=data.get("pipeline", {}).get("profile"),
+                result_profile=data.get("results", {}).get("profile"),
                 operators=_operators(data.get("operators")),
                 renew_before_days=int(data.get("renew_before_days", 365)),
                 **extra,
@@ -265,6 +271,8 @@ class SigningConfig:
                 raise SigningConfigError(f"profile {profile.name!r}: a seal needs seal_image")
         if self.pipeline_profile is not None:
             self.profile(self.pipeline_profile)
+        if self.result_profile is not None:
+            self.profile(self.result_profile)
         for operator, signer in (self.operators or {}).items():
             if signer not in self.signers:
                 raise SigningConfigError(

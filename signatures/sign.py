@@ -33,6 +33,7 @@ from hoso.files import atomic_output
 from hoso.signatures import appearance
 from hoso.signatures.errors import (
     NotSignableError,
+    ResultSigningNotConfiguredError,
     SignerUnavailableError,
     SigningConfigError,
     SigningFailedError,
@@ -282,3 +283,50 @@ def pipeline_signer(config: SigningConfig | None = None) -> PipelineSigner | Non
     if config.pipeline_profile is None:
         return None
     return PipelineSigner(SigningService(config))
+
+
+class ResultSigner:
+    """The agency's signature on a result it issues (the decision or certificate a desk hands
+    back): the result's QR code drawn on page 1, then the `[results]` profile's key, level and
+    appearance, through `SigningService.sign` like `hoso sign --qr`. One per process, so the
+    agency's token is opened once."""
+
+    def __init__(self, service: SigningService) -> None:
+        if service.config.result_profile is None:
+            raise ResultSigningNotConfiguredError(_NO_RESULT_PROFILE)
+        self.service = service
+        self.profile = service.config.profile(service.config.result_profile)
+
+    def sign(self, source: Path, target: Path, result: ResultInfo) -> SignOutcome:
+        return self.service.sign(source, target, self.profile.name, result)
+
+
+_NO_RESULT_PROFILE = (
+    "results are signed with the agency's result profile, and the signing configuration names "
+    'none: an administrator must add [results] profile = "<profile>" (see '
+    "docs/signing.example.toml) and restart hoso; nothing was issued"
+)
+
+
+def result_signer(config: SigningConfig | None) -> ResultSigner:
+    """The result signer of `config`, else of the environment's configuration; without either
+    (or without a result profile) `ResultSigningNotConfiguredError`, never an unsigned result."""
+    if config is None:
+        if not os.environ.get(CONFIG_ENV):
+            raise ResultSigningNotConfiguredError(
+                f"no signing configuration (set {CONFIG_ENV} or pass --config): results are "
+                "issued signed with the agency's result profile; nothing was issued"
+            )
+        config = SigningConfig.load()
+    if config.result_profile is None:
+        raise ResultSigningNotConfiguredError(_NO_RESULT_PROFILE)
+    return ResultSigner(SigningService(config))
+
+
+def configured_result_signer() -> ResultSigner | None:
+    """The result signer of the environment's signing configuration, or None when there is
+    none or it names no result profile (`hoso serve`: issuing then answers 503)."""
+    if not os.environ.get(CONFIG_ENV):
+        return None
+    config = SigningConfig.load()
+    return ResultSigner(SigningService(config)) if config.result_profile else None

@@ -108,11 +108,6 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def _aware(moment: dt.datetime) -> dt.datetime:
-    """SQLite gives back naive datetimes (stored as UTC); PostgreSQL aware ones."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
 class Accounts:
     """Accounts and sessions of one record index. `hasher` and `clock` are arguments so a
     deployment may tune argon2 and a test may move time; the defaults are the real ones."""
@@ -267,8 +262,8 @@ class Accounts:
             if row is None:
                 return None
             account = session.get(Account, row.account_id)
-            idle = (now - _aware(row.last_seen)).total_seconds()
-            age = (now - _aware(row.created_at)).total_seconds()
+            idle = (now - row.last_seen).total_seconds()
+            age = (now - row.created_at).total_seconds()
             if (
                 account is None
                 or account.disabled_at is not None
@@ -279,7 +274,7 @@ class Accounts:
                 return None
             if idle > limits.touch_every:
                 row.last_seen = now
-            return LiveSession(account, row.csrf_token, _aware(row.created_at))
+            return LiveSession(account, row.csrf_token, row.created_at)
 
     def logout(self, secret: str) -> None:
         """End the session (nothing happens for an unknown one)."""

@@ -7,6 +7,7 @@ one machine needs nothing (the variables: docs/settings.md).
 from __future__ import annotations
 
 import io
+import math
 import stat
 import tempfile
 from collections.abc import Callable, Generator, Mapping
@@ -15,6 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import BinaryIO
 
+import numpy as np
 import pikepdf
 from PIL import Image
 from sqlalchemy import func, select
@@ -272,9 +274,8 @@ class Archive:
             if pdfa is None:
                 raise ObjectMissingError(f"document {field.document_id} has no searchable PDF yet")
             key, page_number, box, document_id = pdfa.key, field.page, field.box, field.document_id
-        with self.store.open(key) as stream, pikepdf.open(io.BytesIO(stream.read())) as pdf:
-            xobject = pdf.pages[page_number - 1].Resources.XObject.Im0
-            image = pikepdf.PdfImage(xobject).as_pil_image()  # type: ignore[arg-type]
+        with self.store.open(key) as stream:
+            image = page_as_shown(stream.read(), page_number - 1)
         left, top, right, bottom = box
         crop = image.crop(
             (max(0, left - margin), max(0, top - margin),
@@ -350,3 +351,43 @@ class Archive:
             if on_result:
                 on_result(result)
             yield result
+
+
+MAX_SHOWN_PIXELS = 200_000_000  # a page drawn bigger than this is not a page hoso wrote
+
+
+def page_as_shown(pdf_bytes: bytes, index: int) -> Image.Image:
+    """A page of a searchable PDF as a viewer shows it, in the page pixels its word and field
+    boxes use. The page image may be drawn turned and straightened by its `cm`
+    (`ImagePlacement`): the image is lifted with pikepdf and laid by that matrix with Pillow,
+    not rendered (PDFium may not run in two threads at once, and the web serves crops in a
+    thread pool). Pixels per point: the image's width over its drawn edge's length."""
+    with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
+        page = pdf.pages[index]
+        xobject = page.Resources.XObject.Im0
+        box = [float(v) for v in page.MediaBox]
+        drawn = [
+            [float(v) for v in instruction.operands]
+            for instruction in pikepdf.parse_content_stream(page)
+            if isinstance(instruction, pikepdf.ContentStreamInstruction)
+            and str(instruction.operator) == "cm"
+        ]
+        image = pikepdf.PdfImage(xobject).as_pil_image()  # type: ignore[arg-type]
+    if not drawn:
+        raise ObjectMissingError(f"page {index + 1} draws no image hoso can place")
+    a, b, c, d, e, f = drawn[-1]  # the image's cm is the page's last (the text uses Tm)
+    edge = math.hypot(a, b)
+    scale = image.width / edge if edge else 0.0  # pixels per point
+    size = (round((box[2] - box[0]) * scale), round((box[3] - box[1]) * scale))
+    if not (0 < size[0] * size[1] <= MAX_SHOWN_PIXELS):
+        raise ObjectMissingError(f"page {index + 1} is not drawn as hoso draws its pages")
+    # page pixel (X, Y down) -> points (X/scale, top - Y/scale) -> image unit square -> pixels
+    to_points = np.array([[1 / scale, 0, box[0]], [0, -1 / scale, box[3]], [0, 0, 1]])
+    unit_to_points = np.array([[a, c, e], [b, d, f], [0, 0, 1]])
+    unit_to_pixels = np.array([[image.width, 0, 0], [0, -image.height, image.height], [0, 0, 1]])
+    page_to_image = unit_to_pixels @ np.linalg.inv(unit_to_points) @ to_points
+    shown = image.convert("RGB").transform(
+        size, Image.Transform.AFFINE, tuple(page_to_image[:2].flatten()),
+        resample=Image.Resampling.BILINEAR, fillcolor="white",
+    )  # fmt: skip
+    return shown

@@ -6,7 +6,10 @@ into place, so a crash never leaves a half object under a real key.
 
 from __future__ import annotations
 
+import errno
 import os
+import shutil
+import stat
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
@@ -37,6 +40,21 @@ def remove_stale(paths: Iterable[Path], older_than: timedelta = STALE_AFTER) -> 
         try:
             if path.is_file() and path.stat().st_mtime < cutoff:
                 path.unlink()
+                removed += 1
+        except FileNotFoundError:
+            continue  # another process cleaned it first
+    return removed
+
+
+def remove_stale_folders(paths: Iterable[Path], older_than: timedelta) -> int:
+    """Delete the folders among `paths` that this user owns and that nothing was written into
+    for `older_than` (a live process writes into its scratch folder); returns how many."""
+    cutoff, removed = time.time() - older_than.total_seconds(), 0
+    for path in paths:
+        try:
+            info = path.lstat()
+            if stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid() and info.st_mtime < cutoff:
+                shutil.rmtree(path)
                 removed += 1
         except FileNotFoundError:
             continue  # another process cleaned it first
@@ -78,6 +96,30 @@ class FilesystemStore:
         finally:
             Path(temp_name).unlink(missing_ok=True)
         return StoredObject(key=key, size=size, sha256=sha256)
+
+    def put_spooled(self, key: str, path: Path) -> StoredObject:
+        """Move a spool file into place: made durable (fsync) and read-only, then renamed,
+        without a second copy or hash pass (the caller hashed it on the way in; the key says
+        its SHA-256). A spool on another file system is copied like `put_file`."""
+        target = self._path(key)
+        existing = self.stat(key)
+        if existing is not None:
+            path.unlink(missing_ok=True)
+            return existing
+        self._make_folders(target.parent)
+        try:
+            with path.open("rb") as spooled:
+                os.fsync(spooled.fileno())
+                size = os.fstat(spooled.fileno()).st_size
+            os.chmod(path, 0o400)
+            os.replace(path, target)
+        except OSError as exc:
+            if exc.errno != errno.EXDEV:
+                raise StorageError(f"cannot write {key}: {exc.strerror}") from exc
+            stored = self.put_file(key, path)
+            path.unlink(missing_ok=True)
+            return stored
+        return StoredObject(key=key, size=size, sha256=sha256_in_key(key))
 
     def _make_folders(self, folder: Path) -> None:
         """Create the folders of a key owner-only, each level: `mkdir(parents=True)` would make

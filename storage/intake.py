@@ -7,12 +7,14 @@ document's results are written in one transaction that does nothing if they are 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import tempfile
 import unicodedata
 from collections.abc import Iterator
-from contextlib import contextmanager
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -39,6 +41,10 @@ from hoso.storage.schema import (
 from hoso.storage.vocabulary import BatchStatus, DocumentStatus, EventType, FieldStatus, Outcome
 
 MAX_UPLOAD_BYTES = 2 * 1024**3  # one file; a whole stack scanned at 600 dpi stays well under
+MAX_BULK_FILES = 64  # files in one request (`add_files`): one transaction, one request
+MAX_BULK_BYTES = 256 * 1024**2  # and their bytes together; a bigger file goes alone
+STORE_THREADS = 8  # objects of one request written at once (their fsyncs and S3 calls overlap)
+LOOKUP_CHUNK = 500  # values in one SQL `IN (…)`, well under every database's limit
 MAX_NAME_BYTES = 255  # what file systems allow for one name; the column holds 300 characters
 FALLBACK_NAME = "upload"
 
@@ -78,6 +84,23 @@ class NotRetryableError(HosoError):
 
 
 @dataclass(frozen=True)
+class Upload:
+    """One file of a request: its bytes as they arrive, the name the station gave it, and its
+    place in the station's order."""
+
+    stream: BinaryIO
+    name: str
+    position: int
+
+
+@dataclass(frozen=True)
+class _Arrived:
+    stored: StoredObject
+    name: str
+    position: int
+
+
+@dataclass(frozen=True)
 class Replacement:
     """A rescan recorded for a failed document, and the attempt it is queued as."""
 
@@ -92,6 +115,7 @@ class FileReceipt:
     size: int
     created: bool  # False: these bytes were already in this batch (a retried upload)
     duplicate_of: int | None  # an earlier file of the province with the same bytes
+    row: BatchFile  # the file as recorded (what a route answers, without reading it again)
 
 
 @dataclass(frozen=True)
@@ -127,6 +151,8 @@ class Intake:
         self.archive = archive
         self.index = archive.index
         self.reuse = Reuse(archive.index)
+        # Writes of one request's objects, at once (threads start on first use, then stay).
+        self._writers = ThreadPoolExecutor(STORE_THREADS, thread_name_prefix="hoso-store")
 
     # --- stations ------------------------------------------------------------------------
 
@@ -166,21 +192,65 @@ class Intake:
     ) -> FileReceipt:
         """Stream an upload to the object store (never whole in memory), keyed by its SHA-256.
         The name is kept only as a safe display name (`safe_name`)."""
-        name = safe_name(name)
-        batch = self.batch(batch_id)
-        if batch.status != BatchStatus.OPEN:
-            raise BatchClosedError(f"batch {batch_id} is closed; start a new batch for more files")
-        with self._spooled(stream, name) as (spool_path, sha256):
-            known = self._file_in_batch(batch_id, sha256)
-            if known is not None:
-                return known
-            stored = self.archive.store.put_file(original_key(sha256, name), spool_path)
-        return self._record_file(batch, stored, name, position, agent)
+        return self.add_files(batch_id, [Upload(stream, name, position)], agent)[0]
+
+    def add_files(self, batch_id: int, uploads: list[Upload], agent: str) -> list[FileReceipt]:
+        """Several uploads of one request, each as `add_file` would store it, recorded in one
+        transaction (one commit, one wait for the disk, for the lot).
+
+        One pass over each file's bytes: hashed while spooled, then the spool file itself
+        becomes the object (`put_spooled`). The batch and files it already has with these
+        bytes (retried uploads) are looked up together, after spooling: the multipart body is
+        whole on the server before a route runs, so checking first would refuse nothing sooner.
+        Bytes sent twice in one request are one file, like a retry."""
+        with ExitStack() as spools:
+            spooled = [
+                (
+                    upload,
+                    *spools.enter_context(self._spooled(upload.stream, safe_name(upload.name))),
+                )
+                for upload in uploads
+            ]
+            batch, known = self._open_batch_and_files(batch_id, {sha for _, _, sha in spooled})
+            first: dict[str, tuple[Upload, Path]] = {}
+            for upload, path, sha256 in spooled:
+                first.setdefault(sha256, (upload, path))  # the same bytes again: one file
+            fresh = self._store([(sha, *first[sha]) for sha in first if sha not in known])
+        recorded = self._record_files(batch, fresh, agent) if fresh else {}
+        return _in_order([sha256 for _, _, sha256 in spooled], {**known, **recorded})
+
+    def _store(self, spooled: list[tuple[str, Upload, Path]]) -> list[_Arrived]:
+        """Spool files into the store, several at once: each write waits on the disk (fsync)
+        or the network (S3), and those waits overlap."""
+
+        def put(sha256: str, upload: Upload, path: Path) -> _Arrived:
+            name = safe_name(upload.name)
+            stored = self.archive.store.put_spooled(original_key(sha256, name), path)
+            return _Arrived(stored, name, upload.position)
+
+        if len(spooled) <= 1:
+            return [put(*item) for item in spooled]
+        return list(self._writers.map(lambda item: put(*item), spooled))
+
+    def _open_batch_and_files(
+        self, batch_id: int, sha256s: set[str]
+    ) -> tuple[Batch, dict[str, FileReceipt]]:
+        """The batch, which must be open, and its files with any of these bytes."""
+        with self.index.sessions() as session:
+            batch = session.get(Batch, batch_id)
+            if batch is None:
+                raise BatchNotFoundError(f"there is no batch {batch_id}")
+            if batch.status != BatchStatus.OPEN:
+                raise BatchClosedError(
+                    f"batch {batch_id} is closed; start a new batch for more files"
+                )
+            return batch, self._known_files(session, batch_id, sha256s)
 
     @contextmanager
     def _spooled(self, stream: BinaryIO, name: str) -> Iterator[tuple[Path, str]]:
         """An upload streamed to a spool file and hashed on the way (never whole in memory, at
-        most `MAX_UPLOAD_BYTES`); the spool file is gone when the block ends."""
+        most `MAX_UPLOAD_BYTES`); the spool file is gone when the block ends (moved into the
+        store, or deleted)."""
         spool_dir = self.archive.spool_dir()
         with tempfile.NamedTemporaryFile(dir=spool_dir, prefix=SPOOL_PREFIX, delete=False) as spool:
             try:
@@ -196,32 +266,50 @@ class Intake:
         finally:
             spool_path.unlink(missing_ok=True)
 
-    def _record_file(
-        self, batch: Batch, stored: StoredObject, name: str, position: int, agent: str
-    ) -> FileReceipt:
+    def _record_files(
+        self, batch: Batch, arrived: list[_Arrived], agent: str
+    ) -> dict[str, FileReceipt]:
+        """The files' rows and their `ingested` events in one transaction, which first takes
+        the batch's write lock (`_hold_open`)."""
         try:
             with self.index.session() as session:
                 self._hold_open(session, batch.id)
-                earlier = self._processed_copy(session, stored.sha256, batch)
-                row = BatchFile(
-                    batch_id=batch.id, position=position, name=name[:300], sha256=stored.sha256,
-                    original_key=stored.key, size=stored.size, duplicate_of=earlier,
-                )  # fmt: skip
-                session.add(row)
-                session.flush()
-                self.index.log_event(
-                    session, EventType.INGESTED,
-                    Outcome.DUPLICATE if earlier else Outcome.SUCCESS, agent,
-                    object_key=stored.key, detail={"batch_id": batch.id, "name": name,
-                    "size": stored.size, "duplicate_of_file": earlier},
-                )  # fmt: skip
-                return FileReceipt(row.id, stored.sha256, stored.size, True, earlier)
+                earlier = self._processed_copies(session, [a.stored.sha256 for a in arrived], batch)
+                rows = [self._record_file(session, batch, item, earlier, agent) for item in arrived]
+                session.flush()  # every row and event in one statement each
+                return {row.sha256: _receipt(row, created=True) for row in rows}
         except SqlIntegrityError:
-            # The same upload raced itself (a station retry while the first was still running).
-            known = self._file_in_batch(batch.id, stored.sha256)
-            if known is None:
+            # The same upload raced itself (a station retry while the first was still running):
+            # what the other request recorded is the answer; the rest go in one at a time.
+            if len(arrived) > 1:
+                return {
+                    sha: receipt
+                    for item in arrived
+                    for sha, receipt in self._record_files(batch, [item], agent).items()
+                }
+            with self.index.sessions() as session:
+                known = self._known_files(session, batch.id, {arrived[0].stored.sha256})
+            if not known:
                 raise
             return known
+
+    def _record_file(
+        self, session: Any, batch: Batch, item: _Arrived, earlier: dict[str, int], agent: str
+    ) -> BatchFile:
+        stored, copy_of = item.stored, earlier.get(item.stored.sha256)
+        row = BatchFile(
+            batch_id=batch.id, position=item.position, name=item.name[:300],
+            sha256=stored.sha256, original_key=stored.key, size=stored.size,
+            duplicate_of=copy_of,
+        )  # fmt: skip
+        session.add(row)
+        self.index.log_event(
+            session, EventType.INGESTED,
+            Outcome.DUPLICATE if copy_of else Outcome.SUCCESS, agent,
+            object_key=stored.key, detail={"batch_id": batch.id, "name": item.name,
+            "size": stored.size, "duplicate_of_file": copy_of},
+        )  # fmt: skip
+        return row
 
     def _hold_open(self, session: Any, batch_id: int) -> None:
         """Check "open" where the file is recorded, in its transaction: a conditional UPDATE
@@ -239,39 +327,43 @@ class Intake:
                 "send it with a new batch"
             )
 
-    def _processed_copy(self, session: Any, sha256: str, batch: Batch) -> int | None:
-        """The earliest file of the province with these bytes that is processed or will be (its
-        batch is closed, and it is no duplicate itself); a copy in a batch still open may never
-        be processed, so it is never pointed at."""
-        found: int | None = session.scalar(
-            select(BatchFile.id)
-            .join(Batch, Batch.id == BatchFile.batch_id)
-            .where(
-                BatchFile.sha256 == sha256,
-                BatchFile.duplicate_of.is_(None),
-                Batch.province_code == batch.province_code,
-                Batch.id != batch.id,
-                Batch.status != BatchStatus.OPEN,
+    def _processed_copies(self, session: Any, sha256s: list[str], batch: Batch) -> dict[str, int]:
+        """For each of these bytes, the earliest file of the province that is processed or will
+        be (its batch is closed, and it is no duplicate itself); a copy in a batch still open
+        may never be processed, so it is never pointed at. One query per `LOOKUP_CHUNK`."""
+        found: dict[str, int] = {}
+        for start in range(0, len(sha256s), LOOKUP_CHUNK):
+            rows = session.execute(
+                select(BatchFile.sha256, func.min(BatchFile.id))
+                .join(Batch, Batch.id == BatchFile.batch_id)
+                .where(
+                    BatchFile.sha256.in_(sha256s[start : start + LOOKUP_CHUNK]),
+                    BatchFile.duplicate_of.is_(None),
+                    Batch.province_code == batch.province_code,
+                    Batch.id != batch.id,
+                    Batch.status != BatchStatus.OPEN,
+                )
+                .group_by(BatchFile.sha256)
             )
-            .order_by(BatchFile.id)
-        )
+            found.update({sha256: int(first) for sha256, first in rows})
         return found
 
     def _mark_duplicates(self, session: Any, batch: Batch) -> None:
         """At close: files whose bytes a batch closed earlier already holds point to that copy
         (it is processed by that batch), so the same paper is not processed twice."""
-        for row in session.scalars(select(BatchFile).where(
-                BatchFile.batch_id == batch.id, BatchFile.duplicate_of.is_(None))):  # fmt: skip
-            row.duplicate_of = self._processed_copy(session, row.sha256, batch)
+        rows = list(session.scalars(select(BatchFile).where(
+                BatchFile.batch_id == batch.id, BatchFile.duplicate_of.is_(None))))  # fmt: skip
+        earlier = self._processed_copies(session, [row.sha256 for row in rows], batch)
+        for row in rows:
+            row.duplicate_of = earlier.get(row.sha256)
 
-    def _file_in_batch(self, batch_id: int, sha256: str) -> FileReceipt | None:
-        with self.index.sessions() as session:
-            row = session.scalar(
-                select(BatchFile).where(BatchFile.batch_id == batch_id, BatchFile.sha256 == sha256)
-            )
-            if row is None:
-                return None
-            return FileReceipt(row.id, row.sha256, row.size, False, row.duplicate_of)
+    def _known_files(
+        self, session: Any, batch_id: int, sha256s: set[str]
+    ) -> dict[str, FileReceipt]:
+        rows = session.scalars(
+            select(BatchFile).where(BatchFile.batch_id == batch_id, BatchFile.sha256.in_(sha256s))
+        )
+        return {row.sha256: _receipt(row, created=False) for row in rows}
 
     def files(self, batch_id: int) -> list[BatchFile]:
         with self.index.sessions() as session:
@@ -517,7 +609,7 @@ class Intake:
         with self.index.sessions() as session:  # refuse before storing anything
             _retryable(session.get(Document, document_id), document_id)
         with self._spooled(stream, name) as (spool_path, sha256):
-            stored = self.archive.store.put_file(original_key(sha256, name), spool_path)
+            stored = self.archive.store.put_spooled(original_key(sha256, name), spool_path)
         with self.index.session() as session:
             document, earlier = self._take_failed(session, document_id)
             receipt = self._rescan_file(session, document, stored, name)
@@ -578,7 +670,7 @@ class Intake:
         known = session.scalar(select(BatchFile).where(
             BatchFile.batch_id == batch_id, BatchFile.sha256 == stored.sha256))  # fmt: skip
         if known is not None:
-            return FileReceipt(known.id, known.sha256, known.size, False, known.duplicate_of)
+            return _receipt(known, created=False)
         last = session.scalar(
             select(func.max(BatchFile.position)).where(BatchFile.batch_id == batch_id)
         )
@@ -588,7 +680,21 @@ class Intake:
         )  # fmt: skip
         session.add(row)
         session.flush()
-        return FileReceipt(row.id, stored.sha256, stored.size, True, None)
+        return _receipt(row, created=True)
+
+
+def _in_order(sha256s: list[str], answers: dict[str, FileReceipt]) -> list[FileReceipt]:
+    """A receipt per upload of a request: bytes sent again in it are the file sent first."""
+    receipts: list[FileReceipt] = []
+    for sha256 in sha256s:
+        first = answers[sha256]
+        again = any(receipt.sha256 == sha256 for receipt in receipts)
+        receipts.append(dataclasses.replace(first, created=False) if again else first)
+    return receipts
+
+
+def _receipt(row: BatchFile, created: bool) -> FileReceipt:
+    return FileReceipt(row.id, row.sha256, row.size, created, row.duplicate_of, row)
 
 
 def _retryable(document: Document | None, document_id: int) -> Document:

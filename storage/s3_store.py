@@ -156,17 +156,30 @@ class S3Store:
             result = self.client.fput_object(
                 self.bucket, key, str(path), part_size=CHUNK, metadata={"sha256": sha256}
             )
-            stored = self.client.stat_object(self.bucket, key)
+            # The write's answer carries the ETag; ask again only where a server leaves it out
+            # (one round trip less per object).
+            held_size, etag = size, result.etag
+            if not etag:
+                stored = self.client.stat_object(self.bucket, key)
+                held_size, etag = int(stored.size or 0), stored.etag
         except S3Error as exc:
             raise StorageError(f"cannot store {key}: {exc.code}") from exc
         except NETWORK_ERRORS as exc:
             raise StorageUnavailableError(f"object store unreachable: {exc}") from exc
-        if stored.size != size or (stored.etag or "").strip('"') != digests.s3_etag:
+        if held_size != size or (etag or "").strip('"') != digests.s3_etag:
             raise IntegrityError(
-                f"{key}: the server holds {stored.size} bytes with ETag {stored.etag}, "
+                f"{key}: the server holds {held_size} bytes with ETag {etag}, "
                 f"expected {size} bytes with ETag {digests.s3_etag}"
             )
         return StoredObject(key=key, size=size, sha256=sha256, version_id=result.version_id)
+
+    def put_spooled(self, key: str, path: Path) -> StoredObject:
+        """Like `put_file` (the ETag check needs the parts' MD5s, one more read of a file
+        the page cache still holds), then the spool file is gone."""
+        try:
+            return self.put_file(key, path)
+        finally:
+            path.unlink(missing_ok=True)
 
     def open(self, key: str) -> BinaryIO:
         try:

@@ -31,7 +31,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 from hoso.storage.vocabulary import BatchStatus, DocumentStatus, FieldStatus
 
@@ -42,6 +44,28 @@ class Base(DeclarativeBase):
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def as_utc(moment: dt.datetime) -> dt.datetime:
+    """An aware moment in UTC; a naive one is taken as UTC (how the index stores time)."""
+    return moment.astimezone(dt.UTC) if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """A moment stored in UTC and read back aware on every database. SQLite keeps no time
+    zone: without this, its rows come back naive (printed without an offset, and refusing to
+    compare with aware times) while PostgreSQL's come back aware."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        return None if value is None else as_utc(value)
+
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
+        return None if value is None else as_utc(value)
 
 
 class Province(Base):
@@ -64,10 +88,10 @@ class Batch(Base):
     name: Mapped[str] = mapped_column(String(200))
     desk_id: Mapped[int | None] = mapped_column(ForeignKey("desk.id"), index=True)
     status: Mapped[str] = mapped_column(String(20), default=BatchStatus.OPEN)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
     province_code: Mapped[str | None] = mapped_column(ForeignKey("province.code"), index=True)
     created_by: Mapped[str | None] = mapped_column(String(120))
-    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     # The station (its API token) that opened the batch: only it may see, fill and close it.
     station_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_token.id"), index=True)
     # Or the person who opened it in the desk UI (migration 0010): only they may fill and close it.
@@ -89,7 +113,7 @@ class BatchFile(Base):
     original_key: Mapped[str] = mapped_column(String(200))
     size: Mapped[int] = mapped_column(Integer)
     duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("batch_file.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class Dossier(Base):
@@ -99,7 +123,7 @@ class Dossier(Base):
     procedure_code: Mapped[str | None] = mapped_column(String(40))
     applicant_citizen_id: Mapped[str | None] = mapped_column(String(12), index=True)
     province_code: Mapped[str | None] = mapped_column(ForeignKey("province.code"), index=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class Document(Base):
@@ -114,13 +138,13 @@ class Document(Base):
     original_sha256: Mapped[str] = mapped_column(String(64), index=True)
     status: Mapped[str] = mapped_column(String(20), default=DocumentStatus.RECEIVED)
     failure_reason: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
     province_code: Mapped[str | None] = mapped_column(ForeignKey("province.code"), index=True)
     # Where the pages come from when a batch was split: [{"file_id", "pages": [0-based index]}]
     sources: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     pages_done: Mapped[int] = mapped_column(Integer, default=0)
     failure_code: Mapped[str | None] = mapped_column(String(40))
-    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     # What people must know about the pages when it finished (migration 0009):
     # [{"page": n, "warnings": [...], "below_200_dpi": bool}], only pages with something to say
     warnings: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
@@ -134,7 +158,7 @@ class DerivedObject(Base):
     key: Mapped[str] = mapped_column(String(250), unique=True)
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class DocumentText(Base):
@@ -157,7 +181,7 @@ class ExtractedField(Base):
     )  # qr | label | layout | officer
     problems: Mapped[list[str] | None] = mapped_column(JSON, default=None)
     reviewed_by: Mapped[str | None] = mapped_column(String(120))
-    reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     page: Mapped[int | None] = mapped_column(Integer)  # where the value stands, for review
     box: Mapped[list[int] | None] = mapped_column(JSON)  # left, top, right, bottom in page pixels
 
@@ -179,7 +203,7 @@ class Person(Base):
 class Event(Base):
     __tablename__ = "event"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
     event_type: Mapped[str] = mapped_column(String(40), index=True)
     outcome: Mapped[str] = mapped_column(String(20))
     agent: Mapped[str] = mapped_column(String(120))
@@ -200,8 +224,8 @@ class ApiToken(Base):
     role: Mapped[str] = mapped_column(String(20))  # station | officer | archivist | admin
     province_code: Mapped[str | None] = mapped_column(ForeignKey("province.code"))
     desk_id: Mapped[int | None] = mapped_column(ForeignKey("desk.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
 
 
 class WorkerHeartbeat(Base):
@@ -212,9 +236,9 @@ class WorkerHeartbeat(Base):
     executor_id: Mapped[str] = mapped_column(String(120), primary_key=True)
     host: Mapped[str] = mapped_column(String(200))
     pid: Mapped[int] = mapped_column(Integer)
-    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_seen: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    recovered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    last_seen: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    recovered_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
 
 
 class Account(Base):
@@ -229,8 +253,8 @@ class Account(Base):
     role: Mapped[str] = mapped_column(String(20))  # station | officer | archivist | admin
     province_code: Mapped[str | None] = mapped_column(ForeignKey("province.code"))
     desk_id: Mapped[int | None] = mapped_column(ForeignKey("desk.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    disabled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    disabled_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
 
 
 class WebSession(Base):
@@ -242,5 +266,5 @@ class WebSession(Base):
     secret_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
     csrf_token: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_seen: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    last_seen: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)

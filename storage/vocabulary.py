@@ -60,6 +60,9 @@ class EventType(StrEnum):
     PREFILLED = "prefilled"  # a procedure's form filled from a person's papers (reuse, 766)
     FIXITY_STARTED = "fixity_started"
     FIXITY_CHECK = "fixity_check"
+    RENEWAL_CHECKED = "renewal_checked"  # a scheduled look for signed copies due (counts)
+    RENEWAL_DUE = "renewal_due"  # a signed copy's long-term validity needs a new timestamp
+    RENEWED = "renewed"  # a signed copy got fresh validation data and a document timestamp
     TOKEN_CREATED = "token_created"
     TOKEN_REVOKED = "token_revoked"
     DOCUMENT_READ = "document_read"  # a read of a document's metadata or history (`what`)
@@ -72,6 +75,11 @@ class EventType(StrEnum):
     ACCOUNT_DISABLED = "account_disabled"
     LOGGED_IN = "logged_in"  # a desk UI session began (a refused login is `auth_failed`)
     LOGGED_OUT = "logged_out"
+    RECORDS_UPDATED = "records_updated"  # a person set records metadata (Circular 05/2025)
+    EXPORTED = "exported"  # a document handed over in a BagIt bag
+    IMPORTED = "imported"  # a document received from a bag
+    RESULT_ISSUED = "result_issued"  # a dossier's result signed and kept (e-result, 766)
+    DESK_CREATED = "desk_created"  # a one-stop counter of a province or commune
 
 
 class Outcome(StrEnum):

@@ -132,6 +132,17 @@ def corrupt(store: ObjectStore, key: str) -> None:
         store.client.put_object(store.bucket, key, io.BytesIO(b"tampered"), 8)
 
 
+def plant(store: ObjectStore, key: str, data: bytes) -> None:
+    """Put a file into the store behind hoso's back (a copy made by hand, a restore's leftover)."""
+    if isinstance(store, FilesystemStore):
+        path = store.root / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        return
+    assert isinstance(store, S3Store)
+    store.client.put_object(store.bucket, key, io.BytesIO(data), len(data))
+
+
 def remove(store: ObjectStore, key: str) -> None:
     """Lose an object behind the store's back (on S3: every version of it)."""
     if isinstance(store, FilesystemStore):

@@ -165,6 +165,7 @@ def write_signing_config(folder: Path, pki: TestPki, hsm: SoftHsm | None) -> Pat
             'stamp_lines = ["SAO Y", "UBND xã Thử Nghiệm"]',
         ]
     lines += ["[pipeline]", 'profile = "scan"']  # workers sign each digitized copy
+    lines += ["[results]", 'profile = "result"']  # the agency signs the results it issues
     path = folder / "signing.toml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     os.environ[PIN_ENV] = PFX_PASSWORD

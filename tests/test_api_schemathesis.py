@@ -54,11 +54,15 @@ schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", APP)
 
 
 def role_for(method: str, path: str) -> str:
-    if path.startswith("/api/v1/tokens") or path.startswith("/api/v1/audit"):
+    if path.startswith(("/api/v1/tokens", "/api/v1/audit", "/api/v1/desks")):
         return "admin"
     if path.startswith("/api/v1/batches") and method != "GET":
         return "station"
     if path.startswith("/api/v1/documents/") and path.endswith("/verify"):
+        return "archivist"
+    if path == "/api/v1/exports" or path.endswith("/records"):
+        return "archivist"
+    if path == "/api/v1/fixity":
         return "archivist"
     return "officer"
 

@@ -16,7 +16,7 @@ from hoso.storage.fs_store import FilesystemStore
 from hoso.storage.index import RecordIndex
 from tests.cli import run_hoso
 from tests.databases import fresh_database, postgres_available
-from tests.s3server import corrupt, remove, s3_store_for
+from tests.s3server import corrupt, plant, remove, s3_store_for
 
 
 @pytest.fixture(params=["folder+sqlite", "s3+postgresql"])
@@ -152,6 +152,31 @@ def test_fixity_command_exit_codes_and_json(
     remove(store, key)
     missing = run_hoso("fixity", "--json", env=env, expect=None)
     assert json.loads(missing.stdout)["problems"][0]["outcome"] == "missing"
+
+
+def test_a_stray_file_in_the_store_is_reported_and_the_round_goes_on(
+    archive_environment: dict[str, str], tmp_path: Path
+) -> None:
+    """A file that is no content key (a `.bak` left by hand) is a problem named by its key,
+    shown even with --quiet, and the objects after it are still checked."""
+    env = archive_environment
+    source = scan(tmp_path, "don.pdf", b"%PDF application form")
+    key = json.loads(
+        run_hoso("ingest", source, "--no-digitize", "--json", "--province", "48", env=env).stdout
+    )["key"]
+    store = Archive.open(ArchiveSettings.from_environment_of(env)).store
+    plant(store, "json/4b/8d/notes.json.bak", b"{}")
+    plant(store, "zz-after-everything.txt", b"x")
+    told = run_hoso("fixity", "--json", env=env, expect=ExitCode.FIXITY_FAILED)
+    summary = json.loads(told.stdout)
+    assert summary["checked"] == 3
+    assert sorted((p["key"], p["outcome"]) for p in summary["problems"]) == [
+        ("json/4b/8d/notes.json.bak", "unknown"),
+        ("zz-after-everything.txt", "unknown"),
+    ]
+    assert key not in {p["key"] for p in summary["problems"]}
+    quiet = run_hoso("fixity", "--quiet", env=env, expect=ExitCode.FIXITY_FAILED)
+    assert "unknown: json/4b/8d/notes.json.bak" in quiet.stderr
 
 
 @pytest.mark.parametrize("down", ["database", "s3"])

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import os
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -239,13 +240,13 @@ def test_a_file_stored_while_the_batch_closes_is_refused_not_dropped(
     intake = Intake(archive)
     batch = intake.create_batch("race", "48", STATION)
     intake.add_file(batch.id, io.BytesIO(png(1)), "first.png", 0, STATION)
-    put_file = archive.store.put_file
+    put_spooled = archive.store.put_spooled
 
     def close_meanwhile(key: str, path: Path) -> StoredObject:
         intake.close(batch.id, STATION)  # the station closes while the server stores the file
-        return put_file(key, path)
+        return put_spooled(key, path)
 
-    archive.store.put_file = close_meanwhile  # type: ignore[method-assign]
+    archive.store.put_spooled = close_meanwhile  # type: ignore[method-assign]
     with pytest.raises(BatchClosedError):
         intake.add_file(batch.id, io.BytesIO(png(2)), "late.png", 1, STATION)
     assert [f.name for f in intake.files(batch.id)] == ["first.png"]
@@ -313,6 +314,31 @@ def test_old_spool_files_and_incoming_objects_are_cleaned_at_start(tmp_path: Pat
     clean_leftovers(archive)
     assert [p.exists() for p in old] == [False, False]
     assert [p.exists() for p in new] == [True, True]  # may belong to an upload in progress
+    index.engine.dispose()
+
+
+def test_scratch_folders_of_a_killed_worker_go_after_a_day(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker killed mid-document leaves its pages (personal data) in the temp dir: the
+    next start removes such folders once nothing has been written into them for a day."""
+    from hoso.workflows.worker import clean_leftovers
+
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    index = RecordIndex(f"sqlite:///{tmp_path / 'index.sqlite'}")
+    archive = Archive(FilesystemStore(tmp_path / "objects"), index, tmp_path / "spool")
+    days_ago = time.time() - 2 * 86400
+    killed, working, other = temp / "hoso-doc-killed", temp / "hoso-doc-working", temp / "old-x"
+    for folder in (killed, working, other):
+        folder.mkdir()
+        (folder / "1.png").write_bytes(b"page")
+    for folder in (killed, other):
+        os.utime(folder, (days_ago, days_ago))
+    clean_leftovers(archive)
+    assert not killed.exists()
+    assert working.exists() and other.exists()  # in progress / not hoso's
     index.engine.dispose()
 
 

@@ -111,6 +111,18 @@ def test_unreachable_database_and_missing_model_are_plain_problems(tmp_path: Pat
     assert "s3cret-pw" not in result.stdout + result.stderr
 
 
+def test_secrets_left_as_the_examples_placeholders_are_named_never_shown(tmp_path: Path) -> None:
+    env = bare_environment(
+        tmp_path / "var", HOSO_METRICS_TOKEN="change-me-metrics", PGPASSWORD="change-me-db"
+    )
+    result = hoso("config", "check", "--json", env=env, expect=ExitCode.CONFIG_PROBLEMS)
+    found = checks_of(result.stdout)
+    assert found["settings"]["status"] == "problem"
+    assert "HOSO_METRICS_TOKEN, PGPASSWORD" in found["settings"]["message"]
+    assert "change-me-metrics" not in result.stdout and "change-me-db" not in result.stdout
+    assert "database" in found  # the other checks still run
+
+
 def test_bad_setting_is_the_only_result() -> None:
     env = bare_environment(Path("var"), HOSO_PAGE_PROCESSES="many")
     found = checks_of(

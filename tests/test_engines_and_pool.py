@@ -6,18 +6,22 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
-from hoso.digitize.errors import OcrError, PageFailedError
+from hoso.digitize.errors import OcrError, PageFailedError, PagePoolClosedError
 from hoso.digitize.models import Options
 from hoso.digitize.ocr.engine import OcrEngine, OcrPage, OrientationGuess, create_engine
 from hoso.digitize.ocr.pytesseract_engine import tesseract_available
-from hoso.digitize.pipeline import digitize
+from hoso.digitize.pipeline import PageRunner, digitize
+from hoso.digitize.triage import triage_file
 from hoso.errors import ExitCode
+from hoso.workflows.processing import TRANSIENT_ERRORS
 from tests.cli import HOSO_COMMAND, REPO, assert_exit
 from tests.metrics import cer
 from tests.synthetic import PageSpec, render_page
@@ -136,3 +140,78 @@ def test_errors_survive_the_trip_between_processes() -> None:
         4,
         "x.pdf: page 4: locked",
     )
+
+
+@pytest.mark.slow
+def test_a_pool_shut_down_under_a_waiting_document_ends_its_wait(
+    three_pages: tuple[list[Path], list[str]],
+) -> None:
+    """A pool shut down with `cancel_futures` cancels the pages waiting in it without waking
+    the document that waits for them: its thread hung for good (and with it the stopping
+    worker). Now the document learns within a second that the pool is gone, by a typed error
+    that the job treats as the worker stopping, not as the paper's fault."""
+    files, _ = three_pages
+    options = Options(jobs=2)  # a pool (one job reads in the process itself)
+    tasks = [
+        replace(task, number=number)
+        for number, task in enumerate(
+            (task for file in files * 4 for task in triage_file(file, options).tasks), start=1
+        )
+    ]  # more pages than the pool takes in at once: the rest wait in it, to be cancelled
+    runner = PageRunner(options, keep_pool=True)
+    outcome: list[BaseException | None] = []
+
+    def read_document() -> None:
+        try:
+            runner.run(tasks)
+            outcome.append(None)
+        except BaseException as error:  # the outcome is what is asserted
+            outcome.append(error)
+
+    reader = threading.Thread(target=read_document, daemon=True)
+    reader.start()
+    deadline = time.monotonic() + 60
+    while runner._pool is None and time.monotonic() < deadline:  # the document is waiting
+        time.sleep(0.05)
+    time.sleep(0.5)
+    runner.close()
+    reader.join(timeout=60)
+    assert not reader.is_alive(), "the document still waits for pages of a closed pool"
+    assert len(outcome) == 1 and isinstance(outcome[0], PagePoolClosedError), outcome
+    assert PagePoolClosedError in TRANSIENT_ERRORS  # the job resumes; the paper has not failed
+    with pytest.raises(PagePoolClosedError):  # a stopping worker's pool starts nothing new
+        runner.run(tasks[:2])
+
+
+ORPHAN_SCRIPT = """
+import os, sys
+from pathlib import Path
+from hoso.digitize.models import Options
+from hoso.digitize.pipeline import PageRunner
+from hoso.digitize.triage import triage_file
+options = Options(jobs=2)
+tasks = [t for f in sys.argv[1:] for t in triage_file(Path(f), options).tasks]
+tasks = [t.__class__(**{**t.__dict__, "number": n}) for n, t in enumerate(tasks, 1)]
+runner = PageRunner(options, keep_pool=True)
+runner.run(tasks)
+print(" ".join(str(pid) for pid in runner._pool._processes), flush=True)
+os._exit(0)  # as a worker ends after a drain with jobs left: the pool is not closed
+"""
+
+
+@pytest.mark.slow
+def test_page_processes_end_with_a_parent_that_did_not_close_its_pool(
+    three_pages: tuple[list[Path], list[str]],
+) -> None:
+    files, _ = three_pages
+    done = subprocess.run(
+        [HOSO_COMMAND[0], "-c", ORPHAN_SCRIPT, *map(str, files)],
+        capture_output=True, text=True, timeout=120, cwd=REPO,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    pids = [int(pid) for pid in done.stdout.split()]
+    assert len(pids) == 2
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and any(os.path.exists(f"/proc/{pid}") for pid in pids):
+        time.sleep(0.2)
+    assert not [pid for pid in pids if os.path.exists(f"/proc/{pid}")], "page processes left"

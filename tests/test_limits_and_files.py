@@ -31,7 +31,7 @@ from hoso.files import sha256_file
 from hoso.storage.archive import Archive, ArchiveSettings
 from hoso.storage.fs_store import FilesystemStore
 from hoso.storage.index import RecordIndex
-from hoso.storage.intake import MAX_UPLOAD_BYTES, UploadTooLargeError
+from hoso.storage.intake import MAX_BULK_BYTES, MAX_UPLOAD_BYTES, UploadTooLargeError
 from hoso.storage.objects import original_key
 from hoso.workflows.queue import JobQueue
 from tests.cli import run_hoso
@@ -136,6 +136,7 @@ def _upload(server: Server, station: int, body: bytes) -> httpx.Response:
 def test_a_declared_length_over_the_cap_is_refused_before_the_body(server: Server) -> None:
     """Hole: the server waited for (and spooled) a body it was going to refuse."""
     routes = [(server.files_path(), MAX_UPLOAD_BYTES, "upload_too_large"),
+              (server.files_path() + "/bulk", MAX_BULK_BYTES, "upload_too_large"),
               ("/api/v1/documents/1/replace", MAX_UPLOAD_BYTES, "upload_too_large"),
               ("/api/v1/verify", MAX_VERIFY_BYTES, "input_too_large")]  # fmt: skip
     for path, cap, code in routes:

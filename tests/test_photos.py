@@ -14,7 +14,6 @@ photos. Held out: `HELD_OUT`, first run after the code was finished."""
 
 from __future__ import annotations
 
-import io
 import json
 import math
 from dataclasses import dataclass
@@ -28,11 +27,12 @@ from numpy.typing import NDArray
 from PIL import Image
 
 from hoso.digitize import deskew, perspective
+from hoso.digitize.encode import page_pixels
 from hoso.digitize.ink import find_glyphs
 from hoso.digitize.models import Options, PageResult
 from hoso.digitize.pipeline import digitize, document_json
 from tests.metrics import cer
-from tests.synthetic import PageSpec, render_page
+from tests.synthetic import PageSpec, SyntheticPage, render_page
 
 PHOTO_SIZE = (1100, 1420)  # px, width × height: the page covers ~830 px across, ~100 dpi
 PAGE_DPI = 100  # how large the page appears in the photo
@@ -62,16 +62,21 @@ def photograph(
     shift: tuple[float, float] = (0.0, 0.0),
     hand: bool = False,
     print_spec: dict[str, float] | None = None,
+    page: SyntheticPage | None = None,
 ) -> Photo:
     """A synthetic page put on a textured desk under uneven light, seen from slightly off
     square: the top edge `keystone` narrower than the bottom, the right edge `yaw` shorter than
     the left (negative: longer; lines then converge), the whole turned `tilt_deg`
-    counter-clockwise, moved by `shift` (share of the photo) from the centre."""
-    page = render_page(PageSpec(seed=seed, dpi=200, body_lines=8, **(print_spec or {})))  # type: ignore[arg-type]
+    counter-clockwise, moved by `shift` (share of the photo) from the centre. `page` (e.g. a
+    form from tests/synthetic_documents.py) replaces the generic A4 page printed; it keeps its
+    own shape (a card is photographed landscape, not stretched onto an A4 outline)."""
+    if page is None:
+        page = render_page(PageSpec(seed=seed, dpi=200, body_lines=8, **(print_spec or {})))  # type: ignore[arg-type]
     source = np.asarray(page.image.convert("RGB"))
     width, height = PHOTO_SIZE
-    corners = _page_corners(tilt_deg, (keystone, yaw), shift)
     h, w = source.shape[:2]
+    inches = (w / page.spec.dpi, h / page.spec.dpi)
+    corners = _page_corners(tilt_deg, (keystone, yaw), shift, inches)
     matrix = cv2.getPerspectiveTransform(
         np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float32), corners.astype(np.float32)
     )
@@ -88,10 +93,13 @@ def photograph(
 
 
 def _page_corners(
-    tilt_deg: float, keystone: tuple[float, float], shift: tuple[float, float]
+    tilt_deg: float,
+    keystone: tuple[float, float],
+    shift: tuple[float, float],
+    inches: tuple[float, float],
 ) -> NDArray[np.float64]:
     width, height = PHOTO_SIZE
-    page_w, page_h = 8.27 * PAGE_DPI, 11.69 * PAGE_DPI
+    page_w, page_h = inches[0] * PAGE_DPI, inches[1] * PAGE_DPI
     top, right = page_w * (1 - keystone[0]) / 2, page_h * (1 - keystone[1]) / 2
     corners = np.array(
         [[-top, -page_h / 2], [top, -right], [page_w / 2, right], [-page_w / 2, page_h / 2]]
@@ -161,7 +169,7 @@ def test_photo_is_flattened_straightened_and_read(
     found = np.array(page_json["perspective"]["corners"])
     assert page_json["perspective"]["corrected"] is True
     assert np.max(np.linalg.norm(found - photo.corners, axis=1)) <= CORNER_TOLERANCE_PX
-    archived = np.asarray(Image.open(io.BytesIO(result.image_bytes)).convert("L"))
+    archived = page_pixels(result)
     assert result.rotation == 0
     assert all(abs(angle) <= 0.2 for angle in line_angles(archived))
     assert archived.shape[0] / archived.shape[1] == pytest.approx(math.sqrt(2), rel=0.01)
@@ -193,7 +201,8 @@ def test_page_running_off_the_frame_is_not_warped_but_flagged(tmp_path: Path) ->
 
 @FAST
 def test_flat_scan_keeps_its_source_jpeg_bytes(tmp_path: Path) -> None:
-    source = render_page(PageSpec(seed=5, dpi=200, body_lines=4)).save(tmp_path / "scan.jpg")
+    spec = PageSpec(seed=5, dpi=200, body_lines=4, jpeg_quality=75)  # an archival-quality scan
+    source = render_page(spec).save(tmp_path / "scan.jpg")
 
     result, page_json = digitize_file(source)
 
@@ -212,6 +221,6 @@ def test_small_blurred_print_is_kept_upright(tmp_path: Path) -> None:
     result, _ = digitize_photo(photo, tmp_path)
 
     assert result.rotation == 0
-    archived = np.asarray(Image.open(io.BytesIO(result.image_bytes)).convert("L"))
+    archived = page_pixels(result)
     assert archived.shape[0] > archived.shape[1]  # portrait, as the paper
     assert cer(photo.text, result.text) <= 0.05

@@ -27,7 +27,7 @@ from hoso.storage.fs_store import FilesystemStore
 from hoso.storage.index import RecordIndex
 from hoso.storage.intake import Intake
 from hoso.storage.s3_store import S3Settings, S3Store
-from hoso.storage.schema import ApiToken, ExtractedField
+from hoso.storage.schema import ApiToken, Dossier, ExtractedField
 from hoso.workflows.processing import Processor
 from hoso.workflows.queue import JobQueue
 from tests.databases import fresh_database, postgres_available
@@ -36,6 +36,7 @@ from tests.synthetic_documents import make_document
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "samples" / "dossier-page1.jpg"
+DOSSIER = "000.00.48.H48-261201-0001"
 
 
 @dataclass
@@ -99,6 +100,8 @@ def service(
             document_ids = processor.plan(batch["id"])
             for document_id in document_ids:
                 assert processor.process(document_id) == "done"
+        with index.session() as session:  # a dossier of the province, for its results
+            session.add(Dossier(code=DOSSIER, province_code="48"))
         yield Service(client, archive, tokens, batch["id"], document_ids,
                       application.fields["id_number"])  # fmt: skip
         client.close()
@@ -272,6 +275,7 @@ class Endpoint:
     body: dict[str, Any] | None = None
     params: dict[str, str] | None = None
     upload: bool = False
+    form: dict[str, str] | None = None  # with the upload
 
 
 ENDPOINTS = [
@@ -280,6 +284,7 @@ ENDPOINTS = [
     Endpoint("GET", "/batches/{batch}", (STATION, OFFICER, ARCHIVIST), True),
     Endpoint("GET", "/batches/{batch}/files", (STATION, OFFICER, ARCHIVIST), True),
     Endpoint("POST", "/batches/{batch}/files", (STATION,), True, upload=True),
+    Endpoint("POST", "/batches/{batch}/files/bulk", (STATION,), True, upload=True),
     Endpoint("POST", "/batches/{batch}/close", (STATION,), True),
     Endpoint("GET", "/documents", (OFFICER, ARCHIVIST), False, params={"q": "ho"}),
     Endpoint("GET", "/documents/{document}", (OFFICER, ARCHIVIST), True),
@@ -288,6 +293,9 @@ ENDPOINTS = [
     Endpoint("GET", "/documents/{document}/text", (OFFICER, ARCHIVIST), True),
     Endpoint("GET", "/documents/{document}/fields", (OFFICER, ARCHIVIST), True),
     Endpoint("GET", "/documents/{document}/events", (OFFICER, ARCHIVIST), True),
+    Endpoint("PUT", "/documents/{document}/records", (ARCHIVIST,), True, body={}),
+    Endpoint("POST", "/exports", (ARCHIVIST,), False,
+             body={"day_from": "2000-01-01", "day_to": "2000-01-02"}),
     Endpoint("GET", "/persons/{citizen}", (OFFICER,), True),
     Endpoint("GET", "/persons/{citizen}/prefill", (OFFICER,), True,
              params={"procedure": "permanent-residence"}),
@@ -298,11 +306,21 @@ ENDPOINTS = [
              body={"name": "t", "role": "station", "province_code": "48"}),
     Endpoint("GET", "/tokens", (ADMIN,), False),
     Endpoint("DELETE", "/tokens/{token}", (ADMIN,), False),
+    Endpoint("POST", "/desks", (ADMIN,), False, body={"name": "d", "province_code": "48"}),
+    Endpoint("GET", "/desks", (OFFICER, ADMIN), False),
     Endpoint("GET", "/audit", (ADMIN,), False),
+    Endpoint("GET", "/fixity", (ARCHIVIST, ADMIN), False),
+    Endpoint("GET", "/stats", (OFFICER, ADMIN), False,
+             params={"from": "2026-01-01", "to": "2026-12-31"}),
     Endpoint("POST", "/verify", (OFFICER, ARCHIVIST), False, upload=True),
     Endpoint("POST", "/documents/{document}/verify", (ARCHIVIST,), True),
     Endpoint("POST", "/documents/{document}/retry", (STATION, OFFICER), True),
     Endpoint("POST", "/documents/{document}/replace", (STATION, OFFICER), True, upload=True),
+    Endpoint("POST", "/dossiers/{dossier}/results", (OFFICER,), True, upload=True,
+             form={"procedure_code": "1.001234", "applicant_id": "048095000123",
+                   "title": "Giấy xác nhận"}),
+    Endpoint("GET", "/dossiers/{dossier}/results", (OFFICER, ARCHIVIST), True),
+    Endpoint("GET", "/dossiers/{dossier}/results/{result}/pdf", (OFFICER, ARCHIVIST), True),
 ]  # fmt: skip
 
 
@@ -312,13 +330,14 @@ def _call(service: Service, endpoint: Endpoint, who: str) -> Any:
         token = session.scalar(select(ApiToken.id).where(ApiToken.name == "station01"))
     path = "/api/v1" + endpoint.path.format(
         batch=service.batch_id, document=service.document_ids[0], citizen=service.citizen_id,
-        field=field, token=token,
+        field=field, token=token, dossier=DOSSIER, result=1,
     )  # fmt: skip
     kwargs: dict[str, Any] = {"headers": service.as_(who), "params": endpoint.params}
     if endpoint.body is not None:
         kwargs["json"] = endpoint.body
     if endpoint.upload:
         kwargs["files"] = {"file": ("x.png", io.BytesIO(b"\x89PNG"))}
+        kwargs["data"] = endpoint.form
     return service.client.request(endpoint.method, path, **kwargs)
 
 
@@ -334,7 +353,8 @@ def test_every_endpoint_is_in_the_role_table(service: Service) -> None:
     table = {
         (e.method, e.path.replace("{batch}", "{batch_id}").replace("{document}", "{document_id}")
          .replace("{citizen}", "{citizen_id}").replace("{field}", "{field_id}")
-         .replace("{token}", "{token_id}"))
+         .replace("{token}", "{token_id}").replace("{dossier}", "{dossier_code}")
+         .replace("{result}", "{result_id}"))
         for e in ENDPOINTS
     }  # fmt: skip
     assert routes == table

@@ -182,6 +182,8 @@ DECISIONS: dict[str, frozenset[str]] = {
     "GET /officer/documents/{document_id}": frozenset({OFFICER}),
     "GET /officer/documents/{document_id}/view.pdf": frozenset({OFFICER}),
     "GET /officer/documents/{document_id}/download/{what}": frozenset({OFFICER}),
+    "POST /officer/documents/{document_id}/results": frozenset({OFFICER}),
+    "GET /officer/documents/{document_id}/results/{result_id}/pdf": frozenset({OFFICER}),
     "GET /officer/persons": frozenset({OFFICER}),
     "GET /officer/persons/{citizen_id}": frozenset({OFFICER}),
     "GET /review": frozenset({OFFICER}),
@@ -234,6 +236,7 @@ def province_01(app: App, tmp_path: Path) -> dict[str, str]:
     return {
         "batch_id": str(batch.id), "document_id": str(doc), "field_id": str(field),
         "citizen_id": CITIZEN_01, "username": "tram-01", "token_id": str(token.id), "what": "pdf",
+        "result_id": "1",
     }  # fmt: skip
 
 
@@ -262,7 +265,8 @@ def call(client: TestClient, method: str, path: str, token: str, empty_form: boo
         answer = client.post(path, headers=headers, follow_redirects=False)
     else:
         files = {"file": ("a.png", png(), "image/png")}
-        data = {"value": "x", "name": "x"}
+        data = {"value": "x", "name": "x"}  # every field a form of these pages takes
+        data |= {"procedure_code": "x", "applicant_id": "x", "title": "x"}
         answer = client.post(path, data=data, files=files, headers=headers, follow_redirects=False)
     return answer.status_code
 

@@ -9,6 +9,8 @@ hide the state of the others.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from hoso.checks import CheckResult
@@ -29,10 +31,23 @@ def check_environment(signing_config: Path | None = None) -> list[CheckResult]:
         return [
             CheckResult.problem("settings", str(exc), "correct the variable (docs/settings.md)")
         ]
-    return [
-        CheckResult.ok("settings", "every HOSO_* variable holds a usable value"),
-        *check_deployment(settings, signing_config),
-    ]
+    return [check_placeholders(os.environ), *check_deployment(settings, signing_config)]
+
+
+PLACEHOLDER = "change-me"  # how deploy/hoso.env.example marks every secret to replace
+
+
+def check_placeholders(environ: Mapping[str, str]) -> CheckResult:
+    """A secret still holding the env example's placeholder is a secret anyone who has read
+    the repository knows. Names only: a value is never printed."""
+    left = sorted(name for name, value in environ.items() if value.startswith(PLACEHOLDER))
+    if left:
+        return CheckResult.problem(
+            "settings",
+            f"still the example's placeholder ({PLACEHOLDER}…): {', '.join(left)}",
+            "give each a secret of its own in deploy/hoso.env (or the environment)",
+        )
+    return CheckResult.ok("settings", "every HOSO_* variable holds a usable value")
 
 
 def check_deployment(

@@ -18,6 +18,7 @@ from dbos import DBOS, SetWorkflowID
 from dbos._error import DBOSMaxStepRetriesExceeded
 
 from hoso.storage.vocabulary import DocumentStatus
+from hoso.workflows.at_work import JOBS_AT_WORK
 from hoso.workflows.metrics import DOCUMENTS, STEP_SECONDS
 from hoso.workflows.processing import Processor
 from hoso.workflows.settings import BATCH_WORKFLOW, DOCUMENT_QUEUE, DOCUMENT_WORKFLOW
@@ -70,15 +71,21 @@ def fail_step(document_id: int, code: str, reason: str) -> None:
 
 @DBOS.workflow(name=BATCH_WORKFLOW)
 def process_batch(batch_id: int) -> list[int]:
-    document_ids = plan_step(batch_id)
-    for document_id in document_ids:
-        with SetWorkflowID(document_workflow_id(document_id)):
-            DBOS.enqueue_workflow(DOCUMENT_QUEUE, process_document, document_id)
-    return document_ids
+    with JOBS_AT_WORK.running():
+        document_ids = plan_step(batch_id)
+        for document_id in document_ids:
+            with SetWorkflowID(document_workflow_id(document_id)):
+                DBOS.enqueue_workflow(DOCUMENT_QUEUE, process_document, document_id)
+        return document_ids
 
 
 @DBOS.workflow(name=DOCUMENT_WORKFLOW)
 def process_document(document_id: int) -> str:
+    with JOBS_AT_WORK.running():  # retry pauses included: the drain waits for the whole job
+        return _process_document(document_id)
+
+
+def _process_document(document_id: int) -> str:
     try:
         status = process_step(document_id)
     except DBOSMaxStepRetriesExceeded as error:

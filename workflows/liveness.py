@@ -41,10 +41,6 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)  # SQLite drops the zone
-
-
 class Liveness:
     def __init__(
         self,
@@ -70,7 +66,7 @@ class Liveness:
             if row is None:
                 session.add(WorkerHeartbeat(executor_id=self.executor_id, host=host, pid=pid))
                 return
-            recent = _now() - _aware(row.last_seen) < dt.timedelta(seconds=self.dead_after)
+            recent = _now() - row.last_seen < dt.timedelta(seconds=self.dead_after)
             if recent and row.host == host and row.pid != pid and _alive(row.pid):
                 raise WorkerIdInUseError(self.executor_id)
             row.host, row.pid, row.started_at, row.last_seen = host, pid, _now(), _now()
@@ -107,10 +103,10 @@ class Liveness:
             rows = list(session.scalars(select(WorkerHeartbeat)))
         taken = []
         for row in rows:
-            seen = _aware(row.last_seen)
+            seen = row.last_seen
             if row.executor_id == self.executor_id or seen >= cutoff:
                 continue
-            if row.recovered_at is not None and _aware(row.recovered_at) >= seen:
+            if row.recovered_at is not None and row.recovered_at >= seen:
                 continue  # already taken over since it last spoke
             if self._claim(row.executor_id, row.last_seen):
                 count = self.recover(row.executor_id)

@@ -20,3 +20,27 @@ STEP_SECONDS = Histogram(
 # every 30 s: api/routes/health.py), shared by all workers.
 DOCUMENTS_BY_STATUS = Gauge("hoso_documents", "Documents in the archive by status", ["status"])
 QUEUE_DEPTH = Gauge("hoso_queue_depth", "Workflows enqueued or running")
+
+# The archive's scheduled care (workflows/scheduled.py), in the process of the worker that ran
+# the scheduled time (one per time, however many workers): alert when the last run is old.
+SCHEDULED_LAST_RUN = Gauge(
+    "hoso_scheduled_last_run_timestamp_seconds",
+    "Scheduled time (Unix seconds) of the latest finished run of each scheduled job",
+    ["job"],
+)
+FIXITY_SAMPLED = Counter(
+    "hoso_fixity_sampled_objects_total", "Objects checked by scheduled fixity sampling"
+)
+FIXITY_PROBLEMS = Counter(
+    "hoso_fixity_problems_total", "Objects found missing or changed by scheduled fixity sampling"
+)
+FIXITY_LAST_PROBLEMS = Gauge(
+    "hoso_fixity_last_run_problems", "Objects missing or changed in the latest sampled run"
+)
+RENEWAL_DUE = Gauge(
+    "hoso_signatures_renewal_due",
+    "Signed copies whose long-term validity needed renewal at the latest check",
+)
+RENEWED = Counter(
+    "hoso_signatures_renewed_total", "Signed copies renewed by the scheduled check", ["outcome"]
+)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from hoso.digitize.errors import CorruptInputError, EmptyInputError
+from hoso.digitize.errors import CorruptInputError, EmptyInputError, PagePoolClosedError
 from hoso.digitize.fields.extract import cross_check
 from hoso.digitize.models import DocumentResult, Options, PageResult, PageTask
 from hoso.digitize.pipeline import (
@@ -35,6 +35,7 @@ from hoso.digitize.pipeline import (
 from hoso.digitize.separate import Separator, find_separator, plan_documents
 from hoso.digitize.triage import TriagedInput, triage_file
 from hoso.errors import HosoError
+from hoso.files import DOCUMENT_SCRATCH, INGEST_SCRATCH, PLAN_SCRATCH
 from hoso.storage.intake import DocumentPlan, Intake
 from hoso.storage.objects import StorageUnavailableError, StoredObject
 from hoso.storage.schema import BatchFile, Document
@@ -51,6 +52,7 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     StorageUnavailableError,
     OperationalError,
     InterfaceError,
+    PagePoolClosedError,  # the worker is stopping: the document resumes, it has not failed
 )
 
 
@@ -137,7 +139,7 @@ class Processor:
         readable: list[tuple[BatchFile, TriagedInput]] = []
         unreadable: list[BatchFile] = []
         separators: dict[tuple[int, int], Separator] = {}
-        with tempfile.TemporaryDirectory(prefix="hoso-plan-") as folder:
+        with tempfile.TemporaryDirectory(prefix=PLAN_SCRATCH) as folder:
             for file in files:
                 try:
                     triaged = triage_file(self._fetch(file, Path(folder)), self.options)
@@ -179,7 +181,7 @@ class Processor:
             return DocumentStatus(document.status)
         self.intake.set_status(document_id, DocumentStatus.PROCESSING, pages_done=0)
         started = time.monotonic()
-        with tempfile.TemporaryDirectory(prefix="hoso-doc-") as folder:
+        with tempfile.TemporaryDirectory(prefix=DOCUMENT_SCRATCH) as folder:
             try:
                 copy = self._digitize(document, Path(folder), self._signature(document))
             except TRANSIENT_ERRORS:
@@ -225,7 +227,7 @@ class Processor:
             return outcome
         document = self.intake.document(archived.document_id)
         assert document is not None  # just recorded
-        with tempfile.TemporaryDirectory(prefix="hoso-ingest-") as folder:
+        with tempfile.TemporaryDirectory(prefix=INGEST_SCRATCH) as folder:
             try:
                 triaged = triage_file(path, self.options)
                 tasks = list(triaged.tasks)

@@ -40,6 +40,31 @@ def queue_limits(page_processes: int) -> dict[str, int]:
     return {BATCH_QUEUE: PLANS_AT_ONCE, DOCUMENT_QUEUE: page_processes}
 
 
+SCHEDULE_TIMEZONE = "Asia/Ho_Chi_Minh"  # cron times are the desks' own: 01:30 is a Vietnam night
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    """The archive's scheduled care (`workflows/scheduled.py`): cron expressions (None: off),
+    the fixity sample's share and period, and what to do with a copy due for renewal."""
+
+    fixity: str | None = None
+    fixity_fraction: float = 0.01
+    fixity_period_days: int = 90
+    renewal: str | None = None
+    renewal_action: str = "renew"
+
+    @classmethod
+    def from_settings(cls, settings: HosoSettings) -> ScheduleSettings:
+        return cls(
+            fixity=settings.fixity_schedule,
+            fixity_fraction=settings.fixity_fraction,
+            fixity_period_days=settings.fixity_period_days,
+            renewal=settings.renewal_schedule,
+            renewal_action=settings.renewal_action,
+        )
+
+
 @dataclass(frozen=True)
 class JobSettings:
     archive: ArchiveSettings
@@ -50,6 +75,7 @@ class JobSettings:
     dead_after_seconds: float
     drain_seconds: int
     options: Options
+    schedules: ScheduleSettings = ScheduleSettings()  # off unless read from settings
 
     @classmethod
     def from_environment(cls, role: str = "worker", worker_id: str | None = None) -> JobSettings:
@@ -77,4 +103,5 @@ class JobSettings:
             dead_after_seconds=settings.worker_dead_after,
             drain_seconds=settings.drain_seconds,
             options=Options(lang=settings.ocr_lang, model=settings.ocr_model, jobs=processes),
+            schedules=ScheduleSettings.from_settings(settings),
         )

@@ -32,6 +32,10 @@ def user_create(
     province: Annotated[
         str | None, typer.Option(help="2-digit province code (all but admin need one).")
     ] = None,
+    desk: Annotated[
+        int | None,
+        typer.Option(help="The desk they work at (`hoso desk list`), of their province."),
+    ] = None,
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from standard input.")
     ] = False,
@@ -43,7 +47,9 @@ def user_create(
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    account = Accounts(open_archive().index).create(name, password, role, province, AGENT)
+    account = Accounts(open_archive().index).create(
+        name, password, role, province, AGENT, desk_id=desk
+    )
     typer.echo(f"created {account.username} ({account.role}, {account.province_code or '*'})")
 
 

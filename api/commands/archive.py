@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from hoso.api.commands.common import add_command, open_archive, progress_bar, stderr
 from hoso.errors import ExitCode
@@ -47,7 +48,7 @@ def ingest(
         str | None,
         typer.Option(
             help="Who scanned the files: their copies are signed with this operator's own "
-            "signer ([operators] in the signing configuration); required when operators are "
+            "signer (\\[operators] in the signing configuration); required when operators are "
             "configured, and nothing is archived without it."
         ),
     ] = None,
@@ -123,9 +124,13 @@ def fixity(
             progress.advance(bar)
     if as_json:
         print(json.dumps({"checked": checked, "problems": problems}, ensure_ascii=False))
-    elif not quiet:
+    else:  # problems are shown even with --quiet: it hides the progress and the summary
         for problem in problems:
-            stderr.print(f"[red]{problem['outcome']}[/]: {problem['key']}", highlight=False)
-        stderr.print(f"{checked} objects checked, {len(problems)} problems", highlight=False)
+            stderr.print(
+                f"[red]{problem['outcome']}[/]: {escape(str(problem['key']))}", highlight=False
+            )
+        if not quiet:
+            noun = "problem" if len(problems) == 1 else "problems"
+            stderr.print(f"{checked} objects checked, {len(problems)} {noun}", highlight=False)
     if problems:
         raise typer.Exit(int(ExitCode.FIXITY_FAILED))

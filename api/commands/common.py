@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from hoso.errors import ExitCode, HosoError, exit_codes_help
@@ -38,7 +39,9 @@ def _error_exit(error: HosoError, as_json: bool = False) -> typer.Exit:
         print(
             json.dumps({"error": {"code": error.code, "message": str(error)}}, ensure_ascii=False)
         )
-    stderr.print(f"[bold red]hoso: error:[/] {error} [dim]({error.code})[/]", highlight=False)
+    # escaped: messages name configuration tables ("[operators]"), which are not markup
+    stderr.print(f"[bold red]hoso: error:[/] {escape(str(error))} [dim]({error.code})[/]",
+                 highlight=False)  # fmt: skip
     return typer.Exit(int(error.exit_code))
 
 
@@ -79,7 +82,16 @@ def open_archive(settings: ArchiveSettings | None = None) -> Archive:
     caller already read the settings. Every command opens the archive through here."""
     from hoso.storage.archive import Archive, ArchiveSettings
 
-    return Archive.open(settings or ArchiveSettings.from_environment())
+    settings = settings or ArchiveSettings.from_environment()
+    new = not settings.data_dir.exists() and settings.database_url.startswith("sqlite")
+    archive = Archive.open(settings)
+    if new:  # ./var is relative: run from another folder, a command would start a second archive
+        stderr.print(
+            f"hoso: made a new data folder at {settings.data_dir.resolve()} "
+            "(HOSO_DATA_DIR says where; run commands from one folder or set it)",
+            highlight=False,
+        )
+    return archive
 
 
 def progress_bar(quiet: bool) -> Progress:

@@ -48,7 +48,8 @@ def check(
         print(json.dumps({"ok": not problems, "checks": checks}, ensure_ascii=False))
     else:
         Console().print(_table(results))
-        summary = f"{len(problems)} problems" if problems else "no problems"
+        noun = "problem" if len(problems) == 1 else "problems"
+        summary = f"{len(problems)} {noun}" if problems else "no problems"
         stderr.print(f"{len(results)} checks, {summary}", highlight=False)
     if problems:
         raise typer.Exit(int(ExitCode.CONFIG_PROBLEMS))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -70,6 +71,7 @@ def serve(
     from hoso.api.app import Services, create_app
     from hoso.api.limits import UploadLimits
     from hoso.settings import HosoSettings
+    from hoso.signatures.sign import configured_result_signer
     from hoso.signatures.verify import configured_verifier
     from hoso.storage.accounts import SessionLimits
     from hoso.workflows.queue import JobQueue
@@ -81,10 +83,15 @@ def serve(
     archive = open_archive(settings.archive)
     clean_leftovers(archive)  # what a killed server left: half-spooled uploads, objects
     _bootstrap_admin(archive, settings.archive.data_dir)
-    services = Services(archive, JobQueue(settings.jobs_database_url), configured_verifier())
+    services = Services(
+        archive, JobQueue(settings.jobs_database_url), configured_verifier(),
+        result_signer=configured_result_signer(),
+    )  # fmt: skip
     job_worker = Worker(settings, archive) if worker else None
     if job_worker is not None:
         job_worker.liveness.register()  # refuse a duplicate worker id before listening
+
+    unfinished: list[int] = []
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -92,8 +99,8 @@ def serve(
         if job_worker is not None:
             await asyncio.to_thread(job_worker.start)
         yield
-        if job_worker is not None:
-            await asyncio.to_thread(job_worker.stop)  # SIGTERM: stop accepting, then drain
+        if job_worker is not None:  # SIGTERM: stop accepting, then drain
+            unfinished.append(await asyncio.to_thread(job_worker.stop))
 
     application = create_app(
         services,
@@ -113,7 +120,33 @@ def serve(
             "`hoso user create NAME --role admin` (with the same HOSO_DATA_DIR/HOSO_DATABASE_URL)",
             highlight=False,
         )
-    uvicorn.run(application, host=host, port=port, log_level="warning")
+    try:
+        uvicorn.run(application, host=host, port=port, log_level="warning")
+    finally:
+        if job_worker is not None and job_worker.running:
+            # uvicorn skipped its lifespan's end (a second Ctrl-C): stop now, without a drain
+            unfinished.append(job_worker.stop(drain_seconds=0))
+        exit_leaving_unfinished_work(sum(unfinished))
+
+
+def exit_leaving_unfinished_work(jobs: int) -> None:
+    """After the drain: if `jobs` are still running, say so and end the process now. Python
+    would otherwise join the job engine's threads at exit and wait for them after all, past
+    the drain and past a supervisor's patience; they resume on the next start (the page
+    processes end with this one)."""
+    import logging
+
+    if not jobs:
+        return
+    stderr.print(
+        f"hoso: {jobs} job(s) did not finish within the drain time (HOSO_DRAIN_SECONDS); "
+        "their documents resume when a worker starts",
+        highlight=False,
+    )
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def _bootstrap_admin(archive: Archive, data_dir: Path) -> None:
@@ -180,7 +213,7 @@ def worker_command(
     stderr.print(f"hoso: worker {job_worker.settings.executor_id} running", highlight=False)
     stop.wait()
     stderr.print("hoso: draining (finishing the documents in progress)…")
-    job_worker.stop()
+    exit_leaving_unfinished_work(job_worker.stop())
 
 
 def upload(

@@ -238,15 +238,10 @@ def _file_targets(files: list[Path]) -> list[_Target]:
 def _archive_targets(agent: str) -> list[_Target]:
     """The newest PDF/A of every archived document that carries a signature; a renewed copy is
     stored as a new object (nothing is overwritten) and becomes the document's newest."""
-    from hoso.storage.schema import DerivedObject
+    from hoso.storage.upkeep import Upkeep
 
     archive = open_archive()
-    with archive.index.sessions() as session:
-        document_ids = sorted(
-            {row.document_id for row in session.query(DerivedObject).filter_by(kind="pdfa")}
-        )
-        newest = [archive.newest_derived(session, doc_id, "pdfa") for doc_id in document_ids]
-        keys = [(obj.document_id, obj.key) for obj in newest if obj is not None]
+    keys = [(copy.document_id, copy.key) for copy in Upkeep(archive).current_copies("pdfa")]
 
     def reader(key: str) -> Callable[[], bytes]:
         def read() -> bytes:

@@ -24,6 +24,9 @@ def token_create(
     province: Annotated[
         str | None, typer.Option(help="2-digit province code (all but admin need one).")
     ] = None,
+    desk: Annotated[
+        int | None, typer.Option(help="The desk it works at (`hoso desk list`), of its province.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Create a token on the configured archive and print it (once)."""
@@ -33,7 +36,7 @@ def token_create(
         chosen = Role(role)
     except ValueError:
         raise typer.BadParameter("choose station, officer, archivist or admin") from None
-    row, secret = Tokens(open_archive().index).create(name, chosen, province, "cli")
+    row, secret = Tokens(open_archive().index).create(name, chosen, province, "cli", desk)
     if as_json:
         print(json.dumps({"id": row.id, "name": name, "role": role, "token": secret}))
     else:

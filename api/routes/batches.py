@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile
+from pydantic import Field
 
 from hoso.api.auth import NotFoundError, Principal, Role
 from hoso.api.deps import READERS, Caller, RecordId, Services, ServicesDep, audit, visible_batch
@@ -25,10 +26,16 @@ from hoso.api.schemas import (
     batch_summary_out,
     file_out,
 )
+from hoso.errors import InputError
+from hoso.storage.intake import MAX_BULK_FILES, Upload
 from hoso.storage.schema import Batch
 from hoso.storage.vocabulary import EventType
 
 router = APIRouter(tags=["batches"])
+
+
+class TooManyFilesError(InputError):
+    code = "bad_file_list"
 
 
 @router.post("/batches", status_code=201)
@@ -70,6 +77,34 @@ def upload_file(
     same bytes again answers 200 with the same file and stores nothing new."""
     received = receive_file(services, batch_id, file, position, who)
     if not received.created:
+        response.status_code = 200
+    return received
+
+
+@router.post(
+    "/batches/{batch_id}/files/bulk",
+    status_code=201,
+    responses={200: {"description": "every file's bytes were already in the batch (a retry)"}},
+)
+def upload_files(
+    batch_id: RecordId,
+    file: Annotated[
+        list[UploadFile],
+        File(description=f"PDF, TIFF, JPEG or PNG files, at most {MAX_BULK_FILES}"),
+    ],
+    who: Caller,
+    response: Response,
+    services: ServicesDep,
+    position: Annotated[
+        list[Annotated[int, Field(ge=0, le=1_000_000)]] | None,
+        Form(description="Each file's place in the station's order; default 0, 1, 2…"),
+    ] = None,
+) -> list[UploadOut]:
+    """Add several files in one request, recorded in one transaction: a station sends a stack
+    of small scans this way, one request and one commit per group instead of per page. Each
+    file is idempotent by SHA-256 as in `POST /batches/{batch_id}/files`."""
+    received = receive_files(services, batch_id, file, position, who)
+    if not any(answer.created for answer in received):
         response.status_code = 200
     return received
 
@@ -119,14 +154,34 @@ def receive_file(
     services: Services, batch_id: int, file: UploadFile, position: int, who: Principal
 ) -> UploadOut:
     """One file into a batch the station opened (`created` False: the bytes were there)."""
+    return receive_files(services, batch_id, [file], [position], who)[0]
+
+
+def receive_files(
+    services: Services,
+    batch_id: int,
+    files: list[UploadFile],
+    positions: list[int] | None,
+    who: Principal,
+) -> list[UploadOut]:
+    """Files into a batch the station opened, in one transaction."""
     who.require(Role.STATION)
+    if len(files) > MAX_BULK_FILES:
+        raise TooManyFilesError(f"at most {MAX_BULK_FILES} files in one request")
+    if positions is not None and len(positions) != len(files):
+        raise TooManyFilesError(
+            f"{len(positions)} positions for {len(files)} files: give one per file, or none"
+        )
     usable_batch(services, batch_id, who)
-    receipt = services.intake.add_file(
-        batch_id, file.file, file.filename or "upload", position, who.agent
-    )
-    row = services.records.batch_file(receipt.file_id)
-    assert row is not None
-    return UploadOut(**file_out(row).model_dump(), created=receipt.created)
+    uploads = [
+        Upload(file.file, file.filename or "upload", place)
+        for file, place in zip(files, positions or range(len(files)), strict=True)
+    ]
+    receipts = services.intake.add_files(batch_id, uploads, who.agent)
+    return [
+        UploadOut(**file_out(receipt.row).model_dump(), created=receipt.created)
+        for receipt in receipts
+    ]
 
 
 def submit_batch(services: Services, batch_id: int, who: Principal) -> SubmittedOut:

@@ -16,6 +16,8 @@ from hoso.api.schemas import (
     DocumentOut,
     EventOut,
     FieldOut,
+    RecordsIn,
+    RecordsOut,
     ReplacedOut,
     RequeuedOut,
     SearchHitOut,
@@ -25,6 +27,7 @@ from hoso.api.schemas import (
     event_out,
     field_out,
     file_out,
+    records_out,
 )
 from hoso.storage.vocabulary import DocumentStatus, EventType
 from hoso.workflows.queue import requeue
@@ -58,11 +61,28 @@ def search_documents(
 
 @router.get("/documents/{document_id}")
 def get_document(document_id: RecordId, who: Caller, services: ServicesDep) -> DocumentOut:
-    """A document's metadata (its title is often a citizen's name): a read, so an event."""
+    """A document's metadata (its title is often a citizen's name), with its records
+    metadata (Circular 05/2025: derived fields, and a person's fields, empty until set): a
+    read, so an event."""
     who.require(*READERS)
     document = visible_document(services, document_id, who)
+    answer = document_out(document)
+    answer.records = records_out(services.archival.show(document_id))
     audit(services, who, EventType.DOCUMENT_READ, document_id, what="metadata")
-    return document_out(document)
+    return answer
+
+
+@router.put("/documents/{document_id}/records")
+def set_records(
+    document_id: RecordId, changes: RecordsIn, who: Caller, services: ServicesDep
+) -> RecordsOut:
+    """Set the records fields only a person decides (record code, retention, access level,
+    …) of a document of the archivist's province; the change, before and after, is an
+    event."""
+    who.require(Role.ARCHIVIST)
+    visible_document(services, document_id, who)
+    given = changes.model_dump(exclude_unset=True)
+    return records_out(services.archival.set(document_id, given, who.agent, who.desk_id))
 
 
 @router.get(
@@ -78,7 +98,7 @@ def get_pdf(document_id: RecordId, who: Caller, services: ServicesDep) -> Respon
     if derived is None:
         raise NotFoundError(f"document {document_id} has no searchable PDF yet")
     audit(services, who, EventType.RETRIEVED, document_id, key=derived.key, what="pdfa")
-    return _object_response(services, derived.key, PDF, f"document-{document_id}.pdf")
+    return object_response(services, derived.key, PDF, f"document-{document_id}.pdf")
 
 
 @router.get(
@@ -93,7 +113,7 @@ def get_original(document_id: RecordId, who: Caller, services: ServicesDep) -> R
     audit(
         services, who, EventType.RETRIEVED, document_id, key=document.original_key, what="original"
     )
-    return _object_response(
+    return object_response(
         services, document.original_key, "application/octet-stream", document.title
     )
 
@@ -191,7 +211,7 @@ def _requeued(services: Services, document_id: int, attempt: int, who: Principal
     )  # fmt: skip
 
 
-def _object_response(services: Services, key: str, media_type: str, filename: str) -> Response:
+def object_response(services: Services, key: str, media_type: str, filename: str) -> Response:
     """An object as a download: a redirect where the store can presign a URL (S3), so the
     bytes do not pass through the API; otherwise streamed in 1 MiB blocks."""
     url = services.archive.store.url(key)

@@ -18,7 +18,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from hoso.api.web import admin, archivist, login, officer, review, station
+from hoso.api.web import admin, archivist, login, officer, results, review, station
 from hoso.api.web.pages import STATIC, Pages, WebState
 from hoso.storage.accounts import SessionLimits
 
@@ -27,12 +27,13 @@ ROUTERS = (
     login.router,
     station.router,
     officer.router,
+    results.router,
     review.router,
     archivist.router,
     admin.router,
 )
 # for hoso.api.limits: size and stall limits
-UPLOAD_ROUTES = station.UPLOAD_ROUTES + archivist.UPLOAD_ROUTES
+UPLOAD_ROUTES = station.UPLOAD_ROUTES + archivist.UPLOAD_ROUTES + results.UPLOAD_ROUTES
 
 
 def install(app: FastAPI, limits: SessionLimits) -> None:

@@ -22,6 +22,8 @@ from babel.dates import format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from hoso.storage.schema import as_utc
+
 LOCALE = "vi"
 DOMAIN = "messages"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
@@ -51,9 +53,7 @@ def load_translations(locale: str = LOCALE) -> gettext.GNUTranslations:
 
 
 def format_moment(moment: dt.datetime | None) -> str:
-    """`dd/MM/yyyy HH:mm` in Vietnam's time; a naive value is UTC (SQLite gives those back)."""
+    """`dd/MM/yyyy HH:mm` in Vietnam's time; a naive value is UTC (how the index stores time)."""
     if moment is None:
         return ""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return format_datetime(moment, DATETIME_PATTERN, tzinfo=TIMEZONE, locale=LOCALE)
+    return format_datetime(as_utc(moment), DATETIME_PATTERN, tzinfo=TIMEZONE, locale=LOCALE)

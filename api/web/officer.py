@@ -176,8 +176,12 @@ def document_page(
     fields = services.records.fields_of(document_id)
     events = services.archive.index.events(document_id=document_id)
     audit(services, who.principal, EventType.DOCUMENT_READ, document_id, what="page")
+    dossier = services.results.dossier_of(document.dossier_id)  # its result is issued here
     context = {
         "document": document,
+        "dossier": dossier,
+        "issued_results": services.results.of_dossier(dossier.id) if dossier else [],
+        "can_issue": services.result_signer is not None,
         "has_pdf": services.records.newest_derived(document_id, "pdfa") is not None,
         "text": services.records.document_text(document_id),
         "fields": fields,

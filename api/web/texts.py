@@ -32,6 +32,9 @@ CODE_TEXTS: dict[str, str] = {
     "upload_too_large": N_("The file is larger than the server accepts. Split it into parts."),
     "ocr_failed": N_("The text of a page could not be read. Scan it again, straight and well lit."),
     "ocr_model_missing": N_("The server lacks its text recognition model. Tell the administrator."),
+    "page_pool_closed": N_(
+        "The server stopped while reading this paper. It carries on when the server starts again."
+    ),
     "not_signable": N_("This PDF cannot be signed: it is damaged or not a PDF."),
     "invalid_value": N_("The value is not valid for this field."),
     # batches and documents
@@ -64,6 +67,32 @@ CODE_TEXTS: dict[str, str] = {
     "operator_signer_missing": N_(
         "No signing key is set up for the person who scanned this. Tell the administrator."
     ),
+    "result_signing_not_configured": N_(
+        "Results cannot be signed on this server yet: it has no result signing key. Tell the "
+        "administrator."
+    ),
+    # results issued electronically
+    "dossier_not_found": N_("There is no such dossier in your province."),
+    "result_not_found": N_("There is no such result of this dossier."),
+    "invalid_result": N_(
+        "Check the procedure code, the applicant's ID number or tax code and the title."
+    ),
+    # records and handover to the archives
+    "invalid_record_value": N_(
+        "This records field does not take that value. Check it and save again."
+    ),
+    "nothing_to_export": N_("Nothing in your province matches this selection."),
+    "invalid_selection": N_("Choose one dossier, one batch or a span of days to export."),
+    "export_target_exists": N_("The export folder is not empty. Choose a new or empty folder."),
+    "export_too_large": N_(
+        "The selection holds too many documents for one download. Choose fewer days."
+    ),
+    "exports_busy": N_("Other exports are being prepared. Try again in a minute."),
+    "bag_invalid": N_(
+        "The package is incomplete or has been changed: its files do not match its lists."
+    ),
+    "bag_unsafe": N_("The package was refused: it is built in a way that is not safe to read."),
+    "bad_file_list": N_("The list of files sent is not valid. Send the files again."),
     # people, access and requests
     "not_authenticated": N_("Log in first."),
     "login_required": N_("Your session has ended. Log in again."),
@@ -81,6 +110,8 @@ CODE_TEXTS: dict[str, str] = {
     "request_timeout": N_("The file stopped arriving. Check the network and send it again."),
     "account_invalid": N_("The account cannot be saved as entered."),
     "account_not_found": N_("There is no such account."),
+    "desk_invalid": N_("The desk cannot be saved as entered."),
+    "desk_exists": N_("This province already has a desk with this name."),
     "upload_failed": N_("The upload failed. Send it again."),
     "server_unavailable": N_("The server does not answer. Check the network."),
 }
@@ -125,6 +156,9 @@ EVENT_TEXTS: dict[str, str] = {
     "prefilled": N_("Form prefilled"),
     "fixity_started": N_("Fixity round started"),
     "fixity_check": N_("Fixity checked"),
+    "renewal_checked": N_("Signature renewal check ran"),
+    "renewal_due": N_("Signature renewal due"),
+    "renewed": N_("Long-term signature renewed"),
     "token_created": N_("API token created"),
     "token_revoked": N_("API token revoked"),
     "document_read": N_("Document details read"),
@@ -137,6 +171,11 @@ EVENT_TEXTS: dict[str, str] = {
     "account_disabled": N_("Account disabled"),
     "logged_in": N_("Logged in"),
     "logged_out": N_("Logged out"),
+    "records_updated": N_("Records metadata set"),
+    "exported": N_("Exported to the archives"),
+    "imported": N_("Imported from a bag"),
+    "result_issued": N_("Result issued electronically"),
+    "desk_created": N_("Desk created"),
 }
 
 OUTCOME_TEXTS: dict[str, str] = {

@@ -9,17 +9,27 @@ that drops a tone mark still finds "Ho va ten". Each value gets a confidence: ho
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from hoso.contract import FIELDS_BY_TYPE, ExtractedFields
 from hoso.digitize.fields import identifiers, labels
-from hoso.digitize.fields.dates import find_dates, parse_date
+from hoso.digitize.fields.dates import find_dates, find_dates_tolerant, parse_date
+from hoso.digitize.fields.places import (
+    ADMINISTRATIVE_UNITS,
+    correct_address,
+    ends_in_a_province,
+    joined_across_lines,
+    splits_a_province,
+)
 from hoso.digitize.fields.textutil import clean_value, fold_keep_digits
 
 FROM_QR, FROM_LABEL, FROM_LAYOUT = 0.99, 0.9, 0.7
 PROBLEM_PENALTY = 0.5
+REPAIRED = "read through OCR errors ({} corrected): check it against the paper"
 
 
 @dataclass
@@ -82,15 +92,29 @@ _SIGNAL_PHRASES = labels.phrases({t: [p for p, _ in signals] for t, signals in S
 _WEIGHT = {(t, labels.phrase(t, p).words): w for t, signals in SIGNALS.items() for p, w in signals}
 
 
+TITLE_WEIGHT = 4  # a signal this strong is a title: it counts in full where a title stands
+
+
+def _at_line_start(line: str, start: int) -> bool:
+    """Nothing but punctuation and OCR specks (one- or two-letter scraps) before `start`."""
+    return all(len(word) <= 2 for word in labels.WORD.findall(fold_keep_digits(line[:start])))
+
+
 def classify(text: str, has_id_qr: bool = False) -> tuple[str, float]:
-    seen = {
-        (hit.phrase.key, hit.phrase.words)
-        for line in text.splitlines()
-        for hit in labels.find_all(line, _SIGNAL_PHRASES)
-    }
+    """A title phrase weighs in full only at the start of its line: a decision about a birth
+    extract says "cấp bản sao trích lục khai sinh" in its subject, and when noise has eaten the
+    decision's own signals that phrase must not make it a birth extract."""
+    seen: dict[tuple[str | None, tuple[str, ...]], float] = {}
+    for line in text.splitlines():
+        for hit in labels.find_all(line, _SIGNAL_PHRASES):
+            key = (hit.phrase.key, hit.phrase.words)
+            weight = _WEIGHT[(str(hit.phrase.key), hit.phrase.words)]
+            if weight >= TITLE_WEIGHT and not _at_line_start(line, hit.start):
+                weight = 1
+            seen[key] = max(seen.get(key, 0.0), weight)
     scores = dict.fromkeys(SIGNALS, 0.0)
-    for doc_type, words in seen:
-        scores[str(doc_type)] += _WEIGHT[(str(doc_type), words)]
+    for (doc_type, _), weight in seen.items():
+        scores[str(doc_type)] += weight
     if has_id_qr:
         scores["id_card"] += 5
     ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
@@ -108,46 +132,117 @@ NUMBER_TOKEN = re.compile(
     r"(?<!\d)\d{1,6}\s*/\s*(?:\d{4}\s*/\s*)?[A-ZĐ][A-ZĐa-z0-9]*(?:\s*-\s*[A-ZĐ0-9][A-ZĐa-z0-9]*)*"
 )
 
-ADMINISTRATIVE_UNITS = ("tỉnh", "thành phố", "huyện", "quận", "thị xã", "thị trấn", "xã", "phường")
+
+@dataclass(frozen=True)
+class Labelled:
+    value: str
+    line: str
+    repairs: int = 0  # OCR errors undone to read it (letters read back as digits, date words)
 
 
-def _labelled(lines: list[str]) -> dict[str, tuple[str, str]]:
+def _labelled(lines: list[str]) -> dict[str, Labelled]:
     """Each field's value after its label, the first that reads as one winning (a form states a
     field once; a bilingual card states the label twice, the second half holding the value). A
     label ending its line with nothing after it takes the next line when that holds no label:
-    cards print long values under their label."""
-    found: dict[str, tuple[str, str]] = {}  # field -> (value, source line)
+    cards print long values under their label. A value that does not read as its field's
+    grammar is read again through OCR's usual errors (`REPAIRERS`), and says so."""
+    found: dict[str, Labelled] = {}
     for at, line in enumerate(lines):
         pairs = labels.labelled_values(line)
         for index, (name, raw) in enumerate(pairs):
             if name is None or name in found:
                 continue
-            source = line
+            source, value_at = line, at
             last = index == len(pairs) - 1 and at + 1 < len(lines)
             if last and not clean_value(raw) and not labels.find(lines[at + 1]):
-                raw, source = lines[at + 1], lines[at + 1]
+                raw, source, value_at = lines[at + 1], lines[at + 1], at + 1
             value = CONVERTERS.get(name, clean_value)(raw)
+            following = lines[value_at + 1] if last and value_at + 1 < len(lines) else None
+            if value and name in WRAPPING_FIELDS and following and _continues_place(raw, following):
+                value = clean_value(joined_across_lines(raw, following))
             if value:
-                found[name] = (value, source)
+                found[name] = Labelled(value, source)
+            elif name in REPAIRERS and (repaired := REPAIRERS[name](raw)):
+                found[name] = Labelled(repaired[0], source, repaired[1])
     return found
 
 
-def document_number(line: str) -> str | None:
+# Values a form or card prints over two lines when long (the ID card's residence always may).
+WRAPPING_FIELDS = frozenset({"address"})
+_PLACE_WORDS = frozenset(fold_keep_digits(w) for u in ADMINISTRATIVE_UNITS for w in u.split()) | {
+    "so", "to", "thon", "ap", "ban", "khu", "pho", "duong", "ngo", "hem", "kiet", "ngach", "kp",
+}  # fmt: skip
+
+
+def _continues_place(value: str, line: str) -> bool:
+    """A line that carries on the place `value` began: shaped like a piece of an address (no
+    label, no colon, no date, a few words, each a capitalised name, a number or a word of an
+    address, not a heading in capitals; a sentence, "Tôi xin cam đoan…", never is) and with
+    something saying it belongs to the value: a comma or an address word of its own ("Nghé,
+    Khánh Hòa"; a name alone, "Việt Nam" or "Nam", is another value), the value ending on a
+    comma ("…, xã Hòa Vang," / "Nghệ An"), or a province cut in two ("…, Hải" / "Phòng")."""
+    text = clean_value(line)
+    words = re.sub(r"[,.;]", " ", text).split()
+    if not words or len(words) > 8 or ":" in text or labels.find(line) or text.isupper():
+        return False
+    if find_dates(text):
+        return False
+    if not all(word[:1].isupper() or word[:1].isdigit() or _is_place_word(word) for word in words):
+        return False
+    if _family_name_run(text) == text.strip(" ,.;"):
+        return False  # a person's name on its own line is another value ("Nguyễn Văn An")
+    return (
+        "," in text
+        or any(_is_place_word(w) for w in words)
+        or value.rstrip().endswith(",")
+        or (not ends_in_a_province(value) and splits_a_province(value, text))
+    )
+
+
+def _is_place_word(word: str) -> bool:
+    return fold_keep_digits(word) in _PLACE_WORDS
+
+
+def document_number(line: str, heading: bool = False) -> tuple[str, int] | None:
     """The number/symbol after "Số:", ending where its grammar ends: OCR that puts the place and
     date of the right column on the same line ("1657/QĐ-UBND  Huế, ngày…") or runs the two
-    together ("QĐ-UBNDHuế") does not lengthen it."""
-    match = NUMBER_TOKEN.search(line)
+    together ("QĐ-UBNDHuế") does not lengthen it. Where "Số:" opens its line (the heading's
+    number, not "biển số: 29A-123.45" in the body), a number whose slash OCR lost is read too.
+    Returns the number and how many OCR errors were undone to read it (a lost slash, a lost
+    bar of Đ): a repaired number goes to a person to check, as other repaired values do."""
+    match = NUMBER_TOKEN.search(line) or (_slash_lost(line) if heading else None)
     if match is None:
         return None
     token = re.sub(r"\s+", "", match.group())
+    repairs = 0
+    if "/" not in token:  # the thin slash OCR lost: the digits end where the letters begin
+        digits = re.match(r"\d+", token)
+        token = f"{digits.group()}/{token[digits.end() :]}" if digits else token
+        repairs += 1
+    token, bars = _TYPE_MISREADS.subn(lambda m: m.group()[0] + "Đ", token)
+    repairs += bars
     for at in range(token.index("/") + 1, len(token) - 2):
         if token[at].isupper() and token[at + 1].islower() and token[at + 2].islower():
-            return token[:at].rstrip("-")  # a capitalised word ("Huế") glued on by OCR
+            return token[:at].rstrip("-"), repairs  # a capitalised word ("Huế") glued on
     if token[-1:].islower() and token[-2:-1].isupper() and len(token) > 1:
         following = line[match.end() : match.end() + 1]
         if following.isalpha():  # "UBNDHuế" cut mid-word by the pattern
-            return token[:-2].rstrip("-")
-    return token
+            return token[:-2].rstrip("-"), repairs
+    return token, repairs
+
+
+# The slash is the thinnest stroke of a number/symbol and the first OCR loses ("718QĐ-UBND"):
+# read right after "Số:", digits then a hyphenated symbol are still one, its slash given back.
+_SLASHLESS = re.compile(r"\d{1,6}\s?[A-ZĐ]{2,4}(?:\s*-\s*[A-ZĐ][A-ZĐa-zÀ-ỹ]*)+(?!\d|\.\w)")
+# Decree 30's type abbreviations with Đ, where the one read without it is no abbreviation at all
+# (QĐ quyết định, NĐ nghị định; "HD"/"HĐ" and "DA"/"ĐA" are both real, so are left as read).
+_TYPE_MISREADS = re.compile(r"(?<=/)[QN]D(?=-)")
+
+
+def _slash_lost(line: str) -> re.Match[str] | None:
+    """The slashless number/symbol, only where it opens what follows "Số:" (specks aside)."""
+    start = len(line) - len(line.lstrip(" .,:;'\"“”~"))
+    return _SLASHLESS.match(line, start) if start <= 3 else None
 
 
 def _id_number(raw: str) -> str | None:
@@ -167,6 +262,50 @@ def _sex(raw: str) -> str | None:
     return None
 
 
+def _date_repaired(raw: str) -> tuple[str, int] | None:
+    dates = find_dates_tolerant(raw)
+    return dates[0] if dates else None
+
+
+def _name(raw: str) -> str:
+    """A name as printed: OCR specks and punctuation around it dropped ("VÕ THU LINH: hi",
+    "HUỲNH .XUÂN.CƯỜNG", "Đặng] Minh Phúc Ễ"), each word capitalised unless the paper prints it
+    in capitals. Every Vietnamese syllable has a vowel and a name's words start with a capital,
+    so a scrap without one, before or after, is not part of the name; a first word in small
+    letters stays only if it is a family name ("phạm Đức Yến"), and a name printed in capitals
+    ends at its first word that is not."""
+    words = re.sub(
+        r"[.,:;'\"`“”‘’\[\](){}|_*°„~¬-]", " ", unicodedata.normalize("NFC", raw)
+    ).split()
+    while words and not _name_word(words[0]):
+        if fold_keep_digits(words[0]) in _SURNAME_BY_FOLD and words[0].isalpha():
+            words[0] = words[0][:1].upper() + words[0][1:]
+            break
+        words.pop(0)
+    if words and words[0].isupper():
+        capitals = list(itertools.takewhile(str.isupper, words))
+        words = capitals if len(capitals) >= 2 else words
+    while words and not _name_word(words[-1]):
+        words.pop()
+    if not words:
+        return clean_value(raw)
+    if " ".join(words).isupper():
+        return " ".join(words)
+    return " ".join(w[:1].upper() + w[1:] for w in words)
+
+
+_VOWELS = set("aeiouy")
+
+
+def _name_word(word: str) -> bool:
+    return (
+        word.isalpha()
+        and word[:1].isupper()
+        and any(c in _VOWELS for c in fold_keep_digits(word))
+        and (len(word) > 1 or word in "AÁÀẢÃẠÝƯÔƠÊ")  # one-letter names exist ("Như Ý")
+    )
+
+
 CONVERTERS: dict[str, Callable[[str], str | None]] = {
     "id_number": _id_number,
     "sex": _sex,
@@ -175,6 +314,14 @@ CONVERTERS: dict[str, Callable[[str], str | None]] = {
     "date_of_expiry": parse_date,
     "phone": lambda r: re.sub(r"\D", "", r) or None,
     "tax_code": lambda r: re.sub(r"[^\d-]", "", r).strip("-") or None,
+    **{name: _name for name in ("full_name", "father_name", "mother_name")},
+}
+# Second readings for values with a numeric grammar, tried only when the first found nothing.
+REPAIRERS: dict[str, Callable[[str], tuple[str, int] | None]] = {
+    "id_number": identifiers.repair_citizen_id,
+    "date_of_birth": _date_repaired,
+    "id_issue_date": _date_repaired,
+    "date_of_expiry": _date_repaired,
 }
 
 # The most common Vietnamese family names (about nine in ten people). Their folded forms are
@@ -224,30 +371,45 @@ def _sentence_case(heading: str) -> str:
 _PLACE_DATE = re.compile(r"[a-z)][a-z .)]{0,40},\s*ngay\s*\d{1,2}\s*thang\s*\d{1,2}\s*nam\s*\d{4}")
 
 
-def _document_date(lines: list[str], exclude: set[str]) -> tuple[str, str] | None:
+_CITATION = labels.phrases({None: ("Căn cứ", "Xét đề nghị", "Theo đề nghị")})
+
+
+def _document_date(lines: list[str], exclude: set[str]) -> tuple[str, str, int] | None:
     """The place-and-date line ("Lào Cai, ngày 05 tháng 3 năm 2025"), also where OCR ran it
     into the number on its left; failing that, the first worded date of a line that carries no
-    label (so not a registration or issue date) and is not one of the person's dates."""
-    for line in lines:
+    label (so not a registration or issue date), cites no law ("Căn cứ Luật … ngày 19 tháng 6
+    năm 2015") and is not one of the person's dates. Only when no date reads exactly, a date
+    read through OCR errors (third item: how many)."""
+    uncited = [line for line in lines if not labels.find_all(line, _CITATION)]
+    for line in uncited:
         match = _PLACE_DATE.search(fold_keep_digits(line))
         if match:
             value = parse_date(line[match.start() : match.end()])
             if value and value not in exclude:
-                return value, line
-    for line in lines:
+                return value, line, 0
+    candidates = [line for line in uncited if not labels.find(line)]
+    for line in candidates:
         folded = fold_keep_digits(line)
         if "ngay" in folded and "thang" in folded and "nam" in folded and "sinh" not in folded:
-            if labels.find(line):
-                continue
             for value in find_dates(line):
                 if value not in exclude:
-                    return value, line
+                    return value, line, 0
+    for line in candidates:
+        if "sinh" not in fold_keep_digits(line):
+            for value, repairs in find_dates_tolerant(line):
+                if value not in exclude and not re.search(r"\d\s*/", line):
+                    return value, line, repairs
     return None
 
 
 _MOTTO = labels.phrases(
-    {None: ("Cộng hòa xã hội chủ nghĩa Việt Nam", "Độc lập - Tự do - Hạnh phúc")}
-)
+    {
+        None: (
+            "Cộng hòa xã hội chủ nghĩa Việt Nam", "Độc lập - Tự do - Hạnh phúc",
+            "Cộng hòa xã hội", "Tự do - Hạnh phúc",  # what is left when OCR glues the rest
+        )
+    }
+)  # fmt: skip
 _TITLE = labels.phrases({None: ("Quyết định", "Trích lục khai sinh", "Trích lục")})
 
 
@@ -258,6 +420,21 @@ def _without_motto(line: str) -> str:
     return line[: min(h.start for h in hits)] if hits else line
 
 
+def _capitals(line: str) -> str:
+    """The run of words in capitals a line starts with, OCR specks before and after it dropped
+    ("_ TỈNH LÀO CAI - . Ễ" → "TỈNH LÀO CAI")."""
+    run: list[str] = []
+    for word in line.split():
+        letters = [c for c in word if c.isalpha()]
+        if not letters and not run:
+            continue  # punctuation before the heading
+        capitals = sum(c.isupper() for c in letters)
+        if len(letters) < 2 or 2 * capitals < len(letters) or re.search(r"\d", word):
+            break  # "Ủy" counts: OCR often reads the Ỷ of "ỦY" small
+        run.append(word.strip(".,:;'\"`“”_-"))
+    return " ".join(run) if len(run) >= 2 else ""
+
+
 def _issuer(lines: list[str]) -> str | None:
     """Decree 30 heading: the body's name in capitals above the title, often on two lines
     ("ỦY BAN NHÂN DÂN", "TỈNH …"), beside or interleaved with the motto and the place/date
@@ -266,13 +443,66 @@ def _issuer(lines: list[str]) -> str | None:
     for line in lines[:10]:
         if labels.find_all(line, _TITLE):
             break
-        kept = clean_value(_without_motto(line))
-        folded = fold_keep_digits(kept)
-        if not kept or re.match(r"so\b", folded) or re.search(r"\d", kept):
-            continue
-        if kept.upper() == kept and any(c.isalpha() for c in kept):
+        kept = _capitals(clean_value(_without_motto(line)))
+        if kept and not re.match(r"so\b", fold_keep_digits(kept)):
             heading.append(kept)
-    return _sentence_case(" ".join(heading)) if heading else None
+    if not heading:
+        return None
+    text = " ".join(heading)
+    body = [h for h in labels.find_all(text, _BODIES) if _at_line_start(text, h.start)]
+    if body:  # the body's kind in its one spelling: "ỦY BAN'ÑHÂN DÂN" → "Ủy ban nhân dân"
+        text = f"{body[0].phrase.key or ''}{text[body[0].end :]}"
+    return _sentence_case(text)
+
+
+_BODIES = tuple(labels.phrase(name, name) for name in ("Ủy ban nhân dân", "Hội đồng nhân dân"))
+
+
+def _subject(line: str) -> str | None:
+    """ "Về việc …" (or "V/v …"), however many specks OCR put before it. The opening words are
+    the template's own, so they are given back their marks ("Vẽ việc" is OCR's)."""
+    folded = fold_keep_digits(line)
+    match = re.search(r"\b(ve\W{0,2}viec|v/v)\b", folded)
+    if match is None or not _at_line_start(line, match.start()):
+        return None
+    read = line[match.start() : match.end()]
+    opening = read if read.startswith(("V/", "v/")) else "VỀ VIỆC" if read.isupper() else "Về việc"
+    words = (opening + line[match.end() :]).split()
+    while words and not any(c.isalpha() for c in words[-1]):
+        words.pop()  # specks after the sentence
+    subject = clean_value(" ".join(words))
+    return subject[:1].upper() + subject[1:]
+
+
+_SIGNING = labels.phrases({None: ("Chủ tịch", "Giám đốc", "Trưởng phòng", "Thủ trưởng")})
+
+
+def _signer(lines: list[str]) -> str | None:
+    """The name under the signer's title ("CHỦ TỊCH", "KT. GIÁM ĐỐC"): the first line below the
+    last title that holds a name starting with a family name, specks around it dropped. Failing
+    that, the last name-like line of the page's end."""
+    titles = [at for at, line in enumerate(lines) if labels.find_all(line, _SIGNING)]
+    if titles:
+        for line in lines[titles[-1] + 1 : titles[-1] + 9]:
+            name = _family_name_run(line)
+            if name:
+                return name
+    names = [clean_value(line) for line in lines[-6:] if _looks_like_name(clean_value(line))]
+    return names[-1] if names else None
+
+
+def _family_name_run(line: str) -> str | None:
+    words = [w.strip(".,:;'\"`“”‘’-") for w in line.split()]
+    for at, word in enumerate(words):
+        if fold_keep_digits(word) in _SURNAME_BY_FOLD and word[:1].isupper():
+            run = [word]
+            for following in words[at + 1 : at + 5]:
+                if not _name_word(following):
+                    break
+                run.append(following)
+            if len(run) >= 2:
+                return " ".join(run)
+    return None
 
 
 def _decision_fields(lines: list[str]) -> dict[str, FieldValue]:
@@ -280,18 +510,21 @@ def _decision_fields(lines: list[str]) -> dict[str, FieldValue]:
     for line in lines:
         folded = fold_keep_digits(line)
         if "document_number" not in out:
-            label = re.search(r"\bso\s*:", folded)
-            number = document_number(line[label.end() :]) if label else None
-            if number:
-                out["document_number"] = FieldValue(number, FROM_LABEL, "label", line=line)
-        if "subject" not in out and folded.lstrip().startswith(("ve viec", "v/v")):
-            out["subject"] = FieldValue(clean_value(line), FROM_LABEL, "label", line=line)
+            label = re.search(r"\bso\s*[:,;.]", folded)
+            heading = label is not None and _at_line_start(line, label.start())
+            read = document_number(line[label.end() :], heading) if label else None
+            if read:
+                number = FieldValue(read[0], FROM_LABEL, "label", line=line)
+                out["document_number"] = _repaired(number, read[1])
+        subject = _subject(line) if "subject" not in out else None
+        if subject:
+            out["subject"] = FieldValue(subject, FROM_LABEL, "label", line=line)
     issuer = _issuer(lines)
     if issuer:
         out["issuer"] = FieldValue(issuer, FROM_LAYOUT, "layout")
-    names = [clean_value(line) for line in lines[-6:] if _looks_like_name(clean_value(line))]
-    if names:
-        out["signer"] = FieldValue(names[-1], FROM_LAYOUT, "layout")
+    signer = _signer(lines)
+    if signer:
+        out["signer"] = FieldValue(signer, FROM_LAYOUT, "layout")
     return out
 
 
@@ -311,12 +544,15 @@ def extract(
     text: str, qr_payloads: list[str] | None = None, today: dt.date | None = None
 ) -> DocumentFields:
     today = today or dt.date.today()
+    text = unicodedata.normalize("NFC", text)  # positions in folded text map back to the line
     qr = next((p for p in (parse_id_qr(q) for q in qr_payloads or []) if p), None)
     doc_type, type_confidence = classify(text, has_id_qr=qr is not None)
     lines = [line for line in text.splitlines() if line.strip()]
     values = {
-        name: FieldValue(value, FROM_LABEL, "label", line=source_line)
-        for name, (value, source_line) in _labelled(lines).items()
+        name: _repaired(
+            FieldValue(found.value, FROM_LABEL, "label", line=found.line), found.repairs
+        )
+        for name, found in _labelled(lines).items()
     }
     if "id_number" not in values:  # cards print "Số / No.: 0…" with no telling label
         number = _id_number(text)
@@ -333,18 +569,29 @@ def extract(
     }
     dated = _document_date(lines, personal)
     if dated:
-        date, line = dated
-        values.setdefault("document_date", FieldValue(date, FROM_LAYOUT, "layout", line=line))
+        date, line, repairs = dated
+        found = _repaired(FieldValue(date, FROM_LAYOUT, "layout", line=line), repairs)
+        values.setdefault("document_date", found)
     if qr:
         for name, value in qr.items():
             values[name] = FieldValue(value, FROM_QR, "qr")
     for name in NAME_FIELDS:
         if name in values and values[name].source != "qr":
             values[name].value = correct_surname(values[name].value)
+    if "address" in values and values["address"].source != "qr":
+        values["address"].value = correct_address(values["address"].value)
     wanted = FIELDS_BY_TYPE[doc_type]
     fields = {name: values[name] for name in wanted if name in values}
     validate(fields, today)
     return DocumentFields(doc_type, type_confidence, fields)
+
+
+def _repaired(value: FieldValue, repairs: int) -> FieldValue:
+    """A value read through OCR errors goes to a person: it says so and loses confidence."""
+    if repairs:
+        value.problems.append(REPAIRED.format(repairs))
+        value.confidence *= PROBLEM_PENALTY
+    return value
 
 
 def validate(fields: dict[str, FieldValue], today: dt.date) -> None:

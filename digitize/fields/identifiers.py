@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from hoso.digitize.fields.dates import make_date, to_date
+from hoso.digitize.fields.dates import DIGIT_LOOKALIKES, MAX_REPAIRS, make_date, to_date
+from hoso.digitize.fields.textutil import fold_keep_digits
 
 # The 63 pre-merger province codes stay valid in ID numbers (numbers never change); the 34
 # post-merger codes are a subset of them.
@@ -52,6 +53,23 @@ def citizen_id_problems(
             f"digit 4 ({digit}) says {'Nữ' if digit % 2 else 'Nam'}, the paper says {sex}"
         )
     return problems
+
+
+_ID_LOOKALIKE_RUN = re.compile(r"(?<![\w])([\dolizsb|][\dolizsb| .]{10,16}[\dolizsb|])(?![\w])")
+
+
+def repair_citizen_id(raw: str) -> tuple[str, int] | None:
+    """A citizen ID that OCR read with letters for digits ("O79308797399", "0792O8S97399"):
+    (12 digits, letters read back). Only a run of mostly real digits (at most `MAX_REPAIRS`
+    lookalikes) whose repaired number then passes the ID's own checks (province code, century
+    digit) — so a value that merely resembles an ID is not turned into one."""
+    for match in _ID_LOOKALIKE_RUN.finditer(fold_keep_digits(raw)):
+        run = re.sub(r"[ .]", "", match.group(1))
+        repairs = sum(1 for c in run if not c.isdigit())
+        number = run.translate(DIGIT_LOOKALIKES)
+        if len(number) == 12 and 0 < repairs <= MAX_REPAIRS and not citizen_id_problems(number):
+            return number, repairs
+    return None
 
 
 def tax_code_problems(code: str) -> list[str]:

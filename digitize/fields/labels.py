@@ -10,9 +10,11 @@ civil-status forms, the 2016/2021 citizen-ID cards and the 2024 identity card, C
 residence forms, Decree 30/2020 headings), not from one generator's wording.
 
 Matching is by words: the folded line is cut into words, and a label matches a run of words
-when each word differs by at most one edit (words of one or two letters must be exact) and the
-whole label by at most one edit per six letters, two at most: "TRÍCH LUC KHAl SINH" still says
-what it is, while "Họ tên" never matches "Họ tên cha" (a longer label wins where they overlap).
+when each word differs by at most one edit (words of one or two letters must be exact; words
+OCR glued together, "Giớitính", still match) and the whole label by at most one edit per six
+letters, two at most: "TRÍCH LUC KHAl SINH" still says what it is, while "Họ tên" never
+matches "Họ tên cha" (a longer label wins where they overlap). A label read with errors never
+spans a colon nor reaches right into its value.
 """
 
 from __future__ import annotations
@@ -137,35 +139,103 @@ def _edits(tokens: Sequence[str], at: int, words: tuple[str, ...], budget: int) 
     for token, word in zip(tokens[at : at + len(words)], words, strict=True):
         if token == word:
             continue
-        if len(word) <= 2:
+        distance = word_distance(token, word)
+        if len(word) <= 2 or distance > 1:
             return None
-        total += word_distance(token, word)
+        total += distance
         if total > budget:
             return None
     return total
 
 
+def _glued_edits(token: str, words: tuple[str, ...], budget: int) -> int | None:
+    """Edits between one token and a phrase whose words OCR ran together ("Giớitính"): the
+    missing spaces are not counted, a misread letter is."""
+    joined = "".join(words)
+    if len(words) < 2 or len(joined) < 6:
+        return None
+    edits = word_distance(token, joined)
+    return edits if edits <= min(budget, 1) else None
+
+
+@dataclass(frozen=True)
+class _Index:
+    """Where each phrase of a vocabulary can start: a phrase is only tried at a word within one
+    edit of its first word (a word of one or two letters: the same word), or glued, at a word as
+    long as all its words, give or take a letter. Most (word, phrase) pairs end there, unread."""
+
+    first_words: Mapping[int, tuple[tuple[str, tuple[int, ...]], ...]]  # by length: word, phrases
+    glued: Mapping[int, tuple[int, ...]]  # by joined length: phrases that can be read glued
+    budgets: tuple[int, ...]
+
+
+@lru_cache(maxsize=64)
+def _index(vocabulary: tuple[Phrase, ...]) -> _Index:
+    by_first: dict[str, list[int]] = {}
+    glued: dict[int, list[int]] = {}
+    for number, entry in enumerate(vocabulary):
+        if entry.words:
+            by_first.setdefault(entry.words[0], []).append(number)
+        joined = sum(len(word) for word in entry.words)
+        if len(entry.words) >= 2 and joined >= 6:
+            glued.setdefault(joined, []).append(number)
+    first_words: dict[int, list[tuple[str, tuple[int, ...]]]] = {}
+    for word, numbers in by_first.items():
+        first_words.setdefault(len(word), []).append((word, tuple(numbers)))
+    return _Index(
+        {length: tuple(words) for length, words in first_words.items()},
+        {length: tuple(numbers) for length, numbers in glued.items()},
+        tuple(_budget(entry.letters) for entry in vocabulary),
+    )
+
+
+def _may_start(token: str, index: _Index) -> list[int]:
+    """The phrases (by position, in vocabulary order) that can match from this word."""
+    numbers: list[int] = []
+    for length in (len(token) - 1, len(token), len(token) + 1):  # one edit: one letter more or less
+        for word, starting in index.first_words.get(length, ()):
+            if token == word or (len(word) > 2 and word_distance(token, word) <= 1):
+                numbers.extend(starting)
+        numbers.extend(index.glued.get(length, ()))
+    return sorted(set(numbers))
+
+
 def find_all(line: str, vocabulary: Sequence[Phrase]) -> list[Hit]:
-    """Every phrase of the vocabulary on the line, overlaps included."""
-    folded = fold_keep_digits(unicodedata.normalize("NFC", line))
+    """Every phrase of the vocabulary on the line, overlaps included. A phrase read with errors
+    never spans a colon: "Họ và tên: Chu Văn An" is a name label and a value, not "Họ và tên
+    cha" misread."""
+    text = unicodedata.normalize("NFC", line)
+    folded = fold_keep_digits(text)
     spans = [(m.group(), m.start(), m.end()) for m in WORD.finditer(folded)]
     tokens = [token for token, _, _ in spans]
+    vocabulary = tuple(vocabulary)
+    index = _index(vocabulary)
     hits: list[Hit] = []
     for at in range(len(tokens)):
-        for entry in vocabulary:
-            edits = _edits(tokens, at, entry.words, _budget(entry.letters))
-            if edits is not None:
-                end = spans[at + len(entry.words) - 1][2]
+        for number in _may_start(tokens[at], index):
+            entry, budget = vocabulary[number], index.budgets[number]
+            edits = _edits(tokens, at, entry.words, budget)
+            end = spans[at + len(entry.words) - 1][2] if edits is not None else 0
+            if edits is None:
+                edits, end = _glued_edits(tokens[at], entry.words, budget), spans[at][2]
+            if edits is not None and not (edits and ":" in folded[spans[at][1] : end]):
                 hits.append(Hit(entry, spans[at][1], end, edits))
     return hits
 
 
 def find(line: str, vocabulary: Sequence[Phrase] = LABELS) -> list[Hit]:
     """The labels on the line, in line order, none overlapping: where two overlap, the exact
-    one wins, then the longer ("Năm sinh" inside "Ngày, tháng, năm sinh")."""
-    candidates = sorted(
-        find_all(line, vocabulary), key=lambda h: (h.edits > 0, -h.phrase.letters, h.start)
-    )
+    one wins, then the longer ("Năm sinh" inside "Ngày, tháng, năm sinh"). A longer label read
+    with errors that *ends* where an exact one does still wins ("Ngãy thánh, năm sinh"): it
+    reaches left, over words before the value, never right into the value ("Họ và tên Chu Văn
+    An" is no misread "Họ và tên cha")."""
+    hits = find_all(line, vocabulary)
+    hits = [
+        hit
+        for hit in hits
+        if hit.edits or not any(h.edits and h.end == hit.end and h.start < hit.start for h in hits)
+    ]
+    candidates = sorted(hits, key=lambda h: (h.edits > 0, -h.phrase.letters, h.start))
     chosen: list[Hit] = []
     for hit in candidates:
         if all(hit.end <= kept.start or hit.start >= kept.end for kept in chosen):
@@ -174,6 +244,8 @@ def find(line: str, vocabulary: Sequence[Phrase] = LABELS) -> list[Hit]:
 
 
 _ENUMERATOR = re.compile(r"\s+\(?\d{1,2}[.)]?\s*$")  # "… 2." before the next numbered label
+# OCR reads a bilingual label's thin slash as one of these ("Họ và tên ƒ Full name:").
+_SLASH_MISREADS = frozenset("/ƒfFjJlI|!1ýÝ")
 
 
 def labelled_values(line: str) -> list[tuple[str | None, str]]:
@@ -185,7 +257,9 @@ def labelled_values(line: str) -> list[tuple[str | None, str]]:
     for hit, following in zip(hits, [*hits[1:], None], strict=False):
         raw = text[hit.end : following.start if following else len(text)]
         stripped = raw.lstrip(" .")
-        if stripped.startswith("/"):
+        if following is not None and stripped.strip() in _SLASH_MISREADS:
+            raw = ""  # the slash between a label's two halves, the value after the second
+        elif stripped.startswith("/"):
             colon = stripped.find(":")
             raw = stripped[colon + 1 :] if 0 <= colon <= 40 else ""
         else:

@@ -15,6 +15,13 @@ def fold_keep_digits(text: str) -> str:
     return "".join(out)
 
 
+_QUOTES = "\"'“”‘’„`"
+
+
 def clean_value(value: str) -> str:
-    """NFC, single spaces, trimmed of the punctuation OCR leaves at the edges."""
-    return " ".join(unicodedata.normalize("NFC", value).split()).strip(" .,;:-–|")
+    """NFC, single spaces, trimmed of the punctuation OCR leaves at the edges: a quote mark
+    only when the value has no other one (a speck read as “, not a quoted name)."""
+    text = " ".join(unicodedata.normalize("NFC", value).split()).strip(" .,;:-–|")
+    if sum(text.count(q) for q in _QUOTES) == 1:
+        text = text.strip(_QUOTES).strip(" .,;:-–|")
+    return text

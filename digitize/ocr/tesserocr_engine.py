@@ -32,36 +32,7 @@ class TesserocrEngine:
             raise OcrError(f"Tesseract could not load its models: {exc}") from exc
 
     def recognize(self, image: Image.Image, dpi: int) -> OcrPage:
-        api = self._api
-        try:
-            with native_stderr_silenced():
-                api.SetImage(image)
-                api.SetSourceResolution(max(70, int(dpi)))
-                api.Recognize()
-        except RuntimeError as exc:
-            raise OcrError(f"Tesseract failed on the page: {exc}") from exc
-        words: list[Word] = []
-        iterator = api.GetIterator()
-        line = -1
-        level = tesserocr.RIL.WORD
-        if iterator is not None:
-            while True:
-                if iterator.Empty(level):
-                    if not iterator.Next(level):
-                        break
-                    continue
-                if iterator.IsAtBeginningOf(tesserocr.RIL.TEXTLINE):
-                    line += 1
-                text = iterator.GetUTF8Text(level) or ""
-                box = iterator.BoundingBox(level)
-                if box is not None:
-                    word = make_word(text, box, iterator.Confidence(level), max(line, 0))
-                    if word is not None:
-                        words.append(word)
-                if not iterator.Next(level):
-                    break
-        api.Clear()
-        return OcrPage(words=words)
+        return OcrPage(words=recognize_words(self._api, image, dpi))
 
     def detect_orientation(self, image: Image.Image, dpi: int) -> OrientationGuess | None:
         try:
@@ -83,3 +54,43 @@ class TesserocrEngine:
     def close(self) -> None:
         self._api.End()
         self._osd.End()
+
+
+def recognize_words(api: tesserocr.PyTessBaseAPI, image: Image.Image, dpi: int) -> list[Word]:
+    """Recognize `image` with `api` as it is set up (model, page segmentation) and free it."""
+    try:
+        with native_stderr_silenced():
+            api.SetImage(image)
+            api.SetSourceResolution(max(70, int(dpi)))
+            api.Recognize()
+    except RuntimeError as exc:
+        raise OcrError(f"Tesseract failed on the page: {exc}") from exc
+    words = read_words(api)
+    api.Clear()
+    return words
+
+
+def read_words(api: tesserocr.PyTessBaseAPI) -> list[Word]:
+    """The words of the last `Recognize`, in Tesseract's reading order, numbered by text line."""
+    words: list[Word] = []
+    iterator = api.GetIterator()
+    line = -1
+    level = tesserocr.RIL.WORD
+    if iterator is None:
+        return words
+    while True:
+        if iterator.Empty(level):
+            if not iterator.Next(level):
+                break
+            continue
+        if iterator.IsAtBeginningOf(tesserocr.RIL.TEXTLINE):
+            line += 1
+        text = iterator.GetUTF8Text(level) or ""
+        box = iterator.BoundingBox(level)
+        if box is not None:
+            word = make_word(text, box, iterator.Confidence(level), max(line, 0))
+            if word is not None:
+                words.append(word)
+        if not iterator.Next(level):
+            break
+    return words

@@ -1,0 +1,145 @@
+"""Addresses read back with their marks where OCR lost or changed them, from what every address
+is made of: the words of the administrative units ("phường", "xã", "Tổ 3", "Thôn 4") and, at
+its end, a province. Both are closed lists, so a word that folds (marks dropped) to one of them
+has one right spelling; ward and street names are open and left as read.
+
+The provinces are today's 34 and the 63 before the 2025 merger: papers and cards issued before
+it print the old names for years."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from hoso.digitize.fields.textutil import fold_keep_digits
+
+PROVINCES = (
+    "An Giang", "Bà Rịa - Vũng Tàu", "Bắc Giang", "Bắc Kạn", "Bạc Liêu", "Bắc Ninh", "Bến Tre",
+    "Bình Định", "Bình Dương", "Bình Phước", "Bình Thuận", "Cà Mau", "Cần Thơ", "Cao Bằng",
+    "Đà Nẵng", "Đắk Lắk", "Đắk Nông", "Điện Biên", "Đồng Nai", "Đồng Tháp", "Gia Lai", "Hà Giang",
+    "Hà Nam", "Hà Nội", "Hà Tĩnh", "Hải Dương", "Hải Phòng", "Hậu Giang", "Hòa Bình", "Huế",
+    "Hưng Yên", "Khánh Hòa", "Kiên Giang", "Kon Tum", "Lai Châu", "Lâm Đồng", "Lạng Sơn",
+    "Lào Cai", "Long An", "Nam Định", "Nghệ An", "Ninh Bình", "Ninh Thuận", "Phú Thọ", "Phú Yên",
+    "Quảng Bình", "Quảng Nam", "Quảng Ngãi", "Quảng Ninh", "Quảng Trị", "Sóc Trăng", "Sơn La",
+    "Tây Ninh", "Thái Bình", "Thái Nguyên", "Thanh Hóa", "Thừa Thiên Huế", "Tiền Giang",
+    "Hồ Chí Minh", "Thành phố Hồ Chí Minh", "Trà Vinh", "Tuyên Quang", "Vĩnh Long", "Vĩnh Phúc",
+    "Yên Bái",
+)  # fmt: skip
+_PROVINCE_BY_FOLD = {fold_keep_digits(name): name for name in PROVINCES}
+
+
+def ends_in_a_province(text: str) -> bool:
+    """Whether the text's last words, folded, are a province ("…, tỉnh Hà Nam")."""
+    tail = fold_keep_digits(text).replace(",", " ").split()
+    return any(" ".join(tail[-cut:]) in _PROVINCE_BY_FOLD for cut in (1, 2, 3, 4, 5))
+
+
+def joined_across_lines(first: str, second: str) -> str:
+    """An address printed over two lines, as one: with the comma that separates its parts
+    where the second line starts a part of its own (a unit, "phường Tân Định", or the province,
+    "Hồ Chí Minh") and the first did not end on one; a part cut in two ("phường Bến" / "Nghé")
+    or a province cut in two ("Hải" / "Phòng") is joined by a space."""
+    first, second = first.rstrip(), second.strip()
+    folded = fold_keep_digits(second)
+    unit = any(folded == unit or folded.startswith(unit + " ") for unit in _NAMED_FOLDED)
+    province = folded.split(",")[0].strip() in _PROVINCE_BY_FOLD
+    starts_a_part = unit or (province and not splits_a_province(first, second))
+    if starts_a_part and not first.endswith(",") and not second.startswith(","):
+        return f"{first}, {second}"
+    return f"{first} {second}"
+
+
+def splits_a_province(before: str, after: str) -> bool:
+    """Whether a line break cut a province's name in two: the last words of `before` and the
+    first of `after` ("… xã Hòa Vang, Hải" / "Phòng") make one, folded as OCR may have read it."""
+    tail, head = fold_keep_digits(before).split(), fold_keep_digits(after).split()
+    return any(
+        " ".join(tail[-cut:] + head[:rest]) in _PROVINCE_BY_FOLD
+        for cut in (1, 2, 3)
+        for rest in (1, 2, 3)
+        if cut <= len(tail) and rest <= len(head)
+    )
+
+
+# Units named by a number ("Tổ 3", "Khu phố 2") and the administrative units, named by a name
+# ("phường Bến Nghé"; also what a heading's issuer is: "Ủy ban nhân dân tỉnh Lào Cai").
+_NUMBERED = ("Tổ dân phố", "Khu phố", "Tổ", "Thôn", "Ấp", "Số", "Ngõ", "Ngách", "Hẻm", "Kiệt")
+ADMINISTRATIVE_UNITS = ("tỉnh", "thành phố", "huyện", "quận", "thị xã", "thị trấn", "xã", "phường")
+
+
+def _unit_pattern(units: tuple[str, ...], before: str) -> re.Pattern[str]:
+    folded = sorted((fold_keep_digits(u) for u in units), key=len, reverse=True)
+    words = "|".join(r"\s+".join(re.escape(w) for w in unit.split()) for unit in folded)
+    return re.compile(rf"(?<![a-z])({words})(?=\s+{before})")
+
+
+_NUMBERED_AT = _unit_pattern(_NUMBERED, r"\d")
+# folded: a capital reads as its small letter
+_NAMED_AT = _unit_pattern(ADMINISTRATIVE_UNITS, r"[a-z0-9]")
+_SPELLING = {fold_keep_digits(u): u for u in (*_NUMBERED, *ADMINISTRATIVE_UNITS)}
+_NAMED_FOLDED = tuple(fold_keep_digits(u) for u in ADMINISTRATIVE_UNITS)
+# Parts of an address are split by commas; OCR reads a comma as ";" or as "." before a unit.
+_SEPARATOR_MISREAD = re.compile(rf";|\.(?=\s+(?:{'|'.join(_NAMED_FOLDED)})\s)")
+
+
+def correct_address(address: str) -> str:
+    """The address with its unit words, the commas between its parts and its province spelled
+    right ("Tố 3; phuờng Hải Châu, Hai Phong" -> "Tổ 3, phường Hải Châu, Hải Phòng"); every
+    other word as read.
+
+    Only where the reading cannot be a name: a unit word before a number ("Tố 3"); one before a
+    name only when it is in small letters, as units are printed ("phuờng Hải Châu"), or has lost
+    every mark and opens a part ("…, PHUONG TÂN PHONG"), and never right after another unit
+    (in "phường Phương Mai", "huyện Quan Sơn", "thị xã Tịnh Biên" the second word is the name);
+    a province only when it was read without any mark ("Hai Phong"), so a name read right in
+    another spelling ("Khánh Hoà") stays as printed."""
+    address = unicodedata.normalize("NFC", address)
+    folded = fold_keep_digits(address)  # same length as the address, character for character
+    chars = list(address)
+    for match in _SEPARATOR_MISREAD.finditer(folded):  # "Phú Lộc; xã" / "Phú Lộc. xã"
+        chars[match.start()] = ","
+    for pattern, named in ((_NUMBERED_AT, False), (_NAMED_AT, True)):
+        for match in pattern.finditer(folded):
+            start, end = match.span(1)
+            if named and not _may_be_a_unit(address, folded, start, end):
+                continue
+            right = _SPELLING[re.sub(r"\s+", " ", match.group(1))]
+            read = address[start:end]
+            if len(right) != end - start:
+                continue  # spaces OCR doubled: leave it
+            chars[start:end] = _cased_like(right, read)
+    corrected = "".join(chars)
+    head, comma, last = corrected.rpartition(",")
+    province = _PROVINCE_BY_FOLD.get(fold_keep_digits(last.strip()))
+    if comma and province and _unmarked(last.strip()):
+        province = province.upper() if last.strip().isupper() else province
+        corrected = f"{head}, {province}"
+    return corrected
+
+
+def _may_be_a_unit(text: str, folded: str, start: int, end: int) -> bool:
+    """Whether the word at [start, end), which folds to a unit's word and stands before a name
+    or a number, is that unit and not part of a name (see `correct_address`)."""
+    rest = text[end:].lstrip()
+    if not rest or not (rest[0].isupper() or rest[0].isdigit()):
+        return False
+    before = folded[:start].rstrip()
+    if any(before.endswith(unit) for unit in _NAMED_FOLDED):
+        return False
+    read = text[start:end]
+    if all(word[:1].islower() for word in read.split()):  # "thị Xa La" is no "thị xã"
+        return True
+    return _unmarked(read) and (not before or before.endswith(","))
+
+
+def _unmarked(text: str) -> bool:
+    """Read without a single diacritic (so the marks were lost, not read otherwise)."""
+    return fold_keep_digits(text) == text.lower()
+
+
+def _cased_like(right: str, read: str) -> list[str]:
+    """`right`'s letters in the case `read` has them (first letter and all-capitals)."""
+    if read.isupper():
+        return list(right.upper())
+    first = right[:1].upper() if read[:1].isupper() else right[:1].lower()
+    return list(first + right[1:])
