@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -151,6 +152,8 @@ class PageRunner:
             self._closed = self.keep_pool
             pool, self._pool = self._pool, None
         if pool is not None:
+            if getattr(pool, "_broken", False):  # see `_end_page_processes`
+                _end_page_processes(pool)
             pool.shutdown(wait=True, cancel_futures=True)
 
     def workers_for(self, page_count: int) -> int:
@@ -208,11 +211,14 @@ class PageRunner:
                         if on_page:
                             on_page(result)
             except BaseException:
-                for future in pending:
-                    future.cancel()
+                if self.keep_pool:  # others' pages share the pool: skip only this document's
+                    for future in pending:
+                        future.cancel()
                 raise
         except BaseException:
-            if self.keep_pool and getattr(pool, "_broken", False):
+            if not self.keep_pool:  # interrupted or failed: its pages are of no more use
+                _end_page_processes(pool)
+            elif getattr(pool, "_broken", False):
                 self.close()  # a dead page process broke the pool: the next document gets a new one
             raise
         finally:
@@ -269,7 +275,27 @@ def _guarded(task: PageTask, options: Options, engine: OcrEngine) -> PageResult:
 _worker: dict[str, Any] = {}
 
 
+def _end_page_processes(pool: ProcessPoolExecutor) -> None:
+    """Ends a pool's page processes now, mid-page. The executor does so itself when one of
+    them dies, unless a future cancelled by its caller was still queued: Python 3.11 then
+    fails inside its own clean-up (setting an error on the cancelled future) and leaves the
+    others waiting for work, which the interpreter joins at exit for ever. Python 3.14 has
+    `terminate_workers()`; before it, the processes are only reachable as `_processes`."""
+    terminate = getattr(pool, "terminate_workers", None)
+    if terminate is not None:
+        terminate()
+        return
+    processes: dict[int, multiprocessing.Process] = getattr(pool, "_processes", None) or {}
+    for process in list(processes.values()):
+        if process.is_alive():
+            process.kill()
+
+
 def _init_worker(options: Options, engine_factory: EngineFactory) -> None:
+    # Ctrl-C reaches the whole foreground group: the parent decides what it ends (the command
+    # line ends its pages at once; a job worker drains), not each page process on its own.
+    # SIGTERM keeps its default: the executor ends the processes of a broken pool with it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker["options"] = options
     _worker["engine"] = engine_factory(options)
     threading.Thread(target=_end_with_parent, args=(os.getppid(),), daemon=True).start()
