@@ -72,16 +72,39 @@ def projection_sharpness(
 REFINE_MAX_DEG = 8.0
 
 
-def estimate_skew(glyphs: Glyphs, quarter_turn: bool = False) -> SkewEstimate:
+@dataclass(frozen=True)
+class CoarseSearch:
+    """The first, 0.5° scan of one line direction: enough to compare two directions, which
+    `refine` then measures to a hundredth of a degree."""
+
+    quarter_turn: bool
+    points: NDArray[np.float64]
+    sample: NDArray[np.float64]
+    angles: NDArray[np.float64]
+    scores: NDArray[np.float64]
+
+    @property
+    def peak(self) -> float:
+        return float(self.scores.max()) if self.scores.size else 0.0
+
+
+def coarse_search(glyphs: Glyphs, quarter_turn: bool = False) -> CoarseSearch | None:
+    """None when there are too few glyphs to measure anything."""
     if glyphs.count < MIN_GLYPHS:
-        return SkewEstimate(0.0, 0.0)
+        return None
     points = _ink_points(glyphs, quarter_turn)
     sample = points
     if len(points) > COARSE_POINTS:
         sample = points[np.random.default_rng(1).choice(len(points), COARSE_POINTS, replace=False)]
-    coarse = np.arange(-MAX_SKEW_DEG, MAX_SKEW_DEG + 1e-9, 0.5)
-    coarse_scores = projection_sharpness(sample, coarse)
-    best = float(coarse[int(np.argmax(coarse_scores))])
+    angles = np.arange(-MAX_SKEW_DEG, MAX_SKEW_DEG + 1e-9, 0.5)
+    return CoarseSearch(quarter_turn, points, sample, angles, projection_sharpness(sample, angles))
+
+
+def refine(search: CoarseSearch | None, glyphs: Glyphs) -> SkewEstimate:
+    if search is None:
+        return SkewEstimate(0.0, 0.0)
+    points, sample = search.points, search.sample
+    best = float(search.angles[int(np.argmax(search.scores))])
     step = 0.5
     for _ in range(3):
         fine = np.arange(best - step, best + step + 1e-9, step / 10)
@@ -95,14 +118,18 @@ def estimate_skew(glyphs: Glyphs, quarter_turn: bool = False) -> SkewEstimate:
                 best += float(0.5 * (a - c) / denom) * (step / 10)
         step /= 10
     if abs(best) <= REFINE_MAX_DEG:
-        best = refine_on_baselines(glyphs, best, quarter_turn)
-    typical = float(np.median(coarse_scores))
+        best = refine_on_baselines(glyphs, best, search.quarter_turn)
+    typical = float(np.median(search.scores))
     sample_peak = float(projection_sharpness(sample, np.array([best]))[0])  # same scale as typical
     peak = float(projection_sharpness(points, np.array([best]))[0])
     confidence = (
         0.0 if sample_peak <= 0 else max(0.0, min(1.0, (sample_peak - typical) / sample_peak))
     )
     return SkewEstimate(angle_deg=round(best, 3), confidence=round(confidence, 3), sharpness=peak)
+
+
+def estimate_skew(glyphs: Glyphs, quarter_turn: bool = False) -> SkewEstimate:
+    return refine(coarse_search(glyphs, quarter_turn), glyphs)
 
 
 def _edge_points(glyphs: Glyphs, quarter_turn: bool) -> tuple[NDArray[np.float64], ...]:

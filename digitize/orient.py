@@ -13,6 +13,8 @@ Two questions, answered by the tool that is good at each:
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -20,13 +22,15 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
-from hoso.digitize.deskew import SkewEstimate, estimate_skew
+from hoso.digitize.deskew import SkewEstimate, coarse_search, refine
 from hoso.digitize.ink import Glyphs, Pixels, downscale_for_analysis, find_glyphs, to_gray, u8
 from hoso.digitize.models import Word
 from hoso.digitize.ocr.engine import OcrEngine
 
 OSD_CONFIDENT = 5.0
 DIRECTION_DECISIVE = 1.3  # how much sharper one line direction must be to trust it
+# Coarse scans this far apart decide at once (their ratio, measured: within 5 % of the refined one).
+CLEARLY_SHARPER = 2.0
 
 
 @dataclass(frozen=True)
@@ -34,11 +38,13 @@ class LineDirection:
     quarter_turn: bool  # lines run down the received page: turn it 90° clockwise first
     decisive: bool
     skew: SkewEstimate  # measured in the frame after the quarter turn (if any)
-    other_skew: SkewEstimate  # the same, had the other direction won
+    # The same, had the other direction won: measured only if reading asks for it.
+    measure_other: Callable[[], SkewEstimate]
 
     def swapped(self) -> LineDirection:
         """The other direction, for when reading proved the geometry wrong."""
-        return LineDirection(not self.quarter_turn, False, self.other_skew, self.skew)
+        skew = self.skew
+        return LineDirection(not self.quarter_turn, False, self.measure_other(), lambda: skew)
 
 
 @dataclass(frozen=True)
@@ -49,12 +55,22 @@ class FlipDecision:
 
 
 def line_direction(glyphs: Glyphs) -> LineDirection:
-    across = estimate_skew(glyphs)
-    down = estimate_skew(glyphs, quarter_turn=True)
+    """Do the lines run across the page or down it, and at what skew? The 0.5° scans of both
+    directions compare as the refined ones do (to ±5 % on synthetic pages and real scans), so
+    when one is at least CLEARLY_SHARPER only the winner is refined: the other direction's
+    refinement was a tenth of a page's own work, and is done only if reading asks for it."""
+    across_scan = coarse_search(glyphs)
+    down_scan = coarse_search(glyphs, quarter_turn=True)
+    if across_scan is not None and down_scan is not None:
+        for winner, loser in ((across_scan, down_scan), (down_scan, across_scan)):
+            if winner.peak > loser.peak * CLEARLY_SHARPER:
+                later = functools.partial(refine, loser, glyphs)
+                return LineDirection(winner.quarter_turn, True, refine(winner, glyphs), later)
+    across, down = refine(across_scan, glyphs), refine(down_scan, glyphs)
     if down.sharpness > across.sharpness * DIRECTION_DECISIVE:
-        return LineDirection(True, True, down, across)
+        return LineDirection(True, True, down, lambda: across)
     decisive = across.sharpness > down.sharpness * DIRECTION_DECISIVE
-    return LineDirection(False, decisive, across, down)
+    return LineDirection(False, decisive, across, lambda: down)
 
 
 def osd_image(gray: Pixels, glyph_height_px: float | None) -> tuple[Image.Image, float]:
@@ -113,12 +129,12 @@ MIN_LINES_FOR_CUE = 4
 ASCENDER_CUE_DECISIVE = 0.15
 
 
-def ascender_balance(gray: Pixels) -> tuple[float, int]:
+def ascender_balance(mask: Pixels) -> tuple[float, int]:
     """Ink above the x-height band minus ink below it, over both, across text lines; and the
     number of lines measured. Upright Latin script has more above (capitals, ascenders, and in
     Vietnamese stacked diacritics) than below (descenders), so the sign says which way up a
-    straightened page is, before any OCR."""
-    mask = find_glyphs(gray).mask
+    straightened page is, before any OCR. `mask`: the glyphs of the straightened page (1 = ink),
+    at any scale."""
     rows = mask.sum(axis=1).astype(np.float64)
     inked = rows > 0
     edges = np.flatnonzero(np.diff(np.concatenate([[0], inked.view(np.int8), [0]])))
@@ -137,9 +153,9 @@ def ascender_balance(gray: Pixels) -> tuple[float, int]:
     return ((above - below) / total if total else 0.0), lines
 
 
-def looks_upside_down(gray: Pixels) -> bool | None:
+def looks_upside_down(mask: Pixels) -> bool | None:
     """True/False when the ascender cue is decisive, None when it is not."""
-    balance, lines = ascender_balance(gray)
+    balance, lines = ascender_balance(mask)
     if lines < MIN_LINES_FOR_CUE or abs(balance) < ASCENDER_CUE_DECISIVE:
         return None
     return balance < 0
