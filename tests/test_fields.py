@@ -508,6 +508,9 @@ def test_specks_around_names_are_dropped() -> None:
         ("Ngày, tháng, năm sinh: 27/O9/l961", "date_of_birth", "27/09/1961"),
         ("Ngày cấp: 1B/06/2021", "id_issue_date", "18/06/2021"),
         ("Ngày, tháng, năm sinh: 2709/1961", "date_of_birth", "27/09/1961"),  # "/" lost
+        ("Giới tính: Nai   Dân tộc: Kinh", "sex", "Nam"),  # one letter off: still one of two
+        ("Giới tính: Hữ", "sex", "Nữ"),
+        ("Giới tính / Sex: Femal", "sex", "Nữ"),
     ],
 )
 def test_digits_read_as_letters_are_repaired_and_sent_to_review(
@@ -529,12 +532,15 @@ def test_digits_read_as_letters_are_repaired_and_sent_to_review(
         "Số định danh cá nhân: Sổ hộ khẩu BO1",  # words are not numbers
         "Ngày cấp: 3l/O2/2021",  # repairs to 31/02: no such day
         "Ngày cấp: ll/OS/2O21",  # only one real digit left in the date
+        "Giới tính: Na",  # one letter from "Nam" and from "Nữ": no telling which
+        "Giới tính: Nhà",  # two letters from either
     ],
 )
 def test_values_that_merely_resemble_an_id_or_date_are_not_repaired(line: str) -> None:
     _, values = _values(f"TỜ KHAI\nKính gửi: Công an phường\n{line}\n")
     assert "id_number" not in values
     assert "id_issue_date" not in values
+    assert "sex" not in values
 
 
 NOISY_DECISION = """` ° . Ễ

@@ -262,6 +262,19 @@ def _sex(raw: str) -> str | None:
     return None
 
 
+_SEXES = {"nam": "Nam", "nu": "Nữ", "male": "Nam", "female": "Nữ"}
+
+
+def _sex_repaired(raw: str) -> tuple[str, int] | None:
+    """A sex OCR misread by one letter ("Nai", "Hữ") is still one of two words: taken when it
+    is one letter from one of them and two or more from the other ("Na" is neither)."""
+    words = labels.WORD.findall(fold_keep_digits(raw))
+    if not words:
+        return None
+    near = {value for word, value in _SEXES.items() if labels.word_distance(words[0], word) <= 1}
+    return (near.pop(), 1) if len(near) == 1 else None
+
+
 def _date_repaired(raw: str) -> tuple[str, int] | None:
     dates = find_dates_tolerant(raw)
     return dates[0] if dates else None
@@ -319,6 +332,7 @@ CONVERTERS: dict[str, Callable[[str], str | None]] = {
 # Second readings for values with a numeric grammar, tried only when the first found nothing.
 REPAIRERS: dict[str, Callable[[str], tuple[str, int] | None]] = {
     "id_number": identifiers.repair_citizen_id,
+    "sex": _sex_repaired,
     "date_of_birth": _date_repaired,
     "id_issue_date": _date_repaired,
     "date_of_expiry": _date_repaired,
