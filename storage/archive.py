@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from hoso.files import sha256_file
 from hoso.settings import HosoSettings
-from hoso.storage.fs_store import STALE_AFTER, FilesystemStore, remove_stale
+from hoso.storage.fs_store import STALE_AFTER, FilesystemStore, remove_stale, remove_stale_folders
 from hoso.storage.index import RecordIndex
 from hoso.storage.objects import (
     FixityResult,
@@ -40,6 +40,10 @@ from hoso.storage.schema import BatchFile, DerivedObject, Document, Dossier, Eve
 from hoso.storage.vocabulary import DocumentStatus, EventType, Outcome
 
 SPOOL_PREFIX = "upload-"  # uploads being hashed before they go to the store
+EXPORT_PREFIX = "hoso-export-"  # bags built for a download (POST /exports)
+# A bag's folder is written while it is built, then only read while it downloads: a day
+# outlasts any download, and a killed server's bag (originals: personal data) goes then.
+EXPORT_STALE_AFTER = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -108,8 +112,11 @@ class Archive:
 
     def clean_spool(self, older_than: timedelta = STALE_AFTER) -> int:
         """Remove uploads a killed server left half-spooled (`upload-*`); a spool file in use
-        is younger (it is written as the upload arrives)."""
-        return remove_stale(self.spool_dir().glob(SPOOL_PREFIX + "*"), older_than)
+        is younger (it is written as the upload arrives). And bags it built for a download
+        it never finished (`EXPORT_STALE_AFTER`)."""
+        removed = remove_stale(self.spool_dir().glob(SPOOL_PREFIX + "*"), older_than)
+        bags = self.spool_dir().glob(EXPORT_PREFIX + "*")
+        return removed + remove_stale_folders(bags, EXPORT_STALE_AFTER)
 
     @classmethod
     def open(cls, settings: ArchiveSettings) -> Archive:

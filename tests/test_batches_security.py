@@ -342,6 +342,25 @@ def test_scratch_folders_of_a_killed_worker_go_after_a_day(
     index.engine.dispose()
 
 
+def test_bags_a_killed_server_built_for_a_download_go_after_a_day(tmp_path: Path) -> None:
+    """POST /exports builds a bag (originals: personal data) in the spool for the download;
+    a server killed before the answer ended left it there for good."""
+    from hoso.workflows.worker import clean_leftovers
+
+    index = RecordIndex(f"sqlite:///{tmp_path / 'index.sqlite'}")
+    archive = Archive(FilesystemStore(tmp_path / "objects"), index, tmp_path / "spool")
+    left, downloading = archive.spool_dir() / "hoso-export-a", archive.spool_dir() / "hoso-export-b"
+    an_hour_ago, days_ago = time.time() - 3600, time.time() - 2 * 86400
+    for folder, when in ((left, days_ago), (downloading, an_hour_ago)):
+        (folder / "bag").mkdir(parents=True)
+        (folder / "hoso-bag.zip").write_bytes(b"PK")
+        os.utime(folder, (when, when))
+    clean_leftovers(archive)
+    assert not left.exists()
+    assert downloading.exists()  # a big bag may still be downloading after an hour
+    index.engine.dispose()
+
+
 # --- 7. failure reasons say what, never where ---------------------------------------------------
 
 

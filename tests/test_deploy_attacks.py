@@ -7,6 +7,7 @@ these are checks of what hoso reads and writes, not of the engines."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import shutil
@@ -18,6 +19,7 @@ from threading import BoundedSemaphore
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from starlette.types import Message
 
 from hoso.api.app import Services, create_app
 from hoso.api.auth import Role, Tokens
@@ -213,6 +215,33 @@ def test_the_apis_bag_is_bounded_in_size_and_in_bags_at_once(
     done = client.post("/api/v1/exports", json=wanted, headers=headers)
     assert done.status_code == 200, done.text
     assert exports._building.acquire(blocking=False)  # given back after the bag was built
+    assert not list(archive.spool_dir().glob("hoso-export-*"))  # nor left once downloaded
+
+
+def test_a_download_broken_off_leaves_no_bag_behind(tmp_path: Path) -> None:
+    """A background task runs only after a complete answer: where the server's `send` raises
+    for a client gone (ASGI 2.4), the bag of a download broken off stayed in the spool. The
+    answer itself removes it, however it ends."""
+    folder = tmp_path / "hoso-export-x"
+    (folder / "bag" / "data").mkdir(parents=True)
+    zipped = folder / "hoso-x.zip"
+    zipped.write_bytes(b"PK" + bytes(300_000))
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            raise OSError("the client went away")
+
+    scope = {
+        "type": "http", "method": "POST", "headers": [], "path": "/api/v1/exports",
+        "asgi": {"version": "3.0", "spec_version": "2.4"},  # send raises once the client is gone
+    }  # fmt: skip
+    answer = exports.BagResponse(zipped, folder)(scope, receive, send)
+    with pytest.raises(OSError, match="went away"):
+        asyncio.run(asyncio.wait_for(answer, timeout=30))
+    assert not folder.exists()
 
 
 def test_a_missing_signed_copy_does_not_stop_the_renewal_check_of_the_others(

@@ -11,12 +11,14 @@ from pathlib import Path
 
 from fastapi import APIRouter
 from fastapi.responses import FileResponse
-from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
+from starlette.types import Receive, Scope, Send
 
 from hoso.api.auth import NotFoundError, Role
 from hoso.api.deps import Caller, ServicesDep
 from hoso.api.schemas import ExportIn
 from hoso.errors import ExitCode, HosoError
+from hoso.storage.archive import EXPORT_PREFIX
 from hoso.storage.bags.package import Exporter, NothingToExportError, Selection, zip_bag
 
 ZIP = "application/zip"
@@ -73,7 +75,7 @@ def export_bag(wanted: ExportIn, who: Caller, services: ServicesDep) -> FileResp
         )
     if not _building.acquire(blocking=False):
         raise ExportsBusyError()
-    folder = Path(tempfile.mkdtemp(prefix="hoso-export-", dir=services.archive.spool_dir()))
+    folder = Path(tempfile.mkdtemp(prefix=EXPORT_PREFIX, dir=services.archive.spool_dir()))
     try:
         result = exporter.export(plan, folder / "bag", who.agent, who.desk_id)
         zipped = folder / f"hoso-{result.bag_id}.zip"
@@ -83,7 +85,21 @@ def export_bag(wanted: ExportIn, who: Caller, services: ServicesDep) -> FileResp
         raise
     finally:
         _building.release()
-    return FileResponse(
-        zipped, media_type=ZIP, filename=zipped.name,
-        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True),
-    )  # fmt: skip
+    return BagResponse(zipped, folder)
+
+
+class BagResponse(FileResponse):
+    """The zipped bag, whose folder goes once the answer ends, sent whole or not: a background
+    task runs only after a send that did not raise, and an ASGI 2.4 server's send raises for
+    a client gone, which left a copy of every original in the spool. (A server killed
+    meanwhile leaves it to `clean_spool`.)"""
+
+    def __init__(self, zipped: Path, folder: Path) -> None:
+        super().__init__(zipped, media_type=ZIP, filename=zipped.name)
+        self.folder = folder
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await run_in_threadpool(shutil.rmtree, self.folder, ignore_errors=True)
