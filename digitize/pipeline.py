@@ -205,6 +205,10 @@ class PageRunner:
                     if not done and any(future.cancelled() for future in pending):
                         # a shut-down pool cancels what waited in it without waking `wait`
                         raise PagePoolClosedError(POOL_CLOSED)
+                    if not done and getattr(pool, "_broken", False):
+                        # a broken pool whose clean-up stopped half-way (`_end_page_processes`)
+                        # finishes none of what it still held
+                        raise _page_process_died(futures[next(iter(pending))])
                     for future in done:
                         result = _result_of(future, futures[future])
                         results[result.number] = result
@@ -250,12 +254,14 @@ def _result_of(future: Future[PageResult], task: PageTask) -> PageResult:
     try:
         return future.result()
     except BrokenProcessPool as exc:
-        raise PageFailedError(
-            task.number,
-            OcrError(
-                "the page worker process died (out of memory or killed)", source=task.path.name
-            ),
-        ) from exc
+        raise _page_process_died(task) from exc
+
+
+def _page_process_died(task: PageTask) -> PageFailedError:
+    return PageFailedError(
+        task.number,
+        OcrError("the page worker process died (out of memory or killed)", source=task.path.name),
+    )
 
 
 def _guarded(task: PageTask, options: Options, engine: OcrEngine) -> PageResult:
@@ -278,9 +284,11 @@ _worker: dict[str, Any] = {}
 def _end_page_processes(pool: ProcessPoolExecutor) -> None:
     """Ends a pool's page processes now, mid-page. The executor does so itself when one of
     them dies, unless a future cancelled by its caller was still queued: Python 3.11 then
-    fails inside its own clean-up (setting an error on the cancelled future) and leaves the
-    others waiting for work, which the interpreter joins at exit for ever. Python 3.14 has
-    `terminate_workers()`; before it, the processes are only reachable as `_processes`."""
+    fails inside its own clean-up (setting an error on the cancelled future), leaves the
+    others waiting for work, which the interpreter joins at exit for ever, and never
+    finishes the futures after the cancelled one (their documents see `_broken` instead).
+    Python 3.14 has `terminate_workers()`; before it, the processes are only reachable as
+    `_processes`."""
     terminate = getattr(pool, "terminate_workers", None)
     if terminate is not None:
         terminate()

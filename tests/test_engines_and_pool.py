@@ -215,3 +215,53 @@ def test_page_processes_end_with_a_parent_that_did_not_close_its_pool(
     while time.monotonic() < deadline and any(os.path.exists(f"/proc/{pid}") for pid in pids):
         time.sleep(0.2)
     assert not [pid for pid in pids if os.path.exists(f"/proc/{pid}")], "page processes left"
+
+
+SHARED_POOL_BROKEN_SCRIPT = """
+import multiprocessing, os, signal, sys, threading
+from pathlib import Path
+from hoso.digitize.models import Options
+from hoso.digitize.pipeline import PageRunner
+from hoso.digitize.triage import triage_file
+options = Options(jobs=2)
+tasks = [t for f in sys.argv[1:] for t in triage_file(Path(f), options).tasks]
+tasks = [t.__class__(**{**t.__dict__, "number": n}) for n, t in enumerate(tasks, 1)]
+runner = PageRunner(options, keep_pool=True)
+ended = []
+def abandon(result):
+    raise RuntimeError("gave up")
+def document(name, on_page=None):
+    try:
+        runner.run(tasks, on_page=on_page)
+        ended.append(f"{name}: done")
+    except Exception as error:
+        ended.append(f"{name}: {type(error).__name__}")
+first = threading.Thread(target=document, args=("first", abandon))
+first.start()
+while runner._pool is None:
+    pass
+second = threading.Thread(target=document, args=("second",), daemon=True)
+second.start()  # its pages queue behind the first document's
+first.join()  # the first gave up: its queued pages are cancelled, still in the pool's books
+os.kill(multiprocessing.active_children()[0].pid, signal.SIGKILL)  # out of memory, say
+second.join(timeout=60)
+print(" / ".join(ended), flush=True)
+runner.close()
+os._exit(0)
+"""
+
+
+@pytest.mark.slow
+def test_a_document_sharing_a_pool_that_broke_is_not_left_waiting(
+    three_pages: tuple[list[Path], list[str]],
+) -> None:
+    """Python 3.11's executor, finding a page process dead while pages another document
+    cancelled are still queued, stops its clean-up at the first of them: the pages queued
+    after it never finish, and a worker's other document waited for them for ever."""
+    files, _ = three_pages
+    done = subprocess.run(
+        [HOSO_COMMAND[0], "-c", SHARED_POOL_BROKEN_SCRIPT, *map(str, files * 4)],
+        capture_output=True, text=True, timeout=180, cwd=REPO,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "first: RuntimeError / second: PageFailedError", done.stderr

@@ -534,6 +534,8 @@ def test_digits_read_as_letters_are_repaired_and_sent_to_review(
         "Ngày cấp: ll/OS/2O21",  # only one real digit left in the date
         "Giới tính: Na",  # one letter from "Nam" and from "Nữ": no telling which
         "Giới tính: Nhà",  # two letters from either
+        "Giới tính: N",  # cut short, not misread
+        "Giới tính: N/A",  # not applicable
     ],
 )
 def test_values_that_merely_resemble_an_id_or_date_are_not_repaired(line: str) -> None:

@@ -22,6 +22,31 @@ def test_an_unsure_word_of_marks_only_is_dust() -> None:
     assert texts(without_specks(read)) == ["Họ", "và"]
 
 
+def test_an_unsure_lone_consonant_is_dust() -> None:
+    """Dust on a blank part of the page reads as one letter; no Vietnamese word is one
+    consonant."""
+    read = [word("dân"), word("s", 0.3), word("ñ", 0.1), word("S", 0.35), word("x", 0.2)]
+    assert texts(without_specks(read)) == ["dân"]
+
+
+@pytest.mark.parametrize(
+    "kept",
+    [
+        ("ở", 0.2),  # one-letter Vietnamese words are vowels: kept however unsure
+        ("à", 0.1),
+        ("ý", 0.3),
+        ("a", 0.3),
+        ("V", 0.85),  # a consonant read surely: a Roman numeral, an initial
+        ("Đ", 0.5),
+        ("B.", 0.2),  # an initial with its full stop is no lone letter
+    ],
+)
+def test_one_letter_words_that_may_be_words_stay(kept: tuple[str, float]) -> None:
+    text, confidence = kept
+    read = [word("Chương"), word(text, confidence)]
+    assert texts(without_specks(read)) == ["Chương", text]
+
+
 @pytest.mark.parametrize("mark", ["-", "–", "“", ":", "*"])
 def test_a_mark_read_with_confidence_stays(mark: str) -> None:
     """The dashes of "Độc lập - Tự do - Hạnh phúc" and list bullets read at 0.9 and more."""

@@ -269,7 +269,7 @@ def _sex_repaired(raw: str) -> tuple[str, int] | None:
     """A sex OCR misread by one letter ("Nai", "Hữ") is still one of two words: taken when it
     is one letter from one of them and two or more from the other ("Na" is neither)."""
     words = labels.WORD.findall(fold_keep_digits(raw))
-    if not words:
+    if not words or len(words[0]) < 2:  # "N", "N/A": cut short or not applicable, not misread
         return None
     near = {value for word, value in _SEXES.items() if labels.word_distance(words[0], word) <= 1}
     return (near.pop(), 1) if len(near) == 1 else None

@@ -13,6 +13,9 @@ dust the image cleanup cannot tell from marks, Tesseract reads as punctuation, t
   or two ASCII letters ("tr.đồng", "P.trưởng"); web and mail addresses ("@", "www", ASCII
   either side: "dichvucong.gov.vn"); upper case after the mark ("TP.HCM", "NĐ-CP"); digits
   ("1.000", "12:30"); and a word read with confidence, whatever it holds.
+A speck on a blank part of the page becomes a word of one letter; a lone consonant is no
+Vietnamese word (every syllable has a vowel: "à", "ở", "ý" are words, "s" or "ñ" is not), so
+one read unsurely is dropped as well.
 """
 
 from __future__ import annotations
@@ -24,6 +27,9 @@ from dataclasses import replace
 from hoso.digitize.models import Word
 
 UNSURE_MARK = 0.6  # a marks-only word Tesseract is less sure of than this is a speck
+UNSURE_LETTER = 0.4  # a lone consonant read less surely than this is a speck
+# One letter that is no word: a consonant, or a letter Vietnamese does not write at all.
+_NO_WORD = re.compile(r"^[bcdđfghjklmnpqrstvwxzñ]$", re.IGNORECASE)
 SURE_WORD = 0.95  # a word read this surely is left whole (the glued dust seen: 0.93 at most)
 _MARKS_ONLY = re.compile(r"^[^\w]+$")
 # A mark between letters, the next one lower case: the split happens after the mark.
@@ -36,6 +42,8 @@ def without_specks(words: list[Word]) -> list[Word]:
     out: list[Word] = []
     for word in words:
         if _MARKS_ONLY.match(word.text) and word.confidence < UNSURE_MARK:
+            continue
+        if _NO_WORD.match(word.text) and word.confidence < UNSURE_LETTER:
             continue
         out.extend(_split_at_glued_marks(word))
     return out
