@@ -41,9 +41,11 @@ from hoso.storage.vocabulary import DocumentStatus, EventType, Outcome
 
 SPOOL_PREFIX = "upload-"  # uploads being hashed before they go to the store
 EXPORT_PREFIX = "hoso-export-"  # bags built for a download (POST /exports)
+WORK_PREFIX = "hoso-work-"  # a step's files on their way into the store (results, renewals)
 # A bag's folder is written while it is built, then only read while it downloads: a day
-# outlasts any download, and a killed server's bag (originals: personal data) goes then.
-EXPORT_STALE_AFTER = timedelta(days=1)
+# outlasts any download, and a killed server's bag (originals: personal data) goes then;
+# so do a killed step's files (signed copies).
+FOLDER_STALE_AFTER = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -113,10 +115,19 @@ class Archive:
     def clean_spool(self, older_than: timedelta = STALE_AFTER) -> int:
         """Remove uploads a killed server left half-spooled (`upload-*`); a spool file in use
         is younger (it is written as the upload arrives). And bags it built for a download
-        it never finished (`EXPORT_STALE_AFTER`)."""
+        it never finished and a killed step's work folders (`FOLDER_STALE_AFTER`)."""
         removed = remove_stale(self.spool_dir().glob(SPOOL_PREFIX + "*"), older_than)
-        bags = self.spool_dir().glob(EXPORT_PREFIX + "*")
-        return removed + remove_stale_folders(bags, EXPORT_STALE_AFTER)
+        folders = [
+            p
+            for prefix in (EXPORT_PREFIX, WORK_PREFIX)
+            for p in self.spool_dir().glob(prefix + "*")
+        ]
+        return removed + remove_stale_folders(folders, FOLDER_STALE_AFTER)
+
+    def work_folder(self) -> tempfile.TemporaryDirectory[str]:
+        """A folder in the spool for a step's files (a copy being signed): on the data's disk,
+        removed when the step ends, and by `clean_spool` after a crash."""
+        return tempfile.TemporaryDirectory(prefix=WORK_PREFIX, dir=self.spool_dir())
 
     @classmethod
     def open(cls, settings: ArchiveSettings) -> Archive:

@@ -343,21 +343,26 @@ def test_scratch_folders_of_a_killed_worker_go_after_a_day(
 
 
 def test_bags_a_killed_server_built_for_a_download_go_after_a_day(tmp_path: Path) -> None:
-    """POST /exports builds a bag (originals: personal data) in the spool for the download;
-    a server killed before the answer ended left it there for good."""
+    """POST /exports builds a bag (originals: personal data) in the spool for the download,
+    and steps sign copies in work folders there; a server killed meanwhile left them for
+    good."""
     from hoso.workflows.worker import clean_leftovers
 
     index = RecordIndex(f"sqlite:///{tmp_path / 'index.sqlite'}")
     archive = Archive(FilesystemStore(tmp_path / "objects"), index, tmp_path / "spool")
-    left, downloading = archive.spool_dir() / "hoso-export-a", archive.spool_dir() / "hoso-export-b"
+    spool = archive.spool_dir()
+    left, downloading = spool / "hoso-export-a", spool / "hoso-export-b"
+    signing, other = spool / "hoso-work-c", spool / "kept-d"  # a step's signed copy; not hoso's
     an_hour_ago, days_ago = time.time() - 3600, time.time() - 2 * 86400
-    for folder, when in ((left, days_ago), (downloading, an_hour_ago)):
+    for folder, when in ((left, days_ago), (downloading, an_hour_ago), (signing, days_ago),
+                         (other, days_ago)):  # fmt: skip
         (folder / "bag").mkdir(parents=True)
         (folder / "hoso-bag.zip").write_bytes(b"PK")
         os.utime(folder, (when, when))
     clean_leftovers(archive)
-    assert not left.exists()
+    assert not left.exists() and not signing.exists()
     assert downloading.exists()  # a big bag may still be downloading after an hour
+    assert other.exists()
     index.engine.dispose()
 
 

@@ -9,7 +9,6 @@ unique key (dossier, upload SHA-256) settles two issues racing each other.
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,7 +47,7 @@ class ResultIssuer:
         first = self.results.issued(dossier.id, source_sha256)
         if first is not None:
             return Issued(first, created=False)
-        with tempfile.TemporaryDirectory(dir=self.results.archive.spool_dir()) as folder:
+        with self.results.archive.work_folder() as folder:
             target = Path(folder) / "result.pdf"
             outcome = self.signer.sign(source, target, _qr_of(dossier, record))
             row, created = self.results.keep(

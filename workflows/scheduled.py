@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -158,7 +157,7 @@ class ScheduledWork:
     def _store_renewed(self, document_id: int, data: bytes) -> str:
         """The renewed copy is a new object (nothing is overwritten) and becomes the
         document's newest PDF/A, as `hoso archive renew` stores it."""
-        with tempfile.TemporaryDirectory(dir=self.archive.spool_dir()) as folder:
+        with self.archive.work_folder() as folder:
             path = Path(folder) / "renewed.pdf"
             path.write_bytes(data)
             return self.archive.add_derived(document_id, "pdfa", path, self.agent).key

@@ -7,7 +7,6 @@ or secret file holding its PIN, so a PIN is neither in shell history nor in `ps`
 from __future__ import annotations
 
 import json
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -252,7 +251,7 @@ def _archive_targets(agent: str) -> list[_Target]:
 
     def writer(document_id: int) -> Callable[[bytes], None]:
         def write(data: bytes) -> None:
-            with tempfile.TemporaryDirectory(dir=archive.spool_dir()) as folder:
+            with archive.work_folder() as folder:
                 path = Path(folder) / "renewed.pdf"
                 path.write_bytes(data)
                 archive.add_derived(document_id, "pdfa", path, agent)

@@ -6,7 +6,6 @@ like one that does not exist; a station never issues."""
 from __future__ import annotations
 
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -91,7 +90,7 @@ def issue_upload(
     UI alike."""
     services.results.dossier(dossier_code, who.province_code)  # 404 before anything else
     issuer = services.result_issuer()  # 503 before reading a byte when nothing can sign
-    with tempfile.TemporaryDirectory(dir=services.archive.spool_dir()) as folder:
+    with services.archive.work_folder() as folder:
         source = Path(folder) / "upload.pdf"
         _spool(file, source)
         issued = issuer.issue(
