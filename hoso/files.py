@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +24,25 @@ DOCUMENT_SCRATCH, PLAN_SCRATCH, INGEST_SCRATCH, BAG_SCRATCH = (
     "hoso-doc-", "hoso-plan-", "hoso-ingest-", "hoso-bag-"
 )  # fmt: skip
 SCRATCH_PREFIXES = (DOCUMENT_SCRATCH, PLAN_SCRATCH, INGEST_SCRATCH, BAG_SCRATCH)
+
+
+def scratch_folder(kind: str) -> tempfile.TemporaryDirectory[str]:
+    """A scratch folder in the temp dir named by `kind` (one of SCRATCH_PREFIXES) and this
+    process, so that a process ending with work cut off can remove its own at once
+    (`remove_own_scratch`) instead of leaving them for a day."""
+    return tempfile.TemporaryDirectory(prefix=f"{kind}{os.getpid()}-")
+
+
+def remove_own_scratch() -> int:
+    """Remove this process's scratch folders (page images of documents whose job was cut
+    off: personal data; the job makes new ones when it resumes). Returns how many went."""
+    removed = 0
+    for kind in SCRATCH_PREFIXES:
+        for folder in Path(tempfile.gettempdir()).glob(f"{kind}{os.getpid()}-*"):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed
+
 
 CHUNK = 1 << 20
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import random
 import signal
 import subprocess
@@ -294,30 +295,42 @@ def test_sigterm_drains_the_documents_in_progress(deployment: Deployment) -> Non
 
 
 @pytest.mark.parametrize("steps", [1, 0])
-def test_a_drained_process_does_not_wait_for_work_that_outlived_the_drain(steps: int) -> None:
+def test_a_drained_process_does_not_wait_for_work_that_outlived_the_drain(
+    steps: int, tmp_path: Path
+) -> None:
     """Python joins the job engine's threads at exit: a document still running after the drain
     would keep a stopped worker alive until it finished (a CI run waited 200 s). With steps
     left after its drain, a process ends at once, saying so (its documents resume on the next
-    start, test above); with none it returns and exits as usual."""
+    start, test above), and removes its scratch folders (page images: personal data) instead
+    of leaving them a day for the next start's sweep; with none it returns as usual."""
     code = (
         "import threading, time\n"
         "threading.Thread(target=time.sleep, args=(120,)).start()  # a step's thread, at work\n"
+        "from hoso.files import DOCUMENT_SCRATCH, scratch_folder\n"
+        "pages = scratch_folder(DOCUMENT_SCRATCH)  # a document's, in progress\n"
+        "open(pages.name + '/1.png', 'wb').close()\n"
         "from hoso.api.commands.service import exit_leaving_unfinished_work\n"
         f"exit_leaving_unfinished_work({steps})\n"
         "print('returned', flush=True)\n"
         "import os; os._exit(0)\n"
     )
+    others = tmp_path / "hoso-doc-1-another-process"
+    others.mkdir()
     started = time.monotonic()
     done = subprocess.run(
-        [HOSO_COMMAND[0], "-c", code], capture_output=True, text=True, timeout=100
-    )
+        [HOSO_COMMAND[0], "-c", code], capture_output=True, text=True, timeout=100,
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+    )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert time.monotonic() - started < 60  # not the thread's 120 s
+    left = sorted(p.name for p in tmp_path.glob("hoso-doc-*"))
     if steps:
         assert "did not finish within the drain time" in done.stderr
         assert "returned" not in done.stdout
+        assert left == [others.name]
     else:
         assert done.stdout.strip() == "returned" and not done.stderr
+        assert len(left) == 2  # a process that finished its work removes its folders itself
 
 
 def test_documents_wait_out_a_database_outage(tmp_path: Path) -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -35,7 +34,7 @@ from hoso.digitize.pipeline import (
 from hoso.digitize.separate import Separator, find_separator, plan_documents
 from hoso.digitize.triage import TriagedInput, triage_file
 from hoso.errors import HosoError
-from hoso.files import DOCUMENT_SCRATCH, INGEST_SCRATCH, PLAN_SCRATCH
+from hoso.files import DOCUMENT_SCRATCH, INGEST_SCRATCH, PLAN_SCRATCH, scratch_folder
 from hoso.storage.intake import DocumentPlan, Intake
 from hoso.storage.objects import StorageUnavailableError, StoredObject
 from hoso.storage.schema import BatchFile, Document
@@ -139,7 +138,7 @@ class Processor:
         readable: list[tuple[BatchFile, TriagedInput]] = []
         unreadable: list[BatchFile] = []
         separators: dict[tuple[int, int], Separator] = {}
-        with tempfile.TemporaryDirectory(prefix=PLAN_SCRATCH) as folder:
+        with scratch_folder(PLAN_SCRATCH) as folder:
             for file in files:
                 try:
                     triaged = triage_file(self._fetch(file, Path(folder)), self.options)
@@ -181,7 +180,7 @@ class Processor:
             return DocumentStatus(document.status)
         self.intake.set_status(document_id, DocumentStatus.PROCESSING, pages_done=0)
         started = time.monotonic()
-        with tempfile.TemporaryDirectory(prefix=DOCUMENT_SCRATCH) as folder:
+        with scratch_folder(DOCUMENT_SCRATCH) as folder:
             try:
                 copy = self._digitize(document, Path(folder), self._signature(document))
             except TRANSIENT_ERRORS:
@@ -227,7 +226,7 @@ class Processor:
             return outcome
         document = self.intake.document(archived.document_id)
         assert document is not None  # just recorded
-        with tempfile.TemporaryDirectory(prefix=INGEST_SCRATCH) as folder:
+        with scratch_folder(INGEST_SCRATCH) as folder:
             try:
                 triaged = triage_file(path, self.options)
                 tasks = list(triaged.tasks)

@@ -133,8 +133,10 @@ def exit_leaving_unfinished_work(jobs: int) -> None:
     """After the drain: if `jobs` are still running, say so and end the process now. Python
     would otherwise join the job engine's threads at exit and wait for them after all, past
     the drain and past a supervisor's patience; they resume on the next start (the page
-    processes end with this one)."""
+    processes end with this one). Their scratch folders go now, not at a sweep a day later."""
     import logging
+
+    from hoso.files import remove_own_scratch
 
     if not jobs:
         return
@@ -143,6 +145,7 @@ def exit_leaving_unfinished_work(jobs: int) -> None:
         "their documents resume when a worker starts",
         highlight=False,
     )
+    remove_own_scratch()  # their pages (personal data) would wait a day for the next sweep
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()

@@ -18,7 +18,6 @@ import os
 import shutil
 import stat
 import struct
-import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -30,7 +29,7 @@ from xml.parsers import expat
 import bagit
 
 from hoso.errors import InputError
-from hoso.files import BAG_SCRATCH
+from hoso.files import BAG_SCRATCH, scratch_folder
 from hoso.storage.bags import mets
 
 MAX_ENTRIES = 200_000  # files in a bag (and lines of a manifest); an export makes ~5 per document
@@ -104,7 +103,7 @@ def opened_bag(path: Path) -> Iterator[Path]:
     if path.is_dir() or not zipfile.is_zipfile(path):
         yield path
         return
-    with tempfile.TemporaryDirectory(prefix=BAG_SCRATCH) as scratch:
+    with scratch_folder(BAG_SCRATCH) as scratch:
         yield _unzipped(path, Path(scratch))
 
 
