@@ -7,13 +7,14 @@ failing fails the document with the page number, never drops the page silently.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import os
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -192,10 +193,11 @@ class PageRunner:
             pool = self._pool or self._new_pool(len(tasks))
         try:
             try:
-                futures: dict[Future[PageResult], PageTask] = {
-                    pool.submit(_work_in_worker, task): task
-                    for task in (largest_first(tasks) if self.largest_first else tasks)
-                }
+                with _interrupts_held():  # the page processes these start begin with them held
+                    futures: dict[Future[PageResult], PageTask] = {
+                        pool.submit(_work_in_worker, task): task
+                        for task in (largest_first(tasks) if self.largest_first else tasks)
+                    }
             except RuntimeError as error:  # shut down meanwhile, or the interpreter is exiting
                 raise PagePoolClosedError(POOL_CLOSED) from error
             pending = set(futures)
@@ -299,11 +301,25 @@ def _end_page_processes(pool: ProcessPoolExecutor) -> None:
             process.kill()
 
 
+@contextlib.contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Ctrl-C held back in this thread meanwhile. Page processes are started by `submit`, in
+    the submitting thread, and inherit its mask through fork and exec: held, an interrupt
+    cannot kill one while it starts up (a spawned one takes a second to import and load its
+    engine before `_init_worker` ignores interrupts), and one held here arrives after."""
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
 def _init_worker(options: Options, engine_factory: EngineFactory) -> None:
     # Ctrl-C reaches the whole foreground group: the parent decides what it ends (the command
     # line ends its pages at once; a job worker drains), not each page process on its own.
     # SIGTERM keeps its default: the executor ends the processes of a broken pool with it.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # an interrupt held since the start is dropped
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     _worker["options"] = options
     _worker["engine"] = engine_factory(options)
     threading.Thread(target=_end_with_parent, args=(os.getppid(),), daemon=True).start()

@@ -265,3 +265,45 @@ def test_a_document_sharing_a_pool_that_broke_is_not_left_waiting(
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "first: RuntimeError / second: PageFailedError", done.stderr
+
+
+INTERRUPTED_WHILE_STARTING_SCRIPT = """
+import signal, sys
+from pathlib import Path
+from hoso.digitize.models import Options
+from hoso.digitize.pipeline import PageRunner
+from hoso.digitize.triage import triage_file
+interrupts = []
+signal.signal(signal.SIGINT, lambda *_: interrupts.append(1))  # a worker's: drain, do not die
+options = Options(jobs=2)
+tasks = [t for f in sys.argv[1:] for t in triage_file(Path(f), options).tasks]
+tasks = [t.__class__(**{**t.__dict__, "number": n}) for n, t in enumerate(tasks, 1)]
+print("ready", flush=True)
+with PageRunner(options, keep_pool=True) as runner:
+    pages = runner.run(tasks)
+print(f"{len(pages)} pages, interrupted {'yes' if interrupts else 'no'}", flush=True)
+import os; os._exit(0)  # interrupts still arrive: Python's own shutdown would die of one
+"""
+
+
+@pytest.mark.slow
+def test_ctrl_c_while_page_processes_start_does_not_kill_them(
+    three_pages: tuple[list[Path], list[str]],
+) -> None:
+    """Ctrl-C reaches every process of the foreground group. A spawned page process takes a
+    second to import and load its engine before it ignores interrupts: an interrupt then
+    killed it, and the worker's documents failed instead of draining."""
+    files, _ = three_pages
+    process = subprocess.Popen(
+        [HOSO_COMMAND[0], "-c", INTERRUPTED_WHILE_STARTING_SCRIPT, *map(str, files * 2)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
+        start_new_session=True,
+    )  # fmt: skip
+    assert process.stdout is not None and process.stdout.readline().strip() == "ready"
+    deadline = time.monotonic() + 4
+    while time.monotonic() < deadline and process.poll() is None:
+        os.killpg(process.pid, signal.SIGINT)
+        time.sleep(0.05)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 0, err
+    assert out.strip() == "6 pages, interrupted yes", err

@@ -214,7 +214,10 @@ def worker_command(
 
         start_http_server(metrics_port, addr=metrics_host)
     stderr.print(f"hoso: worker {job_worker.settings.executor_id} running", highlight=False)
-    stop.wait()
+    # Woken each second, not only by the signal: Python runs a handler in the main thread,
+    # and a signal the kernel hands to another thread does not end a wait with no timeout.
+    while not stop.wait(timeout=1.0):
+        pass
     stderr.print("hoso: draining (finishing the documents in progress)…")
     exit_leaving_unfinished_work(job_worker.stop())
 
