@@ -109,13 +109,7 @@ def refine(search: CoarseSearch | None, glyphs: Glyphs) -> SkewEstimate:
     for _ in range(3):
         fine = np.arange(best - step, best + step + 1e-9, step / 10)
         scores = projection_sharpness(points, fine)
-        i = int(np.argmax(scores))
-        best = float(fine[i])
-        if 0 < i < len(fine) - 1:  # parabolic refinement between neighbours
-            a, b, c = scores[i - 1], scores[i], scores[i + 1]
-            denom = a - 2 * b + c
-            if denom < 0:
-                best += float(0.5 * (a - c) / denom) * (step / 10)
+        best = _parabolic_peak(fine, scores, step / 10)
         step /= 10
     if abs(best) <= REFINE_MAX_DEG:
         best = refine_on_baselines(glyphs, best, search.quarter_turn)
@@ -198,14 +192,19 @@ def refine_on_baselines(glyphs: Glyphs, angle_deg: float, quarter_turn: bool) ->
     if i in (0, len(angles) - 1):  # no peak inside the span: the refinement has no say
         return angle_deg
     angles = angles[i] + np.arange(-coarse_step, coarse_step + 1e-9, fine_step)
-    scores = _edge_sharpness(edges, angles, EDGE_SIGMA_PX)
+    return _parabolic_peak(angles, _edge_sharpness(edges, angles, EDGE_SIGMA_PX), fine_step)
+
+
+def _parabolic_peak(angles: NDArray[np.float64], scores: NDArray[np.float64], step: float) -> float:
+    """The best of `angles` (`step` apart), moved to the top of the parabola through its
+    neighbours' scores when it has both."""
     i = int(np.argmax(scores))
     best = float(angles[i])
-    if 0 < i < len(angles) - 1:  # parabolic refinement between neighbours
+    if 0 < i < len(angles) - 1:
         a, b, c = scores[i - 1], scores[i], scores[i + 1]
         denom = a - 2 * b + c
         if denom < 0:
-            best += float(0.5 * (a - c) / denom) * fine_step
+            best += float(0.5 * (a - c) / denom) * step
     return best
 
 

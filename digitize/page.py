@@ -288,7 +288,8 @@ def _glyphs_as_placed(
     """The glyph mask found on the received page, moved as its pixels were (turned,
     straightened) onto a page of `shape`, at the mask's own scale: what the ascender cue
     measures, without finding the glyphs of the straightened page again (a tenth of a second
-    a page). Pixel centres and edges differ by half a mask pixel: nothing to row sums."""
+    a page). Pixel centres against edges, and quarter turns, move it by a mask pixel at
+    most: nothing to row sums."""
     to_mask = np.diag([glyphs.scale, glyphs.scale, 1.0])
     matrix = to_mask @ placed @ np.linalg.inv(to_mask)
     size = (round(shape[1] * glyphs.scale), round(shape[0] * glyphs.scale))

@@ -253,16 +253,12 @@ def _id_number(raw: str) -> str | None:
     return None
 
 
+_SEXES = {"nam": "Nam", "nu": "Nữ", "male": "Nam", "female": "Nữ"}
+
+
 def _sex(raw: str) -> str | None:
     folded = fold_keep_digits(raw).strip()
-    if folded.startswith(("nam", "male")):
-        return "Nam"
-    if folded.startswith(("nu", "female")):
-        return "Nữ"
-    return None
-
-
-_SEXES = {"nam": "Nam", "nu": "Nữ", "male": "Nam", "female": "Nữ"}
+    return next((value for word, value in _SEXES.items() if folded.startswith(word)), None)
 
 
 def _sex_repaired(raw: str) -> tuple[str, int] | None:
