@@ -12,28 +12,17 @@ import pytest
 
 from hoso.errors import ExitCode
 from hoso.storage.archive import Archive, ArchiveSettings
-from hoso.storage.fs_store import FilesystemStore
-from hoso.storage.index import RecordIndex
+from tests.archives import empty_archive, s3_for
 from tests.cli import run_hoso
 from tests.databases import fresh_database, postgres_available
-from tests.s3server import corrupt, plant, remove, s3_store_for
+from tests.s3server import corrupt, plant, remove
 
 
 @pytest.fixture(params=["folder+sqlite", "s3+postgresql"])
 def archive(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Archive]:
-    if request.param == "folder+sqlite":
-        with fresh_database("sqlite", tmp_path) as url:
-            index = RecordIndex(url)
-            index.migrate()
-            yield Archive(FilesystemStore(tmp_path / "objects"), index)
-        return
-    if not postgres_available():
-        pytest.skip("no PostgreSQL at HOSO_TEST_PG")
-    with fresh_database("postgresql", tmp_path) as url:
-        index = RecordIndex(url)
-        index.migrate()
-        yield Archive(s3_store_for(request), index)
-        index.engine.dispose()
+    kind = "sqlite" if request.param == "folder+sqlite" else "postgresql"
+    with empty_archive(kind, tmp_path, s3_for(kind, request)) as held:
+        yield held.archive
 
 
 def scan(tmp_path: Path, name: str, data: bytes) -> Path:

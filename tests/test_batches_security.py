@@ -393,16 +393,14 @@ def test_batches_from_before_the_upgrade_go_to_the_station_that_made_them(
     """Revision 0008 on an archive with batches: each goes to the one station token of the
     name it was created under; one with no such token stays without a station."""
     from alembic import command
-    from alembic.config import Config
 
-    from hoso.storage.index import MIGRATIONS
+    from hoso.storage.index import migrations_config
 
     token = Tokens(index).create("desk-1", Role.STATION, "48", "test")[0]
     intake = Intake(Archive(FilesystemStore(tmp_path / "objects"), index))
     mine = intake.create_batch("old", "48", "station:desk-1")
     orphan = intake.create_batch("older", "48", "station:gone")
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
+    config = migrations_config()
     with index.engine.begin() as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, "0007")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select, text
+from alembic import command
+from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import DBAPIError
 
 from hoso.digitize.fields import identifiers
-from hoso.storage.index import RecordIndex
+from hoso.storage.index import RecordIndex, migrations_config
 from hoso.storage.reuse import upsert_person
 from hoso.storage.schema import Document, Dossier, Province
 from hoso.storage.textfold import fold
@@ -101,3 +102,17 @@ def test_dossier_code_is_unique(index: RecordIndex) -> None:
         session.add(Dossier(code="000.00.48.H17-250101-0001"))
     with pytest.raises(IntegrityError), index.session() as session:
         session.add(Dossier(code="000.00.48.H17-250101-0001"))
+
+
+@pytest.mark.parametrize(
+    ("table", "before"), [("record_metadata", "0010"), ("issued_result", "0011_records_metadata")]
+)
+def test_a_migration_goes_down_and_up(index: RecordIndex, table: str, before: str) -> None:
+    config = migrations_config()
+    assert table in inspect(index.engine).get_table_names()
+    with index.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, before)
+    assert table not in inspect(index.engine).get_table_names()
+    index.migrate()
+    assert table in inspect(index.engine).get_table_names()

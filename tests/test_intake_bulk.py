@@ -24,8 +24,7 @@ from hoso.storage.intake import MAX_BULK_FILES, BatchClosedError, Intake, Upload
 from hoso.storage.schema import BatchFile, Event
 from hoso.storage.vocabulary import EventType
 from hoso.workflows.queue import JobQueue
-from tests.databases import fresh_database, postgres_available
-from tests.s3server import s3_store_for
+from tests.archives import empty_archive, s3_for
 
 STATION = "station:test"
 
@@ -42,20 +41,9 @@ def uploads(*pages: tuple[int, str, int]) -> list[Upload]:
 
 @pytest.fixture(params=["folder+sqlite", "s3+postgresql"])
 def archive(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Archive]:
-    if request.param == "folder+sqlite":
-        with fresh_database("sqlite", tmp_path) as url:
-            index = RecordIndex(url)
-            index.migrate()
-            yield Archive(FilesystemStore(tmp_path / "objects"), index, tmp_path / "spool")
-            index.engine.dispose()
-        return
-    if not postgres_available():
-        pytest.skip("no PostgreSQL at HOSO_TEST_PG")
-    with fresh_database("postgresql", tmp_path) as url:
-        index = RecordIndex(url)
-        index.migrate()
-        yield Archive(s3_store_for(request), index, tmp_path / "spool")
-        index.engine.dispose()
+    kind = "sqlite" if request.param == "folder+sqlite" else "postgresql"
+    with empty_archive(kind, tmp_path, s3_for(kind, request)) as held:
+        yield held.archive
 
 
 def ingested(archive: Archive) -> int:

@@ -16,9 +16,7 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from alembic import command
 from fastapi.testclient import TestClient
-from sqlalchemy import inspect
 
 from hoso.api.app import Services, create_app
 from hoso.api.auth import Role, Tokens
@@ -26,7 +24,6 @@ from hoso.errors import ExitCode
 from hoso.signatures.sign import SigningService
 from hoso.signatures.verify import Verifier
 from hoso.storage.bags.check import verify_bag
-from hoso.storage.index import RecordIndex, migrations_config
 from hoso.storage.records import InvalidRecordValueError, clean_value
 from hoso.workflows.queue import JobQueue
 from tests.archives import DOSSIER, Held, digitize_dossier, empty_archive, s3_for
@@ -183,14 +180,3 @@ def test_a_persons_value_is_cleaned_or_refused(name: str, value: str | None, sto
     for bad_name, bad in [("retention", "0 năm"), ("notes", "a\x07b"), ("pages", "3")]:
         with pytest.raises(InvalidRecordValueError):
             clean_value(bad_name, bad)
-
-
-def test_migration_0011_goes_down_and_up(index: RecordIndex) -> None:
-    config = migrations_config()
-    assert "record_metadata" in inspect(index.engine).get_table_names()
-    with index.engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0010")
-    assert "record_metadata" not in inspect(index.engine).get_table_names()
-    index.migrate()
-    assert "record_metadata" in inspect(index.engine).get_table_names()

@@ -15,11 +15,10 @@ from pathlib import Path
 import numpy as np
 import pypdfium2 as pdfium
 import pytest
-from alembic import command
 from fastapi.testclient import TestClient
 from PIL import Image, ImageDraw
 from playwright.sync_api import Browser, expect
-from sqlalchemy import inspect, select
+from sqlalchemy import select
 
 from hoso.api.app import Services, create_app
 from hoso.api.auth import Role, Tokens
@@ -30,7 +29,7 @@ from hoso.signatures.sign import ResultSigner, SigningService
 from hoso.signatures.verify import Verdict, Verifier
 from hoso.storage.archive import Archive
 from hoso.storage.fs_store import FilesystemStore
-from hoso.storage.index import RecordIndex, migrations_config
+from hoso.storage.index import RecordIndex
 from hoso.storage.results import IssuedResult, IssuedResults, ResultRecord
 from hoso.storage.schema import Document, Dossier, Event
 from hoso.storage.stats import Rate, Stats, StatsQuery
@@ -247,14 +246,3 @@ def test_an_officer_issues_a_result_from_the_document_page(
         answer = other.goto(f"/officer/documents/{paper}")
         assert answer is not None and answer.status == 404
         index.engine.dispose()
-
-
-def test_migration_0012_goes_down_and_up(index: RecordIndex) -> None:
-    config = migrations_config()
-    assert "issued_result" in inspect(index.engine).get_table_names()
-    with index.engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0011_records_metadata")
-    assert "issued_result" not in inspect(index.engine).get_table_names()
-    index.migrate()
-    assert "issued_result" in inspect(index.engine).get_table_names()
