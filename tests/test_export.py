@@ -30,7 +30,6 @@ from hoso.signatures.sign import SigningService
 from hoso.storage.bags import check
 from hoso.storage.bags.check import BagInvalidError, UnsafeBagError
 from hoso.storage.bags.package import (
-    VIETNAM,
     Exporter,
     InvalidSelectionError,
     NothingToExportError,
@@ -44,6 +43,7 @@ from hoso.storage.s3_store import S3Settings
 from hoso.storage.schema import DerivedObject, Document, Event
 from tests.archives import DOSSIER, PROVINCE, Held, digitize_dossier, empty_archive, s3_for
 from tests.cli import run_hoso
+from tests.desk_days import desk_day
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("export")]  # one dossier digitized
 METS = "{http://www.loc.gov/METS/}"
@@ -143,13 +143,17 @@ def test_a_dossier_bag_holds_every_object_bit_exact_with_mets_and_premis(source:
 
 def test_a_span_of_days_exports_the_documents_received_then(source: Source, tmp_path: Path) -> None:
     exporter = Exporter(source.held.archive)
-    today = dt.datetime.now(VIETNAM).date()
-    plan = exporter.plan(Selection(day_from=today, day_to=today, province_code=PROVINCE))
+    with source.held.archive.index.sessions() as session:
+        received = session.scalars(
+            select(Document.created_at).where(Document.id.in_(source.documents))
+        ).all()
+    first, last = min(map(desk_day, received)), max(map(desk_day, received))
+    plan = exporter.plan(Selection(day_from=first, day_to=last, province_code=PROVINCE))
     assert sorted(plan.document_ids) == sorted(source.documents)
-    result = exporter.export(plan, tmp_path / "today", "archivist:a")
+    result = exporter.export(plan, tmp_path / "days", "archivist:a")
     assert check.verify_bag(result.path).ok and result.documents == 2
     with pytest.raises(NothingToExportError):
-        exporter.plan(Selection(day_to=today - dt.timedelta(days=1)))
+        exporter.plan(Selection(day_to=first - dt.timedelta(days=1)))
     with pytest.raises(NothingToExportError):  # another province's dossier is nothing to it
         exporter.plan(Selection(dossier_code=DOSSIER, province_code="01"))
     with pytest.raises(InvalidSelectionError):

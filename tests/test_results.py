@@ -37,6 +37,7 @@ from hoso.storage.vocabulary import DocumentStatus, EventType
 from hoso.workflows.queue import JobQueue
 from hoso.workflows.results import Issuer, ResultIssuer
 from tests.cli import run_hoso
+from tests.desk_days import desk_today, last_seven_days
 from tests.signing_setup import PIN_ENV
 from tests.web import assert_accessible, page_as, running_desk
 
@@ -45,7 +46,6 @@ pytestmark = pytest.mark.xdist_group("results")  # one agency key, B-LTA signatu
 CODE = "000.00.48.H48-261201-0007"
 RECORD = ResultRecord("1.001234", "048095000123", "Giấy xác nhận tình trạng hôn nhân",
                       "6 tháng kể từ ngày cấp")  # fmt: skip
-TODAY = dt.datetime.now(dt.UTC).date()
 
 
 def result_pdf(path: Path, text: str = "QUYET DINH") -> Path:
@@ -119,10 +119,10 @@ def test_an_issued_result_is_signed_with_its_qr_archived_counted_and_issued_once
         (first.result.object_key, CODE)
     ]
 
-    week = StatsQuery.for_days(TODAY - dt.timedelta(days=6), TODAY, "48", None)
+    week = StatsQuery.for_days(*last_seven_days(), "48", None)
     [province] = Stats(archive.index).report(week)
     assert province.results_electronic == Rate(1, 2)
-    year_ago = TODAY - dt.timedelta(days=365)
+    year_ago = desk_today() - dt.timedelta(days=365)
     [empty] = Stats(archive.index).report(StatsQuery.for_days(year_ago, year_ago, "48", None))
     assert empty.results_electronic == Rate(0, 0) and empty.results_electronic.rate is None
 

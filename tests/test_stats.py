@@ -10,7 +10,6 @@ import itertools
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -29,8 +28,8 @@ from hoso.storage.stats import DeskStats, Rate, Stats, StatsQuery
 from hoso.storage.vocabulary import DocumentStatus
 from hoso.workflows.queue import JobQueue
 from tests.cli import run_hoso
+from tests.desk_days import desk_today, last_seven_days
 
-TODAY = dt.datetime.now(dt.UTC).date()
 RECENT = dt.datetime.now(dt.UTC) - dt.timedelta(days=2)
 LONG_AGO = dt.datetime.now(dt.UTC) - dt.timedelta(days=60)
 CARD = load_catalogue().find("id-card")
@@ -120,7 +119,8 @@ def rates(row: DeskStats) -> tuple[Rate, Rate, Rate]:
 def test_rates_per_desk_and_province_with_their_counts(
     index: RecordIndex, activity: Activity
 ) -> None:
-    week = StatsQuery.for_days(TODAY - dt.timedelta(days=6), TODAY, "48", None)
+    first, last = last_seven_days()
+    week = StatsQuery.for_days(first, last, "48", None)
     province, hai_chau, son_tra = Stats(index).report(week)
     assert (province.province_code, province.desk_id) == ("48", None)
     assert rates(province) == (Rate(2, 3), Rate(4, 6), Rate(2, 8))
@@ -132,14 +132,10 @@ def test_rates_per_desk_and_province_with_their_counts(
     # no result issued through hoso yet: 0 of the 3 dossiers (tests/test_results.py issues one)
     assert province.results_electronic == Rate(0, 3)
 
-    one_desk = Stats(index).report(
-        StatsQuery.for_days(TODAY - dt.timedelta(days=6), TODAY, None, activity.son_tra)
-    )
+    one_desk = Stats(index).report(StatsQuery.for_days(first, last, None, activity.son_tra))
     assert [(r.desk_id, rates(r)) for r in one_desk] == [(activity.son_tra, rates(son_tra))]
 
-    everywhere = Stats(index).report(
-        StatsQuery.for_days(TODAY - dt.timedelta(days=6), TODAY, None, None)
-    )
+    everywhere = Stats(index).report(StatsQuery.for_days(first, last, None, None))
     assert [(r.province_code, r.desk_id) for r in everywhere] == [
         (None, None), ("01", None), ("01", activity.ha_noi),
         ("48", None), ("48", activity.hai_chau), ("48", activity.son_tra),
@@ -150,7 +146,7 @@ def test_rates_per_desk_and_province_with_their_counts(
 def test_an_empty_period_has_zero_counts_and_no_rates(
     index: RecordIndex, activity: Activity
 ) -> None:
-    year_ago = TODAY - dt.timedelta(days=365)
+    year_ago = desk_today() - dt.timedelta(days=365)
     [row] = Stats(index).report(StatsQuery.for_days(year_ago, year_ago, "48", None))
     assert rates(row) == (Rate(0, 0), Rate(0, 0), Rate(0, 0))
     assert (row.dossiers_digitized.rate, row.papers_reused.rate) == (None, None)
@@ -166,7 +162,8 @@ def test_the_api_answers_for_the_callers_province_only(
     tokens = Tokens(index)
     officer = {"Authorization": f"Bearer {tokens.create('o48', Role.OFFICER, '48', 't')[1]}"}
     admin = {"Authorization": f"Bearer {tokens.create('root', Role.ADMIN, None, 't')[1]}"}
-    week = {"from": (TODAY - dt.timedelta(days=6)).isoformat(), "to": TODAY.isoformat()}
+    first, last = last_seven_days()
+    week = {"from": first.isoformat(), "to": last.isoformat()}
     try:
         mine = client.get("/api/v1/stats", params=week, headers=officer)
         assert mine.status_code == 200, mine.text
@@ -196,7 +193,8 @@ def test_hoso_stats_prints_a_table_and_the_apis_json(
 ) -> None:
     env = {"PATH": "/usr/bin:/bin", "HOSO_DATA_DIR": str(tmp_path / "var"),
            "HOSO_DATABASE_URL": index.url}  # fmt: skip
-    days = ["--from", (TODAY - dt.timedelta(days=6)).isoformat(), "--to", TODAY.isoformat()]
+    first, last = last_seven_days()
+    days = ["--from", first.isoformat(), "--to", last.isoformat()]
     answer = json.loads(run_hoso("stats", *days, "--province", "48", "--json", env=env).stdout)
     assert answer["rows"][2]["dossiers_digitized"] == {"count": 1, "of": 1, "rate": 1.0}
     table = run_hoso("stats", *days, "--province", "48", env=env | {"COLUMNS": "200"}).stdout
@@ -212,5 +210,5 @@ def test_hoso_stats_prints_a_table_and_the_apis_json(
 
 def this_month_in_vietnam() -> tuple[str, str]:
     """The period asked when none is given: this month so far, on a desk's calendar."""
-    today = dt.datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+    today = desk_today()
     return today.replace(day=1).isoformat(), today.isoformat()
