@@ -50,10 +50,12 @@ def _free(port: int) -> bool:
 
 
 def free_ports(count: int) -> list[int]:
-    """Ports p with p+10000 free too (SeaweedFS puts gRPC there)."""
+    """Ports p with p+10000 free too (SeaweedFS puts gRPC there), both below Linux's ephemeral
+    range (32768 up): there, any outgoing connection may take one while an outage test has its
+    server stopped, and the restart on the same ports would fail."""
     chosen: list[int] = []
     while len(chosen) < count:
-        port = random.randint(20000, 29999)
+        port = random.randint(20000, 22767)
         if port not in chosen and _free(port) and _free(port + 10000):
             chosen.append(port)
     return chosen

@@ -69,7 +69,9 @@ def role_for(method: str, path: str) -> str:
 
 @pytest.mark.slow
 @schema.parametrize()
-@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+# derandomize: CI draws the same requests as a run here; a rare failure found only by a new draw
+# would fail an unrelated change. The drawn requests change when the API schema does.
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 def test_no_request_makes_the_server_fail(case: schemathesis.Case[Any]) -> None:
     token = TOKENS[role_for(case.method.upper(), case.path)]
     case.call_and_validate(

@@ -7,16 +7,13 @@ from __future__ import annotations
 
 import io
 import os
-import socket
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import select
@@ -39,6 +36,7 @@ from hoso.workflows.processing import Processor
 from hoso.workflows.queue import JobQueue
 from hoso.workflows.settings import BATCH_QUEUE, queue_limits
 from tests.cli import run_hoso
+from tests.deployment import free_port, serving_app
 
 STATION = "station:test"
 
@@ -255,12 +253,6 @@ def test_a_file_stored_while_the_batch_closes_is_refused_not_dropped(
 # --- 5. hoso upload says when it gave up -------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_upload_exits_10_when_the_server_stays_unreachable(tmp_path: Path) -> None:
     scan = tmp_path / "a.png"
     scan.write_bytes(png(1))
@@ -275,22 +267,13 @@ def test_upload_exits_non_zero_when_processing_does_not_finish_in_time(
     api: Api, tmp_path: Path
 ) -> None:
     """No worker: the closed batch never finishes, so `--timeout` runs out."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(api.client.app, port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        while not server.started:
-            time.sleep(0.05)
+    with serving_app(api.client.app) as url:
         scan = tmp_path / "a.png"
         scan.write_bytes(png(1))
         result = run_hoso(
-            "upload", scan, "--batch", "slow", "--server", f"http://127.0.0.1:{port}",
+            "upload", scan, "--batch", "slow", "--server", url,
             "--token", api.tokens["s1"], "--timeout", "1", expect=ExitCode.FAILURE,
         )  # fmt: skip
-    finally:
-        server.should_exit = True
-        thread.join(10)
     assert "not finished" in result.stderr
 
 

@@ -12,16 +12,12 @@ import io
 import itertools
 import json
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from PIL import Image
 
@@ -40,6 +36,7 @@ from hoso.workflows.processing import Processor
 from hoso.workflows.queue import JobQueue
 from tests.cli import run_hoso
 from tests.databases import fresh_database, postgres_available
+from tests.deployment import serving_app
 from tests.synthetic import PageSpec, render_page
 
 API = "/api/v1"
@@ -298,26 +295,11 @@ def test_hoso_retry_requeues_a_failed_document_of_the_archive(tmp_path: Path) ->
     archive.index.engine.dispose()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextlib.contextmanager
 def serving(desk: Desk) -> Iterator[str]:
     """The desk's app on a real port, for the `hoso` commands that talk HTTP."""
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(desk.client.app, port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        while not server.started:
-            time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    with serving_app(desk.client.app) as url:
+        yield url
 
 
 def test_hoso_upload_names_the_pages_to_rescan(desk: Desk) -> None:

@@ -69,13 +69,14 @@ def aware(moment: dt.datetime) -> dt.datetime:
 def test_sampling_proves_every_object_within_the_period_and_finds_the_corrupted_one(
     archive: Archive, tmp_path: Path
 ) -> None:
-    """1 % of 6 objects is one a run; runs 0.4 s apart would reach each object every 2.4 s.
-    The period (1.2 s) makes each run also take what would grow older than it."""
+    """1 % of 6 objects is one a run; runs 1 s apart would reach each object every 6 s. The
+    period (3 s) makes each run also take what would grow older than it. Seconds, not tenths:
+    on a loaded 2-core machine one database commit can stall for a few tenths."""
     keys = archived(archive, tmp_path, 6)
     corrupt(archive.store, keys[3])
     upkeep = Upkeep(archive)
-    policy = SamplePolicy(fraction=0.01, period=dt.timedelta(seconds=1.2))
-    gap = dt.timedelta(seconds=0.4)
+    policy = SamplePolicy(fraction=0.01, period=dt.timedelta(seconds=3))
+    gap = dt.timedelta(seconds=1)
     sizes = []
     for _ in range(8):
         now = dt.datetime.now(dt.UTC)
@@ -88,7 +89,7 @@ def test_sampling_proves_every_object_within_the_period_and_finds_the_corrupted_
     proofs: dict[str, list[dt.datetime]] = {key: [] for key in keys}
     for event in events(archive, EventType.INGESTED) + events(archive, EventType.FIXITY_CHECK):
         proofs[event.object_key or ""].append(aware(event.at))
-    slack = dt.timedelta(seconds=0.35)  # the time a run itself takes on a busy machine
+    slack = dt.timedelta(seconds=1)  # the time a run itself takes on a busy machine
     for key in keys:
         moments = [*sorted(proofs[key]), end]
         longest = max(b - a for a, b in itertools.pairwise(moments))

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
 
 from hoso.storage.accounts import Accounts
 from hoso.storage.index import RecordIndex
@@ -37,6 +37,9 @@ SCRATCH_SHOTS = Path(tempfile.gettempdir()) / "hoso-screenshots"
 VIEWPORT: ViewportSize = {"width": 1366, "height": 768}
 PASSWORD = "mat-khau-thu-nghiem"  # every test account's; never a real one
 CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+# A page's assertions wait this long (Playwright's default: 5 s). Some follow a server's
+# signing or verifying while the other test process reads pages on the same two cores.
+expect.set_options(timeout=20_000)
 
 # username: (role, province). Two provinces, so a test can show that the other's records are
 # not there; two stations of one province, so one cannot use the other's batches.
