@@ -8,9 +8,18 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+from numpy.typing import NDArray
 from PIL import Image
 
-from hoso.digitize.ink import DUST_SIZE, Glyphs, Pixels, flatten_background, isolated_specks, u8
+from hoso.digitize.ink import (
+    DUST_SIZE,
+    Glyphs,
+    Pixels,
+    flatten_background,
+    in_a_line,
+    isolated_specks,
+    u8,
+)
 
 OCR_MARGIN_PX = 24  # white border added around the recognition image; word boxes shift by this
 
@@ -90,10 +99,15 @@ def remove_dust(gray: Pixels, letter_px: float) -> Pixels:
     (CER 0.12-0.49 on our noisy pages; 0.03-0.16 without them). The page may have been turned
     and straightened since its glyphs were measured, so the specks are found again here."""
     _, ink = cv2.threshold(gray, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(u8(ink), connectivity=8)
-    heights, widths = stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_WIDTH]
-    small = np.maximum(heights, widths) < letter_px * DUST_SIZE
-    dust = isolated_specks(np.asarray(labels, np.int32), small, np.ones_like(small), letter_px)
+    _, found, stats, _ = cv2.connectedComponentsWithStats(u8(ink), connectivity=8)
+    labels: NDArray[np.int32] = np.asarray(found, np.int32)
+    sizes = np.maximum(stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_WIDTH])
+    marks = sizes < letter_px * DUST_SIZE
+    # Only letters in words vouch for the marks beside them: dense dust clumps into blobs as
+    # large as half a letter, and each such clump kept the specks around it (a dusty card's
+    # margins stayed dotted, and read as lines of junk).
+    words = in_a_line(labels, ~marks, sizes)
+    dust = isolated_specks(labels, marks, words & ~marks, letter_px)
     cleaned = gray.copy()
     cleaned[np.concatenate([[False], dust])[labels]] = 255
     return cleaned

@@ -2,10 +2,10 @@
 
 Everything downstream wants "the pixels that are letters", not borders, photos, rules or dust, so
 we binarise once and keep connected components of letter-like size and shape. Dust is told from
-letters by size against the page's own letters and by standing alone: a tone mark or a dot is as
-small as a speck but always sits beside a letter. The page's letter size is measured so that
-specks cannot pull it (at 150 dpi, 3000 specks dragged the median glyph height from 15 to 5 px,
-and the resolution read from it from 166 to 55 dpi).
+letters by size against the page's own letters and by standing apart from words: a tone mark
+or a dot is as small as a speck but always sits beside a letter of a word. The page's letter
+size is measured so that specks cannot pull it (at 150 dpi, 3000 specks dragged the median
+glyph height from 15 to 5 px, and the resolution read from it from 166 to 55 dpi).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ class Glyphs:
     scale: float  # analysis pixels per source pixel
     specks: int = 0  # isolated ink specks smaller than half a letter (dust), not kept as glyphs
     letter_size: float = 0.0  # analysis px: a letter's larger side, dust-proof, leans to capitals
+    in_words: NDArray[np.bool_] | None = None  # per glyph: in a word-like run (None: all count)
 
     @property
     def count(self) -> int:
@@ -39,11 +40,11 @@ class Glyphs:
 
     def letters(self) -> NDArray[np.bool_]:
         """Which glyphs are letter-sized: not tone marks, dots or dust beside the text (which no
-        isolation test can tell from a tone mark). Either way up: a sideways page's letters are
-        as large as an upright one's."""
-        return np.asarray(
-            np.maximum(self.heights, self.widths) >= LETTER_SHARE * self.letter_size, dtype=bool
-        )
+        isolation test can tell from a tone mark), and in words: dust as large as a letter
+        stands apart (a dusty card's specks outnumbered its letters 5 to 1). Either way up: a
+        sideways page's letters are as large as an upright one's."""
+        sized = np.maximum(self.heights, self.widths) >= LETTER_SHARE * self.letter_size
+        return np.asarray(sized if self.in_words is None else sized & self.in_words, dtype=bool)
 
 
 # Of `Glyphs.letter_size`: glyphs smaller than this are marks or dust, not letters. Lowercase
@@ -115,10 +116,10 @@ def find_glyphs(image: Pixels) -> Glyphs:
         & ~touches_edge
     )
     sizes = np.maximum(h, w)
-    letter = letter_size(sizes, keep, in_a_line(np.asarray(labels, np.int32), keep, sizes))
-    speck = isolated_specks(
-        np.asarray(labels, np.int32), np.maximum(h, w) < letter * DUST_SIZE, keep, letter
-    )
+    in_words = in_a_line(np.asarray(labels, np.int32), keep, sizes)
+    letter = letter_size(sizes, keep, in_words)
+    small = sizes < letter * DUST_SIZE
+    speck = isolated_specks(np.asarray(labels, np.int32), small, keep & ~small, letter)
     keep &= ~speck
     kept_labels = np.flatnonzero(keep) + 1
     lookup = np.zeros(count, dtype=np.uint8)
@@ -132,6 +133,7 @@ def find_glyphs(image: Pixels) -> Glyphs:
         scale=scale,
         specks=int(speck.sum()),
         letter_size=letter,
+        in_words=in_words[keep] if int((keep & in_words).sum()) >= MIN_LINE_GLYPHS else None,
     )
 
 
@@ -139,10 +141,10 @@ def letter_size(
     sizes: NDArray[np.int32], keep: NDArray[np.bool_], beside: NDArray[np.bool_]
 ) -> float:
     """How large the page's letters are: the median size of the glyph-like components that sit
-    in a line of text, beside another one. Dust specks stand alone (3000 on a 150-dpi page
-    dragged the plain median to 5 px for 13-px letters), and so do most boxes, a photo's blobs
-    and handwriting, which weighting by ink let win on real forms (a payment form measured
-    46 px for 11-px print, a leaflet 122 px for 18 px)."""
+    in a line of text, in a run of them (`in_a_line`). Dust specks stand alone or clump (3000
+    on a 150-dpi page dragged the plain median to 5 px for 13-px letters), and so do most boxes,
+    a photo's blobs and handwriting, which weighting by ink let win on real forms (a payment
+    form measured 46 px for 11-px print, a leaflet 122 px for 18 px)."""
     if not keep.any():
         return 0.0
     in_lines = keep & beside
@@ -157,8 +159,11 @@ WORD_GAP = 0.6  # of the components' median size: letters of a word are closer t
 def in_a_line(
     labels: NDArray[np.int32], keep: NDArray[np.bool_], sizes: NDArray[np.int32]
 ) -> NDArray[np.bool_]:
-    """Per component (label - 1): another kept component lies within a letter gap of it, across
-    or down (a page may come sideways), as the next letter of a word does."""
+    """Per component (label - 1): it is one of a run of at least RUN_MEMBERS kept components,
+    each within a letter gap of the next, across or down (a page may come sideways), and the
+    run is at least RUN_ELONGATION times longer than it is thick: a word. Dust close enough to
+    pair up forms clumps, not runs: on a card-sized 150-dpi scan with 3000 specks, "beside one
+    other component" let the specks measure the letters at 6-8 px for 12-16-px print."""
     found = np.zeros(keep.shape, dtype=bool)
     if not keep.any():
         return found
@@ -167,15 +172,24 @@ def in_a_line(
     kept = lookup[labels]
     inked = kept > 0
     ids = labels[inked]
-    for kernel in (np.ones((1, gap), np.uint8), np.ones((gap, 1), np.uint8)):
-        count, blobs = cv2.connectedComponents(u8(cv2.dilate(kept, kernel)), connectivity=8)
+    for along, kernel in ((0, np.ones((1, gap), np.uint8)), (1, np.ones((gap, 1), np.uint8))):
+        count, blobs, stats, _ = cv2.connectedComponentsWithStats(
+            u8(cv2.dilate(kept, kernel)), connectivity=8
+        )
         # A component lies whole inside one dilated blob: any of its pixels names the blob
         # (a scatter, not a sort of every inked pixel: that sort was 15 % of a page's time).
         blob_of = np.zeros(len(keep) + 1, dtype=np.int64)
         blob_of[ids] = np.asarray(blobs)[inked]
         members = np.bincount(blob_of[1:][keep], minlength=count)
-        found |= keep & (members[blob_of[1:]] >= 2)
+        length = stats[:, cv2.CC_STAT_WIDTH if along == 0 else cv2.CC_STAT_HEIGHT]
+        thickness = stats[:, cv2.CC_STAT_HEIGHT if along == 0 else cv2.CC_STAT_WIDTH]
+        a_run = (members >= RUN_MEMBERS) & (length >= RUN_ELONGATION * thickness)
+        found |= keep & a_run[blob_of[1:]]
     return found
+
+
+RUN_MEMBERS = 3  # components in a word-like run; any text has words of three letters
+RUN_ELONGATION = 2.0  # a run's length over its thickness; a clump of specks is about round
 
 
 # Dust: ink specks smaller than half a letter and farther than 0.8 letters from any letter.
@@ -185,12 +199,12 @@ DUST_REACH = 0.8  # of the letter size: a mark this close to a letter belongs to
 
 
 def isolated_specks(
-    labels: NDArray[np.int32], small: NDArray[np.bool_], letters: NDArray[np.bool_], letter: float
+    labels: NDArray[np.int32], small: NDArray[np.bool_], anchors: NDArray[np.bool_], letter: float
 ) -> NDArray[np.bool_]:
-    """Per component (label - 1): small and beyond DUST_REACH of every letter-sized glyph."""
+    """Per component (label - 1): small and beyond DUST_REACH of every anchor (the letters)."""
     if letter <= 0 or not small.any():
         return np.zeros(small.shape, dtype=bool)
-    big = np.concatenate([[False], letters & ~small])
+    big = np.concatenate([[False], anchors])
     reach = max(3, int(letter * DUST_REACH) | 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (reach, reach))
     near = cv2.dilate(u8(big[labels]), kernel)
