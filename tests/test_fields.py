@@ -81,6 +81,24 @@ def test_dates_in_every_printed_form() -> None:
     assert parse_date("ngày 30 tháng 2 năm 2024") is None  # does not exist
     assert parse_date("31/04/2023") is None
     assert find_dates("từ 01/01/2020 đến ngày 15 tháng 6 năm 2021") == ["01/01/2020", "15/06/2021"]
+    assert parse_date("Đà Nẵng, ngày 09 tháng:7 năm-2020") == "09/07/2020"  # specks as marks
+
+
+@pytest.mark.parametrize(
+    "place_date",
+    [
+        "Lào Cai. ngày 12 tháng 3 năm 2024",  # the comma read as a period: "Cai ngày" also
+        "Lảo Cai; ngày 12 tháng 3 năm 2024",  # looked like the label "Cấp ngày" (issued on)
+        "Lào Cai, ngày 12 tháng:3 năm-2024",
+    ],
+)
+def test_the_place_and_date_line_is_the_documents_date_through_ocr_punctuation(
+    place_date: str,
+) -> None:
+    """Read on noisy 150-dpi decisions (diagnostic seeds): the signing date was lost."""
+    text = f"ỦY BAN NHÂN DÂN\nTỈNH LÀO CAI\nSố: 820/QĐ-UBND\n{place_date}\nQUYẾT ĐỊNH\nCăn cứ"
+    found = extract(text, today=dt.date(2026, 1, 1)).fields["document_date"]
+    assert (found.value, found.problems) == ("12/03/2024", [])
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,12 @@ import re
 from hoso.digitize.fields.labels import word_distance
 from hoso.digitize.fields.textutil import fold_keep_digits
 
-# "ngày 05 tháng 3 năm 2025", also as OCR delivers it: "ngày 26tháng 7 năm 2020", no diacritics.
-_WORDED = re.compile(r"ngay\s*(\d{1,2})\s*thang\s*(\d{1,2})\s*nam\s*(\d{4})")
+# "ngày 05 tháng 3 năm 2025", also as OCR delivers it: "ngày 26tháng 7 năm 2020", no diacritics,
+# a speck read as punctuation between the parts ("tháng:7 năm-2020").
+_BETWEEN = r"[\s.,:;\-]*"
+WORDED_DATE = re.compile(
+    rf"ngay{_BETWEEN}(\d{{1,2}}){_BETWEEN}thang{_BETWEEN}(\d{{1,2}}){_BETWEEN}nam{_BETWEEN}(\d{{4}})"
+)
 _NUMERIC = re.compile(r"(?<!\d)(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})(?!\d)")
 _COMPACT = re.compile(r"^(\d{2})(\d{2})(\d{4})$")  # DDMMYYYY, as in the chip-ID QR code
 
@@ -29,7 +33,7 @@ def find_dates(text: str) -> list[str]:
     """Every valid date in the text, in order of appearance, worded or numeric."""
     folded = fold_keep_digits(text)
     found: list[tuple[int, str]] = []
-    for pattern in (_WORDED, _NUMERIC):
+    for pattern in (WORDED_DATE, _NUMERIC):
         for match in pattern.finditer(folded):
             value = make_date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
             if value:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from hoso.contract import FIELDS_BY_TYPE, ExtractedFields
 from hoso.digitize.fields import identifiers, labels
-from hoso.digitize.fields.dates import find_dates, find_dates_tolerant, parse_date
+from hoso.digitize.fields.dates import WORDED_DATE, find_dates, find_dates_tolerant, parse_date
 from hoso.digitize.fields.places import (
     ADMINISTRATIVE_UNITS,
     correct_address,
@@ -378,7 +378,8 @@ def _sentence_case(heading: str) -> str:
     return sentence[:1].upper() + sentence[1:]
 
 
-_PLACE_DATE = re.compile(r"[a-z)][a-z .)]{0,40},\s*ngay\s*\d{1,2}\s*thang\s*\d{1,2}\s*nam\s*\d{4}")
+# The place, a comma (OCR reads it as "." or ";" too) and the worded date.
+_PLACE_DATE = re.compile(rf"[a-z)][a-z .)]{{0,40}}[,.;]\s*{WORDED_DATE.pattern}")
 
 
 _CITATION = labels.phrases({None: ("Căn cứ", "Xét đề nghị", "Theo đề nghị")})
