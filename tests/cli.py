@@ -7,10 +7,13 @@ SIGNING_FAILED (11), got UNREADABLE_INPUT (3)" with the command's stderr, not a 
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import AnyStr
 
 from hoso.errors import ExitCode
 
@@ -41,6 +44,18 @@ def run_hoso(
     if expect is not None:
         assert_exit(result.returncode, expect, result.stderr, result.stdout, words)
     return result
+
+
+def communicate_or_kill(process: subprocess.Popen[AnyStr], timeout: float) -> tuple[AnyStr, AnyStr]:
+    """`process.communicate(timeout)`, but a process (started with `start_new_session`) that
+    overruns is killed with its whole group first: a hung page pool left running would load the
+    machine for the rest of the suite."""
+    try:
+        return process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        raise
 
 
 def assert_exit(

@@ -22,7 +22,7 @@ from hoso.digitize.pipeline import PageRunner, digitize
 from hoso.digitize.triage import triage_file
 from hoso.errors import ExitCode
 from hoso.workflows.processing import TRANSIENT_ERRORS
-from tests.cli import HOSO_COMMAND, REPO, assert_exit
+from tests.cli import HOSO_COMMAND, REPO, assert_exit, communicate_or_kill
 from tests.metrics import cer
 from tests.synthetic import PageSpec, render_page
 
@@ -120,7 +120,7 @@ def test_interrupt_exits_130_and_leaves_nothing(tmp_path: Path) -> None:
     )
     time.sleep(4)
     os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C sends: the whole foreground group
-    _, err = process.communicate(timeout=60)
+    _, err = communicate_or_kill(process, 60)
     assert_exit(process.returncode, ExitCode.INTERRUPTED, err, args=args)
     assert "Traceback" not in err
     assert not out.exists()
@@ -304,6 +304,6 @@ def test_ctrl_c_while_page_processes_start_does_not_kill_them(
     while time.monotonic() < deadline and process.poll() is None:
         os.killpg(process.pid, signal.SIGINT)
         time.sleep(0.05)
-    out, err = process.communicate(timeout=120)
+    out, err = communicate_or_kill(process, 120)
     assert process.returncode == 0, err
     assert out.strip() == "6 pages, interrupted yes", err

@@ -26,7 +26,7 @@ from hoso.signatures.profiles import SigningConfig
 from hoso.signatures.verify import Verdict, Verifier
 from hoso.storage.index import RecordIndex
 from hoso.storage.schema import DerivedObject, Document, Event, ExtractedField
-from tests.cli import HOSO_COMMAND
+from tests.cli import HOSO_COMMAND, communicate_or_kill
 from tests.databases import fresh_database, postgres_available
 from tests.deployment import Deployment, station_token
 from tests.s3server import free_ports, running_weed, weed_binary
@@ -375,7 +375,7 @@ def test_an_upload_cut_mid_file_resumes_and_stores_each_file_once(tmp_path: Path
                 [*HOSO_COMMAND, "upload", str(scans), "--batch", "flaky", "--server",
                  f"http://127.0.0.1:{link.port}", "--token", token, "--json", "--no-wait",
                  "--patience", "60"],
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
             )  # fmt: skip
             headers = {"Authorization": f"Bearer {token}"}
             deadline = time.monotonic() + 60
@@ -393,7 +393,7 @@ def test_an_upload_cut_mid_file_resumes_and_stores_each_file_once(tmp_path: Path
             cut_with = len(files)
             time.sleep(3)
             link.restore()
-            out, err = station.communicate(timeout=240)
+            out, err = communicate_or_kill(station, 240)
         assert station.returncode == 0, err.decode()
         assert cut_with < 8, "the cut came after the upload"
         report = json.loads(out)
