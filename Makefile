@@ -68,6 +68,7 @@ bench: install $(BENCH_VENV)/.installed-stamp
 	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev,bench]'
 	$(BIN)/python -m benchmarks
 	$(BIN)/python -m benchmarks.degradations
+	$(BIN)/python -m benchmarks.service
 
 clean:
 	rm -rf $(VENV) $(BENCH_VENV) $(OUT) .pytest_cache .mypy_cache .ruff_cache benchmarks/work
