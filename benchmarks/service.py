@@ -394,8 +394,10 @@ def report(results: dict[str, Any], measured_ocr: bool) -> str:
             "",
             "Scaling: the same scans end to end (upload → every document done, best_int, SQLite "
             "+ folder store), the whole plant — server, worker, page processes, the station's "
-            "upload — held to n cores by CPU affinity, one page process per core. Efficiency: "
-            "pages/min on n cores over n × pages/min on one.",
+            "upload — held to n cores by CPU affinity (Linux), one page process per core. "
+            "Efficiency: pages/min on n cores over n × pages/min on one. The cores are the "
+            "first n the machine numbers: where those are hyper-threads of one core, the "
+            "figure says so much less.",
             "",
             "| cores | seconds | pages/min | efficiency |",
             "|---|---|---|---|",

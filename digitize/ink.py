@@ -43,9 +43,16 @@ class Glyphs:
         isolation test can tell from a tone mark), and in words: dust as large as a letter
         stands apart (a dusty card's specks outnumbered its letters 5 to 1). Either way up: a
         sideways page's letters are as large as an upright one's."""
-        sized = np.maximum(self.heights, self.widths) >= LETTER_SHARE * self.letter_size
-        return np.asarray(sized if self.in_words is None else sized & self.in_words, dtype=bool)
+        sized = np.asarray(
+            np.maximum(self.heights, self.widths) >= LETTER_SHARE * self.letter_size, dtype=bool
+        )
+        if self.in_words is None:
+            return sized
+        in_words = sized & self.in_words
+        return in_words if int(in_words.sum()) >= MIN_LETTERS else sized
 
+
+MIN_LETTERS = 20  # fewer letters than this say nothing about the page's print size
 
 # Of `Glyphs.letter_size`: glyphs smaller than this are marks or dust, not letters. Lowercase
 # letters are ~0.6 of it, the dust specks of our 150-dpi pages ~0.3.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hoso.digitize.ink import Glyphs
+from hoso.digitize.ink import MIN_LETTERS, Glyphs
 
 MEDIAN_GLYPH_PT = 6.5
 OCR_TARGET_GLYPH_PX = (
@@ -27,7 +27,7 @@ def median_glyph_height(glyphs: Glyphs) -> float | None:
     12-18 px letters); on clean pages this is the plain median (11 of 12 fonts and resolutions
     measured; the 12th 5 % higher), the figure MEDIAN_GLYPH_PT was calibrated on."""
     letters = glyphs.heights[glyphs.letters()]
-    if letters.size < 20:
+    if letters.size < MIN_LETTERS:
         return None
     return float(np.median(letters)) / glyphs.scale
 

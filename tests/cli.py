@@ -7,6 +7,7 @@ SIGNING_FAILED (11), got UNREADABLE_INPUT (3)" with the command's stderr, not a 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -53,7 +54,8 @@ def communicate_or_kill(process: subprocess.Popen[AnyStr], timeout: float) -> tu
     try:
         return process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):  # it ended in between
+            os.killpg(process.pid, signal.SIGKILL)
         process.communicate()
         raise
 

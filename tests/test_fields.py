@@ -102,6 +102,20 @@ def test_the_place_and_date_line_is_the_documents_date_through_ocr_punctuation(
 
 
 @pytest.mark.parametrize(
+    "earlier",
+    [
+        "Hồ sơ đã nộp đủ. Ngày 5 tháng 3 năm 2024 Ủy ban nhận",  # a sentence's end, not a place
+        "Luật sửa đổi; ngày 22 tháng 11 năm 2019;",
+        "Nơi sinh: xã An Bình. ngày 5 tháng 6 năm 1990",  # a birth, not the paper's date
+    ],
+)
+def test_a_period_before_a_date_does_not_outrank_the_place_and_date_line(earlier: str) -> None:
+    """Found by a reviewing helper once a period could stand for the place's comma."""
+    text = f"ỦY BAN NHÂN DÂN\nSố: 820/QĐ-UBND\n{earlier}\nLào Cai, ngày 12 tháng 3 năm 2024\nCăn cứ"
+    assert extract(text, today=dt.date(2026, 1, 1)).fields["document_date"].value == "12/03/2024"
+
+
+@pytest.mark.parametrize(
     ("number", "birth", "sex", "problem"),
     [
         ("048303001234", "05/03/2003", "Nữ", None),  # 3: a woman born in the 2000s

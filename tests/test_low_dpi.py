@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 
 from benchmarks.degradations import (
     NOISY150_SPECKS,
@@ -36,7 +36,7 @@ from hoso.digitize.models import Options
 from hoso.digitize.pipeline import digitize
 from hoso.digitize.resolution import median_glyph_height
 from tests.metrics import cer
-from tests.synthetic import SyntheticPage
+from tests.synthetic import SyntheticPage, find_font
 from tests.synthetic_documents import make_document
 
 
@@ -122,3 +122,18 @@ def test_a_dusty_card_is_measured_by_its_letters_and_read_as_a_card(
     assert heights[1] >= 0.65 * heights[0], heights
     read = digitize([path], Options(jobs=1))
     assert read.fields is not None and read.fields.doc_type == "id_card", read.pages[0].text
+
+
+def test_a_page_of_few_words_still_has_a_glyph_height() -> None:
+    """Only letters in words give the glyph height, but a page with fewer than 20 of them (a
+    title, rows of single digits, a name) measures all its letters as before: it measured
+    none, and lost its resolution estimate and its OCR scale (found by a reviewing helper)."""
+    font = ImageFont.truetype(find_font("serif"), 25)
+    image = Image.new("L", (1240, 1754), 255)
+    draw = ImageDraw.Draw(image)
+    rows = ["Tờ khai", *["1  2  3  4  5  6  7  8  9"] * 4, "Lê Văn An"]
+    for number, row in enumerate(rows):
+        draw.text((60, 60 + number * 45), row, font=font, fill=0)
+    glyphs = find_glyphs(np.asarray(image))
+    assert glyphs.in_words is not None and int(glyphs.in_words.sum()) < 20
+    assert median_glyph_height(glyphs) == pytest.approx(16.0, abs=2.0)

@@ -378,8 +378,12 @@ def _sentence_case(heading: str) -> str:
     return sentence[:1].upper() + sentence[1:]
 
 
-# The place, a comma (OCR reads it as "." or ";" too) and the worded date.
-_PLACE_DATE = re.compile(rf"[a-z)][a-z .)]{{0,40}}[,.;]\s*{WORDED_DATE.pattern}")
+# The place, a comma and the worded date.
+_PLACE_DATE = re.compile(rf"[a-z)][a-z .)]{{0,40}},\s*{WORDED_DATE.pattern}")
+# The same with the comma read as "." or ";", as OCR does on noisy pages. A sentence's end
+# reads so too ("… đã nộp đủ hồ sơ. Ngày 5 tháng 3 …"), so such a line counts only when no line
+# has the comma and when the place opens it.
+_PLACE_DATE_MISREAD = re.compile(rf"^[^a-z0-9]*[a-z][a-z ]{{0,30}}[.;]\s*{WORDED_DATE.pattern}")
 
 
 _CITATION = labels.phrases({None: ("Căn cứ", "Xét đề nghị", "Theo đề nghị")})
@@ -392,12 +396,17 @@ def _document_date(lines: list[str], exclude: set[str]) -> tuple[str, str, int] 
     năm 2015") and is not one of the person's dates. Only when no date reads exactly, a date
     read through OCR errors (third item: how many)."""
     uncited = [line for line in lines if not labels.find_all(line, _CITATION)]
-    for line in uncited:
-        match = _PLACE_DATE.search(fold_keep_digits(line))
-        if match:
-            value = parse_date(line[match.start() : match.end()])
-            if value and value not in exclude:
-                return value, line, 0
+    # Not a birth date's line; a label before the place ("Nơi sinh: … . ngày") cannot match
+    # the misread pattern, which wants the place to open its line ("Cai ngày" in "Lào Cai.
+    # ngày" reads like the label "Cấp ngày", so labels cannot rule a line out here).
+    unborn = [line for line in uncited if "sinh" not in fold_keep_digits(line)]
+    for pattern, where in ((_PLACE_DATE, uncited), (_PLACE_DATE_MISREAD, unborn)):
+        for line in where:
+            match = pattern.search(fold_keep_digits(line))
+            if match:
+                value = parse_date(line[match.start() : match.end()])
+                if value and value not in exclude:
+                    return value, line, 0
     candidates = [line for line in uncited if not labels.find(line)]
     for line in candidates:
         folded = fold_keep_digits(line)
