@@ -183,8 +183,10 @@ def test_a_pool_shut_down_under_a_waiting_document_ends_its_wait(
         runner.run(tasks[:2])
 
 
-ORPHAN_SCRIPT = """
-import os, sys
+# How each script below starts: the page tasks of the files it is given, numbered as the pages
+# of one document, for a pool of two page processes.
+TASKS_OF_ARGV = """
+import sys
 from pathlib import Path
 from hoso.digitize.models import Options
 from hoso.digitize.pipeline import PageRunner
@@ -192,11 +194,18 @@ from hoso.digitize.triage import triage_file
 options = Options(jobs=2)
 tasks = [t for f in sys.argv[1:] for t in triage_file(Path(f), options).tasks]
 tasks = [t.__class__(**{**t.__dict__, "number": n}) for n, t in enumerate(tasks, 1)]
+"""
+
+ORPHAN_SCRIPT = (
+    TASKS_OF_ARGV
+    + """
+import os
 runner = PageRunner(options, keep_pool=True)
 runner.run(tasks)
 print(" ".join(str(pid) for pid in runner._pool._processes), flush=True)
 os._exit(0)  # as a worker ends after a drain with jobs left: the pool is not closed
 """
+)
 
 
 @pytest.mark.slow
@@ -217,15 +226,10 @@ def test_page_processes_end_with_a_parent_that_did_not_close_its_pool(
     assert not [pid for pid in pids if os.path.exists(f"/proc/{pid}")], "page processes left"
 
 
-SHARED_POOL_BROKEN_SCRIPT = """
-import multiprocessing, os, signal, sys, threading
-from pathlib import Path
-from hoso.digitize.models import Options
-from hoso.digitize.pipeline import PageRunner
-from hoso.digitize.triage import triage_file
-options = Options(jobs=2)
-tasks = [t for f in sys.argv[1:] for t in triage_file(Path(f), options).tasks]
-tasks = [t.__class__(**{**t.__dict__, "number": n}) for n, t in enumerate(tasks, 1)]
+SHARED_POOL_BROKEN_SCRIPT = (
+    TASKS_OF_ARGV
+    + """
+import multiprocessing, os, signal, threading
 runner = PageRunner(options, keep_pool=True)
 ended = []
 def abandon(result):
@@ -249,6 +253,7 @@ print(" / ".join(ended), flush=True)
 runner.close()
 os._exit(0)
 """
+)
 
 
 @pytest.mark.slow
@@ -267,23 +272,19 @@ def test_a_document_sharing_a_pool_that_broke_is_not_left_waiting(
     assert done.stdout.strip() == "first: RuntimeError / second: PageFailedError", done.stderr
 
 
-INTERRUPTED_WHILE_STARTING_SCRIPT = """
-import signal, sys
-from pathlib import Path
-from hoso.digitize.models import Options
-from hoso.digitize.pipeline import PageRunner
-from hoso.digitize.triage import triage_file
+INTERRUPTED_WHILE_STARTING_SCRIPT = (
+    TASKS_OF_ARGV
+    + """
+import signal
 interrupts = []
 signal.signal(signal.SIGINT, lambda *_: interrupts.append(1))  # a worker's: drain, do not die
-options = Options(jobs=2)
-tasks = [t for f in sys.argv[1:] for t in triage_file(Path(f), options).tasks]
-tasks = [t.__class__(**{**t.__dict__, "number": n}) for n, t in enumerate(tasks, 1)]
 print("ready", flush=True)
 with PageRunner(options, keep_pool=True) as runner:
     pages = runner.run(tasks)
 print(f"{len(pages)} pages, interrupted {'yes' if interrupts else 'no'}", flush=True)
 import os; os._exit(0)  # interrupts still arrive: Python's own shutdown would die of one
 """
+)
 
 
 @pytest.mark.slow
