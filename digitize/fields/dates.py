@@ -9,18 +9,19 @@ from hoso.digitize.fields.labels import word_distance
 from hoso.digitize.fields.textutil import fold_keep_digits
 
 # "ngày 05 tháng 3 năm 2025", also as OCR delivers it: "ngày 26tháng 7 năm 2020", no diacritics,
-# a speck read as punctuation between the parts ("tháng:7 năm-2020").
-_BETWEEN = r"[\s.,:;\-]*"
+# a speck read as punctuation between the parts ("tháng:7 năm-2020", "tháng'3").
+_BETWEEN = r"[\s.,:;\-'`’‘]*"
 WORDED_DATE = re.compile(
     rf"ngay{_BETWEEN}(\d{{1,2}}){_BETWEEN}thang{_BETWEEN}(\d{{1,2}}){_BETWEEN}nam{_BETWEEN}(\d{{4}})"
 )
 _NUMERIC = re.compile(r"(?<!\d)(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})(?!\d)")
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2200  # beyond these, a year is a misreading
 _COMPACT = re.compile(r"^(\d{2})(\d{2})(\d{4})$")  # DDMMYYYY, as in the chip-ID QR code
 
 
 def make_date(day: int, month: int, year: int) -> str | None:
     """dd/mm/yyyy if such a day exists (and is not absurd for a document), else None."""
-    if not 1900 <= year <= 2200:
+    if not EARLIEST_YEAR <= year <= LATEST_YEAR:
         return None
     try:
         dt.date(year, month, day)
@@ -55,25 +56,39 @@ def to_date(value: str) -> dt.date:
 
 
 # OCR's usual misreadings of digits, undone only where the grammar wants a digit (a date's
-# numbers): O→0, I/l/|→1, Z→2, S→5, B→8 (text is folded to lower case before this is used).
+# numbers): O→0 (and the U that a noisy 0 opens into), I/l/|→1, Z→2, S→5, B→8 (text is folded
+# to lower case, marks dropped, before this is used).
 DIGIT_LOOKALIKES = str.maketrans(
-    {"o": "0", "i": "1", "l": "1", "|": "1", "z": "2", "s": "5", "b": "8"}
+    {"o": "0", "u": "0", "i": "1", "l": "1", "|": "1", "z": "2", "s": "5", "b": "8"}
 )
-_DIGITISH = r"[\dolizsb|]"
+DIGITISH = r"[\dolizsbu|]"
+_SEPARATOR = r"\s*[/.\-]\s*"
 _TOLERANT_NUMERIC = re.compile(
-    rf"(?<![\w])({_DIGITISH}{{1,2}})\s*[/.\-]\s*({_DIGITISH}{{1,2}})\s*[/.\-]\s*({_DIGITISH}{{4}})(?![\w])"
+    rf"(?<![\w])({DIGITISH}{{1,2}}){_SEPARATOR}({DIGITISH}{{1,2}}){_SEPARATOR}({DIGITISH}{{4}})(?![\w])"
 )
-# "2607/1988", "26/071988": one separator lost (counts as one repair).
-_SEPARATOR_LOST = re.compile(
-    rf"(?<![\w])({_DIGITISH}{{2}})(?:({_DIGITISH}{{2}})\s*[/.\-]\s*|\s*[/.\-]\s*({_DIGITISH}{{2}}))"
-    rf"({_DIGITISH}{{4}})(?![\w])"
+# "2607/1988", "24/1211974", "2412 1974": a separator lost or read as a stroke (a thin slash
+# and a 1 are alike), or as a gap. One repair each; at most one may be lost or a stroke, else
+# "131122021" would be cut anywhere.
+_SEPARATOR_MISREAD = re.compile(
+    rf"(?<![\w])({DIGITISH}{{2}})({_SEPARATOR}|\s+|[1il|]|)({DIGITISH}{{2}})"
+    rf"({_SEPARATOR}|\s+|[1il|]|)({DIGITISH}{{4}})(?![\w])"
+)
+# "13/09/58": the century lost (or never printed), given back only where one century fits.
+_SHORT_YEAR = re.compile(
+    rf"(?<![\w/.\-])({DIGITISH}{{1,2}}){_SEPARATOR}({DIGITISH}{{1,2}}){_SEPARATOR}(\d{{2}})(?![\w/])"
 )
 # "ngày 12 Aháng 6năm 2025", "ngày 27 thạng:10 năm2022": each word may carry one misread letter.
 _TOLERANT_WORDED = re.compile(
-    rf"([a-z]{{2,5}})[\s.,:]*({_DIGITISH}{{1,2}})[\s.,:]*([a-z]{{4,6}})[\s.,:;]*"
-    rf"({_DIGITISH}{{1,2}})[\s.,:;]*([a-z]{{2,4}})[\s.,:;]*({_DIGITISH}{{4}})"
+    rf"([a-z]{{2,5}})[\s.,:]*({DIGITISH}{{1,2}})[\s.,:]*([a-z]{{4,6}})[\s.,:;]*"
+    rf"({DIGITISH}{{1,2}})[\s.,:;]*([a-z]{{2,4}})[\s.,:;]*({DIGITISH}{{4}})"
 )
 MAX_REPAIRS = 2
+# Digits OCR takes for one another (both ways): a year no paper can bear ("năm 2824", born
+# "2071") is read again through one of these, and kept only if exactly one reading fits.
+DIGIT_CONFUSIONS = {
+    "0": "689", "1": "47", "3": "8", "4": "1", "5": "69", "6": "058", "7": "1", "8": "0369",
+    "9": "058",
+}  # fmt: skip
 
 
 def _undo_lookalikes(groups: tuple[str, ...]) -> tuple[list[int], int] | None:
@@ -85,38 +100,91 @@ def _undo_lookalikes(groups: tuple[str, ...]) -> tuple[list[int], int] | None:
     return [int(g.translate(DIGIT_LOOKALIKES)) for g in groups], repairs
 
 
-def find_dates_tolerant(text: str) -> list[tuple[str, int]]:
+def _fits(value: str | None, latest: dt.date | None) -> bool:
+    return value is not None and (latest is None or to_date(value) <= latest)
+
+
+def _year_confusions(day: int, month: int, year: int, latest: dt.date | None) -> str | None:
+    """The one date that a single confused digit of the year makes possible (a day that exists,
+    a year from 1900 to `latest`), or None when none or several do."""
+    read = f"{year:04d}"
+    found = {
+        value
+        for at, digit in enumerate(read)
+        for other in DIGIT_CONFUSIONS.get(digit, "")
+        if int(candidate := read[:at] + other + read[at + 1 :]) >= EARLIEST_YEAR
+        and _fits(value := make_date(day, month, int(candidate)), latest)
+    }
+    return found.pop() if len(found) == 1 else None
+
+
+def _reading(numbers: list[int], repairs: int, latest: dt.date | None) -> tuple[str, int] | None:
+    """A date of these numbers that can be so (not after `latest`, a paper's own day), its year
+    read again through digit confusions if the year is what cannot be (one more repair; a 31
+    February is a misread day, not a misread year); None past `MAX_REPAIRS`."""
+    day, month, year = numbers
+    value = make_date(day, month, year)
+    year_possible = EARLIEST_YEAR <= year <= LATEST_YEAR
+    if value is None and year_possible:
+        return None
+    if not _fits(value, latest):
+        value, repairs = _year_confusions(day, month, year, latest), repairs + 1
+    return (value, repairs) if value and repairs <= MAX_REPAIRS else None
+
+
+def _short_year(numbers: list[int], latest: dt.date) -> str | None:
+    """dd/mm/yy in the one century where it is a day already past, if only one."""
+    day, month, year = numbers
+    found = {
+        value
+        for century in (1900, 2000)
+        if _fits(value := make_date(day, month, century + year), latest)
+    }
+    return found.pop() if len(found) == 1 else None
+
+
+def find_dates_tolerant(text: str, latest: dt.date | None = None) -> list[tuple[str, int]]:
     """Dates as noisy OCR reads them: (dd/mm/yyyy, repairs), repairs counting every misread
-    letter of a date word and every letter read back as a digit. At most `MAX_REPAIRS`, and the
-    day must exist — so "ngày 25 thăng: gồi năm 2020" stays unread rather than guessed. Used only
-    where the exact reading (`find_dates`) found nothing."""
+    letter of a date word, every letter read back as a digit, every separator misread and a
+    year read again. At most `MAX_REPAIRS`, and the day must exist — so "ngày 25 thăng: gồi năm
+    2020" stays unread rather than guessed. `latest`: the last day the date can be (a birth or
+    a signature is not after the scan). Used only where
+    the exact reading (`find_dates`) found nothing, or nothing that can be so."""
     folded = fold_keep_digits(text)
     found: list[tuple[int, str, int]] = []
+
+    def add(start: int, groups: tuple[str, ...], extra: int) -> None:
+        numbers = _undo_lookalikes(groups)
+        read = _reading(numbers[0], numbers[1] + extra, latest) if numbers else None
+        if read:
+            found.append((start, *read))
+
     for match in _TOLERANT_WORDED.finditer(folded):
         words = (match.group(1), match.group(3), match.group(5))
         distances = [
             word_distance(w, k) for w, k in zip(words, ("ngay", "thang", "nam"), strict=True)
         ]
-        numbers = _undo_lookalikes((match.group(2), match.group(4), match.group(6)))
-        if max(distances) > 1 or numbers is None:
-            continue
-        value = make_date(*numbers[0])
-        repairs = sum(distances) + numbers[1]
-        if value and repairs <= MAX_REPAIRS:
-            found.append((match.start(), value, repairs))
+        if max(distances) <= 1:
+            add(match.start(), (match.group(2), match.group(4), match.group(6)), sum(distances))
     for match in _TOLERANT_NUMERIC.finditer(folded):
-        numbers = _undo_lookalikes(match.groups())
-        if numbers is None:
-            continue
-        value = make_date(*numbers[0])
-        if value and numbers[1] <= MAX_REPAIRS:
-            found.append((match.start(), value, numbers[1]))
-    for match in _SEPARATOR_LOST.finditer(folded):
-        day, month, year = match.group(1), match.group(2) or match.group(3), match.group(4)
-        numbers = _undo_lookalikes((day, month, year))
-        if numbers is None:
-            continue
-        value = make_date(*numbers[0])
-        if value and numbers[1] + 1 <= MAX_REPAIRS:
-            found.append((match.start(), value, numbers[1] + 1))
+        add(match.start(), match.groups(), 0)
+    for match in _SEPARATOR_MISREAD.finditer(folded):
+        separators = (match.group(2), match.group(4))
+        broken = [s for s in separators if not re.fullmatch(_SEPARATOR, s)]
+        lost = [s for s in broken if not s.isspace()]
+        if broken and len(lost) <= 1:
+            add(match.start(), (match.group(1), match.group(3), match.group(5)), len(broken))
     return [(value, repairs) for _, value, repairs in sorted(found)]
+
+
+def find_short_year_dates(text: str, latest: dt.date) -> list[tuple[str, int]]:
+    """Dates printed or read with a two-digit year ("13/09/58"), for a value a label says is a
+    past date: the century is the one where the day is past, if only one is (1958, not 2058;
+    "07/02/21" stays unread). Each counts a repair: a person checks the century."""
+    found: list[tuple[str, int]] = []
+    for match in _SHORT_YEAR.finditer(fold_keep_digits(text)):
+        numbers = _undo_lookalikes(match.groups())
+        value = _short_year(numbers[0], latest) if numbers else None
+        if value and numbers and numbers[1] + 1 <= MAX_REPAIRS:
+            found.append((value, numbers[1] + 1))
+    return found

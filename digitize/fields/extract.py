@@ -17,7 +17,14 @@ from dataclasses import dataclass, field
 
 from hoso.contract import FIELDS_BY_TYPE, ExtractedFields
 from hoso.digitize.fields import identifiers, labels
-from hoso.digitize.fields.dates import WORDED_DATE, find_dates, find_dates_tolerant, parse_date
+from hoso.digitize.fields.dates import (
+    WORDED_DATE,
+    find_dates,
+    find_dates_tolerant,
+    find_short_year_dates,
+    parse_date,
+    to_date,
+)
 from hoso.digitize.fields.places import (
     ADMINISTRATIVE_UNITS,
     correct_address,
@@ -140,12 +147,14 @@ class Labelled:
     repairs: int = 0  # OCR errors undone to read it (letters read back as digits, date words)
 
 
-def _labelled(lines: list[str]) -> dict[str, Labelled]:
+def _labelled(lines: list[str], today: dt.date) -> dict[str, Labelled]:
     """Each field's value after its label, the first that reads as one winning (a form states a
     field once; a bilingual card states the label twice, the second half holding the value). A
     label ending its line with nothing after it takes the next line when that holds no label:
     cards print long values under their label. A value that does not read as its field's
-    grammar is read again through OCR's usual errors (`REPAIRERS`), and says so."""
+    grammar, or a past date read after `today` (born "2071"), is read again through OCR's usual
+    errors (`REPAIRERS`), and says so; if that finds nothing, the value stays as read and its
+    check says what is wrong with it."""
     found: dict[str, Labelled] = {}
     for at, line in enumerate(lines):
         pairs = labels.labelled_values(line)
@@ -160,11 +169,18 @@ def _labelled(lines: list[str]) -> dict[str, Labelled]:
             following = lines[value_at + 1] if last and value_at + 1 < len(lines) else None
             if value and name in WRAPPING_FIELDS and following and _continues_place(raw, following):
                 value = clean_value(joined_across_lines(raw, following))
-            if value:
+            impossible = value is not None and name in PAST_DATES and to_date(value) > today
+            if value and not impossible:
                 found[name] = Labelled(value, source)
-            elif name in REPAIRERS and (repaired := REPAIRERS[name](raw)):
+            elif name in REPAIRERS and (repaired := REPAIRERS[name](raw, today)):
                 found[name] = Labelled(repaired[0], source, repaired[1])
+            elif value:
+                found[name] = Labelled(value, source)
     return found
+
+
+# Dates a paper states about the past: none can fall after the day it is scanned.
+PAST_DATES = frozenset({"date_of_birth", "id_issue_date"})
 
 
 # Values a form or card prints over two lines when long (the ID card's residence always may).
@@ -209,12 +225,14 @@ def document_number(line: str, heading: bool = False) -> tuple[str, int] | None:
     together ("QĐ-UBNDHuế") does not lengthen it. Where "Số:" opens its line (the heading's
     number, not "biển số: 29A-123.45" in the body), a number whose slash OCR lost is read too.
     Returns the number and how many OCR errors were undone to read it (a lost slash, a lost
-    bar of Đ): a repaired number goes to a person to check, as other repaired values do."""
+    bar of Đ, a speck inside the symbol): a repaired number goes to a person to check, as other
+    repaired values do."""
+    line, specks = _SPECK_IN_SYMBOL.subn(r"/\1\2", line)
     match = NUMBER_TOKEN.search(line) or (_slash_lost(line) if heading else None)
     if match is None:
         return None
     token = re.sub(r"\s+", "", match.group())
-    repairs = 0
+    repairs = specks
     if "/" not in token:  # the thin slash OCR lost: the digits end where the letters begin
         digits = re.match(r"\d+", token)
         token = f"{digits.group()}/{token[digits.end() :]}" if digits else token
@@ -234,6 +252,9 @@ def document_number(line: str, heading: bool = False) -> tuple[str, int] | None:
 # The slash is the thinnest stroke of a number/symbol and the first OCR loses ("718QĐ-UBND"):
 # read right after "Số:", digits then a hyphenated symbol are still one, its slash given back.
 _SLASHLESS = re.compile(r"\d{1,6}\s?[A-ZĐ]{2,4}(?:\s*-\s*[A-ZĐ][A-ZĐa-zÀ-ỹ]*)+(?!\d|\.\w)")
+# A speck read as a stop inside the type abbreviation ("502/TL.KS-BS"): symbols are letters
+# and hyphens, never stops.
+_SPECK_IN_SYMBOL = re.compile(r"/([A-ZĐ]{1,4})[.,'](?=[A-ZĐ]{1,4}-)([A-ZĐ]{1,4})")
 # Decree 30's type abbreviations with Đ, where the one read without it is no abbreviation at all
 # (QĐ quyết định, NĐ nghị định; "HD"/"HĐ" and "DA"/"ĐA" are both real, so are left as read).
 _TYPE_MISREADS = re.compile(r"(?<=/)[QN]D(?=-)")
@@ -243,6 +264,19 @@ def _slash_lost(line: str) -> re.Match[str] | None:
     """The slashless number/symbol, only where it opens what follows "Số:" (specks aside)."""
     start = len(line) - len(line.lstrip(" .,:;'\"“”~"))
     return _SLASHLESS.match(line, start) if start <= 3 else None
+
+
+def _id_number_repaired(lines: list[str]) -> tuple[str, int, str] | None:
+    """The first citizen ID any line holds with letters for digits (its label lost to noise)."""
+    for line in lines:
+        repaired = identifiers.repair_citizen_id(line)
+        if repaired:
+            return repaired[0], repaired[1], line
+    return None
+
+
+# Ð (Latin eth) for Đ, and the fraction and division slashes for "/".
+LOOKALIKE_CHARACTERS = str.maketrans({"Ð": "Đ", "ð": "đ", "⁄": "/", "∕": "/"})
 
 
 def _id_number(raw: str) -> str | None:
@@ -271,8 +305,12 @@ def _sex_repaired(raw: str) -> tuple[str, int] | None:
     return (near.pop(), 1) if len(near) == 1 else None
 
 
-def _date_repaired(raw: str) -> tuple[str, int] | None:
-    dates = find_dates_tolerant(raw)
+def _date_repaired(raw: str, latest: dt.date | None) -> tuple[str, int] | None:
+    """A date through OCR errors; for a past date (`latest`: the scan's day), also one printed
+    or read with two digits of its year."""
+    dates = find_dates_tolerant(raw, latest) or (
+        find_short_year_dates(raw, latest) if latest else []
+    )
     return dates[0] if dates else None
 
 
@@ -283,9 +321,13 @@ def _name(raw: str) -> str:
     so a scrap without one, before or after, is not part of the name; a first word in small
     letters stays only if it is a family name ("phạm Đức Yến"), and a name printed in capitals
     ends at its first word that is not."""
-    words = re.sub(
-        r"[.,:;'\"`“”‘’\[\](){}|_*°„~¬-]", " ", unicodedata.normalize("NFC", raw)
-    ).split()
+    words = [
+        part
+        for word in re.sub(
+            r"[.,:;'\"`“”‘’\[\](){}|_*°„~¬-]", " ", unicodedata.normalize("NFC", raw)
+        ).split()
+        for part in _unglued(word)
+    ]
     while words and not _name_word(words[0]):
         if fold_keep_digits(words[0]) in _SURNAME_BY_FOLD and words[0].isalpha():
             words[0] = words[0][:1].upper() + words[0][1:]
@@ -304,6 +346,45 @@ def _name(raw: str) -> str:
 
 
 _VOWELS = set("aeiouy")
+# What may close a Vietnamese syllable after its vowels, and open one before them (folded; the
+# u of "qu" and the i of "gi" count among the vowels, so q and g open; a syllable may open on
+# its vowel). Ă and Â never end a syllable.
+_FINALS = frozenset(["", "c", "ch", "m", "n", "ng", "nh", "p", "t"])
+_ONSETS = frozenset(
+    ["", "b", "c", "ch", "d", "g", "gh", "h", "k", "kh", "l", "m", "n", "ng", "ngh", "nh", "p",
+     "ph", "q", "r", "s", "t", "th", "tr", "v", "x"]
+)  # fmt: skip
+_NEVER_LAST = frozenset("ĂÂăâẮẰẲẴẶẤẦẨẪẬắằẳẵặấầẩẫậ")
+
+
+def _unglued(word: str) -> list[str]:
+    """The names OCR ran together, given their space back: at a capital after a small letter
+    ("ĐứcUyên"), and in capitals where the word holds two syllables and only one cut leaves a
+    syllable's end before it and a syllable's start after it ("ĐỨCTHẢO" → "ĐỨC THẢO", "XUÂNÁNH"
+    → "XUÂN ÁNH"; "HOÀNGANH" could be cut three ways and stays whole). Each piece keeps two
+    letters at least, so a minority name such as "Alăng" is not cut."""
+    cuts = [at for at in range(1, len(word)) if word[at - 1].islower() and word[at].isupper()]
+    if not cuts and word.isupper() and word.isalpha():
+        folded = fold_keep_digits(word)
+        vowel = [c in _VOWELS for c in folded]
+        groups = [at for at in range(len(folded)) if vowel[at] and (at == 0 or not vowel[at - 1])]
+        for left, right in itertools.pairwise(groups):
+            end = left
+            while vowel[end]:
+                end += 1
+            between = folded[end:right]
+            fits = [
+                end + k
+                for k in range(len(between) + 1)
+                if between[:k] in _FINALS
+                and between[k:] in _ONSETS
+                and (k or word[end - 1] not in _NEVER_LAST)
+            ]
+            if len(fits) != 1:
+                return [word]
+            cuts.append(fits[0])
+    pieces = [word[a:b] for a, b in itertools.pairwise([0, *cuts, len(word)])]
+    return pieces if all(len(piece) >= 2 for piece in pieces) else [word]
 
 
 def _name_word(word: str) -> bool:
@@ -325,13 +406,14 @@ CONVERTERS: dict[str, Callable[[str], str | None]] = {
     "tax_code": lambda r: re.sub(r"[^\d-]", "", r).strip("-") or None,
     **{name: _name for name in ("full_name", "father_name", "mother_name")},
 }
-# Second readings for values with a numeric grammar, tried only when the first found nothing.
-REPAIRERS: dict[str, Callable[[str], tuple[str, int] | None]] = {
-    "id_number": identifiers.repair_citizen_id,
-    "sex": _sex_repaired,
+# Second readings for values with a numeric grammar, tried only when the first found nothing
+# that can be so; they are given the scan's day (the latest a past date can be).
+REPAIRERS: dict[str, Callable[[str, dt.date], tuple[str, int] | None]] = {
+    "id_number": lambda raw, _today: identifiers.repair_citizen_id(raw),
+    "sex": lambda raw, _today: _sex_repaired(raw),
     "date_of_birth": _date_repaired,
     "id_issue_date": _date_repaired,
-    "date_of_expiry": _date_repaired,
+    "date_of_expiry": lambda raw, _today: _date_repaired(raw, None),
 }
 
 # The most common Vietnamese family names (about nine in ten people). Their folded forms are
@@ -389,12 +471,14 @@ _PLACE_DATE_MISREAD = re.compile(rf"^[^a-z0-9]*[a-z][a-z ]{{0,30}}[.;]\s*{WORDED
 _CITATION = labels.phrases({None: ("Căn cứ", "Xét đề nghị", "Theo đề nghị")})
 
 
-def _document_date(lines: list[str], exclude: set[str]) -> tuple[str, str, int] | None:
+def _document_date(
+    lines: list[str], exclude: set[str], today: dt.date
+) -> tuple[str, str, int] | None:
     """The place-and-date line ("Lào Cai, ngày 05 tháng 3 năm 2025"), also where OCR ran it
     into the number on its left; failing that, the first worded date of a line that carries no
     label (so not a registration or issue date), cites no law ("Căn cứ Luật … ngày 19 tháng 6
     năm 2015") and is not one of the person's dates. Only when no date reads exactly, a date
-    read through OCR errors (third item: how many)."""
+    read through OCR errors, not after `today` (third item: how many)."""
     uncited = [line for line in lines if not labels.find_all(line, _CITATION)]
     # Not a birth date's line; a label before the place ("Nơi sinh: … . ngày") cannot match
     # the misread pattern, which wants the place to open its line ("Cai ngày" in "Lào Cai.
@@ -416,7 +500,7 @@ def _document_date(lines: list[str], exclude: set[str]) -> tuple[str, str, int] 
                     return value, line, 0
     for line in candidates:
         if "sinh" not in fold_keep_digits(line):
-            for value, repairs in find_dates_tolerant(line):
+            for value, repairs in find_dates_tolerant(line, today):
                 if value not in exclude and not re.search(r"\d\s*/", line):
                     return value, line, repairs
     return None
@@ -564,7 +648,9 @@ def extract(
     text: str, qr_payloads: list[str] | None = None, today: dt.date | None = None
 ) -> DocumentFields:
     today = today or dt.date.today()
-    text = unicodedata.normalize("NFC", text)  # positions in folded text map back to the line
+    # Positions in folded text map back to the line; letters and slashes OCR reads as their
+    # look-alikes from other scripts are made the ones Vietnamese papers print.
+    text = unicodedata.normalize("NFC", text).translate(LOOKALIKE_CHARACTERS)
     qr = next((p for p in (parse_id_qr(q) for q in qr_payloads or []) if p), None)
     doc_type, type_confidence = classify(text, has_id_qr=qr is not None)
     lines = [line for line in text.splitlines() if line.strip()]
@@ -572,12 +658,16 @@ def extract(
         name: _repaired(
             FieldValue(found.value, FROM_LABEL, "label", line=found.line), found.repairs
         )
-        for name, found in _labelled(lines).items()
+        for name, found in _labelled(lines, today).items()
     }
     if "id_number" not in values:  # cards print "Số / No.: 0…" with no telling label
         number = _id_number(text)
+        repaired = None if number else _id_number_repaired(lines)
         if number:
             values["id_number"] = FieldValue(number, FROM_LAYOUT, "layout")
+        elif repaired:
+            found = FieldValue(repaired[0], FROM_LAYOUT, "layout", line=repaired[2])
+            values["id_number"] = _repaired(found, repaired[1])
     if doc_type in ("decision", "birth_extract"):
         for name, found in _decision_fields(lines).items():
             if doc_type == "decision" or name == "document_number":
@@ -587,7 +677,7 @@ def extract(
         for k, v in values.items()
         if k in ("date_of_birth", "id_issue_date", "date_of_expiry")
     }
-    dated = _document_date(lines, personal)
+    dated = _document_date(lines, personal, today)
     if dated:
         date, line, repairs = dated
         found = _repaired(FieldValue(date, FROM_LAYOUT, "layout", line=line), repairs)

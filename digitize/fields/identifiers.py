@@ -9,7 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from hoso.digitize.fields.dates import DIGIT_LOOKALIKES, MAX_REPAIRS, make_date, to_date
+from hoso.digitize.fields.dates import (
+    DIGIT_LOOKALIKES,
+    DIGITISH,
+    MAX_REPAIRS,
+    make_date,
+    to_date,
+)
 from hoso.digitize.fields.textutil import fold_keep_digits
 
 # The 63 pre-merger province codes stay valid in ID numbers (numbers never change); the 34
@@ -55,7 +61,9 @@ def citizen_id_problems(
     return problems
 
 
-_ID_LOOKALIKE_RUN = re.compile(r"(?<![\w])([\dolizsb|][\dolizsb| .]{10,16}[\dolizsb|])(?![\w])")
+_ID_LOOKALIKE_RUN = re.compile(
+    rf"(?<![\w])({DIGITISH}[{DIGITISH[1:-1]} .]{{10,16}}{DIGITISH})(?![\w])"
+)
 
 
 def repair_citizen_id(raw: str) -> tuple[str, int] | None:

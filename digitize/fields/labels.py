@@ -10,11 +10,12 @@ civil-status forms, the 2016/2021 citizen-ID cards and the 2024 identity card, C
 residence forms, Decree 30/2020 headings), not from one generator's wording.
 
 Matching is by words: the folded line is cut into words, and a label matches a run of words
-when each word differs by at most one edit (words of one or two letters must be exact; words
-OCR glued together, "Giớitính", still match) and the whole label by at most one edit per six
-letters, two at most: "TRÍCH LUC KHAl SINH" still says what it is, while "Họ tên" never
-matches "Họ tên cha" (a longer label wins where they overlap). A label read with errors never
-spans a colon nor reaches right into its value.
+when each word differs by at most one edit (words of one or two letters must be exact, unless
+one letter is misread inside the label, "Họ, chữ đệm ÿa tên", where the words around it hold
+it in place; words OCR glued together, "Giớitính", still match) and the whole label by at
+most one edit per six letters, two at most: "TRÍCH LUC KHAl SINH" still says what it is,
+while "Họ tên" never matches "Họ tên cha" (a longer label wins where they overlap). A label
+read with errors never spans a colon nor reaches right into its value.
 """
 
 from __future__ import annotations
@@ -136,11 +137,12 @@ def _edits(tokens: Sequence[str], at: int, words: tuple[str, ...], budget: int) 
     if at + len(words) > len(tokens):
         return None
     total = 0
-    for token, word in zip(tokens[at : at + len(words)], words, strict=True):
+    for place, (token, word) in enumerate(zip(tokens[at : at + len(words)], words, strict=True)):
         if token == word:
             continue
         distance = word_distance(token, word)
-        if len(word) <= 2 or distance > 1:
+        inner = 0 < place < len(words) - 1 and len(token) == len(word)
+        if distance > 1 or (len(word) <= 2 and not inner):
             return None
         total += distance
         if total > budget:
