@@ -680,6 +680,7 @@ _SCANNED_ON = dt.date(2026, 1, 1)
     ("line", "field", "printed"),
     [
         ("Ngày sinh: 26/06/2071", "date_of_birth", "26/06/2011"),  # 1 read as 7: born later
+        ("Ngày, tháng, năm sinh: 41/11/1982", "date_of_birth", "11/11/1982"),  # no 41st
         ("Ngày cấp: Ô7/02/2621", "id_issue_date", "07/02/2021"),  # 0 as 6, and as Ô
         ("Ngày sinh / Date of birth: 05/01/1593", "date_of_birth", "05/01/1993"),  # no one alive
         ("Ngày sinh: 24/1211974", "date_of_birth", "24/12/1974"),  # the slash read as 1
@@ -775,6 +776,7 @@ def test_names_ocr_ran_together_are_cut_only_where_one_cut_fits(line: str, name:
     ("line", "field"),
     [
         ("Họ. chữ đệm ÿa tên: Hoàng Đức Uyên", "full_name"),  # "và" misread inside the label
+        ("Hạ chứ đệm, tên: NGUYỄN XUÂN DŨNG", "full_name"),  # first, in a label of four words
         ("Nới qư trứ: Thôn Phú Lộc, xã Hòa Vang", "address"),
     ],
 )
@@ -787,3 +789,42 @@ def test_a_short_word_ending_a_label_must_still_be_read_exactly() -> None:
     """The last word tells a father's label from a mother's ("Họ tên mẹ" / "Họ tên cha")."""
     _, values = _values(_FORM.format("Họ tên mø: Lê Thị Hoa"))
     assert "mother_name" not in values
+
+
+def test_letters_no_vietnamese_paper_prints_are_read_as_the_ones_it_does() -> None:
+    _, values = _values(_FORM.format("Họ và tên: Đặng Hữu Ñga\nNơi cư trú: Xã Ñghĩa Hö, Huế"))
+    assert values["full_name"] == "Đặng Hữu Nga"
+    assert values["address"].startswith("Xã Nghĩa Ho")
+
+
+def test_a_cards_english_label_half_read_without_its_slash_is_not_the_value() -> None:
+    card = (
+        "CĂN CƯỚC\nCÓ GIÁ TRỊ ĐẾN / DATE OF EXPIRY: 15/01/2035\n"
+        "Họ, chữ đệm và tên khai sinh Surnamre,1nidđle šnd giyện name: ,\nNGUYỄN XUÂN HÀ\n"
+        "Ngày, tháng, năm sinh / Date of birth: 15/01/1990\n"
+    )
+    _, values = _values(card)
+    assert values["full_name"] == "NGUYỄN XUÂN HÀ"
+
+
+@pytest.mark.parametrize(
+    ("line", "number", "checked"),
+    [
+        ("Sẽ: 902/QĐ-UBND", "902/QĐ-UBND", False),  # the label misread, the number whole
+        ("Số 907/TLKS-BS", "907/TLKS-BS", False),  # its colon lost
+        ("Số: 502/FLK$-BS", "502/FLK", True),  # cut short by what no number holds
+    ],
+)
+def test_a_headings_number_under_a_noisy_label(line: str, number: str, checked: bool) -> None:
+    heading = _quang_tri_decision("", "Về việc cấp phép").replace("Số: ", f"{line} ")
+    read = extract(heading, today=_SCANNED_ON)
+    assert read.fields["document_number"].value == number
+    assert bool(read.fields["document_number"].problems) == checked
+
+
+def test_se_and_a_lost_colon_are_a_number_label_only_where_the_heading_stands() -> None:
+    decision = _quang_tri_decision(
+        "    ", "Về việc xử phạt", "Căn cứ hồ sơ 12/HS-CA ngày 3 tháng 5 năm 2025 của Công an"
+    )
+    _, values = _values(decision)
+    assert "document_number" not in values

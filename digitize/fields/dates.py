@@ -83,8 +83,8 @@ _TOLERANT_WORDED = re.compile(
     rf"({DIGITISH}{{1,2}})[\s.,:;]*([a-z]{{2,4}})[\s.,:;]*({DIGITISH}{{4}})"
 )
 MAX_REPAIRS = 2
-# Digits OCR takes for one another (both ways): a year no paper can bear ("năm 2824", born
-# "2071") is read again through one of these, and kept only if exactly one reading fits.
+# Digits OCR takes for one another (both ways): a date no paper can bear ("năm 2824", born
+# "2071", the 41st) is read again through one of these, kept only if exactly one reading fits.
 DIGIT_CONFUSIONS = {
     "0": "689", "1": "47", "3": "8", "4": "1", "5": "69", "6": "058", "7": "1", "8": "0369",
     "9": "058",
@@ -104,31 +104,30 @@ def _fits(value: str | None, latest: dt.date | None) -> bool:
     return value is not None and (latest is None or to_date(value) <= latest)
 
 
-def _year_confusions(day: int, month: int, year: int, latest: dt.date | None) -> str | None:
-    """The one date that a single confused digit of the year makes possible (a day that exists,
-    a year from 1900 to `latest`), or None when none or several do."""
-    read = f"{year:04d}"
-    found = {
-        value
-        for at, digit in enumerate(read)
-        for other in DIGIT_CONFUSIONS.get(digit, "")
-        if int(candidate := read[:at] + other + read[at + 1 :]) >= EARLIEST_YEAR
-        and _fits(value := make_date(day, month, int(candidate)), latest)
-    }
+def _digit_confusions(day: int, month: int, year: int, latest: dt.date | None) -> str | None:
+    """The one date that a single confused digit makes possible (a day that exists, a year from
+    1900 to `latest`: "41/11/1982" is 11/11, "26/06/2071" is 2011), or None when none or
+    several do ("29/02/2021" may be the 20th, 25th or 28th, or 2024)."""
+    read = f"{day:02d}{month:02d}{year:04d}"
+    found = set()
+    for at, digit in enumerate(read):
+        for other in DIGIT_CONFUSIONS.get(digit, ""):
+            candidate = read[:at] + other + read[at + 1 :]
+            numbers = int(candidate[:2]), int(candidate[2:4]), int(candidate[4:])
+            value = make_date(*numbers)
+            if numbers[2] >= EARLIEST_YEAR and _fits(value, latest):
+                found.add(value)
     return found.pop() if len(found) == 1 else None
 
 
 def _reading(numbers: list[int], repairs: int, latest: dt.date | None) -> tuple[str, int] | None:
-    """A date of these numbers that can be so (not after `latest`, a paper's own day), its year
-    read again through digit confusions if the year is what cannot be (one more repair; a 31
-    February is a misread day, not a misread year); None past `MAX_REPAIRS`."""
+    """A date of these numbers that can be so (it exists, and is not after `latest`, a paper's
+    own day), else read again through one confused digit (one more repair); None past
+    `MAX_REPAIRS`."""
     day, month, year = numbers
     value = make_date(day, month, year)
-    year_possible = EARLIEST_YEAR <= year <= LATEST_YEAR
-    if value is None and year_possible:
-        return None
     if not _fits(value, latest):
-        value, repairs = _year_confusions(day, month, year, latest), repairs + 1
+        value, repairs = _digit_confusions(day, month, year, latest), repairs + 1
     return (value, repairs) if value and repairs <= MAX_REPAIRS else None
 
 

@@ -246,7 +246,14 @@ def document_number(line: str, heading: bool = False) -> tuple[str, int] | None:
         following = line[match.end() : match.end() + 1]
         if following.isalpha():  # "UBNDHuế" cut mid-word by the pattern
             return token[:-2].rstrip("-"), repairs
+    if _cut_short(line[match.end() :]):
+        repairs += 1  # "502/FLK$-BS", "430/QĐ-ƯEND": the rest was unreadable, a person looks
     return token, repairs
+
+
+def _cut_short(rest: str) -> bool:
+    """The number's grammar ended at a character no number/symbol holds, not at its end."""
+    return bool(rest) and not rest[0].isspace() and rest[0] not in ".,;:)\"'”’"
 
 
 # The slash is the thinnest stroke of a number/symbol and the first OCR loses ("718QĐ-UBND"):
@@ -275,8 +282,13 @@ def _id_number_repaired(lines: list[str]) -> tuple[str, int, str] | None:
     return None
 
 
-# Ð (Latin eth) for Đ, and the fraction and division slashes for "/".
-LOOKALIKE_CHARACTERS = str.maketrans({"Ð": "Đ", "ð": "đ", "⁄": "/", "∕": "/"})
+# Letters no Vietnamese paper prints, that OCR reads for its own with a speck on them: Ð (Latin
+# eth) for Đ, Ñ for N, a diaeresis for a plain vowel ("khaï", "saö"); fraction and division
+# slashes for "/".
+LOOKALIKE_CHARACTERS = str.maketrans(
+    {"Ð": "Đ", "ð": "đ", "Ñ": "N", "ñ": "n", "⁄": "/", "∕": "/"}
+    | dict(zip("ÄËÏÖÜŸäëïöüÿ", "AEIOUYaeiouy", strict=True))
+)
 
 
 def _id_number(raw: str) -> str | None:
@@ -609,13 +621,19 @@ def _family_name_run(line: str) -> str | None:
     return None
 
 
+# "Số:" before a number/symbol; on a heading's line also as noise leaves it ("Sẽ:", "Số 907/…").
+_NUMBER_LABEL = re.compile(r"\bs([oe])\s*([:,;.]?)(?=\W{0,3}\d)")
+
+
 def _decision_fields(lines: list[str]) -> dict[str, FieldValue]:
     out: dict[str, FieldValue] = {}
     for line in lines:
         folded = fold_keep_digits(line)
         if "document_number" not in out:
-            label = re.search(r"\bso\s*[:,;.]", folded)
+            label = _NUMBER_LABEL.search(folded)
             heading = label is not None and _at_line_start(line, label.start())
+            if label and not heading and (label.group(1) != "o" or not label.group(2)):
+                label = None  # "Sẽ", or no colon: only where the heading's number stands
             read = document_number(line[label.end() :], heading) if label else None
             if read:
                 number = FieldValue(read[0], FROM_LABEL, "label", line=line)

@@ -11,8 +11,9 @@ residence forms, Decree 30/2020 headings), not from one generator's wording.
 
 Matching is by words: the folded line is cut into words, and a label matches a run of words
 when each word differs by at most one edit (words of one or two letters must be exact, unless
-one letter is misread inside the label, "Họ, chữ đệm ÿa tên", where the words around it hold
-it in place; words OCR glued together, "Giớitính", still match) and the whole label by at
+one letter is misread where the words around hold it in place: inside the label, "Họ, chữ đệm
+ÿa tên", or first in a long one, "Hạ, chữ đệm, tên"; words OCR glued together, "Giớitính",
+still match) and the whole label by at
 most one edit per six letters, two at most: "TRÍCH LUC KHAl SINH" still says what it is,
 while "Họ tên" never matches "Họ tên cha" (a longer label wins where they overlap). A label
 read with errors never spans a colon nor reaches right into its value.
@@ -20,6 +21,7 @@ read with errors never spans a colon nor reaches right into its value.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -141,13 +143,23 @@ def _edits(tokens: Sequence[str], at: int, words: tuple[str, ...], budget: int) 
         if token == word:
             continue
         distance = word_distance(token, word)
-        inner = 0 < place < len(words) - 1 and len(token) == len(word)
-        if distance > 1 or (len(word) <= 2 and not inner):
+        if distance > 1 or (len(word) <= 2 and not _may_misread(place, len(words), token, word)):
             return None
         total += distance
         if total > budget:
             return None
     return total
+
+
+LONG_PHRASE = 4  # words; a phrase this long holds a misread first word in place too
+
+
+def _may_misread(place: int, length: int, token: str, word: str) -> bool:
+    """A word of one or two letters may carry one misread letter where the phrase's other
+    words hold it in place: inside the phrase ("Họ, chữ đệm ÿa tên"), or first in a long one
+    ("Hạ, chữ đệm, tên"), never last (it tells "Họ tên mẹ" from "Họ tên cha")."""
+    held = place > 0 or length >= LONG_PHRASE
+    return held and place < length - 1 and len(token) == len(word)
 
 
 def _glued_edits(token: str, words: tuple[str, ...], budget: int) -> int | None:
@@ -169,6 +181,7 @@ class _Index:
     first_words: Mapping[int, tuple[tuple[str, tuple[int, ...]], ...]]  # by length: word, phrases
     glued: Mapping[int, tuple[int, ...]]  # by joined length: phrases that can be read glued
     budgets: tuple[int, ...]
+    long: frozenset[int]  # phrases whose short first word may be misread
 
 
 @lru_cache(maxsize=64)
@@ -188,6 +201,7 @@ def _index(vocabulary: tuple[Phrase, ...]) -> _Index:
         {length: tuple(words) for length, words in first_words.items()},
         {length: tuple(numbers) for length, numbers in glued.items()},
         tuple(_budget(entry.letters) for entry in vocabulary),
+        frozenset(n for n, entry in enumerate(vocabulary) if len(entry.words) >= LONG_PHRASE),
     )
 
 
@@ -198,6 +212,8 @@ def _may_start(token: str, index: _Index) -> list[int]:
         for word, starting in index.first_words.get(length, ()):
             if token == word or (len(word) > 2 and word_distance(token, word) <= 1):
                 numbers.extend(starting)
+            elif len(word) == len(token) and word_distance(token, word) == 1:
+                numbers.extend(n for n in starting if n in index.long)
         numbers.extend(index.glued.get(length, ()))
     return sorted(set(numbers))
 
@@ -250,6 +266,29 @@ _ENUMERATOR = re.compile(r"\s+\(?\d{1,2}[.)]?\s*$")  # "… 2." before the next 
 _SLASH_MISREADS = frozenset("/ƒfFjJlI|!1ýÝ")
 
 
+# The words of the cards' English labels, to know their second half when OCR lost the slash.
+_ENGLISH_WORDS = frozenset(
+    word
+    for printed in itertools.chain.from_iterable(FIELD_LABELS.values())
+    if printed.isascii()
+    for word in WORD.findall(printed.lower())
+    if len(word) >= 4
+)
+
+
+def _english_half(value: str) -> bool:
+    """A bilingual label's English half before a colon, its slash lost ("Họ, chữ đệm và tên
+    khai sinh Surnamre, middle and given name: …"): the value starts after that colon."""
+    colon = value.find(":")
+    if not 0 < colon <= 50:
+        return False
+    return any(
+        word in _ENGLISH_WORDS
+        or (len(word) >= 5 and any(word_distance(word, known) <= 1 for known in _ENGLISH_WORDS))
+        for word in WORD.findall(fold_keep_digits(value[:colon]))
+    )
+
+
 def labelled_values(line: str) -> list[tuple[str | None, str]]:
     """(field or None, raw value) for each label on the line, the value running to the next
     label. A bilingual label's second half ("Giới tính / Sex:") is read past, up to its colon."""
@@ -264,6 +303,8 @@ def labelled_values(line: str) -> list[tuple[str | None, str]]:
         elif stripped.startswith("/"):
             colon = stripped.find(":")
             raw = stripped[colon + 1 :] if 0 <= colon <= 40 else ""
+        elif _english_half(stripped):
+            raw = stripped[stripped.find(":") + 1 :]
         else:
             raw = stripped.lstrip(" :")
         if following is not None:
