@@ -704,7 +704,11 @@ def test_noisy_values_are_read_through_the_errors_ocr_makes(
         ("Ngày sinh: 26/06/2028", "date_of_birth", "26/06/2028"),
         ("Ngày cấp: 131122021", "id_issue_date", None),  # both slashes lost: cut anywhere
         ("Ngày cấp: 07/02/21", "id_issue_date", None),  # 1921 or 2021
-        ("Ngày cấp: 29/02/2021", "id_issue_date", None),  # a misread day, not a misread year
+        ("Ngày cấp: 29/02/2021", "id_issue_date", None),  # the 20th, 25th, 28th, or 2024
+        ("Ngày sinh: 05/O3/2029", "date_of_birth", "05/03/2029"),  # 2020 or 2025: kept as read
+        # only the value's own date is read again, not a later one beside it
+        ("Ngày cấp: 07/02/2028, cấp lại từ CMND cấp 15/06/2010", "id_issue_date", "07/02/2028"),
+        ("Ngày sinh: 12/03/2028 (âm lịch 10/02/1988)", "date_of_birth", "12/03/2028"),
     ],
 )
 def test_noisy_values_with_no_single_reading_are_not_guessed(
@@ -765,6 +769,14 @@ def test_dates_with_a_fraction_slash_or_a_quote_between_parts() -> None:
         ("Họ và tên: PHAN XUÂNÁNH", "PHAN XUÂN ÁNH"),  # Â never ends a syllable: XUÂN|ÁNH
         ("Họ và tên: LÊ HOÀNGANH", "LÊ HOÀNGANH"),  # HOÀ|NGANH, HOÀN|GANH, HOÀNG|ANH: kept
         ("Họ và tên: ALĂNG NGƯỚC", "ALĂNG NGƯỚC"),  # a Cơ Tu name, not "A LĂNG"
+        # a letter OCR read big inside one syllable is no cut (the surname then gets its marks)
+        ("Họ và tên: TrẦn Thị Hoa", "Trần Thị Hoa"),
+        ("Họ và tên: HoÀng Văn Nam", "Hoàng Văn Nam"),
+        ("Họ và tên: NguYễn Văn An", "Nguyễn Văn An"),
+        # names in capitals with no Vietnamese marks: Khmer, foreign
+        ("Họ và tên: DANH SOKHA", "DANH SOKHA"),
+        ("Họ và tên: NGUYỄN THỊ ANNA", "NGUYỄN THỊ ANNA"),
+        ("Họ và tên: TRẦN MARIA", "TRẦN MARIA"),
     ],
 )
 def test_names_ocr_ran_together_are_cut_only_where_one_cut_fits(line: str, name: str) -> None:
@@ -783,6 +795,56 @@ def test_names_ocr_ran_together_are_cut_only_where_one_cut_fits(line: str, name:
 def test_a_short_word_misread_inside_a_label(line: str, field: str) -> None:
     _, values = _values(_FORM.format(line))
     assert field in values
+
+
+def test_a_name_given_its_spaces_back_goes_to_a_person() -> None:
+    read = extract(_FORM.format("Họ và tên: Hoàng ĐứcUyên"), today=_SCANNED_ON)
+    assert read.fields["full_name"].problems
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        "Ghi chú: chuyển đến từ 01 11 2024",  # gaps for slashes: only where a label says date
+        "Tổng kinh phí: 15 10 2000 đồng",
+        "Ngày cấp:\nSố nhà 12/3/45 Lê Lợi",  # a two-digit year only where the value is a date
+    ],
+)
+def test_numbers_that_merely_look_like_a_noisy_date_are_no_date(lines: str) -> None:
+    _, values = _values(_FORM.format(lines) + "Huế, ngày ... tháng ... năm 20..\n")
+    assert "document_date" not in values
+    assert "id_issue_date" not in values
+
+
+def test_a_date_to_come_in_a_decisions_body_is_not_read_back_into_the_past() -> None:
+    decision = (
+        _quang_tri_decision("    ", "Về việc cấp phép").replace(
+            "Quảng Trị, ngày 17 tháng 06 năm 2025", ""
+        )
+        + "\nĐiều 2. Quyết định này có hiệu lực thi hành từ ngày 01 thánq 7 năm 2027."
+    )
+    _, values = _values(decision)
+    assert values.get("document_date") in (None, "01/07/2027")
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Số tài khoản: 0791 5848 567l tại Vietcombank", "Mã hồ sơ: O79.158.485.67Z"],
+)
+def test_an_id_with_letters_for_digits_is_read_only_under_an_id_label(line: str) -> None:
+    _, values = _values(_FORM.format(line))
+    assert "id_number" not in values
+
+
+def test_a_longer_label_misread_still_wins_where_its_own_last_word_is_read() -> None:
+    """ "tên igười chả": the father's label with "người" misread, not the child's label with
+    a value "igười chả PHẠM…" (whereas "Họ và tên Chu Văn An" stays a name: its one further
+    word is misread, so it may be the value)."""
+    extract_ = BIRTH_EXTRACT.replace("Họ, chữ đệm, tên người cha:", "Họ. chữ đệm, tên igười cha")
+    assert "igười cha" in extract_
+    _, values = _values(extract_)
+    assert values["father_name"] == "HỒ VĂN TÂM"
+    assert values["full_name"] == "HỒ THỊ THU"
 
 
 def test_a_short_word_ending_a_label_must_still_be_read_exactly() -> None:

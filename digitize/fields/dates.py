@@ -75,7 +75,7 @@ _SEPARATOR_MISREAD = re.compile(
 )
 # "13/09/58": the century lost (or never printed), given back only where one century fits.
 _SHORT_YEAR = re.compile(
-    rf"(?<![\w/.\-])({DIGITISH}{{1,2}}){_SEPARATOR}({DIGITISH}{{1,2}}){_SEPARATOR}(\d{{2}})(?![\w/])"
+    rf"({DIGITISH}{{1,2}}){_SEPARATOR}({DIGITISH}{{1,2}}){_SEPARATOR}(\d{{2}})"
 )
 # "ngày 12 Aháng 6năm 2025", "ngày 27 thạng:10 năm2022": each word may carry one misread letter.
 _TOLERANT_WORDED = re.compile(
@@ -142,21 +142,18 @@ def _short_year(numbers: list[int], latest: dt.date) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
-def find_dates_tolerant(text: str, latest: dt.date | None = None) -> list[tuple[str, int]]:
-    """Dates as noisy OCR reads them: (dd/mm/yyyy, repairs), repairs counting every misread
-    letter of a date word, every letter read back as a digit, every separator misread and a
-    year read again. At most `MAX_REPAIRS`, and the day must exist — so "ngày 25 thăng: gồi năm
-    2020" stays unread rather than guessed. `latest`: the last day the date can be (a birth or
-    a signature is not after the scan). Used only where
-    the exact reading (`find_dates`) found nothing, or nothing that can be so."""
+def _tolerant_readings(
+    text: str, latest: dt.date | None, misread_separators: bool
+) -> list[tuple[int, str | None, int]]:
+    """Every date-shaped run of the text: where it starts, its reading (None where none can be
+    so) and the repairs it took."""
     folded = fold_keep_digits(text)
-    found: list[tuple[int, str, int]] = []
+    found: list[tuple[int, str | None, int]] = []
 
     def add(start: int, groups: tuple[str, ...], extra: int) -> None:
         numbers = _undo_lookalikes(groups)
         read = _reading(numbers[0], numbers[1] + extra, latest) if numbers else None
-        if read:
-            found.append((start, *read))
+        found.append((start, *read) if read else (start, None, 0))
 
     for match in _TOLERANT_WORDED.finditer(folded):
         words = (match.group(1), match.group(3), match.group(5))
@@ -167,23 +164,35 @@ def find_dates_tolerant(text: str, latest: dt.date | None = None) -> list[tuple[
             add(match.start(), (match.group(2), match.group(4), match.group(6)), sum(distances))
     for match in _TOLERANT_NUMERIC.finditer(folded):
         add(match.start(), match.groups(), 0)
-    for match in _SEPARATOR_MISREAD.finditer(folded):
+    for match in _SEPARATOR_MISREAD.finditer(folded) if misread_separators else ():
         separators = (match.group(2), match.group(4))
         broken = [s for s in separators if not re.fullmatch(_SEPARATOR, s)]
         lost = [s for s in broken if not s.isspace()]
         if broken and len(lost) <= 1:
             add(match.start(), (match.group(1), match.group(3), match.group(5)), len(broken))
-    return [(value, repairs) for _, value, repairs in sorted(found)]
+    return sorted(found, key=lambda reading: (reading[0], reading[1] is None, reading[2]))
 
 
-def find_short_year_dates(text: str, latest: dt.date) -> list[tuple[str, int]]:
-    """Dates printed or read with a two-digit year ("13/09/58"), for a value a label says is a
-    past date: the century is the one where the day is past, if only one is (1958, not 2058;
-    "07/02/21" stays unread). Each counts a repair: a person checks the century."""
-    found: list[tuple[str, int]] = []
-    for match in _SHORT_YEAR.finditer(fold_keep_digits(text)):
-        numbers = _undo_lookalikes(match.groups())
-        value = _short_year(numbers[0], latest) if numbers else None
-        if value and numbers and numbers[1] + 1 <= MAX_REPAIRS:
-            found.append((value, numbers[1] + 1))
-    return found
+def find_dates_tolerant(text: str, latest: dt.date | None = None) -> list[tuple[str, int]]:
+    """Dates as noisy OCR reads them in running text: (dd/mm/yyyy, repairs), repairs counting
+    every misread letter of a date word, every letter read back as a digit and a digit read
+    again. At most `MAX_REPAIRS`, and the day must exist — so "ngày 25 thăng: gồi năm 2020"
+    stays unread rather than guessed. `latest`: the last day the date can be. Used only where
+    the exact reading (`find_dates`) found nothing."""
+    return [(v, r) for _, v, r in _tolerant_readings(text, latest, False) if v is not None]
+
+
+def read_labelled_date(text: str, latest: dt.date | None) -> tuple[str, int] | None:
+    """The date a labelled value opens with, through OCR's errors: also a separator lost, read
+    as a 1 or as a gap ("24/1211974", "2412 1974": the other must be read), and, for a past
+    date (`latest`: the scan's day), a value that is only a date with a two-digit year
+    ("13/09/58": the century where the day is past, if only one is). Only the first date is
+    read: a later one in the same value ("…, cấp lại từ CMND cấp 15/06/2010") is another date."""
+    readings = _tolerant_readings(text, latest, True)
+    if readings:
+        _, value, repairs = readings[0]
+        return (value, repairs) if value is not None else None
+    short = _SHORT_YEAR.fullmatch(fold_keep_digits(text).strip(" .,;:"))
+    numbers = _undo_lookalikes(short.groups()) if short and latest else None
+    value = _short_year(numbers[0], latest) if numbers and latest else None
+    return (value, numbers[1] + 1) if value and numbers and numbers[1] < MAX_REPAIRS else None

@@ -21,8 +21,8 @@ from hoso.digitize.fields.dates import (
     WORDED_DATE,
     find_dates,
     find_dates_tolerant,
-    find_short_year_dates,
     parse_date,
+    read_labelled_date,
     to_date,
 )
 from hoso.digitize.fields.places import (
@@ -171,7 +171,8 @@ def _labelled(lines: list[str], today: dt.date) -> dict[str, Labelled]:
                 value = clean_value(joined_across_lines(raw, following))
             impossible = value is not None and name in PAST_DATES and to_date(value) > today
             if value and not impossible:
-                found[name] = Labelled(value, source)
+                cut = _glued_words(raw) if name in NAME_FIELDS else 0  # names given spaces back
+                found[name] = Labelled(value, source, cut)
             elif name in REPAIRERS and (repaired := REPAIRERS[name](raw, today)):
                 found[name] = Labelled(repaired[0], source, repaired[1])
             elif value:
@@ -274,11 +275,15 @@ def _slash_lost(line: str) -> re.Match[str] | None:
 
 
 def _id_number_repaired(lines: list[str]) -> tuple[str, int, str] | None:
-    """The first citizen ID any line holds with letters for digits (its label lost to noise)."""
+    """A citizen ID with letters for digits on a line whose ID label was found but gave no
+    value ("Số định danh / Perspnal ideitiReation rummber+U92161236896": the English half's
+    colon lost). Lines without the label are not searched: a bank account or a spouse's ID is
+    not the holder's."""
     for line in lines:
-        repaired = identifiers.repair_citizen_id(line)
-        if repaired:
-            return repaired[0], repaired[1], line
+        if any(hit.phrase.key == "id_number" for hit in labels.find(line)):
+            repaired = identifiers.repair_citizen_id(line)
+            if repaired:
+                return repaired[0], repaired[1], line
     return None
 
 
@@ -318,12 +323,9 @@ def _sex_repaired(raw: str) -> tuple[str, int] | None:
 
 
 def _date_repaired(raw: str, latest: dt.date | None) -> tuple[str, int] | None:
-    """A date through OCR errors; for a past date (`latest`: the scan's day), also one printed
-    or read with two digits of its year."""
-    dates = find_dates_tolerant(raw, latest) or (
-        find_short_year_dates(raw, latest) if latest else []
-    )
-    return dates[0] if dates else None
+    """A date through OCR errors, one that can be so before the scan (`latest`) if there is
+    one, else as read (its check then says it is in the future): never lost for being odd."""
+    return read_labelled_date(raw, latest) or (read_labelled_date(raw, None) if latest else None)
 
 
 def _name(raw: str) -> str:
@@ -373,12 +375,19 @@ def _unglued(word: str) -> list[str]:
     """The names OCR ran together, given their space back: at a capital after a small letter
     ("ĐứcUyên"), and in capitals where the word holds two syllables and only one cut leaves a
     syllable's end before it and a syllable's start after it ("ĐỨCTHẢO" → "ĐỨC THẢO", "XUÂNÁNH"
-    → "XUÂN ÁNH"; "HOÀNGANH" could be cut three ways and stays whole). Each piece keeps two
-    letters at least, so a minority name such as "Alăng" is not cut."""
-    cuts = [at for at in range(1, len(word)) if word[at - 1].islower() and word[at].isupper()]
-    if not cuts and word.isupper() and word.isalpha():
-        folded = fold_keep_digits(word)
-        vowel = [c in _VOWELS for c in folded]
+    → "XUÂN ÁNH"; "HOÀNGANH" could be cut three ways and stays whole). Every piece must be
+    shaped as a Vietnamese syllable, so a letter OCR read big inside one ("TrẦn", "HoÀng") is
+    no cut, and a word in capitals is cut only if it carries Vietnamese marks: Khmer, Cham and
+    foreign names ("SOKHA", "ANNA", "MARIA") and minority names ("ALĂNG": a one-letter piece)
+    stay whole."""
+    folded = fold_keep_digits(word)
+    vowel = [c in _VOWELS for c in folded]
+    cuts = [
+        at
+        for at in range(1, len(word))
+        if word[at - 1].islower() and word[at].isupper() and not (vowel[at - 1] and vowel[at])
+    ]
+    if not cuts and word.isupper() and word.isalpha() and _marked(word):
         groups = [at for at in range(len(folded)) if vowel[at] and (at == 0 or not vowel[at - 1])]
         for left, right in itertools.pairwise(groups):
             end = left
@@ -396,7 +405,30 @@ def _unglued(word: str) -> list[str]:
                 return [word]
             cuts.append(fits[0])
     pieces = [word[a:b] for a, b in itertools.pairwise([0, *cuts, len(word)])]
-    return pieces if all(len(piece) >= 2 for piece in pieces) else [word]
+    if len(pieces) > 1 and all(len(piece) >= 2 and _syllable_shaped(piece) for piece in pieces):
+        return pieces
+    return [word]
+
+
+def _marked(word: str) -> bool:
+    """Written with Vietnamese marks: a tone, a vowel's hat or horn, or Đ."""
+    return any(len(unicodedata.normalize("NFD", c)) > 1 or c in "Đđ" for c in word)
+
+
+def _syllable_shaped(piece: str) -> bool:
+    """One run of vowels between an onset and a final a Vietnamese syllable may have."""
+    folded = fold_keep_digits(piece)
+    vowels = [at for at, c in enumerate(folded) if c in _VOWELS]
+    if not vowels or vowels[-1] - vowels[0] + 1 != len(vowels):
+        return False
+    final = folded[vowels[-1] + 1 :]
+    open_on_never_last = not final and piece[vowels[-1]] in _NEVER_LAST
+    return folded[: vowels[0]] in _ONSETS and final in _FINALS and not open_on_never_last
+
+
+def _glued_words(raw: str) -> int:
+    """How many words of a name `_unglued` cut: each is a repair a person confirms."""
+    return sum(len(_unglued(word)) > 1 for word in re.split(r"[\s.,:;'\"-]+", raw) if word)
 
 
 def _name_word(word: str) -> bool:
@@ -483,14 +515,14 @@ _PLACE_DATE_MISREAD = re.compile(rf"^[^a-z0-9]*[a-z][a-z ]{{0,30}}[.;]\s*{WORDED
 _CITATION = labels.phrases({None: ("Căn cứ", "Xét đề nghị", "Theo đề nghị")})
 
 
-def _document_date(
-    lines: list[str], exclude: set[str], today: dt.date
-) -> tuple[str, str, int] | None:
+def _document_date(lines: list[str], exclude: set[str]) -> tuple[str, str, int] | None:
     """The place-and-date line ("Lào Cai, ngày 05 tháng 3 năm 2025"), also where OCR ran it
     into the number on its left; failing that, the first worded date of a line that carries no
     label (so not a registration or issue date), cites no law ("Căn cứ Luật … ngày 19 tháng 6
     năm 2015") and is not one of the person's dates. Only when no date reads exactly, a date
-    read through OCR errors, not after `today` (third item: how many)."""
+    read through OCR errors (third item: how many). A date later than the scan is not read
+    again there: a body may say when it takes effect ("có hiệu lực từ ngày 01 tháng 7 năm
+    2027"), which is no signing date misread."""
     uncited = [line for line in lines if not labels.find_all(line, _CITATION)]
     # Not a birth date's line; a label before the place ("Nơi sinh: … . ngày") cannot match
     # the misread pattern, which wants the place to open its line ("Cai ngày" in "Lào Cai.
@@ -512,7 +544,7 @@ def _document_date(
                     return value, line, 0
     for line in candidates:
         if "sinh" not in fold_keep_digits(line):
-            for value, repairs in find_dates_tolerant(line, today):
+            for value, repairs in find_dates_tolerant(line):
                 if value not in exclude and not re.search(r"\d\s*/", line):
                     return value, line, repairs
     return None
@@ -695,7 +727,7 @@ def extract(
         for k, v in values.items()
         if k in ("date_of_birth", "id_issue_date", "date_of_expiry")
     }
-    dated = _document_date(lines, personal, today)
+    dated = _document_date(lines, personal)
     if dated:
         date, line, repairs = dated
         found = _repaired(FieldValue(date, FROM_LAYOUT, "layout", line=line), repairs)

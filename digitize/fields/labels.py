@@ -246,12 +246,18 @@ def find(line: str, vocabulary: Sequence[Phrase] = LABELS) -> list[Hit]:
     one wins, then the longer ("Năm sinh" inside "Ngày, tháng, năm sinh"). A longer label read
     with errors that *ends* where an exact one does still wins ("Ngãy thánh, năm sinh"): it
     reaches left, over words before the value, never right into the value ("Họ và tên Chu Văn
-    An" is no misread "Họ và tên cha")."""
+    An" is no misread "Họ và tên cha"), unless a further word of its own is read exactly
+    ("Họ, chữ đệm, tên igười cha" is the father's label, not the child's with a value)."""
     hits = find_all(line, vocabulary)
+    folded = fold_keep_digits(unicodedata.normalize("NFC", line))
     hits = [
         hit
         for hit in hits
-        if hit.edits or not any(h.edits and h.end == hit.end and h.start < hit.start for h in hits)
+        if hit.edits
+        or not any(
+            (h.edits and h.start < hit.start and h.end == hit.end) or _reads_on(h, hit, folded)
+            for h in hits
+        )
     ]
     candidates = sorted(hits, key=lambda h: (h.edits > 0, -h.phrase.letters, h.start))
     chosen: list[Hit] = []
@@ -259,6 +265,16 @@ def find(line: str, vocabulary: Sequence[Phrase] = LABELS) -> list[Hit]:
         if all(hit.end <= kept.start or hit.start >= kept.end for kept in chosen):
             chosen.append(hit)
     return sorted(chosen, key=lambda h: h.start)
+
+
+def _reads_on(longer: Hit, exact: Hit, folded: str) -> bool:
+    """`longer`, read with errors, starts where `exact` does and goes on past it with a word
+    of three letters or more read exactly: the words past `exact` are its own, not a value."""
+    if not longer.edits or longer.start != exact.start or longer.end <= exact.end:
+        return False
+    further = WORD.findall(folded[exact.end : longer.end])
+    own = longer.phrase.words[len(longer.phrase.words) - len(further) :]
+    return any(len(word) >= 3 and word == read for word, read in zip(own, further, strict=False))
 
 
 _ENUMERATOR = re.compile(r"\s+\(?\d{1,2}[.)]?\s*$")  # "… 2." before the next numbered label
