@@ -218,3 +218,36 @@ def isolated_specks(
     beside_letter = np.zeros(small.size + 1, dtype=bool)
     beside_letter[np.unique(labels[near > 0])] = True
     return small & ~beside_letter[1:]
+
+
+# A run of letters no OCR word covers, read again: at least this many letters long (a word or
+# two, not a lone mark or a page number) and a line's height, give or take.
+UNREAD_MIN_LENGTH = 4.0  # of the letter size
+UNREAD_HEIGHT = (0.5, 2.5)  # of the letter size
+UNREAD_JOIN = 0.8  # of the letter size: letters and words of one line closer than this join
+UNREAD_COVER_PAD = 0.3  # of the letter size: around a word read, its marks and clipped edges
+
+
+def unread_runs(
+    mask: Pixels, read: list[tuple[int, int, int, int]], letter: float
+) -> list[tuple[int, int, int, int]]:
+    """Where the page has a line of letters (or a piece of one) that no word read covers:
+    boxes (left, top, right, bottom) in `mask` pixels, top to bottom. Tesseract's layout
+    analysis sometimes leaves a whole line out (a name line on a phone photo, the last line of
+    a noisy page); the glyph mask still shows it."""
+    if letter <= 0 or not mask.any():
+        return []
+    ink = mask.copy()
+    pad = round(UNREAD_COVER_PAD * letter)
+    for left, top, right, bottom in read:
+        ink[max(0, top - pad) : max(0, bottom + pad), max(0, left - pad) : max(0, right + pad)] = 0
+    join = max(3, round(UNREAD_JOIN * letter))
+    joined = u8(cv2.dilate(ink, np.ones((1, join), np.uint8)))
+    count, _, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    low, high = UNREAD_HEIGHT
+    runs = [
+        (int(x) + join // 2, int(y), int(x + w) - join // 2, int(y + h))
+        for x, y, w, h, _ in stats[1:count]
+        if w - join >= UNREAD_MIN_LENGTH * letter and low * letter <= h <= high * letter
+    ]
+    return sorted(runs, key=lambda run: (run[1], run[0]))

@@ -13,11 +13,12 @@ from dataclasses import dataclass, replace
 import cv2
 import numpy as np
 from numpy.typing import NDArray
+from PIL import Image
 
 from hoso.digitize import cleanup, deskew, orient, perspective, resolution
 from hoso.digitize.codes import read_codes
 from hoso.digitize.encode import JPEG_QUALITY, EncodedImage, as_is_jpeg, encode_page_image
-from hoso.digitize.ink import Glyphs, Pixels, find_glyphs, u8
+from hoso.digitize.ink import Glyphs, Pixels, find_glyphs, u8, unread_runs
 from hoso.digitize.models import (
     LEGAL_MINIMUM_DPI,
     ImagePlacement,
@@ -31,6 +32,14 @@ from hoso.digitize.models import (
 )
 from hoso.digitize.ocr.engine import OcrEngine, OcrPage
 from hoso.digitize.ocr.specks import without_specks
+from hoso.digitize.ocr.strips import (
+    LINE_PAD,
+    LineBox,
+    confidence,
+    group_lines,
+    place_on_page,
+    stack_lines,
+)
 from hoso.digitize.rasterize import RasterPage, rasterize
 
 UPRIGHT_CONFIDENCE = 0.75
@@ -94,13 +103,16 @@ def _scanned_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> Pa
     ocr_dpi = resolution.recognition_dpi(glyph_height, scale, dpi)
     dust = cleanup.plan_dust(glyphs)
 
-    def read(image: Pixels) -> OcrPage:
-        return engine.recognize(cleanup.prepare_for_ocr(image, scale, bilevel, dust), ocr_dpi)
+    def prepare(image: Pixels) -> Image.Image:
+        return cleanup.prepare_for_ocr(image, scale, bilevel, dust)
+
+    def recognize(image: Image.Image) -> OcrPage:
+        return engine.recognize(image, ocr_dpi)
 
     def detect(image: Pixels, direction: orient.LineDirection) -> orient.FlipDecision:
         return orient.decide_flip(image, direction, glyph_height, dpi, engine)
 
-    reader = _Reader(read, detect, bilevel)
+    reader = _Reader(prepare, recognize, detect, bilevel, scale)
     direction = orient.line_direction(glyphs)
     reading = _orient_and_read(pixels, glyphs, direction, reader)
     if not direction.decisive and orient.words_run_down(reading.ocr.words):
@@ -116,9 +128,10 @@ def _scanned_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> Pa
         other = _orient_and_read(pixels, glyphs, direction.swapped(), reader)
         if other.ocr.mean_confidence > reading.ocr.mean_confidence + ORIENTATION_MARGIN:
             reading = other
-    rotation, straight, ocr, skew = reading.rotation, reading.image, reading.ocr, reading.skew
+    rotation, straight, skew = reading.rotation, reading.image, reading.skew
     rotation_confidence = reading.confidence
     warnings.extend(_doubts(reading, glyphs))
+    ocr = _with_unread_lines(reading, glyphs, reader)
 
     words = _to_page_pixels(without_specks(ocr.words), scale)
     codes = read_codes(straight, upright=True)
@@ -221,11 +234,17 @@ def _reads_upright(ocr: OcrPage) -> bool:
 @dataclass(frozen=True)
 class _Reader:
     """How this page is read (any part of it) and Tesseract's orientation detector, each already
-    sized for the page's glyphs."""
+    sized for the page's glyphs: `prepare` makes the recognition image (scaled by `scale`,
+    cleaned, with a margin), `recognize` reads one."""
 
-    read: Callable[[Pixels], OcrPage]
+    prepare: Callable[[Pixels], Image.Image]
+    recognize: Callable[[Image.Image], OcrPage]
     detect: Callable[[Pixels, orient.LineDirection], orient.FlipDecision]
     bilevel: bool
+    scale: float
+
+    def read(self, image: Pixels) -> OcrPage:
+        return self.recognize(self.prepare(image))
 
 
 @dataclass(frozen=True)
@@ -280,6 +299,79 @@ def _orient_and_read(
         ocr = reader.read(straight)
     rotation = (base_turn + turn) % 360
     return _Reading(rotation, confidence, straight, ocr, direction.skew, confidence > 0, placed)
+
+
+# A line read again on its own is kept only if read this surely: what Tesseract left out on
+# purpose (a seal, a signature, a photo's texture) comes back as junk of low confidence.
+UNREAD_LINE_CONFIDENCE = 0.6
+
+
+def _with_unread_lines(reading: _Reading, glyphs: Glyphs, reader: _Reader) -> OcrPage:
+    """The page's words, with the lines of letters Tesseract's layout analysis left out (a name
+    line on a phone photo, the last line of a noisy page: the glyph mask shows letters where no
+    word was read) read again on their own, stacked in one strip, and put back in reading
+    order. Costs a mask comparison on every page, and one more OCR call only where letters
+    were left unread."""
+    ocr = reading.ocr
+    if not ocr.words or not _has_text(glyphs):
+        return ocr
+    margin, to_mask = cleanup.OCR_MARGIN_PX, glyphs.scale / reader.scale
+
+    def on_mask(value: int) -> int:
+        return round((value - margin) * to_mask)
+
+    def on_recognition(value: int) -> int:
+        return round(value / to_mask) + margin
+
+    mask = _glyphs_as_placed(glyphs, reading.placed, reading.image.shape)
+    read = [
+        (on_mask(w.left), on_mask(w.top), on_mask(w.right), on_mask(w.bottom)) for w in ocr.words
+    ]
+    runs = unread_runs(mask, read, glyphs.letter_size)
+    if not runs:
+        return ocr
+    prepared = reader.prepare(reading.image)
+    pad = round(LINE_PAD * glyphs.letter_size / to_mask)
+    first = max(w.line for w in ocr.words) + 1
+    boxes = [
+        LineBox(
+            first + number,
+            max(0, on_recognition(left) - pad),
+            max(0, on_recognition(top) - pad),
+            min(prepared.width, on_recognition(right) + pad),
+            min(prepared.height, on_recognition(bottom) + pad),
+        )
+        for number, (left, top, right, bottom) in enumerate(runs)
+    ]
+    strip = stack_lines(prepared, boxes)
+    found = {
+        line: words
+        for line, words in place_on_page(reader.recognize(strip.image).words, strip).items()
+        if words
+        and confidence(words) >= UNREAD_LINE_CONFIDENCE
+        and sum(c.isalnum() for w in words for c in w.text) >= 3
+    }
+    return OcrPage(words=_in_reading_order(ocr.words, found)) if found else ocr
+
+
+def _in_reading_order(words: list[Word], added: dict[int, list[Word]]) -> list[Word]:
+    """`words` with each added line placed before the first line read below it that shares
+    some of its width (Tesseract's order is by block, then line), else at the end."""
+    lines = group_lines(words)
+    order = list(lines)
+    for number, line in sorted(added.items(), key=lambda item: min(w.top for w in item[1])):
+        top, left = min(w.top for w in line), min(w.left for w in line)
+        right = max(w.right for w in line)
+        lines[number] = line
+        below = (
+            at
+            for at, other in enumerate(order)
+            if min(w.top for w in lines[other]) > top
+            and min(w.left for w in lines[other]) < right
+            and max(w.right for w in lines[other]) > left
+        )
+        order.insert(next(below, len(order)), number)
+    return [word for number in order for word in lines[number]]
 
 
 def _glyphs_as_placed(
