@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +26,11 @@ from pyhanko.pdf_utils.images import PdfImage
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.stamp import BaseStampStyle, StaticStampStyle, TextStampStyle
 
+from hoso.desk_time import VIETNAM
 from hoso.files import atomic_output, sha256_file
 from hoso.signatures.errors import SigningConfigError
 from hoso.signatures.profiles import Appearance, Profile
 
-VIETNAM = timezone(timedelta(hours=7), "ICT")  # no daylight saving: a fixed offset is exact
 MARGIN_PT = 14.0
 IMAGE_DPI = 300
 # Printable ASCII, Latin-1, Latin Extended-A (đ), ơ/ư, combining marks, Vietnamese precomposed,

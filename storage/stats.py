@@ -28,18 +28,17 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from hoso.desk_time import VIETNAM
 from hoso.storage.index import RecordIndex
 from hoso.storage.results import IssuedResult
 from hoso.storage.reuse import InvalidValueError
 from hoso.storage.schema import Batch, Desk, Document, Dossier, Event
 from hoso.storage.vocabulary import DocumentStatus, EventType
 
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 MAX_DAYS = 3660  # ten years: a longer period is a mistake, not a report
 EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
 

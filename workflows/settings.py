@@ -12,6 +12,7 @@ import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from hoso.desk_time import VIETNAM
 from hoso.digitize.models import Options
 from hoso.settings import HosoSettings
 from hoso.storage.archive import ArchiveSettings
@@ -40,7 +41,7 @@ def queue_limits(page_processes: int) -> dict[str, int]:
     return {BATCH_QUEUE: PLANS_AT_ONCE, DOCUMENT_QUEUE: page_processes}
 
 
-SCHEDULE_TIMEZONE = "Asia/Ho_Chi_Minh"  # cron times are the desks' own: 01:30 is a Vietnam night
+SCHEDULE_TIMEZONE = VIETNAM.key  # cron times are the desks' own: 01:30 is a Vietnam night
 
 
 @dataclass(frozen=True)

@@ -16,18 +16,18 @@ import datetime as dt
 import gettext
 import io
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from hoso.desk_time import VIETNAM
 from hoso.storage.schema import as_utc
 
 LOCALE = "vi"
 DOMAIN = "messages"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
-TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+TIMEZONE = VIETNAM
 DATETIME_PATTERN = "dd/MM/yyyy HH:mm"
 
 

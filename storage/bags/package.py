@@ -30,6 +30,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from hoso.desk_time import VIETNAM
 from hoso.errors import ExitCode, HosoError, OutputError
 from hoso.storage.archive import Archive
 from hoso.storage.bags import mets
@@ -48,7 +49,6 @@ from hoso.storage.schema import (
 )
 from hoso.storage.vocabulary import EventType, Outcome
 
-VIETNAM = dt.timezone(dt.timedelta(hours=7), "ICT")  # desks' days; no daylight saving
 BAGIT_VERSION = "1.0"
 RECORD_FORMAT = 1  # of data/hoso/documents/*.json; an import refuses one it does not know
 BLOCK = 1 << 20
