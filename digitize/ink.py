@@ -224,17 +224,22 @@ def isolated_specks(
 # two, not a lone mark or a page number) and a line's height, give or take.
 UNREAD_MIN_LENGTH = 4.0  # of the letter size
 UNREAD_HEIGHT = (0.5, 2.5)  # of the letter size
-UNREAD_JOIN = 0.8  # of the letter size: letters and words of one line closer than this join
+# Of the letter size: the letters and words of one line are closer than this (a word gap is
+# about a letter; the colon after a label is too small for the mask, so "tên:  Hoàng" leaves
+# nearly two), columns are farther apart. At 0.8 a dropped line came back in word-sized pieces.
+UNREAD_JOIN = 2.0
 UNREAD_COVER_PAD = 0.3  # of the letter size: around a word read, its marks and clipped edges
+UNREAD_MARKS = 0.7  # of the letter size: how far tone marks may stack above a run, or hang below
 
 
 def unread_runs(
     mask: Pixels, read: list[tuple[int, int, int, int]], letter: float
 ) -> list[tuple[int, int, int, int]]:
     """Where the page has a line of letters (or a piece of one) that no word read covers:
-    boxes (left, top, right, bottom) in `mask` pixels, top to bottom. Tesseract's layout
-    analysis sometimes leaves a whole line out (a name line on a phone photo, the last line of
-    a noisy page); the glyph mask still shows it."""
+    boxes (left, top, right, bottom) in `mask` pixels, top to bottom, taking in the marks
+    stacked above and below its letters. Tesseract's layout analysis sometimes leaves a whole
+    line out (a name line on a phone photo, the last line of a noisy page); the glyph mask
+    still shows it."""
     if letter <= 0 or not mask.any():
         return []
     ink = mask.copy()
@@ -246,8 +251,29 @@ def unread_runs(
     count, _, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
     low, high = UNREAD_HEIGHT
     runs = [
-        (int(x) + join // 2, int(y), int(x + w) - join // 2, int(y + h))
+        _with_marks(ink, (int(x) + join // 2, int(y), int(x + w) - join // 2, int(y + h)), letter)
         for x, y, w, h, _ in stats[1:count]
         if w - join >= UNREAD_MIN_LENGTH * letter and low * letter <= h <= high * letter
     ]
     return sorted(runs, key=lambda run: (run[1], run[0]))
+
+
+def _with_marks(
+    ink: Pixels, run: tuple[int, int, int, int], letter: float
+) -> tuple[int, int, int, int]:
+    """The run grown up and down through the unread ink of its columns (its tone marks, its
+    descenders), a few blank rows allowed, at most `UNREAD_MARKS` letters either way: a crop at
+    the letters' tops lost the marks stacked on capitals ("VIỆT" read "VIET")."""
+    left, top, right, bottom = run
+    reach, blank = round(UNREAD_MARKS * letter), max(2, round(letter / 8))
+    rows: NDArray[np.bool_] = np.asarray(ink[:, left:right].any(axis=1), dtype=bool)
+
+    def grow(start: int, step: int, limit: int) -> int:
+        edge, gap, at = start, 0, start + step
+        while 0 <= at < len(rows) and abs(at - start) <= limit and gap <= blank:
+            gap = 0 if rows[at] else gap + 1
+            edge = at if rows[at] else edge
+            at += step
+        return edge
+
+    return left, grow(top, -1, reach), right, grow(bottom - 1, 1, reach) + 1

@@ -304,6 +304,7 @@ def _orient_and_read(
 # A line read again on its own is kept only if read this surely: what Tesseract left out on
 # purpose (a seal, a signature, a photo's texture) comes back as junk of low confidence.
 UNREAD_LINE_CONFIDENCE = 0.6
+UNREAD_FLAT = 0.5  # of the letter size: a word box lower than this is no box for its letters
 
 
 def _with_unread_lines(reading: _Reading, glyphs: Glyphs, reader: _Reader) -> OcrPage:
@@ -324,9 +325,20 @@ def _with_unread_lines(reading: _Reading, glyphs: Glyphs, reader: _Reader) -> Oc
         return round(value / to_mask) + margin
 
     mask = _glyphs_as_placed(glyphs, reading.placed, reading.image.shape)
-    read = [
-        (on_mask(w.left), on_mask(w.top), on_mask(w.right), on_mask(w.bottom)) for w in ocr.words
-    ]
+    # A scrap Tesseract misread may get a box of a few pixels at its line's top ("_Nơtcư", 3 px
+    # high), whose letters were then read twice: a word under half a letter high covers what
+    # the middle word of its line does.
+    flat = UNREAD_FLAT * glyphs.letter_size / to_mask
+    bands = {
+        n: (int(np.median([w.top for w in ws])), int(np.median([w.bottom for w in ws])))
+        for n, ws in group_lines(ocr.words).items()
+    }
+
+    def covered(word: Word) -> tuple[int, int, int, int]:
+        top, bottom = bands[word.line] if word.bottom - word.top < flat else (word.top, word.bottom)
+        return on_mask(word.left), on_mask(top), on_mask(word.right), on_mask(bottom)
+
+    read = [covered(w) for w in ocr.words]
     runs = unread_runs(mask, read, glyphs.letter_size)
     if not runs:
         return ocr
@@ -351,18 +363,26 @@ def _with_unread_lines(reading: _Reading, glyphs: Glyphs, reader: _Reader) -> Oc
         and confidence(words) >= UNREAD_LINE_CONFIDENCE
         and sum(c.isalnum() for w in words for c in w.text) >= 3
     }
-    return OcrPage(words=_in_reading_order(ocr.words, found)) if found else ocr
+    return OcrPage(words=in_reading_order(ocr.words, found)) if found else ocr
 
 
-def _in_reading_order(words: list[Word], added: dict[int, list[Word]]) -> list[Word]:
-    """`words` with each added line placed before the first line read below it that shares
-    some of its width (Tesseract's order is by block, then line), else at the end."""
+def in_reading_order(words: list[Word], added: dict[int, list[Word]]) -> list[Word]:
+    """`words` with the lines read again put back: pieces of one row (a line the mask showed
+    as several runs) become one line, left to right; a row that a line already read shares
+    joins that line (its missing words, in their place by left); any other goes before the
+    first line read below it that shares some of its width (Tesseract's order is by block,
+    then line), else at the end."""
     lines = group_lines(words)
     order = list(lines)
-    for number, line in sorted(added.items(), key=lambda item: min(w.top for w in item[1])):
-        top, left = min(w.top for w in line), min(w.left for w in line)
-        right = max(w.right for w in line)
-        lines[number] = line
+    for number, row in _rows(added).items():
+        top, bottom = min(w.top for w in row), max(w.bottom for w in row)
+        left, right = min(w.left for w in row), max(w.right for w in row)
+        beside = next((other for other in order if _same_row(lines[other], top, bottom)), None)
+        if beside is not None:
+            joined = [*lines[beside], *(replace(w, line=beside) for w in row)]
+            lines[beside] = sorted(joined, key=lambda w: w.left)
+            continue
+        lines[number] = row
         below = (
             at
             for at, other in enumerate(order)
@@ -372,6 +392,24 @@ def _in_reading_order(words: list[Word], added: dict[int, list[Word]]) -> list[W
         )
         order.insert(next(below, len(order)), number)
     return [word for number in order for word in lines[number]]
+
+
+def _rows(added: dict[int, list[Word]]) -> dict[int, list[Word]]:
+    """The lines read again, those on one row joined, each row's words left to right; in
+    order from the top."""
+    rows: dict[int, list[Word]] = {}
+    for number, line in sorted(added.items(), key=lambda item: min(w.top for w in item[1])):
+        top, bottom = min(w.top for w in line), max(w.bottom for w in line)
+        key = next((n for n, row in rows.items() if _same_row(row, top, bottom)), number)
+        rows[key] = [*rows.get(key, []), *(replace(w, line=key) for w in line)]
+    return {n: sorted(row, key=lambda w: w.left) for n, row in rows.items()}
+
+
+def _same_row(line: list[Word], top: int, bottom: int) -> bool:
+    """Whether the band `top`-`bottom` and the line overlap by half the lower of the two."""
+    line_top, line_bottom = min(w.top for w in line), max(w.bottom for w in line)
+    overlap = min(bottom, line_bottom) - max(top, line_top)
+    return overlap * 2 >= min(bottom - top, line_bottom - line_top)
 
 
 def _glyphs_as_placed(

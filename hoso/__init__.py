@@ -7,7 +7,7 @@ see the same module names, and nothing but `hoso` lands in site-packages.
 
 The modules directly in this folder are the small kernel that every part may use and that uses
 none of them: `errors` (the error base and exit codes), `files` (atomic writes, hashing),
-`contract` (document types and the shape of extracted fields) and `settings` (every `HOSO_*`
+`contract` (document types and the shape of extracted fields), `settings` (every `HOSO_*`
 variable, read and checked once) and `desk_time` (Vietnam's time, the desks' days).
 Layers point one way: api → workflows → {signatures, storage, digitize} → kernel
 (`tests/test_layers.py` enforces it).

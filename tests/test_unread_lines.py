@@ -10,8 +10,9 @@ from PIL import Image
 
 from benchmarks.degradations import field_document
 from hoso.digitize.ink import unread_runs
-from hoso.digitize.models import Options
+from hoso.digitize.models import Options, Word
 from hoso.digitize.ocr.engine import OcrEngine, OcrPage, OrientationGuess, create_engine
+from hoso.digitize.page import in_reading_order, words_to_text
 from hoso.digitize.pipeline import digitize, document_json
 from tests.metrics import cer
 from tests.synthetic import PageSpec, render_page
@@ -88,3 +89,26 @@ def test_a_phone_photo_keeps_the_name_line_tesseract_drops(tmp_path: Path) -> No
     data = document_json(digitize([photo], Options(jobs=1)))
     assert "Họ và tên: Hoàng Đức Uyên" in data["pages"][0]["text"]
     assert data["fields"]["full_name"]["value"] == "Hoàng Đức Uyên"
+
+
+def _word(text: str, left: int, top: int, line: int) -> Word:
+    return Word(text, left, top, left + 10 * len(text), top + 20, 0.9, line)
+
+
+def test_lines_read_again_join_their_row_in_order() -> None:
+    """A table's label cell left out beside its value read, and a dropped line the mask showed
+    as two pieces: each row reads as one line, left to right, in its place."""
+    read = [
+        _word("Họ", 20, 10, 0),
+        _word("và", 60, 10, 0),
+        _word("tên:", 100, 10, 0),
+        _word("28/11/1960", 300, 52, 1),
+        _word("Tôi", 20, 130, 2),
+    ]
+    added = {
+        7: [_word("sinh", 70, 50, 7)],  # pieces of one row, the right one first
+        6: [_word("Ngày", 20, 50, 6)],
+        8: [_word("Nơi", 20, 90, 8), _word("sinh:", 70, 90, 8)],
+    }
+    text = words_to_text(in_reading_order(read, added))
+    assert text.splitlines() == ["Họ và tên:", "Ngày sinh 28/11/1960", "Nơi sinh:", "Tôi"]
