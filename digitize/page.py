@@ -406,10 +406,12 @@ def _rows(added: dict[int, list[Word]]) -> dict[int, list[Word]]:
 
 
 def _same_row(line: list[Word], top: int, bottom: int) -> bool:
-    """Whether the band `top`-`bottom` and the line overlap by half the lower of the two."""
+    """Whether the band `top`-`bottom` and the line overlap by half the lower of the two, the
+    line a third of the band high at least (a speck read as "." is no row to join)."""
     line_top, line_bottom = min(w.top for w in line), max(w.bottom for w in line)
     overlap = min(bottom, line_bottom) - max(top, line_top)
-    return overlap * 2 >= min(bottom - top, line_bottom - line_top)
+    lower = min(bottom - top, line_bottom - line_top)
+    return 3 * (line_bottom - line_top) >= bottom - top and overlap * 2 >= lower
 
 
 def _glyphs_as_placed(

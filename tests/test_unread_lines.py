@@ -103,7 +103,8 @@ def test_lines_read_again_join_their_row_in_order() -> None:
         _word("và", 60, 10, 0),
         _word("tên:", 100, 10, 0),
         _word("28/11/1960", 300, 52, 1),
-        _word("Tôi", 20, 130, 2),
+        Word(".", 600, 95, 602, 97, 0.1, 2),  # a speck read as a line of its own
+        _word("Tôi", 20, 130, 3),
     ]
     added = {
         7: [_word("sinh", 70, 50, 7)],  # pieces of one row, the right one first
@@ -111,4 +112,4 @@ def test_lines_read_again_join_their_row_in_order() -> None:
         8: [_word("Nơi", 20, 90, 8), _word("sinh:", 70, 90, 8)],
     }
     text = words_to_text(in_reading_order(read, added))
-    assert text.splitlines() == ["Họ và tên:", "Ngày sinh 28/11/1960", "Nơi sinh:", "Tôi"]
+    assert text.splitlines() == ["Họ và tên:", "Ngày sinh 28/11/1960", ".", "Nơi sinh:", "Tôi"]
