@@ -173,13 +173,13 @@ def _tolerant_readings(
     return sorted(found, key=lambda reading: (reading[0], reading[1] is None, reading[2]))
 
 
-def find_dates_tolerant(text: str, latest: dt.date | None = None) -> list[tuple[str, int]]:
+def find_dates_tolerant(text: str) -> list[tuple[str, int]]:
     """Dates as noisy OCR reads them in running text: (dd/mm/yyyy, repairs), repairs counting
     every misread letter of a date word, every letter read back as a digit and a digit read
     again. At most `MAX_REPAIRS`, and the day must exist — so "ngày 25 thăng: gồi năm 2020"
-    stays unread rather than guessed. `latest`: the last day the date can be. Used only where
-    the exact reading (`find_dates`) found nothing."""
-    return [(v, r) for _, v, r in _tolerant_readings(text, latest, False) if v is not None]
+    stays unread rather than guessed. Not held to the scan's day: running text may name a day
+    to come. Used only where the exact reading (`find_dates`) found nothing."""
+    return [(v, r) for _, v, r in _tolerant_readings(text, None, False) if v is not None]
 
 
 def read_labelled_date(text: str, latest: dt.date | None) -> tuple[str, int] | None:

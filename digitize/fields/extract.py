@@ -328,6 +328,15 @@ def _date_repaired(raw: str, latest: dt.date | None) -> tuple[str, int] | None:
     return read_labelled_date(raw, latest) or (read_labelled_date(raw, None) if latest else None)
 
 
+# What OCR leaves around and between the words of a name: specks read as punctuation.
+_NAME_SPECKS = re.compile(r"[.,:;'\"`“”‘’\[\](){}|_*°„~¬-]")
+
+
+def _name_words(raw: str) -> list[str]:
+    """The words of a name as read, the specks around and between them dropped."""
+    return _NAME_SPECKS.sub(" ", unicodedata.normalize("NFC", raw)).split()
+
+
 def _name(raw: str) -> str:
     """A name as printed: OCR specks and punctuation around it dropped ("VÕ THU LINH: hi",
     "HUỲNH .XUÂN.CƯỜNG", "Đặng] Minh Phúc Ễ"), each word capitalised unless the paper prints it
@@ -335,13 +344,7 @@ def _name(raw: str) -> str:
     so a scrap without one, before or after, is not part of the name; a first word in small
     letters stays only if it is a family name ("phạm Đức Yến"), and a name printed in capitals
     ends at its first word that is not."""
-    words = [
-        part
-        for word in re.sub(
-            r"[.,:;'\"`“”‘’\[\](){}|_*°„~¬-]", " ", unicodedata.normalize("NFC", raw)
-        ).split()
-        for part in _unglued(word)
-    ]
+    words = [part for word in _name_words(raw) for part in _unglued(word)]
     while words and not _name_word(words[0]):
         if fold_keep_digits(words[0]) in _SURNAME_BY_FOLD and words[0].isalpha():
             words[0] = words[0][:1].upper() + words[0][1:]
@@ -428,7 +431,7 @@ def _syllable_shaped(piece: str) -> bool:
 
 def _glued_words(raw: str) -> int:
     """How many words of a name `_unglued` cut: each is a repair a person confirms."""
-    return sum(len(_unglued(word)) > 1 for word in re.split(r"[\s.,:;'\"-]+", raw) if word)
+    return sum(len(_unglued(word)) > 1 for word in _name_words(raw))
 
 
 def _name_word(word: str) -> bool:

@@ -13,10 +13,10 @@ Matching is by words: the folded line is cut into words, and a label matches a r
 when each word differs by at most one edit (words of one or two letters must be exact, unless
 one letter is misread where the words around hold it in place: inside the label, "Họ, chữ đệm
 ÿa tên", or first in a long one, "Hạ, chữ đệm, tên"; words OCR glued together, "Giớitính",
-still match) and the whole label by at
-most one edit per six letters, two at most: "TRÍCH LUC KHAl SINH" still says what it is,
-while "Họ tên" never matches "Họ tên cha" (a longer label wins where they overlap). A label
-read with errors never spans a colon nor reaches right into its value.
+still match) and the whole label by at most one edit per six letters, two at most: "TRÍCH LUC
+KHAl SINH" still says what it is, while "Họ tên" never matches "Họ tên cha" (a longer label
+wins where they overlap). A label read with errors never spans a colon nor reaches right into
+its value.
 """
 
 from __future__ import annotations
