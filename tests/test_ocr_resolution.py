@@ -1,0 +1,70 @@
+"""The size at which a page is handed to Tesseract (issue 18: less recognition work at the same
+accuracy). Tesseract's LSTM reads every line scaled to 36 px, so large print is handed over with
+its glyphs at about 20 px (`resolution.OCR_TARGET_GLYPH_PX`); print already near that size is left
+alone. Real Tesseract reads the pages through the whole pipeline; the engine only records what
+it was given."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from hoso.digitize.ink import find_glyphs
+from hoso.digitize.models import Options
+from hoso.digitize.ocr.engine import OcrEngine, OcrPage, OrientationGuess, create_engine
+from hoso.digitize.pipeline import digitize
+from hoso.digitize.resolution import median_glyph_height
+from tests.metrics import cer
+from tests.synthetic import PageSpec, render_page
+
+
+class RecordingEngine:
+    """Real best_int recognition that keeps the size of every image it is handed."""
+
+    name = "recording"
+
+    def __init__(self) -> None:
+        self._real = create_engine("tesserocr", "vie", "best_int")
+        self.images: list[Image.Image] = []
+
+    def recognize(self, image: Image.Image, dpi: int) -> OcrPage:
+        self.images.append(image.copy())
+        return self._real.recognize(image, dpi)
+
+    def detect_orientation(self, image: Image.Image, dpi: int) -> OrientationGuess | None:
+        return self._real.detect_orientation(image, dpi)
+
+
+def _read(spec: PageSpec, tmp_path: Path) -> tuple[float, float, float]:
+    """CER of the page, its glyph height as printed and as handed to the engine (px)."""
+    page = render_page(spec)
+    engine = RecordingEngine()
+
+    def factory(_: Options) -> OcrEngine:
+        return engine
+
+    result = digitize([page.save(tmp_path / "page.png")], Options(jobs=1), engine_factory=factory)
+    printed = median_glyph_height(find_glyphs(np.asarray(page.image.convert("L"))))
+    handed = median_glyph_height(find_glyphs(np.asarray(engine.images[0])))
+    assert printed is not None and handed is not None
+    return cer(page.text, result.pages[0].text), printed, handed
+
+
+@pytest.mark.parametrize("font_pt", [13.0, 18.0])
+def test_large_print_is_read_smaller_and_loses_nothing(font_pt: float, tmp_path: Path) -> None:
+    error, printed, handed = _read(
+        PageSpec(seed=41, dpi=300, font_pt=font_pt, body_lines=6, skew_deg=1.1), tmp_path
+    )
+    assert printed > 25, printed
+    assert handed == pytest.approx(20.0, abs=2.5), handed
+    assert error <= 0.005, error
+
+
+def test_print_near_the_target_size_is_not_resized(tmp_path: Path) -> None:
+    error, printed, handed = _read(PageSpec(seed=42, dpi=200, body_lines=6), tmp_path)
+    assert printed < 20.5, printed
+    assert handed == pytest.approx(printed, abs=0.5), (printed, handed)
+    assert error <= 0.005, error
