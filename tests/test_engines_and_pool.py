@@ -9,6 +9,7 @@ import subprocess
 import threading
 import time
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from PIL import Image
 
 from hoso.digitize.errors import OcrError, PageFailedError, PagePoolClosedError
 from hoso.digitize.models import Options
-from hoso.digitize.ocr.engine import OcrEngine, OcrPage, OrientationGuess, create_engine
+from hoso.digitize.ocr.engine import OcrPage, OrientationGuess, create_engine
 from hoso.digitize.ocr.pytesseract_engine import tesseract_available
 from hoso.digitize.pipeline import PageRunner, digitize
 from hoso.digitize.triage import triage_file
@@ -70,33 +71,38 @@ def test_pool_gives_the_same_pages_in_order(three_pages: tuple[list[Path], list[
         assert cer(truth, page.text) < 0.02
 
 
-class EngineFailingOnWideImages:
-    """Fault injection at the seam: a real engine that breaks on one particular page."""
+class EngineFailingOnAWord:
+    """Fault injection at the seam: a real engine that breaks on one particular page, the one
+    where it reads `word` (pages reach it resized for their print, so no image size would do)."""
 
     name = "failing"
 
-    def __init__(self, options: Options) -> None:
+    def __init__(self, options: Options, word: str) -> None:
         self._real = create_engine("tesserocr", options.lang, options.model)
+        self._word = word
 
     def recognize(self, image: Image.Image, dpi: int) -> OcrPage:
-        if image.width > 1500:
+        page = self._real.recognize(image, dpi)
+        if any(self._word in w.text for w in page.words):
             raise OcrError("simulated engine crash")
-        return self._real.recognize(image, dpi)
+        return page
 
     def detect_orientation(self, image: Image.Image, dpi: int) -> OrientationGuess | None:
         return self._real.detect_orientation(image, dpi)
 
 
-def failing_engine(options: Options) -> OcrEngine:
-    return EngineFailingOnWideImages(options)
-
-
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_a_failing_page_fails_the_document_with_its_number(tmp_path: Path, jobs: int) -> None:
-    narrow = render_page(PageSpec(seed=83, dpi=100, body_lines=1)).save(tmp_path / "a.png")
-    wide = render_page(PageSpec(seed=84, dpi=200, body_lines=1)).save(tmp_path / "b.png")
+    narrow = render_page(PageSpec(seed=83, dpi=100, body_lines=1))
+    wide = render_page(PageSpec(seed=84, dpi=200, body_lines=1))
+    word = max((w for w in wide.text.split() if w not in narrow.text), key=len)
+    files = [narrow.save(tmp_path / "a.png"), wide.save(tmp_path / "b.png")]
     with pytest.raises(PageFailedError) as failure:
-        digitize([narrow, wide, narrow], Options(jobs=jobs), engine_factory=failing_engine)
+        digitize(
+            [files[0], files[1], files[0]],
+            Options(jobs=jobs),
+            engine_factory=partial(EngineFailingOnAWord, word=word),
+        )
     assert failure.value.page_number == 2
     assert "simulated engine crash" in str(failure.value)
     assert failure.value.exit_code == 6
