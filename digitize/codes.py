@@ -8,7 +8,21 @@ from dataclasses import dataclass
 import zxingcpp
 from PIL import Image
 
-from hoso.digitize.ink import Pixels
+from hoso.digitize.ink import Pixels, to_gray
+
+# What Vietnamese papers carry: QR codes (chip-ID cards, one-stop receipts and separator
+# sheets, issued results, e-documents), linear barcodes (receipts, dossier codes), PDF417 and
+# Data Matrix (older cards and labels). Aztec, MaxiCode and the rest are left out: on a noisy
+# A4 page they doubled the search (0.20 s -> 0.16 s with these alone, issue 18).
+PAPER_FORMATS = zxingcpp.BarcodeFormats(
+    [
+        zxingcpp.BarcodeFormat.QRCode,
+        zxingcpp.BarcodeFormat.MicroQRCode,
+        zxingcpp.BarcodeFormat.AllLinear,
+        zxingcpp.BarcodeFormat.PDF417,
+        zxingcpp.BarcodeFormat.DataMatrix,
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -19,9 +33,12 @@ class Code:
 
 def find_codes(pixels: Pixels, *, upright: bool = False) -> list[Code]:
     """`upright`: the page's lines already run across (straightened), so linear barcodes need
-    not be searched at 90°; QR codes read at any angle anyway. Halves the time on a page."""
+    not be searched at 90°; QR codes read at any angle anyway. Halves the time on a page. Codes
+    are black on white: the search runs on grey (a colour page cost a quarter more)."""
     try:
-        results = zxingcpp.read_barcodes(Image.fromarray(pixels), try_rotate=not upright)
+        results = zxingcpp.read_barcodes(
+            Image.fromarray(to_gray(pixels)), formats=PAPER_FORMATS, try_rotate=not upright
+        )
     except (RuntimeError, ValueError):
         return []  # a code we cannot read is no reason to fail the page
     codes = []

@@ -1,0 +1,34 @@
+"""Codes on a page (`digitize/codes.py`): every kind Vietnamese papers carry is read, on a
+colour scan of yellowed paper as on a grey one; kinds no paper here carries are not searched
+for (issue 18: they doubled the search on a noisy page)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import zxingcpp
+
+from hoso.digitize.codes import read_codes
+
+DOSSIER = "000.00.48.H17-250301-0042"
+F = zxingcpp.BarcodeFormat
+
+
+def _page_with(code_format: zxingcpp.BarcodeFormat, colour: bool) -> np.ndarray:
+    drawn = np.asarray(zxingcpp.create_barcode(DOSSIER, code_format).to_image(scale=4))
+    page = np.full((1600, 1600), 255, np.uint8)
+    page[200 : 200 + drawn.shape[0], 150 : 150 + drawn.shape[1]] = drawn
+    if not colour:
+        return page
+    paper = np.array([244, 234, 200], np.float32) / 255  # yellowed
+    return (page[..., None] * paper).astype(np.uint8)
+
+
+@pytest.mark.parametrize("colour", [False, True])
+@pytest.mark.parametrize("code_format", [F.QRCode, F.Code128, F.PDF417, F.DataMatrix])
+def test_the_codes_papers_carry_are_read(code_format: zxingcpp.BarcodeFormat, colour: bool) -> None:
+    assert read_codes(_page_with(code_format, colour)) == [DOSSIER]
+
+
+def test_a_kind_no_paper_carries_is_not_searched_for() -> None:
+    assert read_codes(_page_with(F.Aztec, colour=False)) == []
