@@ -1,5 +1,5 @@
 """Barcodes and QR codes on a page (zxing-cpp): chip-ID QR codes carry the holder's data, and
-separator sheets carry dossier codes. Decoded from the straightened page in the grey OCR reads."""
+separator sheets carry dossier codes. Decoded from the straightened page, before any cleanup."""
 
 from __future__ import annotations
 

@@ -114,22 +114,18 @@ def _scanned_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> Pa
 
     reader = _Reader(prepare, recognize, detect, bilevel, scale)
     direction = orient.line_direction(glyphs)
-    # Everything from here reads the page, never archives it: it is turned, straightened and
-    # read in the grey OCR sees (seals painted out), one plane instead of three (a colour
-    # page's straightening and grey conversions were 0.1-0.15 s of its time, issue 18).
-    grey = cleanup.recognition_gray(pixels)
-    reading = _orient_and_read(grey, glyphs, direction, reader)
+    reading = _orient_and_read(pixels, glyphs, direction, reader)
     if not direction.decisive and orient.words_run_down(reading.ocr.words):
         # The OCR read the lines running down the page: the geometry, unsure, chose the wrong
         # direction. When the geometry is sure it stands: short Vietnamese words in small print
         # (stacked tone marks) can be taller than wide on an upright page, and a sideways read
         # of such a page still comes back confident (Tesseract turns the blocks itself).
-        other = _orient_and_read(grey, glyphs, direction.swapped(), reader)
+        other = _orient_and_read(pixels, glyphs, direction.swapped(), reader)
         if not orient.words_run_down(other.ocr.words):
             reading = other
     elif _has_text(glyphs) and not direction.decisive and not _reads_upright(reading.ocr):
         # Few or noisy lines left the direction open and the page does not read: try the other.
-        other = _orient_and_read(grey, glyphs, direction.swapped(), reader)
+        other = _orient_and_read(pixels, glyphs, direction.swapped(), reader)
         if other.ocr.mean_confidence > reading.ocr.mean_confidence + ORIENTATION_MARGIN:
             reading = other
     rotation, straight, skew = reading.rotation, reading.image, reading.skew

@@ -4,11 +4,17 @@ for (issue 18: they doubled the search on a noisy page)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import zxingcpp
+from PIL import Image
 
 from hoso.digitize.codes import read_codes
+from hoso.digitize.models import Options
+from hoso.digitize.pipeline import digitize
+from tests.synthetic import PageSpec, render_page
 
 DOSSIER = "000.00.48.H17-250301-0042"
 F = zxingcpp.BarcodeFormat
@@ -32,3 +38,19 @@ def test_the_codes_papers_carry_are_read(code_format: zxingcpp.BarcodeFormat, co
 
 def test_a_kind_no_paper_carries_is_not_searched_for() -> None:
     assert read_codes(_page_with(F.Aztec, colour=False)) == []
+
+
+@pytest.mark.parametrize("ink", [(0, 0, 0), (200, 30, 30), (30, 40, 200)])
+def test_a_code_in_any_ink_is_read_on_a_skewed_colour_scan(
+    ink: tuple[int, int, int], tmp_path: Path
+) -> None:
+    """Pages are read in a grey with red seals painted out; a code printed in red must not go
+    with them (a reviewing helper's finding)."""
+    page = np.array(render_page(PageSpec(seed=75, dpi=200, body_lines=4)).image.convert("RGB"))
+    drawn = np.asarray(zxingcpp.create_barcode(DOSSIER, F.QRCode).to_image(scale=5))
+    height, width = drawn.shape
+    page[1500 : 1500 + height, 1200 : 1200 + width][drawn < 128] = ink
+    tilted = Image.fromarray(page).rotate(1.5, expand=True, fillcolor=(255, 255, 255))
+    tilted.save(tmp_path / "page.png", dpi=(200, 200))
+    result = digitize([tmp_path / "page.png"], Options(jobs=1))
+    assert result.pages[0].codes == [DOSSIER]

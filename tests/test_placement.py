@@ -118,8 +118,11 @@ def test_a_fine_jpeg_is_encoded_once_at_the_archival_quality_unrotated(tmp_path:
     assert drawn_alike(shown, page_pixels(page).astype(int))
 
 
-def test_an_upright_straight_scan_is_drawn_as_before(tmp_path: Path) -> None:
-    spec = PageSpec(seed=73, dpi=200, body_lines=6, jpeg_quality=75)
+@pytest.mark.parametrize("colour", [False, True])
+def test_an_upright_straight_scan_is_drawn_as_before(colour: bool, tmp_path: Path) -> None:
+    """Grey or colour (yellowed paper, a red seal: the page is read in a grey of its own, which
+    once made every colour page look moved), a page needing no turn keeps no placement."""
+    spec = PageSpec(seed=73, dpi=200, body_lines=6, jpeg_quality=75, stamp=colour, yellowed=colour)
     source = render_page(spec).save(tmp_path / "scan.jpg")
     page, pdf_bytes = archived(source, tmp_path)
 
