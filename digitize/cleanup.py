@@ -67,7 +67,7 @@ def recognition_gray(pixels: Pixels) -> Pixels:
     # page (three int16 planes were 60-90 ms of a colour page's reads, issue 18).
     red = (cv2.subtract(r, cv2.max(g, b)) > 50) & (r > 110)
     if cv2.countNonZero(red.view(np.uint8)) > SEAL_RED_FRACTION * red.size:
-        gray = r.copy()
+        gray = u8(r.copy())
         gray[red] = 255  # black print under a seal is not red-dominant, so it survives this
         return gray
     return u8(cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY))
