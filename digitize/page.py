@@ -31,6 +31,7 @@ from hoso.digitize.models import (
     below_legal_minimum,
 )
 from hoso.digitize.ocr.engine import OcrEngine, OcrPage
+from hoso.digitize.ocr.order import lines_in_place
 from hoso.digitize.ocr.specks import without_specks
 from hoso.digitize.ocr.strips import (
     LINE_PAD,
@@ -133,7 +134,7 @@ def _scanned_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> Pa
     warnings.extend(_doubts(reading, glyphs))
     ocr = _with_unread_lines(reading, glyphs, reader)
 
-    words = _to_page_pixels(without_specks(ocr.words), scale)
+    words = _to_page_pixels(lines_in_place(without_specks(ocr.words)), scale)
     codes = read_codes(straight, upright=True)
     encoded = _as_received(raster, pixels)
     placement = None
