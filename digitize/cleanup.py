@@ -60,8 +60,13 @@ def recognition_gray(pixels: Pixels) -> Pixels:
     """Grey for OCR. Where red seals are present, the red channel is used and red-dominant pixels
     are painted paper-white: the seal disappears while black print, even under it, stays dark
     (seals often sit over the signer's name and would otherwise be read as text)."""
+    return gray_without_seals(pixels)[0]
+
+
+def gray_without_seals(pixels: Pixels) -> tuple[Pixels, bool]:
+    """`recognition_gray`, and whether red was painted out (then a red code is gone too)."""
     if pixels.ndim == 2:
-        return pixels
+        return pixels, False
     r, g, b = cv2.split(pixels)
     # In uint8, saturating (a channel darker than the others gives 0): no wide copies of the
     # page (three int16 planes were 60-90 ms of a colour page's reads, issue 18).
@@ -69,8 +74,8 @@ def recognition_gray(pixels: Pixels) -> Pixels:
     if cv2.countNonZero(red.view(np.uint8)) > SEAL_RED_FRACTION * red.size:
         gray = u8(r.copy())
         gray[red] = 255  # black print under a seal is not red-dominant, so it survives this
-        return gray
-    return u8(cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY))
+        return gray, True
+    return u8(cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)), False
 
 
 def prepare_for_ocr(

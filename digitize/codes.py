@@ -1,5 +1,6 @@
 """Barcodes and QR codes on a page (zxing-cpp): chip-ID QR codes carry the holder's data, and
-separator sheets carry dossier codes. Decoded from the straightened page, before any cleanup."""
+separator sheets carry dossier codes. Decoded from the straightened page in the grey OCR reads
+(a page whose red seals were painted out is searched in its own grey, laid the same way)."""
 
 from __future__ import annotations
 

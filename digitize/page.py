@@ -18,7 +18,7 @@ from PIL import Image
 from hoso.digitize import cleanup, deskew, orient, perspective, resolution
 from hoso.digitize.codes import read_codes
 from hoso.digitize.encode import JPEG_QUALITY, EncodedImage, as_is_jpeg, encode_page_image
-from hoso.digitize.ink import Glyphs, Pixels, find_glyphs, u8, unread_runs
+from hoso.digitize.ink import Glyphs, Pixels, find_glyphs, to_gray, u8, unread_runs
 from hoso.digitize.models import (
     LEGAL_MINIMUM_DPI,
     ImagePlacement,
@@ -115,18 +115,22 @@ def _scanned_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> Pa
 
     reader = _Reader(prepare, recognize, detect, bilevel, scale)
     direction = orient.line_direction(glyphs)
-    reading = _orient_and_read(pixels, glyphs, direction, reader)
+    # Everything from here reads the page, never archives it: it is turned, straightened and
+    # read in the grey OCR sees (seals painted out), one plane instead of three (a colour
+    # page's straightening and grey conversions were 0.1-0.15 s of its time, issue 18).
+    grey, seals_painted = cleanup.gray_without_seals(pixels)
+    reading = _orient_and_read(grey, glyphs, direction, reader)
     if not direction.decisive and orient.words_run_down(reading.ocr.words):
         # The OCR read the lines running down the page: the geometry, unsure, chose the wrong
         # direction. When the geometry is sure it stands: short Vietnamese words in small print
         # (stacked tone marks) can be taller than wide on an upright page, and a sideways read
         # of such a page still comes back confident (Tesseract turns the blocks itself).
-        other = _orient_and_read(pixels, glyphs, direction.swapped(), reader)
+        other = _orient_and_read(grey, glyphs, direction.swapped(), reader)
         if not orient.words_run_down(other.ocr.words):
             reading = other
     elif _has_text(glyphs) and not direction.decisive and not _reads_upright(reading.ocr):
         # Few or noisy lines left the direction open and the page does not read: try the other.
-        other = _orient_and_read(pixels, glyphs, direction.swapped(), reader)
+        other = _orient_and_read(grey, glyphs, direction.swapped(), reader)
         if other.ocr.mean_confidence > reading.ocr.mean_confidence + ORIENTATION_MARGIN:
             reading = other
     rotation, straight, skew = reading.rotation, reading.image, reading.skew
@@ -135,10 +139,15 @@ def _scanned_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> Pa
     ocr = _with_unread_lines(reading, glyphs, reader)
 
     words = _to_page_pixels(lines_in_place(without_specks(ocr.words)), scale)
-    codes = read_codes(straight, upright=True)
+    # A code printed in red went with the seals: those pages are searched in their own grey,
+    # laid as the page was read.
+    codes = read_codes(
+        _as_placed(to_gray(pixels), reading.placed, straight.shape) if seals_painted else straight,
+        upright=True,
+    )
     encoded = _as_received(raster, pixels)
     placement = None
-    if straight is not pixels:  # turned or straightened: the received image, laid so
+    if straight is not grey:  # turned or straightened: the received image, laid so
         placement = ImagePlacement.laid_by(
             reading.placed, encoded.width, encoded.height, deskew.background_color(pixels)
         )
@@ -423,10 +432,24 @@ def _glyphs_as_placed(
     measures, without finding the glyphs of the straightened page again (a tenth of a second
     a page). Pixel centres against edges, and quarter turns, move it by a mask pixel at
     most: nothing to row sums."""
-    to_mask = np.diag([glyphs.scale, glyphs.scale, 1.0])
-    matrix = to_mask @ placed @ np.linalg.inv(to_mask)
-    size = (round(shape[1] * glyphs.scale), round(shape[0] * glyphs.scale))
-    return u8(cv2.warpAffine(glyphs.mask, matrix[:2], size, flags=cv2.INTER_NEAREST))
+    return _as_placed(glyphs.mask, placed, shape, glyphs.scale, mask=True)
+
+
+def _as_placed(
+    image: Pixels,
+    placed: NDArray[np.float64],
+    shape: tuple[int, ...],
+    scale: float = 1.0,
+    *,
+    mask: bool = False,
+) -> Pixels:
+    """`image` of the received page (at `scale` of it) moved as the page's pixels were by
+    `placed`, onto a page of `shape`; what is uncovered is 0 for a mask, paper for a grey."""
+    to_image = np.diag([scale, scale, 1.0])
+    matrix = to_image @ placed @ np.linalg.inv(to_image)
+    size = (round(shape[1] * scale), round(shape[0] * scale))
+    flags, fill = (cv2.INTER_NEAREST, 0) if mask else (cv2.INTER_LINEAR, 255)
+    return u8(cv2.warpAffine(image, matrix[:2], size, flags=flags, borderValue=fill))
 
 
 def _settle_flip(straight: Pixels, as_read: OcrPage, reader: _Reader) -> tuple[int, float]:
