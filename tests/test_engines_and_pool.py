@@ -17,13 +17,14 @@ from PIL import Image
 
 from hoso.digitize.errors import OcrError, PageFailedError, PagePoolClosedError
 from hoso.digitize.models import Options
-from hoso.digitize.ocr.engine import OcrPage, OrientationGuess, create_engine
+from hoso.digitize.ocr.engine import OcrPage, create_engine
 from hoso.digitize.ocr.pytesseract_engine import tesseract_available
 from hoso.digitize.pipeline import PageRunner, digitize
 from hoso.digitize.triage import triage_file
 from hoso.errors import ExitCode
 from hoso.workflows.processing import TRANSIENT_ERRORS
 from tests.cli import HOSO_COMMAND, REPO, assert_exit, communicate_or_kill
+from tests.engines import RealEngine
 from tests.metrics import cer
 from tests.synthetic import PageSpec, render_page
 
@@ -71,24 +72,21 @@ def test_pool_gives_the_same_pages_in_order(three_pages: tuple[list[Path], list[
         assert cer(truth, page.text) < 0.02
 
 
-class EngineFailingOnAWord:
-    """Fault injection at the seam: a real engine that breaks on one particular page, the one
-    where it reads `word` (pages reach it resized for their print, so no image size would do)."""
+class EngineFailingOnAWord(RealEngine):
+    """A real engine that breaks on one particular page, the one where it reads `word` (pages
+    reach it resized for their print, so no image size would do)."""
 
     name = "failing"
 
     def __init__(self, options: Options, word: str) -> None:
-        self._real = create_engine("tesserocr", options.lang, options.model)
+        super().__init__(options.lang, options.model)
         self._word = word
 
     def recognize(self, image: Image.Image, dpi: int) -> OcrPage:
-        page = self._real.recognize(image, dpi)
+        page = super().recognize(image, dpi)
         if any(self._word in w.text for w in page.words):
             raise OcrError("simulated engine crash")
         return page
-
-    def detect_orientation(self, image: Image.Image, dpi: int) -> OrientationGuess | None:
-        return self._real.detect_orientation(image, dpi)
 
 
 @pytest.mark.parametrize("jobs", [1, 2])

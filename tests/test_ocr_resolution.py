@@ -14,28 +14,26 @@ from PIL import Image
 
 from hoso.digitize.ink import find_glyphs
 from hoso.digitize.models import Options
-from hoso.digitize.ocr.engine import OcrEngine, OcrPage, OrientationGuess, create_engine
+from hoso.digitize.ocr.engine import OcrEngine, OcrPage
 from hoso.digitize.pipeline import digitize
 from hoso.digitize.resolution import median_glyph_height
+from tests.engines import RealEngine
 from tests.metrics import cer
 from tests.synthetic import PageSpec, render_page
 
 
-class RecordingEngine:
-    """Real best_int recognition that keeps the size of every image it is handed."""
+class RecordingEngine(RealEngine):
+    """Real best_int recognition that keeps every image it is handed."""
 
     name = "recording"
 
     def __init__(self) -> None:
-        self._real = create_engine("tesserocr", "vie", "best_int")
+        super().__init__()
         self.images: list[Image.Image] = []
 
     def recognize(self, image: Image.Image, dpi: int) -> OcrPage:
         self.images.append(image.copy())
-        return self._real.recognize(image, dpi)
-
-    def detect_orientation(self, image: Image.Image, dpi: int) -> OrientationGuess | None:
-        return self._real.detect_orientation(image, dpi)
+        return super().recognize(image, dpi)
 
 
 def _read(spec: PageSpec, tmp_path: Path) -> tuple[float, float, float]:

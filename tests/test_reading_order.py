@@ -10,9 +10,10 @@ from pathlib import Path
 from PIL import Image
 
 from hoso.digitize.models import Options, Word
-from hoso.digitize.ocr.engine import OcrEngine, OcrPage, OrientationGuess, create_engine
+from hoso.digitize.ocr.engine import OcrEngine, OcrPage
 from hoso.digitize.ocr.order import lines_in_place
 from hoso.digitize.pipeline import digitize
+from tests.engines import RealEngine
 from tests.metrics import cer
 from tests.synthetic import PageSpec, render_page
 
@@ -66,26 +67,23 @@ def test_a_table_read_column_by_column_keeps_its_order() -> None:
     assert lines_in_place(words) == words
 
 
-class EngineReadingALineFirst:
+class EngineReadingALineFirst(RealEngine):
     """A real engine whose whole-page reads put the line holding `word` first, as Tesseract's
     block order did on a noisy page."""
 
     name = "line-first"
 
     def __init__(self, word: str) -> None:
-        self._real = create_engine("tesserocr", "vie", "best_int")
+        super().__init__()
         self._word = word
 
     def recognize(self, image: Image.Image, dpi: int) -> OcrPage:
-        page = self._real.recognize(image, dpi)
+        page = super().recognize(image, dpi)
         first = {w.line for w in page.words if self._word in w.text}
         return OcrPage(
             words=[w for w in page.words if w.line in first]
             + [w for w in page.words if w.line not in first]
         )
-
-    def detect_orientation(self, image: Image.Image, dpi: int) -> OrientationGuess | None:
-        return self._real.detect_orientation(image, dpi)
 
 
 def test_a_page_read_out_of_order_reads_in_order(tmp_path: Path) -> None:

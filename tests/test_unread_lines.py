@@ -11,9 +11,10 @@ from PIL import Image
 from benchmarks.degradations import field_document
 from hoso.digitize.ink import unread_runs
 from hoso.digitize.models import Options, Word
-from hoso.digitize.ocr.engine import OcrEngine, OcrPage, OrientationGuess, create_engine
+from hoso.digitize.ocr.engine import OcrEngine, OcrPage
 from hoso.digitize.page import in_reading_order, words_to_text
 from hoso.digitize.pipeline import digitize, document_json
+from tests.engines import RealEngine
 from tests.metrics import cer
 from tests.synthetic import PageSpec, render_page
 
@@ -45,7 +46,7 @@ def test_a_line_no_word_covers_is_found_and_read_ones_are_not() -> None:
     assert (top, bottom) == (left_out[1], left_out[3])
 
 
-class EngineLeavingOutALine:
+class EngineLeavingOutALine(RealEngine):
     """A real engine whose whole-page reads leave out every word of the lines holding `word`,
     as Tesseract's layout analysis sometimes does; smaller images (a strip of lines) it reads
     whole."""
@@ -53,18 +54,15 @@ class EngineLeavingOutALine:
     name = "leaving-out"
 
     def __init__(self, word: str, page_height: int) -> None:
-        self._real = create_engine("tesserocr", "vie", "best_int")
+        super().__init__()
         self._word, self._page_height = word, page_height
 
     def recognize(self, image: Image.Image, dpi: int) -> OcrPage:
-        page = self._real.recognize(image, dpi)
+        page = super().recognize(image, dpi)
         if image.height < self._page_height / 2:
             return page
         dropped = {w.line for w in page.words if self._word in w.text}
         return OcrPage(words=[w for w in page.words if w.line not in dropped])
-
-    def detect_orientation(self, image: Image.Image, dpi: int) -> OrientationGuess | None:
-        return self._real.detect_orientation(image, dpi)
 
 
 def test_a_line_the_layout_analysis_left_out_is_read_again_in_its_place(tmp_path: Path) -> None:
