@@ -15,15 +15,13 @@ from hoso.digitize.ink import Pixels, to_gray
 # sheets, issued results, e-documents), linear barcodes (receipts, dossier codes), PDF417 and
 # Data Matrix (older cards and labels). Aztec, MaxiCode and the rest are left out: on a noisy
 # A4 page they doubled the search (0.20 s -> 0.16 s with these alone, issue 18).
-PAPER_FORMATS = zxingcpp.BarcodeFormats(
-    [
-        zxingcpp.BarcodeFormat.QRCode,
-        zxingcpp.BarcodeFormat.MicroQRCode,
-        zxingcpp.BarcodeFormat.AllLinear,
-        zxingcpp.BarcodeFormat.PDF417,
-        zxingcpp.BarcodeFormat.DataMatrix,
-    ]
-)
+PAPER_FORMATS = ("QRCode", "MicroQRCode", "AllLinear", "PDF417", "DataMatrix")
+
+
+def _paper_formats() -> zxingcpp.BarcodeFormats:
+    """Made for each search: a `BarcodeFormats` kept in a module global outlives zxing's
+    bindings at exit and nanobind reports it as a leak on stderr (seen in the worker's log)."""
+    return zxingcpp.BarcodeFormats([getattr(zxingcpp.BarcodeFormat, n) for n in PAPER_FORMATS])
 
 
 @dataclass(frozen=True)
@@ -38,7 +36,7 @@ def find_codes(pixels: Pixels, *, upright: bool = False) -> list[Code]:
     are black on white: the search runs on grey (a colour page cost a quarter more)."""
     try:
         results = zxingcpp.read_barcodes(
-            Image.fromarray(to_gray(pixels)), formats=PAPER_FORMATS, try_rotate=not upright
+            Image.fromarray(to_gray(pixels)), formats=_paper_formats(), try_rotate=not upright
         )
     except (RuntimeError, ValueError):
         return []  # a code we cannot read is no reason to fail the page

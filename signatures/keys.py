@@ -110,6 +110,17 @@ def _open_pkcs11(spec: SignerSpec) -> tuple[Signer, Any]:
     return signer, session
 
 
+def _parse_certificate_now(signer: Signer) -> None:
+    """asn1crypto parses a certificate's fields on first read and caches them, and that first
+    parse is not thread-safe: two documents signed at once by one kept signer both read its
+    subject for the signature's name, and one got a half-built name (KeyError 'common_name',
+    seen once in the drain test under load). Read everything once here, under the lock."""
+    certificate = signer.signing_cert
+    if certificate is not None:
+        _ = certificate.native
+        _ = signer.subject_name
+
+
 class Keyring:
     """Signers opened on first use and kept for the life of the process (thread-safe)."""
 
@@ -122,11 +133,12 @@ class Keyring:
         with self._lock:
             if spec.name not in self._signers:
                 if spec.pkcs12 is not None:
-                    self._signers[spec.name] = _open_pkcs12(spec)
+                    signer = _open_pkcs12(spec)
                 else:
                     signer, session = _open_pkcs11(spec)
-                    self._signers[spec.name] = signer
                     self._sessions.append(session)
+                _parse_certificate_now(signer)
+                self._signers[spec.name] = signer
             return self._signers[spec.name]
 
     def close(self) -> None:
