@@ -113,7 +113,7 @@ def _scanned_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> Pa
     def detect(image: Pixels, direction: orient.LineDirection) -> orient.FlipDecision:
         return orient.decide_flip(image, direction, glyph_height, dpi, engine)
 
-    reader = _Reader(prepare, recognize, detect, bilevel, scale)
+    reader = _Reader(prepare, recognize, detect, scale)
     direction = orient.line_direction(glyphs)
     # Everything from here reads the page, never archives it: it is turned, straightened and
     # read in the grey OCR sees (seals painted out), one plane instead of three (a colour
@@ -215,13 +215,6 @@ def _resolution(raster: RasterPage, glyphs: Glyphs) -> tuple[float, str]:
     return 300.0, "assumed"
 
 
-def _straighten(pixels: Pixels, skew: deskew.SkewEstimate, bilevel: bool) -> Pixels:
-    straight = deskew.straighten(pixels, skew)
-    if bilevel and straight is not pixels:
-        straight = np.where(straight >= 128, 255, 0).astype(np.uint8)  # back to two levels
-    return straight
-
-
 def _straightening(pixels: Pixels, skew: deskew.SkewEstimate) -> NDArray[np.float64]:
     """The 3×3 map of pixel positions (x right, y down, on pixel edges) that `_straighten`
     applies. OpenCV's matrix is for pixel centres: shifted half a pixel either side."""
@@ -250,7 +243,6 @@ class _Reader:
     prepare: Callable[[Pixels], Image.Image]
     recognize: Callable[[Image.Image], OcrPage]
     detect: Callable[[Pixels, orient.LineDirection], orient.FlipDecision]
-    bilevel: bool
     scale: float
 
     def read(self, image: Pixels) -> OcrPage:
@@ -277,7 +269,10 @@ def _orient_and_read(
     """Straighten the page for its line direction, then decide up or down and read it."""
     base_turn = 90 if direction.quarter_turn else 0
     turned = orient.turn_upright(pixels, base_turn)
-    straight = _straighten(turned, direction.skew, reader.bilevel)
+    # A 1-bit page stays in the grey its straightening interpolates: thresholding it again
+    # broke strokes along the rotation's stair steps (bilevel 200-dpi pages read at 5x raw
+    # Tesseract's CER on unskewed copies; in grey, at its CER).
+    straight = deskew.straighten(turned, direction.skew)
     height, width = pixels.shape[:2]
     placed = _straightening(turned, direction.skew) @ orient.quarter_turn_matrix(
         base_turn, width, height

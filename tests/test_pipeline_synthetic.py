@@ -8,6 +8,7 @@ from pathlib import Path
 import pdfplumber
 import pytest
 
+from benchmarks.degradations import SETS, make_page
 from hoso.digitize.models import Options, TextSource
 from hoso.digitize.pipeline import digitize, document_json, write_outputs
 from tests.metrics import cer
@@ -117,3 +118,21 @@ def test_other_typefaces_are_read(tmp_path: Path, one_job: Options, font: str) -
     result = digitize([page.save(tmp_path / "page.jpg")], one_job).pages[0]
     assert abs(result.skew_deg - 1.5) <= 0.1
     assert cer(page.text, result.text) <= 0.015
+
+
+@pytest.mark.slow
+def test_a_skewed_1_bit_page_reads_as_well_as_its_straight_copy(
+    tmp_path: Path, one_job: Options
+) -> None:
+    """Straightening a 1-bit page interpolates its strokes' edges; thresholded again, the
+    strokes break along the rotation's stair steps and Tesseract misread letters a straight
+    copy of the same page never lost (0.15-0.25 % CER against 0.03 % on diagnostic seeds).
+    Read in the interpolated grey, the skewed pages lose at most a character or two more."""
+    errors = {"straight": 0.0, "skewed": 0.0}
+    for seed, skew in ((31, 2.3), (32, -1.7), (33, 2.9)):
+        for kind, angle in (("straight", 0.0), ("skewed", skew)):
+            page = make_page("bilevel200", seed, angle, 0, SETS["tuning"].print_spec)
+            source = page.save(tmp_path / f"{kind}-{seed}.png")
+            text = digitize([source], one_job).pages[0].text
+            errors[kind] += cer(page.text, text) * len(page.text)
+    assert errors["skewed"] <= errors["straight"] + 2.0, errors
