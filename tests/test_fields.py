@@ -10,6 +10,7 @@ import pytest
 from hoso.digitize.fields import identifiers
 from hoso.digitize.fields.dates import find_dates, parse_date
 from hoso.digitize.fields.extract import extract, parse_id_qr
+from hoso.digitize.fields.labels import word_distance
 from hoso.digitize.models import Options
 from hoso.digitize.pipeline import digitize, document_json
 from tests.synthetic_documents import HELD_OUT_LAYOUTS, TUNING_LAYOUTS, make_document
@@ -845,6 +846,33 @@ def test_a_longer_label_misread_still_wins_where_its_own_last_word_is_read() -> 
     _, values = _values(extract_)
     assert values["father_name"] == "HỒ VĂN TÂM"
     assert values["full_name"] == "HỒ THỊ THU"
+
+
+def test_a_letter_read_as_two_in_a_label_is_one_misreading() -> None:
+    """Noisy print splits "m" into "rn"/"ni" ("đệrn"): with the label's comma misread too, that
+    was two edits in one word and both parents' labels were lost."""
+    extract_ = BIRTH_EXTRACT.replace(
+        "Họ, chữ đệm, tên người mẹ:", "Họ „chữ đệni, tên người mẹ:"
+    ).replace("Họ, chữ đệm, tên người cha:", "Họ, chữ đệrh„ tên cha:")
+    _, values = _values(extract_)
+    assert values["mother_name"] == "PHAN THỊ LỆ"
+    assert values["father_name"] == "HỒ VĂN TÂM"
+
+
+@pytest.mark.parametrize(("misread", "word"), [("rn", "m"), ("cl", "d"), ("li", "h"), ("nn", "m")])
+def test_split_letters_are_one_edit_but_not_a_licence_for_more(misread: str, word: str) -> None:
+    assert word_distance(f"de{misread}", f"de{word}") == 1
+    assert word_distance(f"de{word}", f"de{misread}") == 1
+    assert word_distance(f"do{misread}", f"de{word}") == 2  # a split and another misread letter
+
+
+def test_question_and_exclamation_marks_around_a_name_are_specks() -> None:
+    extract_ = BIRTH_EXTRACT.replace("PHAN THỊ LỆ", "PHAN THỊ LỆ?").replace(
+        "HỒ VĂN TÂM", "!HỒ VĂN TÂM"
+    )
+    _, values = _values(extract_)
+    assert values["mother_name"] == "PHAN THỊ LỆ"
+    assert values["father_name"] == "HỒ VĂN TÂM"
 
 
 def test_a_short_word_ending_a_label_must_still_be_read_exactly() -> None:

@@ -329,7 +329,7 @@ def _date_repaired(raw: str, latest: dt.date | None) -> tuple[str, int] | None:
 
 
 # What OCR leaves around and between the words of a name: specks read as punctuation.
-_NAME_SPECKS = re.compile(r"[.,:;'\"`“”‘’\[\](){}|_*°„~¬-]")
+_NAME_SPECKS = re.compile(r"[.,:;'\"`“”‘’\[\](){}|_*°„~¬?!«»‹›…-]")
 
 
 def _name_words(raw: str) -> list[str]:

@@ -118,9 +118,16 @@ def _budget(letters: int) -> int:
     return 0 if letters < 6 else 1 if letters < 12 else 2
 
 
+# Letters OCR splits into two that look like them in noisy print ("đệrn", "đệni" for "đệm";
+# "cl" for "d"): one misreading, so one edit, not the two that Levenshtein counts.
+OCR_SPLITS = (("rn", "m"), ("rh", "m"), ("ni", "m"), ("in", "m"), ("nn", "m"), ("cl", "d"),
+              ("li", "h"), ("vv", "w"))  # fmt: skip
+
+
 @lru_cache(maxsize=65536)
 def word_distance(a: str, b: str) -> int:
-    """Levenshtein distance, capped at 2 (only 0 and 1 are ever accepted)."""
+    """Levenshtein distance, capped at 2 (only 0 and 1 are ever accepted); one letter read as
+    two (`OCR_SPLITS`) counts as one edit."""
     if a == b:
         return 0
     if abs(len(a) - len(b)) > 1:
@@ -131,7 +138,22 @@ def word_distance(a: str, b: str) -> int:
         for j, cb in enumerate(b, 1):
             current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
         previous = current
+    if previous[-1] >= 2 and (_split_letter(a, b) or _split_letter(b, a)):
+        return 1
     return min(previous[-1], 2)
+
+
+def _split_letter(longer: str, shorter: str) -> bool:
+    """Whether `longer` is `shorter` with one letter read as the two of an `OCR_SPLITS` pair."""
+    if len(longer) != len(shorter) + 1:
+        return False
+    for pair, letter in OCR_SPLITS:
+        at = longer.find(pair)
+        while at >= 0:
+            if longer[:at] + letter + longer[at + 2 :] == shorter:
+                return True
+            at = longer.find(pair, at + 1)
+    return False
 
 
 def _edits(tokens: Sequence[str], at: int, words: tuple[str, ...], budget: int) -> int | None:
