@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from hoso.digitize.ink import Glyphs, Pixels, u8
+from hoso.digitize.ink import Glyphs, Pixels, ink_at, u8
 
 MAX_SKEW_DEG = 20.0
 STRAIGHT_ENOUGH_DEG = 0.1
@@ -40,7 +40,7 @@ class SkewEstimate:
 def _ink_points(glyphs: Glyphs, quarter_turn: bool = False) -> NDArray[np.float64]:
     """Glyph pixel coordinates, centred. With quarter_turn, as seen after turning the page 90°
     clockwise (what `orient.turn_upright(pixels, 90)` does), to measure vertical text lines."""
-    ys, xs = np.nonzero(glyphs.mask)
+    ys, xs = ink_at(glyphs.mask)
     if quarter_turn:
         xs, ys = -ys, xs
     if xs.size > MAX_POINTS:
@@ -151,7 +151,7 @@ def _edge_points(glyphs: Glyphs, quarter_turn: bool) -> tuple[NDArray[np.float64
     rng = np.random.default_rng(2)
     edges = []
     for edge in (lower, upper):
-        ey, ex = np.nonzero(edge)
+        ey, ex = ink_at(edge)
         pick = rng.permutation(ex.size)[:EDGE_POINTS]  # random order: any prefix is a sample
         edges.append(np.stack([ex[pick] - w / 2, ey[pick] - h / 2], axis=1).astype(np.float64))
     return tuple(edges)

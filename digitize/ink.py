@@ -64,6 +64,16 @@ def u8(array: object) -> Pixels:
     return np.asarray(array, dtype=np.uint8)
 
 
+def ink_at(mask: NDArray[np.generic]) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """(rows, columns) of a mask's set pixels, in row-major order as `np.nonzero` gives them:
+    OpenCV finds them 5x faster on a page (14 -> 3 ms at 200 dpi, issue 18)."""
+    found = cv2.findNonZero(u8(mask.view(np.uint8)))
+    if found is None:
+        return np.empty(0, np.intp), np.empty(0, np.intp)
+    points = found.reshape(-1, 2).astype(np.intp)
+    return points[:, 1], points[:, 0]
+
+
 def to_gray(image: Pixels) -> Pixels:
     if image.ndim == 2:
         return image
