@@ -33,10 +33,15 @@ class Code:
 def find_codes(pixels: Pixels, *, upright: bool = False) -> list[Code]:
     """`upright`: the page's lines already run across (straightened), so linear barcodes need
     not be searched at 90°; QR codes read at any angle anyway. Halves the time on a page. Codes
-    are black on white: the search runs on grey (a colour page cost a quarter more)."""
+    are printed dark on light: the search runs on grey (a colour page cost a quarter more) and
+    never on the page's negative (a third of the search on a noisy 300-dpi page: 132 -> 91 ms;
+    a light code on a dark print is a poster's design, not a paper's)."""
     try:
         results = zxingcpp.read_barcodes(
-            Image.fromarray(to_gray(pixels)), formats=_paper_formats(), try_rotate=not upright
+            Image.fromarray(to_gray(pixels)),
+            formats=_paper_formats(),
+            try_rotate=not upright,
+            try_invert=False,
         )
     except (RuntimeError, ValueError):
         return []  # a code we cannot read is no reason to fail the page

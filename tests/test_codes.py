@@ -40,6 +40,11 @@ def test_a_kind_no_paper_carries_is_not_searched_for() -> None:
     assert read_codes(_page_with(F.Aztec, colour=False)) == []
 
 
+def test_a_light_code_on_dark_print_is_not_searched_for() -> None:
+    """Papers print codes dark on light; the negative's search was a third of a page's."""
+    assert read_codes(255 - _page_with(F.QRCode, colour=False)) == []
+
+
 @pytest.mark.parametrize("ink", [(0, 0, 0), (200, 30, 30), (30, 40, 200)])
 def test_a_code_in_any_ink_is_read_on_a_skewed_colour_scan(
     ink: tuple[int, int, int], tmp_path: Path
