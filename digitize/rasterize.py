@@ -214,20 +214,133 @@ def _claimed_dpi(info_dpi: object) -> float | None:
 
 @dataclass(frozen=True)
 class _Sheet:
-    """A PDF page's size in points as stored and its /Rotate (clockwise, for display)."""
+    """A PDF page as displayed: its visible box (the CropBox within the MediaBox) in points of
+    1/72 inch (a /UserUnit scales them), and its /Rotate (clockwise, for display)."""
 
     width_pt: float
     height_pt: float
     rotate: int
+    visible: tuple[float, float, float, float]  # left, bottom, right, top in user space
+    unit: float = 1.0  # /UserUnit: the size of user space's unit, in 1/72 inch
 
     @classmethod
     def of(cls, page: pikepdf.Page) -> _Sheet:
-        box = page.mediabox
-        return cls(
-            width_pt=abs(float(box[2]) - float(box[0])),
-            height_pt=abs(float(box[3]) - float(box[1])),  # some scanners write boxes upside down
-            rotate=int(page.obj.get("/Rotate", 0)) % 360,
+        media, crop = _box(page.mediabox), _box(page.cropbox)
+        visible = (
+            max(media[0], crop[0]),
+            max(media[1], crop[1]),
+            min(media[2], crop[2]),
+            min(media[3], crop[3]),
         )
+        if visible[2] <= visible[0] or visible[3] <= visible[1]:
+            visible = media  # a crop box off the page: viewers show the media box
+        unit = _user_unit(page.obj.get("/UserUnit"))
+        return cls(
+            width_pt=(visible[2] - visible[0]) * unit,
+            height_pt=(visible[3] - visible[1]) * unit,
+            rotate=int(page.obj.get("/Rotate", 0)) % 360,
+            visible=visible,
+            unit=unit,
+        )
+
+
+MAX_USER_UNIT = 75_000.0  # PDF 2.0's limit on a page's size
+
+
+def _user_unit(value: object) -> float:
+    """A page's /UserUnit (PDF 1.6): how many 1/72 inch one unit of its user space is."""
+    try:
+        unit = float(value) if value is not None else 1.0  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 1.0
+    return unit if 0 < unit <= MAX_USER_UNIT else 1.0
+
+
+def _box(array: pikepdf.Array) -> tuple[float, float, float, float]:
+    """A PDF rectangle as (left, bottom, right, top): some scanners write boxes upside down."""
+    x0, y0, x1, y1 = (float(v) for v in list(array)[:4])
+    return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
+
+
+# How the page's content may draw its one image for the image to be lifted as the page: over the
+# whole visible page, to this share of its width and height (scanners round the image's size to
+# whole pixels), and turned only by quarter turns or mirrored. Anything else (an image drawn on
+# part of the page, cropped by the CropBox, or turned by another angle) is drawn by PDFium.
+COVER_TOLERANCE = 0.02
+
+# How an image drawn with a mirroring or quarter-turning matrix is laid upright, by where its
+# own x and y axes point on the displayed page (x right, y down): +1/-1 along x, +2/-2 along y.
+_LAYING: dict[tuple[int, int], Image.Transpose | None] = {
+    (1, 2): None,
+    (-1, 2): Image.Transpose.FLIP_LEFT_RIGHT,
+    (1, -2): Image.Transpose.FLIP_TOP_BOTTOM,
+    (-1, -2): Image.Transpose.ROTATE_180,
+    (2, -1): Image.Transpose.ROTATE_270,  # x down, y left: turned a quarter clockwise
+    (-2, 1): Image.Transpose.ROTATE_90,
+    (2, 1): Image.Transpose.TRANSPOSE,
+    (-2, -1): Image.Transpose.TRANSVERSE,
+}
+
+
+@dataclass(frozen=True)
+class _Drawn:
+    """How the page's content draws its image: laid by `laying` it covers the visible page."""
+
+    laying: Image.Transpose | None
+
+
+def _drawn(page: pikepdf.Page, name: str, sheet: _Sheet) -> _Drawn | None:
+    """The image `name` as the page draws it, if it is drawn once, directly by the page's
+    content, over the visible page and turned by quarter turns at most; else None. Scanners
+    that store rows bottom-up draw the image mirrored (a DIB's row order), others sideways."""
+    try:
+        instructions = pikepdf.parse_content_stream(page)
+    except pikepdf.PdfError:
+        return None
+    matrix, saved, drawn = pikepdf.Matrix(), [], []
+    for instruction in instructions:
+        if not isinstance(instruction, pikepdf.ContentStreamInstruction):
+            continue  # an inline image draws nothing we lift
+        operands, op = instruction.operands, str(instruction.operator)
+        if op == "q":
+            saved.append(matrix)
+        elif op == "Q" and saved:
+            matrix = saved.pop()
+        elif op == "cm" and len(operands) == 6:
+            try:
+                matrix = pikepdf.Matrix(*(float(v) for v in operands)) @ matrix
+            except (TypeError, ValueError):
+                return None
+        elif op == "Do" and operands and str(operands[0]) == name:
+            drawn.append(matrix)
+    if len(drawn) != 1:
+        return None
+    a, b, c, d, e, f = drawn[0].shorthand
+    # On the displayed page (y down): the image's x axis goes along (a, -b), its y axis (rows,
+    # downwards in the image) along (-c, d).
+    x_axis, y_axis = _axis(a, -b), _axis(-c, d)
+    if x_axis is None or y_axis is None or (x_axis, y_axis) not in _LAYING:
+        return None
+    corners = [(e, f), (a + e, b + f), (c + e, d + f), (a + c + e, b + d + f)]
+    xs, ys = [x for x, _ in corners], [y for _, y in corners]
+    left, bottom, right, top = sheet.visible
+    width, height = right - left, top - bottom
+    tolerance = COVER_TOLERANCE * max(width, height)
+    if (
+        max(abs(min(xs) - left), abs(max(xs) - right), abs(min(ys) - bottom), abs(max(ys) - top))
+        > tolerance
+    ):
+        return None
+    return _Drawn(_LAYING[(x_axis, y_axis)])
+
+
+def _axis(dx: float, dy: float) -> int | None:
+    """+1/-1 for a direction along x, +2/-2 along y; None for a slanted one."""
+    if abs(dx) > 1e-6 and abs(dy) <= 1e-6 * abs(dx):
+        return 1 if dx > 0 else -1
+    if abs(dy) > 1e-6 and abs(dx) <= 1e-6 * abs(dy):
+        return 2 if dy > 0 else -2
+    return None
 
 
 def _extract_pdf_image(task: PageTask, options: Options) -> RasterPage | None:
@@ -235,13 +348,18 @@ def _extract_pdf_image(task: PageTask, options: Options) -> RasterPage | None:
     pikepdf can decode it, else as PDFium's decoders read it; None if the page must be rendered."""
     with pikepdf.open(task.path) as pdf:
         page = pdf.pages[task.index]
-        images = list(page.get_images().values())
-        if len(images) != 1 or not isinstance(images[0], pikepdf.Stream):
+        images = list(page.get_images().items())
+        if len(images) != 1:
             return None
-        stream = images[0]
+        name, stream = images[0]
+        if not isinstance(stream, pikepdf.Stream):
+            return None
         pdf_image = PdfImage(stream)
         check_pixel_budget(pdf_image.width, pdf_image.height, options, task.path.name)
         sheet = _Sheet.of(page)
+        drawn = _drawn(page, name, sheet)
+        if drawn is None:
+            return None
         page_warnings: list[str] = []
         image: Image.Image | None = None
         if _pikepdf_decodes(stream):
@@ -260,6 +378,9 @@ def _extract_pdf_image(task: PageTask, options: Options) -> RasterPage | None:
         image = _lift_with_pdfium(task, codec)
         if image is None:
             return None
+    if drawn.laying is not None:
+        image = image.transpose(drawn.laying)
+        raw_jpeg = None  # the stored JPEG is not the page as displayed
     return _lifted_page(image, sheet, raw_jpeg, page_warnings)
 
 
@@ -391,6 +512,7 @@ def _render_pdf_page(task: PageTask, options: Options) -> RasterPage:
     rotation = 0
     with pdfplumber.open(task.path) as plumber:
         page = plumber.pages[task.index]
+        unit = _user_unit(page.page_obj.attrs.get("UserUnit"))
         # Render at the resolution of the page's main image (the one covering most of it): a
         # small high-resolution seal pasted on a 150-dpi scan must not make the page 300 dpi.
         images = [im for im in page.images if im.get("srcsize")]
@@ -398,7 +520,8 @@ def _render_pdf_page(task: PageTask, options: Options) -> RasterPage:
             main = max(
                 images, key=lambda im: abs((im["x1"] - im["x0"]) * (im["bottom"] - im["top"]))
             )
-            native = main["srcsize"][0] / max(abs(main["x1"] - main["x0"]) / 72.0, 1e-6)
+            inches = abs(main["x1"] - main["x0"]) * unit / 72.0
+            native = main["srcsize"][0] / max(inches, 1e-6)
             dpi = float(min(600.0, max(150.0, native)))
         if task.born_digital:
             rotation, words = born_digital_words(page, dpi)
@@ -406,12 +529,13 @@ def _render_pdf_page(task: PageTask, options: Options) -> RasterPage:
     try:
         pdfium_page = document[task.index]
         width_pt, height_pt = pdfium_page.get_size()
+        width_pt, height_pt = width_pt * unit, height_pt * unit
         if pdfium_page.get_rotation() in (90, 270):
             width_pt, height_pt = height_pt, width_pt
         pixels = (width_pt / 72 * dpi) * (height_pt / 72 * dpi)
         if pixels > options.max_page_pixels:
             dpi *= (options.max_page_pixels / pixels) ** 0.5 * 0.99
-        bitmap = pdfium_page.render(scale=dpi / 72.0, may_draw_forms=True, draw_annots=True)
+        bitmap = pdfium_page.render(scale=dpi * unit / 72.0, may_draw_forms=True, draw_annots=True)
         image = bitmap.to_pil()
     finally:
         document.close()
