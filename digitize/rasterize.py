@@ -18,6 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pdfplumber
 import pikepdf
@@ -96,12 +97,10 @@ def rasterize(task: PageTask, options: Options) -> RasterPage:
     except (InputTooLargeError, CorruptInputError):
         raise
     except Image.DecompressionBombError as exc:
-        raise InputTooLargeError(
-            f"page {task.number} is too large to decode", source=task.path.name
-        ) from exc
+        raise InputTooLargeError("the page is too large to decode", source=task.path.name) from exc
     except (*IMAGE_FAILURES, *PDFMINER_FAILURES, pikepdf.PdfError, pdfium.PdfiumError) as exc:
         raise CorruptInputError(
-            f"page {task.number} cannot be decoded ({type(exc).__name__}: {exc})",
+            f"the page's image data is damaged or coded in a way hoso cannot read ({exc})",
             source=task.path.name,
         ) from exc
 
@@ -178,12 +177,19 @@ def _load_frame(path: Path, index: int, options: Options) -> RasterPage:
         with Image.open(path) as image:
             image.seek(index)
             check_pixel_budget(image.width, image.height, options, path.name)
-            image.load()
+            arithmetic = image.format == "JPEG" and _arithmetic_coded(path)
+            decoded = _decoded_by_opencv(path, image) if arithmetic else image
+            decoded.load()
             info_dpi = image.info.get("dpi")
             upright_as_stored = image.getexif().get(0x0112, 1) == 1
-            plain_jpeg = image.format == "JPEG" and image.mode in ("RGB", "L") and upright_as_stored
+            plain_jpeg = (
+                image.format == "JPEG"
+                and image.mode in ("RGB", "L")
+                and upright_as_stored
+                and not arithmetic  # PDF readers need not decode arithmetic coding
+            )
             jpeg_mode = image.mode
-            frame = image if upright_as_stored else ImageOps.exif_transpose(image) or image
+            frame = decoded if upright_as_stored else ImageOps.exif_transpose(decoded) or decoded
             dpi = _trusted_dpi(info_dpi)
             if dpi is not None and isinstance(info_dpi, tuple):
                 resized, dpi = _square_pixels(frame, float(info_dpi[0]), float(info_dpi[1]))
@@ -202,6 +208,42 @@ def _load_frame(path: Path, index: int, options: Options) -> RasterPage:
         source_jpeg=source,
         source_jpeg_quality=estimate_jpeg_quality(source[0]) if source else None,
     )
+
+
+# Start-of-frame markers of arithmetic-coded JPEG (ITU T.81 Table B.1: SOF9-SOF11, SOF13-SOF15).
+_ARITHMETIC_SOF = frozenset({0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
+
+
+def _arithmetic_coded(path: Path) -> bool:
+    """Whether a JPEG file's frame is arithmetic-coded: valid JPEG that Pillow's libjpeg build
+    cannot decode ("broken data stream"), while OpenCV's can."""
+    data = path.read_bytes()
+    at = 2
+    while at + 4 <= len(data) and data[at] == 0xFF:
+        marker = data[at + 1]
+        if marker == 0xFF:  # fill byte
+            at += 1
+            continue
+        if marker in _ARITHMETIC_SOF:
+            return True
+        if marker in (0xC0, 0xC1, 0xC2, 0xC3, 0xDA):  # a Huffman frame, or the scan begins
+            return False
+        at += 2 + int.from_bytes(data[at + 2 : at + 4], "big")
+    return False
+
+
+def _decoded_by_opencv(path: Path, header: Image.Image) -> Image.Image:
+    """The JPEG's pixels as OpenCV decodes them, carrying the file's EXIF (for its
+    orientation): grey stays grey, colour is RGB."""
+    array = cv2.imdecode(np.fromfile(path, dtype=np.uint8), cv2.IMREAD_UNCHANGED)
+    if array is None:
+        raise OSError("the arithmetic-coded JPEG data is damaged")
+    if array.ndim == 3:
+        array = cv2.cvtColor(array, cv2.COLOR_BGR2RGB)
+    decoded = Image.fromarray(np.ascontiguousarray(array))
+    if "exif" in header.info:
+        decoded.info["exif"] = header.info["exif"]
+    return decoded
 
 
 def _claimed_dpi(info_dpi: object) -> float | None:

@@ -64,6 +64,8 @@ _IMAGE_SIGNATURES: dict[bytes, str] = {
     b"\x89PNG\r\n\x1a\n": "png",
     b"II*\x00": "tiff",
     b"MM\x00*": "tiff",
+    b"II+\x00": "tiff",  # BigTIFF (large archive scans)
+    b"MM\x00+": "tiff",
     b"GIF87a": "gif",
     b"GIF89a": "gif",
     b"BM": "bmp",
@@ -151,8 +153,10 @@ def _triage_image(path: Path, kind: str, options: Options, first_number: int) ->
             warnings.simplefilter("ignore")
             with Image.open(path) as image:
                 frames = getattr(image, "n_frames", 1)
-                if kind == "gif":
-                    frames = 1  # an animated GIF is not a multi-page scan; take its first frame
+                if kind in ("gif", "jpeg"):
+                    # An animated GIF is not a multi-page scan, nor is a phone's multi-picture
+                    # JPEG (MPO: the photo, then a preview or a second view): the first frame.
+                    frames = 1
                 tasks = []
                 for index in range(frames):
                     image.seek(index)
@@ -174,8 +178,17 @@ def _triage_image(path: Path, kind: str, options: Options, first_number: int) ->
         ) from exc
     except IMAGE_FAILURES as exc:
         raise CorruptInputError(
-            f"the {kind.upper()} image is damaged and cannot be read ({exc})", source=source
+            f"the {kind.upper()} image is damaged and cannot be read ({_failure_detail(exc)})",
+            source=source,
         ) from exc
+
+
+def _failure_detail(exc: BaseException) -> str:
+    """What a decoder said, where it says something a person can read: a lookup of a missing
+    header entry says only its number ("320": a TIFF's colour map)."""
+    if isinstance(exc, (KeyError, IndexError, struct.error)) or not str(exc).strip():
+        return "a page's header is incomplete or malformed"
+    return str(exc)
 
 
 def _open_pdf(path: Path) -> pikepdf.Pdf:

@@ -1,0 +1,75 @@
+"""Image files in the less common ways scanners, phones and archive tools write them (issue 16,
+found by a reviewing helper): BigTIFF, a phone's multi-picture JPEG (MPO), arithmetic-coded
+JPEG, and a multi-page TIFF cut short, which must fail with words a person can act on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from hoso.digitize.errors import CorruptInputError
+from hoso.digitize.models import Options
+from hoso.digitize.pipeline import digitize
+from tests.metrics import cer
+from tests.synthetic import PageSpec, render_page
+
+DATA = Path(__file__).resolve().parent / "data" / "jpeg"
+MAX_CER = 0.03
+
+
+def _page(seed: int) -> tuple[Image.Image, str]:
+    page = render_page(PageSpec(seed=seed, dpi=150, body_lines=3))
+    return page.image.convert("L"), page.text
+
+
+@pytest.mark.slow
+def test_a_bigtiff_scan_is_read(tmp_path: Path) -> None:
+    """BigTIFF ("II+"), which archives write for large scans, was refused as not a TIFF."""
+    image, text = _page(4411)
+    image.convert("1").save(tmp_path / "big.tif", big_tiff=True, dpi=(150, 150))
+    assert (tmp_path / "big.tif").read_bytes()[:4] == b"II+\x00"
+    (page,) = digitize([tmp_path / "big.tif"], Options(jobs=1)).pages
+    assert cer(text, page.text) <= MAX_CER
+
+
+@pytest.mark.slow
+def test_a_phones_multi_picture_jpeg_is_one_page(tmp_path: Path) -> None:
+    """An MPO carries the photo and a preview (or a second view): one page, the photo."""
+    image, text = _page(4412)
+    preview = image.resize((image.width // 4, image.height // 4))
+    image.convert("RGB").save(
+        tmp_path / "photo.jpg", format="MPO", save_all=True, append_images=[preview.convert("RGB")]
+    )
+    assert getattr(Image.open(tmp_path / "photo.jpg"), "n_frames", 1) == 2
+    pages = digitize([tmp_path / "photo.jpg"], Options(jobs=1)).pages
+    assert len(pages) == 1
+    assert cer(text, pages[0].text) <= MAX_CER
+
+
+@pytest.mark.slow
+def test_an_arithmetic_coded_jpeg_is_read_and_archived_recoded() -> None:
+    """Valid JPEG (T.81 allows arithmetic coding) that Pillow's libjpeg refused as "broken data
+    stream": decoded by OpenCV, and archived in Huffman coding, which every PDF reader decodes."""
+    source = DATA / "arithmetic.jpg"
+    (page,) = digitize([source], Options(jobs=1)).pages
+    assert cer((DATA / "arithmetic.txt").read_text(encoding="utf-8"), page.text) <= MAX_CER
+    assert page.dpi == pytest.approx(150)
+    assert page.image_codec == "jpeg" and page.image_bytes != source.read_bytes()
+
+
+def test_a_tiff_page_with_a_header_entry_missing_says_so_in_words(tmp_path: Path) -> None:
+    """A palette page without its colour map (tag 320): Pillow's complaint is the bare number
+    "320", which meant nothing at a desk."""
+    first, _ = _page(4413)
+    second = first.resize((first.width // 4, first.height // 4)).convert("P")
+    first.save(tmp_path / "stack.tif", save_all=True, append_images=[second])
+    data = (tmp_path / "stack.tif").read_bytes()
+    colour_map = b"\x40\x01\x03\x00"  # tag 320, type SHORT, little-endian
+    assert data.count(colour_map) == 1
+    (tmp_path / "broken.tif").write_bytes(data.replace(colour_map, b"\xe8\xfd\x03\x00"))
+    with pytest.raises(CorruptInputError) as raised:
+        digitize([tmp_path / "broken.tif"], Options(jobs=1))
+    assert "damaged" in raised.value.message
+    assert "header" in raised.value.message and "320" not in raised.value.message
