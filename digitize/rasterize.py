@@ -30,7 +30,14 @@ from PIL import Image, ImageOps
 from hoso.digitize.encode import estimate_jpeg_quality
 from hoso.digitize.errors import CorruptInputError, InputTooLargeError, UnreadableImageError
 from hoso.digitize.ink import Pixels
-from hoso.digitize.models import Options, PageKind, PageTask, Word
+from hoso.digitize.models import (
+    LEGAL_MINIMUM_DPI,
+    Options,
+    PageKind,
+    PageTask,
+    Word,
+    below_legal_minimum,
+)
 from hoso.digitize.native import native_stderr_silenced
 from hoso.digitize.triage import IMAGE_FAILURES, PDFMINER_FAILURES, check_pixel_budget
 
@@ -156,7 +163,31 @@ def _trusted_dpi(info_dpi: object) -> float | None:
     except (TypeError, ValueError):
         return None
     low, high = PLAUSIBLE_DPI
-    return x if low <= x <= high and low <= y <= high else None
+    larger, smaller = max(x, y), min(x, y)
+    if not (low <= larger <= high and smaller > 0 and larger / smaller <= MAX_DPI_RATIO):
+        return None
+    return x
+
+
+# Fax machines scan rows at half the density of columns (204 × 98 dpi, "standard"; 204 × 196,
+# "fine"): such a declared pair is a fact to square the pixels by, not a default.
+MAX_DPI_RATIO = 2.5
+
+
+def _uneven_resolution_warning(info_dpi: object) -> str | None:
+    """A page whose pixels were squared from a lower resolution on one axis (a standard fax)
+    reaches its dpi only by stretching: the lower axis is what the legal minimum is about."""
+    if not isinstance(info_dpi, tuple) or len(info_dpi) < 2:
+        return None
+    x, y = float(info_dpi[0]), float(info_dpi[1])
+    if not below_legal_minimum(min(x, y)) or below_legal_minimum(max(x, y)):
+        return None  # even, or low on both axes (then the page's own warning says so)
+    return (
+        f"scanned at {x:.0f} × {y:.0f} dpi (a fax's standard resolution): the "
+        f"{'rows' if y < x else 'columns'} were stretched to square pixels, but their "
+        f"{min(x, y):.0f} dpi is below the legal minimum of {LEGAL_MINIMUM_DPI} dpi for an "
+        "e-copy of a paper (Decree 30/2020); rescan if this copy must be official"
+    )
 
 
 def _square_pixels(image: Image.Image, dpi_x: float, dpi_y: float) -> tuple[Image.Image, float]:
@@ -191,16 +222,18 @@ def _load_frame(path: Path, index: int, options: Options) -> RasterPage:
             jpeg_mode = image.mode
             frame = decoded if upright_as_stored else ImageOps.exif_transpose(decoded) or decoded
             dpi = _trusted_dpi(info_dpi)
+            uneven = None
             if dpi is not None and isinstance(info_dpi, tuple):
                 resized, dpi = _square_pixels(frame, float(info_dpi[0]), float(info_dpi[1]))
                 plain_jpeg = plain_jpeg and resized is frame
                 frame = resized
+                uneven = _uneven_resolution_warning(info_dpi)
             frame, mode = normalize_mode(frame)
             pixels = to_array(frame, mode)
     source = (path.read_bytes(), jpeg_mode) if plain_jpeg else None
     damaged = [w for w in caught if "runcat" in str(w.message) or "orrupt" in str(w.message)]
     return RasterPage(
-        warnings=[DAMAGED_IMAGE] if damaged else [],
+        warnings=[*([DAMAGED_IMAGE] if damaged else []), *([uneven] if uneven else [])],
         pixels=pixels,
         mode=mode,
         dpi=dpi,
