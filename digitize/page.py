@@ -137,6 +137,8 @@ def _scanned_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> Pa
     rotation_confidence = reading.confidence
     warnings.extend(_doubts(reading, glyphs))
     ocr = _with_unread_lines(reading, glyphs, reader)
+    if not ocr.words and glyphs.count > 0:
+        warnings.append(NOTHING_READ)
 
     words = _to_page_pixels(lines_in_place(without_specks(ocr.words)), scale)
     # A code printed in red went with the seals: those pages are searched in their own grey,
@@ -464,6 +466,14 @@ def _vote_region(pixels: Pixels) -> Pixels:
     if pixels.shape[0] * pixels.shape[1] <= VOTE_WHOLE_PAGE_PIXELS:
         return pixels
     return pixels[orient.densest_rows(pixels, BAND_FRACTION)]
+
+
+# A page with marks that look like print but no word read: a page too small or too faint to
+# read, or a blank one with a stamp or a hole punched. Either way a person should look.
+NOTHING_READ = (
+    "no text could be read on the page, though it carries marks that may be print; "
+    "check it against the paper or rescan it"
+)
 
 
 def _has_text(glyphs: Glyphs) -> bool:

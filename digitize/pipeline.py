@@ -371,6 +371,7 @@ def document_json(document: DocumentResult) -> dict[str, Any]:
                 "perspective": p.perspective.as_json(),
                 "width_px": p.width_px,
                 "height_px": p.height_px,
+                "warnings": p.warnings,
             }
             for p in document.pages
         ],

@@ -7,13 +7,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 
 from hoso.digitize.errors import CorruptInputError
 from hoso.digitize.models import Options
-from hoso.digitize.pipeline import digitize
+from hoso.digitize.pipeline import digitize, document_json
 from tests.metrics import cer
-from tests.synthetic import PageSpec, render_page
+from tests.synthetic import PageSpec, find_font, render_page
 
 DATA = Path(__file__).resolve().parent / "data" / "jpeg"
 MAX_CER = 0.03
@@ -87,3 +87,30 @@ def test_a_standard_resolution_fax_is_squared_and_flagged(tmp_path: Path) -> Non
     assert read.height_px == pytest.approx(page.image.height, rel=0.03)
     assert cer(page.text, read.text) <= 0.05
     assert any("204 × 98 dpi" in warning for warning in read.warnings)
+
+
+def _tiny_label(path: Path) -> Path:
+    """A 100 × 100 px snippet with a few letters on it: too little for Tesseract to read."""
+    image = Image.new("L", (100, 100), 255)
+    ImageDraw.Draw(image).text(
+        (18, 35), "Số 5", fill=0, font=ImageFont.truetype(find_font("sans"), 22)
+    )
+    image.save(path)
+    return path
+
+
+def test_a_page_with_marks_but_no_text_read_says_so_in_its_json(tmp_path: Path) -> None:
+    """Before, an empty text came back with no warning at all: nothing may be skipped silently.
+    Each page's warnings are also in its own JSON entry, not only in the document's list."""
+    document = digitize([_tiny_label(tmp_path / "tiny.png")], Options(jobs=1))
+    (page,) = document_json(document)["pages"]
+    assert page["text"] == ""
+    assert any("no text could be read" in warning for warning in page["warnings"])
+    assert [f"page 1: {warning}" for warning in page["warnings"]] == document.warnings
+
+
+def test_a_blank_page_is_no_cause_for_doubt(tmp_path: Path) -> None:
+    Image.new("L", (1654, 2339), 255).save(tmp_path / "blank.png", dpi=(200, 200))
+    document = digitize([tmp_path / "blank.png"], Options(jobs=1))
+    (page,) = document_json(document)["pages"]
+    assert page["text"] == "" and page["warnings"] == [] and document.warnings == []
