@@ -80,11 +80,20 @@ def to_gray(image: Pixels) -> Pixels:
     return u8(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY))
 
 
+# Never fewer pixels than an A4 page analysed at ANALYSIS_LONG_SIDE: a long, narrow receipt
+# (600 × 12000 px) shrunk by its long side left 4-px letters, whose lines read as running down
+# (a reviewing helper's receipt came out sideways, "confidently").
+ANALYSIS_MIN_PIXELS = ANALYSIS_LONG_SIDE * round(ANALYSIS_LONG_SIDE / 2**0.5)
+
+
 def downscale_for_analysis(gray: Pixels) -> tuple[Pixels, float]:
     long_side = max(gray.shape)
     if long_side <= ANALYSIS_LONG_SIDE:
         return gray, 1.0
-    scale = ANALYSIS_LONG_SIDE / long_side
+    area = float(gray.shape[0] * gray.shape[1])
+    scale = max(ANALYSIS_LONG_SIDE / long_side, (ANALYSIS_MIN_PIXELS / area) ** 0.5)
+    if scale >= 1.0:
+        return gray, 1.0
     small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     return u8(small), scale
 

@@ -166,13 +166,16 @@ WORDS_RUN_DOWN_MIN_CHARACTERS = 12
 WORDS_RUN_DOWN_CONFIDENCE = 0.6  # junk read off noise has no shape to go by
 
 
-def words_run_down(words: list[Word]) -> bool:
+LONG_WORD_LETTERS = 5  # lying across, a word this long is wider than tall in any print
+
+
+def words_run_down(words: list[Word], shortest: int = 3) -> bool:
     """Did the OCR read text that runs down the image? Tesseract finds and reads sideways text
     blocks on its own (a table page turned 270° read at 95 % confidence), so a confident read does
     not prove the page upright: the word boxes do. A word of three or more letters lying across is
     wider than tall; read down the page, it is taller than wide. Only confident standing words
     count for it, against all words read, so junk read off noise does not turn a page."""
-    long_words = [w for w in words if len(w.text) >= 3]
+    long_words = [w for w in words if len(w.text) >= shortest]
     characters = sum(len(w.text) for w in long_words)
     if characters < WORDS_RUN_DOWN_MIN_CHARACTERS:
         return False

@@ -120,11 +120,13 @@ def _scanned_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> Pa
     # page's straightening and grey conversions were 0.1-0.15 s of its time, issue 18).
     grey, seals_painted = cleanup.gray_without_seals(pixels)
     reading = _orient_and_read(grey, glyphs, direction, reader)
-    if not direction.decisive and orient.words_run_down(reading.ocr.words):
-        # The OCR read the lines running down the page: the geometry, unsure, chose the wrong
-        # direction. When the geometry is sure it stands: short Vietnamese words in small print
-        # (stacked tone marks) can be taller than wide on an upright page, and a sideways read
-        # of such a page still comes back confident (Tesseract turns the blocks itself).
+    # The OCR read the lines running down the page: the geometry chose the wrong direction.
+    # When the geometry was sure, only long words count as evidence: short Vietnamese words in
+    # small print (stacked tone marks) can be taller than wide on an upright page, while a word
+    # of five letters never is. Geometry can be sure and wrong: on a receipt whose lines repeat
+    # one wording, the letters also stand in columns, sharper than its short lines.
+    shortest = 3 if not direction.decisive else orient.LONG_WORD_LETTERS
+    if orient.words_run_down(reading.ocr.words, shortest):
         other = _orient_and_read(grey, glyphs, direction.swapped(), reader)
         if not orient.words_run_down(other.ocr.words):
             reading = other
