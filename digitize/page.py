@@ -35,6 +35,7 @@ from hoso.digitize.ocr.order import lines_in_place
 from hoso.digitize.ocr.specks import without_specks
 from hoso.digitize.ocr.strips import (
     LINE_PAD,
+    Extent,
     LineBox,
     confidence,
     group_lines,
@@ -384,9 +385,8 @@ def in_reading_order(words: list[Word], added: dict[int, list[Word]]) -> list[Wo
     lines = group_lines(words)
     order = list(lines)
     for number, row in _rows(added).items():
-        top, bottom = min(w.top for w in row), max(w.bottom for w in row)
-        left, right = min(w.left for w in row), max(w.right for w in row)
-        beside = next((other for other in order if _same_row(lines[other], top, bottom)), None)
+        band = Extent.of(row)
+        beside = next((other for other in order if _same_row(lines[other], band)), None)
         if beside is not None:
             joined = [*lines[beside], *(replace(w, line=beside) for w in row)]
             lines[beside] = sorted(joined, key=lambda w: w.left)
@@ -395,9 +395,9 @@ def in_reading_order(words: list[Word], added: dict[int, list[Word]]) -> list[Wo
         below = (
             at
             for at, other in enumerate(order)
-            if min(w.top for w in lines[other]) > top
-            and min(w.left for w in lines[other]) < right
-            and max(w.right for w in lines[other]) > left
+            if (there := Extent.of(lines[other])).top > band.top
+            and there.left < band.right
+            and there.right > band.left
         )
         order.insert(next(below, len(order)), number)
     return [word for number in order for word in lines[number]]
@@ -407,20 +407,20 @@ def _rows(added: dict[int, list[Word]]) -> dict[int, list[Word]]:
     """The lines read again, those on one row joined, each row's words left to right; in
     order from the top."""
     rows: dict[int, list[Word]] = {}
-    for number, line in sorted(added.items(), key=lambda item: min(w.top for w in item[1])):
-        top, bottom = min(w.top for w in line), max(w.bottom for w in line)
-        key = next((n for n, row in rows.items() if _same_row(row, top, bottom)), number)
+    for number, line in sorted(added.items(), key=lambda item: Extent.of(item[1]).top):
+        band = Extent.of(line)
+        key = next((n for n, row in rows.items() if _same_row(row, band)), number)
         rows[key] = [*rows.get(key, []), *(replace(w, line=key) for w in line)]
     return {n: sorted(row, key=lambda w: w.left) for n, row in rows.items()}
 
 
-def _same_row(line: list[Word], top: int, bottom: int) -> bool:
-    """Whether the band `top`-`bottom` and the line overlap by half the lower of the two, the
-    line a third of the band high at least (a speck read as "." is no row to join)."""
-    line_top, line_bottom = min(w.top for w in line), max(w.bottom for w in line)
-    overlap = min(bottom, line_bottom) - max(top, line_top)
-    lower = min(bottom - top, line_bottom - line_top)
-    return 3 * (line_bottom - line_top) >= bottom - top and overlap * 2 >= lower
+def _same_row(line: list[Word], band: Extent) -> bool:
+    """Whether the band and the line overlap by half the lower of the two, the line a third of
+    the band high at least (a speck read as "." is no row to join)."""
+    here = Extent.of(line)
+    overlap = min(band.bottom, here.bottom) - max(band.top, here.top)
+    lower = min(band.height, here.height)
+    return 3 * here.height >= band.height and overlap * 2 >= lower
 
 
 def _glyphs_as_placed(

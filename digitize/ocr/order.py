@@ -14,47 +14,27 @@ the page's end.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from itertools import pairwise
 
 from hoso.digitize.models import Word
-from hoso.digitize.ocr.strips import group_lines
+from hoso.digitize.ocr.strips import Extent, group_lines
 
 # Of the narrower line's width: how much of it the enclosing lines must share.
 SHARED_WIDTH = 0.5
 
 
-@dataclass(frozen=True)
-class _Extent:
-    left: int
-    top: int
-    right: int
-    bottom: int
+def _above(upper: Extent, lower: Extent) -> bool:
+    """Wholly above the other's middle, and the other wholly below this one's: tone marks and
+    descenders may overlap, the lines may not."""
+    return upper.bottom <= lower.middle and upper.middle <= lower.top
 
-    @classmethod
-    def of(cls, words: list[Word]) -> _Extent:
-        return cls(
-            min(w.left for w in words),
-            min(w.top for w in words),
-            max(w.right for w in words),
-            max(w.bottom for w in words),
-        )
 
-    @property
-    def middle(self) -> float:
-        return (self.top + self.bottom) / 2
-
-    def above(self, other: _Extent) -> bool:
-        """Wholly above the other's middle, and the other wholly below this one's: tone marks and
-        descenders may overlap, the lines may not."""
-        return self.bottom <= other.middle and self.middle <= other.top
-
-    def shares_width(self, other: _Extent) -> bool:
-        """At least SHARED_WIDTH of the narrower of the two lies under the other (a short last
-        line of a paragraph still encloses the line below it)."""
-        overlap = min(self.right, other.right) - max(self.left, other.left)
-        narrower = min(self.right - self.left, other.right - other.left)
-        return narrower > 0 and overlap >= SHARED_WIDTH * narrower
+def _share_width(one: Extent, other: Extent) -> bool:
+    """At least SHARED_WIDTH of the narrower of the two lies under the other (a short last
+    line of a paragraph still encloses the line below it)."""
+    overlap = min(one.right, other.right) - max(one.left, other.left)
+    narrower = min(one.right - one.left, other.right - other.left)
+    return narrower > 0 and overlap >= SHARED_WIDTH * narrower
 
 
 def lines_in_place(words: list[Word]) -> list[Word]:
@@ -63,7 +43,7 @@ def lines_in_place(words: list[Word]) -> list[Word]:
     lines = group_lines(words)
     if len(lines) < 3:
         return words
-    extents = {n: _Extent.of(line) for n, line in lines.items()}
+    extents = {n: Extent.of(line) for n, line in lines.items()}
     order = list(lines)
     for line in list(order):
         rest = [n for n in order if n != line]
@@ -71,10 +51,10 @@ def lines_in_place(words: list[Word]) -> list[Word]:
         for at, (above, below) in enumerate(pairwise(rest)):
             upper, lower = extents[above], extents[below]
             if (
-                upper.above(here)
-                and here.above(lower)
-                and upper.shares_width(here)
-                and lower.shares_width(here)
+                _above(upper, here)
+                and _above(here, lower)
+                and _share_width(upper, here)
+                and _share_width(lower, here)
             ):
                 order = [*rest[: at + 1], line, *rest[at + 1 :]]
                 break

@@ -40,6 +40,33 @@ class Strip:
     tops: list[int] = field(default_factory=list)  # the top of each line within the strip
 
 
+@dataclass(frozen=True)
+class Extent:
+    """The box a run of words covers, in the words' pixels (y down)."""
+
+    left: int
+    top: int
+    right: int
+    bottom: int
+
+    @classmethod
+    def of(cls, words: list[Word]) -> Extent:
+        return cls(
+            min(w.left for w in words),
+            min(w.top for w in words),
+            max(w.right for w in words),
+            max(w.bottom for w in words),
+        )
+
+    @property
+    def middle(self) -> float:
+        return (self.top + self.bottom) / 2
+
+    @property
+    def height(self) -> int:
+        return self.bottom - self.top
+
+
 def group_lines(words: list[Word]) -> dict[int, list[Word]]:
     lines: dict[int, list[Word]] = {}
     for word in words:
@@ -53,14 +80,14 @@ def confidence(words: list[Word]) -> float:
 
 
 def line_box(line: int, words: list[Word], size: tuple[int, int]) -> LineBox:
-    top, bottom = min(w.top for w in words), max(w.bottom for w in words)
-    pad = max(2, round((bottom - top) * LINE_PAD))
+    extent = Extent.of(words)
+    pad = max(2, round(extent.height * LINE_PAD))
     return LineBox(
         line=line,
-        left=max(0, min(w.left for w in words) - pad),
-        top=max(0, top - pad),
-        right=min(size[0], max(w.right for w in words) + pad),
-        bottom=min(size[1], bottom + pad),
+        left=max(0, extent.left - pad),
+        top=max(0, extent.top - pad),
+        right=min(size[0], extent.right + pad),
+        bottom=min(size[1], extent.bottom + pad),
     )
 
 
