@@ -198,12 +198,29 @@ def _glued_edits(token: str, words: tuple[str, ...], budget: int) -> int | None:
 class _Index:
     """Where each phrase of a vocabulary can start: a phrase is only tried at a word within one
     edit of its first word (a word of one or two letters: the same word), or glued, at a word as
-    long as all its words, give or take a letter. Most (word, phrase) pairs end there, unread."""
+    long as all its words, give or take a letter. Most (word, phrase) pairs end there, unread.
+    First words are found through their one-edit neighbourhoods (`_near_forms`): a word and a
+    token one edit apart always share a form, so a token is compared only with the few first
+    words it shares one with, not with every first word of its length (a cold process paid
+    ~0.1 s a page comparing them all)."""
 
-    first_words: Mapping[int, tuple[tuple[str, tuple[int, ...]], ...]]  # by length: word, phrases
+    first_words: Mapping[str, tuple[int, ...]]  # first word: phrases starting with it
+    near: Mapping[str, tuple[str, ...]]  # a one-edit form: first words that have it
     glued: Mapping[int, tuple[int, ...]]  # by joined length: phrases that can be read glued
     budgets: tuple[int, ...]
     long: frozenset[int]  # phrases whose short first word may be misread
+
+
+def _near_forms(word: str) -> set[str]:
+    """The word, the word less any one letter, and the word with one `OCR_SPLITS` pair read
+    back as its letter: two words within one edit (`word_distance`) share one of these."""
+    forms = {word, *(word[:at] + word[at + 1 :] for at in range(len(word)))}
+    for pair, letter in OCR_SPLITS:
+        at = word.find(pair)
+        while at >= 0:
+            forms.add(word[:at] + letter + word[at + 2 :])
+            at = word.find(pair, at + 1)
+    return forms
 
 
 @lru_cache(maxsize=64)
@@ -216,11 +233,13 @@ def _index(vocabulary: tuple[Phrase, ...]) -> _Index:
         joined = sum(len(word) for word in entry.words)
         if len(entry.words) >= 2 and joined >= 6:
             glued.setdefault(joined, []).append(number)
-    first_words: dict[int, list[tuple[str, tuple[int, ...]]]] = {}
-    for word, numbers in by_first.items():
-        first_words.setdefault(len(word), []).append((word, tuple(numbers)))
+    near: dict[str, set[str]] = {}
+    for word in by_first:
+        for form in _near_forms(word):
+            near.setdefault(form, set()).add(word)
     return _Index(
-        {length: tuple(words) for length, words in first_words.items()},
+        {word: tuple(numbers) for word, numbers in by_first.items()},
+        {form: tuple(sorted(words)) for form, words in near.items()},
         {length: tuple(numbers) for length, numbers in glued.items()},
         tuple(_budget(entry.letters) for entry in vocabulary),
         frozenset(n for n, entry in enumerate(vocabulary) if len(entry.words) >= LONG_PHRASE),
@@ -230,12 +249,14 @@ def _index(vocabulary: tuple[Phrase, ...]) -> _Index:
 def _may_start(token: str, index: _Index) -> list[int]:
     """The phrases (by position, in vocabulary order) that can match from this word."""
     numbers: list[int] = []
+    candidates = {word for form in _near_forms(token) for word in index.near.get(form, ())}
+    for word in candidates:
+        starting = index.first_words[word]
+        if token == word or (len(word) > 2 and word_distance(token, word) <= 1):
+            numbers.extend(starting)
+        elif len(word) == len(token) and word_distance(token, word) == 1:
+            numbers.extend(n for n in starting if n in index.long)
     for length in (len(token) - 1, len(token), len(token) + 1):  # one edit: one letter more or less
-        for word, starting in index.first_words.get(length, ()):
-            if token == word or (len(word) > 2 and word_distance(token, word) <= 1):
-                numbers.extend(starting)
-            elif len(word) == len(token) and word_distance(token, word) == 1:
-                numbers.extend(n for n in starting if n in index.long)
         numbers.extend(index.glued.get(length, ()))
     return sorted(set(numbers))
 
