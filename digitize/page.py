@@ -96,10 +96,7 @@ def _scanned_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> Pa
     glyph_height = resolution.median_glyph_height(glyphs)
     dpi, dpi_source = _resolution(raster, glyphs)
     if below_legal_minimum(dpi):
-        warnings.append(
-            f"effective resolution {dpi:.0f} dpi is below the legal minimum of {LEGAL_MINIMUM_DPI} "
-            "dpi for an e-copy of a paper (Decree 30/2020); rescan if this copy must be official"
-        )
+        warnings.append(BELOW_MINIMUM.format(dpi=dpi, minimum=LEGAL_MINIMUM_DPI))
 
     scale = resolution.ocr_scale(glyph_height, bilevel)
     ocr_dpi = resolution.recognition_dpi(glyph_height, scale, dpi)
@@ -490,18 +487,27 @@ def _doubts(reading: _Reading, glyphs: Glyphs) -> list[str]:
     if not _has_text(glyphs):
         return doubts
     if not reading.settled:
-        doubts.append(
-            f"could not tell which way up the page is (kept at {reading.rotation}°); "
-            "check that the page is upright"
-        )
+        doubts.append(WAY_UP_UNKNOWN.format(rotation=reading.rotation))
     if reading.skew.confidence < deskew.MIN_CONFIDENCE:
-        doubts.append("could not measure the page's skew with confidence; it was not straightened")
+        doubts.append(SKEW_UNKNOWN)
     if reading.ocr.words and reading.ocr.mean_confidence < LOW_TEXT_CONFIDENCE:
-        doubts.append(
-            f"text read with low confidence ({reading.ocr.mean_confidence:.0%}); "
-            "check it against the paper or rescan"
-        )
+        doubts.append(LOW_CONFIDENCE.format(confidence=reading.ocr.mean_confidence))
     return doubts
+
+
+# A page's warnings, as `str.format` templates: the desk UI (`hoso.api.web.texts`) knows them
+# by these and shows each in Vietnamese, its values kept.
+WAY_UP_UNKNOWN = (
+    "could not tell which way up the page is (kept at {rotation}°); check that the page is upright"
+)
+SKEW_UNKNOWN = "could not measure the page's skew with confidence; it was not straightened"
+LOW_CONFIDENCE = (
+    "text read with low confidence ({confidence:.0%}); check it against the paper or rescan"
+)
+BELOW_MINIMUM = (
+    "effective resolution {dpi:.0f} dpi is below the legal minimum of {minimum} dpi for an "
+    "e-copy of a paper (Decree 30/2020); rescan if this copy must be official"
+)
 
 
 def _to_page_pixels(words: list[Word], scale: float) -> list[Word]:

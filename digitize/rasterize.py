@@ -182,12 +182,16 @@ def _uneven_resolution_warning(info_dpi: object) -> str | None:
     x, y = float(info_dpi[0]), float(info_dpi[1])
     if not below_legal_minimum(min(x, y)) or below_legal_minimum(max(x, y)):
         return None  # even, or low on both axes (then the page's own warning says so)
-    return (
-        f"scanned at {x:.0f} × {y:.0f} dpi (a fax's standard resolution): the "
-        f"{'rows' if y < x else 'columns'} were stretched to square pixels, but their "
-        f"{min(x, y):.0f} dpi is below the legal minimum of {LEGAL_MINIMUM_DPI} dpi for an "
-        "e-copy of a paper (Decree 30/2020); rescan if this copy must be official"
+    return UNEVEN_RESOLUTION.format(
+        x=x, y=y, axis="rows" if y < x else "columns", low=min(x, y), minimum=LEGAL_MINIMUM_DPI
     )
+
+
+UNEVEN_RESOLUTION = (
+    "scanned at {x:.0f} × {y:.0f} dpi (a fax's standard resolution): the {axis} were stretched "
+    "to square pixels, but their {low:.0f} dpi is below the legal minimum of {minimum} dpi for "
+    "an e-copy of a paper (Decree 30/2020); rescan if this copy must be official"
+)
 
 
 def _square_pixels(image: Image.Image, dpi_x: float, dpi_y: float) -> tuple[Image.Image, float]:

@@ -30,8 +30,10 @@ from hoso.api.auth import FailureLimiter
 from hoso.api.deps import Services
 from hoso.api.headers import API_POLICY, UI_POLICY
 from hoso.api.web import catalogue
-from hoso.api.web.i18n import format_moment, po_path
-from hoso.api.web.texts import CODE_TEXTS
+from hoso.api.web.i18n import format_moment, load_translations, po_path
+from hoso.api.web.texts import CODE_TEXTS, page_warnings
+from hoso.digitize import page as page_step
+from hoso.digitize import perspective, rasterize
 from hoso.errors import HosoError
 from hoso.settings import HosoSettings
 from hoso.storage.accounts import Accounts, SessionLimits
@@ -339,6 +341,36 @@ def test_every_error_code_has_a_text_for_people() -> None:
     codes |= {"internal_error", "queue_unavailable", "invalid_request", "request_timeout"}
     codes |= {"too_many_uploads"}
     assert sorted(codes - set(CODE_TEXTS)) == []
+
+
+def test_every_page_warning_is_shown_in_vietnamese_with_its_values() -> None:
+    """Pages' warnings reached the station in English but for one: each template hoso writes
+    a warning from has a Vietnamese text here, its values kept; the below-200-dpi warning is
+    the page's "rescan needed" flag instead; an unknown warning is shown as written."""
+    vietnamese = load_translations()
+    written = {
+        page_step.WAY_UP_UNKNOWN.format(rotation=270): ["270"],
+        page_step.SKEW_UNKNOWN: [],
+        page_step.LOW_CONFIDENCE.format(confidence=0.391): ["39%"],
+        page_step.NOTHING_READ: [],
+        perspective.OUTLINE_NOT_FOUND: [],
+        rasterize.DAMAGED_IMAGE: [],
+        rasterize.UNEVEN_RESOLUTION.format(x=204, y=98, axis="rows", low=98, minimum=200): [
+            "204",
+            "98",
+            "200",
+        ],
+    }
+    notes = [{"page": 2, "warnings": list(written)}]
+    shown = page_warnings(notes)
+    assert [number for number, _, _ in shown] == [2] * len(written)
+    for (_, source, values), kept in zip(shown, written.values(), strict=True):
+        text = vietnamese.gettext(source) % values if values else vietnamese.gettext(source)
+        assert text != source and all(value in text for value in kept), text
+    below = page_step.BELOW_MINIMUM.format(dpi=150, minimum=200)
+    assert page_warnings([{"page": 1, "warnings": [below, "a new 5% warning"]}]) == [
+        (1, "a new 5% warning", {})
+    ]
 
 
 def test_dates_are_shown_in_vietnam_time() -> None:

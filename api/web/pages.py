@@ -77,7 +77,8 @@ class Pages:
             event_text=lambda event_type: self._word(EVENT_TEXTS, event_type),
             outcome_text=lambda outcome: self._word(OUTCOME_TEXTS, outcome),
             page_warnings=lambda notes: [
-                (page, self.gettext(text)) for page, text in page_warnings(notes)
+                (page, self.gettext(text) % values if values else self.gettext(text))
+                for page, text, values in page_warnings(notes)
             ],
             pages_to_rescan=pages_to_rescan,
         )

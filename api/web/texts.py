@@ -9,8 +9,18 @@ code without one. An unknown code (a newer worker's) still shows the generic tex
 
 from __future__ import annotations
 
+import re
+
 from hoso.api.web.i18n import N_
-from hoso.digitize.rasterize import DAMAGED_IMAGE
+from hoso.digitize.page import (
+    BELOW_MINIMUM,
+    LOW_CONFIDENCE,
+    NOTHING_READ,
+    SKEW_UNKNOWN,
+    WAY_UP_UNKNOWN,
+)
+from hoso.digitize.perspective import OUTLINE_NOT_FOUND
+from hoso.digitize.rasterize import DAMAGED_IMAGE, UNEVEN_RESOLUTION
 
 GENERIC_ERROR = N_("Something went wrong. Try again; if it happens again, tell the administrator.")
 
@@ -186,15 +196,38 @@ OUTCOME_TEXTS: dict[str, str] = {
     "corrected": N_("Corrected"),
 }
 
-# Warnings a page can carry, by their English text (hoso.digitize); a page under 200 dpi has
-# its own flag (`below_200_dpi`) and is shown as "rescan needed" instead of its warning.
+# Warnings a page can carry (hoso.digitize), by the template each is written from; a page
+# under 200 dpi has its own flag (`below_200_dpi`) and is shown as "rescan needed" instead of
+# its warning. A template's values ({rotation}, {confidence}…) are read back from the English
+# text and kept in the Vietnamese one (`%(rotation)s`…).
 WARNING_TEXTS: dict[str, str] = {
     DAMAGED_IMAGE: N_(
         "The image data is damaged or cut short; part of the page may be missing. Check the "
         "PDF against the paper and rescan if needed."
     ),
+    WAY_UP_UNKNOWN: N_(
+        "Could not tell which way up the page is (kept turned %(rotation)s°). Check that the "
+        "page is upright."
+    ),
+    SKEW_UNKNOWN: N_("Could not measure the page's skew with confidence; it was not straightened."),
+    LOW_CONFIDENCE: N_(
+        "Text read with low confidence (%(confidence)s). Check it against the paper or rescan."
+    ),
+    NOTHING_READ: N_(
+        "No text could be read on the page, though it carries marks that may be print. Check it "
+        "against the paper or rescan it."
+    ),
+    OUTLINE_NOT_FOUND: N_(
+        "The page looks like a photo, but its outline could not be found, so its perspective was "
+        "not corrected. Retake the photo with the whole page on a darker surface, or scan it."
+    ),
+    UNEVEN_RESOLUTION: N_(
+        "Scanned at %(x)s × %(y)s dpi (a fax): stretched to square pixels, but %(low)s dpi is "
+        "below the legal minimum of %(minimum)s dpi for an e-copy. Rescan if this copy must be "
+        "official."
+    ),
 }
-BELOW_200_DPI_PREFIX = "effective resolution"
+_SKIPPED = (BELOW_MINIMUM,)  # shown as the page's "rescan needed" flag
 
 
 def code_text(code: str | None) -> str:
@@ -202,10 +235,26 @@ def code_text(code: str | None) -> str:
     return CODE_TEXTS.get(code or "", GENERIC_ERROR)
 
 
-def page_warnings(notes: list[dict[str, object]] | None) -> list[tuple[int, str]]:
-    """A document's page warnings as (page, source text) for people: the below-200-dpi warning
-    is left out (the page's "rescan needed" flag says it), an unknown warning is kept as is."""
-    shown = []
+def _pattern(template: str) -> re.Pattern[str]:
+    """A `str.format` template as a pattern that reads its values back from a text."""
+    parts = re.split(r"\{(\w+)(?::[^}]*)?\}", template)
+    pattern = "".join(
+        re.escape(part) if at % 2 == 0 else f"(?P<{part}>.+?)" for at, part in enumerate(parts)
+    )
+    return re.compile(pattern + r"\Z")
+
+
+_PATTERNS = [(_pattern(template), text) for template, text in WARNING_TEXTS.items()]
+_SKIPPED_PATTERNS = [_pattern(template) for template in _SKIPPED]
+
+
+def page_warnings(
+    notes: list[dict[str, object]] | None,
+) -> list[tuple[int, str, dict[str, str]]]:
+    """A document's page warnings for people, as (page, source text, its values): the
+    below-200-dpi warning is left out (the page's "rescan needed" flag says it); a warning this
+    UI has no text for is kept as the worker wrote it, with no values."""
+    shown: list[tuple[int, str, dict[str, str]]] = []
     for note in notes or []:
         page = note.get("page")
         warnings = note.get("warnings")
@@ -213,8 +262,20 @@ def page_warnings(notes: list[dict[str, object]] | None) -> list[tuple[int, str]
             continue
         for warning in warnings:
             text = str(warning)
-            if not text.startswith(BELOW_200_DPI_PREFIX):
-                shown.append((page, WARNING_TEXTS.get(text, text)))
+            if any(skipped.match(text) for skipped in _SKIPPED_PATTERNS):
+                continue
+            known = next(
+                (
+                    (found, source)
+                    for pattern, source in _PATTERNS
+                    if (found := pattern.match(text))
+                ),
+                None,
+            )
+            if known is None:
+                shown.append((page, text, {}))
+            else:
+                shown.append((page, known[1], known[0].groupdict()))
     return shown
 
 
