@@ -9,8 +9,8 @@ height on a shared baseline (so text extractors see one line), each word stretch
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
-import io
 import zlib
 from collections.abc import Iterable
 from functools import lru_cache
@@ -19,8 +19,6 @@ from typing import BinaryIO
 
 import numpy as np
 import pikepdf
-from fontTools.fontBuilder import FontBuilder
-from fontTools.pens.ttGlyphPen import TTGlyphPen
 from PIL import ImageCms
 
 from hoso.digitize.models import DocumentResult, PageResult, Word
@@ -29,21 +27,27 @@ GLYPH_ADVANCE = 500  # font units per em 1000: every character is half an em wid
 PRODUCER = "hoso"
 
 
-@lru_cache(maxsize=1)
+# The glyphless TrueType font, as fontTools' FontBuilder makes it (units per em 1000; glyphs
+# .notdef and "blank", both empty and GLYPH_ADVANCE wide; space mapped to "blank"; family
+# "HosoGlyphLess"; ascent 1000, descent 0): `tests/test_pdfa.py` builds it again and checks
+# these bytes against it. Shipped made, not made per run: importing fontTools and building it
+# cost 0.15-0.45 s of every `hoso digitize` (issue 18).
+GLYPHLESS_FONT = base64.b64decode(
+    "AAEAAAAKAIAAAwAgT1MvMkT/RUAAAAEoAAAAYGNtYXAADABzAAABkAAAADRnbHlmAAAAAAAAAcwAAAABaGVh"
+    "ZC2AmDYAAACsAAAANmhoZWED6QH2AAAA5AAAACRobXR4AfQAAAAAAYgAAAAGbG9jYQAAAAAAAAHEAAAABm1h"
+    "eHAAAwACAAABCAAAACBuYW1lHcntNQAAAdAAAABycG9zdG1nc80AAAJEAAAALAABAAAAAQAAnl4bMF8PPPUA"
+    "AwPoAAAAAOc1K6sAAAAA5zUrqwAAAAAAAAAAAAAAAwACAAAAAAAAAAEAAAPoAAAAAAH0AAAAAAAAAAEAAAAA"
+    "AAAAAAAAAAAAAAABAAEAAAACAAAAAAAAAAAAAgAAAAAAAAAAAAAAAAAAAAAAAwH0AZAABQAEAAAAAAAAAAAA"
+    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAAAAAAAAAAAAAAAAPz8/PwAAACAAIAPoAAAAAAPoAAAAAAAA"
+    "AAAAAAAAAAAAAAAgAAAB9AAAAAAAAAAAAAIAAAADAAAAFAADAAEAAAAUAAQAIAAAAAQABAABAAAAIP//AAAA"
+    "IP///+EAAQAAAAAAAAAAAAAAAAAAAAAAAAAEADYAAQAAAAAAAQANAAAAAQAAAAAAAgAHAA0AAwABBAkAAQAa"
+    "ABQAAwABBAkAAgAOAC5Ib3NvR2x5cGhMZXNzUmVndWxhcgBIAG8AcwBvAEcAbAB5AHAAaABMAGUAcwBzAFIA"
+    "ZQBnAHUAbABhAHIAAAACAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAIAAAECBWJsYW5r"
+)
+
+
 def glyphless_font() -> bytes:
-    builder = FontBuilder(unitsPerEm=1000, isTTF=True)
-    builder.setupGlyphOrder([".notdef", "blank"])
-    builder.setupCharacterMap({0x20: "blank"})
-    empty = TTGlyphPen(None).glyph()
-    builder.setupGlyf({".notdef": empty, "blank": empty})
-    builder.setupHorizontalMetrics({".notdef": (GLYPH_ADVANCE, 0), "blank": (GLYPH_ADVANCE, 0)})
-    builder.setupHorizontalHeader(ascent=1000, descent=0)
-    builder.setupNameTable({"familyName": "HosoGlyphLess", "styleName": "Regular"})
-    builder.setupOS2(sTypoAscender=1000, sTypoDescender=0, usWinAscent=1000, usWinDescent=0)
-    builder.setupPost()
-    buffer = io.BytesIO()
-    builder.save(buffer)
-    return buffer.getvalue()
+    return GLYPHLESS_FONT
 
 
 def _to_unicode_cmap() -> bytes:
