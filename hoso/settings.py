@@ -39,6 +39,14 @@ class SettingsError(HosoError):
     http_status = 500  # for the API the server is misconfigured, not the request wrong
 
 
+class NoArchiveHereError(SettingsError):
+    """A command found no archive where the default data folder (`var`, relative to where it
+    runs) points: run from another folder, it would have started a second, empty archive, and
+    an account made there could never log in to the service (a new user's finding)."""
+
+    code = "archive_not_found"
+
+
 @dataclass(frozen=True)
 class _Spec:
     """How one field is read: its variable, its parser and its line in the docs table."""

@@ -34,7 +34,7 @@ from hoso.api.web.i18n import format_moment, load_translations, po_path
 from hoso.api.web.texts import CODE_TEXTS, page_warnings
 from hoso.digitize import page as page_step
 from hoso.digitize import perspective, rasterize
-from hoso.errors import HosoError
+from hoso.errors import ExitCode, HosoError
 from hoso.settings import HosoSettings
 from hoso.storage.accounts import Accounts, SessionLimits
 from hoso.storage.archive import Archive
@@ -396,6 +396,23 @@ def test_the_first_admin_and_other_accounts_come_from_the_cli(tmp_path: Path) ->
     run_hoso("user", "disable", "quantri", env=env)
     listed = run_hoso("user", "list", env=env).stdout.splitlines()
     assert listed == ["1\tquantri\tadmin\t*\tdisabled"]
+
+
+def test_a_command_run_away_from_the_archive_says_so_and_makes_none(tmp_path: Path) -> None:
+    """The default data folder `var` is relative: run from another folder, `hoso user create`
+    made a second, empty archive there and an admin who could never log in (a new user's
+    finding). Without HOSO_DATA_DIR, only the commands that start an archive may make one."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOSO_")}
+    refused = run_hoso(
+        "user", "create", "quantri", "--role", "admin", "--password-stdin",
+        env=env, cwd=elsewhere, input="mot-mat-khau-dai\n", expect=ExitCode.BAD_ARGUMENTS,
+    )  # fmt: skip
+    assert "no archive in" in refused.stderr and "HOSO_DATA_DIR" in refused.stderr
+    assert not (elsewhere / "var").exists()
+    run_hoso("config", "migrate", env=env, cwd=elsewhere)  # starting one here is a choice
+    assert run_hoso("user", "list", env=env, cwd=elsewhere).stdout == ""
 
 
 # --- in Chromium -----------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -77,13 +78,23 @@ def add_command(
     group.command(name, epilog=epilog)(run)
 
 
-def open_archive(settings: ArchiveSettings | None = None) -> Archive:
+def open_archive(settings: ArchiveSettings | None = None, *, may_create: bool = False) -> Archive:
     """The configured archive (store + index, migrated), from the environment unless the
-    caller already read the settings. Every command opens the archive through here."""
+    caller already read the settings. Every command opens the archive through here. Only the
+    commands that start one (`serve`, `worker`, `config migrate`) may make a new one in the
+    default data folder: `var` is relative, so any other command run from another folder would
+    work in a second, empty archive. A data folder named by HOSO_DATA_DIR is made when missing."""
+    from hoso.settings import NoArchiveHereError
     from hoso.storage.archive import Archive, ArchiveSettings
 
     settings = settings or ArchiveSettings.from_environment()
     new = not settings.data_dir.exists() and settings.database_url.startswith("sqlite")
+    if new and not may_create and not os.environ.get("HOSO_DATA_DIR"):
+        raise NoArchiveHereError(
+            f"no archive in {settings.data_dir.resolve()}: run hoso from the folder the service "
+            "runs in (where its var/ folder is), or set HOSO_DATA_DIR to that var/ folder; "
+            "`hoso serve` or `hoso config migrate` starts a new archive here"
+        )
     archive = Archive.open(settings)
     if new:  # ./var is relative: run from another folder, a command would start a second archive
         stderr.print(

@@ -58,7 +58,7 @@ def check(
 def migrate() -> None:
     """Create or upgrade the archive: data folder, bucket (versioning on), database tables at
     the newest migration. Safe to run again; keeps every record."""
-    open_archive()
+    open_archive(may_create=True)
     stderr.print("archive ready: database at the newest migration", highlight=False)
 
 

@@ -80,7 +80,7 @@ def serve(
 
     configured = HosoSettings.from_environment()
     settings = JobSettings.from_settings(configured, "serve")
-    archive = open_archive(settings.archive)
+    archive = open_archive(settings.archive, may_create=True)
     clean_leftovers(archive)  # what a killed server left: half-spooled uploads, objects
     _bootstrap_admin(archive, settings.archive.data_dir)
     services = Services(
@@ -205,7 +205,7 @@ def worker_command(
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     settings = JobSettings.from_environment("worker", worker_id=worker_id)
-    archive = open_archive(settings.archive)
+    archive = open_archive(settings.archive, may_create=True)
     clean_leftovers(archive)  # what a killed process left: half-spooled uploads, objects
     job_worker = Worker(settings, archive)
     job_worker.start()

@@ -61,6 +61,7 @@ CODE_TEXTS: dict[str, str] = {
     "hoso_error": GENERIC_ERROR,
     "output_failed": N_("The server could not write the result. Tell the administrator."),
     "settings_invalid": N_("The server is not configured correctly. Tell the administrator."),
+    "archive_not_found": N_("The server cannot find its archive. Tell the administrator."),
     "storage_error": N_(
         "The archive storage failed. Try again; tell the administrator if it goes on."
     ),
