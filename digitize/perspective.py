@@ -28,6 +28,7 @@ RING = (0.01, 0.03)  # the band of the frame, as a share of its size, where a de
 DESK_SHARE = 0.3  # of that band darker than the paper: there is a desk, this is a photo
 MIN_PAGE_SHARE = 0.2  # of the frame the page must cover to be the page
 MIN_CONTRAST = 30  # grey levels between the paper and the desk around it
+MIN_DESK_STEP = 12  # grey levels: a band darker than the paper by less is the paper's own grain
 MIN_FILL = 0.85  # of the quadrilateral the paper must fill (a hand or shadow may take the rest)
 EDGE_MARGIN = 0.01  # a corner this close to the frame's edge may be cut off: not trusted
 CORNER_ANGLES = (60.0, 120.0)  # degrees; a page seen slightly askew keeps near-right corners
@@ -67,7 +68,7 @@ def find_page(pixels: Pixels) -> PageOutline:
     if paper is None:
         return NOT_A_PHOTO
     mask, threshold = paper
-    if not _desk_around(mask):
+    if not _desk_around(mask, small):
         return NOT_A_PHOTO
     page = _largest_component(mask)
     if page is None or not _contrasted(small, page, threshold):
@@ -133,16 +134,22 @@ def _paper_mask(small: Pixels) -> tuple[Pixels, float] | None:
     return u8(opened), float(threshold)
 
 
-def _desk_around(mask: Pixels) -> bool:
+def _desk_around(mask: Pixels, small: Pixels) -> bool:
     """A photo shows the desk near the frame's edges; a scan's paper reaches them (a scanner's
-    thin dark edge lies outside the band looked at)."""
+    thin dark edge lies outside the band looked at). The desk must also be visibly darker than
+    the paper: on a clean scan Otsu splits the paper's own grain (threshold 254, "desk" and
+    paper both at 252), and every such scan, the bundled sample among them, was told to be
+    photographed again."""
     h, w = mask.shape
     outer_y, outer_x = int(h * RING[0]), int(w * RING[0])
     inner_y, inner_x = max(outer_y + 1, int(h * RING[1])), max(outer_x + 1, int(w * RING[1]))
     band = np.zeros(mask.shape, dtype=bool)
     band[outer_y : h - outer_y, outer_x : w - outer_x] = True
     band[inner_y : h - inner_y, inner_x : w - inner_x] = False
-    return float(np.mean(mask[band] == 0)) >= DESK_SHARE
+    desk = band & (mask == 0)
+    if float(np.mean(mask[band] == 0)) < DESK_SHARE or not (mask > 0).any():
+        return False
+    return float(np.median(small[mask > 0]) - np.median(small[desk])) >= MIN_DESK_STEP
 
 
 def _largest_component(mask: Pixels) -> Pixels | None:
