@@ -234,7 +234,8 @@ def _load_frame(path: Path, index: int, options: Options) -> RasterPage:
                 uneven = _uneven_resolution_warning(info_dpi)
             frame, mode = normalize_mode(frame)
             pixels = to_array(frame, mode)
-    source = (path.read_bytes(), jpeg_mode) if plain_jpeg else None
+    data = path.read_bytes() if plain_jpeg else b""
+    source = (data, jpeg_mode) if plain_jpeg and _pdf_can_carry(data) else None
     damaged = [w for w in caught if "runcat" in str(w.message) or "orrupt" in str(w.message)]
     return RasterPage(
         warnings=[*([DAMAGED_IMAGE] if damaged else []), *([uneven] if uneven else [])],
@@ -247,26 +248,41 @@ def _load_frame(path: Path, index: int, options: Options) -> RasterPage:
     )
 
 
-# Start-of-frame markers of arithmetic-coded JPEG (ITU T.81 Table B.1: SOF9-SOF11, SOF13-SOF15).
+# Start-of-frame markers (ITU T.81 Table B.1): arithmetic-coded frames (SOF9-SOF11,
+# SOF13-SOF15), and the frames PDF's DCTDecode is defined for (baseline and progressive).
 _ARITHMETIC_SOF = frozenset({0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
+_PDF_SOF = frozenset({0xC0, 0xC2})
+_ANY_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}  # DHT, JPG and DAC are no frame
 
 
-def _arithmetic_coded(path: Path) -> bool:
-    """Whether a JPEG file's frame is arithmetic-coded: valid JPEG that Pillow's libjpeg build
-    cannot decode ("broken data stream"), while OpenCV's can."""
-    data = path.read_bytes()
+def _jpeg_frame(data: bytes) -> int | None:
+    """The start-of-frame marker of JPEG data (0xC0 baseline … 0xCF), None if none is found
+    before the scan."""
     at = 2
     while at + 4 <= len(data) and data[at] == 0xFF:
         marker = data[at + 1]
         if marker == 0xFF:  # fill byte
             at += 1
             continue
-        if marker in _ARITHMETIC_SOF:
-            return True
-        if marker in (0xC0, 0xC1, 0xC2, 0xC3, 0xDA):  # a Huffman frame, or the scan begins
-            return False
+        if marker in _ANY_SOF:
+            return marker
+        if marker == 0xDA:  # the scan begins
+            return None
         at += 2 + int.from_bytes(data[at + 2 : at + 4], "big")
-    return False
+    return None
+
+
+def _arithmetic_coded(path: Path) -> bool:
+    """Whether a JPEG file's frame is arithmetic-coded: valid JPEG that Pillow's libjpeg build
+    cannot decode ("broken data stream"), while OpenCV's can."""
+    return _jpeg_frame(path.read_bytes()) in _ARITHMETIC_SOF
+
+
+def _pdf_can_carry(data: bytes) -> bool:
+    """Whether a JPEG can go into the PDF as it is: baseline or progressive Huffman. A lossless
+    (SOF3) or extended frame kept as DCTDecode made a PDF that qpdf rejects and Ghostscript
+    draws blank (a reviewing helper's lossless JPEG)."""
+    return _jpeg_frame(data) in _PDF_SOF
 
 
 def _decoded_by_opencv(path: Path, header: Image.Image) -> Image.Image:
@@ -569,7 +585,7 @@ def _plain_jpeg_stream(stream: pikepdf.Object) -> tuple[bytes, str] | None:
             data = zlib.decompress(data)
         except zlib.error:
             return None
-    return data, mode
+    return (data, mode) if _pdf_can_carry(data) else None
 
 
 def _main_image_jpeg_quality(path: Path, index: int) -> int | None:

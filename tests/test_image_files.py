@@ -4,6 +4,7 @@ JPEG, and a multi-page TIFF cut short, which must fail with words a person can a
 
 from __future__ import annotations
 
+import io
 from collections import Counter
 from pathlib import Path
 
@@ -141,3 +142,15 @@ def test_a_long_narrow_receipt_stays_upright(tmp_path: Path) -> None:
     read = Counter(page.text.split())
     found = sum(min(count, read[word]) for word, count in Counter(text.split()).items())
     assert found >= 0.97 * len(text.split())  # the words, in Tesseract's block order
+
+
+@pytest.mark.slow
+def test_a_lossless_jpeg_is_archived_in_a_coding_pdf_readers_decode() -> None:
+    """A lossless (SOF3) JPEG was carried into the PDF as it was: qpdf rejected the PDF and
+    Ghostscript drew the page blank. Only baseline and progressive JPEG go in unchanged."""
+    source = DATA / "lossless.jpg"
+    assert b"\xff\xc3" in source.read_bytes()[:64]  # its frame header: lossless, Huffman
+    (page,) = digitize([source], Options(jobs=1)).pages
+    assert page.image_codec == "jpeg" and b"\xff\xc3" not in page.image_bytes
+    Image.open(io.BytesIO(page.image_bytes)).load()  # and Pillow's plain libjpeg reads it
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in page.text
