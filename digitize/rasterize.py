@@ -15,7 +15,7 @@ import math
 import warnings
 import zlib
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import cv2
@@ -386,47 +386,88 @@ class _Drawn:
 
 def _drawn(page: pikepdf.Page, name: str, sheet: _Sheet) -> _Drawn | None:
     """The image `name` as the page draws it, if it is drawn once, directly by the page's
-    content, over the visible page and turned by quarter turns at most; else None. Scanners
-    that store rows bottom-up draw the image mirrored (a DIB's row order), others sideways."""
+    content, over the visible page, turned by quarter turns at most, and clipped by nothing
+    smaller than the page; else None. Scanners that store rows bottom-up draw the image
+    mirrored (a DIB's row order), others sideways; many clip to the page's rectangle first."""
     try:
         instructions = pikepdf.parse_content_stream(page)
     except pikepdf.PdfError:
         return None
-    matrix, saved, drawn = pikepdf.Matrix(), [], []
+    state = _State(pikepdf.Matrix(), clipped=False)
+    saved: list[_State] = []
+    path: list[tuple[float, ...]] | None = []  # rectangles of the path being built; None: a curve
+    clip_next = False
+    drawn: list[_State] = []
     for instruction in instructions:
         if not isinstance(instruction, pikepdf.ContentStreamInstruction):
             continue  # an inline image draws nothing we lift
         operands, op = instruction.operands, str(instruction.operator)
+        try:
+            numbers = tuple(float(v) for v in operands) if op in ("cm", "re") else ()
+        except (TypeError, ValueError):
+            return None
         if op == "q":
-            saved.append(matrix)
+            saved.append(state)
         elif op == "Q" and saved:
-            matrix = saved.pop()
-        elif op == "cm" and len(operands) == 6:
-            try:
-                matrix = pikepdf.Matrix(*(float(v) for v in operands)) @ matrix
-            except (TypeError, ValueError):
-                return None
+            state = saved.pop()
+        elif op == "cm" and len(numbers) == 6:
+            state = replace(state, matrix=pikepdf.Matrix(*numbers) @ state.matrix)
+        elif op == "re" and len(numbers) == 4:
+            path = None if path is None else [*path, numbers]
+        elif op in ("m", "l", "c", "v", "y", "h"):
+            path = None
+        elif op in ("W", "W*"):
+            clip_next = True
+        elif op in _PATH_ENDS:
+            if clip_next and not _covers(path, state.matrix, sheet):
+                state = replace(state, clipped=True)
+            path, clip_next = [], False
         elif op == "Do" and operands and str(operands[0]) == name:
-            drawn.append(matrix)
-    if len(drawn) != 1:
+            drawn.append(state)
+    if len(drawn) != 1 or drawn[0].clipped:
         return None
-    a, b, c, d, e, f = drawn[0].shorthand
+    matrix = drawn[0].matrix
+    a, b, c, d, _, _ = matrix.shorthand
     # On the displayed page (y down): the image's x axis goes along (a, -b), its y axis (rows,
     # downwards in the image) along (-c, d).
     x_axis, y_axis = _axis(a, -b), _axis(-c, d)
     if x_axis is None or y_axis is None or (x_axis, y_axis) not in _LAYING:
         return None
-    corners = [(e, f), (a + e, b + f), (c + e, d + f), (a + c + e, b + d + f)]
-    xs, ys = [x for x, _ in corners], [y for _, y in corners]
-    left, bottom, right, top = sheet.visible
-    width, height = right - left, top - bottom
-    tolerance = COVER_TOLERANCE * max(width, height)
-    if (
-        max(abs(min(xs) - left), abs(max(xs) - right), abs(min(ys) - bottom), abs(max(ys) - top))
-        > tolerance
-    ):
+    if not _covers([(0.0, 0.0, 1.0, 1.0)], matrix, sheet):
         return None
     return _Drawn(_LAYING[(x_axis, y_axis)])
+
+
+@dataclass(frozen=True)
+class _State:
+    """What of the graphics state decides how an image shows: where it is drawn, and whether a
+    clip smaller than the page hides part of it."""
+
+    matrix: pikepdf.Matrix
+    clipped: bool
+
+
+_PATH_ENDS = frozenset({"n", "f", "F", "f*", "S", "s", "B", "B*", "b", "b*"})
+
+
+def _covers(
+    rectangles: list[tuple[float, ...]] | None, matrix: pikepdf.Matrix, sheet: _Sheet
+) -> bool:
+    """Whether a path of one rectangle, placed by `matrix`, covers the visible page to within
+    COVER_TOLERANCE of its size (and no more: an image reaching past it is cut by the page)."""
+    if not rectangles or len(rectangles) != 1:
+        return False
+    x, y, w, h = rectangles[0]
+    a, b, c, d, e, f = matrix.shorthand
+    corners = [(x, y), (x + w, y), (x, y + h), (x + w, y + h)]
+    xs = [a * px + c * py + e for px, py in corners]
+    ys = [b * px + d * py + f for px, py in corners]
+    left, bottom, right, top = sheet.visible
+    tolerance = COVER_TOLERANCE * max(right - left, top - bottom)
+    return (
+        max(abs(min(xs) - left), abs(max(xs) - right), abs(min(ys) - bottom), abs(max(ys) - top))
+        <= tolerance
+    )
 
 
 def _axis(dx: float, dy: float) -> int | None:
