@@ -39,7 +39,13 @@ from hoso.digitize.models import (
     below_legal_minimum,
 )
 from hoso.digitize.native import native_stderr_silenced
-from hoso.digitize.triage import IMAGE_FAILURES, PDFMINER_FAILURES, check_pixel_budget
+from hoso.digitize.triage import (
+    IMAGE_FAILURES,
+    PDFMINER_FAILURES,
+    check_pixel_budget,
+    failure_detail,
+    jpeg_frame,
+)
 
 PLAUSIBLE_DPI = (100.0, 2400.0)  # outside this, a declared resolution is a default, not a fact
 DAMAGED_IMAGE = (
@@ -107,7 +113,7 @@ def rasterize(task: PageTask, options: Options) -> RasterPage:
         raise InputTooLargeError("the page is too large to decode", source=task.path.name) from exc
     except (*IMAGE_FAILURES, *PDFMINER_FAILURES, pikepdf.PdfError, pdfium.PdfiumError) as exc:
         raise CorruptInputError(
-            f"the page's image data is damaged or coded in a way hoso cannot read ({exc})",
+            f"the page's image cannot be decoded: {failure_detail(exc)}",
             source=task.path.name,
         ) from exc
 
@@ -252,24 +258,11 @@ def _load_frame(path: Path, index: int, options: Options) -> RasterPage:
 # SOF13-SOF15), and the frames PDF's DCTDecode is defined for (baseline and progressive).
 _ARITHMETIC_SOF = frozenset({0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
 _PDF_SOF = frozenset({0xC0, 0xC2})
-_ANY_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}  # DHT, JPG and DAC are no frame
 
 
 def _jpeg_frame(data: bytes) -> int | None:
-    """The start-of-frame marker of JPEG data (0xC0 baseline … 0xCF), None if none is found
-    before the scan."""
-    at = 2
-    while at + 4 <= len(data) and data[at] == 0xFF:
-        marker = data[at + 1]
-        if marker == 0xFF:  # fill byte
-            at += 1
-            continue
-        if marker in _ANY_SOF:
-            return marker
-        if marker == 0xDA:  # the scan begins
-            return None
-        at += 2 + int.from_bytes(data[at + 2 : at + 4], "big")
-    return None
+    frame = jpeg_frame(data)
+    return frame.marker if frame is not None else None
 
 
 def _arithmetic_coded(path: Path) -> bool:

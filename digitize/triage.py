@@ -9,6 +9,7 @@ image, a password-protected PDF, a dynamic XFA form, and declared pixel counts b
 from __future__ import annotations
 
 import logging
+import re
 import struct
 import unicodedata
 import warnings
@@ -72,6 +73,66 @@ _IMAGE_SIGNATURES: dict[bytes, str] = {
 }
 
 
+# Phones save photos as HEIF (HEIC: iPhones since 2017) or AVIF: ISO base media files, told by
+# the brand of their `ftyp` box. hoso reads neither; the desk is told what to do instead of
+# only what the file is not.
+_HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
+_AVIF_BRANDS = {b"avif", b"avis"}
+PHONE_PHOTO_ADVICE = (
+    "; send the photo as JPEG instead (on an iPhone: Settings, Camera, Formats, Most "
+    "Compatible; or share it as JPEG), or scan the paper to PDF"
+)
+
+
+def _refuse_deep_jpeg(path: Path, source: str) -> None:
+    """A JPEG of 12 or 16 bits a sample (medical and archive tools write them) is valid JPEG
+    that hoso's decoders do not read: said so, not called damaged."""
+    with path.open("rb") as stream:
+        frame = jpeg_frame(stream.read(65536))
+    if frame is not None and frame.precision != 8:
+        raise UnsupportedInputError(
+            f"this is a {frame.precision}-bit JPEG, which hoso does not read; save it as an "
+            "ordinary 8-bit JPEG or PNG, or scan the paper to PDF",
+            source=source,
+        )
+
+
+def _known_unsupported(head: bytes) -> str | None:
+    """A sentence naming a file type people do send and hoso does not read, else None."""
+    if head[4:8] == b"ftyp":
+        brand = head[8:12]
+        if brand in _HEIF_BRANDS:
+            return "this is a HEIC/HEIF photo, a format hoso does not read" + PHONE_PHOTO_ADVICE
+        if brand in _AVIF_BRANDS:
+            return "this is an AVIF photo, a format hoso does not read" + PHONE_PHOTO_ADVICE
+    return None
+
+
+@dataclass(frozen=True)
+class JpegFrame:
+    marker: int  # start of frame (ITU T.81 Table B.1): 0xC0 baseline, 0xC2 progressive, …
+    precision: int  # bits per sample: 8, or 12 and 16 in extended and lossless frames
+
+
+_ANY_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}  # DHT, JPG and DAC are no frame
+
+
+def jpeg_frame(data: bytes) -> JpegFrame | None:
+    """The frame header of JPEG data, None if none comes before the scan."""
+    at = 2
+    while at + 5 <= len(data) and data[at] == 0xFF:
+        marker = data[at + 1]
+        if marker == 0xFF:  # fill byte
+            at += 1
+            continue
+        if marker in _ANY_SOF:
+            return JpegFrame(marker, data[at + 4])
+        if marker == 0xDA:  # the scan begins
+            return None
+        at += 2 + int.from_bytes(data[at + 2 : at + 4], "big")
+    return None
+
+
 @dataclass(frozen=True)
 class TriagedInput:
     path: Path
@@ -117,6 +178,10 @@ def triage_file(path: Path, options: Options, first_page_number: int = 1) -> Tri
     if size == 0:
         raise EmptyInputError("the file is empty (0 bytes); scan or upload it again", source=source)
     kind = sniff_kind(head)
+    if kind == "jpeg":
+        _refuse_deep_jpeg(path, source)
+    if kind is None and (named := _known_unsupported(head)):
+        raise UnsupportedInputError(named, source=source)
     if kind is None:
         raise UnsupportedInputError(
             "this is not a PDF, TIFF, JPEG or PNG file; scan the paper to one of those formats",
@@ -178,17 +243,21 @@ def _triage_image(path: Path, kind: str, options: Options, first_number: int) ->
         ) from exc
     except IMAGE_FAILURES as exc:
         raise CorruptInputError(
-            f"the {kind.upper()} image is damaged and cannot be read ({_failure_detail(exc)})",
+            f"the {kind.upper()} image is damaged and cannot be read ({failure_detail(exc)})",
             source=source,
         ) from exc
 
 
-def _failure_detail(exc: BaseException) -> str:
+def failure_detail(exc: BaseException) -> str:
     """What a decoder said, where it says something a person can read: a lookup of a missing
-    header entry says only its number ("320": a TIFF's colour map)."""
-    if isinstance(exc, (KeyError, IndexError, struct.error)) or not str(exc).strip():
+    header entry says only its number ("320": a TIFF's colour map), a codec only its error
+    number ("decoder error -2": an old-style JPEG in a TIFF)."""
+    text = str(exc).strip()
+    if isinstance(exc, (KeyError, IndexError, struct.error)) or not text:
         return "a page's header is incomplete or malformed"
-    return str(exc)
+    if re.fullmatch(r"(?:decoder|encoder) error -?\d+", text):
+        return "its compression is not one hoso reads, or its data is damaged"
+    return text
 
 
 def _open_pdf(path: Path) -> pikepdf.Pdf:
@@ -258,7 +327,7 @@ def _triage_pdf(path: Path, options: Options, first_number: int) -> tuple[list[P
             ]
     except PDFMINER_FAILURES as exc:
         raise CorruptInputError(
-            f"the PDF's page content cannot be read ({type(exc).__name__}: {exc})", source=source
+            f"the PDF's page content cannot be read ({failure_detail(exc)})", source=source
         ) from exc
     if len(tasks) != page_count:  # two readers disagree: some pages are lost in the damage
         raise CorruptInputError(

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from hoso.digitize.errors import CorruptInputError
+from hoso.digitize.errors import CorruptInputError, UnsupportedInputError
 from hoso.digitize.models import Options
 from hoso.digitize.pipeline import digitize, document_json
+from hoso.digitize.triage import failure_detail
 from tests.metrics import cer
 from tests.synthetic import PageSpec, find_font, render_page
 
@@ -154,3 +155,29 @@ def test_a_lossless_jpeg_is_archived_in_a_coding_pdf_readers_decode() -> None:
     assert page.image_codec == "jpeg" and b"\xff\xc3" not in page.image_bytes
     Image.open(io.BytesIO(page.image_bytes)).load()  # and Pillow's plain libjpeg reads it
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in page.text
+
+
+@pytest.mark.parametrize(
+    ("head", "named"),
+    [
+        (b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic", "HEIC"),
+        (b"\x00\x00\x00\x1cftypavif\x00\x00\x00\x00avifmif1miaf", "AVIF"),
+        # a JPEG frame header (SOF1) of 12 bits a sample, 100 x 100, one component
+        (b"\xff\xd8\xff\xc1\x00\x0b\x0c\x00\x64\x00\x64\x01\x01\x11\x00", "12-bit JPEG"),
+    ],
+)
+def test_a_phone_or_archive_format_hoso_does_not_read_is_named(
+    tmp_path: Path, head: bytes, named: str
+) -> None:
+    """They were "not a PDF, TIFF, JPEG or PNG file" (though WebP and GIF are read) or, for a
+    12-bit JPEG, "damaged": now the format is named and the desk told what to send instead."""
+    path = tmp_path / "photo.bin"
+    path.write_bytes(head + bytes(512))
+    with pytest.raises(UnsupportedInputError) as raised:
+        digitize([path], Options(jobs=1))
+    assert named in raised.value.message and "JPEG" in raised.value.message
+
+
+def test_a_codecs_bare_error_number_becomes_words() -> None:
+    detail = failure_detail(OSError("decoder error -2"))
+    assert "-2" not in detail and "compression" in detail
