@@ -382,15 +382,33 @@ def _drawn(page: pikepdf.Page, name: str, sheet: _Sheet) -> _Drawn | None:
     content, over the visible page, turned by quarter turns at most, and clipped by nothing
     smaller than the page; else None. Scanners that store rows bottom-up draw the image
     mirrored (a DIB's row order), others sideways; many clip to the page's rectangle first."""
+    drawn = _draws(page, sheet).get(name, [])
+    if len(drawn) != 1 or drawn[0].clipped:
+        return None
+    matrix = drawn[0].matrix
+    a, b, c, d, _, _ = matrix.shorthand
+    # On the displayed page (y down): the image's x axis goes along (a, -b), its y axis (rows,
+    # downwards in the image) along (-c, d).
+    x_axis, y_axis = _axis(a, -b), _axis(-c, d)
+    if x_axis is None or y_axis is None or (x_axis, y_axis) not in _LAYING:
+        return None
+    if not _covers([(0.0, 0.0, 1.0, 1.0)], matrix, sheet):
+        return None
+    return _Drawn(_LAYING[(x_axis, y_axis)])
+
+
+def _draws(page: pikepdf.Page, sheet: _Sheet) -> dict[str, list[_State]]:
+    """Each XObject the page's own content draws (by resource name, with its slash), with the
+    graphics state of every time it is drawn; empty when the content cannot be parsed."""
     try:
         instructions = pikepdf.parse_content_stream(page)
     except pikepdf.PdfError:
-        return None
+        return {}
     state = _State(pikepdf.Matrix(), clipped=False)
     saved: list[_State] = []
     path: list[tuple[float, ...]] | None = []  # rectangles of the path being built; None: a curve
     clip_next = False
-    drawn: list[_State] = []
+    drawn: dict[str, list[_State]] = {}
     for instruction in instructions:
         if not isinstance(instruction, pikepdf.ContentStreamInstruction):
             continue  # an inline image draws nothing we lift
@@ -398,7 +416,7 @@ def _drawn(page: pikepdf.Page, name: str, sheet: _Sheet) -> _Drawn | None:
         try:
             numbers = tuple(float(v) for v in operands) if op in ("cm", "re") else ()
         except (TypeError, ValueError):
-            return None
+            return {}
         if op == "q":
             saved.append(state)
         elif op == "Q" and saved:
@@ -415,20 +433,22 @@ def _drawn(page: pikepdf.Page, name: str, sheet: _Sheet) -> _Drawn | None:
             if clip_next and not _covers(path, state.matrix, sheet):
                 state = replace(state, clipped=True)
             path, clip_next = [], False
-        elif op == "Do" and operands and str(operands[0]) == name:
-            drawn.append(state)
-    if len(drawn) != 1 or drawn[0].clipped:
+        elif op == "Do" and operands:
+            drawn.setdefault(str(operands[0]), []).append(state)
+    return drawn
+
+
+def _drawn_width(task: PageTask, name: str) -> float | None:
+    """How long the image's rows are drawn on the page, in user units, when the page's own
+    content draws it once: its bounding box is longer for an image drawn at an angle (a scan
+    drawn 3° askew read as 186 dpi for 200, and was called below the legal minimum)."""
+    with pikepdf.open(task.path) as pdf:
+        page = pdf.pages[task.index]
+        drawn = _draws(page, _Sheet.of(page)).get(name, [])
+    if len(drawn) != 1:
         return None
-    matrix = drawn[0].matrix
-    a, b, c, d, _, _ = matrix.shorthand
-    # On the displayed page (y down): the image's x axis goes along (a, -b), its y axis (rows,
-    # downwards in the image) along (-c, d).
-    x_axis, y_axis = _axis(a, -b), _axis(-c, d)
-    if x_axis is None or y_axis is None or (x_axis, y_axis) not in _LAYING:
-        return None
-    if not _covers([(0.0, 0.0, 1.0, 1.0)], matrix, sheet):
-        return None
-    return _Drawn(_LAYING[(x_axis, y_axis)])
+    a, b, _, _, _, _ = drawn[0].matrix.shorthand
+    return math.hypot(a, b) or None
 
 
 @dataclass(frozen=True)
@@ -649,8 +669,8 @@ def _render_pdf_page(task: PageTask, options: Options) -> RasterPage:
             main = max(
                 images, key=lambda im: abs((im["x1"] - im["x0"]) * (im["bottom"] - im["top"]))
             )
-            inches = abs(main["x1"] - main["x0"]) * unit / 72.0
-            native = main["srcsize"][0] / max(inches, 1e-6)
+            width_pt = _drawn_width(task, f"/{main['name']}") or abs(main["x1"] - main["x0"])
+            native = main["srcsize"][0] / max(width_pt * unit / 72.0, 1e-6)
             dpi = float(min(600.0, max(150.0, native)))
         if task.born_digital:
             rotation, words = born_digital_words(page, dpi)

@@ -7,6 +7,7 @@ the resolution in real inches, and what the crop hides left out (PDFium draws su
 from __future__ import annotations
 
 import io
+import math
 import zlib
 from pathlib import Path
 
@@ -184,3 +185,20 @@ def test_a_clip_to_the_page_itself_keeps_the_scan_as_it_is(tmp_path: Path) -> No
         clip=f"0 0 {w} {h} re W n", jpeg=jpeg,
     )  # fmt: skip
     assert _read(path).image_bytes == jpeg
+
+
+@pytest.mark.slow
+def test_a_scan_drawn_at_an_angle_keeps_its_resolution(tmp_path: Path) -> None:
+    """Drawn 3° askew by its matrix, a scan's bounding box is wider than the scan:
+    measured by the box a 200-dpi scan read as 186 dpi, "below the legal minimum"."""
+    scan = render_page(PageSpec(seed=4402, dpi=200, body_lines=4))
+    pixels, text = np.asarray(scan.image.convert("L"), dtype=np.uint8), scan.text
+    w, h = pixels.shape[1] * 72 / 200, pixels.shape[0] * 72 / 200
+    turn = math.radians(3.0)
+    cos, sin = math.cos(turn), math.sin(turn)
+    size = (w * cos + h * sin, w * sin + h * cos)
+    matrix = f"{w * cos} {w * sin} {-h * sin} {h * cos} {h * sin} 0"
+    page = _read(_scan_pdf(tmp_path / "tilted.pdf", pixels, matrix, size))
+    assert page.dpi == pytest.approx(200, abs=2)
+    assert not page.below_legal_minimum
+    assert cer(text, page.text) <= MAX_CER
