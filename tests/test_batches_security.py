@@ -6,6 +6,7 @@ failure reasons never show where the server keeps its files."""
 from __future__ import annotations
 
 import io
+import logging
 import os
 import tempfile
 import time
@@ -182,6 +183,24 @@ def test_a_deterministic_planning_error_fails_that_file_only(
         assert len(planned) == 2
         statuses = [processor.process(document_id) for document_id in planned]
     assert sorted(statuses) == ["done", "failed"]
+
+
+def test_a_bad_file_is_logged_in_words_under_its_own_name(
+    index: RecordIndex, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An empty upload left a Python traceback in the service's log under the spool's name
+    ("9.pdf"), as if hoso had a bug (a new user's finding): bad input is expected."""
+    archive = Archive(FilesystemStore(tmp_path / "objects"), index, tmp_path / "spool")
+    intake = Intake(archive)
+    batch = intake.create_batch("empty", "48", STATION)
+    intake.add_file(batch.id, io.BytesIO(png(0)), "trang-1.png", 0, STATION)
+    intake.add_file(batch.id, io.BytesIO(b""), "don-trong.pdf", 1, STATION)
+    intake.close(batch.id, STATION)
+    with caplog.at_level(logging.WARNING), PageRunner(Options(jobs=1)) as runner:
+        Processor(intake, runner, Options(jobs=1), "worker:test").plan(batch.id)
+    (record,) = [r for r in caplog.records if "cannot be planned" in r.getMessage()]
+    assert "'don-trong.pdf'" in record.getMessage() and "empty_input" in record.getMessage()
+    assert record.exc_info is None
 
 
 def test_batches_are_planned_several_at_a_time() -> None:

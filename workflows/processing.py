@@ -149,11 +149,19 @@ class Processor:
                             separators[(position, index)] = separator
                 except TRANSIENT_ERRORS:
                     raise  # the store or database: worth retrying the whole plan
-                except Exception:  # the file's own fault (or a bug) decides nothing for
-                    # the other files: it becomes a document of its own, which fails
-                    # with the reason when processed, at once; the batch and the queue go on.
-                    log.warning("batch %s: file %s cannot be planned", batch_id, file.id,
-                                exc_info=True)  # fmt: skip
+                except HosoError as error:  # the file's own fault, in words: no traceback
+                    log.warning(
+                        "batch %s: file %s %r cannot be planned: %s (%s)",
+                        batch_id, file.id, file.name, error.message, error.code,
+                    )  # fmt: skip
+                    unreadable.append(file)
+                    continue
+                except Exception:  # a bug: its traceback is for whoever mends it
+                    # Either way the file decides nothing for the other files: it becomes a
+                    # document of its own, which fails with the reason when processed, at
+                    # once; the batch and the queue go on.
+                    log.warning("batch %s: file %s %r cannot be planned", batch_id, file.id,
+                                file.name, exc_info=True)  # fmt: skip
                     unreadable.append(file)
                     continue
                 readable.append((file, triaged))
