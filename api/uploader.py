@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 from tenacity import (
+    RetryCallState,
     retry,
     retry_if_exception,
     stop_after_delay,
@@ -51,6 +52,8 @@ class UploadReport:
     already_there: list[str] = field(default_factory=list)
     documents: list[dict[str, Any]] = field(default_factory=list)
     finished: bool = False
+    # files whose bytes the province's archive already held: not processed again
+    duplicates: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def failed(self) -> list[dict[str, Any]]:
@@ -81,14 +84,34 @@ def _transient(error: BaseException) -> bool:
 
 class StationClient:
     def __init__(
-        self, server: str, token: str, patience_seconds: float = 300, timeout: float = 60
+        self,
+        server: str,
+        token: str,
+        patience_seconds: float = 300,
+        timeout: float = 60,
+        on_wait: Callable[[str], None] | None = None,
     ) -> None:
+        """`on_wait` hears, once, that the server does not answer and is being waited for: a
+        station waiting out `patience_seconds` in silence looked hung (a new user's finding)."""
         self.http = httpx.Client(
             base_url=server.rstrip("/") + "/api/v1",
             headers={"Authorization": f"Bearer {token}"},
             timeout=httpx.Timeout(timeout, connect=5),
         )
+        self.server = server
         self.patience = patience_seconds
+        self.on_wait = on_wait
+        self._said_waiting = False
+
+    def _waiting(self, state: RetryCallState) -> None:
+        if self.on_wait is None or self._said_waiting:
+            return
+        self._said_waiting = True
+        error = state.outcome.exception() if state.outcome is not None else None
+        self.on_wait(
+            f"the server at {self.server} does not answer ({error}); trying again for up to "
+            f"{self.patience:.0f} s (--patience)"
+        )
 
     def close(self) -> None:
         self.http.close()
@@ -104,6 +127,7 @@ class StationClient:
             retry=retry_if_exception(_transient),
             wait=wait_exponential(multiplier=0.5, max=15),
             stop=stop_after_delay(self.patience),
+            before_sleep=self._waiting,
             reraise=True,
         )
         def attempt() -> httpx.Response:
@@ -197,6 +221,16 @@ class StationClient:
 
     def close_batch(self, batch_id: int) -> None:
         self._call("POST", f"/batches/{batch_id}/close")
+
+    def duplicates(self, report: UploadReport) -> UploadReport:
+        """The batch's files whose bytes the archive already held (marked when it closed)."""
+        files = self._call("GET", f"/batches/{report.batch_id}/files")
+        report.duplicates = [
+            {"name": f["name"], "duplicate_of_file": f["duplicate_of"]}
+            for f in files
+            if f.get("duplicate_of") is not None
+        ]
+        return report
 
     def follow(
         self,

@@ -133,6 +133,26 @@ def test_hoso_upload_joins_only_this_stations_batch_of_that_name(api: Api) -> No
     assert batch_id != first and still_open
 
 
+def test_hoso_upload_reports_the_files_the_archive_already_held(api: Api, tmp_path: Path) -> None:
+    """A file already archived from an earlier batch is not processed again; the upload's
+    report left it out altogether ("sent 3 files", 2 documents: a new user's finding)."""
+    first = _open_with_file(api, "s1", "yesterday")
+    api.client.post(f"/api/v1/batches/{first}/close", headers=api.as_("s1"))
+    again, new = tmp_path / "trang-2.png", tmp_path / "trang-3.png"
+    again.write_bytes(png(1))  # the bytes of yesterday's file
+    new.write_bytes(png(2))
+    station = StationClient("http://testserver", api.tokens["s1"])
+    station.http = api.client
+    station.http.base_url = "http://testserver/api/v1"
+    station.http.headers["Authorization"] = f"Bearer {api.tokens['s1']}"
+    batch_id, _ = station.open_batch("today")
+    report = station.upload(batch_id, [again, new])
+    station.close_batch(batch_id)
+    report = station.duplicates(report)
+    assert [d["name"] for d in report.duplicates] == ["trang-2.png"]
+    assert report.duplicates[0]["duplicate_of_file"] is not None
+
+
 # --- 2. names are data ------------------------------------------------------------------------
 
 HOSTILE_NAMES = [
@@ -280,6 +300,8 @@ def test_upload_exits_10_when_the_server_stays_unreachable(tmp_path: Path) -> No
         "--token", "hoso_x", "--patience", "1", expect=ExitCode.STORAGE_UNAVAILABLE,
     )  # fmt: skip
     assert "did not answer" in result.stderr
+    # said at once, not only when patience runs out (300 s of silence looked hung)
+    assert "does not answer" in result.stderr and "trying again for up to 1 s" in result.stderr
 
 
 def test_upload_exits_non_zero_when_processing_does_not_finish_in_time(

@@ -249,7 +249,9 @@ def upload(
         raise typer.BadParameter("no PDF, TIFF, JPEG or PNG files found", param_hint="INPUTS")
     if not token:
         raise typer.BadParameter("a station token is needed (--token or HOSO_TOKEN)")
-    client = StationClient(server, token, patience_seconds=patience)
+    client = StationClient(
+        server, token, patience_seconds=patience, on_wait=None if quiet else _say_waiting
+    )
     try:
         with progress_bar(quiet) as progress:
             batch_id, still_open = client.open_batch(batch)
@@ -259,6 +261,7 @@ def upload(
             else:
                 report = client.check_complete(batch_id, batch, files)
             client.close_batch(batch_id)
+            report = client.duplicates(report)
             if wait:
                 pages = progress.add_task("processing pages", total=None)
 
@@ -272,7 +275,8 @@ def upload(
     if as_json:
         print(json.dumps({"batch_id": report.batch_id, "sent": report.sent,
                           "already_there": report.already_there, "finished": report.finished,
-                          "documents": report.documents}, ensure_ascii=False))  # fmt: skip
+                          "documents": report.documents, "duplicates": report.duplicates},
+                         ensure_ascii=False))  # fmt: skip
     elif not quiet:
         stderr.print(
             f"batch {report.batch_id}: sent {len(report.sent)} files, "
@@ -282,6 +286,13 @@ def upload(
         for document in report.documents:
             for line in _document_lines(document):
                 stderr.print(line, highlight=False)
+        for duplicate in report.duplicates:
+            stderr.print(
+                f"  {duplicate['name']}: already in the archive (the same file was uploaded "
+                f"before, file {duplicate['duplicate_of_file']}); not processed again",
+                highlight=False,
+                markup=False,
+            )
         if not wait:
             stderr.print(f"follow it with: GET {server}/api/v1/batches/{report.batch_id}")
     if report.failed:
@@ -294,6 +305,10 @@ def upload(
             highlight=False,
         )
         raise typer.Exit(int(ExitCode.FAILURE))
+
+
+def _say_waiting(message: str) -> None:
+    stderr.print(f"hoso: {message}", highlight=False, markup=False)
 
 
 def _document_lines(document: dict[str, Any]) -> list[str]:
