@@ -36,7 +36,7 @@ from enum import StrEnum
 from sqlalchemy import select
 
 from hoso.errors import ExitCode, HosoError
-from hoso.storage.accounts import operator_name_in_use, person_agent
+from hoso.storage.accounts import needs_a_province, operator_name_in_use, person_agent
 from hoso.storage.index import RecordIndex
 from hoso.storage.schema import ApiToken, Batch, Desk, Province
 from hoso.storage.vocabulary import EventType, Outcome
@@ -157,7 +157,7 @@ class Tokens:
     ) -> tuple[ApiToken, str]:
         """A new token; the secret is returned once and never stored."""
         if role is not Role.ADMIN and province_code is None:
-            raise BadRequestError(f"a {role.value} token belongs to a province (2-digit code)")
+            raise BadRequestError(needs_a_province(role.value, "token"))
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         with self.index.session() as session:
             if province_code is not None and session.get(Province, province_code) is None:

@@ -52,6 +52,12 @@ class AccountError(HosoError):
     http_status = 422
 
 
+def needs_a_province(role: str, what: str) -> str:
+    """ "an officer account belongs to a province…": the article as the role's sound asks."""
+    article = "an" if role[:1].lower() in "aeiou" else "a"
+    return f"{article} {role} {what} belongs to a province (2-digit code)"
+
+
 class AccountNotFoundError(HosoError):
     code = "account_not_found"
     exit_code = ExitCode.BAD_ARGUMENTS
@@ -139,7 +145,7 @@ class Accounts:
         if role not in ROLES:
             raise AccountError(f"the role is one of {', '.join(ROLES)}, not {role!r}")
         if role != "admin" and province_code is None:
-            raise AccountError(f"a {role} account belongs to a province (2-digit code)")
+            raise AccountError(needs_a_province(str(role), "account"))
         password_hash = self.hasher.hash(password)  # slow: outside the transaction
         with self.index.session() as session:
             if province_code is not None and session.get(Province, province_code) is None:

@@ -398,6 +398,16 @@ def test_the_first_admin_and_other_accounts_come_from_the_cli(tmp_path: Path) ->
     assert listed == ["1\tquantri\tadmin\t*\tdisabled"]
 
 
+def test_an_officer_without_a_province_is_refused_in_plain_english(tmp_path: Path) -> None:
+    env = {**os.environ, "HOSO_DATA_DIR": str(tmp_path / "var")}
+    refused = run_hoso(
+        "user", "create", "canbo", "--role", "officer", "--password-stdin",
+        env=env, input="mot-mat-khau-dai\n", expect=None,
+    )  # fmt: skip
+    assert refused.returncode != 0
+    assert "an officer account belongs to a province" in refused.stderr  # was "a officer"
+
+
 def test_a_command_run_away_from_the_archive_says_so_and_makes_none(tmp_path: Path) -> None:
     """The default data folder `var` is relative: run from another folder, `hoso user create`
     made a second, empty archive there and an admin who could never log in (a new user's
