@@ -90,14 +90,25 @@ def test_unknown_language_is_a_clear_ocr_error(tmp_path: Path) -> None:
 
 
 def test_a_command_says_where_it_made_a_new_archive_once(tmp_path: Path) -> None:
-    """./var is relative: a command run from another folder starts another archive, so the
-    first one there says where (and later ones stay quiet)."""
-    env = {"PATH": "/usr/bin:/bin"}
+    """A data folder named by HOSO_DATA_DIR is made when missing, and the first command there
+    says where (later ones stay quiet). Without it, see `test_web_foundation`'s command run
+    away from the archive: refused, not made."""
+    env = {"PATH": "/usr/bin:/bin", "HOSO_DATA_DIR": str(tmp_path / "archive")}
     first = run_hoso("stats", "--json", env=env, cwd=tmp_path)
-    assert f"new data folder at {tmp_path / 'var'}" in first.stderr
-    assert (tmp_path / "var" / "hoso.sqlite").is_file()
+    assert f"new data folder at {tmp_path / 'archive'}" in first.stderr
+    assert (tmp_path / "archive" / "hoso.sqlite").is_file()
     again = run_hoso("stats", "--json", env=env, cwd=tmp_path)
     assert "new data folder" not in again.stderr
+
+
+@pytest.mark.slow
+def test_digitize_prints_its_json_on_stdout_when_told_dash(tmp_path: Path) -> None:
+    """`--json -` wrote a file named "-" (a new user's finding); it now means stdout."""
+    source = render_page(PageSpec(seed=62, dpi=150, body_lines=2)).save(tmp_path / "scan.jpg")
+    result = run_hoso("digitize", source, "-o", tmp_path / "doc.pdf", "--json", "-", "-q",
+                      cwd=tmp_path)  # fmt: skip
+    assert json.loads(result.stdout)["pages"][0]["number"] == 1
+    assert not (tmp_path / "-").exists()
 
 
 def test_the_command_line_starts_without_loading_the_service() -> None:

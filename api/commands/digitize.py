@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -27,7 +28,11 @@ def digitize(
     output: Annotated[Path, typer.Option("-o", "--output", help="Searchable PDF/A-2b to write.")],
     json_path: Annotated[
         Path | None,
-        typer.Option("--json", help="Also write page results (text, rotation, skew, dpi) as JSON."),
+        typer.Option(
+            "--json",
+            help="Also write page results (text, rotation, skew, dpi, fields) as JSON; "
+            "'-' prints it on stdout.",
+        ),
     ] = None,
     lang: Annotated[str, typer.Option(help="Tesseract languages, e.g. vie or vie+eng.")] = "vie",
     jobs: Annotated[
@@ -43,7 +48,7 @@ def digitize(
 ) -> None:
     """Turn scanned pages into one upright, searchable PDF/A (and optionally JSON)."""
     from hoso.digitize.pipeline import digitize as run_digitize
-    from hoso.digitize.pipeline import write_outputs
+    from hoso.digitize.pipeline import document_json, write_outputs
 
     if engine not in ENGINES:
         raise typer.BadParameter(f"choose one of {', '.join(ENGINES)}", param_hint="--engine")
@@ -58,12 +63,15 @@ def digitize(
             on_start=lambda total: progress.update(bar, total=total),
             on_page=lambda _page: progress.advance(bar),
         )
-    write_outputs(document, output, json_path, title=inputs[0].name)
+    to_stdout = json_path == Path("-")
+    write_outputs(document, output, None if to_stdout else json_path, title=inputs[0].name)
+    if to_stdout:
+        print(json.dumps(document_json(document), ensure_ascii=False, indent=2))
     if not quiet:
         for warning in document.warnings:
             stderr.print(f"[yellow]warning:[/] {warning}", highlight=False)
         pages = len(document.pages)
         stderr.print(
             f"{pages} page{'s' if pages != 1 else ''} → {output}"
-            + (f", {json_path}" if json_path else "")
+            + (f", {json_path}" if json_path and not to_stdout else "")
         )
