@@ -193,6 +193,12 @@ def _uneven_resolution_warning(info_dpi: object) -> str | None:
     )
 
 
+# A GIF's pictures are an animation's frames, not a document's pages: the first is read
+# (`triage`), and the page says the others were not.
+GIF_PICTURES = (
+    "the GIF holds {pictures} pictures and only the first was read (a GIF's pictures are an "
+    "animation, not pages); send a document of several pages as PDF or TIFF"
+)
 UNEVEN_RESOLUTION = (
     "scanned at {x:.0f} × {y:.0f} dpi (a fax's standard resolution): the {axis} were stretched "
     "to square pixels, but their {low:.0f} dpi is below the legal minimum of {minimum} dpi for "
@@ -240,11 +246,16 @@ def _load_frame(path: Path, index: int, options: Options) -> RasterPage:
                 uneven = _uneven_resolution_warning(info_dpi)
             frame, mode = normalize_mode(frame)
             pixels = to_array(frame, mode)
+            pictures = getattr(image, "n_frames", 1) if image.format == "GIF" else 1
     data = path.read_bytes() if plain_jpeg else b""
     source = (data, jpeg_mode) if plain_jpeg and _pdf_can_carry(data) else None
     damaged = [w for w in caught if "runcat" in str(w.message) or "orrupt" in str(w.message)]
     return RasterPage(
-        warnings=[*([DAMAGED_IMAGE] if damaged else []), *([uneven] if uneven else [])],
+        warnings=[
+            *([DAMAGED_IMAGE] if damaged else []),
+            *([uneven] if uneven else []),
+            *([GIF_PICTURES.format(pictures=pictures)] if pictures > 1 else []),
+        ],
         pixels=pixels,
         mode=mode,
         dpi=dpi,

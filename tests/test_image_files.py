@@ -181,3 +181,13 @@ def test_a_phone_or_archive_format_hoso_does_not_read_is_named(
 def test_a_codecs_bare_error_number_becomes_words() -> None:
     detail = failure_detail(OSError("decoder error -2"))
     assert "-2" not in detail and "compression" in detail
+
+
+def test_a_gif_of_several_pictures_says_only_the_first_was_read(tmp_path: Path) -> None:
+    """A GIF's pictures are an animation's frames: the first is the page, and the page says
+    the others were not read (before: silently dropped)."""
+    first, _ = _page(4415)
+    second = first.transpose(Image.Transpose.ROTATE_180)
+    first.save(tmp_path / "two.gif", save_all=True, append_images=[second])
+    (page,) = digitize([tmp_path / "two.gif"], Options(jobs=1)).pages
+    assert any("holds 2 pictures" in warning for warning in page.warnings)

@@ -355,6 +355,7 @@ def test_every_page_warning_is_shown_in_vietnamese_with_its_values() -> None:
         page_step.NOTHING_READ: [],
         perspective.OUTLINE_NOT_FOUND: [],
         rasterize.DAMAGED_IMAGE: [],
+        rasterize.GIF_PICTURES.format(pictures=3): ["3"],
         rasterize.UNEVEN_RESOLUTION.format(x=204, y=98, axis="rows", low=98, minimum=200): [
             "204",
             "98",

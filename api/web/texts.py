@@ -20,7 +20,7 @@ from hoso.digitize.page import (
     WAY_UP_UNKNOWN,
 )
 from hoso.digitize.perspective import OUTLINE_NOT_FOUND
-from hoso.digitize.rasterize import DAMAGED_IMAGE, UNEVEN_RESOLUTION
+from hoso.digitize.rasterize import DAMAGED_IMAGE, GIF_PICTURES, UNEVEN_RESOLUTION
 
 GENERIC_ERROR = N_("Something went wrong. Try again; if it happens again, tell the administrator.")
 
@@ -221,6 +221,10 @@ WARNING_TEXTS: dict[str, str] = {
     OUTLINE_NOT_FOUND: N_(
         "The page looks like a photo, but its outline could not be found, so its perspective was "
         "not corrected. Retake the photo with the whole page on a darker surface, or scan it."
+    ),
+    GIF_PICTURES: N_(
+        "The GIF holds %(pictures)s pictures and only the first was read. Send a document of "
+        "several pages as PDF or TIFF."
     ),
     UNEVEN_RESOLUTION: N_(
         "Scanned at %(x)s × %(y)s dpi (a fax): stretched to square pixels, but %(low)s dpi is "
