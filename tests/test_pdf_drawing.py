@@ -117,24 +117,27 @@ def test_a_page_in_larger_units_has_its_real_resolution(tmp_path: Path, margin: 
     assert any("below the legal minimum" in warning for warning in page.warnings)
 
 
+def _with_note_at_the_foot(pixels: np.ndarray) -> np.ndarray:
+    """The page with an internal note printed in its last 120 rows (90 rows from its foot)."""
+    sheet = Image.fromarray(pixels.copy())
+    font = ImageFont.truetype(find_font("sans"), 30)
+    ImageDraw.Draw(sheet).text(
+        (60, pixels.shape[0] - 90), "GHI CHÚ NỘI BỘ KHÔNG CÔNG BỐ", fill=0, font=font
+    )
+    return np.asarray(sheet)
+
+
 @pytest.mark.slow
 def test_what_the_crop_box_hides_stays_hidden(tmp_path: Path) -> None:
     """A viewer shows the CropBox: a note printed below it is not part of the page (before, the
     whole stored image was archived and the note indexed)."""
     pixels, text = _upright()
-    note_top = pixels.shape[0] - 120
-    sheet = Image.fromarray(pixels.copy())
-    ImageDraw.Draw(sheet).text(
-        (60, note_top + 30),
-        "GHI CHÚ NỘI BỘ KHÔNG CÔNG BỐ",
-        fill=0,
-        font=ImageFont.truetype(find_font("sans"), 30),
-    )
+    sheet = _with_note_at_the_foot(pixels)
     w, h = pixels.shape[1] * 72 / DPI, pixels.shape[0] * 72 / DPI
     hidden_pt = 120 * 72 / DPI
     path = _scan_pdf(
         tmp_path / "crop.pdf",
-        np.asarray(sheet),
+        sheet,
         f"{w} 0 0 {h} 0 0",
         (w, h),
         crop=[0, hidden_pt, w, h],
@@ -155,17 +158,11 @@ def _jpeg(pixels: np.ndarray) -> bytes:
 def test_a_clip_smaller_than_the_page_hides_what_it_hides(tmp_path: Path) -> None:
     """A note below a clip path was archived and indexed although no viewer shows it."""
     pixels, text = _upright()
-    sheet = Image.fromarray(pixels.copy())
-    ImageDraw.Draw(sheet).text(
-        (60, pixels.shape[0] - 90),
-        "GHI CHÚ NỘI BỘ",
-        fill=0,
-        font=ImageFont.truetype(find_font("sans"), 30),
-    )
+    sheet = _with_note_at_the_foot(pixels)
     w, h = pixels.shape[1] * 72 / DPI, pixels.shape[0] * 72 / DPI
     shown = 120 * 72 / DPI
     path = _scan_pdf(
-        tmp_path / "clip.pdf", np.asarray(sheet), f"{w} 0 0 {h} 0 0", (w, h),
+        tmp_path / "clip.pdf", sheet, f"{w} 0 0 {h} 0 0", (w, h),
         clip=f"0 {shown} {w} {h - shown} re W n",
     )  # fmt: skip
     page = _read(path)
