@@ -16,12 +16,12 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, select, text
+from sqlalchemy import Engine, and_, create_engine, event, or_, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hoso.storage.objects import StorageUnavailableError
-from hoso.storage.schema import Document, DocumentText, Event, Person
+from hoso.storage.schema import BatchFile, Document, DocumentText, Event, Person
 from hoso.storage.textfold import fold
 from hoso.storage.vocabulary import EventType, FieldStatus, Outcome
 
@@ -197,6 +197,33 @@ class RecordIndex:
             if object_key is not None:
                 statement = statement.where(Event.object_key == object_key)
             return list(session.scalars(statement))
+
+    def document_history(self, document_id: int) -> list[Event]:
+        """A document's events, oldest first, from the upload of the files it was made from
+        (who sent them, when, in which batch) to its latest: its own events alone started at
+        "fields extracted", so no history showed who brought the paper (a new user's
+        finding)."""
+        with self.sessions() as session:
+            document = session.get(Document, document_id)
+            file_ids = [
+                int(source["file_id"])
+                for source in ((document.sources or []) if document is not None else [])
+                if isinstance(source, dict) and isinstance(source.get("file_id"), int)
+            ]
+            uploads = (
+                select(BatchFile.original_key).where(BatchFile.id.in_(file_ids))
+                if file_ids
+                else None
+            )
+            own = Event.document_id == document_id
+            condition = (
+                or_(
+                    own, and_(Event.event_type == EventType.INGESTED, Event.object_key.in_(uploads))
+                )
+                if uploads is not None
+                else own
+            )
+            return list(session.scalars(select(Event).where(condition).order_by(Event.id)))
 
 
 @dataclass(frozen=True)

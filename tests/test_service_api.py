@@ -120,6 +120,27 @@ def test_a_closed_batch_has_one_document_per_file_with_progress(service: Service
     assert [f["name"] for f in batch["files"]] == ["application.png", SAMPLE.name]
 
 
+def test_a_documents_history_begins_with_its_upload(service: Service) -> None:
+    """Its own events began at "fields extracted": no history showed who brought the paper
+    or when (a new user's finding). The upload of the file it was made from comes first."""
+    document_id = service.document_ids[0]
+    events = service.client.get(
+        f"/api/v1/documents/{document_id}/events", headers=service.as_("officer")
+    ).json()
+    first = events[0]
+    assert first["event_type"] == "ingested" and first["agent"].startswith("station:")
+    assert first["detail"]["name"] == "application.png"
+    assert [e["id"] for e in events] == sorted(e["id"] for e in events)
+    assert all(e["document_id"] == document_id for e in events if e["event_type"] != "ingested")
+    other = service.document_ids[1]
+    assert not any(
+        e["event_type"] == "ingested" and e["detail"].get("name") == "application.png"
+        for e in service.client.get(
+            f"/api/v1/documents/{other}/events", headers=service.as_("officer")
+        ).json()
+    )
+
+
 def test_a_retried_upload_answers_the_same_file_and_stores_nothing_new(
     service: Service, tmp_path: Path
 ) -> None:

@@ -141,7 +141,7 @@ def get_events(document_id: RecordId, who: Caller, services: ServicesDep) -> lis
     """The document's history (PREMIS-style events), oldest first."""
     who.require(*READERS)
     visible_document(services, document_id, who)
-    events = [event_out(e) for e in services.archive.index.events(document_id=document_id)]
+    events = [event_out(e) for e in services.archive.index.document_history(document_id)]
     audit(services, who, EventType.DOCUMENT_READ, document_id, what="events")
     return events
 

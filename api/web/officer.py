@@ -174,7 +174,7 @@ def document_page(
     """A document: its PDF, text, fields, history and signatures (one read event)."""
     document = visible_document(services, document_id, who.principal)
     fields = services.records.fields_of(document_id)
-    events = services.archive.index.events(document_id=document_id)
+    events = services.archive.index.document_history(document_id)
     audit(services, who.principal, EventType.DOCUMENT_READ, document_id, what="page")
     dossier = services.results.dossier_of(document.dossier_id)  # its result is issued here
     context = {
