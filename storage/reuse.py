@@ -251,8 +251,13 @@ class Reuse:
             filled = {f.name: (f, best.get(f.takes)) for f in procedure.fields}
             reused = sorted({b.document_id for _, b in filled.values() if b is not None})
             detail: dict[str, Any] = {"procedure": procedure.key, "documents": reused}
-            if province_code is not None:
-                detail["province"] = province_code  # the province's admin sees the event
+            # The province's admin sees the event and its statistics count it. Asked by no
+            # province (the command line reads every one), the papers' own province is it: a
+            # prefill counted in "all" and in no province made the rows disagree.
+            holding = {d.province_code for d in documents if d.id in reused}
+            province = province_code or (holding.pop() if len(holding) == 1 else None)
+            if province is not None:
+                detail["province"] = province
             self.index.log_event(
                 session, EventType.PREFILLED, Outcome.SUCCESS, agent, desk_id=desk_id,
                 detail=detail,

@@ -143,6 +143,19 @@ def test_rates_per_desk_and_province_with_their_counts(
     assert rates(everywhere[0]) == (Rate(3, 4), Rate(5, 7), Rate(3, 10))
 
 
+def test_a_prefill_asked_by_no_province_counts_in_its_papers_province(
+    index: RecordIndex, activity: Activity
+) -> None:
+    """`hoso person ID --prefill …` reads every province: its reuse was counted in "all" and
+    in no province, so the rows disagreed (a new user's finding)."""
+    Reuse(index).prefill("048090001234", CARD, "cli")  # the old card, a paper of 48
+    first, last = last_seven_days()
+    province, *_ = Stats(index).report(StatsQuery.for_days(first, last, "48", None))
+    assert province.papers_reused == Rate(3, 9)  # of reused (2 + this one) and scanned (6)
+    everywhere = Stats(index).report(StatsQuery.for_days(first, last, None, None))
+    assert everywhere[0].papers_reused.count == 4
+
+
 def test_an_empty_period_has_zero_counts_and_no_rates(
     index: RecordIndex, activity: Activity
 ) -> None:
