@@ -224,8 +224,12 @@ def _load_frame(path: Path, index: int, options: Options) -> RasterPage:
         with Image.open(path) as image:
             image.seek(index)
             check_pixel_budget(image.width, image.height, options, path.name)
-            arithmetic = image.format == "JPEG" and _arithmetic_coded(path)
-            decoded = _decoded_by_opencv(path, image) if arithmetic else image
+            # A JPEG file's bytes, read once: its frame says how to decode it and whether the
+            # PDF may carry it as it is.
+            jpeg = path.read_bytes() if image.format == "JPEG" else b""
+            frame_kind = _jpeg_frame(jpeg)
+            arithmetic = frame_kind in _ARITHMETIC_SOF
+            decoded = _decoded_by_opencv(jpeg, image) if arithmetic else image
             decoded.load()
             info_dpi = image.info.get("dpi")
             upright_as_stored = image.getexif().get(0x0112, 1) == 1
@@ -247,8 +251,7 @@ def _load_frame(path: Path, index: int, options: Options) -> RasterPage:
             frame, mode = normalize_mode(frame)
             pixels = to_array(frame, mode)
             pictures = getattr(image, "n_frames", 1) if image.format == "GIF" else 1
-    data = path.read_bytes() if plain_jpeg else b""
-    source = (data, jpeg_mode) if plain_jpeg and _pdf_can_carry(data) else None
+    source = (jpeg, jpeg_mode) if plain_jpeg and frame_kind in _PDF_SOF else None
     damaged = [w for w in caught if "runcat" in str(w.message) or "orrupt" in str(w.message)]
     return RasterPage(
         warnings=[
@@ -276,12 +279,6 @@ def _jpeg_frame(data: bytes) -> int | None:
     return frame.marker if frame is not None else None
 
 
-def _arithmetic_coded(path: Path) -> bool:
-    """Whether a JPEG file's frame is arithmetic-coded: valid JPEG that Pillow's libjpeg build
-    cannot decode ("broken data stream"), while OpenCV's can."""
-    return _jpeg_frame(path.read_bytes()) in _ARITHMETIC_SOF
-
-
 def _pdf_can_carry(data: bytes) -> bool:
     """Whether a JPEG can go into the PDF as it is: baseline or progressive Huffman. A lossless
     (SOF3) or extended frame kept as DCTDecode made a PDF that qpdf rejects and Ghostscript
@@ -289,10 +286,11 @@ def _pdf_can_carry(data: bytes) -> bool:
     return _jpeg_frame(data) in _PDF_SOF
 
 
-def _decoded_by_opencv(path: Path, header: Image.Image) -> Image.Image:
-    """The JPEG's pixels as OpenCV decodes them, carrying the file's EXIF (for its
-    orientation): grey stays grey, colour is RGB."""
-    array = cv2.imdecode(np.fromfile(path, dtype=np.uint8), cv2.IMREAD_UNCHANGED)
+def _decoded_by_opencv(jpeg: bytes, header: Image.Image) -> Image.Image:
+    """An arithmetic-coded JPEG's pixels as OpenCV decodes them (Pillow's libjpeg build
+    cannot: "broken data stream"), carrying the file's EXIF (for its orientation): grey
+    stays grey, colour is RGB."""
+    array = cv2.imdecode(np.frombuffer(jpeg, dtype=np.uint8), cv2.IMREAD_UNCHANGED)
     if array is None:
         raise OSError("the arithmetic-coded JPEG data is damaged")
     if array.ndim == 3:
