@@ -6,16 +6,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import zxingcpp
 from PIL import Image
 
-from hoso.digitize.ink import Pixels, to_gray
+from hoso.digitize.ink import Pixels, to_gray, u8
 
 # What Vietnamese papers carry: QR codes (chip-ID cards, one-stop receipts and separator
 # sheets, issued results, e-documents), linear barcodes (receipts, dossier codes), PDF417 and
 # Data Matrix (older cards and labels). Aztec, MaxiCode and the rest are left out: on a noisy
 # A4 page they doubled the search (0.20 s -> 0.16 s with these alone, issue 18).
 PAPER_FORMATS = ("QRCode", "MicroQRCode", "AllLinear", "PDF417", "DataMatrix")
+
+
+# Below this resolution a chip-ID card's QR code has modules of 2-3 pixels, too few for zxing's
+# finder on a dusty copy: such a page is searched again enlarged (a 150-dpi photocopy's QR read
+# in 4 of 6 noisy cards at twice the size, none at its own, issue 16).
+SMALL_MODULES_BELOW_DPI = 200.0
+ENLARGE_SMALL_MODULES = 2.0
 
 
 def _paper_formats() -> zxingcpp.BarcodeFormats:
@@ -30,15 +38,28 @@ class Code:
     box: tuple[int, int, int, int]  # left, top, right, bottom in page pixels
 
 
-def find_codes(pixels: Pixels, *, upright: bool = False) -> list[Code]:
+def find_codes(pixels: Pixels, *, upright: bool = False, dpi: float | None = None) -> list[Code]:
     """`upright`: the page's lines already run across (straightened), so linear barcodes need
     not be searched at 90°; QR codes read at any angle anyway. Halves the time on a page. Codes
     are printed dark on light: the search runs on grey (a colour page cost a quarter more) and
     never on the page's negative (a third of the search on a noisy 300-dpi page: 132 -> 91 ms;
-    a light code on a dark print is a poster's design, not a paper's)."""
+    a light code on a dark print is a poster's design, not a paper's). A page of under
+    `SMALL_MODULES_BELOW_DPI` where nothing was found is searched once more, enlarged."""
+    gray = to_gray(pixels)
+    codes = _search(gray, upright, 1.0)
+    if not codes and dpi is not None and dpi < SMALL_MODULES_BELOW_DPI:
+        factor = ENLARGE_SMALL_MODULES
+        enlarged = u8(cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC))
+        codes = _search(enlarged, upright, factor)
+    return codes
+
+
+def _search(gray: Pixels, upright: bool, factor: float) -> list[Code]:
+    """Codes in `gray`, their boxes in the pixels of the page `gray` was enlarged from by
+    `factor`."""
     try:
         results = zxingcpp.read_barcodes(
-            Image.fromarray(to_gray(pixels)),
+            Image.fromarray(gray),
             formats=_paper_formats(),
             try_rotate=not upright,
             try_invert=False,
@@ -55,10 +76,11 @@ def find_codes(pixels: Pixels, *, upright: bool = False) -> list[Code]:
             result.position.bottom_left,
             result.position.bottom_right,
         ]
-        xs, ys = [p.x for p in corners], [p.y for p in corners]
+        xs = [round(p.x / factor) for p in corners]
+        ys = [round(p.y / factor) for p in corners]
         codes.append(Code(result.text, (min(xs), min(ys), max(xs), max(ys))))
     return codes
 
 
-def read_codes(pixels: Pixels, *, upright: bool = False) -> list[str]:
-    return [code.text for code in find_codes(pixels, upright=upright)]
+def read_codes(pixels: Pixels, *, upright: bool = False, dpi: float | None = None) -> list[str]:
+    return [code.text for code in find_codes(pixels, upright=upright, dpi=dpi)]

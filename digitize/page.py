@@ -146,6 +146,7 @@ def _scanned_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> Pa
     codes = read_codes(
         _as_placed(to_gray(pixels), reading.placed, straight.shape) if seals_painted else straight,
         upright=True,
+        dpi=dpi,
     )
     encoded = _as_received(raster, pixels)
     placement = None
