@@ -324,6 +324,49 @@ def test_2024_card_puts_the_name_under_its_label() -> None:
     assert values["date_of_expiry"] == "27/09/2036"
 
 
+_CARD_OF_1990 = (
+    "CĂN CƯỚC / IDENTITY CARD\nSố định danh cá nhân / Personal identification number: "
+    "001190615363\nHọ, chữ đệm và tên khai sinh / Surname, middle and given name:\n"
+    "NGUYỄN XUÂN HÀ\nNgày, tháng, năm sinh / Date of birth: 15/01/1990\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("printed", "expiry"),
+    [
+        ("152012015", "15/01/2015"),  # slashes read as digits; the year still reads: 25
+        ("15 O1 2O30", "15/01/2030"),  # at 40, letters for digits and gaps for slashes
+        ("1S/0l-2050", "15/01/2050"),  # at 60
+        ("152012016", None),  # no year at a renewal age in it: nothing made up
+        ("Không thời hạn", None),  # a card issued after 60 never expires
+    ],
+)
+def test_a_cards_unread_expiry_is_its_birthday_at_a_renewal_age(
+    printed: str, expiry: str | None
+) -> None:
+    """A card runs to the birthday at 14, 25, 40 or 60; what OCR left of the expiry is read
+    by that rule, and goes to a person as a repair."""
+    card = f"{_CARD_OF_1990}Ngày, tháng, năm hết hạn / Date of expiry: {printed}\n"
+    fields = extract(card, today=dt.date(2026, 1, 1)).fields
+    if expiry is None:
+        assert "date_of_expiry" not in fields
+        return
+    assert fields["date_of_expiry"].value == expiry
+    assert fields["date_of_expiry"].problems and fields["date_of_expiry"].confidence < 0.9
+
+
+def test_an_expiry_on_the_birthday_at_a_renewal_age_passes_its_check() -> None:
+    for expiry in ("15/01/2004", "15/01/2015", "15/01/2030", "15/01/2050"):
+        assert identifiers.card_expiry_problems(expiry, "15/01/1990") == [], expiry
+    assert identifiers.card_expiry_problems("14/01/2015", "15/01/1990") != []
+    assert identifiers.card_expiry_problems("15/01/2020", "15/01/1990") != []
+    assert identifiers.card_expiry_problems("28/02/2015", "29/02/1988") == []  # no such day
+    card = f"{_CARD_OF_1990}Ngày, tháng, năm hết hạn / Date of expiry: 15/02/2015\n"
+    read = extract(card, today=dt.date(2026, 1, 1)).fields["date_of_expiry"]
+    assert read.value == "15/02/2015"  # kept as read, and its check says what is wrong
+    assert any("birthday" in p for p in read.problems) and read.confidence < 0.9
+
+
 @pytest.mark.parametrize("slash", ["ƒ", "J", "ý", "|", "l"])
 def test_a_slash_misread_between_a_labels_two_halves(slash: str) -> None:
     card = (

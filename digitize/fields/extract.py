@@ -147,14 +147,17 @@ class Labelled:
     repairs: int = 0  # OCR errors undone to read it (letters read back as digits, date words)
 
 
-def _labelled(lines: list[str], today: dt.date) -> dict[str, Labelled]:
+def _labelled(
+    lines: list[str], today: dt.date, unread: dict[str, str] | None = None
+) -> dict[str, Labelled]:
     """Each field's value after its label, the first that reads as one winning (a form states a
     field once; a bilingual card states the label twice, the second half holding the value). A
     label ending its line with nothing after it takes the next line when that holds no label:
     cards print long values under their label. A value that does not read as its field's
     grammar, or a past date read after `today` (born "2071"), is read again through OCR's usual
     errors (`REPAIRERS`), and says so; if that finds nothing, the value stays as read and its
-    check says what is wrong with it."""
+    check says what is wrong with it. What stood after a label and read as nothing goes in
+    `unread`, for checks that know more than the line (a card's expiry, from the birthday)."""
     found: dict[str, Labelled] = {}
     for at, line in enumerate(lines):
         pairs = labels.labelled_values(line)
@@ -177,6 +180,8 @@ def _labelled(lines: list[str], today: dt.date) -> dict[str, Labelled]:
                 found[name] = Labelled(repaired[0], source, repaired[1])
             elif value:
                 found[name] = Labelled(value, source)
+            elif unread is not None and raw.strip():
+                unread.setdefault(name, raw)
     return found
 
 
@@ -707,11 +712,12 @@ def extract(
     qr = next((p for p in (parse_id_qr(q) for q in qr_payloads or []) if p), None)
     doc_type, type_confidence = classify(text, has_id_qr=qr is not None)
     lines = [line for line in text.splitlines() if line.strip()]
+    unread: dict[str, str] = {}
     values = {
         name: _repaired(
             FieldValue(found.value, FROM_LABEL, "label", line=found.line), found.repairs
         )
-        for name, found in _labelled(lines, today).items()
+        for name, found in _labelled(lines, today, unread).items()
     }
     if "id_number" not in values:  # cards print "Số / No.: 0…" with no telling label
         number = _id_number(text)
@@ -743,10 +749,24 @@ def extract(
             values[name].value = correct_surname(values[name].value)
     if "address" in values and values["address"].source != "qr":
         values["address"].value = correct_address(values["address"].value)
+    expiry = _card_expiry(unread.get("date_of_expiry"), values.get("date_of_birth"))
+    if expiry and "date_of_expiry" not in values:
+        values["date_of_expiry"] = expiry
     wanted = FIELDS_BY_TYPE[doc_type]
     fields = {name: values[name] for name in wanted if name in values}
     validate(fields, today)
     return DocumentFields(doc_type, type_confidence, fields)
+
+
+def _card_expiry(raw: str | None, birth: FieldValue | None) -> FieldValue | None:
+    """A card's expiry OCR could not read as a date, made from its year and the birthday it
+    must fall on (`identifiers.card_expiry_from_year`); a repair, so it goes to a person."""
+    if raw is None or birth is None or identifiers.date_problems(birth.value):
+        return None
+    expiry = identifiers.card_expiry_from_year(raw, birth.value)
+    if expiry is None:
+        return None
+    return _repaired(FieldValue(expiry, FROM_LAYOUT, "label"), 1)
 
 
 def _repaired(value: FieldValue, repairs: int) -> FieldValue:
@@ -780,7 +800,11 @@ def validate(fields: dict[str, FieldValue], today: dt.date) -> None:
         if name in fields:
             flag(name, identifiers.date_problems(fields[name].value, not_after=today))
     if "date_of_expiry" in fields:
-        flag("date_of_expiry", identifiers.date_problems(fields["date_of_expiry"].value))
+        expiry = fields["date_of_expiry"].value
+        problems = identifiers.date_problems(expiry)
+        if not problems and birth and not identifiers.date_problems(birth.value):
+            problems = identifiers.card_expiry_problems(expiry, birth.value)
+        flag("date_of_expiry", problems)
     if "document_number" in fields:
         flag(
             "document_number", identifiers.document_number_problems(fields["document_number"].value)

@@ -114,6 +114,41 @@ def document_number_problems(number: str) -> list[str]:
     return [] if DOCUMENT_NUMBER.match(number) else ["a document number looks like 123/QĐ-UBND"]
 
 
+# A citizen-ID card runs to the holder's birthday at the next age the law renews cards at
+# (Law on Identification 2023, art. 21: 14, 25, 40 and 60; the 2014 law: 25, 40 and 60); a card
+# issued after 60 does not expire. A 29 February birthday has no such day most years: unchecked.
+CARD_RENEWAL_AGES = (14, 25, 40, 60)
+
+
+def card_expiry_problems(expiry: str, date_of_birth: str) -> list[str]:
+    born, ends = to_date(date_of_birth), to_date(expiry)
+    if (born.month, born.day) == (2, 29):
+        return []
+    if (ends.month, ends.day) != (born.month, born.day) or (
+        ends.year - born.year not in CARD_RENEWAL_AGES
+    ):
+        return [
+            f"a card expires on the birthday at 14, 25, 40 or 60: {expiry} is not one for "
+            f"a holder born {date_of_birth}"
+        ]
+    return []
+
+
+def card_expiry_from_year(raw: str, date_of_birth: str) -> str | None:
+    """The expiry a card must carry, from what OCR left of it ("152012015" for "15/01/2015"):
+    the one year in it at which the holder turns a renewal age, on the birthday. None when no
+    year, or more than one, fits."""
+    born = to_date(date_of_birth)
+    if (born.month, born.day) == (2, 29):
+        return None
+    digits = fold_keep_digits(raw).translate(DIGIT_LOOKALIKES)
+    years = {int(y) for y in re.findall(r"(?=((?:19|20)\d\d))", digits)}
+    fitting = {y for y in years if y - born.year in CARD_RENEWAL_AGES}
+    if len(fitting) != 1:
+        return None
+    return f"{born.day:02d}/{born.month:02d}/{fitting.pop()}"
+
+
 def date_problems(value: str, *, not_after: dt.date | None = None) -> list[str]:
     if (
         not re.fullmatch(r"\d{2}/\d{2}/\d{4}", value)
