@@ -198,6 +198,10 @@ def test_family_names_regain_marks_ocr_dropped() -> None:
     assert correct_surname("Vo Van Kiet") == "Võ Van Kiet"  # Võ and Vũ fold differently
     assert correct_surname("Smith John") == "Smith John"
     assert correct_surname("PHẠM") == "PHẠM"
+    # one case a name: a dusty capital word read in small letters takes the others' case
+    assert correct_surname("Vũ THỤ CƯỜNG") == "VŨ THỤ CƯỜNG"
+    assert correct_surname("Vu THU CƯỜNG") == "VŨ THU CƯỜNG"
+    assert correct_surname("Đỗ Thị Ý") == "Đỗ Thị Ý"  # a one-letter given name is no majority
 
 
 def test_papers_of_one_dossier_are_cross_checked() -> None:

@@ -479,7 +479,12 @@ NAME_FIELDS = ("full_name", "father_name", "mother_name", "signer")
 
 
 def correct_surname(name: str) -> str:
-    """Restore the marks of a common family name that OCR dropped or changed, keeping case."""
+    """Restore the marks of a common family name that OCR dropped or changed, keeping case. A
+    name is printed in one case: when most of its words are in capitals, all are ("Vũ THU
+    CƯỜNG", a dusty "VŨ" read in small letters)."""
+    words = name.split(" ")
+    if len(words) > 2 and sum(w.isupper() for w in words) * 2 > len(words):
+        name = name.upper()
     first, _, rest = name.partition(" ")
     canonical = _SURNAME_BY_FOLD.get(fold_keep_digits(first))
     if canonical is None or not rest:
