@@ -22,7 +22,8 @@ PAPER_FORMATS = ("QRCode", "MicroQRCode", "AllLinear", "PDF417", "DataMatrix")
 # Below this resolution a chip-ID card's QR code has modules of 2-3 pixels, too few for zxing's
 # finder on a dusty copy: such a page is searched again enlarged (a 150-dpi photocopy's QR read
 # in 4 of 6 noisy cards at twice the size, none at its own, issue 16).
-SMALL_MODULES_BELOW_DPI = 200.0
+# Pages of the legal 200 dpi (whose measured resolution can fall a hair under it) are not.
+SMALL_MODULES_BELOW_DPI = 175.0
 ENLARGE_SMALL_MODULES = 2.0
 
 
