@@ -98,6 +98,17 @@ def downscale_for_analysis(gray: Pixels) -> tuple[Pixels, float]:
     return u8(small), scale
 
 
+# Paper is light: a page whose middle grey is darker than this is dark paper, or a negative
+# (light print on dark: a microfilm print, a scanner's negative mode).
+DARK_PAPER_BELOW = 100
+
+
+def dark_paper(gray: Pixels) -> bool:
+    """Whether most of the page is dark, judged on about 250,000 of its pixels."""
+    step = max(1, int((gray.size / 250_000) ** 0.5))
+    return float(np.median(gray[::step, ::step])) < DARK_PAPER_BELOW
+
+
 def binarize(gray: Pixels) -> Pixels:
     """Ink = 1. The background is flattened first so shadows, yellowing, dark scans stay paper."""
     flat = flatten_background(gray)

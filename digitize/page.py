@@ -18,7 +18,7 @@ from PIL import Image
 from hoso.digitize import cleanup, deskew, orient, perspective, resolution
 from hoso.digitize.codes import read_codes
 from hoso.digitize.encode import JPEG_QUALITY, EncodedImage, as_is_jpeg, encode_page_image
-from hoso.digitize.ink import Glyphs, Pixels, find_glyphs, to_gray, u8, unread_runs
+from hoso.digitize.ink import Glyphs, Pixels, dark_paper, find_glyphs, to_gray, u8, unread_runs
 from hoso.digitize.models import (
     LEGAL_MINIMUM_DPI,
     ImagePlacement,
@@ -41,6 +41,14 @@ from hoso.digitize.ocr.strips import (
     group_lines,
     place_on_page,
     stack_lines,
+)
+from hoso.digitize.page_warnings import (
+    BELOW_MINIMUM,
+    LOW_CONFIDENCE,
+    NEGATIVE_PAGE,
+    NOTHING_READ,
+    SKEW_UNKNOWN,
+    WAY_UP_UNKNOWN,
 )
 from hoso.digitize.rasterize import RasterPage, rasterize
 
@@ -89,6 +97,7 @@ def _born_digital_result(task: PageTask, raster: RasterPage) -> PageResult:
 
 
 def _scanned_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> PageResult:
+    raster = _positive(raster)
     raster, flattened = _flatten_photo(raster)
     pixels, bilevel = raster.pixels, raster.mode == "1"
     warnings: list[str] = list(raster.warnings)
@@ -188,6 +197,27 @@ def _as_received(raster: RasterPage, pixels: Pixels) -> EncodedImage:
     if raster.source_jpeg is not None and (quality is None or quality <= KEEP_JPEG_UP_TO):
         return as_is_jpeg(raster.source_jpeg, pixels)
     return encode_page_image(pixels, raster.mode, quality)
+
+
+# A negative is taken for one only when it shows this many times the letters the page does as
+# received (and enough to be text): a dark photo, or a page mostly a dark picture, does not.
+NEGATIVE_LETTERS_RATIO = 2.0
+
+
+def _positive(raster: RasterPage) -> RasterPage:
+    """A negative scan (light print on a dark page: a scanner's negative mode, a microfilm
+    print) is made positive before anything is measured on it. It was read as it came
+    (Tesseract inverts, the skew measure does not mind) but archived as the negative, a page
+    no one can print or annotate, without a word. Its own file is kept as received; the page
+    says it was made positive."""
+    if not dark_paper(to_gray(raster.pixels)):
+        return raster
+    inverted = u8(255 - raster.pixels)
+    letters = find_glyphs(inverted).count
+    if letters < max(deskew.MIN_GLYPHS, NEGATIVE_LETTERS_RATIO * find_glyphs(raster.pixels).count):
+        return raster
+    warnings = [*raster.warnings, NEGATIVE_PAGE]
+    return replace(raster, pixels=inverted, source_jpeg=None, warnings=warnings)
 
 
 def _flatten_photo(raster: RasterPage) -> tuple[RasterPage, PerspectiveCorrection]:
@@ -468,14 +498,6 @@ def _vote_region(pixels: Pixels) -> Pixels:
     return pixels[orient.densest_rows(pixels, BAND_FRACTION)]
 
 
-# A page with marks that look like print but no word read: a page too small or too faint to
-# read, or a blank one with a stamp or a hole punched. Either way a person should look.
-NOTHING_READ = (
-    "no text could be read on the page, though it carries marks that may be print; "
-    "check it against the paper or rescan it"
-)
-
-
 def _has_text(glyphs: Glyphs) -> bool:
     """A blank or nearly blank page (a page number, a separator) has nothing to orient,
     straighten or misread."""
@@ -494,21 +516,6 @@ def _doubts(reading: _Reading, glyphs: Glyphs) -> list[str]:
     if reading.ocr.words and reading.ocr.mean_confidence < LOW_TEXT_CONFIDENCE:
         doubts.append(LOW_CONFIDENCE.format(confidence=reading.ocr.mean_confidence))
     return doubts
-
-
-# A page's warnings, as `str.format` templates: the desk UI (`hoso.api.web.texts`) knows them
-# by these and shows each in Vietnamese, its values kept.
-WAY_UP_UNKNOWN = (
-    "could not tell which way up the page is (kept at {rotation}°); check that the page is upright"
-)
-SKEW_UNKNOWN = "could not measure the page's skew with confidence; it was not straightened"
-LOW_CONFIDENCE = (
-    "text read with low confidence ({confidence:.0%}); check it against the paper or rescan"
-)
-BELOW_MINIMUM = (
-    "effective resolution {dpi:.0f} dpi is below the legal minimum of {minimum} dpi for an "
-    "e-copy of a paper (Decree 30/2020); rescan if this copy must be official"
-)
 
 
 def _to_page_pixels(words: list[Word], scale: float) -> list[Word]:

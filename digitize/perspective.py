@@ -22,6 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hoso.digitize.ink import Pixels, to_gray, u8
+from hoso.digitize.page_warnings import OUTLINE_NOT_FOUND
 
 ANALYSIS_LONG_SIDE = 1200  # px; the outline is a large shape, this is plenty and fast
 RING = (0.01, 0.03)  # the band of the frame, as a share of its size, where a desk would show
@@ -52,12 +53,6 @@ class PageOutline:
 
 
 NOT_A_PHOTO = PageOutline()
-
-OUTLINE_NOT_FOUND = (
-    "this page looks like a photo, but its outline could not be found (the page may run off the "
-    "picture or be covered); its perspective was not corrected: retake the photo with the whole "
-    "page on a darker surface, or scan it"
-)
 
 
 def find_page(pixels: Pixels) -> PageOutline:

@@ -39,6 +39,7 @@ from hoso.digitize.models import (
     below_legal_minimum,
 )
 from hoso.digitize.native import native_stderr_silenced
+from hoso.digitize.page_warnings import DAMAGED_IMAGE, GIF_PICTURES, UNEVEN_RESOLUTION
 from hoso.digitize.triage import (
     IMAGE_FAILURES,
     PDFMINER_FAILURES,
@@ -48,10 +49,6 @@ from hoso.digitize.triage import (
 )
 
 PLAUSIBLE_DPI = (100.0, 2400.0)  # outside this, a declared resolution is a default, not a fact
-DAMAGED_IMAGE = (
-    "the image data is damaged or cut short, so part of the page may be missing; "
-    "check the PDF against the paper and rescan if needed"
-)
 
 # What pikepdf decodes by itself (with Pillow). Anything else goes to PDFium before pikepdf is
 # tried: /JBIG2Decode needs the jbig2dec program, which stations and CI do not have; pikepdf
@@ -191,19 +188,6 @@ def _uneven_resolution_warning(info_dpi: object) -> str | None:
     return UNEVEN_RESOLUTION.format(
         x=x, y=y, axis="rows" if y < x else "columns", low=min(x, y), minimum=LEGAL_MINIMUM_DPI
     )
-
-
-# A GIF's pictures are an animation's frames, not a document's pages: the first is read
-# (`triage`), and the page says the others were not.
-GIF_PICTURES = (
-    "the GIF holds {pictures} pictures and only the first was read (a GIF's pictures are an "
-    "animation, not pages); send a document of several pages as PDF or TIFF"
-)
-UNEVEN_RESOLUTION = (
-    "scanned at {x:.0f} × {y:.0f} dpi (a fax's standard resolution): the {axis} were stretched "
-    "to square pixels, but their {low:.0f} dpi is below the legal minimum of {minimum} dpi for "
-    "an e-copy of a paper (Decree 30/2020); rescan if this copy must be official"
-)
 
 
 def _square_pixels(image: Image.Image, dpi_x: float, dpi_y: float) -> tuple[Image.Image, float]:

@@ -8,11 +8,15 @@ import io
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
+import pikepdf
 import pytest
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from hoso.digitize.errors import CorruptInputError, UnsupportedInputError
-from hoso.digitize.models import Options
+from hoso.digitize.models import DocumentResult, Options
+from hoso.digitize.page_warnings import NEGATIVE_PAGE
+from hoso.digitize.pdfa import write_pdfa
 from hoso.digitize.pipeline import digitize, document_json
 from hoso.digitize.triage import failure_detail
 from tests.metrics import cer
@@ -191,3 +195,42 @@ def test_a_gif_of_several_pictures_says_only_the_first_was_read(tmp_path: Path) 
     first.save(tmp_path / "two.gif", save_all=True, append_images=[second])
     (page,) = digitize([tmp_path / "two.gif"], Options(jobs=1)).pages
     assert any("holds 2 pictures" in warning for warning in page.warnings)
+
+
+@pytest.mark.parametrize("mode", ["L", "1"])
+def test_a_negative_scan_is_read_and_archived_positive(tmp_path: Path, mode: str) -> None:
+    """A scanner's negative mode or a microfilm print: light print on a dark page. It was read
+    (Tesseract inverts) but archived as the negative, without a word."""
+    image, text = _page(4431)
+    negative = ImageOps.invert(image.rotate(2.0, expand=True, fillcolor=255))
+    negative.convert(mode).save(tmp_path / "negative.png", dpi=(150, 150))
+    result = digitize([tmp_path / "negative.png"], Options(jobs=1))
+    (page,) = result.pages
+    assert cer(text, page.text) <= MAX_CER
+    assert NEGATIVE_PAGE in page.warnings
+    assert abs(page.skew_deg - 2.0) <= 0.3  # measured on the positive: straightened
+    archived = _archived_grey(result)
+    assert np.median(archived) > 200  # the archive shows dark print on light paper
+
+
+def test_a_page_mostly_a_dark_picture_keeps_its_colours(tmp_path: Path) -> None:
+    """Dark is not negative: a page whose lower part is a dark photo, its text on white above."""
+    image, text = _page(4432)
+    drawn = image.copy()
+    ImageDraw.Draw(drawn).rectangle((0, image.height * 2 // 5, image.width, image.height), fill=40)
+    drawn.save(tmp_path / "dark.png", dpi=(150, 150))
+    result = digitize([tmp_path / "dark.png"], Options(jobs=1))
+    (page,) = result.pages
+    assert NEGATIVE_PAGE not in page.warnings
+    assert text.splitlines()[0] in page.text  # the print above the picture, read as it is
+    assert np.median(_archived_grey(result)) < 100
+
+
+def _archived_grey(result: DocumentResult) -> np.ndarray:
+    """The page's image as the archived PDF/A holds it, in grey."""
+    pdf_bytes = io.BytesIO()
+    write_pdfa(result, pdf_bytes, "page")
+    with pikepdf.open(pdf_bytes) as pdf:
+        (image,) = pdf.pages[0].get_images().values()
+        assert isinstance(image, pikepdf.Stream)
+        return np.asarray(pikepdf.PdfImage(image).as_pil_image().convert("L"))

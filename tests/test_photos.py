@@ -26,7 +26,7 @@ import pytest
 from numpy.typing import NDArray
 from PIL import Image
 
-from hoso.digitize import deskew, perspective
+from hoso.digitize import deskew, page_warnings, perspective
 from hoso.digitize.encode import page_pixels
 from hoso.digitize.ink import find_glyphs
 from hoso.digitize.models import Options, PageResult
@@ -194,7 +194,7 @@ def test_page_running_off_the_frame_is_not_warped_but_flagged(tmp_path: Path) ->
     result, page_json = digitize_photo(photo, tmp_path)
 
     assert page_json["perspective"] == {"corrected": False, "corners": None}
-    assert perspective.OUTLINE_NOT_FOUND in result.warnings
+    assert page_warnings.OUTLINE_NOT_FOUND in result.warnings
     # The whole frame is kept (deskew may grow it), not cut to a wrongly guessed page.
     assert result.width_px >= photo.image.width and result.height_px >= photo.image.height
 

@@ -31,9 +31,8 @@ from hoso.api.deps import Services
 from hoso.api.headers import API_POLICY, UI_POLICY
 from hoso.api.web import catalogue
 from hoso.api.web.i18n import format_moment, load_translations, po_path
-from hoso.api.web.texts import CODE_TEXTS, page_warnings
-from hoso.digitize import page as page_step
-from hoso.digitize import perspective, rasterize
+from hoso.api.web.texts import CODE_TEXTS, WARNING_TEXTS, page_warnings
+from hoso.digitize import page_warnings as w
 from hoso.errors import ExitCode, HosoError
 from hoso.settings import HosoSettings
 from hoso.storage.accounts import Accounts, SessionLimits
@@ -349,26 +348,29 @@ def test_every_page_warning_is_shown_in_vietnamese_with_its_values() -> None:
     the page's "rescan needed" flag instead; an unknown warning is shown as written."""
     vietnamese = load_translations()
     written = {
-        page_step.WAY_UP_UNKNOWN.format(rotation=270): ["270"],
-        page_step.SKEW_UNKNOWN: [],
-        page_step.LOW_CONFIDENCE.format(confidence=0.391): ["39%"],
-        page_step.NOTHING_READ: [],
-        perspective.OUTLINE_NOT_FOUND: [],
-        rasterize.DAMAGED_IMAGE: [],
-        rasterize.GIF_PICTURES.format(pictures=3): ["3"],
-        rasterize.UNEVEN_RESOLUTION.format(x=204, y=98, axis="rows", low=98, minimum=200): [
+        w.WAY_UP_UNKNOWN.format(rotation=270): ["270"],
+        w.SKEW_UNKNOWN: [],
+        w.LOW_CONFIDENCE.format(confidence=0.391): ["39%"],
+        w.NOTHING_READ: [],
+        w.OUTLINE_NOT_FOUND: [],
+        w.NEGATIVE_PAGE: [],
+        w.DAMAGED_IMAGE: [],
+        w.GIF_PICTURES.format(pictures=3): ["3"],
+        w.UNEVEN_RESOLUTION.format(x=204, y=98, axis="rows", low=98, minimum=200): [
             "204",
             "98",
             "200",
         ],
     }
+    # every template hoso writes a warning from is shown (or is the rescan flag)
+    assert set(WARNING_TEXTS) | {w.BELOW_MINIMUM} == set(w.TEMPLATES)
     notes = [{"page": 2, "warnings": list(written)}]
     shown = page_warnings(notes)
     assert [number for number, _, _ in shown] == [2] * len(written)
     for (_, source, values), kept in zip(shown, written.values(), strict=True):
         text = vietnamese.gettext(source) % values if values else vietnamese.gettext(source)
         assert text != source and all(value in text for value in kept), text
-    below = page_step.BELOW_MINIMUM.format(dpi=150, minimum=200)
+    below = w.BELOW_MINIMUM.format(dpi=150, minimum=200)
     assert page_warnings([{"page": 1, "warnings": [below, "a new 5% warning"]}]) == [
         (1, "a new 5% warning", {})
     ]

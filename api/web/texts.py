@@ -12,15 +12,18 @@ from __future__ import annotations
 import re
 
 from hoso.api.web.i18n import N_
-from hoso.digitize.page import (
+from hoso.digitize.page_warnings import (
     BELOW_MINIMUM,
+    DAMAGED_IMAGE,
+    GIF_PICTURES,
     LOW_CONFIDENCE,
+    NEGATIVE_PAGE,
     NOTHING_READ,
+    OUTLINE_NOT_FOUND,
     SKEW_UNKNOWN,
+    UNEVEN_RESOLUTION,
     WAY_UP_UNKNOWN,
 )
-from hoso.digitize.perspective import OUTLINE_NOT_FOUND
-from hoso.digitize.rasterize import DAMAGED_IMAGE, GIF_PICTURES, UNEVEN_RESOLUTION
 
 GENERIC_ERROR = N_("Something went wrong. Try again; if it happens again, tell the administrator.")
 
@@ -225,6 +228,10 @@ WARNING_TEXTS: dict[str, str] = {
     GIF_PICTURES: N_(
         "The GIF holds %(pictures)s pictures and only the first was read. Send a document of "
         "several pages as PDF or TIFF."
+    ),
+    NEGATIVE_PAGE: N_(
+        "The page was a negative (light print on a dark page): it was made positive to be read "
+        "and archived. The file as received is kept unchanged."
     ),
     UNEVEN_RESOLUTION: N_(
         "Scanned at %(x)s × %(y)s dpi (a fax): stretched to square pixels, but %(low)s dpi is "

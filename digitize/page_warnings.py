@@ -1,0 +1,69 @@
+"""What a page can warn a person about, as `str.format` templates, in one place.
+
+The steps that notice a problem (rasterize, perspective, page) write a warning from these; the
+desk UI (`hoso.api.web.texts`) knows each by its template and shows it in Vietnamese with its
+values kept, importing this text alone rather than the page pipeline. A warning is for a
+person: it says what happened and what to do, never only that something did.
+"""
+
+from __future__ import annotations
+
+# -- the file (rasterize)
+DAMAGED_IMAGE = (
+    "the image data is damaged or cut short, so part of the page may be missing; "
+    "check the PDF against the paper and rescan if needed"
+)
+# A GIF's pictures are an animation's frames, not a document's pages: the first is read
+# (`triage`), and the page says the others were not.
+GIF_PICTURES = (
+    "the GIF holds {pictures} pictures and only the first was read (a GIF's pictures are an "
+    "animation, not pages); send a document of several pages as PDF or TIFF"
+)
+UNEVEN_RESOLUTION = (
+    "scanned at {x:.0f} × {y:.0f} dpi (a fax's standard resolution): the {axis} were stretched "
+    "to square pixels, but their {low:.0f} dpi is below the legal minimum of {minimum} dpi for "
+    "an e-copy of a paper (Decree 30/2020); rescan if this copy must be official"
+)
+
+# -- the page as photographed or scanned (perspective, page)
+OUTLINE_NOT_FOUND = (
+    "this page looks like a photo, but its outline could not be found (the page may run off the "
+    "picture or be covered); its perspective was not corrected: retake the photo with the whole "
+    "page on a darker surface, or scan it"
+)
+NEGATIVE_PAGE = (
+    "the page was a negative (light print on a dark page), so it was made positive to be read "
+    "and archived; the file as received is kept unchanged"
+)
+BELOW_MINIMUM = (
+    "effective resolution {dpi:.0f} dpi is below the legal minimum of {minimum} dpi for an "
+    "e-copy of a paper (Decree 30/2020); rescan if this copy must be official"
+)
+
+# -- the reading (page)
+WAY_UP_UNKNOWN = (
+    "could not tell which way up the page is (kept at {rotation}°); check that the page is upright"
+)
+SKEW_UNKNOWN = "could not measure the page's skew with confidence; it was not straightened"
+LOW_CONFIDENCE = (
+    "text read with low confidence ({confidence:.0%}); check it against the paper or rescan"
+)
+# A page with marks that look like print but no word read: a page too small or too faint to
+# read, or a blank one with a stamp or a hole punched. Either way a person should look.
+NOTHING_READ = (
+    "no text could be read on the page, though it carries marks that may be print; "
+    "check it against the paper or rescan it"
+)
+
+TEMPLATES = (
+    DAMAGED_IMAGE,
+    GIF_PICTURES,
+    UNEVEN_RESOLUTION,
+    OUTLINE_NOT_FOUND,
+    NEGATIVE_PAGE,
+    BELOW_MINIMUM,
+    WAY_UP_UNKNOWN,
+    SKEW_UNKNOWN,
+    LOW_CONFIDENCE,
+    NOTHING_READ,
+)
