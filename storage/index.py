@@ -25,6 +25,9 @@ from hoso.storage.schema import BatchFile, Document, DocumentText, Event, Person
 from hoso.storage.textfold import fold
 from hoso.storage.vocabulary import EventType, FieldStatus, Outcome
 
+# Events about a whole batch, which every document made from it shows in its history.
+BATCH_EVENTS = (EventType.BATCH_CREATED, EventType.BATCH_CLOSED, EventType.BATCH_PLANNED)
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 CITIZEN_ID = re.compile(r"^\d{12}$")
 _FTS_DELETE = "INSERT INTO document_fts(document_fts, rowid, folded) VALUES('delete', :id, :f)"
@@ -112,6 +115,7 @@ class RecordIndex:
         object_key: str | None = None,
         document_id: int | None = None,
         desk_id: int | None = None,
+        batch_id: int | None = None,
         detail: dict[str, Any] | None = None,
     ) -> Event:
         entry = Event(
@@ -121,6 +125,7 @@ class RecordIndex:
             object_key=object_key,
             document_id=document_id,
             desk_id=desk_id,
+            batch_id=batch_id,
             detail=detail or {},
         )
         session.add(entry)
@@ -199,10 +204,10 @@ class RecordIndex:
             return list(session.scalars(statement))
 
     def document_history(self, document_id: int) -> list[Event]:
-        """A document's events, oldest first, from the upload of the files it was made from
-        (who sent them, when, in which batch) to its latest: its own events alone started at
-        "fields extracted", so no history showed who brought the paper (a new user's
-        finding)."""
+        """A document's events, oldest first, from its batch being opened and the upload of
+        the files it was made from (who sent them, when) through the batch's closing and
+        split to its latest: its own events alone started at "fields extracted", so no
+        history showed who brought the paper (a new user's finding)."""
         with self.sessions() as session:
             document = session.get(Document, document_id)
             file_ids = [
@@ -215,14 +220,16 @@ class RecordIndex:
                 if file_ids
                 else None
             )
-            own = Event.document_id == document_id
-            condition = (
-                or_(
-                    own, and_(Event.event_type == EventType.INGESTED, Event.object_key.in_(uploads))
+            belongs = [Event.document_id == document_id]
+            if uploads is not None:
+                belongs.append(
+                    and_(Event.event_type == EventType.INGESTED, Event.object_key.in_(uploads))
                 )
-                if uploads is not None
-                else own
-            )
+            if document is not None and document.batch_id is not None:
+                belongs.append(
+                    and_(Event.batch_id == document.batch_id, Event.event_type.in_(BATCH_EVENTS))
+                )
+            condition = or_(*belongs)
             return list(session.scalars(select(Event).where(condition).order_by(Event.id)))
 
 

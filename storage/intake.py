@@ -176,7 +176,7 @@ class Intake:
             session.flush()
             self.index.log_event(
                 session, EventType.BATCH_CREATED, Outcome.SUCCESS, agent, desk_id=desk_id,
-                detail={"batch_id": batch.id, "name": name},
+                batch_id=batch.id, detail={"batch_id": batch.id, "name": name},
             )  # fmt: skip
             return batch
 
@@ -396,6 +396,7 @@ class Intake:
                     EventType.BATCH_CLOSED,
                     Outcome.SUCCESS,
                     agent,
+                    batch_id=batch_id,
                     detail={"batch_id": batch_id},
                 )
             return batch
@@ -438,7 +439,7 @@ class Intake:
             session.flush()
             ids = self._documents_of(session, batch_id)
             self.index.log_event(
-                session, EventType.BATCH_PLANNED, Outcome.SUCCESS, agent,
+                session, EventType.BATCH_PLANNED, Outcome.SUCCESS, agent, batch_id=batch_id,
                 detail={"batch_id": batch_id, "documents": ids},
             )  # fmt: skip
             return ids

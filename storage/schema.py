@@ -210,6 +210,9 @@ class Event(Base):
     desk_id: Mapped[int | None] = mapped_column(ForeignKey("desk.id"))
     object_key: Mapped[str | None] = mapped_column(String(250), index=True)
     document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"), index=True)
+    # the batch an event of a batch is about (opened, closed, split): a document's history
+    # shows its batch's by this, not by reading every event's detail
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("batch.id"), index=True)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 

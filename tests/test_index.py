@@ -116,3 +116,24 @@ def test_a_migration_goes_down_and_up(index: RecordIndex, table: str, before: st
     assert table not in inspect(index.engine).get_table_names()
     index.migrate()
     assert table in inspect(index.engine).get_table_names()
+
+
+def test_the_batch_column_of_events_goes_down_and_up(index: RecordIndex) -> None:
+    """And the log stays append-only: on SQLite a batch copy of the table would have dropped
+    its triggers."""
+
+    def columns() -> set[str]:
+        return {column["name"] for column in inspect(index.engine).get_columns("event")}
+
+    config = migrations_config()
+    with index.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0012_issued_results")
+    assert "batch_id" not in columns()
+    index.migrate()
+    assert "batch_id" in columns()
+    with index.session() as session:
+        index.log_event(session, EventType.BATCH_CLOSED, Outcome.SUCCESS, "station:1")
+    for statement in ("UPDATE event SET batch_id = NULL", "DELETE FROM event"):
+        with pytest.raises(DBAPIError, match="append-only"), index.session() as session:
+            session.execute(text(statement))

@@ -122,16 +122,24 @@ def test_a_closed_batch_has_one_document_per_file_with_progress(service: Service
 
 def test_a_documents_history_begins_with_its_upload(service: Service) -> None:
     """Its own events began at "fields extracted": no history showed who brought the paper
-    or when (a new user's finding). The upload of the file it was made from comes first."""
+    or when (a new user's finding). Its batch's opening, the upload of the file it was made
+    from and the batch's closing and split come first."""
     document_id = service.document_ids[0]
     events = service.client.get(
         f"/api/v1/documents/{document_id}/events", headers=service.as_("officer")
     ).json()
-    first = events[0]
-    assert first["event_type"] == "ingested" and first["agent"].startswith("station:")
-    assert first["detail"]["name"] == "application.png"
+    kinds = [e["event_type"] for e in events]
+    # its batch opened, the file uploaded, the batch closed and split: then its own steps
+    assert kinds[:2] == ["batch_created", "ingested"]
+    assert kinds.index("batch_closed") < kinds.index("batch_planned") < kinds.index("processed")
+    upload = events[1]
+    assert upload["agent"].startswith("station:") and upload["detail"]["name"] == "application.png"
+    assert all(e["agent"].startswith("station:") for e in events[:3])
     assert [e["id"] for e in events] == sorted(e["id"] for e in events)
-    assert all(e["document_id"] == document_id for e in events if e["event_type"] != "ingested")
+    batch_events = ("ingested", "batch_created", "batch_closed", "batch_planned")
+    assert all(
+        e["document_id"] == document_id for e in events if e["event_type"] not in batch_events
+    )
     other = service.document_ids[1]
     assert not any(
         e["event_type"] == "ingested" and e["detail"].get("name") == "application.png"
