@@ -209,10 +209,16 @@ def test_cli_ingest_then_person_and_prefill_from_a_real_paper(tmp_path: Path) ->
     data = json.loads(shown.stdout)
     assert data["fields"]["full_name"]["value"] == card.fields["full_name"]
     assert data["fields"]["date_of_expiry"]["value"] == card.fields["date_of_expiry"]
-    prefill = json.loads(run_hoso("person", citizen, "--prefill", "id-card", env=env).stdout)
+    asked = ("person", citizen, "--prefill", "id-card")
+    prefill = json.loads(run_hoso(*asked, "--json", env=env).stdout)
     # The generator's cards expire at 25 (2007 here): the only paper is not valid for reuse.
-    assert prefill["expired_documents"] == [data["documents"][0]["document_id"]]
+    card_id = data["documents"][0]["document_id"]
+    assert prefill["expired_documents"] == [card_id]
     assert prefill["missing"] == ["full_name", "date_of_birth", "sex", "id_number"]
+    lines = run_hoso(*asked, env=env).stdout  # for a person: lines, not JSON
+    assert not lines.lstrip().startswith("{")
+    assert "ask the citizen for: full_name, date_of_birth, sex, id_number" in lines
+    assert f"set aside (ID card expired): {card_id}" in lines
     run_hoso("person", "001099000000", env=env, expect=ExitCode.FAILURE)
 
 

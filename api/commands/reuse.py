@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -35,7 +35,8 @@ def person(
         typer.Option(
             metavar="PROCEDURE",
             help="Procedure key or code (`hoso procedures`): print its form filled from the "
-            "person's valid papers, and the required fields none fills (JSON).",
+            "person's valid papers, and the required fields none fills (--json: as the API "
+            "gives it).",
         ),
     ] = None,
     agent: Annotated[str, typer.Option(help="Who is reading (recorded: personal data).")] = "cli",
@@ -55,7 +56,10 @@ def person(
         form = reuse.prefill(citizen_id, procedure, agent, province_code=province)
         if form is None:
             raise _no_papers(citizen_id)
-        print(json.dumps(form, ensure_ascii=False, indent=2))
+        if as_json:
+            print(json.dumps(form, ensure_ascii=False, indent=2))
+        else:
+            _print_form(form)
         return
     record = reuse.person(citizen_id, agent, province_code=province)
     if record is None:
@@ -78,6 +82,28 @@ def person(
         print(f"{name:15s} {best.value}  [{origin}]")
     for document in record.documents:
         print(f"document {document['document_id']}: {document['doc_type']} — {document['title']}")
+
+
+def _print_form(form: dict[str, Any]) -> None:
+    """A prefilled form for the officer at the terminal: one line a field (* = required), then
+    what to ask the citizen and which papers were used or set aside."""
+    procedure = form["procedure"]
+    print(f"{procedure['name']} ({procedure['code'] or procedure['key']}) — {form['citizen_id']}")
+    for name, field in form["fields"].items():
+        label = name + ("*" if field["required"] else "")
+        if field["value"] is None:
+            print(f"  {label:18s} —")
+            continue
+        origin = f"document {field['source_document_id']}, {field['confidence']:.2f}"
+        if not field["reviewed"]:
+            origin += f", {field['status']}"
+        print(f"  {label:18s} {field['value']}  [{origin}]")
+    if form["missing"]:
+        print(f"ask the citizen for: {', '.join(form['missing'])}")
+    print(f"papers reused: {', '.join(map(str, form['reused_documents'])) or 'none'}")
+    if form["expired_documents"]:
+        expired = ", ".join(map(str, form["expired_documents"]))
+        print(f"set aside (ID card expired): {expired}")
 
 
 def procedures(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
