@@ -98,15 +98,30 @@ def downscale_for_analysis(gray: Pixels) -> tuple[Pixels, float]:
     return u8(small), scale
 
 
-# Paper is light: a page whose middle grey is darker than this is dark paper, or a negative
-# (light print on dark: a microfilm print, a scanner's negative mode).
+# What a negative (light print on a dark page: a scanner's negative mode, a microfilm print)
+# looks like, judged on about 250,000 of its pixels: most of it is dark; its brightest marks
+# stand well above that; and the bright part is print, a few per cent of the page, not paper.
+# A page with a black banner, border or photo has a bright paper part of 30-50 %; a negative's
+# print 2-3 %, noisy or not. A colour page must be near grey: white print on dark blue stock is
+# a design, not a negative.
 DARK_PAPER_BELOW = 100
+NEGATIVE_CONTRAST = 64
+NEGATIVE_PRINT_AT_MOST = 0.15
+NEGATIVE_CHROMA_BELOW = 40
 
 
-def dark_paper(gray: Pixels) -> bool:
-    """Whether most of the page is dark, judged on about 250,000 of its pixels."""
-    step = max(1, int((gray.size / 250_000) ** 0.5))
-    return float(np.median(gray[::step, ::step])) < DARK_PAPER_BELOW
+def looks_negative(pixels: Pixels) -> bool:
+    step = max(1, int((pixels.shape[0] * pixels.shape[1] / 250_000) ** 0.5))
+    sample = pixels[::step, ::step]
+    if sample.ndim == 3:
+        chroma = sample.max(axis=2).astype(np.int16) - sample.min(axis=2)
+        if float(np.median(chroma)) >= NEGATIVE_CHROMA_BELOW:
+            return False
+    gray = to_gray(sample)
+    paper, brightest = float(np.median(gray)), float(np.percentile(gray, 99.5))
+    if paper >= DARK_PAPER_BELOW or brightest - paper < NEGATIVE_CONTRAST:
+        return False
+    return float((gray > (paper + brightest) / 2).mean()) <= NEGATIVE_PRINT_AT_MOST
 
 
 def binarize(gray: Pixels) -> Pixels:

@@ -18,7 +18,15 @@ from PIL import Image
 from hoso.digitize import cleanup, deskew, orient, perspective, resolution
 from hoso.digitize.codes import read_codes
 from hoso.digitize.encode import JPEG_QUALITY, EncodedImage, as_is_jpeg, encode_page_image
-from hoso.digitize.ink import Glyphs, Pixels, dark_paper, find_glyphs, to_gray, u8, unread_runs
+from hoso.digitize.ink import (
+    Glyphs,
+    Pixels,
+    find_glyphs,
+    looks_negative,
+    to_gray,
+    u8,
+    unread_runs,
+)
 from hoso.digitize.models import (
     LEGAL_MINIMUM_DPI,
     ImagePlacement,
@@ -199,22 +207,18 @@ def _as_received(raster: RasterPage, pixels: Pixels) -> EncodedImage:
     return encode_page_image(pixels, raster.mode, quality)
 
 
-# A negative is taken for one only when it shows this many times the letters the page does as
-# received (and enough to be text): a dark photo, or a page mostly a dark picture, does not.
-NEGATIVE_LETTERS_RATIO = 2.0
-
-
 def _positive(raster: RasterPage) -> RasterPage:
     """A negative scan (light print on a dark page: a scanner's negative mode, a microfilm
     print) is made positive before anything is measured on it. It was read as it came
     (Tesseract inverts, the skew measure does not mind) but archived as the negative, a page
     no one can print or annotate, without a word. Its own file is kept as received; the page
-    says it was made positive."""
-    if not dark_paper(to_gray(raster.pixels)):
+    says it was made positive. Made positive, it must show text: letters standing in lines
+    (dust and sensor noise on a dark scan make thousands of specks, never lines)."""
+    if not looks_negative(raster.pixels):
         return raster
     inverted = u8(255 - raster.pixels)
-    letters = find_glyphs(inverted).count
-    if letters < max(deskew.MIN_GLYPHS, NEGATIVE_LETTERS_RATIO * find_glyphs(raster.pixels).count):
+    in_words = find_glyphs(inverted).in_words
+    if in_words is None or int(in_words.sum()) < deskew.MIN_GLYPHS:
         return raster
     warnings = [*raster.warnings, NEGATIVE_PAGE]
     return replace(raster, pixels=inverted, source_jpeg=None, warnings=warnings)

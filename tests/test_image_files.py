@@ -197,20 +197,44 @@ def test_a_gif_of_several_pictures_says_only_the_first_was_read(tmp_path: Path) 
     assert any("holds 2 pictures" in warning for warning in page.warnings)
 
 
-@pytest.mark.parametrize("mode", ["L", "1"])
-def test_a_negative_scan_is_read_and_archived_positive(tmp_path: Path, mode: str) -> None:
+@pytest.mark.parametrize("kind", ["grey", "1-bit", "noisy jpeg", "turned"])
+def test_a_negative_scan_is_read_and_archived_positive(tmp_path: Path, kind: str) -> None:
     """A scanner's negative mode or a microfilm print: light print on a dark page. It was read
-    (Tesseract inverts) but archived as the negative, without a word."""
+    (Tesseract inverts) but archived as the negative, without a word. A dark scan's noise and
+    JPEG blocks make thousands of specks; a page turned a quarter stands its lines up: neither
+    may hide it (a reviewing helper's findings)."""
     image, text = _page(4431)
     negative = ImageOps.invert(image.rotate(2.0, expand=True, fillcolor=255))
-    negative.convert(mode).save(tmp_path / "negative.png", dpi=(150, 150))
-    result = digitize([tmp_path / "negative.png"], Options(jobs=1))
+    name = tmp_path / ("negative.jpg" if kind == "noisy jpeg" else "negative.png")
+    if kind == "1-bit":
+        negative = negative.convert("1")
+    elif kind == "noisy jpeg":
+        grain = np.random.default_rng(4431).normal(0, 8, (negative.height, negative.width))
+        negative = Image.fromarray(np.clip(np.asarray(negative) + grain, 0, 255).astype(np.uint8))
+    elif kind == "turned":
+        negative = negative.transpose(Image.Transpose.ROTATE_90)
+    negative.save(name, dpi=(150, 150), **({"quality": 75} if kind == "noisy jpeg" else {}))
+    result = digitize([name], Options(jobs=1))
     (page,) = result.pages
     assert cer(text, page.text) <= MAX_CER
     assert NEGATIVE_PAGE in page.warnings
     assert abs(page.skew_deg - 2.0) <= 0.3  # measured on the positive: straightened
     archived = _archived_grey(result)
     assert np.median(archived) > 200  # the archive shows dark print on light paper
+
+
+def test_light_print_on_dark_colour_stock_keeps_its_colours(tmp_path: Path) -> None:
+    """White print on dark blue (a slide handout, a certificate's cover) is a design, not a
+    negative: its colours are archived as they are, without the negative's warning."""
+    image, text = _page(4433)
+    ink = np.asarray(image) < 128
+    stock = np.empty((*ink.shape, 3), np.uint8)
+    stock[:] = (20, 35, 110)
+    stock[ink] = (250, 250, 250)
+    Image.fromarray(stock).save(tmp_path / "slide.png", dpi=(150, 150))
+    (page,) = digitize([tmp_path / "slide.png"], Options(jobs=1)).pages
+    assert NEGATIVE_PAGE not in page.warnings
+    assert cer(text, page.text) <= MAX_CER
 
 
 def test_a_page_mostly_a_dark_picture_keeps_its_colours(tmp_path: Path) -> None:
