@@ -79,7 +79,7 @@ def _low_resolution_copy_of_a_card_qr() -> np.ndarray:
 
 def test_a_small_qr_on_a_low_resolution_scan_is_read(tmp_path: Path) -> None:
     """Issue 16: zxing finds no QR of such small modules at the page's own size; a page below
-    175 dpi is searched again enlarged, and the code's box is in the page's own pixels."""
+    195 dpi is searched again enlarged, and the code's box is in the page's own pixels."""
     page = _low_resolution_copy_of_a_card_qr()
     assert read_codes(page, dpi=300) == []  # what the search at the page's own size finds
     [code] = find_codes(page, dpi=150)

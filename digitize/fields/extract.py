@@ -481,9 +481,11 @@ NAME_FIELDS = ("full_name", "father_name", "mother_name", "signer")
 def correct_surname(name: str) -> str:
     """Restore the marks of a common family name that OCR dropped or changed, keeping case. A
     name is printed in one case: when most of its words are in capitals, all are ("Vũ THU
-    CƯỜNG", a dusty "VŨ" read in small letters)."""
-    words = name.split(" ")
-    if len(words) > 2 and sum(w.isupper() for w in words) * 2 > len(words):
+    CƯỜNG", a dusty "VŨ" read in small letters). Initials and one-letter names ("Trần A B",
+    "Phạm T. H.") are capitals in either case and do not vote."""
+    words = [w for w in name.split(" ") if sum(c.isalpha() for c in w) > 1]
+    capitals = sum(w.isupper() for w in words)
+    if capitals >= 2 and capitals * 2 > len(words):
         name = name.upper()
     first, _, rest = name.partition(" ")
     canonical = _SURNAME_BY_FOLD.get(fold_keep_digits(first))
@@ -754,13 +756,26 @@ def extract(
             values[name].value = correct_surname(values[name].value)
     if "address" in values and values["address"].source != "qr":
         values["address"].value = correct_address(values["address"].value)
+    citizen_card = qr is not None or _says_citizen_card(lines)
     expiry = _card_expiry(unread.get("date_of_expiry"), values.get("date_of_birth"))
-    if expiry and "date_of_expiry" not in values:
+    if citizen_card and expiry and "date_of_expiry" not in values:
         values["date_of_expiry"] = expiry
     wanted = FIELDS_BY_TYPE[doc_type]
     fields = {name: values[name] for name in wanted if name in values}
-    validate(fields, today)
+    validate(fields, today, citizen_card)
     return DocumentFields(doc_type, type_confidence, fields)
+
+
+# Titles only a citizen-ID card (căn cước, 2016 and 2024 designs) prints: the renewal-age rule
+# for its expiry is the card's alone (a passport runs ten years from issue, a driving licence
+# by its class, and both can be read as `id_card`).
+_CITIZEN_CARD_TITLES = labels.phrases(
+    {"citizen_card": ["Căn cước", "Citizen identity card", "Identity card"]}
+)
+
+
+def _says_citizen_card(lines: list[str]) -> bool:
+    return any(labels.find_all(line, _CITIZEN_CARD_TITLES) for line in lines)
 
 
 def _card_expiry(raw: str | None, birth: FieldValue | None) -> FieldValue | None:
@@ -782,8 +797,9 @@ def _repaired(value: FieldValue, repairs: int) -> FieldValue:
     return value
 
 
-def validate(fields: dict[str, FieldValue], today: dt.date) -> None:
-    """Lower confidence, and say why, for every value that fails a check."""
+def validate(fields: dict[str, FieldValue], today: dt.date, citizen_card: bool = False) -> None:
+    """Lower confidence, and say why, for every value that fails a check (a citizen-ID card's
+    expiry against its holder's birthday, when the paper is one)."""
 
     def flag(name: str, problems: list[str]) -> None:
         if problems and name in fields:
@@ -807,7 +823,7 @@ def validate(fields: dict[str, FieldValue], today: dt.date) -> None:
     if "date_of_expiry" in fields:
         expiry = fields["date_of_expiry"].value
         problems = identifiers.date_problems(expiry)
-        if not problems and birth and not identifiers.date_problems(birth.value):
+        if citizen_card and not problems and birth and not identifiers.date_problems(birth.value):
             problems = identifiers.card_expiry_problems(expiry, birth.value)
         flag("date_of_expiry", problems)
     if "document_number" in fields:
