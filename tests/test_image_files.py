@@ -213,7 +213,10 @@ def test_a_negative_scan_is_read_and_archived_positive(tmp_path: Path, kind: str
         negative = Image.fromarray(np.clip(np.asarray(negative) + grain, 0, 255).astype(np.uint8))
     elif kind == "turned":
         negative = negative.transpose(Image.Transpose.ROTATE_90)
-    negative.save(name, dpi=(150, 150), **({"quality": 75} if kind == "noisy jpeg" else {}))
+    if kind == "noisy jpeg":
+        negative.save(name, dpi=(150, 150), quality=75)
+    else:
+        negative.save(name, dpi=(150, 150))
     result = digitize([name], Options(jobs=1))
     (page,) = result.pages
     assert cer(text, page.text) <= MAX_CER
