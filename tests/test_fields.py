@@ -268,6 +268,23 @@ def test_official_birth_extract_labels_give_both_parents() -> None:
 
 
 @pytest.mark.parametrize(
+    ("printed", "name"),
+    [
+        ("Y BLIH ÊBAN", "Y BLIH ÊBAN"),  # Ê Đê men's names open with Y
+        ("H' Hen Niê", "H'Hen Niê"),  # and women's with H'
+        ("H’HEN NIÊ.", "H'HEN NIÊ"),
+        ("K'Pa B'Lăng", "K'Pa B'Lăng"),  # K'Ho
+        ("VÕ THU LINH' hi", "VÕ THU LINH"),  # an apostrophe after a name is still a speck
+    ],
+)
+def test_names_of_the_central_highlands_keep_their_opening(printed: str, name: str) -> None:
+    """A reviewing helper's finding: "Y BLIH ÊBAN" came back as "BLIH ÊBAN" and "H' Hen
+    Niê" as "Hen Niê" (a lone Y was no name word, the apostrophe a speck)."""
+    extract_text = f"TRÍCH LỤC KHAI SINH\nHọ, chữ đệm, tên người cha: {printed}\n"
+    assert _values(extract_text)[1]["father_name"] == name
+
+
+@pytest.mark.parametrize(
     ("line", "number"),
     [
         ("Số: 1657/QĐ-UBND  Huế, ngày 17 tháng 06 năm 2025", "1657/QĐ-UBND"),

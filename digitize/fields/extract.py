@@ -337,9 +337,22 @@ def _date_repaired(raw: str, latest: dt.date | None) -> tuple[str, int] | None:
 _NAME_SPECKS = re.compile(r"[.,:;'\"`“”‘’\[\](){}|_*°„~¬?!«»‹›…-]")
 
 
+# Ê Đê, Gia Rai and K'Ho names open with a capital and an apostrophe ("H'Hen Niê", "K'Pa"),
+# printed with or without a space after it. The apostrophe is held as a letter (U+02BC, the
+# modifier letter apostrophe) while specks are dropped, and given back in the name.
+_NAME_PREFIX = re.compile(r"(?<![\w'’ʼ])([A-ZĐ])\s?['’]\s?(?=\w)")
+_HELD_APOSTROPHE = "\u02bc"
+
+
+def _held_prefix(match: re.Match[str]) -> str:
+    following = match.string[match.end()]
+    return match.group(1) + _HELD_APOSTROPHE if following.isupper() else match.group()
+
+
 def _name_words(raw: str) -> list[str]:
     """The words of a name as read, the specks around and between them dropped."""
-    return _NAME_SPECKS.sub(" ", unicodedata.normalize("NFC", raw)).split()
+    text = _NAME_PREFIX.sub(_held_prefix, unicodedata.normalize("NFC", raw))
+    return _NAME_SPECKS.sub(" ", text).split()
 
 
 def _name(raw: str) -> str:
@@ -363,8 +376,8 @@ def _name(raw: str) -> str:
     if not words:
         return clean_value(raw)
     if " ".join(words).isupper():
-        return " ".join(words)
-    return " ".join(w[:1].upper() + w[1:] for w in words)
+        return " ".join(words).replace(_HELD_APOSTROPHE, "'")
+    return " ".join(w[:1].upper() + w[1:] for w in words).replace(_HELD_APOSTROPHE, "'")
 
 
 _VOWELS = set("aeiouy")
@@ -444,7 +457,8 @@ def _name_word(word: str) -> bool:
         word.isalpha()
         and word[:1].isupper()
         and any(c in _VOWELS for c in fold_keep_digits(word))
-        and (len(word) > 1 or word in "AÁÀẢÃẠÝƯÔƠÊ")  # one-letter names exist ("Như Ý")
+        # one-letter names exist ("Như Ý"), and Ê Đê men's names open with Y ("Y Bih Alêô")
+        and (len(word) > 1 or word in "AÁÀẢÃẠYÝƯÔƠÊ")
     )
 
 
