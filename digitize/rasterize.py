@@ -161,8 +161,8 @@ def to_array(image: Image.Image, mode: str) -> Pixels:
 def _trusted_dpi(info_dpi: object) -> float | None:
     if not isinstance(info_dpi, tuple) or len(info_dpi) < 2:
         return None
-    try:
-        x, y = float(info_dpi[0]), float(info_dpi[1])
+    try:  # PNG keeps whole pixels per metre: 100 dpi comes back as 99.9998
+        x, y = round(float(info_dpi[0]), 1), round(float(info_dpi[1]), 1)
     except (TypeError, ValueError):
         return None
     low, high = PLAUSIBLE_DPI

@@ -261,3 +261,14 @@ def _archived_grey(result: DocumentResult) -> np.ndarray:
         (image,) = pdf.pages[0].get_images().values()
         assert isinstance(image, pikepdf.Stream)
         return np.asarray(pikepdf.PdfImage(image).as_pil_image().convert("L"))
+
+
+def test_a_png_of_100_dpi_is_taken_at_its_word(tmp_path: Path) -> None:
+    """PNG stores whole pixels per metre: 100 dpi reads back as 99.9998, under the plausible
+    range, and the page was estimated at 78 dpi (a reviewing helper's finding)."""
+    image, _ = _page(4434)
+    image.resize((image.width * 2 // 3, image.height * 2 // 3)).save(
+        tmp_path / "page.png", dpi=(100, 100)
+    )
+    (page,) = digitize([tmp_path / "page.png"], Options(jobs=1)).pages
+    assert (page.dpi, page.dpi_source) == (100.0, "metadata")
