@@ -112,15 +112,18 @@ NEGATIVE_CHROMA_BELOW = 40
 
 def looks_negative(pixels: Pixels) -> bool:
     step = max(1, int((pixels.shape[0] * pixels.shape[1] / 250_000) ** 0.5))
-    sample = pixels[::step, ::step]
+    sample = np.ascontiguousarray(pixels[::step, ::step])
+    gray = to_gray(sample)
+    paper = float(np.median(gray))
+    if paper >= DARK_PAPER_BELOW:
+        return False  # light paper: every ordinary page stops here
+    brightest = float(np.percentile(gray, 99.5))
+    if brightest - paper < NEGATIVE_CONTRAST:
+        return False
     if sample.ndim == 3:
         chroma = sample.max(axis=2).astype(np.int16) - sample.min(axis=2)
         if float(np.median(chroma)) >= NEGATIVE_CHROMA_BELOW:
             return False
-    gray = to_gray(sample)
-    paper, brightest = float(np.median(gray)), float(np.percentile(gray, 99.5))
-    if paper >= DARK_PAPER_BELOW or brightest - paper < NEGATIVE_CONTRAST:
-        return False
     return float((gray > (paper + brightest) / 2).mean()) <= NEGATIVE_PRINT_AT_MOST
 
 
