@@ -56,7 +56,9 @@ PDFMINER_FAILURES = (
 IMAGE_FAILURES = (OSError, SyntaxError, ValueError, TypeError, KeyError, IndexError, EOFError,
                   struct.error, zlib.error)  # fmt: skip
 
-MAX_PDF_PAGES = 5000
+# Pages one file may hold, PDF or multi-page image: a 3.6 MB G4 TIFF of 15,216 pages (a
+# reviewing helper's) would have held every page process for hours.
+MAX_FILE_PAGES = 5000
 FULL_PAGE_COVERAGE = 0.95  # an image covering this much of the page is the page (a scan)
 MIN_BORN_DIGITAL_CHARS = 8
 
@@ -217,14 +219,23 @@ def _triage_image(path: Path, kind: str, options: Options, first_number: int) ->
             # when the page is decoded, as a page warning a person can act on.
             warnings.simplefilter("ignore")
             with Image.open(path) as image:
-                frames = getattr(image, "n_frames", 1)
-                if kind in ("gif", "jpeg"):
-                    # An animated GIF is not a multi-page scan, nor is a phone's multi-picture
-                    # JPEG (MPO: the photo, then a preview or a second view): the first frame.
-                    frames = 1
+                # An animated GIF is not a multi-page scan, nor is a phone's multi-picture
+                # JPEG (MPO: the photo, then a preview or a second view): the first frame. A
+                # TIFF's pages are walked one by one, never counted whole first (`n_frames`
+                # walks them all), and no further than the limit.
+                frames = 1 if kind in ("gif", "jpeg") else MAX_FILE_PAGES + 1
                 tasks = []
                 for index in range(frames):
-                    image.seek(index)
+                    try:
+                        image.seek(index)
+                    except EOFError:
+                        break
+                    if index == MAX_FILE_PAGES:
+                        raise InputTooLargeError(
+                            f"the {kind.upper()} holds more than {MAX_FILE_PAGES} pages, the "
+                            "limit for one file; split it",
+                            source=source,
+                        )
                     check_pixel_budget(image.width, image.height, options, source)
                     tasks.append(
                         PageTask(
@@ -310,9 +321,9 @@ def _triage_pdf(path: Path, options: Options, first_number: int) -> tuple[list[P
             ) from exc
         if page_count == 0:
             raise CorruptInputError("the PDF has no pages", source=source)
-        if page_count > MAX_PDF_PAGES:
+        if page_count > MAX_FILE_PAGES:
             raise InputTooLargeError(
-                f"the PDF has {page_count} pages, over the limit of {MAX_PDF_PAGES}; split it",
+                f"the PDF has {page_count} pages, over the limit of {MAX_FILE_PAGES}; split it",
                 source=source,
             )
         signed = _is_signed(pdf)

@@ -13,7 +13,8 @@ import pikepdf
 import pytest
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
-from hoso.digitize.errors import CorruptInputError, UnsupportedInputError
+from hoso.digitize import triage
+from hoso.digitize.errors import CorruptInputError, InputTooLargeError, UnsupportedInputError
 from hoso.digitize.models import DocumentResult, Options
 from hoso.digitize.page_warnings import NEGATIVE_PAGE
 from hoso.digitize.pdfa import write_pdfa
@@ -272,3 +273,18 @@ def test_a_png_of_100_dpi_is_taken_at_its_word(tmp_path: Path) -> None:
     )
     (page,) = digitize([tmp_path / "page.png"], Options(jobs=1)).pages
     assert (page.dpi, page.dpi_source) == (100.0, "metadata")
+
+
+def test_a_tiff_of_more_pages_than_a_file_may_hold_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PDFs were held to the page limit, TIFFs were not: a reviewing helper's 3.6 MB G4 TIFF
+    of 15,216 pages was planned whole, enough to hold every page process for hours. (The
+    limit is lowered here so the file stays small; the walk stops at it.)"""
+    monkeypatch.setattr(triage, "MAX_FILE_PAGES", 10)
+    blank = Image.new("1", (64, 64), 1)
+    blank.save(tmp_path / "many.tif", save_all=True, append_images=[blank] * 10)
+    with pytest.raises(InputTooLargeError, match="more than 10 pages"):
+        digitize([tmp_path / "many.tif"], Options(jobs=1))
+    blank.save(tmp_path / "ten.tif", save_all=True, append_images=[blank] * 9)
+    assert len(triage.triage([tmp_path / "ten.tif"], Options(jobs=1))[0].tasks) == 10
