@@ -32,6 +32,7 @@ from hoso.api.routes import (
     signatures,
     tokens,
 )
+from hoso.api.senders import upload_sender
 from hoso.storage.accounts import SessionLimits
 
 __all__ = ["Services", "create_app"]
@@ -74,12 +75,13 @@ def create_app(
     docs.install(app)
     limits = upload_limits or UploadLimits.from_settings()
     limits = dataclasses.replace(limits, routes=(*limits.routes, *web.UPLOAD_ROUTES))
-    app.add_middleware(BodyLimits, limits=limits)
+    sessions = session_limits or SessionLimits.from_settings()
+    app.add_middleware(BodyLimits, limits=limits, identify=upload_sender(services, sessions))
     app.add_middleware(SecurityHeaders)  # outermost: the limits' own answers get the headers
     app.include_router(health.router)  # /api/v1/health, /api/v1/ready and /metrics
     for router in API_ROUTERS:
         app.include_router(router, prefix="/api/v1")
-    web.install(app, session_limits or SessionLimits.from_settings())
+    web.install(app, sessions)
     app.state.services = services
     app.state.metrics = health.MetricsAccess(metrics_token)
     return app

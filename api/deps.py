@@ -124,8 +124,13 @@ def caller(
     first, so a guesser learns nothing more however fast it asks."""
     if credentials is None:
         raise NotAuthenticatedError()
-    token = credentials.credentials
     address = request.client.host if request.client else "unknown"
+    return authenticated(services, credentials.credentials, address)
+
+
+def authenticated(services: Services, token: str, address: str) -> Principal:
+    """The caller a bearer token stands for, its failures counted per address and per token
+    prefix (also asked by `hoso.api.senders` before an upload's body is read)."""
     keys = (f"address:{address}", f"token:{token[:TOKEN_KEY_LENGTH]}")
     services.limiter.check(*keys)
     try:

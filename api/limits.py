@@ -7,12 +7,17 @@ So, in front of the application (pure ASGI: nothing is buffered here):
 
 - a route that takes a file (`UPLOAD_ROUTES`) refuses a declared `Content-Length` over its cap
   (the file's cap plus multipart overhead) with 413 before a byte of the body is read, and cuts
-  a body that grows past the cap without declaring its length (chunked) the same way;
+  a body that grows past the cap without declaring its length (chunked) the same way; every
+  other request's body (a form, a JSON object of a few fields) is held to
+  `MAX_OTHER_BODY_BYTES` the same way (the login form had no cap: a reviewing helper had
+  500 MB spooled for one anonymous POST);
+- an upload's sender must be let in before its body is read: a valid API token or desk session
+  (`hoso.api.senders`), else 401 at once (anonymous uploads had been read whole, to the cap,
+  before the route refused them);
 - a request body that sends nothing for `idle_seconds` is cut with 408 (slowloris);
-- one API token (or one browser of the desk UI, by its cookies) sends at most
-  `uploads_per_token` files at once; one more answers 429 with `Retry-After`. Requests without
-  either share one count (they are refused later anyway), so anonymous senders cannot hold
-  more than that many uploads either.
+- one API token (or one person of the desk UI) sends at most `uploads_per_token` files at
+  once; one more answers 429 with `Retry-After`. The count is by who the sender is, not by
+  the text of a header.
 
 Every such answer is an RFC 9457 problem with `Connection: close`: the rest of the body is never
 read. Counts live in this process, like the failed-authentication limiter.
@@ -23,8 +28,10 @@ from __future__ import annotations
 import asyncio
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
+import anyio
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -37,6 +44,7 @@ from hoso.settings import HosoSettings
 from hoso.storage.intake import MAX_BULK_BYTES, MAX_UPLOAD_BYTES, UploadTooLargeError
 
 MULTIPART_OVERHEAD = 64 * 1024  # boundaries, part headers (a long file name), small form fields
+MAX_OTHER_BODY_BYTES = 2**20  # a form or JSON object: the largest is a record's metadata, ~10 kB
 RETRY_AFTER_SECONDS = 5  # a busy station's next try: about when one of its uploads may be done
 
 
@@ -101,50 +109,67 @@ class UploadLimits:
         return cls(chosen.upload_idle_seconds, chosen.uploads_per_token)
 
 
+# Who sends an upload, from the request's headers (`hoso.api.senders`): the key it is counted
+# under; raises the `HosoError` to answer a sender who is not let in. Blocking: run in a thread.
+Identify = Callable[[Scope], str]
+
+
 class BodyLimits:
     """Pure ASGI middleware: the size, idle and concurrency limits above, per request."""
 
-    def __init__(self, app: ASGIApp, limits: UploadLimits) -> None:
+    def __init__(self, app: ASGIApp, limits: UploadLimits, identify: Identify) -> None:
         self.app = app
         self.limits = limits
-        self._uploading: Counter[bytes] = Counter()  # uploads in progress per Authorization
+        self.identify = identify
+        self._uploading: Counter[str] = Counter()  # uploads in progress per sender
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         route = next((r for r in self.limits.routes if r.matches(scope)), None)
-        if route is None:
-            await self._watched(scope, receive, send, None)
-            return
+        cap = route.max_body_bytes if route is not None else MAX_OTHER_BODY_BYTES
+        refusal = route.refusal if route is not None else _too_large
         declared = _content_length(scope)
-        if declared is not None and declared > route.max_body_bytes:
-            await route.refusal()(scope, receive, send)
+        if declared is not None and declared > cap:
+            await refusal()(scope, receive, send)
             return
-        await self._counted(scope, receive, send, route)
+        if route is None:
+            await self._watched(scope, receive, send, cap, refusal)
+            return
+        try:
+            sender = await anyio.to_thread.run_sync(self.identify, scope)
+        except HosoError as error:
+            headers: dict[str, str] | None = getattr(error, "headers", None)
+            await _closing(error.http_status, error.code, str(error), headers)(scope, receive, send)
+            return
+        await self._counted(scope, receive, send, route, sender)
 
     async def _counted(
-        self, scope: Scope, receive: Receive, send: Send, route: UploadRoute
+        self, scope: Scope, receive: Receive, send: Send, route: UploadRoute, sender: str
     ) -> None:
-        """Run an upload if its token has a free slot, else answer 429. No await between the
+        """Run an upload if its sender has a free slot, else answer 429. No await between the
         check and the count: the event loop cannot let another request in between."""
-        # The API token, or the desk UI's session cookie (a person's browser counts like a token)
-        token = _header(scope, b"authorization") or _header(scope, b"cookie") or b""
-        if self._uploading[token] >= self.limits.uploads_per_token:
+        if self._uploading[sender] >= self.limits.uploads_per_token:
             await _busy(self.limits.uploads_per_token)(scope, receive, send)
             return
-        self._uploading[token] += 1
+        self._uploading[sender] += 1
         try:
-            await self._watched(scope, receive, send, route)
+            await self._watched(scope, receive, send, route.max_body_bytes, route.refusal)
         finally:
-            self._uploading[token] -= 1
-            if self._uploading[token] <= 0:
-                del self._uploading[token]
+            self._uploading[sender] -= 1
+            if self._uploading[sender] <= 0:
+                del self._uploading[sender]
 
     async def _watched(
-        self, scope: Scope, receive: Receive, send: Send, route: UploadRoute | None
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        cap: int,
+        refusal: Callable[[], JSONResponse],
     ) -> None:
-        guard = _BodyGuard(scope, receive, send, self.limits.idle_seconds, route)
+        guard = _BodyGuard(scope, receive, send, self.limits.idle_seconds, cap, refusal)
         await self.app(scope, guard.receive, guard.send)
 
 
@@ -159,10 +184,11 @@ class _BodyGuard:
         receive: Receive,
         send: Send,
         idle_seconds: float,
-        route: UploadRoute | None,
+        cap: int,
+        refusal: Callable[[], JSONResponse],
     ) -> None:
         self.scope, self._receive, self._send = scope, receive, send
-        self.idle_seconds, self.route = idle_seconds, route
+        self.idle_seconds, self.cap, self.refusal = idle_seconds, cap, refusal
         self.received = 0
         self.body_done = False
         self.started = False  # the application began its answer
@@ -181,8 +207,8 @@ class _BodyGuard:
         if message["type"] == "http.request":
             self.received += len(message.get("body", b""))
             self.body_done = not message.get("more_body", False)
-            if self.route is not None and self.received > self.route.max_body_bytes:
-                return await self._cut(self.route.refusal())
+            if self.received > self.cap:
+                return await self._cut(self.refusal())
         return message
 
     async def send(self, message: Message) -> None:
@@ -205,6 +231,11 @@ def _closing(
 ) -> JSONResponse:
     """A problem after which the connection closes: the unread rest of the body is dropped."""
     return problem(status, code, detail, headers={"Connection": "close", **(headers or {})})
+
+
+def _too_large() -> JSONResponse:
+    detail = f"request bodies over {MAX_OTHER_BODY_BYTES // 1024} KiB are refused here"
+    return _closing(413, "request_too_large", detail)
 
 
 def _busy(limit: int) -> JSONResponse:

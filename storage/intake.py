@@ -306,8 +306,9 @@ class Intake:
         self.index.log_event(
             session, EventType.INGESTED,
             Outcome.DUPLICATE if copy_of else Outcome.SUCCESS, agent,
-            object_key=stored.key, detail={"batch_id": batch.id, "name": item.name,
-            "size": stored.size, "duplicate_of_file": copy_of},
+            object_key=stored.key, batch_id=batch.id,
+            detail={"batch_id": batch.id, "name": item.name, "size": stored.size,
+                    "duplicate_of_file": copy_of},
         )  # fmt: skip
         return row
 

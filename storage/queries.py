@@ -446,17 +446,20 @@ class Records:
     ) -> list[Event]:
         """The event log newest first, for paging back: `before_id` is the last id seen.
         Empty filters count as none. A province keeps the events that belong to it: of its
-        documents, of its desks, or naming it (`detail.province`: API reads and tokens).
+        documents, of its desks, of its batches (opened, files received, closed, split), or
+        naming it (`detail.province`: API reads, person reads and tokens).
         `since` (inclusive) and `until` (exclusive) bound the time (aware datetimes)."""
         statement = select(Event).order_by(Event.id.desc()).limit(limit)
         if province_code is not None:
             statement = (
                 statement.outerjoin(Document, Document.id == Event.document_id)
                 .outerjoin(Desk, Desk.id == Event.desk_id)
+                .outerjoin(Batch, Batch.id == Event.batch_id)
                 .where(
                     or_(
                         Document.province_code == province_code,
                         Desk.province_code == province_code,
+                        Batch.province_code == province_code,
                         Event.detail["province"].as_string() == province_code,
                     )
                 )

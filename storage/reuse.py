@@ -213,9 +213,16 @@ class Reuse:
             if papers is None:
                 return None
             rows, documents = papers
+            detail: dict[str, Any] = {
+                "citizen_id": citizen_id,
+                "documents": [d.id for d in documents],
+            }
+            province = _read_in(province_code, documents)
+            if province is not None:  # the province's admin sees who read its people
+                detail["province"] = province
             self.index.log_event(
                 session, EventType.PERSON_READ, Outcome.SUCCESS, agent, desk_id=desk_id,
-                detail={"citizen_id": citizen_id, "documents": [d.id for d in documents]},
+                detail=detail,
             )  # fmt: skip
             listing = [
                 {"document_id": d.id, "doc_type": d.doc_type, "title": d.title,
@@ -251,11 +258,8 @@ class Reuse:
             filled = {f.name: (f, best.get(f.takes)) for f in procedure.fields}
             reused = sorted({b.document_id for _, b in filled.values() if b is not None})
             detail: dict[str, Any] = {"procedure": procedure.key, "documents": reused}
-            # The province's admin sees the event and its statistics count it. Asked by no
-            # province (the command line reads every one), the papers' own province is it: a
-            # prefill counted in "all" and in no province made the rows disagree.
-            holding = {d.province_code for d in documents if d.id in reused}
-            province = province_code or (holding.pop() if len(holding) == 1 else None)
+            # The province's admin sees the event and its statistics count it.
+            province = _read_in(province_code, [d for d in documents if d.id in reused])
             if province is not None:
                 detail["province"] = province
             self.index.log_event(
@@ -273,6 +277,17 @@ class Reuse:
             "procedure_code": procedure.code or procedure.key,
             "applicant": {f.takes: _sourced(b) for f, b in filled.values() if b is not None},
         }
+
+
+def _read_in(asked: str | None, papers: list[Document]) -> str | None:
+    """The province a read of a person's papers belongs to: the reader's; asked by no province
+    (the command line reads every one), the papers' own when they are all of one. A prefill
+    counted in "all" and in no province made the statistics' rows disagree; a person read by
+    an officer was missing from the province admin's audit log (a reviewing helper's)."""
+    if asked is not None:
+        return asked
+    holding = {paper.province_code for paper in papers}
+    return holding.pop() if len(holding) == 1 else None
 
 
 def _papers(

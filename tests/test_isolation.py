@@ -356,6 +356,25 @@ def test_a_province_admin_sees_only_its_province_events(isolated: Service) -> No
     assert all(e["detail"].get("province") in ("01", None) for e in foreign)
 
 
+def test_a_province_admin_sees_its_batches_and_who_read_its_people(isolated: Service) -> None:
+    """A reviewing helper's finding: an officer's read of a person, and a batch's opening,
+    files, closing and split, were missing from the province admin's log (they name no
+    document or desk). The other province's admin sees none of them."""
+    person = f"{API}/persons/{isolated.citizen_id}"
+    assert isolated.client.get(person, headers=isolated.as_("officer")).is_success
+    batch_kinds = {"batch_created", "ingested", "batch_closed", "batch_planned"}
+
+    def of_the_batch(events: list[dict[str, Any]]) -> set[str]:
+        return {e["event_type"] for e in events if e["detail"].get("batch_id") == isolated.batch_id}
+
+    own = _audit(isolated, "admin48")
+    assert of_the_batch(own) == batch_kinds
+    assert any(e["event_type"] == "person_read" and e["agent"] == "officer:officer" for e in own)
+    foreign = _audit(isolated, "admin01")
+    assert of_the_batch(foreign) == set()
+    assert not any(e["event_type"] == "person_read" for e in foreign)
+
+
 # --- 4. metadata reads and failed authentications are events -------------------------------------
 
 

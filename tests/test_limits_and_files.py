@@ -91,12 +91,19 @@ def _bearer(token: str) -> dict[str, str]:
 
 @contextmanager
 def _started_upload(
-    server: Server, path: str, token: str, length: int, first: bytes = b""
+    server: Server,
+    path: str,
+    token: str,
+    length: int,
+    first: bytes = b"",
+    credentials: str | None = None,
 ) -> Iterator[socket.socket]:
-    """A multipart upload announcing `length` bytes, of which only `first` are sent."""
+    """A multipart upload announcing `length` bytes, of which only `first` are sent; sent with
+    `Authorization: Bearer {token}` unless `credentials` gives the header line to send."""
     connection = socket.create_connection(("127.0.0.1", server.deployment.port), timeout=60)
+    sent_as = credentials if credentials is not None else f"Authorization: Bearer {token}"
     head = (
-        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{sent_as}\r\n"
         f"Content-Type: multipart/form-data; boundary=limit\r\nContent-Length: {length}\r\n\r\n"
     )
     try:
@@ -147,6 +154,62 @@ def test_a_declared_length_over_the_cap_is_refused_before_the_body(server: Serve
         assert json.loads(answer.body)["code"] == code
         assert answer.seconds < 5  # answered and closed at once
     assert not [p for p in server.spool.glob("*") if p.is_file()]  # nothing spooled
+
+
+@pytest.mark.parametrize(
+    ("path", "credentials"),
+    [
+        ("/api/v1/batches/1/files", "Authorization: Bearer hoso_made_up_by_a_stranger"),
+        ("/api/v1/batches/1/files", "X-Nothing: at all"),
+        ("/station/batches/1/files", "Cookie: hoso_session=made-up"),  # the desk UI's upload
+    ],
+)
+def test_an_upload_without_a_valid_token_or_session_is_refused_before_its_body(
+    server: Server, path: str, credentials: str
+) -> None:
+    """Hole (a reviewing helper's): a stranger's upload was read whole, up to the 2 GiB cap,
+    before the route refused it with 401; eight at once held 320 MiB of the server's disk."""
+    with _started_upload(server, path, "", 100 * 2**20, credentials=credentials) as connection:
+        answer = _read_answer(connection, wait=10)
+    assert answer.status == 401, f"no 401 within 10 s without a body ({answer})"
+    assert json.loads(answer.body)["code"] in ("not_authenticated", "login_required")
+    assert answer.seconds < 5
+
+
+def test_any_other_body_is_capped_before_it_is_read(server: Server) -> None:
+    """Hole: the login form had no cap at all (500 MB spooled for one anonymous POST)."""
+    connection = socket.create_connection(("127.0.0.1", server.deployment.port), timeout=60)
+    head = (
+        "POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: http://127.0.0.1\r\n"
+        f"Content-Type: multipart/form-data; boundary=x\r\nContent-Length: {500 * 2**20}\r\n\r\n"
+    )
+    try:
+        connection.sendall(head.encode())
+        answer = _read_answer(connection, wait=10)
+    finally:
+        connection.close()
+    assert answer.status == 413, answer
+    assert json.loads(answer.body)["code"] == "request_too_large"
+    assert answer.seconds < 5
+
+
+def test_a_tokens_uploads_count_together_however_its_header_is_spelt(server: Server) -> None:
+    """Hole: uploads were counted by the Authorization header's text, so "bearer", "BEARER"…
+    each had their own slots: 64 × HOSO_UPLOADS_PER_TOKEN for one token."""
+    token = server.tokens[0]
+    with _started_upload(server, server.files_path(), token, 100_000, b"--limit\r\n"):
+        deadline = time.monotonic() + 15
+        while True:
+            spelt = httpx.post(
+                server.deployment.server + server.files_path(),
+                files={"file": ("scan.pdf", b"%PDF-1.4 the same token, spelt otherwise")},
+                headers={"Authorization": f"bEaReR {token}"},
+                timeout=30,
+            )
+            if spelt.status_code == 429 or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+    assert spelt.status_code == 429, spelt.text
 
 
 def test_a_stalled_body_is_cut_with_408(server: Server) -> None:

@@ -338,7 +338,7 @@ def test_every_error_code_has_a_text_for_people() -> None:
         pending += error.__subclasses__()
     # codes the service writes without a class of their own
     codes |= {"internal_error", "queue_unavailable", "invalid_request", "request_timeout"}
-    codes |= {"too_many_uploads"}
+    codes |= {"too_many_uploads", "request_too_large"}
     assert sorted(codes - set(CODE_TEXTS)) == []
 
 

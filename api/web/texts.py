@@ -122,6 +122,7 @@ CODE_TEXTS: dict[str, str] = {
     "too_many_failures": N_("Too many failed attempts. Wait a minute, then try again."),
     "too_many_uploads": N_("Too many files are being sent at once. This one will be sent again."),
     "request_timeout": N_("The file stopped arriving. Check the network and send it again."),
+    "request_too_large": N_("The form sent is far larger than any form of this service."),
     "account_invalid": N_("The account cannot be saved as entered."),
     "account_not_found": N_("There is no such account."),
     "desk_invalid": N_("The desk cannot be saved as entered."),
