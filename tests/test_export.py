@@ -158,6 +158,9 @@ def test_a_span_of_days_exports_the_documents_received_then(source: Source, tmp_
         exporter.plan(Selection(dossier_code=DOSSIER, province_code="01"))
     with pytest.raises(InvalidSelectionError):
         Selection(dossier_code=DOSSIER, batch_id=1)
+    for first_or_last in (dt.date(1, 1, 1), dt.date(9999, 12, 31)):  # were 500s (overflow)
+        with pytest.raises(InvalidSelectionError, match="choose days"):
+            Selection(day_from=first_or_last, day_to=dt.date(9999, 12, 31))
 
 
 def test_a_changed_or_removed_file_is_named_by_verify(source: Source, tmp_path: Path) -> None:

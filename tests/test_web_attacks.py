@@ -317,3 +317,25 @@ def test_no_redirect_after_login_leaves_this_site(app: App) -> None:
         client.get("/login?next=//evil.example", follow_redirects=False).headers["location"]
         == "/officer"
     )
+
+
+@pytest.mark.parametrize(
+    ("who", "path"),
+    [
+        ("canbo-48", "/officer?until=31/12/9999"),
+        ("canbo-48", "/officer?since=01/01/0001&until=31/12/9999"),
+        ("canbo-48", "/officer?desk=99999999999999999999999"),
+        ("quantri", "/admin/audit?day_to=9999-12-31"),
+        ("quantri", "/admin/audit?day_from=0001-01-01"),
+    ],
+)
+def test_the_calendars_ends_and_huge_numbers_are_no_server_error(
+    app: App, who: str, path: str
+) -> None:
+    """A reviewing helper's: the day after 31/12/9999 and a desk number past 64 bits were
+    500s (OverflowError). An officer's search ignores what is no desk day; the audit log says
+    what is wrong with the day."""
+    login(app.client, who)
+    answer = app.client.get(path)
+    assert answer.status_code in (200, 400), (answer.status_code, answer.text[:300])
+    assert answer.status_code == (400 if path.startswith("/admin") else 200)

@@ -31,6 +31,7 @@ from hoso.api.web.pages import pages_of
 from hoso.api.web.routing import page_router
 from hoso.api.web.session import AdminPerson, Person
 from hoso.api.web.texts import OUTCOME_TEXTS
+from hoso.desk_time import FIRST_DAY, a_desk_day
 from hoso.errors import HosoError
 from hoso.storage.accounts import MAX_PASSWORD, AccountError
 from hoso.storage.vocabulary import EventType
@@ -220,6 +221,8 @@ def _day_start(day: str) -> dt.datetime | None:
         date = dt.date.fromisoformat(day)
     except ValueError as error:
         raise BadRequestError(f"{day!r} is not a day of the calendar") from error
+    if not a_desk_day(date):
+        raise BadRequestError(f"{day!r} is outside the days of any record ({FIRST_DAY.year}-…)")
     return dt.datetime.combine(date, dt.time(), tzinfo=TIMEZONE)
 
 

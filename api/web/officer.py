@@ -24,7 +24,7 @@ from fastapi import Query, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
 from hoso.api.auth import NotFoundError, Role
-from hoso.api.deps import RecordId, Services, ServicesDep, audit, visible_document
+from hoso.api.deps import MAX_ID, RecordId, Services, ServicesDep, audit, visible_document
 from hoso.api.headers import embeddable_by_own_pages
 from hoso.api.routes.documents import PDF, get_original, get_pdf
 from hoso.api.routes.reuse import CitizenId
@@ -41,6 +41,7 @@ from hoso.api.web.pages import pages_of
 from hoso.api.web.routing import page_router
 from hoso.api.web.session import OfficerPerson, Person
 from hoso.contract import DOC_TYPES
+from hoso.desk_time import a_desk_day
 from hoso.storage.queries import DocumentList, DocumentQuery, DocumentSort
 from hoso.storage.vocabulary import DocumentStatus, EventType
 
@@ -84,7 +85,7 @@ class SearchForm:
             province_code=province_code,
             doc_type=self.type or None,
             status=self.status or None,
-            desk_id=int(self.desk) if self.desk.isdigit() else None,
+            desk_id=_desk(self.desk),
             created_from=_day(self.since),
             created_before=until + dt.timedelta(days=1) if until else None,
             sort=self.sorting,
@@ -98,6 +99,11 @@ class SearchForm:
         return "/officer?" + urlencode({k: v for k, v in values.items() if v not in ("", None)})
 
 
+def _desk(value: str) -> int | None:
+    """A desk's number, or None for any desk (no number, or none a record could carry)."""
+    return int(value) if value.isdigit() and int(value) <= MAX_ID else None
+
+
 def _day(value: str) -> dt.datetime | None:
     """The start of a day at the desk, in Vietnam's time; None if not a day. Written
     dd/mm/yyyy as everywhere at a desk (a browser's date picker would show the browser's own
@@ -107,6 +113,8 @@ def _day(value: str) -> dt.datetime | None:
         day = dt.datetime.strptime(text, "%d/%m/%Y").date() if "/" in text else None
         day = day or dt.date.fromisoformat(text)
     except ValueError:
+        return None
+    if not a_desk_day(day):
         return None
     return dt.datetime.combine(day, dt.time(), TIMEZONE)
 

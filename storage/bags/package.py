@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from hoso.desk_time import VIETNAM
+from hoso.desk_time import FIRST_DAY, LAST_DAY, VIETNAM, a_desk_day
 from hoso.errors import ExitCode, HosoError, OutputError
 from hoso.storage.archive import Archive
 from hoso.storage.bags import mets
@@ -91,6 +91,10 @@ class Selection:
             raise InvalidSelectionError("export one dossier, one batch, or a span of days")
         if self.day_from and self.day_to and self.day_to < self.day_from:
             raise InvalidSelectionError("the span of days ends before it starts")
+        if any(d is not None and not a_desk_day(d) for d in (self.day_from, self.day_to)):
+            raise InvalidSelectionError(
+                f"choose days from {FIRST_DAY:%d/%m/%Y} to {LAST_DAY:%d/%m/%Y}"
+            )
 
     @property
     def description(self) -> str:
