@@ -82,12 +82,13 @@ class FixityProblem:
 @dataclass(frozen=True)
 class FixityRound:
     """The latest round of `hoso fixity`: when and by whom it started, how many objects it
-    planned and has checked, and what failed."""
+    planned (None: not known for one province) and has checked, and what failed."""
 
     started: Event
     checked: int
     last_check_at: dt.datetime | None
     problems: list[FixityProblem]
+    planned: int | None = None
 
 
 @dataclass(frozen=True)
@@ -346,8 +347,10 @@ class Records:
 
     def fixity_round(self, province_code: str | None, limit: int = 200) -> FixityRound | None:
         """The latest fixity round (None: never run) and its problems: objects whose latest
-        check in the round failed. With a province, only the problems of objects its
-        documents or batches hold (a fixity event names an object, not a province)."""
+        check in the round failed. With a province, only the checks and problems of objects
+        its documents or batches hold (a fixity event names an object, not a province), and no
+        planned count: a round plans the installation's objects, and its size told a
+        province's archivist how much the others hold (a reviewing helper's finding)."""
         with self.index.sessions() as session:
             started = session.scalar(
                 select(Event)
@@ -358,11 +361,21 @@ class Records:
             if started is None:
                 return None
             in_round = (Event.event_type == EventType.FIXITY_CHECK, Event.id > started.id)
-            checked, last_at = session.execute(
-                select(func.count(func.distinct(Event.object_key)), func.max(Event.at)).where(
-                    *in_round
+            checks: list[tuple[str | None, dt.datetime]] = [
+                (key, at)
+                for key, at in session.execute(
+                    select(Event.object_key, func.max(Event.at))
+                    .where(*in_round)
+                    .group_by(Event.object_key)
                 )
-            ).one()
+            ]
+            if province_code is not None:
+                held = self.object_keys(province_code)
+                checks = [(key, at) for key, at in checks if key in held]
+            checked = len(checks)
+            last_at = max((at for _, at in checks), default=None)
+            objects = started.detail.get("objects")
+            planned = objects if province_code is None and isinstance(objects, int) else None
             latest = select(func.max(Event.id)).where(*in_round).group_by(Event.object_key)
             failed = list(
                 session.scalars(
@@ -372,7 +385,23 @@ class Records:
                 )
             )
             problems = self._fixity_problems(session, failed, province_code)[:limit]
-        return FixityRound(started, checked, last_at, problems)
+        return FixityRound(started, checked, last_at, problems, planned)
+
+    def object_keys(self, province_code: str | None) -> set[str]:
+        """Every object the index knows (the province's: its documents' originals and
+        results, its batches' files)."""
+        originals = select(Document.original_key)
+        derived = select(DerivedObject.key).join(Document, Document.id == DerivedObject.document_id)
+        uploaded = select(BatchFile.original_key).join(Batch, Batch.id == BatchFile.batch_id)
+        if province_code is not None:
+            originals = originals.where(Document.province_code == province_code)
+            derived = derived.where(Document.province_code == province_code)
+            uploaded = uploaded.where(Batch.province_code == province_code)
+        with self.index.sessions() as session:
+            keys: set[str] = set()
+            for statement in (originals, derived, uploaded):
+                keys |= set(session.scalars(statement))
+        return keys
 
     def _fixity_problems(
         self, session: Session, failed: list[Event], province_code: str | None

@@ -18,7 +18,7 @@ from sqlalchemy import Select, func, select
 
 from hoso.storage.archive import Archive
 from hoso.storage.queries import FixityProblem, FixityRound, Records
-from hoso.storage.schema import Batch, BatchFile, DerivedObject, Document, Event
+from hoso.storage.schema import BatchFile, DerivedObject, Document, Event
 from hoso.storage.vocabulary import EventType, Outcome
 
 
@@ -147,7 +147,7 @@ class Upkeep:
     ) -> Coverage:
         """Of the objects the index knows (the province's: its documents' originals and
         results, its batches' files), how many had a fixity check since `now - period`."""
-        keys = self._index_keys(province_code)
+        keys = Records(self.archive).object_keys(province_code)
         since = now.astimezone(dt.UTC) - period
         with self.index.sessions() as session:
             recent = set(
@@ -218,17 +218,3 @@ class Upkeep:
                     if key not in stored or at < stored[key]:
                         stored[key] = at
         return stored
-
-    def _index_keys(self, province_code: str | None) -> set[str]:
-        originals = select(Document.original_key)
-        derived = select(DerivedObject.key).join(Document, Document.id == DerivedObject.document_id)
-        uploaded = select(BatchFile.original_key).join(Batch, Batch.id == BatchFile.batch_id)
-        if province_code is not None:
-            originals = originals.where(Document.province_code == province_code)
-            derived = derived.where(Document.province_code == province_code)
-            uploaded = uploaded.where(Batch.province_code == province_code)
-        with self.index.sessions() as session:
-            keys: set[str] = set()
-            for statement in (originals, derived, uploaded):
-                keys |= set(session.scalars(statement))
-        return keys

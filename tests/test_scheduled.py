@@ -282,10 +282,18 @@ def test_the_fixity_status_of_a_province_shows_its_own_objects_only(
     assert [(p["object_key"], p["outcome"], p["document_ids"]) for p in mine["open_problems"]] == [
         (papers["a"].original.key, "changed", [papers["a"].document_id])
     ]
-    assert mine["latest_round"]["planned"] == 3 and mine["latest_round"]["scheduled_at"]
+    # the round's own size is the installation's: a province's archivist learnt from it how
+    # much the others hold (a reviewing helper's finding); it sees its own objects' checks
+    assert mine["latest_round"]["planned"] is None and mine["latest_round"]["scheduled_at"]
+    assert mine["latest_round"]["checked"] == 2
     assert seen["archivist01"]["open_problems"] == []
     assert seen["archivist01"]["coverage"]["total"] == 1
+    assert seen["archivist01"]["latest_round"]["checked"] == 1
     assert seen["root"]["coverage"]["total"] == 3
+    assert (seen["root"]["latest_round"]["planned"], seen["root"]["latest_round"]["checked"]) == (
+        3,
+        3,
+    )
 
 
 app = foundation.app  # the desk UI in this process with the test accounts, on both databases

@@ -106,11 +106,10 @@ def problem_out(problem: FixityProblem) -> FixityProblemOut:
 
 def round_out(found: FixityRound) -> FixityRoundOut:
     started = found.started
-    planned = started.detail.get("objects")
     return FixityRoundOut(
         started_at=started.at, agent=started.agent,
         scheduled_at=started.detail.get("scheduled_at"),
-        planned=planned if isinstance(planned, int) else None, checked=found.checked,
+        planned=found.planned, checked=found.checked,
         last_check_at=found.last_check_at, problems=[problem_out(p) for p in found.problems],
     )  # fmt: skip
 
