@@ -50,6 +50,12 @@ class OcrModelMissingError(OcrError):
     code = "ocr_model_missing"
 
 
+class OcrTooSlowError(OcrError):
+    """Tesseract was stopped at the time limit of one recognition (`ocr.engine.too_slow`)."""
+
+    code = "ocr_too_slow"
+
+
 class PagePoolClosedError(HosoError):
     """The page pool was shut down while a document's pages waited in it: the process is
     stopping. Not the document's fault: it resumes when a worker starts."""

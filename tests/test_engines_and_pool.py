@@ -4,6 +4,7 @@ in order; a failing page fails its document with its number; a killed worker is 
 from __future__ import annotations
 
 import os
+import pickle
 import signal
 import subprocess
 import threading
@@ -15,8 +16,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from hoso.digitize.errors import OcrError, PageFailedError, PagePoolClosedError
+from hoso.digitize.errors import OcrError, OcrTooSlowError, PageFailedError, PagePoolClosedError
 from hoso.digitize.models import Options
+from hoso.digitize.ocr import engine as seam
 from hoso.digitize.ocr.engine import OcrPage, create_engine
 from hoso.digitize.ocr.pytesseract_engine import tesseract_available
 from hoso.digitize.pipeline import PageRunner, digitize
@@ -104,6 +106,28 @@ def test_a_failing_page_fails_the_document_with_its_number(tmp_path: Path, jobs:
     assert failure.value.page_number == 2
     assert "simulated engine crash" in str(failure.value)
     assert failure.value.exit_code == 6
+
+
+@pytest.mark.parametrize("engine", ["tesserocr", "pytesseract"])
+def test_a_page_that_reads_past_the_time_limit_fails_with_a_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: str
+) -> None:
+    """No recognition may hold a page process (and other stations' documents behind it) for
+    ever: past the limit Tesseract is stopped and the document fails, its page named and a
+    reason a desk can act on. The limit is lowered here to a tenth of a second: the page
+    takes longer than that to read."""
+    if engine == "pytesseract" and not tesseract_available():
+        pytest.skip("no `tesseract` program (make system-deps)")
+    monkeypatch.setattr(seam, "OCR_TIME_LIMIT_S", 0.1)
+    page = render_page(PageSpec(seed=85, dpi=300, body_lines=12)).save(tmp_path / "p.png")
+    with pytest.raises(PageFailedError) as failure:
+        digitize([page], Options(jobs=1, engine=engine))
+    assert failure.value.code == "ocr_too_slow"
+    assert failure.value.exit_code == ExitCode.OCR_FAILED
+    assert "took over 0.1 s and was stopped" in str(failure.value)
+    assert isinstance(failure.value.cause, OcrTooSlowError)
+    copy = pickle.loads(pickle.dumps(failure.value))  # it crosses from a page process
+    assert (copy.code, str(copy)) == (failure.value.code, str(failure.value))
 
 
 @pytest.mark.slow

@@ -44,6 +44,10 @@ CODE_TEXTS: dict[str, str] = {
     ),
     "upload_too_large": N_("The file is larger than the server accepts. Split it into parts."),
     "ocr_failed": N_("The text of a page could not be read. Scan it again, straight and well lit."),
+    "ocr_too_slow": N_(
+        "Reading a page took far too long and was stopped: it may be mostly noise or far "
+        "larger than a paper. Scan it again."
+    ),
     "ocr_model_missing": N_("The server lacks its text recognition model. Tell the administrator."),
     "page_pool_closed": N_(
         "The server stopped while reading this paper. It carries on when the server starts again."

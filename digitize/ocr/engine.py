@@ -9,11 +9,23 @@ from typing import Protocol
 
 from PIL import Image
 
-from hoso.digitize.errors import OcrError, OcrModelMissingError
+from hoso.digitize.errors import OcrError, OcrModelMissingError, OcrTooSlowError
 from hoso.digitize.models import Word
 from hoso.ocr_models import osd_dir, tessdata_dir
 
 ENGINES = ("tesserocr", "pytesseract")
+# One recognition may run this long; past it Tesseract is stopped and the page fails with a
+# reason (`OcrTooSlowError`): a page of pure noise or a huge image could otherwise hold a page
+# process, and with it other stations' documents, for as long as it liked (a reviewing
+# helper's concern). A dense A4 page at 300 dpi reads in 1-5 s.
+OCR_TIME_LIMIT_S = 300.0
+
+
+def too_slow(limit_s: float) -> OcrTooSlowError:
+    return OcrTooSlowError(
+        f"reading the page took over {limit_s:g} s and was stopped: it may be mostly noise or "
+        "far larger than a paper; rescan it"
+    )
 
 
 @dataclass(frozen=True)

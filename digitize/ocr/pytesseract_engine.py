@@ -10,6 +10,7 @@ from PIL import Image
 
 from hoso.digitize.errors import OcrError
 from hoso.digitize.models import Word
+from hoso.digitize.ocr import engine as seam
 from hoso.digitize.ocr.engine import OcrPage, OrientationGuess, make_word, osd_to_rotation
 from hoso.ocr_models import osd_dir, tessdata_dir
 
@@ -32,11 +33,20 @@ class PytesseractEngine:
 
     def recognize(self, image: Image.Image, dpi: int) -> OcrPage:
         config = f'--tessdata-dir "{self._tessdata}" --psm 3 --oem 1 --dpi {max(70, int(dpi))}'
+        limit_s = seam.OCR_TIME_LIMIT_S
         try:
             data = pytesseract.image_to_data(
-                image, lang=self.lang, config=config, output_type=pytesseract.Output.DICT
+                image,
+                lang=self.lang,
+                config=config,
+                output_type=pytesseract.Output.DICT,
+                timeout=limit_s,
             )
-        except (pytesseract.TesseractError, OSError, RuntimeError) as exc:
+        except RuntimeError as exc:
+            if "timeout" in str(exc).lower():  # pytesseract's own words when it kills tesseract
+                raise seam.too_slow(limit_s) from exc
+            raise OcrError(f"tesseract failed on the page: {exc}") from exc
+        except (pytesseract.TesseractError, OSError) as exc:
             raise OcrError(f"tesseract failed on the page: {exc}") from exc
         words: list[Word] = []
         line_ids: dict[tuple[int, int, int], int] = {}

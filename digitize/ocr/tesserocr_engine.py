@@ -9,6 +9,7 @@ from PIL import Image
 from hoso.digitize.errors import OcrError
 from hoso.digitize.models import Word
 from hoso.digitize.native import native_stderr_silenced
+from hoso.digitize.ocr import engine as seam
 from hoso.digitize.ocr.engine import OcrPage, OrientationGuess, make_word, osd_to_rotation
 from hoso.ocr_models import osd_dir, tessdata_dir
 
@@ -69,14 +70,19 @@ class TesserocrEngine:
 
 
 def recognize_words(api: tesserocr.PyTessBaseAPI, image: Image.Image, dpi: int) -> list[Word]:
-    """Recognize `image` with `api` as it is set up (model, page segmentation) and free it."""
+    """Recognize `image` with `api` as it is set up (model, page segmentation) and free it;
+    stopped at `OCR_TIME_LIMIT_S`."""
+    limit_s = seam.OCR_TIME_LIMIT_S
     try:
         with native_stderr_silenced():
             api.SetImage(image)
             api.SetSourceResolution(max(70, int(dpi)))
-            api.Recognize()
+            finished = api.Recognize(timeout=max(1, round(limit_s * 1000)))
     except RuntimeError as exc:
         raise OcrError(f"Tesseract failed on the page: {exc}") from exc
+    if not finished:
+        api.Clear()
+        raise seam.too_slow(limit_s)
     words = read_words(api)
     api.Clear()
     return words
