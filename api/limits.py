@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 import anyio
 from fastapi.responses import JSONResponse
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hoso.api.problems import problem
@@ -110,8 +111,8 @@ class UploadLimits:
 
 
 # Who sends an upload, from the request's headers (`hoso.api.senders`): the key it is counted
-# under; raises the `HosoError` to answer a sender who is not let in. Blocking: run in a thread.
-Identify = Callable[[Scope], str]
+# under, or the answer for a sender who is not let in. Blocking: run in a thread.
+Identify = Callable[[Scope], str | Response]
 
 
 class BodyLimits:
@@ -137,11 +138,9 @@ class BodyLimits:
         if route is None:
             await self._watched(scope, receive, send, cap, refusal)
             return
-        try:
-            sender = await anyio.to_thread.run_sync(self.identify, scope)
-        except HosoError as error:
-            headers: dict[str, str] | None = getattr(error, "headers", None)
-            await _closing(error.http_status, error.code, str(error), headers)(scope, receive, send)
+        sender = await anyio.to_thread.run_sync(self.identify, scope)
+        if not isinstance(sender, str):
+            await sender(scope, receive, send)
             return
         await self._counted(scope, receive, send, route, sender)
 

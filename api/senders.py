@@ -12,24 +12,44 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import Scope
 
 from hoso.api.auth import NotAuthenticatedError
 from hoso.api.deps import Services, authenticated
+from hoso.api.problems import problem
+from hoso.api.web.routing import to_login
 from hoso.api.web.session import COOKIE, LoginRequiredError
+from hoso.errors import HosoError
 from hoso.storage.accounts import SessionLimits
 
+API_PREFIX = "/api/"  # the API's uploads take a token; the desk UI's, a session
 
-def upload_sender(services: Services, session_limits: SessionLimits) -> Callable[[Scope], str]:
-    """A function from a request's scope to its sender's key (`token:ID`, `account:ID`); it
-    raises the `HosoError` to answer a sender who is not let in. It reads the database: call
-    it off the event loop."""
 
-    def sender(scope: Scope) -> str:
+def upload_sender(
+    services: Services, session_limits: SessionLimits
+) -> Callable[[Scope], str | Response]:
+    """A function from a request's scope to its sender's key (`token:ID`, `account:ID`), or
+    the answer for a sender who is not let in: the API's problem (401, 429), or for the desk
+    UI the way to the login form its pages give. It reads the database: call it off the event
+    loop. Either answer closes the connection: the body is never read."""
+
+    def sender(scope: Scope) -> str | Response:
         request = Request(scope)
+        try:
+            return _key(request)
+        except LoginRequiredError:
+            answer = to_login(request)
+        except HosoError as error:
+            headers: dict[str, str] = getattr(error, "headers", None) or {}
+            answer = problem(error.http_status, error.code, str(error), headers=headers)
+        answer.headers["Connection"] = "close"
+        return answer
+
+    def _key(request: Request) -> str:
         authorization = request.headers.get("authorization")
-        if authorization is not None:
-            scheme, _, token = authorization.strip().partition(" ")
+        if authorization is not None or request.url.path.startswith(API_PREFIX):
+            scheme, _, token = (authorization or "").strip().partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
                 raise NotAuthenticatedError()
             address = request.client.host if request.client else "unknown"
