@@ -58,10 +58,18 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(OperationalError)
     @app.exception_handler(InterfaceError)
     async def database_down(_request: Request, error: Exception) -> JSONResponse:
-        log.warning("database unavailable: %s", error)
-        return problem(503, "storage_unavailable", "the archive database is unavailable; retry")
+        return answer_for_unexpected(error)
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, error: Exception) -> JSONResponse:
-        log.exception("unexpected error")
-        return problem(500, "internal_error", "hoso failed unexpectedly; the error is logged")
+        return answer_for_unexpected(error)
+
+
+def answer_for_unexpected(error: Exception) -> JSONResponse:
+    """The problem for an error no `HosoError` names: the database down (503, retry), or a bug
+    of ours (500, logged). Also used where no handler runs (`hoso.api.senders`)."""
+    if isinstance(error, OperationalError | InterfaceError):
+        log.warning("database unavailable: %s", error)
+        return problem(503, "storage_unavailable", "the archive database is unavailable; retry")
+    log.exception("unexpected error", exc_info=error)
+    return problem(500, "internal_error", "hoso failed unexpectedly; the error is logged")

@@ -17,7 +17,7 @@ from starlette.types import Scope
 
 from hoso.api.auth import NotAuthenticatedError
 from hoso.api.deps import Services, authenticated
-from hoso.api.problems import problem
+from hoso.api.problems import answer_for_unexpected, problem
 from hoso.api.web.routing import to_login
 from hoso.api.web.session import COOKIE, LoginRequiredError
 from hoso.errors import HosoError
@@ -43,6 +43,8 @@ def upload_sender(
         except HosoError as error:
             headers: dict[str, str] = getattr(error, "headers", None) or {}
             answer = problem(error.http_status, error.code, str(error), headers=headers)
+        except Exception as error:  # the database down: 503, as a route would answer
+            answer = answer_for_unexpected(error)
         answer.headers["Connection"] = "close"
         return answer
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
@@ -35,6 +36,7 @@ from hoso.storage.intake import MAX_BULK_BYTES, MAX_UPLOAD_BYTES, UploadTooLarge
 from hoso.storage.objects import original_key
 from hoso.workflows.queue import JobQueue
 from tests.cli import run_hoso
+from tests.databases import PG_ADMIN, fresh_database, postgres_available
 from tests.deployment import Deployment, free_port, station_token
 
 IDLE_SECONDS = 3  # HOSO_UPLOAD_IDLE_SECONDS of the server under test
@@ -395,3 +397,31 @@ def test_a_first_start_says_how_to_make_the_first_desk_admin(tmp_path: Path) -> 
         assert "hoso user create" not in deployment.logs()
     finally:
         deployment.stop_all()
+
+
+@pytest.mark.skipif(not postgres_available(), reason="no PostgreSQL at HOSO_TEST_PG")
+def test_an_upload_while_the_database_is_down_is_told_to_retry(tmp_path: Path) -> None:
+    """The sender of an upload is checked before its body, outside the routes' error handlers:
+    with the index's database gone it must still answer as a route would (503, retry), not
+    fail the request."""
+    with fresh_database("postgresql", tmp_path) as url:
+        index = RecordIndex(url)
+        index.migrate()
+        archive = Archive(FilesystemStore(tmp_path / "objects"), index, tmp_path / "spool")
+        queue = JobQueue(f"sqlite:///{tmp_path / 'dbos.sqlite'}")
+        auth = _bearer(Tokens(index).create("station", Role.STATION, "48", "test")[1])
+        try:
+            with TestClient(create_app(Services(archive, queue))) as client:
+                batch = client.post("/api/v1/batches", json={"name": "down"}, headers=auth).json()
+                with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+                    admin.execute(f'DROP DATABASE "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+                answer = client.post(
+                    f"/api/v1/batches/{batch['id']}/files",
+                    files={"file": ("scan.pdf", b"%PDF-1.4 sent while the database is down")},
+                    headers=auth,
+                )
+        finally:
+            queue.close()
+            index.engine.dispose()
+    assert answer.status_code == 503, answer.text
+    assert answer.json()["code"] == "storage_unavailable"
