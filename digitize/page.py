@@ -227,13 +227,16 @@ def _positive(raster: RasterPage) -> RasterPage:
 def _flatten_photo(raster: RasterPage) -> tuple[RasterPage, PerspectiveCorrection]:
     """A phone photo's page is warped flat before anything is measured on it (keystone cannot
     be deskewed); its source JPEG no longer shows the page as archived. A scan, or a photo whose
-    outline is not clear, comes back as it was (the latter with a warning)."""
+    outline is not clear, comes back as it was (the latter with a warning). A file declaring a
+    scanner's resolution is a scan: dark margins around a page with no clear outline are the
+    scanner's open lid or bed (a book page scanned so), and nobody is told to retake a photo
+    (phones write no resolution, or 72 dpi, which is not trusted)."""
     if raster.mode == "1":
         return raster, PerspectiveCorrection()
     outline = perspective.find_page(raster.pixels)
     if outline.corners is None:
-        warnings = [*raster.warnings, *([outline.warning] if outline.warning else [])]
-        return replace(raster, warnings=warnings), PerspectiveCorrection()
+        said = [outline.warning] if outline.warning and raster.dpi is None else []
+        return replace(raster, warnings=[*raster.warnings, *said]), PerspectiveCorrection()
     flat = perspective.warp_flat(raster.pixels, outline.corners)
     corners = tuple((round(float(x), 1), round(float(y), 1)) for x, y in outline.corners)
     return replace(raster, pixels=flat, source_jpeg=None), PerspectiveCorrection(corners)
