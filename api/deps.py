@@ -124,8 +124,12 @@ def caller(
     first, so a guesser learns nothing more however fast it asks."""
     if credentials is None:
         raise NotAuthenticatedError()
-    address = request.client.host if request.client else "unknown"
-    return authenticated(services, credentials.credentials, address)
+    return authenticated(services, credentials.credentials, client_address(request))
+
+
+def client_address(request: Request) -> str:
+    """Where a request comes from, as failure limits and events key it."""
+    return request.client.host if request.client else "unknown"
 
 
 def authenticated(services: Services, token: str, address: str) -> Principal:

@@ -16,7 +16,7 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from hoso.api.auth import NotAuthenticatedError
-from hoso.api.deps import Services, authenticated
+from hoso.api.deps import Services, authenticated, client_address
 from hoso.api.problems import answer_for_unexpected, problem
 from hoso.api.web.routing import to_login
 from hoso.api.web.session import COOKIE, LoginRequiredError
@@ -54,7 +54,7 @@ def upload_sender(
             scheme, _, token = (authorization or "").strip().partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
                 raise NotAuthenticatedError()
-            address = request.client.host if request.client else "unknown"
+            address = client_address(request)
             return f"token:{authenticated(services, token.strip(), address).token_id}"
         secret = request.cookies.get(COOKIE)
         live = services.accounts.session(secret, session_limits) if secret else None

@@ -22,7 +22,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from hoso.api.auth import NotAuthenticatedError, NotFoundError
-from hoso.api.deps import Services, ServicesDep, bearer
+from hoso.api.deps import Services, ServicesDep, bearer, client_address
 from hoso.storage.vocabulary import DocumentStatus
 from hoso.workflows.metrics import DOCUMENTS_BY_STATUS, QUEUE_DEPTH
 
@@ -113,8 +113,7 @@ def _require_metrics_token(
     credentials: HTTPAuthorizationCredentials | None,
 ) -> None:
     """Refuse anything but the metrics token; a guesser is limited like an API-token guesser."""
-    address = request.client.host if request.client else "unknown"
-    key = f"address:{address}"
+    key = f"address:{client_address(request)}"
     services.limiter.check(key)
     if credentials is None or not access.allows(credentials.credentials):
         services.limiter.fail(key)

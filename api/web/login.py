@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from hoso.api.deps import ServicesDep
+from hoso.api.deps import ServicesDep, client_address
 from hoso.api.web.menu import home_of
 from hoso.api.web.pages import pages_of
 from hoso.api.web.routing import LOGIN_PATH, page_router, to_login
@@ -20,7 +20,6 @@ from hoso.api.web.session import (
     COOKIE,
     CurrentPerson,
     MaybePerson,
-    client_address,
     end_session,
     principal_of,
     start_session,

@@ -80,10 +80,6 @@ def principal_of(account: Account) -> Principal:
     )  # fmt: skip
 
 
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 def optional_person(request: Request, services: ServicesDep) -> Person | None:
     """The person of the request's session, or None (no cookie, or the session has ended)."""
     secret = request.cookies.get(COOKIE)
