@@ -771,9 +771,10 @@ def extract(
     if "address" in values and values["address"].source != "qr":
         values["address"].value = correct_address(values["address"].value)
     citizen_card = qr is not None or _says_citizen_card(lines)
-    expiry = _card_expiry(unread.get("date_of_expiry"), values.get("date_of_birth"))
-    if citizen_card and expiry and "date_of_expiry" not in values:
-        values["date_of_expiry"] = expiry
+    if citizen_card and "date_of_expiry" not in values:
+        expiry = _card_expiry(unread.get("date_of_expiry"), values.get("date_of_birth"))
+        if expiry is not None:
+            values["date_of_expiry"] = expiry
     wanted = FIELDS_BY_TYPE[doc_type]
     fields = {name: values[name] for name in wanted if name in values}
     validate(fields, today, citizen_card)

@@ -120,9 +120,13 @@ def document_number_problems(number: str) -> list[str]:
 CARD_RENEWAL_AGES = (14, 25, 40, 60)
 
 
+def _no_yearly_birthday(born: dt.date) -> bool:
+    return (born.month, born.day) == (2, 29)
+
+
 def card_expiry_problems(expiry: str, date_of_birth: str) -> list[str]:
     born, ends = to_date(date_of_birth), to_date(expiry)
-    if (born.month, born.day) == (2, 29):
+    if _no_yearly_birthday(born):
         return []
     if (ends.month, ends.day) != (born.month, born.day) or (
         ends.year - born.year not in CARD_RENEWAL_AGES
@@ -140,7 +144,7 @@ def card_expiry_from_year(raw: str, date_of_birth: str) -> str | None:
     the birthday. Only the end is a year: "2010/202" for 20/10/2025 begins with a day and a
     month that read as one."""
     born = to_date(date_of_birth)
-    if (born.month, born.day) == (2, 29):
+    if _no_yearly_birthday(born):
         return None
     digits = fold_keep_digits(raw).translate(DIGIT_LOOKALIKES)
     ending = re.search(r"(?<!\d)\d*((?:19|20)\d\d)\W*$", digits)
