@@ -149,6 +149,9 @@ class PageResult:
     codes: list[str] = field(default_factory=list)  # decoded QR/barcodes
     perspective: PerspectiveCorrection = field(default_factory=PerspectiveCorrection)
     placement: ImagePlacement | None = None  # None: the image is the upright page itself
+    # The image is the source file's own JPEG, byte for byte: stored as it came, so it can be
+    # lifted out of the PDF and matched against the original (never deflated once more).
+    image_as_received: bool = False
 
     @property
     def below_legal_minimum(self) -> bool:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
+import zlib
 from pathlib import Path
 
 import numpy as np
 import pikepdf
+import pypdfium2 as pdfium
 import pytest
+from PIL import Image
 
 from hoso.digitize import pdfa
 from hoso.digitize.models import Options
@@ -65,7 +69,7 @@ def test_images_keep_colour_and_bilevel_stays_one_bit(output_pdf: Path) -> None:
     with pikepdf.open(output_pdf) as pdf:
         colour = pdf.pages[0].Resources.XObject.Im0
         bilevel = pdf.pages[1].Resources.XObject.Im0
-        assert colour.Filter == "/DCTDecode" and colour.ColorSpace == "/DeviceRGB"  # red seal kept
+        assert _filters(colour)[-1] == "/DCTDecode" and colour.ColorSpace == "/DeviceRGB"  # seal
         assert bilevel.Filter == "/CCITTFaxDecode" and bilevel.BitsPerComponent == 1
         assert "/SMask" not in colour and "/SMask" not in bilevel
         decoded = pikepdf.PdfImage(bilevel).as_pil_image()  # type: ignore[arg-type]
@@ -104,3 +108,30 @@ def test_the_shipped_glyphless_font_is_the_one_fonttools_builds() -> None:
     builder.save(built)
     assert built.getvalue() == pdfa.GLYPHLESS_FONT
     assert shipped.getBestCmap() == {0x20: "blank"}
+
+
+def _filters(image: pikepdf.Object) -> list[str]:
+    chain = image.Filter
+    return [str(f) for f in chain] if isinstance(chain, pikepdf.Array) else [str(chain)]
+
+
+def test_a_page_jpeg_deflated_once_more_draws_as_the_jpeg(output_pdf: Path) -> None:
+    """White paper leaves runs a second, lossless coding takes out: the page's JPEG is stored
+    deflated, and a reader (PDFium, as in Chrome) draws exactly the JPEG's pixels."""
+    with pikepdf.open(output_pdf) as pdf:
+        image = pdf.pages[0].Resources.XObject.Im0
+        assert _filters(image) == ["/FlateDecode", "/DCTDecode"]
+        jpeg = zlib.decompress(image.read_raw_bytes())
+        assert len(image.read_raw_bytes()) < 0.97 * len(jpeg)
+        width, height = int(image.Width), int(image.Height)
+    decoded = np.asarray(Image.open(io.BytesIO(jpeg)).convert("RGB"), dtype=np.int16)
+    document = pdfium.PdfDocument(output_pdf)
+    try:
+        page = document[0]
+        scale = width / page.get_width()  # the image fills the page: one image pixel a pixel
+        drawn = np.asarray(page.render(scale=scale).to_pil().convert("RGB"), dtype=np.int16)
+    finally:
+        document.close()
+    assert abs(drawn.shape[0] - height) <= 1 and abs(drawn.shape[1] - width) <= 1  # rounding
+    rows, columns = min(drawn.shape[0], height), min(drawn.shape[1], width)
+    assert float(np.abs(drawn[:rows, :columns] - decoded[:rows, :columns]).mean()) < 2.0
