@@ -4,6 +4,8 @@ Throughput: each input set is one multi-page PDF (the same bytes for everyone) p
 --jobs N. Latency: each page processed alone with one job, giving median and p95 seconds/page
 (these include each program's start-up, as a desk's one-page upload would). Quality: CER/WER of
 the text layer against ground truth; hoso's JSON gives rotation and skew, compared to the truth.
+Legibility of the archived copy: the CER of what raw Tesseract reads off each output page as a
+viewer draws it (benchmarks/legibility.py), so bytes/page compare at equal legibility.
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ from rich.progress import Progress
 
 from benchmarks.contenders import Hoso, OcrMyPdf, RawTesseract, combined_tessdata
 from benchmarks.inputs import InputSet, corpus_set, synthetic_sets
+from benchmarks.legibility import image_cer, reader
 from benchmarks.report import write_report
+from hoso.digitize.ocr.engine import OcrEngine
 from tests.conftest import corpus_dir
 from tests.metrics import cer, wer
 
@@ -74,6 +78,7 @@ def bench_set(
     work: Path,
     latency_pages: int,
     progress: Progress,
+    engine: OcrEngine,
 ) -> dict[str, Any]:
     truths = [p.truth for p in input_set.pages]
     count = min(latency_pages, len(input_set.pages))
@@ -90,6 +95,7 @@ def bench_set(
         ]
         row = summarize(label, len(truths), run.wall_s, latencies, run.peak_rss_mb, run.output)
         row |= quality(truths, run.texts) | geometry(input_set, run.output)
+        row["image_cer"] = image_cer(run.output, truths, engine)
         rows.append(row)
     progress.advance(task)
 
@@ -101,6 +107,7 @@ def bench_set(
         ]
         row = summarize("ocrmypdf", len(truths), run.wall_s, latencies, run.peak_rss_mb, run.output)
         row |= quality(truths, run.texts) if run.returncode == 0 else {"error": run.stderr[-300:]}
+        row["image_cer"] = image_cer(run.output, truths, engine)
         rows.append(row)
     progress.advance(task)
 
@@ -218,9 +225,11 @@ def main(
     real = corpus_set(corpus_dir(), work / "inputs") if corpus else None
     if real is not None:
         sets.append(real)
+    engine = reader()
     with Progress(console=console, transient=True) as progress:
         report = [
-            bench_set(s, hosos, ocrmypdf, tesseract, work, latency_pages, progress) for s in sets
+            bench_set(s, hosos, ocrmypdf, tesseract, work, latency_pages, progress, engine)
+            for s in sets
         ]
     write_report(report, environment(jobs, bench_venv), results)
     console.print(f"results: {results / 'latest.md'}")

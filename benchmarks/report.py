@@ -19,6 +19,7 @@ COLUMNS = [
     ("orientation", "orientation_accuracy"),
     ("skew err mean/max °", "skew_error"),
     ("bytes/page", "bytes_per_page"),
+    ("image CER", "image_cer"),
     ("peak MB", "peak_rss_mb"),
 ]
 
@@ -37,6 +38,7 @@ def ratios(rows: list[dict[str, Any]]) -> dict[str, float]:
             "warm_s_per_page_median",
             "bytes_per_page",
             "cer",
+            "image_cer",
         ):
             mine, theirs = hoso.get(key), row.get(key)
             if isinstance(mine, int | float) and isinstance(theirs, int | float) and theirs:
@@ -51,7 +53,7 @@ def _cell(row: dict[str, Any], key: str) -> str:
     value = row.get(key)
     if value is None:
         return "–"
-    if key in ("cer", "wer"):
+    if key in ("cer", "wer", "image_cer"):
         return f"{100 * value:.2f} %"
     if key == "orientation_accuracy":
         return f"{100 * value:.0f} %"
@@ -79,6 +81,8 @@ def markdown(report: list[dict[str, Any]], env: dict[str, Any]) -> str:
         "  latency: single pages with one job each (includes program start-up);",
         "  raw Tesseract reads the straight, unrotated originals (the OCR-only floor);",
         "- CER/WER: Levenshtein over NFC text with whitespace folded (tests/metrics.py);",
+        "- image CER: the archived copy's legibility, what Tesseract (best_int) reads off each",
+        "  output page drawn by PDFium at 300 dpi, text layer ignored (benchmarks/legibility.py);",
         "- reproduce: `make bench` (or `.venv/bin/python -m benchmarks --help`).",
         "",
     ]
