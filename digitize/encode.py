@@ -25,6 +25,7 @@ JPEG_QUALITY = 75  # libjpeg's default, as OCRmyPDF/Leptonica; archival copies s
 GRAIN_SIGMAS = 3.0
 GRAIN_AREA_PX = 2  # half the side of the averaged square
 GRAIN_FLOOR = 1.0  # grey levels of noise: below this a page has no grain worth removing
+GRAIN_BAND_ROWS = 1024  # rows quieted at a time, so a 100-megapixel page needs no gigabytes
 
 
 @dataclass(frozen=True)
@@ -90,26 +91,44 @@ def quiet_paper(pixels: Pixels) -> Pixels:
 
 def _quiet_channel(channel: Pixels) -> Pixels:
     paper = paper_estimate(channel)
-    residual = cv2.subtract(channel, paper, dtype=cv2.CV_16S)
-    offset, sigma = _centre_and_spread(residual)
+    offset, sigma = _centre_and_spread(cv2.subtract(channel, paper, dtype=cv2.CV_16S), step=7)
     if sigma < GRAIN_FLOOR:
         return channel
+    height = channel.shape[0]
+    middle = max(0, height // 2 - GRAIN_BAND_ROWS // 2)
+    _, averaged_sigma = _centre_and_spread(
+        _averaged(channel, paper, middle, middle + GRAIN_BAND_ROWS)
+    )
+    reach, averaged_reach = GRAIN_SIGMAS * sigma, GRAIN_SIGMAS * max(averaged_sigma, GRAIN_FLOOR)
+    quiet = np.clip(paper.astype(np.int16) + offset, 0, 255).astype(np.uint8)
+    out = channel.copy()
+    for top in range(0, height, GRAIN_BAND_ROWS):  # a band at a time: a 100-MP page stays cheap
+        bottom = min(height, top + GRAIN_BAND_ROWS)
+        residual = cv2.subtract(channel[top:bottom], paper[top:bottom], dtype=cv2.CV_16S)
+        averaged = _averaged(channel, paper, top, bottom)
+        grain = cv2.bitwise_and(
+            cv2.inRange(residual, offset - reach, offset + reach),
+            cv2.inRange(averaged, offset - averaged_reach, offset + averaged_reach),
+        )
+        cv2.copyTo(quiet[top:bottom], grain, out[top:bottom])  # in place: rows are contiguous
+    return out
+
+
+def _averaged(channel: Pixels, paper: Pixels, top: int, bottom: int) -> NDArray[np.int16]:
+    """The residual (channel minus paper) of rows top:bottom averaged over GRAIN_AREA_PX around
+    each pixel, its neighbours above and below the band included."""
+    height = channel.shape[0]
+    above, below = max(0, top - GRAIN_AREA_PX), min(height, bottom + GRAIN_AREA_PX)
+    residual = cv2.subtract(channel[above:below], paper[above:below], dtype=cv2.CV_16S)
     side = 2 * GRAIN_AREA_PX + 1
     averaged = cv2.blur(residual, (side, side))
-    _, averaged_sigma = _centre_and_spread(averaged)
-    reach, averaged_reach = GRAIN_SIGMAS * sigma, GRAIN_SIGMAS * max(averaged_sigma, GRAIN_FLOOR)
-    grain = cv2.bitwise_and(
-        cv2.inRange(residual, offset - reach, offset + reach),
-        cv2.inRange(averaged, offset - averaged_reach, offset + averaged_reach),
-    )
-    quiet = np.clip(paper.astype(np.int16) + offset, 0, 255).astype(np.uint8)
-    return np.asarray(cv2.copyTo(quiet, grain, channel.copy()), dtype=np.uint8)
+    return np.asarray(averaged[top - above : top - above + (bottom - top)], dtype=np.int16)
 
 
-def _centre_and_spread(values: NDArray[Any]) -> tuple[int, float]:
+def _centre_and_spread(values: NDArray[Any], step: int = 5) -> tuple[int, float]:
     """Median and robust standard deviation (1.4826 MAD) of a sample: the paper's, since paper
     is most of a page (text covers 5-15 %)."""
-    sample = values[::7, ::7]
+    sample = values[::step, ::step]
     centre = int(np.median(sample))
     return centre, 1.4826 * float(np.median(np.abs(sample - centre)))
 
