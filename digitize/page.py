@@ -124,7 +124,8 @@ def _scanned_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> Pa
         return cleanup.prepare_for_ocr(image, scale, bilevel, dust)
 
     def recognize(image: Image.Image) -> OcrPage:
-        return engine.recognize(image, ocr_dpi)
+        inked = cleanup.ink_crop(image)
+        return OcrPage(words=inked.to_whole(engine.recognize(inked.image, ocr_dpi).words))
 
     def detect(image: Pixels, direction: orient.LineDirection) -> orient.FlipDecision:
         return orient.decide_flip(image, direction, glyph_height, dpi, engine)
