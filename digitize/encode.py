@@ -5,27 +5,15 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from typing import Any
 
 import cv2
 import numpy as np
-from numpy.typing import NDArray
 from PIL import Image, TiffImagePlugin
 
-from hoso.digitize.ink import Pixels, paper_estimate
+from hoso.digitize.ink import Pixels
 from hoso.digitize.models import PageResult
 
 JPEG_QUALITY = 75  # libjpeg's default, as OCRmyPDF/Leptonica; archival copies stay legible
-
-# Paper grain (sensor noise, the paper's fibres) is told from marks by its size: a pixel within
-# GRAIN_SIGMAS of the paper's noise, in a neighbourhood (a square of 2 GRAIN_AREA_PX + 1) that is
-# also within GRAIN_SIGMAS of the paper once averaged, is paper. A faint stroke or a pencil note
-# fails the second test even where its pixels drown in the noise one by one: averaging lowers
-# the noise, not the stroke.
-GRAIN_SIGMAS = 3.0
-GRAIN_AREA_PX = 2  # half the side of the averaged square
-GRAIN_FLOOR = 1.0  # grey levels of noise: below this a page has no grain worth removing
-GRAIN_BAND_ROWS = 1024  # rows quieted at a time, so a 100-megapixel page needs no gigabytes
 
 
 @dataclass(frozen=True)
@@ -66,71 +54,12 @@ def encode_page_image(pixels: Pixels, mode: str, quality_cap: int | None = None)
     if mode == "1":
         bilevel = Image.fromarray(np.where(pixels >= 128, 255, 0).astype(np.uint8)).convert("1")
         return EncodedImage(ccitt_g4(bilevel), "ccitt_g4", "1", width, height)
-    image = Image.fromarray(quiet_paper(pixels))
+    image = Image.fromarray(pixels)
     buffer = io.BytesIO()
     quality = min(JPEG_QUALITY, max(50, quality_cap)) if quality_cap else JPEG_QUALITY
     # Progressive: 5-10 % fewer bytes at the same quality; PDF has carried it since 1.3.
     image.save(buffer, format="JPEG", quality=quality, optimize=True, progressive=True)
     return EncodedImage(buffer.getvalue(), "jpeg", image.mode, width, height)
-
-
-def quiet_paper(pixels: Pixels) -> Pixels:
-    """The page with its paper's grain replaced by the paper's smooth tone, marks untouched.
-
-    JPEG spends most of a noisy scan's bytes on the grain of blank paper: a 300-dpi scan with
-    sensor noise took twice the bytes of the same page without it (benchmarks/results/
-    latest.md, bytes/page), and was further from the paper as printed than the quiet copy (a
-    yellowed page with noise 12: 1.24 MB -> 0.29 MB, PSNR against the page without noise
-    31.8 -> 39.7 dB; tests/test_paper_grain.py). The original is kept bit-exact beside it; only
-    the archival rendition is quieted. Each colour channel on its own: a highlighter's yellow
-    is a mark in blue, paper in red and green."""
-    if pixels.ndim == 2:
-        return _quiet_channel(pixels)
-    return np.dstack([_quiet_channel(pixels[..., c]) for c in range(pixels.shape[2])])
-
-
-def _quiet_channel(channel: Pixels) -> Pixels:
-    paper = paper_estimate(channel)
-    offset, sigma = _centre_and_spread(cv2.subtract(channel, paper, dtype=cv2.CV_16S), step=7)
-    if sigma < GRAIN_FLOOR:
-        return channel
-    height = channel.shape[0]
-    middle = max(0, height // 2 - GRAIN_BAND_ROWS // 2)
-    _, averaged_sigma = _centre_and_spread(
-        _averaged(channel, paper, middle, middle + GRAIN_BAND_ROWS)
-    )
-    reach, averaged_reach = GRAIN_SIGMAS * sigma, GRAIN_SIGMAS * max(averaged_sigma, GRAIN_FLOOR)
-    quiet = np.clip(paper.astype(np.int16) + offset, 0, 255).astype(np.uint8)
-    out = channel.copy()
-    for top in range(0, height, GRAIN_BAND_ROWS):  # a band at a time: a 100-MP page stays cheap
-        bottom = min(height, top + GRAIN_BAND_ROWS)
-        residual = cv2.subtract(channel[top:bottom], paper[top:bottom], dtype=cv2.CV_16S)
-        averaged = _averaged(channel, paper, top, bottom)
-        grain = cv2.bitwise_and(
-            cv2.inRange(residual, offset - reach, offset + reach),
-            cv2.inRange(averaged, offset - averaged_reach, offset + averaged_reach),
-        )
-        cv2.copyTo(quiet[top:bottom], grain, out[top:bottom])  # in place: rows are contiguous
-    return out
-
-
-def _averaged(channel: Pixels, paper: Pixels, top: int, bottom: int) -> NDArray[np.int16]:
-    """The residual (channel minus paper) of rows top:bottom averaged over GRAIN_AREA_PX around
-    each pixel, its neighbours above and below the band included."""
-    height = channel.shape[0]
-    above, below = max(0, top - GRAIN_AREA_PX), min(height, bottom + GRAIN_AREA_PX)
-    residual = cv2.subtract(channel[above:below], paper[above:below], dtype=cv2.CV_16S)
-    side = 2 * GRAIN_AREA_PX + 1
-    averaged = cv2.blur(residual, (side, side))
-    return np.asarray(averaged[top - above : top - above + (bottom - top)], dtype=np.int16)
-
-
-def _centre_and_spread(values: NDArray[Any], step: int = 5) -> tuple[int, float]:
-    """Median and robust standard deviation (1.4826 MAD) of a sample: the paper's, since paper
-    is most of a page (text covers 5-15 %)."""
-    sample = values[::step, ::step]
-    centre = int(np.median(sample))
-    return centre, 1.4826 * float(np.median(np.abs(sample - centre)))
 
 
 def as_is_jpeg(source: tuple[bytes, str], pixels: Pixels) -> EncodedImage:

@@ -25,7 +25,7 @@ from hoso.digitize.models import DocumentResult, PageResult, Word
 
 GLYPH_ADVANCE = 500  # font units per em 1000: every character is half an em wide before Tz
 # A JPEG of a page is deflated once more when that saves this share of its bytes: blank paper
-# leaves long identical runs in the coded data (7-17 % of a quiet 300-dpi page's JPEG, ~10 ms;
+# leaves long identical runs in the coded data (11 % of a clean 300-dpi page's JPEG, ~10 ms;
 # OCRmyPDF's Ghostscript does the same). Every PDF reader undoes it (a filter chain, PDF 1.2).
 DEFLATE_JPEG_SAVING = 0.03
 PRODUCER = "hoso"
