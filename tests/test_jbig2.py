@@ -58,7 +58,9 @@ def assert_pdfa(output: Path, pages: int) -> None:
             image = page.Resources.XObject.Im0
             chain = image.Filter if isinstance(image.Filter, pikepdf.Array) else [image.Filter]
             assert [str(f) for f in chain] in (
-                ["/CCITTFaxDecode"], ["/DCTDecode"], ["/FlateDecode", "/DCTDecode"]
+                ["/CCITTFaxDecode"],
+                ["/DCTDecode"],
+                ["/FlateDecode", "/DCTDecode"],
             )
             assert "/FontFile2" in page.Resources.Font.F1.DescendantFonts[0].FontDescriptor
 
