@@ -4,7 +4,7 @@ thrown away."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -20,14 +20,8 @@ from hoso.digitize.ink import (
     isolated_specks,
     u8,
 )
-from hoso.digitize.models import Word
 
 OCR_MARGIN_PX = 24  # white border added around the recognition image; word boxes shift by this
-# A recognition image is cut to its ink when that leaves at most this share of its pixels:
-# above, the saving would not pay for the cut. The cut keeps INK_CROP_MARGIN_PX of paper around
-# the ink: with only OCR_MARGIN_PX, Tesseract dropped a line's first word on a 100-dpi photo.
-INK_CROP_AT_MOST = 0.85
-INK_CROP_MARGIN_PX = 2 * OCR_MARGIN_PX
 
 SEAL_RED_FRACTION = 0.0001  # ~900 px of an A4 page at 300 dpi: a seal ring is ~10x that
 
@@ -102,45 +96,6 @@ def prepare_for_ocr(
         gray, margin, margin, margin, margin, cv2.BORDER_CONSTANT, value=255
     )
     return Image.fromarray(u8(padded))
-
-
-@dataclass(frozen=True)
-class InkCrop:
-    """The part of a recognition image that has ink, and where it lies in the whole."""
-
-    image: Image.Image
-    left: int = 0
-    top: int = 0
-
-    def to_whole(self, words: list[Word]) -> list[Word]:
-        """Word boxes read in the cut, in the whole image's pixels."""
-        if not (self.left or self.top):
-            return words
-        dx, dy = self.left, self.top
-        return [
-            replace(w, left=w.left + dx, top=w.top + dy, right=w.right + dx, bottom=w.bottom + dy)
-            for w in words
-        ]
-
-
-def ink_crop(image: Image.Image) -> InkCrop:
-    """The recognition image cut to the box around everything Tesseract would call ink (its
-    own global Otsu threshold), with a white margin. Tesseract pays for every pixel in
-    thresholding and layout analysis, ink or not: a page whose print fills its upper half cost
-    14-16 % fewer instructions read cut (callgrind, a 300-dpi and a 1-bit 200-dpi page), the
-    same text read. An image without ink, or whose ink reaches near its edges, is read whole."""
-    gray = np.asarray(image.convert("L")) if image.mode != "L" else np.asarray(image)
-    _, ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
-    points = cv2.findNonZero(ink)
-    if points is None:
-        return InkCrop(image)
-    x, y, w, h = cv2.boundingRect(points)
-    pad = INK_CROP_MARGIN_PX
-    left, top = max(0, x - pad), max(0, y - pad)
-    right, bottom = min(image.width, x + w + pad), min(image.height, y + h + pad)
-    if (right - left) * (bottom - top) > INK_CROP_AT_MOST * image.width * image.height:
-        return InkCrop(image)
-    return InkCrop(image.crop((left, top, right, bottom)), left, top)
 
 
 def remove_dust(gray: Pixels, letter_px: float) -> Pixels:

@@ -100,7 +100,6 @@ def _born_digital_result(task: PageTask, raster: RasterPage) -> PageResult:
         image_bytes=encoded.data,
         image_codec=encoded.codec,
         image_mode=encoded.mode,
-        image_as_received=encoded.as_received,
         words=words,
     )
 
@@ -124,8 +123,7 @@ def _scanned_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> Pa
         return cleanup.prepare_for_ocr(image, scale, bilevel, dust)
 
     def recognize(image: Image.Image) -> OcrPage:
-        inked = cleanup.ink_crop(image)
-        return OcrPage(words=inked.to_whole(engine.recognize(inked.image, ocr_dpi).words))
+        return engine.recognize(image, ocr_dpi)
 
     def detect(image: Pixels, direction: orient.LineDirection) -> orient.FlipDecision:
         return orient.decide_flip(image, direction, glyph_height, dpi, engine)
@@ -189,7 +187,6 @@ def _scanned_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> Pa
         image_bytes=encoded.data,
         image_codec=encoded.codec,
         image_mode=encoded.mode,
-        image_as_received=encoded.as_received,
         words=words,
         warnings=warnings,
         codes=codes,
