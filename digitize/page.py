@@ -100,6 +100,7 @@ def _born_digital_result(task: PageTask, raster: RasterPage) -> PageResult:
         image_bytes=encoded.data,
         image_codec=encoded.codec,
         image_mode=encoded.mode,
+        image_as_received=encoded.as_received,
         words=words,
     )
 
@@ -187,6 +188,7 @@ def _scanned_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> Pa
         image_bytes=encoded.data,
         image_codec=encoded.codec,
         image_mode=encoded.mode,
+        image_as_received=encoded.as_received,
         words=words,
         warnings=warnings,
         codes=codes,
