@@ -135,14 +135,9 @@ def binarize(gray: Pixels) -> Pixels:
 
 
 def flatten_background(gray: Pixels) -> Pixels:
-    """Divide by a smooth estimate of the paper so uneven lighting and tinted paper become white."""
-    return u8(cv2.divide(gray, np.maximum(paper_estimate(gray), 1), scale=255))
-
-
-def paper_estimate(gray: Pixels) -> Pixels:
-    """The paper's own tone under the print, smooth: what the page would show with no ink (the
-    ink closed over, then blurred). The paper varies slowly, so it is estimated on a copy ~8x
-    smaller (a full-size blur of this radius took 5 s on an 81-megapixel page) and scaled back."""
+    """Divide by a smooth estimate of the paper so uneven lighting and tinted paper become white.
+    The paper varies slowly, so it is estimated on a copy ~8x smaller (a full-size blur of this
+    radius took 5 s on an 81-megapixel page) and scaled back."""
     h, w = gray.shape
     shrink = max(1, min(h, w) // 400)
     small = gray[::shrink, ::shrink] if shrink > 1 else gray
@@ -152,7 +147,7 @@ def paper_estimate(gray: Pixels) -> Pixels:
     background = cv2.GaussianBlur(background, (0, 0), k / 3)
     if shrink > 1:
         background = cv2.resize(background, (w, h), interpolation=cv2.INTER_LINEAR)
-    return u8(background)
+    return u8(cv2.divide(gray, np.maximum(background, 1), scale=255))
 
 
 def find_glyphs(image: Pixels) -> Glyphs:

@@ -182,9 +182,10 @@ def _image_xobject(pdf: pikepdf.Pdf, page: PageResult) -> pikepdf.Stream:
         )
         image.BitsPerComponent = 8
         image.Filter = pikepdf.Name.DCTDecode
-        deflated = b"" if page.image_as_received else zlib.compress(page.image_bytes, 6)
-        if deflated and len(deflated) <= (1 - DEFLATE_JPEG_SAVING) * len(page.image_bytes):
-            image.write(deflated, filter=[pikepdf.Name.FlateDecode, pikepdf.Name.DCTDecode])
+        if not page.image_as_received:
+            deflated = zlib.compress(page.image_bytes, 6)
+            if len(deflated) <= (1 - DEFLATE_JPEG_SAVING) * len(page.image_bytes):
+                image.write(deflated, filter=[pikepdf.Name.FlateDecode, pikepdf.Name.DCTDecode])
     return image
 
 
