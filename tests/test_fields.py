@@ -360,7 +360,9 @@ _CARD_OF_1990 = (
         ("152012015", "15/01/2015"),  # slashes read as digits; the year still reads: 25
         ("15 O1 2O30", "15/01/2030"),  # at 40, letters for digits and gaps for slashes
         ("1S/0l-2050", "15/01/2050"),  # at 60
-        ("152012016", None),  # no year at a renewal age in it: nothing made up
+        ("152012016", "15/01/2015"),  # a digit off the year at 25, the one renewal it is near
+        ("3l 12 2O31", None),  # near no renewal of this holder: nothing made up
+        ("98765432", None),
         ("Không thời hạn", None),  # a card issued after 60 never expires
     ],
 )
@@ -368,7 +370,7 @@ def test_a_cards_unread_expiry_is_its_birthday_at_a_renewal_age(
     printed: str, expiry: str | None
 ) -> None:
     """A card runs to the birthday at 14, 25, 40 or 60; what OCR left of the expiry is read
-    by that rule, and goes to a person as a repair."""
+    as the one such day it is nearest to, and goes to a person as a repair."""
     card = f"{_CARD_OF_1990}Ngày, tháng, năm hết hạn / Date of expiry: {printed}\n"
     fields = extract(card, today=dt.date(2026, 1, 1)).fields
     if expiry is None:
@@ -376,6 +378,65 @@ def test_a_cards_unread_expiry_is_its_birthday_at_a_renewal_age(
         return
     assert fields["date_of_expiry"].value == expiry
     assert fields["date_of_expiry"].problems and fields["date_of_expiry"].confidence < 0.9
+
+
+_NOISY_CARD = (
+    "CĂN CƯỚC CÔNG DÂN\nSố / No.: {number}\nHọ và tên / Full name: ĐỖ NGỌC MỸ\n"
+    "{birth_label}: {birth}\nGiới tính / Sex: Nam Quốc tịch / Nationality: Việt Nam\n"
+    "Có giá trị đến / Date of expiry: {expiry}\n"
+)
+
+
+def _noisy_card(**parts: str) -> dict[str, tuple[str, list[str]]]:
+    given = {"number": "079050225197", "birth_label": "Ngày sinh / Date of birth"} | parts
+    fields = extract(_NOISY_CARD.format(**given), today=dt.date(2026, 1, 1)).fields
+    return {name: (f.value, f.problems) for name, f in fields.items()}
+
+
+def test_a_cards_dates_are_read_together_with_its_id_number() -> None:
+    """The birth year is printed, in the ID number (digits 4-6) and, less a renewal age, in the
+    expiry: where OCR misread one, the other two outvote it, and the value goes to review."""
+    read = _noisy_card(birth="0905/1930", expiry="09/05/4975")  # 5→3 and 1→4, as dust does
+    assert read["date_of_birth"][0] == "09/05/1950" and read["date_of_birth"][1]
+    assert read["date_of_expiry"][0] == "09/05/1975" and read["date_of_expiry"][1]
+    # both garbled, each in its own way: together they name one day
+    read = _noisy_card(number="040074140854", birth="2412 1974", expiry="24412/| 1599")
+    assert read["date_of_birth"][0] == "24/12/1974"
+    assert read["date_of_expiry"][0] == "24/12/1999" and read["date_of_expiry"][1]
+    # dates that agree as read are left alone, problems and all checks as before
+    read = _noisy_card(birth="09/05/1950", expiry="09/05/1975")
+    assert read["date_of_birth"] == ("09/05/1950", []) and read["date_of_expiry"][1] == []
+
+
+def test_a_card_birth_date_whose_label_dust_took_is_found_by_its_expiry() -> None:
+    """A date on a line whose label OCR garbled is the birth when the expiry is that day at a
+    renewal age (and the ID's year agrees); it goes to review."""
+    garbled = "Muày sinh7 Dafe.of'birh"
+    read = _noisy_card(
+        birth_label=garbled, birth="13/09/1959", expiry="13/09/1984", number="001059077568"
+    )
+    assert read["date_of_birth"][0] == "13/09/1959" and read["date_of_birth"][1]
+
+
+def test_a_card_date_the_readings_do_not_decide_is_not_made_up() -> None:
+    """ "02409/2007" is 02/09/2007 with a slash read as 4 or 24/09/2007 with a speck before it:
+    with no expiry and no ID to tell them apart, it stays unread."""
+    read = _noisy_card(number="", birth='"02409/2007', expiry="")
+    assert "date_of_birth" not in read
+    # an expiry far from every birthday at a renewal age says nothing: the birth stands as read
+    read = _noisy_card(birth="09/05/1950", expiry="31/12/2031")
+    assert read["date_of_birth"] == ("09/05/1950", [])
+    assert read["date_of_expiry"][0] == "31/12/2031" and read["date_of_expiry"][1]
+
+
+def test_the_chips_birth_date_stands_and_reads_the_expirys_year() -> None:
+    """On a card whose QR was read, the birthday is the chip's: the expiry's day and month lost
+    to dust, its year alone makes it."""
+    payload = "001178001868|123456789|TRẦN MINH BÌNH|03101978|Nữ|Tổ 3, phường Hải Châu|03102021"
+    card = "CĂN CƯỚC\nNgày, tháng, năm hết hạn / Date of expiry: 9đc!ô2003-\n"
+    fields = extract(card, qr_payloads=[payload], today=dt.date(2026, 1, 1)).fields
+    assert fields["date_of_birth"].value == "03/10/1978" and fields["date_of_birth"].source == "qr"
+    assert fields["date_of_expiry"].value == "03/10/2003" and fields["date_of_expiry"].problems
 
 
 def test_the_renewal_rule_is_a_citizen_cards_alone() -> None:
@@ -398,12 +459,14 @@ def test_an_expiry_on_the_birthday_at_a_renewal_age_passes_its_check() -> None:
     assert identifiers.card_expiry_problems("28/02/2015", "29/02/1988") == []  # no such day
     card = f"{_CARD_OF_1990}Ngày, tháng, năm hết hạn / Date of expiry: 15/02/2015\n"
     # what OCR left of 20/10/2025 for a holder born 20/10/1985 begins "2010", the day and
-    # month, which is the year at 25: only a last year is read (a reviewing helper's finding)
+    # month, which is the year at 25: it must not be taken for the year (a reviewing helper's
+    # finding); read whole, it is nearest the birthday at 40
     born_1985 = (
         "CĂN CƯỚC CÔNG DÂN\nHọ và tên / Full name: LÊ VĂN NAM\n"
         "Ngày sinh / Date of birth: 20/10/1985\nCó giá trị đến / Date of expiry: 2010/202\n"
     )
-    assert "date_of_expiry" not in extract(born_1985, today=dt.date(2026, 1, 1)).fields
+    made = extract(born_1985, today=dt.date(2026, 1, 1)).fields["date_of_expiry"]
+    assert made.value == "20/10/2025" and made.problems
     read = extract(card, today=dt.date(2026, 1, 1)).fields["date_of_expiry"]
     assert read.value == "15/02/2015"  # kept as read, and its check says what is wrong
     assert any("birthday" in p for p in read.problems) and read.confidence < 0.9

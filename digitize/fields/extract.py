@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from hoso.contract import FIELDS_BY_TYPE, ExtractedFields
-from hoso.digitize.fields import identifiers, labels
+from hoso.digitize.fields import card_dates, identifiers, labels
 from hoso.digitize.fields.dates import (
     WORDED_DATE,
     find_dates,
@@ -145,6 +145,7 @@ class Labelled:
     value: str
     line: str
     repairs: int = 0  # OCR errors undone to read it (letters read back as digits, date words)
+    raw: str = ""  # what stood after the label, as OCR read it
 
 
 def _labelled(
@@ -175,11 +176,11 @@ def _labelled(
             impossible = value is not None and name in PAST_DATES and to_date(value) > today
             if value and not impossible:
                 cut = _glued_words(raw) if name in NAME_FIELDS else 0  # names given spaces back
-                found[name] = Labelled(value, source, cut)
+                found[name] = Labelled(value, source, cut, raw)
             elif name in REPAIRERS and (repaired := REPAIRERS[name](raw, today)):
-                found[name] = Labelled(repaired[0], source, repaired[1])
+                found[name] = Labelled(repaired[0], source, repaired[1], raw)
             elif value:
-                found[name] = Labelled(value, source)
+                found[name] = Labelled(value, source, raw=raw)
             elif unread is not None and raw.strip():
                 unread.setdefault(name, raw)
     return found
@@ -734,11 +735,12 @@ def extract(
     doc_type, type_confidence = classify(text, has_id_qr=qr is not None)
     lines = [line for line in text.splitlines() if line.strip()]
     unread: dict[str, str] = {}
+    labelled = _labelled(lines, today, unread)
     values = {
         name: _repaired(
             FieldValue(found.value, FROM_LABEL, "label", line=found.line), found.repairs
         )
-        for name, found in _labelled(lines, today, unread).items()
+        for name, found in labelled.items()
     }
     if "id_number" not in values:  # cards print "Số / No.: 0…" with no telling label
         number = _id_number(text)
@@ -771,10 +773,8 @@ def extract(
     if "address" in values and values["address"].source != "qr":
         values["address"].value = correct_address(values["address"].value)
     citizen_card = qr is not None or _says_citizen_card(lines)
-    if citizen_card and "date_of_expiry" not in values:
-        expiry = _card_expiry(unread.get("date_of_expiry"), values.get("date_of_birth"))
-        if expiry is not None:
-            values["date_of_expiry"] = expiry
+    if citizen_card and doc_type == "id_card":
+        _reconcile_card_dates(values, labelled, unread, lines, today)
     wanted = FIELDS_BY_TYPE[doc_type]
     fields = {name: values[name] for name in wanted if name in values}
     validate(fields, today, citizen_card)
@@ -793,15 +793,53 @@ def _says_citizen_card(lines: list[str]) -> bool:
     return any(labels.find_all(line, _CITIZEN_CARD_TITLES) for line in lines)
 
 
-def _card_expiry(raw: str | None, birth: FieldValue | None) -> FieldValue | None:
-    """A card's expiry OCR could not read as a date, made from its year and the birthday it
-    must fall on (`identifiers.card_expiry_from_year`); a repair, so it goes to a person."""
-    if raw is None or birth is None or identifiers.date_problems(birth.value):
-        return None
-    expiry = identifiers.card_expiry_from_year(raw, birth.value)
-    if expiry is None:
-        return None
-    return _repaired(FieldValue(expiry, FROM_LAYOUT, "label"), 1)
+def _reconcile_card_dates(
+    values: dict[str, FieldValue],
+    labelled: dict[str, Labelled],
+    unread: dict[str, str],
+    lines: list[str],
+    today: dt.date,
+) -> None:
+    """A card's birth date and expiry, read together with its ID number (`card_dates`) when
+    they do not agree as read: each date the readings decide, where it differs from what was
+    read, replaces it as a repair (it goes to a person). A value from the chip's QR stands,
+    and is the surest witness of the others."""
+    birth, expiry = values.get("date_of_birth"), values.get("date_of_expiry")
+    number = values.get("id_number")
+    id_number = number.value if number else None
+    as_read = (birth.value if birth else None, expiry.value if expiry else None)
+    if card_dates.consistent(*as_read, id_number):
+        return
+
+    def reading(name: str) -> str | None:
+        return labelled[name].raw if name in labelled else unread.get(name)
+
+    known = birth.value if birth and birth.source == "qr" else None  # the chip's own data
+    birth_reads = [r] if (r := reading("date_of_birth")) else _other_dates(lines, values)
+    decided = card_dates.decide(
+        birth_reads, reading("date_of_expiry"), id_number, today, known_birth=known
+    )
+    for name, value, edits in (
+        ("date_of_birth", decided.date_of_birth, decided.birth_edits),
+        ("date_of_expiry", decided.date_of_expiry, decided.expiry_edits),
+    ):
+        held = values.get(name)
+        if held and held.source == "qr":
+            continue
+        if value is not None and (held is None or held.value != value):
+            line = held.line if held else None
+            found = FieldValue(value, FROM_LAYOUT, "label" if held else "layout", line=line)
+            values[name] = _repaired(found, max(edits, 1))
+
+
+def _other_dates(lines: list[str], values: dict[str, FieldValue]) -> list[str]:
+    """Dates read, through OCR's usual errors, on a card's lines that hold no other field's
+    value: where the birth date stands when its label was lost to noise ("Muày sinh7
+    Dafe.of'birh: 13/09/1959", "-Nấ sinh 4Öate af binh: 2412 1974")."""
+    taken = {v.line for v in values.values() if v.line}
+    return [
+        found[0] for line in lines if line not in taken and (found := _date_repaired(line, None))
+    ]
 
 
 def _repaired(value: FieldValue, repairs: int) -> FieldValue:

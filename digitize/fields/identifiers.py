@@ -138,21 +138,6 @@ def card_expiry_problems(expiry: str, date_of_birth: str) -> list[str]:
     return []
 
 
-def card_expiry_from_year(raw: str, date_of_birth: str) -> str | None:
-    """The expiry a card must carry, from what OCR left of it ("152012015" for "15/01/2015"):
-    its last four digits, when they are a year at which the holder turns a renewal age, on
-    the birthday. Only the end is a year: "2010/202" for 20/10/2025 begins with a day and a
-    month that read as one."""
-    born = to_date(date_of_birth)
-    if _no_yearly_birthday(born):
-        return None
-    digits = fold_keep_digits(raw).translate(DIGIT_LOOKALIKES)
-    ending = re.search(r"(?<!\d)\d*((?:19|20)\d\d)\W*$", digits)
-    if ending is None or int(ending.group(1)) - born.year not in CARD_RENEWAL_AGES:
-        return None
-    return f"{born.day:02d}/{born.month:02d}/{ending.group(1)}"
-
-
 def date_problems(value: str, *, not_after: dt.date | None = None) -> list[str]:
     if (
         not re.fullmatch(r"\d{2}/\d{2}/\d{4}", value)
