@@ -117,6 +117,10 @@ def _scanned_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> Pa
         warnings.append(BELOW_MINIMUM.format(dpi=dpi, minimum=LEGAL_MINIMUM_DPI))
 
     scale = resolution.ocr_scale(glyph_height, bilevel)
+    if not glyphs.mostly_in_words():
+        # Tiny "letters" on a page whose glyphs are not in words may be noise: a noisy blank
+        # page measured its grain as 13-px print and was read at 1.4x, 11 s a read.
+        scale = min(scale, 1.0)
     ocr_dpi = resolution.recognition_dpi(glyph_height, scale, dpi)
     dust = cleanup.plan_dust(glyphs)
 
@@ -146,7 +150,12 @@ def _scanned_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> Pa
         other = _orient_and_read(grey, glyphs, direction.swapped(), reader)
         if not orient.words_run_down(other.ocr.words):
             reading = other
-    elif _has_text(glyphs) and not direction.decisive and not _reads_upright(reading.ocr):
+    elif (
+        _has_text(glyphs)
+        and not direction.decisive
+        and not _reads_upright(reading.ocr)
+        and _worth_turning(glyphs, reading.ocr)
+    ):
         # Few or noisy lines left the direction open and the page does not read: try the other.
         other = _orient_and_read(grey, glyphs, direction.swapped(), reader)
         if other.ocr.mean_confidence > reading.ocr.mean_confidence + ORIENTATION_MARGIN:
@@ -333,6 +342,8 @@ def _orient_and_read(
         ocr = reader.read(image)
         if _reads_upright(ocr):
             return _Reading(rotation, ocr.mean_confidence, image, ocr, direction.skew, True, where)
+    if not _worth_turning(glyphs, ocr):
+        return _Reading(base_turn, 0.0, straight, ocr, direction.skew, False, placed)
 
     # Only a page that does not read well pays for orientation detection.
     flip = reader.detect(straight, direction)
@@ -505,6 +516,17 @@ def _vote_region(pixels: Pixels) -> Pixels:
     if pixels.shape[0] * pixels.shape[1] <= VOTE_WHOLE_PAGE_PIXELS:
         return pixels
     return pixels[orient.densest_rows(pixels, BAND_FRACTION)]
+
+
+def _worth_turning(glyphs: Glyphs, as_read: OcrPage) -> bool:
+    """Whether a page that did not read upright may read another way. Not when its marks are
+    not print in words and the reading found next to nothing: a blank page's scanner noise
+    (a duplex scan's empty back) read at every turn with orientation detection took 40 s, and
+    none of it reads any way up. A dusty page's marks are not in words either, but its reading
+    finds letters, upside down or not."""
+    if not _has_text(glyphs) or glyphs.mostly_in_words():
+        return True
+    return sum(len(word.text) for word in as_read.words) >= UPRIGHT_MIN_CHARACTERS
 
 
 def _has_text(glyphs: Glyphs) -> bool:

@@ -27,7 +27,9 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from hoso.digitize import deskew
 from hoso.digitize.ink import find_glyphs
 from hoso.digitize.models import Options, PageResult
+from hoso.digitize.ocr.engine import OcrPage, OrientationGuess
 from hoso.digitize.pipeline import digitize
+from tests.engines import RealEngine
 from tests.metrics import cer
 from tests.synthetic import PLACES, PageSpec, degrade, find_font, person_name, render_page
 
@@ -230,3 +232,42 @@ def test_skew_error_on_a_small_card(skew: float) -> None:
     # ~60 glyphs in eight short lines of mixed sizes: the projection alone measured up to 0.33°
     # off; refined on the glyphs' edges (deskew.refine_on_baselines), within 0.06°.
     assert abs(measured_skew("card", skew) - skew) <= 0.1
+
+
+class CountingEngine(RealEngine):
+    """Real recognition and orientation detection, counted: what a page cost the engine."""
+
+    name = "counting"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.read_sizes: list[tuple[int, int]] = []
+        self.detections = 0
+
+    def recognize(self, image: Image.Image, dpi: int) -> OcrPage:
+        self.read_sizes.append(image.size)
+        return super().recognize(image, dpi)
+
+    def detect_orientation(self, image: Image.Image, dpi: int) -> OrientationGuess | None:
+        self.detections += 1
+        return super().detect_orientation(image, dpi)
+
+
+@pytest.mark.parametrize("blur", [0.0, 1.0])
+def test_a_blank_page_of_scanner_noise_is_read_once(blur: float, tmp_path: Path) -> None:
+    """A duplex scan's empty back is scanner grain: its specks measured as tiny print had the
+    page read enlarged, at every turn, with orientation detection (40 s for an A4 page that no
+    turn makes readable). It is read once, at its own size, and the page says what to check."""
+    rng = np.random.default_rng(6)
+    grain = np.clip(245 + rng.normal(0, 6, (2480, 1748)), 0, 255).astype(np.uint8)
+    image = Image.fromarray(grain).filter(ImageFilter.GaussianBlur(blur)) if blur else None
+    path = tmp_path / "back.jpg"
+    (image or Image.fromarray(grain)).save(path, quality=85, dpi=(300, 300))
+    engine = CountingEngine()
+    page = digitize([path], Options(jobs=1), engine_factory=lambda _: engine).pages[0]
+    assert engine.detections == 0
+    full_reads = [size for size in engine.read_sizes if size[0] * size[1] > 1748 * 2480 / 4]
+    assert len(full_reads) == 1, engine.read_sizes
+    width, height = full_reads[0]  # at the page's own size (either way round), margin added
+    assert width * height <= (1748 + 2 * 24) * (2480 + 2 * 24), full_reads
+    assert page.warnings  # nothing on it was read surely: a person looks
