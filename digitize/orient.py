@@ -26,6 +26,7 @@ from hoso.digitize.deskew import SkewEstimate, coarse_search, refine
 from hoso.digitize.ink import Glyphs, Pixels, downscale_for_analysis, find_glyphs, to_gray, u8
 from hoso.digitize.models import Word
 from hoso.digitize.ocr.engine import OcrEngine
+from hoso.digitize.resolution import enlargement_within_budget
 
 OSD_CONFIDENT = 5.0
 DIRECTION_DECISIVE = 1.3  # how much sharper one line direction must be to trust it
@@ -74,10 +75,14 @@ def line_direction(glyphs: Glyphs) -> LineDirection:
 
 
 def osd_image(gray: Pixels, glyph_height_px: float | None) -> tuple[Image.Image, float]:
-    """OSD wants glyphs of ordinary size; scale the page so they are about 25 px."""
+    """OSD wants glyphs of ordinary size; scale the page so they are about 25 px (enlarged no
+    further than recognition would be: `resolution.enlargement_within_budget`)."""
     small, scale = downscale_for_analysis(to_gray(gray))
     if glyph_height_px:
-        wanted = float(np.clip(25.0 / glyph_height_px, 0.25, 2.5))
+        pixels = gray.shape[0] * gray.shape[1]
+        wanted = enlargement_within_budget(
+            float(np.clip(25.0 / glyph_height_px, 0.25, 2.5)), pixels
+        )
         factor = wanted / scale
         if abs(factor - 1.0) > 0.1:
             interpolation = cv2.INTER_AREA if factor < 1 else cv2.INTER_CUBIC

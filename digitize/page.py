@@ -49,6 +49,7 @@ from hoso.digitize.ocr.strips import (
     group_lines,
     place_on_page,
     stack_lines,
+    stacked_height,
 )
 from hoso.digitize.page_warnings import (
     BELOW_MINIMUM,
@@ -116,7 +117,7 @@ def _scanned_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> Pa
     if below_legal_minimum(dpi):
         warnings.append(BELOW_MINIMUM.format(dpi=dpi, minimum=LEGAL_MINIMUM_DPI))
 
-    scale = resolution.ocr_scale(glyph_height, bilevel)
+    scale = resolution.ocr_scale(glyph_height, bilevel, pixels.shape[0] * pixels.shape[1])
     if not glyphs.mostly_in_words():
         # Tiny "letters" on a page whose glyphs are not in words may be noise: a noisy blank
         # page measured its grain as 13-px print and was read at 1.4x, 11 s a read.
@@ -343,7 +344,10 @@ def _orient_and_read(
         if _reads_upright(ocr):
             return _Reading(rotation, ocr.mean_confidence, image, ocr, direction.skew, True, where)
     if not _worth_turning(glyphs, ocr):
-        return _Reading(base_turn, 0.0, straight, ocr, direction.skew, False, placed)
+        # Nothing read confirms what the marks' geometry said either: the page stays as it came.
+        if straight is not pixels:
+            ocr = reader.read(pixels)
+        return _Reading(0, 0.0, pixels, ocr, deskew.SkewEstimate(0.0, 0.0), False, np.eye(3))
 
     # Only a page that does not read well pays for orientation detection.
     flip = reader.detect(straight, direction)
@@ -413,6 +417,11 @@ def _with_unread_lines(reading: _Reading, glyphs: Glyphs, reader: _Reader) -> Oc
         )
         for number, (left, top, right, bottom) in enumerate(runs)
     ]
+    if stacked_height(boxes) > prepared.height:
+        # More "lines" than the page holds: no line left out but ink that is not print in
+        # lines (a halftone's dots stood in 2,000 runs; their strip, 20 pages tall, was an
+        # image Tesseract could not even take, and the page failed).
+        return ocr
     strip = stack_lines(prepared, boxes)
     found = {
         line: words

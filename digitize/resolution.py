@@ -8,6 +8,8 @@ That fixes the effective DPI to about ±25 %: enough to flag a sub-200-dpi copy 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from hoso.digitize.ink import MIN_LETTERS, Glyphs
@@ -25,6 +27,7 @@ OCR_TARGET_GLYPH_PX = 20.0
 DOWNSCALE_ABOVE_PX = OCR_TARGET_GLYPH_PX * 1.05
 UPSCALE_BELOW_PX = 12.0  # upscale only very small text (~<130 dpi); 150-200 dpi scans get worse
 MAX_UPSCALE = 2.0
+MAX_UPSCALED_PIXELS = 2480 * 3508  # an A4 page at 300 dpi
 
 
 def median_glyph_height(glyphs: Glyphs) -> float | None:
@@ -45,15 +48,27 @@ def estimate_dpi(glyphs: Glyphs) -> float | None:
     return height * 72.0 / MEDIAN_GLYPH_PT
 
 
-def ocr_scale(glyph_height_px: float | None, bilevel: bool) -> float:
-    """Factor to resize the page by before OCR; 1.0 leaves it alone."""
+def ocr_scale(glyph_height_px: float | None, bilevel: bool, pixels: int) -> float:
+    """Factor to resize the page of `pixels` by before OCR; 1.0 leaves it alone. Enlarging is
+    for small images of small print (a phone photo at 70-100 dpi) and never takes a page past
+    `MAX_UPSCALED_PIXELS`: an A4 page at 300 dpi whose "letters" measure under 12 px is a
+    halftone or scanner grain, not print (enlarged 2x, a halftone page was 35 megapixels a
+    read)."""
     if glyph_height_px is None:
         return 1.0
     if glyph_height_px > DOWNSCALE_ABOVE_PX:
         return OCR_TARGET_GLYPH_PX / glyph_height_px
     if glyph_height_px < UPSCALE_BELOW_PX and not bilevel:
-        return min(MAX_UPSCALE, 16.0 / glyph_height_px)
+        return enlargement_within_budget(min(MAX_UPSCALE, 16.0 / glyph_height_px), pixels)
     return 1.0
+
+
+def enlargement_within_budget(scale: float, pixels: int) -> float:
+    """`scale`, or less where it would enlarge an image of `pixels` past `MAX_UPSCALED_PIXELS`
+    (never below 1: what is already larger is not shrunk for it)."""
+    if scale <= 1.0:
+        return scale
+    return max(1.0, min(scale, math.sqrt(MAX_UPSCALED_PIXELS / max(pixels, 1))))
 
 
 def recognition_dpi(glyph_height_px: float | None, scale: float, dpi: float) -> int:

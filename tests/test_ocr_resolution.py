@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from hoso.digitize import resolution
 from hoso.digitize.ink import find_glyphs
 from hoso.digitize.models import Options
 from hoso.digitize.ocr.engine import OcrEngine, OcrPage
@@ -66,3 +67,14 @@ def test_print_near_the_target_size_is_not_resized(tmp_path: Path) -> None:
     assert printed < 20.5, printed
     assert handed == pytest.approx(printed, abs=0.5), (printed, handed)
     assert error <= 0.005, error
+
+
+def test_enlarging_is_for_small_images_of_small_print() -> None:
+    """10-px print is enlarged on a phone photo's 1100 x 1500 px, but a page already as large
+    as an A4 scan at 300 dpi is not: there such "letters" are a halftone's dots or grain."""
+    photo = resolution.ocr_scale(10.0, bilevel=False, pixels=1100 * 1500)
+    assert photo == pytest.approx(1.6)
+    assert resolution.ocr_scale(10.0, bilevel=False, pixels=2480 * 3508) == 1.0
+    between = resolution.ocr_scale(10.0, bilevel=False, pixels=2000 * 2800)
+    assert 1.0 < between < 1.6 and (2000 * 2800) * between**2 <= 2480 * 3508 + 1
+    assert resolution.ocr_scale(30.0, bilevel=False, pixels=4960 * 7016) < 1.0  # shrinking stays

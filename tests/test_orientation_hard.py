@@ -254,20 +254,24 @@ class CountingEngine(RealEngine):
 
 
 @pytest.mark.parametrize("blur", [0.0, 1.0])
-def test_a_blank_page_of_scanner_noise_is_read_once(blur: float, tmp_path: Path) -> None:
+def test_a_blank_page_of_scanner_noise_is_read_at_most_twice(blur: float, tmp_path: Path) -> None:
     """A duplex scan's empty back is scanner grain: its specks measured as tiny print had the
     page read enlarged, at every turn, with orientation detection (40 s for an A4 page that no
-    turn makes readable). It is read once, at its own size, and the page says what to check."""
+    turn makes readable). It is read at its own size, once in the direction its grain seemed to
+    run and once as it came if that differs, and it stays as it came: no reading confirmed the
+    geometry of its specks. The page says what to check."""
     rng = np.random.default_rng(6)
-    grain = np.clip(245 + rng.normal(0, 6, (2480, 1748)), 0, 255).astype(np.uint8)
-    image = Image.fromarray(grain).filter(ImageFilter.GaussianBlur(blur)) if blur else None
+    grain = Image.fromarray(np.clip(245 + rng.normal(0, 6, (2480, 1748)), 0, 255).astype(np.uint8))
     path = tmp_path / "back.jpg"
-    (image or Image.fromarray(grain)).save(path, quality=85, dpi=(300, 300))
+    (grain.filter(ImageFilter.GaussianBlur(blur)) if blur else grain).save(
+        path, quality=85, dpi=(300, 300)
+    )
     engine = CountingEngine()
     page = digitize([path], Options(jobs=1), engine_factory=lambda _: engine).pages[0]
     assert engine.detections == 0
     full_reads = [size for size in engine.read_sizes if size[0] * size[1] > 1748 * 2480 / 4]
-    assert len(full_reads) == 1, engine.read_sizes
-    width, height = full_reads[0]  # at the page's own size (either way round), margin added
-    assert width * height <= (1748 + 2 * 24) * (2480 + 2 * 24), full_reads
+    assert 1 <= len(full_reads) <= 2, engine.read_sizes
+    for width, height in full_reads:  # at the page's own size (either way round), margin added
+        assert width * height <= (1748 + 2 * 24) * (2480 + 2 * 24), full_reads
+    assert (page.rotation, page.skew_deg) == (0, 0.0)
     assert page.warnings  # nothing on it was read surely: a person looks

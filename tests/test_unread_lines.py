@@ -111,3 +111,36 @@ def test_lines_read_again_join_their_row_in_order() -> None:
     }
     text = words_to_text(in_reading_order(read, added))
     assert text.splitlines() == ["Họ và tên:", "Ngày sinh 28/11/1960", ".", "Nơi sinh:", "Tôi"]
+
+
+class SizeRecordingEngine(RealEngine):
+    """Real recognition; keeps the size of every image it is handed."""
+
+    name = "sizes"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sizes: list[tuple[int, int]] = []
+
+    def recognize(self, image: Image.Image, dpi: int) -> OcrPage:
+        self.sizes.append(image.size)
+        return super().recognize(image, dpi)
+
+
+def test_a_halftone_is_not_read_again_line_by_line(tmp_path: Path) -> None:
+    """A printed photograph's dots stand in rows like letters, and no word covers them: cut out
+    as "lines left out" and stacked, they made a strip larger than the page (on an A4 halftone,
+    twenty pages tall: Tesseract refused the image and the page failed). Ink that is more lines
+    than the page holds is not lines left out: nothing read is larger than the page."""
+    height, width, cell = 1754, 1240, 6  # A4 at 150 dpi
+    rows, columns = np.mgrid[0:height, 0:width]
+    radius = (
+        (columns / width * 0.8 + 0.1) * cell / 1.6
+    )  # a grey ramp, as a laser printer screens it
+    dots = np.hypot(rows % cell - cell / 2, columns % cell - cell / 2) < radius
+    path = tmp_path / "halftone.png"
+    Image.fromarray(np.where(dots, 30, 245).astype(np.uint8)).save(path, dpi=(150, 150))
+    engine = SizeRecordingEngine()
+    digitize([path], Options(jobs=1), engine_factory=lambda _: engine)
+    page_read = max(w * h for w, h in engine.sizes[:1])
+    assert all(w * h <= page_read for w, h in engine.sizes), engine.sizes

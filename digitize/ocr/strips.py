@@ -91,11 +91,20 @@ def line_box(line: int, words: list[Word], size: tuple[int, int]) -> LineBox:
     )
 
 
+def _gap(boxes: list[LineBox]) -> int:
+    return max(8, round(max(b.height for b in boxes) * STRIP_GAP))
+
+
+def stacked_height(boxes: list[LineBox]) -> int:
+    """How tall the strip of these lines is."""
+    return sum(b.height for b in boxes) + _gap(boxes) * (len(boxes) + 1)
+
+
 def stack_lines(image: Image.Image, boxes: list[LineBox]) -> Strip:
     """Cut each line out of the page and stack the cuts, left-aligned, with white between them."""
-    gap = max(8, round(max(b.height for b in boxes) * STRIP_GAP))
+    gap = _gap(boxes)
     width = max(b.right - b.left for b in boxes) + 2 * gap
-    height = sum(b.height for b in boxes) + gap * (len(boxes) + 1)
+    height = stacked_height(boxes)
     strip = Image.new(image.mode, (width, height), _white(image.mode))
     tops = []
     y = gap
