@@ -339,8 +339,9 @@ def _orient_and_read(
     if orient.looks_upside_down(_glyphs_as_placed(glyphs, placed, straight.shape)):
         upside = ((base_turn + 180) % 360, orient.turn_upright(straight, 180), flipped(placed, 180))
         candidates.insert(0, upside)
+    reads: dict[int, OcrPage] = {}  # the page read whole, by its turn from `straight`
     for rotation, image, where in candidates:
-        ocr = reader.read(image)
+        ocr = reads[(rotation - base_turn) % 360] = reader.read(image)
         if _reads_upright(ocr):
             return _Reading(rotation, ocr.mean_confidence, image, ocr, direction.skew, True, where)
     if not _worth_turning(glyphs, ocr):
@@ -352,13 +353,13 @@ def _orient_and_read(
     # Only a page that does not read well pays for orientation detection.
     flip = reader.detect(straight, direction)
     if flip.flip is None:
-        turn, confidence = _settle_flip(straight, ocr, reader)
+        turn, confidence = _settle_flip(straight, reads, reader)
     else:
         turn, confidence = flip.turn, flip.confidence
     if turn:
         placed = flipped(placed, turn)
         straight = orient.turn_upright(straight, turn)
-        ocr = reader.read(straight)
+        ocr = reads[turn] if turn in reads else reader.read(straight)
     rotation = (base_turn + turn) % 360
     return _Reading(rotation, confidence, straight, ocr, direction.skew, confidence > 0, placed)
 
@@ -508,12 +509,17 @@ def _as_placed(
     return u8(cv2.warpAffine(image, matrix[:2], size, flags=flags, borderValue=fill))
 
 
-def _settle_flip(straight: Pixels, as_read: OcrPage, reader: _Reader) -> tuple[int, float]:
+def _settle_flip(straight: Pixels, reads: dict[int, OcrPage], reader: _Reader) -> tuple[int, float]:
     """OSD was unsure: read the text as is and upside down; the flip must clearly win. The vote
-    reads where the text is, and all of a small page (ID cards, receipts)."""
-    region = _vote_region(straight)
-    as_is = as_read if region is straight else reader.read(region)
-    upside_down = reader.read(orient.turn_upright(region, 180))
+    reads where the text is, and all of a small page (ID cards, receipts); where the page was
+    already read whole both ways (the ascender cue had it read upside down first), those
+    readings vote and nothing is read again."""
+    if 180 in reads:
+        as_is, upside_down = reads[0], reads[180]
+    else:
+        region = _vote_region(straight)
+        as_is = reads[0] if region is straight else reader.read(region)
+        upside_down = reader.read(orient.turn_upright(region, 180))
     margin = upside_down.mean_confidence - as_is.mean_confidence
     if margin > ORIENTATION_MARGIN and len(upside_down.words) >= 3:
         return 180, min(1.0, margin * 5)
