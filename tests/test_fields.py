@@ -410,12 +410,18 @@ def test_a_cards_dates_are_read_together_with_its_id_number() -> None:
 
 def test_a_card_birth_date_whose_label_dust_took_is_found_by_its_expiry() -> None:
     """A date on a line whose label OCR garbled is the birth when the expiry is that day at a
-    renewal age (and the ID's year agrees); it goes to review."""
+    renewal age (and the ID's year agrees); it goes to review, with the line it stands on for
+    the reviewer's crop."""
     garbled = "Muày sinh7 Dafe.of'birh"
     read = _noisy_card(
         birth_label=garbled, birth="13/09/1959", expiry="13/09/1984", number="001059077568"
     )
     assert read["date_of_birth"][0] == "13/09/1959" and read["date_of_birth"][1]
+    card = _NOISY_CARD.format(
+        number="001059077568", birth_label=garbled, birth="13/09/1959", expiry="13/09/1984"
+    )
+    found = extract(card, today=dt.date(2026, 1, 1)).fields["date_of_birth"]
+    assert found.line == f"{garbled}: 13/09/1959"
 
 
 def test_a_card_date_the_readings_do_not_decide_is_not_made_up() -> None:

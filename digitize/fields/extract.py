@@ -815,9 +815,14 @@ def _reconcile_card_dates(
         return labelled[name].raw if name in labelled else unread.get(name)
 
     known = birth.value if birth and birth.source == "qr" else None  # the chip's own data
-    birth_reads = [r] if (r := reading("date_of_birth")) else _other_dates(lines, values)
+    labelled_birth = reading("date_of_birth")
+    elsewhere = {} if labelled_birth else _other_dates(lines, values)
     decided = card_dates.decide(
-        birth_reads, reading("date_of_expiry"), id_number, today, known_birth=known
+        [labelled_birth] if labelled_birth else list(elsewhere),
+        reading("date_of_expiry"),
+        id_number,
+        today,
+        known_birth=known,
     )
     for name, value, edits in (
         ("date_of_birth", decided.date_of_birth, decided.birth_edits),
@@ -827,19 +832,21 @@ def _reconcile_card_dates(
         if held and held.source == "qr":
             continue
         if value is not None and (held is None or held.value != value):
-            line = held.line if held else None
+            line = held.line if held else elsewhere.get(value)
             found = FieldValue(value, FROM_LAYOUT, "label" if held else "layout", line=line)
             values[name] = _repaired(found, max(edits, 1))
 
 
-def _other_dates(lines: list[str], values: dict[str, FieldValue]) -> list[str]:
+def _other_dates(lines: list[str], values: dict[str, FieldValue]) -> dict[str, str]:
     """Dates read, through OCR's usual errors, on a card's lines that hold no other field's
-    value: where the birth date stands when its label was lost to noise ("Muày sinh7
-    Dafe.of'birh: 13/09/1959", "-Nấ sinh 4Öate af binh: 2412 1974")."""
+    value, and the line each stands on: where the birth date stands when its label was lost to
+    noise ("Muày sinh7 Dafe.of'birh: 13/09/1959", "-Nấ sinh 4Öate af binh: 2412 1974")."""
     taken = {v.line for v in values.values() if v.line}
-    return [
-        found[0] for line in lines if line not in taken and (found := _date_repaired(line, None))
-    ]
+    dates: dict[str, str] = {}
+    for line in lines:
+        if line not in taken and (found := _date_repaired(line, None)):
+            dates.setdefault(found[0], line)
+    return dates
 
 
 def _repaired(value: FieldValue, repairs: int) -> FieldValue:
