@@ -33,6 +33,8 @@ class Glyphs:
     specks: int = 0  # isolated ink specks smaller than half a letter (dust), not kept as glyphs
     letter_size: float = 0.0  # analysis px: a letter's larger side, dust-proof, leans to capitals
     in_words: NDArray[np.bool_] | None = None  # per glyph: in a word-like run (None: all count)
+    in_runs_across: int = 0  # glyphs in word-like runs along the received page's rows
+    in_runs_down: int = 0  # … and along its columns (a page come sideways)
 
     @property
     def count(self) -> int:
@@ -181,7 +183,8 @@ def find_glyphs(image: Pixels) -> Glyphs:
         & ~touches_edge
     )
     sizes = np.maximum(h, w)
-    in_words = in_a_line(np.asarray(labels, np.int32), keep, sizes)
+    across, down = in_runs(np.asarray(labels, np.int32), keep, sizes)
+    in_words = across | down
     letter = letter_size(sizes, keep, in_words)
     small = sizes < letter * DUST_SIZE
     speck = isolated_specks(np.asarray(labels, np.int32), small, keep & ~small, letter)
@@ -199,6 +202,8 @@ def find_glyphs(image: Pixels) -> Glyphs:
         specks=int(speck.sum()),
         letter_size=letter,
         in_words=in_words[keep] if int((keep & in_words).sum()) >= MIN_LINE_GLYPHS else None,
+        in_runs_across=int((across & keep).sum()),
+        in_runs_down=int((down & keep).sum()),
     )
 
 
@@ -229,9 +234,17 @@ def in_a_line(
     run is at least RUN_ELONGATION times longer than it is thick: a word. Dust close enough to
     pair up forms clumps, not runs: on a card-sized 150-dpi scan with 3000 specks, "beside one
     other component" let the specks measure the letters at 6-8 px for 12-16-px print."""
-    found = np.zeros(keep.shape, dtype=bool)
+    across, down = in_runs(labels, keep, sizes)
+    return across | down
+
+
+def in_runs(
+    labels: NDArray[np.int32], keep: NDArray[np.bool_], sizes: NDArray[np.int32]
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """`in_a_line`, the runs across the page and those down it apart."""
+    found = [np.zeros(keep.shape, dtype=bool), np.zeros(keep.shape, dtype=bool)]
     if not keep.any():
-        return found
+        return found[0], found[1]
     gap = max(3, int(WORD_GAP * float(np.median(sizes[keep]))) | 1)
     lookup = np.concatenate([[0], keep]).astype(np.uint8)
     kept = lookup[labels]
@@ -249,8 +262,8 @@ def in_a_line(
         length = stats[:, cv2.CC_STAT_WIDTH if along == 0 else cv2.CC_STAT_HEIGHT]
         thickness = stats[:, cv2.CC_STAT_HEIGHT if along == 0 else cv2.CC_STAT_WIDTH]
         a_run = (members >= RUN_MEMBERS) & (length >= RUN_ELONGATION * thickness)
-        found |= keep & a_run[blob_of[1:]]
-    return found
+        found[along] = keep & a_run[blob_of[1:]]
+    return found[0], found[1]
 
 
 RUN_MEMBERS = 3  # components in a word-like run; any text has words of three letters

@@ -56,12 +56,23 @@ class FlipDecision:
 
 
 def line_direction(glyphs: Glyphs) -> LineDirection:
-    """Do the lines run across the page or down it, and at what skew? The 0.5° scans of both
-    directions compare as the refined ones do (to ±5 % on synthetic pages and real scans), so
-    when one is at least CLEARLY_SHARPER only the winner is refined: the other direction's
-    refinement was a tenth of a page's own work, and is done only if reading asks for it."""
+    """Do the lines run across the page or down it, and at what skew? First by the words: the
+    letters of a word stand closer along its line than lines stand to each other, so a page's
+    glyphs sit in word-like runs along its lines (`ink.in_runs`): across on every upright page
+    measured, 3.9-2800 times more than down; on sideways ones down, 4.5 times more or above.
+    Where the runs do not say (a halftone's dots run both ways), by the sharper line profile.
+    The 0.5° scans of both directions compare as the refined ones do (to ±5 % on synthetic
+    pages and real scans), so when one is at least CLEARLY_SHARPER only the winner is refined:
+    the other direction's refinement was a tenth of a page's own work, and is done only if
+    reading asks for it. The profile alone took a dense table's columns of numbers, two
+    columns of text and a receipt for lines running down (each then read three times more)."""
     across_scan = coarse_search(glyphs)
     down_scan = coarse_search(glyphs, quarter_turn=True)
+    by_words = _runs_run_down(glyphs)
+    if across_scan is not None and down_scan is not None and by_words is not None:
+        winner, loser = (down_scan, across_scan) if by_words else (across_scan, down_scan)
+        later = functools.partial(refine, loser, glyphs)
+        return LineDirection(by_words, True, refine(winner, glyphs), later)
     if across_scan is not None and down_scan is not None:
         for winner, loser in ((across_scan, down_scan), (down_scan, across_scan)):
             if winner.peak > loser.peak * CLEARLY_SHARPER:
@@ -72,6 +83,24 @@ def line_direction(glyphs: Glyphs) -> LineDirection:
         return LineDirection(True, True, down, lambda: across)
     decisive = across.sharpness > down.sharpness * DIRECTION_DECISIVE
     return LineDirection(False, decisive, across, lambda: down)
+
+
+# Glyphs in runs one way over the other for the words to decide the direction, and how many
+# must be in runs at all (a few words say little).
+RUNS_DECISIVE = 3.0
+RUNS_MIN_GLYPHS = 30
+
+
+def _runs_run_down(glyphs: Glyphs) -> bool | None:
+    """True when the page's words run down it, False when across, None when they do not say."""
+    across, down = glyphs.in_runs_across, glyphs.in_runs_down
+    if across + down < RUNS_MIN_GLYPHS:
+        return None
+    if across >= RUNS_DECISIVE * down:
+        return False
+    if down >= RUNS_DECISIVE * across:
+        return True
+    return None
 
 
 def osd_image(gray: Pixels, glyph_height_px: float | None) -> tuple[Image.Image, float]:

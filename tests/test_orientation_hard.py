@@ -275,3 +275,35 @@ def test_a_blank_page_of_scanner_noise_is_read_at_most_twice(blur: float, tmp_pa
         assert width * height <= (1748 + 2 * 24) * (2480 + 2 * 24), full_reads
     assert (page.rotation, page.skew_deg) == (0, 0.0)
     assert page.warnings  # nothing on it was read surely: a person looks
+
+
+def render_amounts_register(dpi: int = 200) -> Image.Image:
+    """A dense ruled register: 60 rows of a household number and six amounts, each cell short.
+    Its digits stand in columns, sharper down the page than its rows across it."""
+    width, height = int(8.27 * dpi), int(11.69 * dpi)
+    image = Image.new("L", (width, height), 255)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(find_font("sans"), round(8 * dpi / 72))
+    cell_w, cell_h, left, top = (width - 160) // 7, round(0.175 * dpi), 80, 120
+    for row in range(60):
+        for column in range(7):
+            x, y = left + column * cell_w, top + row * cell_h
+            draw.rectangle((x, y, x + cell_w, y + cell_h), outline=0, width=1)
+            amount = f"{(row * 7 + column) * 1357 % 99991:,} đ"
+            draw.text((x + 6, y + 4), amount if column else f"Hộ số {row + 1}", fill=0, font=font)
+    return image
+
+
+@pytest.mark.parametrize("turned", [0, 90])
+def test_a_dense_register_is_read_the_way_its_words_run(turned: int, tmp_path: Path) -> None:
+    """The words of a register run along its rows, though its columns of digits make a sharper
+    profile down the page: it is first read with its rows across (a profile-only guess read it
+    sideways first, then twice more), and it comes out upright."""
+    path = tmp_path / "register.png"
+    render_amounts_register().rotate(turned, expand=True).save(path, dpi=(200, 200))
+    engine = CountingEngine()
+    page = digitize([path], Options(jobs=1), engine_factory=lambda _: engine).pages[0]
+    width, height = engine.read_sizes[0]
+    assert height > width, engine.read_sizes  # rows across: the page read upright or upside down
+    assert page.rotation == turned
+    assert "Hộ số 1" in page.text
