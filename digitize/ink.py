@@ -202,8 +202,8 @@ def find_glyphs(image: Pixels) -> Glyphs:
         specks=int(speck.sum()),
         letter_size=letter,
         in_words=in_words[keep] if int((keep & in_words).sum()) >= MIN_LINE_GLYPHS else None,
-        in_runs_across=int((across & keep).sum()),
-        in_runs_down=int((down & keep).sum()),
+        in_runs_across=int(across.sum()),  # runs hold kept glyphs only
+        in_runs_down=int(down.sum()),
     )
 
 

@@ -117,11 +117,9 @@ def _scanned_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> Pa
     if below_legal_minimum(dpi):
         warnings.append(BELOW_MINIMUM.format(dpi=dpi, minimum=LEGAL_MINIMUM_DPI))
 
-    scale = resolution.ocr_scale(glyph_height, bilevel, pixels.shape[0] * pixels.shape[1])
-    if not glyphs.mostly_in_words():
-        # Tiny "letters" on a page whose glyphs are not in words may be noise: a noisy blank
-        # page measured its grain as 13-px print and was read at 1.4x, 11 s a read.
-        scale = min(scale, 1.0)
+    scale = resolution.ocr_scale(
+        glyph_height, bilevel, pixels.shape[0] * pixels.shape[1], glyphs.mostly_in_words()
+    )
     ocr_dpi = resolution.recognition_dpi(glyph_height, scale, dpi)
     dust = cleanup.plan_dust(glyphs)
 
@@ -282,8 +280,7 @@ def _straightening(pixels: Pixels, skew: deskew.SkewEstimate) -> NDArray[np.floa
 def _reads_upright(ocr: OcrPage) -> bool:
     """Upside-down or sideways text comes back from Tesseract as sparse, low-confidence junk;
     text it reads with high confidence is the right way up."""
-    characters = sum(len(w.text) for w in ocr.words)
-    return ocr.mean_confidence >= UPRIGHT_CONFIDENCE and characters >= UPRIGHT_MIN_CHARACTERS
+    return ocr.mean_confidence >= UPRIGHT_CONFIDENCE and ocr.characters >= UPRIGHT_MIN_CHARACTERS
 
 
 @dataclass(frozen=True)
@@ -541,7 +538,7 @@ def _worth_turning(glyphs: Glyphs, as_read: OcrPage) -> bool:
     finds letters, upside down or not."""
     if not _has_text(glyphs) or glyphs.mostly_in_words():
         return True
-    return sum(len(word.text) for word in as_read.words) >= UPRIGHT_MIN_CHARACTERS
+    return as_read.characters >= UPRIGHT_MIN_CHARACTERS
 
 
 def _has_text(glyphs: Glyphs) -> bool:

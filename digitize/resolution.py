@@ -48,17 +48,18 @@ def estimate_dpi(glyphs: Glyphs) -> float | None:
     return height * 72.0 / MEDIAN_GLYPH_PT
 
 
-def ocr_scale(glyph_height_px: float | None, bilevel: bool, pixels: int) -> float:
+def ocr_scale(glyph_height_px: float | None, bilevel: bool, pixels: int, in_words: bool) -> float:
     """Factor to resize the page of `pixels` by before OCR; 1.0 leaves it alone. Enlarging is
-    for small images of small print (a phone photo at 70-100 dpi) and never takes a page past
-    `MAX_UPSCALED_PIXELS`: an A4 page at 300 dpi whose "letters" measure under 12 px is a
-    halftone or scanner grain, not print (enlarged 2x, a halftone page was 35 megapixels a
-    read)."""
+    for small images of small print (a phone photo at 70-100 dpi): only where the glyphs stand
+    in words (`Glyphs.mostly_in_words`; a noisy blank page measured its grain as 13-px print
+    and was read at 1.4x, 11 s a read), and never past `MAX_UPSCALED_PIXELS`: an A4 page at
+    300 dpi whose "letters" measure under 12 px is a halftone or scanner grain, not print
+    (enlarged 2x, a halftone page was 35 megapixels a read)."""
     if glyph_height_px is None:
         return 1.0
     if glyph_height_px > DOWNSCALE_ABOVE_PX:
         return OCR_TARGET_GLYPH_PX / glyph_height_px
-    if glyph_height_px < UPSCALE_BELOW_PX and not bilevel:
+    if glyph_height_px < UPSCALE_BELOW_PX and not bilevel and in_words:
         return enlargement_within_budget(min(MAX_UPSCALE, 16.0 / glyph_height_px), pixels)
     return 1.0
 

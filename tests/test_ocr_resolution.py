@@ -71,10 +71,13 @@ def test_print_near_the_target_size_is_not_resized(tmp_path: Path) -> None:
 
 def test_enlarging_is_for_small_images_of_small_print() -> None:
     """10-px print is enlarged on a phone photo's 1100 x 1500 px, but a page already as large
-    as an A4 scan at 300 dpi is not: there such "letters" are a halftone's dots or grain."""
-    photo = resolution.ocr_scale(10.0, bilevel=False, pixels=1100 * 1500)
+    as an A4 scan at 300 dpi is not: there such "letters" are a halftone's dots or grain; nor
+    is a page whose glyphs are not in words (scanner grain measured as print)."""
+    photo = resolution.ocr_scale(10.0, bilevel=False, pixels=1100 * 1500, in_words=True)
     assert photo == pytest.approx(1.6)
-    assert resolution.ocr_scale(10.0, bilevel=False, pixels=2480 * 3508) == 1.0
-    between = resolution.ocr_scale(10.0, bilevel=False, pixels=2000 * 2800)
+    assert resolution.ocr_scale(10.0, bilevel=False, pixels=2480 * 3508, in_words=True) == 1.0
+    between = resolution.ocr_scale(10.0, bilevel=False, pixels=2000 * 2800, in_words=True)
     assert 1.0 < between < 1.6 and (2000 * 2800) * between**2 <= 2480 * 3508 + 1
-    assert resolution.ocr_scale(30.0, bilevel=False, pixels=4960 * 7016) < 1.0  # shrinking stays
+    assert resolution.ocr_scale(10.0, bilevel=False, pixels=1100 * 1500, in_words=False) == 1.0
+    shrunk = resolution.ocr_scale(30.0, bilevel=False, pixels=4960 * 7016, in_words=True)
+    assert shrunk < 1.0  # shrinking stays

@@ -37,6 +37,7 @@ MIN_DIGITS = 6
 EDITS_PER_READING = 2
 ID_DISAGREES = 1  # the ID's year against a candidate's: as one misread digit
 TOO_FAR = 100  # the cost of a candidate some reading is too far from
+_YEARS = re.compile(r"(?=((?:19|20)\d\d))")  # every year in a run of digits, overlaps too
 
 
 @dataclass(frozen=True)
@@ -99,13 +100,15 @@ def decide(
     expiry = read_digits(expiry_read) if expiry_read else None
     id_year = id_birth_year(id_number)
     undecided = CardDates(None, 0, None, 0)
+    if not (births or expiry):
+        return undecided
     scored: list[tuple[int, dt.date, dt.date, int, int]] = []
     for born, ends in _candidates(births, expiry, id_year, today, known_birth):
         b_cost = min((_edits_over(b, _digits(born)) for b in births), default=0)
         e_cost = _expiry_edits(expiry, ends, known_birth is not None) if expiry else 0
         disagrees = id_year is not None and born.year != id_year
         scored.append((b_cost + e_cost + disagrees * ID_DISAGREES, born, ends, b_cost, e_cost))
-    if not (births or expiry) or not scored:
+    if not scored:
         return undecided
     best = min(s[0] for s in scored)
     nearest = [s for s in scored if s[0] == best]
@@ -156,9 +159,9 @@ def _candidates(
         return
     years = {id_year} if id_year else set()
     for digits in births:
-        years.update(int(y) for y in re.findall(r"(?=((?:19|20)\d\d))", digits))
+        years.update(int(y) for y in _YEARS.findall(digits))
     if expiry:
-        for year in re.findall(r"(?=((?:19|20)\d\d))", expiry):
+        for year in _YEARS.findall(expiry):
             years.update(int(year) - age for age in CARD_RENEWAL_AGES)
     for year in sorted(y for y in years if EARLIEST_YEAR <= y <= today.year):
         day = dt.date(year, 1, 1)

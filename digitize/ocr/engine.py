@@ -33,9 +33,13 @@ class OcrPage:
     words: list[Word]
 
     @property
+    def characters(self) -> int:
+        return sum(len(w.text) for w in self.words)
+
+    @property
     def mean_confidence(self) -> float:
         """Character-weighted, so a page of long confident words is not dragged down by specks."""
-        total = sum(len(w.text) for w in self.words)
+        total = self.characters
         if total == 0:
             return 0.0
         return sum(w.confidence * len(w.text) for w in self.words) / total
