@@ -54,6 +54,12 @@ NOTHING_READ = (
     "no text could be read on the page, though it carries marks that may be print; "
     "check it against the paper or rescan it"
 )
+# A blank back of a sheet whose front shows through the paper: what it carries is the other
+# side's print, mirrored. Read as it comes it is junk; it is left without text and said so.
+SHOW_THROUGH = (
+    "the page carries only the print of the sheet's other side, showing through the paper "
+    "(mirrored), so no text of its own was read; it may be a blank back to leave out"
+)
 
 TEMPLATES = (
     DAMAGED_IMAGE,
@@ -66,4 +72,5 @@ TEMPLATES = (
     SKEW_UNKNOWN,
     LOW_CONFIDENCE,
     NOTHING_READ,
+    SHOW_THROUGH,
 )

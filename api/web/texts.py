@@ -20,6 +20,7 @@ from hoso.digitize.page_warnings import (
     NEGATIVE_PAGE,
     NOTHING_READ,
     OUTLINE_NOT_FOUND,
+    SHOW_THROUGH,
     SKEW_UNKNOWN,
     UNEVEN_RESOLUTION,
     WAY_UP_UNKNOWN,
@@ -225,6 +226,10 @@ WARNING_TEXTS: dict[str, str] = {
     NOTHING_READ: N_(
         "No text could be read on the page, though it carries marks that may be print. Check it "
         "against the paper or rescan it."
+    ),
+    SHOW_THROUGH: N_(
+        "The page carries only the print of the sheet's other side, showing through the paper "
+        "(mirrored), so no text of its own was read. It may be a blank back to leave out."
     ),
     OUTLINE_NOT_FOUND: N_(
         "The page looks like a photo, but its outline could not be found, so its perspective was "
