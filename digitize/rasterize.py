@@ -42,6 +42,7 @@ from hoso.digitize.native import native_stderr_silenced
 from hoso.digitize.page_warnings import DAMAGED_IMAGE, GIF_PICTURES, UNEVEN_RESOLUTION
 from hoso.digitize.triage import (
     IMAGE_FAILURES,
+    MAX_PAGE_SIDE,
     PDFMINER_FAILURES,
     check_pixel_budget,
     failure_detail,
@@ -677,6 +678,9 @@ def _render_pdf_page(task: PageTask, options: Options) -> RasterPage:
         pixels = (width_pt / 72 * dpi) * (height_pt / 72 * dpi)
         if pixels > options.max_page_pixels:
             dpi *= (options.max_page_pixels / pixels) ** 0.5 * 0.99
+        longest = max(width_pt, height_pt) / 72 * dpi
+        if longest > MAX_PAGE_SIDE:  # a page box metres long (UserUnit): drawn smaller
+            dpi *= MAX_PAGE_SIDE / longest * 0.99
         bitmap = pdfium_page.render(scale=dpi * unit / 72.0, may_draw_forms=True, draw_annots=True)
         image = bitmap.to_pil()
     finally:

@@ -59,6 +59,11 @@ IMAGE_FAILURES = (OSError, SyntaxError, ValueError, TypeError, KeyError, IndexEr
 # Pages one file may hold, PDF or multi-page image: a 3.6 MB G4 TIFF of 15,216 pages (a
 # reviewing helper's) would have held every page process for hours.
 MAX_FILE_PAGES = 5000
+# The longest side a page may have, in pixels: Tesseract refuses an image over 32,767 on a side
+# ("Image too large"), and hoso reads the page with a margin around it. No paper comes near: an
+# A0 sheet at 600 dpi is 28,000 px, a receipt roll 2.5 m long at 300 dpi 29,500. (A blank
+# 600 × 70,000 PNG failed as "took over 300 s" after a fraction of a second.)
+MAX_PAGE_SIDE = 32_000
 FULL_PAGE_COVERAGE = 0.95  # an image covering this much of the page is the page (a scan)
 MIN_BORN_DIGITAL_CHARS = 8
 
@@ -204,6 +209,13 @@ def check_pixel_budget(width: int, height: int, options: Options, source: str) -
             f"a page declares {width}×{height} pixels ({width * height / 1e6:.0f} megapixels), "
             f"over the limit of {options.max_page_pixels / 1e6:.0f} megapixels; this looks like a "
             "decompression bomb or a wrong scanner setting — rescan at 300 dpi",
+            source=source,
+        )
+    if max(width, height) > MAX_PAGE_SIDE:
+        raise InputTooLargeError(
+            f"a page declares {width}×{height} pixels: a side over {MAX_PAGE_SIDE:,} pixels is "
+            "longer than any paper scanned at 600 dpi and more than OCR can read; split or "
+            "rescan the page",
             source=source,
         )
 

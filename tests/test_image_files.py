@@ -288,3 +288,25 @@ def test_a_tiff_of_more_pages_than_a_file_may_hold_is_refused(
         digitize([tmp_path / "many.tif"], Options(jobs=1))
     blank.save(tmp_path / "ten.tif", save_all=True, append_images=[blank] * 9)
     assert len(triage.triage([tmp_path / "ten.tif"], Options(jobs=1))[0].tasks) == 10
+
+
+def test_a_page_longer_than_ocr_can_read_is_refused_by_its_header(tmp_path: Path) -> None:
+    """A blank 600 × 70,000 PNG (42 megapixels, under the pixel limit) reached Tesseract, which
+    refuses a side over 32,767 px, and failed as "reading the page took over 300 s" within a
+    second. Its header now refuses it, saying why."""
+    Image.new("L", (600, 70_000), 255).save(tmp_path / "strip.png")
+    with pytest.raises(InputTooLargeError, match="side over 32,000 pixels"):
+        triage.triage([tmp_path / "strip.png"], Options(jobs=1))
+    Image.new("L", (600, 32_000), 255).save(tmp_path / "roll.png")  # at the limit: planned
+    assert len(triage.triage([tmp_path / "roll.png"], Options(jobs=1))[0].tasks) == 1
+
+
+def test_a_pdf_page_metres_long_is_drawn_within_what_ocr_reads(tmp_path: Path) -> None:
+    """A page box of 1 × 200 inches with a UserUnit of 20 (4,000 inches long) was drawn at
+    150 dpi, 600,000 px long, and failed as too slow; it is drawn smaller and read."""
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(72, 14_400)).obj.UserUnit = 20
+    pdf.save(tmp_path / "long.pdf")
+    page = digitize([tmp_path / "long.pdf"], Options(jobs=1)).pages[0]
+    assert max(page.width_px, page.height_px) <= triage.MAX_PAGE_SIDE
+    assert page.text == ""

@@ -3,6 +3,8 @@ once, so a page costs recognition time only (no process start, no model load, no
 
 from __future__ import annotations
 
+import time
+
 import tesserocr
 from PIL import Image
 
@@ -73,6 +75,7 @@ def recognize_words(api: tesserocr.PyTessBaseAPI, image: Image.Image, dpi: int) 
     """Recognize `image` with `api` as it is set up (model, page segmentation) and free it;
     stopped at `OCR_TIME_LIMIT_S`."""
     limit_s = seam.OCR_TIME_LIMIT_S
+    started = time.monotonic()
     try:
         with native_stderr_silenced():
             api.SetImage(image)
@@ -82,6 +85,9 @@ def recognize_words(api: tesserocr.PyTessBaseAPI, image: Image.Image, dpi: int) 
         raise OcrError(f"Tesseract failed on the page: {exc}") from exc
     if not finished:
         api.Clear()
+        if time.monotonic() - started < limit_s / 2:  # refused, not stopped (tesserocr says False)
+            size = f"{image.width}×{image.height} px"
+            raise OcrError(f"Tesseract could not read the page image ({size})")
         raise seam.too_slow(limit_s)
     words = read_words(api)
     api.Clear()
