@@ -52,7 +52,9 @@ def estimate_jpeg_quality(data: bytes) -> int | None:
 def encode_page_image(pixels: Pixels, mode: str, quality_cap: int | None = None) -> EncodedImage:
     height, width = pixels.shape[:2]
     if mode == "1":
-        bilevel = Image.fromarray(np.where(pixels >= 128, 255, 0).astype(np.uint8)).convert("1")
+        # A boolean array is a 1-bit image as it stands (convert("1") dithered already-binary
+        # pixels to the same result: 30 ms a 200-dpi page against 1).
+        bilevel = Image.fromarray(np.asarray(pixels >= 128))
         return EncodedImage(ccitt_g4(bilevel), "ccitt_g4", "1", width, height)
     image = Image.fromarray(pixels)
     buffer = io.BytesIO()
