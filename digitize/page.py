@@ -57,6 +57,7 @@ from hoso.digitize.page_warnings import (
     NEGATIVE_PAGE,
     NOTHING_READ,
     SHOW_THROUGH,
+    SHOW_THROUGH_OWN_PRINT,
     SKEW_UNKNOWN,
     WAY_UP_UNKNOWN,
 )
@@ -75,7 +76,14 @@ LOW_TEXT_CONFIDENCE = 0.6  # below this mean OCR confidence the page's text is f
 # A page read at under this confidence may show only its other side's print, mirrored: tried
 # in its mirror image (a page of the other side's print read at 35-40 %, its mirror at 97 %).
 SHOW_THROUGH_BELOW = 0.5
-OWN_PRINT_DARKER = 60  # grey levels: a show-through page's own print is this much darker
+# What shows through paper is faint: the darkest tenth of a word's marks, median over the page,
+# is lighter than this grey (0.2-0.45 of the front's contrast measured 120-190); print, even
+# a carbon copy's, is darker, and a page of it printed mirrored is not a blank back.
+SHOW_THROUGH_FAINT = 110
+# The page's own print (a number written on the back, in ink or pencil) is darker than what
+# shows through by this many grey levels at least; the page is read again with only that.
+OWN_PRINT_DARKER = 20
+OWN_PRINT_MIN_SHARE = 1e-4  # of the page's pixels: fewer that dark, and there is no own print
 
 
 def process_page(task: PageTask, options: Options, engine: OcrEngine) -> PageResult:
@@ -166,9 +174,10 @@ def _scanned_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> Pa
             reading = other
     rotation, straight, skew = reading.rotation, reading.image, reading.skew
     rotation_confidence = reading.confidence
-    if _shows_through(reading, glyphs, reader):
-        warnings.append(SHOW_THROUGH)
-        ocr = _own_print(reading, reader.scale)
+    faint = None if bilevel else _faint_marks(reading, reader.scale)
+    if faint is not None and _shows_through(reading, glyphs, reader):
+        ocr = _own_print(reading.image, faint, reader)
+        warnings.append(SHOW_THROUGH_OWN_PRINT if ocr.words else SHOW_THROUGH)
     else:
         warnings.extend(_doubts(reading, glyphs))
         ocr = _with_unread_lines(reading, glyphs, reader)
@@ -370,48 +379,64 @@ def _orient_and_read(
     return _Reading(rotation, confidence, straight, ocr, direction.skew, confidence > 0, placed)
 
 
-def _shows_through(reading: _Reading, glyphs: Glyphs, reader: _Reader) -> bool:
-    """Is the page's print the other side's, seen through thin paper? A sheet printed on one
-    side and scanned on both (a desk's duplex scanner) gives a back whose only marks are the
-    front's lines, faint and mirrored: Otsu takes them for print, and read as they come they
-    are 1,400 characters of junk in the text layer and the index. Its mirror image reads well
-    (left to right when the sheet was turned over its long edge, upside down over its short
-    one: the ascender cue, blind to left and right, says which). Only a page that reads badly,
-    with its marks in words, pays for the question (one more read), and only a mirror that
-    reads as well as an upright page, at least half as much text, answers yes: a page with
-    print of its own reads better as it comes than mirrored. (OSD on the mirror was no gate:
-    unsure on one of three such pages that read at 94 % mirrored.)"""
+def _faint_marks(reading: _Reading, scale: float) -> float | None:
+    """How dark the marks read on a page that read badly are, as a grey level, where they are
+    faint enough to be another side's print seen through the paper (`SHOW_THROUGH_FAINT`);
+    None for any other page. Each word's marks count by their darkest 2 %, the page by its
+    median word. A 1-bit page has no faint marks: its grey cannot tell them from print."""
     page = reading.ocr
-    if page.mean_confidence >= SHOW_THROUGH_BELOW or not glyphs.mostly_in_words():
-        return False
-    mirror = np.ascontiguousarray(np.fliplr(reading.image))
-    cue = orient.looks_upside_down(_glyphs_as_placed(glyphs, reading.placed, reading.image.shape))
-    mirrored = reader.read(orient.turn_upright(mirror, 180) if cue else mirror)
-    return (
-        _reads_upright(mirrored)
-        and mirrored.mean_confidence > page.mean_confidence + ORIENTATION_MARGIN
-        and 2 * mirrored.characters >= page.characters
-    )
-
-
-def _own_print(reading: _Reading, scale: float) -> OcrPage:
-    """Of a page found to show its other side's print, the words of its own: in ink markedly
-    darker than the rest (a number or a note written on the back). What shows through paper is
-    a faint grey; the page's own print is as dark as print is."""
-    margin = cleanup.OCR_MARGIN_PX
-    image = reading.image
+    if page.mean_confidence >= SHOW_THROUGH_BELOW or not page.words:
+        return None
+    margin, image = cleanup.OCR_MARGIN_PX, reading.image
 
     def darkest(word: Word) -> float:
         top, bottom = (max(0, round((v - margin) / scale)) for v in (word.top, word.bottom))
         left, right = (max(0, round((v - margin) / scale)) for v in (word.left, word.right))
         box = image[top:bottom, left:right]
-        return float(np.percentile(box, 10)) if box.size else 255.0
+        return float(np.percentile(box, 2)) if box.size else 255.0
 
-    words = reading.ocr.words
-    levels = [darkest(word) for word in words]
-    through = float(np.median(levels)) if levels else 0.0
-    own = [w for w, level in zip(words, levels, strict=True) if level < through - OWN_PRINT_DARKER]
-    return OcrPage(own)
+    level = float(np.median([darkest(word) for word in page.words]))
+    return level if level >= SHOW_THROUGH_FAINT else None
+
+
+def _shows_through(reading: _Reading, glyphs: Glyphs, reader: _Reader) -> bool:
+    """Is the page's print the other side's, seen through thin paper? A sheet printed on one
+    side and scanned on both (a desk's duplex scanner) gives a back whose only marks are the
+    front's lines, faint and mirrored: Otsu takes them for print, and read as they come they
+    are 1,400 characters of junk in the text layer and the index. Its mirror image reads well:
+    left to right when the sheet was turned over its long edge, also upside down over its short
+    one. The band of densest lines is read mirrored, the way the ascender cue likes first (it
+    is blind to left and right, and was wrong on two of 13 real scans turned over), then the
+    other: a mirror that reads as an upright page does, and better than the page as it came,
+    is the other side's print. Asked only of a page of faint marks in words that reads badly
+    (`_faint_marks`): one or two band reads. (OSD on the mirror was no gate: unsure on one of
+    three such pages that read at 94 % mirrored.)"""
+    if not glyphs.mostly_in_words():
+        return False
+    region = _vote_region(np.ascontiguousarray(np.fliplr(reading.image)))
+    cue = orient.looks_upside_down(_glyphs_as_placed(glyphs, reading.placed, reading.image.shape))
+    for turn in (180, 0) if cue else (0, 180):
+        mirrored = reader.read(orient.turn_upright(region, turn))
+        if (
+            _reads_upright(mirrored)
+            and mirrored.mean_confidence > reading.ocr.mean_confidence + ORIENTATION_MARGIN
+        ):
+            return True
+    return False
+
+
+def _own_print(image: Pixels, faint: float, reader: _Reader) -> OcrPage:
+    """Of a page found to show its other side's print, the words of its own: the page read
+    again with only what is markedly darker than the marks showing through (a dossier number
+    written on the back in ink or pencil), each word read surely. Filtering the words first
+    read lost a pencil note Tesseract had read within a line of junk, and own print that
+    crossed the show-through's lines merged with them."""
+    dark = image < faint - OWN_PRINT_DARKER
+    if int(dark.sum()) < OWN_PRINT_MIN_SHARE * dark.size:
+        return OcrPage([])
+    own = np.where(dark, image, 255).astype(np.uint8)
+    read = reader.read(own)
+    return OcrPage([w for w in read.words if w.confidence >= UNREAD_LINE_CONFIDENCE])
 
 
 # A line read again on its own is kept only if read this surely: what Tesseract left out on

@@ -60,6 +60,10 @@ SHOW_THROUGH = (
     "the page carries only the print of the sheet's other side, showing through the paper "
     "(mirrored), so no text of its own was read; it may be a blank back to leave out"
 )
+SHOW_THROUGH_OWN_PRINT = (
+    "the print of the sheet's other side shows through this page (mirrored) and was left "
+    "out; only the page's own darker print was read: check it against the paper"
+)
 
 TEMPLATES = (
     DAMAGED_IMAGE,
@@ -73,4 +77,5 @@ TEMPLATES = (
     LOW_CONFIDENCE,
     NOTHING_READ,
     SHOW_THROUGH,
+    SHOW_THROUGH_OWN_PRINT,
 )

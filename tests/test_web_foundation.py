@@ -353,6 +353,7 @@ def test_every_page_warning_is_shown_in_vietnamese_with_its_values() -> None:
         w.LOW_CONFIDENCE.format(confidence=0.391): ["39%"],
         w.NOTHING_READ: [],
         w.SHOW_THROUGH: [],
+        w.SHOW_THROUGH_OWN_PRINT: [],
         w.OUTLINE_NOT_FOUND: [],
         w.NEGATIVE_PAGE: [],
         w.DAMAGED_IMAGE: [],

@@ -21,6 +21,7 @@ from hoso.digitize.page_warnings import (
     NOTHING_READ,
     OUTLINE_NOT_FOUND,
     SHOW_THROUGH,
+    SHOW_THROUGH_OWN_PRINT,
     SKEW_UNKNOWN,
     UNEVEN_RESOLUTION,
     WAY_UP_UNKNOWN,
@@ -230,6 +231,10 @@ WARNING_TEXTS: dict[str, str] = {
     SHOW_THROUGH: N_(
         "The page carries only the print of the sheet's other side, showing through the paper "
         "(mirrored), so no text of its own was read. It may be a blank back to leave out."
+    ),
+    SHOW_THROUGH_OWN_PRINT: N_(
+        "The print of the sheet's other side shows through this page (mirrored) and was left "
+        "out; only the page's own darker print was read. Check it against the paper."
     ),
     OUTLINE_NOT_FOUND: N_(
         "The page looks like a photo, but its outline could not be found, so its perspective was "
