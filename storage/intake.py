@@ -445,6 +445,38 @@ class Intake:
             )  # fmt: skip
             return ids
 
+    def take_turns(self, batch_id: int) -> list[int]:
+        """The queue turns of a planned batch's documents, in document order (given once: a
+        repeated call returns the same). The job queue runs the lowest turn first, so stations
+        take turns (start-time fair queuing): a batch's documents follow the later of the head
+        of the line (the lowest turn still waiting) and the same sender's last turn still
+        waiting. A station that sends 200 documents then holds back another's one by a
+        document or so, not by 200; its own documents keep their order."""
+        with self.index.session() as session:
+            batch = session.get(Batch, batch_id)
+            if batch is None:
+                raise BatchNotFoundError(f"there is no batch {batch_id}")
+            documents = list(session.scalars(
+                select(Document).where(Document.batch_id == batch_id).order_by(Document.id)
+            ))  # fmt: skip
+            if any(d.queue_turn is not None for d in documents):
+                return [d.queue_turn or 0 for d in documents]
+            waiting = (
+                select(func.min(Document.queue_turn), func.max(Document.queue_turn))
+                .join(Batch, Document.batch_id == Batch.id)
+                .where(Document.status == DocumentStatus.QUEUED, Batch.id != batch_id)
+            )
+            head, _ = session.execute(waiting).one()
+            if head is None:  # nobody waits: after the last turn given
+                start = session.scalar(select(func.max(Document.queue_turn))) or 0
+            else:
+                start = head - 1
+            _, senders_last = session.execute(waiting.where(_same_sender(batch))).one()
+            start = max(start, senders_last or 0)
+            for number, document in enumerate(documents, 1):
+                document.queue_turn = start + number
+            return [start + number for number in range(1, len(documents) + 1)]
+
     def _documents_of(self, session: Any, batch_id: int) -> list[int]:
         return list(
             session.scalars(
@@ -683,6 +715,16 @@ class Intake:
         session.add(row)
         session.flush()
         return _receipt(row, created=True)
+
+
+def _same_sender(batch: Batch) -> Any:
+    """Batches sent by the same station as `batch`: its API token, or the person who opened
+    it in the desk UI, or (a batch made by a command) the same agent."""
+    if batch.station_token_id is not None:
+        return Batch.station_token_id == batch.station_token_id
+    if batch.station_account_id is not None:
+        return Batch.station_account_id == batch.station_account_id
+    return Batch.created_by == batch.created_by
 
 
 def _in_order(sha256s: list[str], answers: dict[str, FileReceipt]) -> list[FileReceipt]:

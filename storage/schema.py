@@ -148,6 +148,9 @@ class Document(Base):
     # What people must know about the pages when it finished (migration 0009):
     # [{"page": n, "warnings": [...], "below_200_dpi": bool}], only pages with something to say
     warnings: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    # Its turn in the job queue among all stations' documents (migration 0014): the queue's
+    # priority, lowest first (`Intake.take_turns`)
+    queue_turn: Mapped[int | None] = mapped_column(Integer)
 
 
 class DerivedObject(Base):

@@ -214,6 +214,34 @@ def test_a_worker_killed_mid_batch_resumes_with_nothing_lost_or_done_twice(
     assert again["finished"] and len(again["documents"]) == 7
 
 
+def papers(folder: Path, count: int, seed: int) -> Path:
+    folder.mkdir()
+    for number in range(count):
+        spec = PageSpec(seed=seed + number, dpi=150, body_lines=3)
+        render_page(spec).save(folder / f"{number:02d}.png")
+    return folder
+
+
+def test_stations_take_turns_in_the_queue(deployment: Deployment) -> None:
+    """One station's six papers are being read, one document at a time, when another station
+    sends one: that paper is done within a document or two of the next, not after all six.
+    The queue was first in, first out, so a station that sent much held back every other
+    desk's papers."""
+    deployment.serve(worker=False, worker_id="e2e-api")
+    deployment.start(["worker"], "e2e-one-at-a-time", HOSO_PAGE_PROCESSES="1")
+    busy, quiet = station_token(deployment), station_token(deployment)
+    many = upload(deployment, papers(deployment.folder / "many", 6, 20), busy, "--no-wait")
+    wait_until(deployment, busy, many["batch_id"], mid_document, timeout=120)
+    one = upload(deployment, papers(deployment.folder / "one", 1, 30), quiet, "--no-wait")
+    wait_until(deployment, busy, many["batch_id"], lambda s: s["done"], timeout=300)
+    state = wait_until(deployment, quiet, one["batch_id"], lambda s: s["done"], timeout=60)
+    index = RecordIndex(deployment.database_url)
+    finished = [e.document_id for e in index.events() if e.event_type == "processed"]
+    index.engine.dispose()
+    assert len(finished) == 7
+    assert finished.index(state["documents"][0]["id"]) <= 3, finished  # first in, first out: 6
+
+
 def test_a_dead_workers_documents_are_taken_over_by_a_survivor(deployment: Deployment) -> None:
     deployment.serve(worker=False, worker_id="e2e-api")
     token = station_token(deployment)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 
-from dbos import DBOS, SetWorkflowID
+from dbos import DBOS, SetEnqueueOptions, SetWorkflowID
 from dbos._error import DBOSMaxStepRetriesExceeded
 
 from hoso.storage.vocabulary import DocumentStatus
@@ -52,9 +52,12 @@ def document_workflow_id(document_id: int, attempt: int = 0) -> str:
 
 
 @DBOS.step(name="hoso.plan_batch", **STEP_RETRIES)  # type: ignore[arg-type]
-def plan_step(batch_id: int) -> list[int]:
+def plan_step(batch_id: int) -> dict[str, list[int]]:
+    """The batch's documents and their turns in the queue (`Intake.take_turns`)."""
     with STEP_SECONDS.labels("plan").time():
-        return _processor().plan(batch_id)
+        processor = _processor()
+        documents = processor.plan(batch_id)
+        return {"documents": documents, "turns": processor.intake.take_turns(batch_id)}
 
 
 @DBOS.step(name="hoso.process", **STEP_RETRIES)  # type: ignore[arg-type]
@@ -72,9 +75,15 @@ def fail_step(document_id: int, code: str, reason: str) -> None:
 @DBOS.workflow(name=BATCH_WORKFLOW)
 def process_batch(batch_id: int) -> list[int]:
     with JOBS_AT_WORK.running():
-        document_ids = plan_step(batch_id)
-        for document_id in document_ids:
-            with SetWorkflowID(document_workflow_id(document_id)):
+        planned: dict[str, list[int]] | list[int] = plan_step(batch_id)
+        turns: list[int | None]
+        if isinstance(planned, list):  # recorded before turns: queued as it was then
+            document_ids, turns = planned, [None] * len(planned)
+        else:
+            document_ids, turns = planned["documents"], list(planned["turns"])
+        for document_id, turn in zip(document_ids, turns, strict=True):
+            # The queue takes the lowest priority first: stations take turns.
+            with SetWorkflowID(document_workflow_id(document_id)), SetEnqueueOptions(priority=turn):
                 DBOS.enqueue_workflow(DOCUMENT_QUEUE, process_document, document_id)
         return document_ids
 
