@@ -445,13 +445,12 @@ class Intake:
             )  # fmt: skip
             return ids
 
-    def take_turns(self, batch_id: int) -> list[int]:
+    def take_turns(self, batch_id: int) -> list[int | None]:
         """The queue turns of a planned batch's documents, in document order (given once: a
         repeated call returns the same). The job queue runs the lowest turn first, so stations
-        take turns (start-time fair queuing): a batch's documents follow the later of the head
-        of the line (the lowest turn still waiting) and the same sender's last turn still
-        waiting. A station that sends 200 documents then holds back another's one by a
-        document or so, not by 200; its own documents keep their order."""
+        take turns (start-time fair queuing, `_turns_after`): a station that sends 200
+        documents holds back another's one by a document or so, not by 200; its own documents
+        keep their order."""
         with self.index.session() as session:
             batch = session.get(Batch, batch_id)
             if batch is None:
@@ -460,22 +459,11 @@ class Intake:
                 select(Document).where(Document.batch_id == batch_id).order_by(Document.id)
             ))  # fmt: skip
             if any(d.queue_turn is not None for d in documents):
-                return [d.queue_turn or 0 for d in documents]
-            waiting = (
-                select(func.min(Document.queue_turn), func.max(Document.queue_turn))
-                .join(Batch, Document.batch_id == Batch.id)
-                .where(Document.status == DocumentStatus.QUEUED, Batch.id != batch_id)
-            )
-            head, _ = session.execute(waiting).one()
-            if head is None:  # nobody waits: after the last turn given
-                start = session.scalar(select(func.max(Document.queue_turn))) or 0
-            else:
-                start = head - 1
-            _, senders_last = session.execute(waiting.where(_same_sender(batch))).one()
-            start = max(start, senders_last or 0)
-            for number, document in enumerate(documents, 1):
-                document.queue_turn = start + number
-            return [start + number for number in range(1, len(documents) + 1)]
+                return [d.queue_turn for d in documents]
+            turns = _turns_after(session, batch, len(documents), Document.batch_id != batch_id)
+            for document, turn in zip(documents, turns, strict=True):
+                document.queue_turn = turn
+            return list(turns)
 
     def _documents_of(self, session: Any, batch_id: int) -> list[int]:
         return list(
@@ -677,6 +665,13 @@ class Intake:
         if held.rowcount != 1:
             raise NotRetryableError(f"document {document_id} is being retried already")
         session.expire(document)
+        # A fresh turn, as a new paper of its sender would have: kept, the old low turn would
+        # pull the head of the line back for every batch planned meanwhile, and retried at the
+        # front, a bulk retry (or a station rescanning its own quick failures) held back all.
+        batch = session.get(Batch, document.batch_id) if document.batch_id is not None else None
+        document.queue_turn = (
+            _turns_after(session, batch, 1, Document.id != document_id)[0] if batch else None
+        )
         return document, earlier
 
     def _log_retry(
@@ -715,6 +710,31 @@ class Intake:
         session.add(row)
         session.flush()
         return _receipt(row, created=True)
+
+
+def _turns_after(session: Any, batch: Batch, count: int, others: Any) -> list[int]:
+    """`count` queue turns for documents of `batch` (start-time fair queuing): after the later
+    of the head of the line (the lowest turn still waiting; when nothing waits, the last turn
+    given) and the last turn its sender was given, waiting or not (counting only its waiting
+    ones let two stations sending a paper each whenever the last was taken hold back a third's
+    backlog for good: each new paper started again at the head). `others` says which
+    documents count (not those being given turns)."""
+    head = session.scalar(
+        select(func.min(Document.queue_turn)).where(
+            Document.status == DocumentStatus.QUEUED, others
+        )
+    )
+    if head is None:
+        start = session.scalar(select(func.max(Document.queue_turn)).where(others)) or 0
+    else:
+        start = head - 1
+    senders_last = session.scalar(
+        select(func.max(Document.queue_turn))
+        .join(Batch, Document.batch_id == Batch.id)
+        .where(_same_sender(batch), others)
+    )
+    start = max(start, senders_last or 0)
+    return [start + number for number in range(1, count + 1)]
 
 
 def _same_sender(batch: Batch) -> Any:

@@ -32,7 +32,7 @@ def planned_batch(intake: Intake, station: str, documents: int) -> list[int]:
     return intake.record_plan(batch.id, plans, "worker:test")
 
 
-def turns(intake: Intake, documents: list[int]) -> list[int]:
+def turns(intake: Intake, documents: list[int]) -> list[int | None]:
     document = intake.document(documents[0])
     assert document is not None and document.batch_id is not None
     return intake.take_turns(document.batch_id)
@@ -68,3 +68,32 @@ def test_a_batch_when_nobody_waits_comes_after_the_last_turn(
         intake.set_status(document_id, DocumentStatus.DONE)
     later = planned_batch(intake, "station-2", 2)
     assert turns(intake, later) == [4, 5]
+
+
+def test_a_station_sending_a_paper_at_a_time_does_not_restart_at_the_head(
+    index: RecordIndex, tmp_path: Path
+) -> None:
+    """A station's next paper follows its last turn even once that paper was taken: counting
+    only its waiting papers, two stations sending one whenever the last was taken started
+    again at the head each time and held a third station's backlog back for good (helper-54)."""
+    intake = Intake(Archive(FilesystemStore(tmp_path / "objects"), index, tmp_path / "spool"))
+    backlog = planned_batch(intake, "station-1", 6)
+    assert turns(intake, backlog) == [1, 2, 3, 4, 5, 6]
+    intake.set_status(backlog[0], DocumentStatus.PROCESSING)
+    first = planned_batch(intake, "station-2", 1)
+    assert turns(intake, first) == [2]
+    intake.set_status(first[0], DocumentStatus.PROCESSING)  # taken before station 1's turn 2
+    assert turns(intake, planned_batch(intake, "station-2", 1)) == [3]  # not 2 again
+
+
+def test_a_retried_document_takes_a_fresh_turn(index: RecordIndex, tmp_path: Path) -> None:
+    """A retry queued at its old turn (or first) pulled the head of the line back, so every
+    batch planned meanwhile jumped the whole backlog (helper-54); it is its sender's next."""
+    intake = Intake(Archive(FilesystemStore(tmp_path / "objects"), index, tmp_path / "spool"))
+    backlog = planned_batch(intake, "station-1", 6)
+    assert turns(intake, backlog) == [1, 2, 3, 4, 5, 6]
+    intake.fail(backlog[0], "unreadable_image", "the scan could not be read", "worker:test")
+    intake.retry(backlog[0], "officer")
+    retried = intake.document(backlog[0])
+    assert retried is not None and retried.queue_turn == 7  # after station 1's own last
+    assert turns(intake, planned_batch(intake, "station-2", 2)) == [2, 3]  # not [1, 2]

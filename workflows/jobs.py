@@ -13,6 +13,7 @@ worker's `Processor` through `bind`, set once per process before DBOS is launche
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from dbos import DBOS, SetEnqueueOptions, SetWorkflowID
 from dbos._error import DBOSMaxStepRetriesExceeded
@@ -52,7 +53,7 @@ def document_workflow_id(document_id: int, attempt: int = 0) -> str:
 
 
 @DBOS.step(name="hoso.plan_batch", **STEP_RETRIES)  # type: ignore[arg-type]
-def plan_step(batch_id: int) -> dict[str, list[int]]:
+def plan_step(batch_id: int) -> dict[str, list[Any]]:
     """The batch's documents and their turns in the queue (`Intake.take_turns`)."""
     with STEP_SECONDS.labels("plan").time():
         processor = _processor()
@@ -75,7 +76,7 @@ def fail_step(document_id: int, code: str, reason: str) -> None:
 @DBOS.workflow(name=BATCH_WORKFLOW)
 def process_batch(batch_id: int) -> list[int]:
     with JOBS_AT_WORK.running():
-        planned: dict[str, list[int]] | list[int] = plan_step(batch_id)
+        planned: dict[str, list[Any]] | list[int] = plan_step(batch_id)
         turns: list[int | None]
         if isinstance(planned, list):  # recorded before turns: queued as it was then
             document_ids, turns = planned, [None] * len(planned)

@@ -45,19 +45,24 @@ class JobQueue:
         """Queue a closed batch. The workflow id is the batch's: submitting twice is harmless."""
         return self._enqueue(BATCH_WORKFLOW, BATCH_QUEUE, batch_workflow_id(batch_id), batch_id)
 
-    def submit_document(self, document_id: int, attempt: int) -> str:
+    def submit_document(self, document_id: int, attempt: int, turn: int | None = None) -> str:
         """Queue one more attempt at a document (a retry or a rescan) under the attempt's own
-        workflow id, so it is not taken for the attempt that already ran."""
+        workflow id, so it is not taken for the attempt that already ran; at its `turn` in
+        the queue (`Intake.retry` gives it one), else first."""
         workflow_id = document_workflow_id(document_id, attempt)
-        return self._enqueue(DOCUMENT_WORKFLOW, DOCUMENT_QUEUE, workflow_id, document_id)
+        return self._enqueue(DOCUMENT_WORKFLOW, DOCUMENT_QUEUE, workflow_id, document_id, turn)
 
-    def _enqueue(self, workflow: str, queue: str, workflow_id: str, record_id: int) -> str:
+    def _enqueue(
+        self, workflow: str, queue: str, workflow_id: str, record_id: int, turn: int | None = None
+    ) -> str:
         options: EnqueueOptions = {
             "workflow_name": workflow,
             "queue_name": queue,
             "workflow_id": workflow_id,
             "app_version": APPLICATION_VERSION,
         }
+        if turn is not None:
+            options["priority"] = turn
         handle: Any = self.client.enqueue(options, record_id)
         return str(handle.get_workflow_id())
 
@@ -75,8 +80,10 @@ def requeue(queue: JobQueue, intake: Intake, document_id: int, attempt: int, age
     """Submit a document that `Intake.retry`/`replace` put back to `queued`. If the queue does
     not take it, the document is failed again with a reason saying so: left `queued`, it would
     wait for a job that does not exist and could never be retried."""
+    document = intake.document(document_id)
+    turn = document.queue_turn if document is not None else None
     try:
-        return queue.submit_document(document_id, attempt)
+        return queue.submit_document(document_id, attempt, turn)
     except Exception as error:  # whatever the cause, the document must not stay queued
         log.warning("document %s: the job queue refused attempt %s: %s", document_id, attempt,
                     error)  # fmt: skip
