@@ -76,7 +76,7 @@ LOW_TEXT_CONFIDENCE = 0.6  # below this mean OCR confidence the page's text is f
 # A page read at under this confidence may show only its other side's print, mirrored: tried
 # in its mirror image (a page of the other side's print read at 35-40 %, its mirror at 97 %).
 SHOW_THROUGH_BELOW = 0.5
-# What shows through paper is faint: the darkest tenth of a word's marks, median over the page,
+# What shows through paper is faint: the darkest 2 % of a word's marks, median over the page,
 # is lighter than this grey (0.2-0.45 of the front's contrast measured 120-190); print, even
 # a carbon copy's, is darker, and a page of it printed mirrored is not a blank back.
 SHOW_THROUGH_FAINT = 110
@@ -387,15 +387,12 @@ def _faint_marks(reading: _Reading, scale: float) -> float | None:
     page = reading.ocr
     if page.mean_confidence >= SHOW_THROUGH_BELOW or not page.words:
         return None
-    margin, image = cleanup.OCR_MARGIN_PX, reading.image
 
     def darkest(word: Word) -> float:
-        top, bottom = (max(0, round((v - margin) / scale)) for v in (word.top, word.bottom))
-        left, right = (max(0, round((v - margin) / scale)) for v in (word.left, word.right))
-        box = image[top:bottom, left:right]
+        box = reading.image[word.top : word.bottom, word.left : word.right]
         return float(np.percentile(box, 2)) if box.size else 255.0
 
-    level = float(np.median([darkest(word) for word in page.words]))
+    level = float(np.median([darkest(word) for word in _to_page_pixels(page.words, scale)]))
     return level if level >= SHOW_THROUGH_FAINT else None
 
 
