@@ -26,6 +26,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -128,6 +129,9 @@ class Dossier(Base):
 
 class Document(Base):
     __tablename__ = "document"
+    # The head of the job queue (the lowest turn still waiting) and counts by status, on every
+    # batch planned (`_turns_after`), read from the index, not a scan (migration 0015)
+    __table_args__ = (Index("ix_document_status_turn", "status", "queue_turn"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossier.id"), index=True)
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("batch.id"), index=True)
@@ -173,6 +177,8 @@ class DocumentText(Base):
 
 class ExtractedField(Base):
     __tablename__ = "extracted_field"
+    # Which documents carry a value (an ID number's papers), migration 0003
+    __table_args__ = (Index("ix_extracted_field_name_value", "name", "value"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("document.id"), index=True)
     name: Mapped[str] = mapped_column(String(60))
