@@ -107,15 +107,19 @@ def test_dossier_code_is_unique(index: RecordIndex) -> None:
         session.add(Dossier(code="000.00.48.H17-250101-0001"))
 
 
+def _down_to(index: RecordIndex, revision: str) -> None:
+    config = migrations_config()
+    with index.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+
+
 @pytest.mark.parametrize(
     ("table", "before"), [("record_metadata", "0010"), ("issued_result", "0011_records_metadata")]
 )
 def test_a_migration_goes_down_and_up(index: RecordIndex, table: str, before: str) -> None:
-    config = migrations_config()
     assert table in inspect(index.engine).get_table_names()
-    with index.engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, before)
+    _down_to(index, before)
     assert table not in inspect(index.engine).get_table_names()
     index.migrate()
     assert table in inspect(index.engine).get_table_names()
@@ -128,10 +132,7 @@ def test_the_batch_column_of_events_goes_down_and_up(index: RecordIndex) -> None
     def columns() -> set[str]:
         return {column["name"] for column in inspect(index.engine).get_columns("event")}
 
-    config = migrations_config()
-    with index.engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0012_issued_results")
+    _down_to(index, "0012_issued_results")
     assert "batch_id" not in columns()
     index.migrate()
     assert "batch_id" in columns()
@@ -170,10 +171,7 @@ def test_the_queue_index_goes_down_and_up(index: RecordIndex) -> None:
     def indexes() -> set[str | None]:
         return {i["name"] for i in inspect(index.engine).get_indexes("document")}
 
-    config = migrations_config()
-    with index.engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0014_document_turn")
+    _down_to(index, "0014_document_turn")
     assert "ix_document_status_turn" not in indexes()
     index.migrate()
     assert "ix_document_status_turn" in indexes()
