@@ -620,6 +620,30 @@ def test_slightly_noisy_birth_extract_is_still_one() -> None:
     assert values["sex"] == "Nữ"
 
 
+@pytest.mark.parametrize(
+    ("line", "name", "sex"),
+    [
+        # a dusty "tính" two letters off, its colon read: the label, so the name ends before it
+        ("Họ, chữ đệm và tên: Phạm Ngọc Hà Giới unh:-Nam", "Phạm Ngọc Hà", "Nam"),
+        ("Họ và tên: Lê Văn Tám   Ngày sinh: 02/01/1990   Giới tirb : Nữ", "Lê Văn Tám", "Nữ"),
+        # no colon: the words could be the value's, so nothing is cut
+        ("Họ và tên: Phạm Ngọc Hà Giới unh Nam", "Phạm Ngọc Hà Giới Unh", None),
+        # two words off: never a label
+        ("Họ và tên: Trần Thị Mai Gidi unh: Nữ", "Trần Thị Mai Gidi Unh", None),
+    ],
+)
+def test_a_label_two_letters_off_is_one_where_its_colon_follows(
+    line: str, name: str, sex: str | None
+) -> None:
+    """`name`: what the name is, or (no sex found) what it starts with: not cut there."""
+    _, values = _values(f"ĐƠN ĐỀ NGHỊ\n{line}\n")
+    assert values.get("sex") == sex
+    if sex:
+        assert values["full_name"] == name
+    else:
+        assert values["full_name"].startswith(name)
+
+
 def test_numbered_form_fields_two_a_line() -> None:
     form = (
         "TỜ KHAI THAY ĐỔI THÔNG TIN CƯ TRÚ\nKính gửi: Công an phường Phú Hội\n"

@@ -16,7 +16,7 @@ one letter is misread where the words around hold it in place: inside the label,
 still match) and the whole label by at most one edit per six letters, two at most: "TRÍCH LUC
 KHAl SINH" still says what it is, while "Họ tên" never matches "Họ tên cha" (a longer label
 wins where they overlap). A label read with errors never spans a colon nor reaches right into
-its value.
+its value; a colon right after it is what lets one word be two letters off ("Giới unh:").
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+
+from rapidfuzz.distance import Levenshtein
 
 from hoso.digitize.fields.textutil import fold_keep_digits
 
@@ -279,9 +281,34 @@ def find_all(line: str, vocabulary: Sequence[Phrase]) -> list[Hit]:
             end = spans[at + len(entry.words) - 1][2] if edits is not None else 0
             if edits is None:
                 edits, end = _glued_edits(tokens[at], entry.words, budget), spans[at][2]
+            if edits is None and _colon_after(folded, spans, at + len(entry.words) - 1):
+                edits = _before_colon_edits(tokens, at, entry.words)
+                end = spans[at + len(entry.words) - 1][2] if edits is not None else 0
             if edits is not None and not (edits and ":" in folded[spans[at][1] : end]):
                 hits.append(Hit(entry, spans[at][1], end, edits))
     return hits
+
+
+def _colon_after(folded: str, spans: list[tuple[str, int, int]], last: int) -> bool:
+    """Whether a colon follows the word at `last` at once (spaces aside)."""
+    return last < len(spans) and folded[spans[last][2] :].lstrip(" ").startswith(":")
+
+
+def _before_colon_edits(tokens: Sequence[str], at: int, words: tuple[str, ...]) -> int | None:
+    """Two edits for a label of two words or more with one word of four letters or more read
+    two letters off ("Giới unh:" for "Giới tính:"), the others exact: only where a colon
+    follows it at once (`_colon_after`), which says a label ends there. Without the colon the
+    same reading is a value's words ("… Hà Giới unh Nam"), and the label ran into the value
+    before it (a noisy form's name came back as "Phạm Ngọc Hà Giới unh Nam", its sex lost)."""
+    if len(words) < 2 or at + len(words) > len(tokens):
+        return None
+    misread = [(t, w) for t, w in zip(tokens[at : at + len(words)], words, strict=True) if t != w]
+    if len(misread) != 1:
+        return None
+    token, word = misread[0]
+    if len(word) < 4 or len(token) < 3:
+        return None
+    return 2 if Levenshtein.distance(token, word, score_cutoff=2) <= 2 else None
 
 
 def find(line: str, vocabulary: Sequence[Phrase] = LABELS) -> list[Hit]:
