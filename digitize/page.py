@@ -123,8 +123,11 @@ def _scanned_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> Pa
     raster = _positive(raster)
     raster, flattened = _flatten_photo(raster)
     pixels, bilevel = raster.pixels, raster.mode == "1"
+    # What is read: the page as archived, unless a visible signature's stamp lies over its text
+    # (`RasterPage.reading_pixels`: the same page without it, in the same geometry)
+    seen = pixels if raster.reading_pixels is None else raster.reading_pixels
     warnings: list[str] = list(raster.warnings)
-    glyphs = find_glyphs(pixels)
+    glyphs = find_glyphs(seen)
     glyph_height = resolution.median_glyph_height(glyphs)
     dpi, dpi_source = _resolution(raster, glyphs)
     if below_legal_minimum(dpi):
@@ -150,7 +153,7 @@ def _scanned_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> Pa
     # Everything from here reads the page, never archives it: it is turned, straightened and
     # read in the grey OCR sees (seals painted out), one plane instead of three (a colour
     # page's straightening and grey conversions were 0.1-0.15 s of its time, issue 18).
-    grey, seals_painted = cleanup.gray_without_seals(pixels)
+    grey, seals_painted = cleanup.gray_without_seals(seen)
     reading = _orient_and_read(grey, glyphs, direction, reader)
     # The OCR read the lines running down the page: the geometry chose the wrong direction.
     # When the geometry was sure, only long words count as evidence: short Vietnamese words in
@@ -188,7 +191,7 @@ def _scanned_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> Pa
     # A code printed in red went with the seals: those pages are searched in their own grey,
     # laid as the page was read.
     codes = read_codes(
-        _as_placed(to_gray(pixels), reading.placed, straight.shape) if seals_painted else straight,
+        _as_placed(to_gray(seen), reading.placed, straight.shape) if seals_painted else straight,
         upright=True,
         dpi=dpi,
     )
@@ -249,7 +252,9 @@ def _positive(raster: RasterPage) -> RasterPage:
     if in_words is None or int(in_words.sum()) < deskew.MIN_GLYPHS:
         return raster
     warnings = [*raster.warnings, NEGATIVE_PAGE]
-    return replace(raster, pixels=inverted, source_jpeg=None, warnings=warnings)
+    return replace(
+        raster, pixels=inverted, source_jpeg=None, warnings=warnings, reading_pixels=None
+    )
 
 
 def _flatten_photo(raster: RasterPage) -> tuple[RasterPage, PerspectiveCorrection]:
@@ -267,7 +272,8 @@ def _flatten_photo(raster: RasterPage) -> tuple[RasterPage, PerspectiveCorrectio
         return replace(raster, warnings=[*raster.warnings, *said]), PerspectiveCorrection()
     flat = perspective.warp_flat(raster.pixels, outline.corners)
     corners = tuple((round(float(x), 1), round(float(y), 1)) for x, y in outline.corners)
-    return replace(raster, pixels=flat, source_jpeg=None), PerspectiveCorrection(corners)
+    flattened = replace(raster, pixels=flat, source_jpeg=None, reading_pixels=None)
+    return flattened, PerspectiveCorrection(corners)
 
 
 def _resolution(raster: RasterPage, glyphs: Glyphs) -> tuple[float, str]:

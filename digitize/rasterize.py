@@ -17,6 +17,7 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -94,6 +95,9 @@ class RasterPage:
     source_jpeg: tuple[bytes, str] | None = None
     source_jpeg_quality: int | None = None  # never re-encode a scan better than it was taken
     warnings: list[str] = field(default_factory=list)
+    # The page to read where it differs from the page to archive: without the appearance of a
+    # visible signature, a stamp over the heading's text (`_prepared_copy`)
+    reading_pixels: Pixels | None = None
 
 
 def rasterize(task: PageTask, options: Options) -> RasterPage:
@@ -495,8 +499,8 @@ def _extract_pdf_image(task: PageTask, options: Options) -> RasterPage | None:
         if len(images) != 1:
             return None
         name, stream = images[0]
-        if not isinstance(stream, pikepdf.Stream):
-            return None
+        if not isinstance(stream, pikepdf.Stream) or shows_annotations(page):
+            return None  # what the annotations draw over the scan is part of the page
         pdf_image = PdfImage(stream)
         check_pixel_budget(pdf_image.width, pdf_image.height, options, task.path.name)
         sheet = _Sheet.of(page)
@@ -649,28 +653,83 @@ def _main_image_jpeg_quality(path: Path, index: int) -> int | None:
     return estimate_jpeg_quality(jpeg[0]) if jpeg else None
 
 
+# Images drawn over at least this share of the largest one's area are layers of the page, not
+# pictures on it.
+LAYER_AREA = 0.9
+
+
+def _main_image_dpi(task: PageTask, images: list[dict[str, Any]], unit: float) -> float | None:
+    """The resolution to draw a scanned page at: that of its main image, the one covering most
+    of it (a small high-resolution seal pasted on a 150-dpi scan must not make the page 300
+    dpi), and of its layers covering as much the sharpest: a copier's compact PDF (MRC) lays a
+    1-bit 300-dpi text layer over a 100-dpi colour background, and drawn at the background's
+    resolution its text was blurred and the page flagged under the legal 200 dpi."""
+
+    def area(image: dict[str, Any]) -> float:
+        return abs(float(image["x1"] - image["x0"]) * float(image["bottom"] - image["top"]))
+
+    def native(image: dict[str, Any]) -> float:
+        width_pt = _drawn_width(task, f"/{image['name']}") or abs(image["x1"] - image["x0"])
+        return float(image["srcsize"][0]) / max(width_pt * unit / 72.0, 1e-6)
+
+    sized = [image for image in images if image.get("srcsize")]
+    if not sized:
+        return None
+    largest = max(area(image) for image in sized)
+    layers = [image for image in sized if area(image) >= LAYER_AREA * largest]
+    return float(min(600.0, max(150.0, max(native(image) for image in layers))))
+
+
 def _render_pdf_page(task: PageTask, options: Options) -> RasterPage:
     dpi = float(options.render_dpi)
     words: list[Word] | None = None
     rotation = 0
-    with pdfplumber.open(task.path) as plumber:
+    prepared = _prepared_copy(task.path, task.index)
+    read = (prepared.read or prepared.shown) if prepared else None
+    with pdfplumber.open(io.BytesIO(read) if read else task.path) as plumber:
         page = plumber.pages[task.index]
         unit = _user_unit(page.page_obj.attrs.get("UserUnit"))
-        # Render at the resolution of the page's main image (the one covering most of it): a
-        # small high-resolution seal pasted on a 150-dpi scan must not make the page 300 dpi.
-        images = [im for im in page.images if im.get("srcsize")]
-        if images and not task.born_digital:
-            main = max(
-                images, key=lambda im: abs((im["x1"] - im["x0"]) * (im["bottom"] - im["top"]))
-            )
-            width_pt = _drawn_width(task, f"/{main['name']}") or abs(main["x1"] - main["x0"])
-            native = main["srcsize"][0] / max(width_pt * unit / 72.0, 1e-6)
-            dpi = float(min(600.0, max(150.0, native)))
-        if task.born_digital:
+        if not task.born_digital:
+            dpi = _main_image_dpi(task, page.images, unit) or dpi
+        elif not (prepared and prepared.fields_to_draw):  # else its text layer lacks the values
             rotation, words = born_digital_words(page, dpi)
-    document = pdfium.PdfDocument(_with_normal_boxes(task.path, task.index) or str(task.path))
+    forms = prepared is not None and prepared.fields_to_draw
+    shown = prepared.shown if prepared else task.path
+    image, drawn_dpi = _drawn_page(shown, task.index, options, dpi, unit, forms)
+    reading = None
+    if prepared and prepared.read and words is None:
+        reading, _ = normalize_mode(
+            _drawn_page(prepared.read, task.index, options, dpi, unit, forms)[0]
+        )
+    image, mode = normalize_mode(image)
+    return RasterPage(
+        pixels=to_array(image, mode),
+        mode=mode,
+        dpi=drawn_dpi,
+        born_digital_words=words,
+        text_rotation=rotation,
+        source_jpeg_quality=None
+        if words is not None
+        else _main_image_jpeg_quality(task.path, task.index),
+        reading_pixels=None if reading is None else to_array(reading, mode),
+    )
+
+
+def _drawn_page(
+    source: bytes | Path,
+    index: int,
+    options: Options,
+    dpi: float,
+    unit: float,
+    fields_to_draw: bool,
+) -> tuple[Image.Image, float]:
+    """The page drawn by PDFium at `dpi`, or less where the page is too large for it, and the
+    dpi it was drawn at; with `fields_to_draw`, form fields without appearances drawn too."""
+    document = pdfium.PdfDocument(source if isinstance(source, bytes) else str(source))
     try:
-        pdfium_page = document[task.index]
+        if fields_to_draw:
+            document.init_forms()  # before a page is loaded: PDFium draws the fields then
+        pdfium_page = document[index]
         width_pt, height_pt = pdfium_page.get_size()
         width_pt, height_pt = width_pt * unit, height_pt * unit
         if pdfium_page.get_rotation() in (90, 270):
@@ -685,17 +744,7 @@ def _render_pdf_page(task: PageTask, options: Options) -> RasterPage:
         image = bitmap.to_pil()
     finally:
         document.close()
-    image, mode = normalize_mode(image)
-    return RasterPage(
-        pixels=to_array(image, mode),
-        mode=mode,
-        dpi=dpi,
-        born_digital_words=words,
-        text_rotation=rotation,
-        source_jpeg_quality=None
-        if words is not None
-        else _main_image_jpeg_quality(task.path, task.index),
-    )
+    return image, dpi
 
 
 # pdfplumber reports positions as displayed (/Rotate applied). Text turned counter-clockwise by
@@ -713,17 +762,88 @@ def _is_inverted(box: object) -> bool:
     return x0 > x1 or y0 > y1
 
 
-def _with_normal_boxes(path: Path, index: int) -> bytes | None:
-    """PDF rectangles may name any two opposite corners; PDFium draws nothing for an upside-down
-    MediaBox. Returns a repaired copy in memory when the page needs one (the original is kept)."""
+# Annotations a viewer shows without being asked: a form's values and a visible signature
+# (widgets), a stamp, free text, ink. Links and pop-ups draw nothing, and a note's icon is no
+# part of the paper.
+_UNSHOWN_ANNOTATIONS = frozenset({"/Link", "/Popup", "/Text"})
+_HIDDEN_FLAGS = 0b100010  # Hidden (bit 2) and NoView (bit 6)
+
+
+def _shown(page: pikepdf.Page) -> list[pikepdf.Dictionary]:
+    """The annotations that draw something on the page, over its content: filled form fields,
+    a visible signature's seal and "Ký bởi…" (a signed e-copy's mark of validity), stamps."""
+    shown = []
+    for annotation in page.obj.get("/Annots") or []:
+        if not isinstance(annotation, pikepdf.Dictionary):
+            continue
+        if str(annotation.get("/Subtype")) in _UNSHOWN_ANNOTATIONS:
+            continue
+        if int(annotation.get("/F", 0)) & _HIDDEN_FLAGS or not _has_area(annotation):
+            continue  # an invisible signature has a box of no size
+        if "/AP" in annotation or str(annotation.get("/FT", "")) == "/Tx":
+            shown.append(annotation)
+    return shown
+
+
+def _has_area(annotation: pikepdf.Dictionary) -> bool:
+    rect = annotation.get("/Rect")
+    if not isinstance(rect, pikepdf.Array) or len(rect) != 4:
+        return False
+    x0, y0, x1, y1 = (float(v) for v in rect)
+    return abs(x1 - x0) >= 1 and abs(y1 - y0) >= 1
+
+
+def shows_annotations(page: pikepdf.Page) -> bool:
+    return bool(_shown(page))
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """Copies of the PDF in memory, made to draw and read a page as a viewer shows it: `shown`
+    with every annotation that shows flattened into the page; `read` the same without the
+    appearances of its signatures, when it has some; and whether form fields without an
+    appearance of their own remain for PDFium to draw."""
+
+    shown: bytes
+    read: bytes | None
+    fields_to_draw: bool
+
+
+def _prepared_copy(path: Path, index: int) -> _Prepared | None:
+    """Copies of the PDF, made when the page must be changed to be drawn and read as a viewer
+    shows it (the original is kept): its annotations that carry an appearance flattened into
+    its content (PDFium leaves form widgets out unless a form environment is set up, and
+    pdfplumber reads page content only), and its rectangles put corner-first (PDF rectangles
+    may name any two opposite corners; PDFium draws nothing for an upside-down MediaBox). A
+    field filled without an appearance (a web form filler's "NeedAppearances") is left for
+    PDFium's form filler to draw: qpdf's own appearances write a Unicode font's codes wrongly
+    (the values came back as "(cid:20071)…"). A visible signature is archived but not read:
+    Vietnamese e-documents stamp "Ký bởi…" over the heading's motto, and read through the
+    stamp the heading lost its document number. None when the page needs none of this."""
     with pikepdf.open(path) as pdf:
-        page = pdf.pages[index].obj
-        inverted = [name for name in _BOXES if _is_inverted(page.get(name))]
-        if not inverted:
+        page = pdf.pages[index]
+        inverted = any(_is_inverted(page.obj.get(name)) for name in _BOXES)
+        shown = _shown(page)
+        if not inverted and not shown:
             return None
-        for name in inverted:
-            x0, y0, x1, y1 = (float(v) for v in page[name])
-            page[name] = pikepdf.Array([min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)])
+        signed = any(str(a.get("/FT", "")) == "/Sig" for a in shown)
+        to_draw = any("/AP" not in a for a in shown)
+    read = _flattened(path, index, with_signatures=False) if signed else None
+    return _Prepared(_flattened(path, index, with_signatures=True), read, to_draw)
+
+
+def _flattened(path: Path, index: int, with_signatures: bool) -> bytes:
+    with pikepdf.open(path) as pdf:
+        page = pdf.pages[index]
+        for name in _BOXES:
+            if _is_inverted(page.obj.get(name)):
+                x0, y0, x1, y1 = (float(v) for v in page.obj[name])
+                page.obj[name] = pikepdf.Array([min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)])
+        if not with_signatures and "/Annots" in page.obj:
+            page.obj.Annots = pikepdf.Array(
+                a for a in page.obj.Annots if str(a.get("/FT", "")) != "/Sig"
+            )
+        pdf.flatten_annotations(mode="screen")
         buffer = io.BytesIO()
         pdf.save(buffer)
         return buffer.getvalue()

@@ -1,0 +1,197 @@
+"""What a PDF page shows over its content (issue 16, found by a reviewing helper with PDFs it
+made): a form's filled values and a visible signature are widget annotations, drawn by a
+viewer but neither by PDFium without a form environment nor by a text extractor; a signed
+e-copy lost its seal and "Ký bởi…" and a filled form its values, with no word said. And a
+copier's compact PDF (MRC) lays a sharp 1-bit text layer over a coarse colour background: the
+page is drawn at the text's resolution, not the background's."""
+
+from __future__ import annotations
+
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pikepdf
+import pytest
+from PIL import Image
+
+from hoso.digitize.encode import page_pixels
+from hoso.digitize.models import Options, PageResult, TextSource
+from hoso.digitize.page_warnings import BELOW_MINIMUM
+from hoso.digitize.pipeline import digitize
+from hoso.storage.textfold import fold
+from tests.metrics import cer
+from tests.synthetic import PageSpec, render_page
+
+A4 = (595.0, 842.0)
+Name = pikepdf.Name
+
+
+def _helvetica(pdf: pikepdf.Pdf) -> pikepdf.Object:
+    return pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=Name.Font,
+            Subtype=Name.Type1,
+            BaseFont=Name.Helvetica,
+            Encoding=Name.WinAnsiEncoding,
+        )
+    )
+
+
+def _page(pdf: pikepdf.Pdf, content: str, resources: pikepdf.Dictionary) -> pikepdf.Page:
+    page = pikepdf.Dictionary(
+        Type=Name.Page,
+        MediaBox=pikepdf.Array([0, 0, *A4]),
+        Resources=resources,
+        Contents=pikepdf.Stream(pdf, content.encode()),
+    )
+    pdf.pages.append(pikepdf.Page(page))
+    return pdf.pages[-1]
+
+
+def _widget(
+    pdf: pikepdf.Pdf,
+    page: pikepdf.Page,
+    rect: tuple[float, float, float, float],
+    value: str,
+    appearance: str | None,
+    font: pikepdf.Object,
+    field_type: pikepdf.Name = Name.Tx,
+) -> None:
+    """A form field on `page` holding `value`, drawn by `appearance` (content operators in the
+    field's box) or, without one, left for the viewer to draw (NeedAppearances)."""
+    widget = pikepdf.Dictionary(
+        Type=Name.Annot, Subtype=Name.Widget, FT=field_type,
+        T=pikepdf.String(f"f{len(pdf.objects)}"), V=pikepdf.String(value),
+        Rect=pikepdf.Array(list(rect)), F=4,
+        DA=pikepdf.String("/Helv 14 Tf 0 g"),
+    )  # fmt: skip
+    if appearance is not None:
+        widget.AP = pikepdf.Dictionary(
+            N=pikepdf.Stream(
+                pdf, appearance.encode(), Type=Name.XObject, Subtype=Name.Form,
+                BBox=pikepdf.Array([0, 0, rect[2] - rect[0], rect[3] - rect[1]]),
+                Resources=pikepdf.Dictionary(Font=pikepdf.Dictionary(Helv=font)),
+            )
+        )  # fmt: skip
+    widget = pdf.make_indirect(widget)
+    widget.P = page.obj
+    page.obj.Annots = pikepdf.Array([*page.obj.get("/Annots", pikepdf.Array()), widget])
+    form = pdf.Root.get("/AcroForm")
+    if form is None:
+        form = pdf.Root.AcroForm = pikepdf.Dictionary(
+            Fields=pikepdf.Array(), DR=pikepdf.Dictionary(Font=pikepdf.Dictionary(Helv=font)),
+            DA=pikepdf.String("/Helv 14 Tf 0 g"),
+        )  # fmt: skip
+    form.Fields.append(widget)
+    if appearance is None:
+        form.NeedAppearances = True
+
+
+def _text_value(value: str) -> str:
+    return f"BT /Helv 14 Tf 4 6 Td ({value}) Tj ET"
+
+
+def _typed_form(path: Path, value: str, with_appearance: bool) -> Path:
+    """A form typed in a word processor (a text layer) with its name filled in a form field."""
+    pdf = pikepdf.new()
+    font = _helvetica(pdf)
+    lines = ["DON DE NGHI CAP BAN SAO", "Kinh gui: Uy ban nhan dan xa Hoa Binh", "Ho va ten:"]
+    content = "BT /Helv 14 Tf " + " ".join(
+        f"1 0 0 1 60 {760 - 30 * n} Tm ({line}) Tj" for n, line in enumerate(lines)
+    )
+    page = _page(pdf, content + " ET", pikepdf.Dictionary(Font=pikepdf.Dictionary(Helv=font)))
+    appearance = _text_value(value) if with_appearance else None
+    _widget(pdf, page, (140, 694, 420, 716), value, appearance, font)
+    pdf.save(path)
+    return path
+
+
+def _scan(pdf: pikepdf.Pdf, seed: int) -> tuple[pikepdf.Stream, str]:
+    scan = render_page(PageSpec(seed=seed, dpi=200, body_lines=3))
+    grey = np.asarray(scan.image.convert("L"), np.uint8)
+    image = pikepdf.Stream(pdf, zlib.compress(grey.tobytes()))
+    image.Type, image.Subtype, image.Filter = Name.XObject, Name.Image, Name.FlateDecode
+    image.Width, image.Height = grey.shape[1], grey.shape[0]
+    image.ColorSpace, image.BitsPerComponent = Name.DeviceGray, 8
+    return image, scan.text
+
+
+def _read(path: Path) -> tuple[PageResult, dict[str, str]]:
+    document = digitize([path], Options(jobs=1))
+    assert document.fields is not None
+    return document.pages[0], {k: v.value for k, v in document.fields.fields.items()}
+
+
+def test_a_filled_field_of_a_typed_form_is_in_its_text_and_fields(tmp_path: Path) -> None:
+    page, fields = _read(_typed_form(tmp_path / "form.pdf", "Tran Van An", True))
+    assert page.text_source == TextSource.BORN_DIGITAL
+    assert "Ho va ten: Tran Van An" in page.text
+    assert fold(fields["full_name"]) == "tran van an"  # the family name regains its marks
+
+
+@pytest.mark.slow
+def test_a_field_filled_without_appearance_is_drawn_and_read(tmp_path: Path) -> None:
+    """Its text layer lacks the value: the page as PDFium's form filler draws it is read."""
+    page, _ = _read(_typed_form(tmp_path / "form.pdf", "0905123456", False))
+    assert page.text_source == TextSource.OCR
+    assert "0905123456" in page.text.replace(" ", "")
+    assert "Kinh gui" in page.text
+
+
+@pytest.mark.slow
+def test_a_signature_and_values_over_a_scan_are_on_the_archived_page(tmp_path: Path) -> None:
+    """A scanned page filled in a viewer and signed with a visible seal over its heading (where
+    Vietnamese e-documents stamp "Ký bởi…"): the scan is not lifted alone; the page is archived
+    as shown, seal included, and read as printed, the field's value included and the seal
+    left out (read through it, the heading was lost)."""
+    pdf = pikepdf.new()
+    font = _helvetica(pdf)
+    image, printed = _scan(pdf, 9101)
+    resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Scan=image))
+    page = _page(pdf, f"q {A4[0]} 0 0 {A4[1]} 0 0 cm /Scan Do Q", resources)
+    number = "SO HO SO 000.48.H17"
+    _widget(pdf, page, (60, 40, 300, 64), number, _text_value(number), font)
+    seal = (  # a filled disc, as a seal is drawn
+        "0 g 60 0 m 95 0 120 25 120 60 c 120 95 95 120 60 120 c"
+        " 25 120 0 95 0 60 c 0 25 25 0 60 0 c f"
+    )
+    _widget(pdf, page, (200, 690, 320, 810), "", seal, font, field_type=Name.Sig)
+    pdf.save(tmp_path / "signed.pdf")
+
+    result, _ = _read(tmp_path / "signed.pdf")
+    assert "000.48.H17" in result.text
+    assert cer(printed, result.text.replace(number, "").strip()) < 0.02
+    archived = page_pixels(result)
+    scale = archived.shape[1] / A4[0]
+    middle_x, middle_y = round(260 * scale), round((A4[1] - 750) * scale)
+    assert archived[middle_y - 5 : middle_y + 5, middle_x - 5 : middle_x + 5].max() < 100
+
+
+@pytest.mark.slow
+def test_a_compact_pdf_is_drawn_at_its_text_layers_resolution(tmp_path: Path) -> None:
+    """MRC: a 100-dpi colour background and the text as a 300-dpi 1-bit mask over it, both
+    covering the page. Drawn at the background's 100 dpi, the page was archived at 150 (the
+    floor) and flagged under the legal 200 dpi."""
+    pdf = pikepdf.new()
+    scan = render_page(PageSpec(seed=9102, dpi=300, body_lines=3))
+    ink = np.asarray(scan.image.convert("L"), np.uint8) < 128
+    mask = pikepdf.Stream(pdf, zlib.compress(np.packbits(ink, axis=1).tobytes()))
+    mask.Type, mask.Subtype, mask.Filter = Name.XObject, Name.Image, Name.FlateDecode
+    mask.Width, mask.Height, mask.ImageMask = ink.shape[1], ink.shape[0], True
+    mask.Decode = pikepdf.Array([1, 0])  # a set bit is ink
+    cream = Image.new("RGB", (ink.shape[1] // 3, ink.shape[0] // 3), (246, 240, 222))
+    background = pikepdf.Stream(pdf, zlib.compress(cream.tobytes()))
+    background.Type, background.Subtype = Name.XObject, Name.Image
+    background.Filter, background.ColorSpace = Name.FlateDecode, Name.DeviceRGB
+    background.Width, background.Height, background.BitsPerComponent = *cream.size, 8
+    size = f"{A4[0]} 0 0 {A4[1]} 0 0 cm"
+    content = f"q {size} /Bg Do Q q 0 g {size} /Text Do Q"
+    resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Bg=background, Text=mask))
+    _page(pdf, content, resources)
+    pdf.save(tmp_path / "compact.pdf")
+
+    page, _ = _read(tmp_path / "compact.pdf")
+    assert page.dpi >= 290
+    assert not any(w.startswith(BELOW_MINIMUM.split("{")[0]) for w in page.warnings)
+    assert cer(scan.text, page.text) < 0.02
