@@ -236,7 +236,7 @@ def _triage_image(path: Path, kind: str, options: Options, first_number: int) ->
                 # TIFF's pages are walked one by one, never counted whole first (`n_frames`
                 # walks them all), and no further than the limit.
                 frames = 1 if kind in ("gif", "jpeg") else MAX_FILE_PAGES + 1
-                tasks = []
+                tasks: list[PageTask] = []
                 for index in range(frames):
                     try:
                         image.seek(index)
@@ -248,10 +248,12 @@ def _triage_image(path: Path, kind: str, options: Options, first_number: int) ->
                             "limit for one file; split it",
                             source=source,
                         )
+                    if index > 0 and kind == "tiff" and _not_a_page(image):
+                        continue
                     check_pixel_budget(image.width, image.height, options, source)
                     tasks.append(
                         PageTask(
-                            number=first_number + index,
+                            number=first_number + len(tasks),
                             path=path,
                             kind=PageKind.IMAGE_FRAME,
                             index=index,
@@ -269,6 +271,22 @@ def _triage_image(path: Path, kind: str, options: Options, first_number: int) ->
             f"the {kind.upper()} image is damaged and cannot be read ({failure_detail(exc)})",
             source=source,
         ) from exc
+
+
+# TIFF's NewSubfileType (tag 254): bit 0 a reduced-resolution copy of another image (a
+# thumbnail a scanner or imaging program writes after the page), bit 2 a transparency mask.
+# The older SubfileType (tag 255) says 2 for the reduced copy.
+_COPY_OR_MASK = 0b101
+
+
+def _not_a_page(image: Image.Image) -> bool:
+    """Whether this TIFF directory is a smaller copy of a page or its mask, not a page: a
+    thumbnail came out as a page of its own (74 × 105 pt, read at 58 %). The first directory
+    is always a page."""
+    tags = getattr(image, "tag_v2", None)
+    if tags is None:
+        return False
+    return bool(int(tags.get(254, 0)) & _COPY_OR_MASK) or tags.get(255) == 2
 
 
 def failure_detail(exc: BaseException) -> str:

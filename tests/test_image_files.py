@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pikepdf
 import pytest
-from PIL import Image, ImageDraw, ImageFont, ImageOps
+from PIL import Image, ImageDraw, ImageFont, ImageOps, TiffImagePlugin
 
 from hoso.digitize import triage
 from hoso.digitize.errors import CorruptInputError, InputTooLargeError, UnsupportedInputError
@@ -310,3 +310,24 @@ def test_a_pdf_page_metres_long_is_drawn_within_what_ocr_reads(tmp_path: Path) -
     page = digitize([tmp_path / "long.pdf"], Options(jobs=1)).pages[0]
     assert max(page.width_px, page.height_px) <= triage.MAX_PAGE_SIDE
     assert page.text == ""
+
+
+def test_a_tiffs_thumbnail_and_mask_are_no_pages(tmp_path: Path) -> None:
+    """Imaging programs write a reduced copy of a page after it (NewSubfileType bit 0; the old
+    SubfileType 2) and scanners a mask (bit 2): each came out as a page of its own."""
+    first, second = _page(4421)[0], _page(4422)[0]
+    thumbnail = first.resize((first.width // 8, first.height // 8))
+    frames = [
+        (first, {}),
+        (thumbnail, {254: 1}),
+        (second, {}),
+        (second.point(lambda v: 255 if v > 128 else 0).convert("1"), {254: 4}),
+        (thumbnail, {255: 2}),
+    ]
+    path = tmp_path / "with-thumbnails.tif"
+    with open(path, "w+b") as file, TiffImagePlugin.AppendingTiffWriter(file) as writer:
+        for image, tags in frames:
+            image.save(writer, format="TIFF", tiffinfo=tags, dpi=(150, 150))
+            writer.newFrame()
+    tasks = triage.triage_file(path, Options(jobs=1)).tasks
+    assert [(task.number, task.index) for task in tasks] == [(1, 0), (2, 2)]
