@@ -456,6 +456,16 @@ def _classify_pdf_page(
     return PageTask(number, path, PageKind.PDF_RENDER, index, pixels=rendered)
 
 
+# Letters neither Vietnamese nor English print, which text typed in a legacy Vietnamese
+# encoding (VNI, TCVN3/ABC) extracts as where its font draws the marks: VNI's "COÄNG HOØA XAÕ
+# HOÄI", "Nguyeãn Vaên Thaéng" is "CỘNG HÒA XÃ HỘI", "Nguyễn Văn Thắng" drawn in a VNI font.
+# Such a page reads well on screen and is OCR'd like a scan; its text layer would have filled
+# the archive's search with mojibake (a reviewing helper's file, session 18). Half the words of
+# a VNI page and a quarter of a TCVN3 one carry such letters; a German or Nordic page a tenth.
+_LEGACY_ENCODING_LETTERS = frozenset("ÄÅÆÇËÏÑÖØÛÜßäåæçëïñöøûüÿÞþ")
+LEGACY_WORD_SHARE = 0.2
+
+
 def is_usable_text(text: str) -> bool:
     """Decide whether an existing text layer reads as language rather than font garbage.
 
@@ -476,6 +486,9 @@ def is_usable_text(text: str) -> bool:
         return False
     tokens = [t for t in text.split() if any(c.isalpha() for c in t)]
     if not tokens:
+        return False
+    legacy = sum(1 for t in tokens if not _LEGACY_ENCODING_LETTERS.isdisjoint(t))
+    if legacy > LEGACY_WORD_SHARE * len(tokens):
         return False
     wordlike = sum(1 for t in tokens if _looks_like_word(t))
     return wordlike / len(tokens) >= 0.7

@@ -331,3 +331,41 @@ def test_a_tiffs_thumbnail_and_mask_are_no_pages(tmp_path: Path) -> None:
             writer.newFrame()
     tasks = triage.triage_file(path, Options(jobs=1)).tasks
     assert [(task.number, task.index) for task in tasks] == [(1, 0), (2, 2)]
+
+
+VNI_FORM = (
+    "COÄNG HOØA XAÕ HOÄI CHUÛ NGHÓA VIEÄT NAM\nÑoäc laäp - Töï do - Haïnh phuùc\n"
+    "ÑÔN ÑEÀ NGHÒ CAÁP GIAÁY CHÖÙNG NHAÄN\nKính göûi: UBND xaõ Hoøa Bình\n"
+    "Hoï vaø teân: Nguyeãn Vaên Thaéng\nNôi thöôøng truù: thoân Phöôùc Loäc, huyeän Ñöùc Phoå"
+)
+
+
+def test_text_typed_in_a_legacy_vietnamese_encoding_is_not_trusted(tmp_path: Path) -> None:
+    """VNI: the page reads well in its font, the text layer is mojibake; the page is read as a
+    scan. Text in Unicode, or English, is trusted as before."""
+    assert not triage.is_usable_text(VNI_FORM)
+    assert triage.is_usable_text(
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+        "Họ và tên: Nguyễn Văn Thắng\nNơi thường trú: thôn Phước Lộc, huyện Đức Phổ"
+    )
+    assert triage.is_usable_text("The committee approved the application on Monday.")
+    pdf = pikepdf.new()
+    font = pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
+            BaseFont=pikepdf.Name.Helvetica, Encoding=pikepdf.Name.WinAnsiEncoding,
+        )
+    )  # fmt: skip
+    lines = " ".join(
+        f"1 0 0 1 60 {780 - 24 * n} Tm <{line.encode('cp1252').hex()}> Tj"
+        for n, line in enumerate(VNI_FORM.splitlines())
+    )
+    page = pikepdf.Dictionary(
+        Type=pikepdf.Name.Page, MediaBox=pikepdf.Array([0, 0, 595, 842]),
+        Resources=pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font)),
+        Contents=pikepdf.Stream(pdf, f"BT /F1 12 Tf {lines} ET".encode()),
+    )  # fmt: skip
+    pdf.pages.append(pikepdf.Page(page))
+    pdf.save(tmp_path / "vni.pdf")
+    (task,) = triage.triage_file(tmp_path / "vni.pdf", Options(jobs=1)).tasks
+    assert not task.born_digital
