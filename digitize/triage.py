@@ -16,6 +16,7 @@ import warnings
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pdfplumber
 import pikepdf
@@ -357,12 +358,19 @@ def _triage_pdf(path: Path, options: Options, first_number: int) -> tuple[list[P
                 source=source,
             )
         signed = _is_signed(pdf)
-        overlaid = [_has_visible_annotations(page) or has_visible_text(page) for page in pdf.pages]
+        visible = [has_visible_text(page) for page in pdf.pages]
+        annotated = [_has_visible_annotations(page) for page in pdf.pages]
     try:
         with pdfplumber.open(path) as plumber:
             tasks = [
                 _classify_pdf_page(
-                    page, path, index, first_number + index, overlaid[index], options
+                    page,
+                    path,
+                    index,
+                    first_number + index,
+                    annotated[index],
+                    visible[index],
+                    options,
                 )
                 for index, page in enumerate(plumber.pages)
             ]
@@ -413,12 +421,45 @@ def _has_visible_annotations(page: pikepdf.Page) -> bool:
     )
 
 
+# Images covering this share of the page hold it, where the text does not say otherwise
+SCAN_MIN_SHARE = 0.5
+
+
+def _scanned_with_margins(
+    page: pdfplumber.page.Page, images: list[dict[str, Any]], page_area: float, visible: bool
+) -> bool:
+    """A scan that no single image covers whole: laid smaller on the page with a capture line
+    under it, or stored in strips. Its images hold half the page or more, and its text is an
+    OCR layer (invisible) or lies outside them (a footer, "Trang 1/1 - Quét ngày…"). Taken for
+    born-digital, such a page kept its scanner's OCR layer, marks lost ("CONG HOA XA HOI"), or
+    only its footer, the scan never read (a reviewing helper's files, session 18)."""
+    share = sum(_area_on(page, image) for image in images) / page_area
+    if share < SCAN_MIN_SHARE:
+        return False
+    if not visible:
+        return True
+    return not any(_inside(char, image) for char in page.chars for image in images)
+
+
+def _area_on(page: pdfplumber.page.Page, image: dict[str, Any]) -> float:
+    width = min(float(image["x1"]), float(page.width)) - max(float(image["x0"]), 0.0)
+    height = min(float(image["bottom"]), float(page.height)) - max(float(image["top"]), 0.0)
+    return max(width, 0.0) * max(height, 0.0)
+
+
+def _inside(char: dict[str, Any], image: dict[str, Any]) -> bool:
+    x = (float(char["x0"]) + float(char["x1"])) / 2
+    y = (float(char["top"]) + float(char["bottom"])) / 2
+    return bool(image["x0"] <= x <= image["x1"] and image["top"] <= y <= image["bottom"])
+
+
 def _classify_pdf_page(
     page: pdfplumber.page.Page,
     path: Path,
     index: int,
     number: int,
-    overlaid: bool,
+    annotated: bool,
+    visible_text: bool,
     options: Options,
 ) -> PageTask:
     page_area = max(float(page.width) * float(page.height), 1.0)
@@ -432,13 +473,13 @@ def _classify_pdf_page(
         for im in images
         if (im["x1"] - im["x0"]) * (im["bottom"] - im["top"]) >= FULL_PAGE_COVERAGE * page_area
     ]
-    is_scan = bool(covering)
+    is_scan = bool(covering) or _scanned_with_margins(page, images, page_area, visible_text)
     if is_scan:
         # A scan, possibly with another engine's (often garbled) OCR layer: we OCR it ourselves.
         # Only a lone image with nothing drawn over it can be lifted out as is; anything else
         # (a seal pasted on top, an annotation, vector marks) is rendered so nothing is lost.
         lone = len(images) == 1 and not page.rects and not page.curves and not page.lines
-        if lone and not overlaid:
+        if lone and covering and not annotated and not visible_text:
             src_w, src_h = images[0].get("srcsize", (0, 0))
             lifted = int(src_w or 0) * int(src_h or 0)
             return PageTask(number, path, PageKind.PDF_IMAGE, index, pixels=lifted)

@@ -195,3 +195,42 @@ def test_a_compact_pdf_is_drawn_at_its_text_layers_resolution(tmp_path: Path) ->
     assert page.dpi >= 290
     assert not any(w.startswith(BELOW_MINIMUM.split("{")[0]) for w in page.warnings)
     assert cer(scan.text, page.text) < 0.02
+
+
+def _scan_page_pdf(path: Path, box: tuple[float, float, float, float], text: str) -> Path:
+    """A scan laid in `box` (x, y, width, height in points) with text operators `text` over
+    the page (Helvetica as /Helv)."""
+    pdf = pikepdf.new()
+    font = _helvetica(pdf)
+    image, _ = _scan(pdf, 9103)
+    x, y, width, height = box
+    resources = pikepdf.Dictionary(
+        XObject=pikepdf.Dictionary(Scan=image), Font=pikepdf.Dictionary(Helv=font)
+    )
+    _page(pdf, f"q {width} 0 0 {height} {x} {y} cm /Scan Do Q {text}", resources)
+    pdf.save(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a scanner's own OCR layer, invisible, its marks lost
+        "BT 3 Tr /Helv 12 Tf 60 760 Td (CONG HOA XA HOI CHU NGHIA VIET NAM Doc lap Tu do) Tj ET",
+        # a capture line under the scan, visible
+        "BT /Helv 8 Tf 40 20 Td (Trang 1/1 - Quet ngay 12/05/2025 - may quet 3) Tj ET",
+    ],
+)
+def test_a_scan_laid_smaller_on_its_page_is_read_not_its_text_layer(
+    tmp_path: Path, text: str
+) -> None:
+    page, _ = _read(_scan_page_pdf(tmp_path / "scan.pdf", (30, 40, 535, 780), text))
+    assert page.text_source == TextSource.OCR
+    assert "Độc lập" in page.text
+
+
+def test_typed_text_over_a_large_picture_is_still_born_digital(tmp_path: Path) -> None:
+    """A certificate typed over a background picture: its visible text is the page's."""
+    typed = "BT /Helv 14 Tf 80 700 Td (GIAY CHUNG NHAN - Cap cho ong Tran Van An) Tj ET"
+    page, _ = _read(_scan_page_pdf(tmp_path / "typed.pdf", (30, 40, 535, 780), typed))
+    assert page.text_source == TextSource.BORN_DIGITAL
