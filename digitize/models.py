@@ -135,7 +135,7 @@ class PageResult:
     )
     skew_confidence: float
     dpi: float
-    dpi_source: str  # "metadata" | "estimated" | "pdf"
+    dpi_source: str  # "metadata" | "paper_size" | "estimated" | "pdf" | "assumed"
     text_source: TextSource
     mean_confidence: float
     text: str

@@ -277,11 +277,16 @@ def _flatten_photo(raster: RasterPage) -> tuple[RasterPage, PerspectiveCorrectio
 
 
 def _resolution(raster: RasterPage, glyphs: Glyphs) -> tuple[float, str]:
-    """Trust a plausible declared resolution; else read it from the text; else take what the file
-    claims (72 and 96 dpi are software defaults, but right for screenshots); else assume 300."""
+    """Trust a plausible declared resolution; else the sheet of paper the image is the shape of
+    (`resolution.paper_dpi`); else read it from the text; else take what the file claims (72
+    and 96 dpi are software defaults, but right for screenshots); else assume 300."""
     if raster.dpi is not None:
         return raster.dpi, "metadata"
     estimated = resolution.estimate_dpi(glyphs)
+    height, width = raster.pixels.shape[:2]
+    sheet = resolution.paper_dpi(width, height, estimated)
+    if sheet is not None:
+        return sheet, "paper_size"
     if estimated is not None:
         return estimated, "estimated"
     if raster.claimed_dpi is not None:

@@ -48,6 +48,33 @@ def estimate_dpi(glyphs: Glyphs) -> float | None:
     return height * 72.0 / MEDIAN_GLYPH_PT
 
 
+# Paper a scan is made of: its sides in inches (ISO A3, A4, A5 share one shape; US Letter and
+# Legal). A scanner that writes no resolution still scans the whole sheet: an image whose sides
+# fit one within PAPER_FIT at one resolution is that sheet, far surer than the text's size
+# (±25 %: an A4 page at exactly 200 dpi in Times 13 pt measured 188 and was flagged under the
+# legal minimum).
+PAPER_INCHES = ((8.27, 11.69), (11.69, 16.54), (5.83, 8.27), (8.5, 11.0), (8.5, 14.0))
+PAPER_FIT = 0.005
+PAPER_AGREES = 0.3  # the text's estimate, where there is one, must be this close
+
+
+def paper_dpi(width_px: int, height_px: int, estimated: float | None) -> float | None:
+    """The resolution of an image whose sides are those of a sheet of paper (`PAPER_INCHES`),
+    the first sheet listed, A4, unless the text's size says another sheet is nearer; None if
+    it is no sheet's shape, or the text's size says no sheet's resolution (a card or a receipt
+    cut to A4's shape)."""
+    short, long = sorted((width_px, height_px))
+    fits = [
+        (short / w_in + long / h_in) / 2
+        for w_in, h_in in PAPER_INCHES
+        if abs(short / w_in - long / h_in) <= PAPER_FIT * long / h_in
+    ]
+    if estimated is not None:
+        fits = [dpi for dpi in fits if abs(estimated - dpi) <= PAPER_AGREES * dpi]
+        fits.sort(key=lambda dpi: abs(estimated - dpi))
+    return fits[0] if fits else None
+
+
 def ocr_scale(glyph_height_px: float | None, bilevel: bool, pixels: int, in_words: bool) -> float:
     """Factor to resize the page of `pixels` by before OCR; 1.0 leaves it alone. Enlarging is
     for small images of small print (a phone photo at 70-100 dpi): only where the glyphs stand

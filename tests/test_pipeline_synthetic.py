@@ -102,13 +102,33 @@ def test_low_resolution_photo_without_dpi_is_estimated_and_flagged(
 ) -> None:
     page = render_page(PageSpec(seed=41, dpi=110, body_lines=4))
     source = tmp_path / "photo.png"
-    page.image.save(source)  # no dpi metadata, as phone photos often arrive
+    # no dpi metadata, as phone photos often arrive, and not a sheet's shape
+    page.image.crop((0, 0, page.image.width, page.image.height - 60)).save(source)
     result = digitize([source], one_job).pages[0]
     assert result.dpi_source == "estimated"
     assert 80 <= result.dpi <= 150
     assert result.below_legal_minimum
     assert any("below the legal minimum" in w for w in result.warnings)
     assert cer(page.text, result.text) < 0.05
+
+
+@pytest.mark.parametrize(("dpi", "landscape"), [(200, False), (300, True), (150, False)])
+def test_a_scan_of_a_whole_sheet_without_dpi_takes_the_sheets(
+    tmp_path: Path, one_job: Options, dpi: int, landscape: bool
+) -> None:
+    """A scan without a declared resolution whose sides are an A4 sheet's is that sheet: its
+    resolution follows, surer than the text's size (an A4 page at 200 dpi in 13-pt print
+    measured 188 and was flagged under the legal minimum)."""
+    spec = PageSpec(seed=43, dpi=dpi, body_lines=4, font_pt=13.0)
+    if landscape:
+        spec = PageSpec(seed=43, dpi=dpi, body_lines=4, width_in=11.69, height_in=8.27)
+    page = render_page(spec)
+    source = tmp_path / "scan.png"
+    page.image.save(source)
+    result = digitize([source], one_job).pages[0]
+    assert result.dpi_source == "paper_size"
+    assert abs(result.dpi - dpi) <= 1
+    assert result.below_legal_minimum == (dpi < 200)
 
 
 @pytest.mark.slow
