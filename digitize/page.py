@@ -116,6 +116,7 @@ def _born_digital_result(task: PageTask, raster: RasterPage) -> PageResult:
         image_mode=encoded.mode,
         image_as_received=encoded.as_received,
         words=words,
+        warnings=list(raster.warnings),
     )
 
 

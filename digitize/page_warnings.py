@@ -65,8 +65,16 @@ SHOW_THROUGH_OWN_PRINT = (
     "out; only the page's own darker print was read: check it against the paper"
 )
 
+# A page's annotations (form values, a visible signature, stamps) are drawn into it; where the
+# PDF's annotations are too damaged to draw, the page is drawn without them and says so.
+ANNOTATIONS_NOT_DRAWN = (
+    "the page's annotations (filled form fields, a visible signature, stamps) are damaged and "
+    "were left out of the archived page; check the PDF against what a viewer shows"
+)
+
 TEMPLATES = (
     DAMAGED_IMAGE,
+    ANNOTATIONS_NOT_DRAWN,
     GIF_PICTURES,
     UNEVEN_RESOLUTION,
     OUTLINE_NOT_FOUND,

@@ -40,7 +40,12 @@ from hoso.digitize.models import (
     below_legal_minimum,
 )
 from hoso.digitize.native import native_stderr_silenced
-from hoso.digitize.page_warnings import DAMAGED_IMAGE, GIF_PICTURES, UNEVEN_RESOLUTION
+from hoso.digitize.page_warnings import (
+    ANNOTATIONS_NOT_DRAWN,
+    DAMAGED_IMAGE,
+    GIF_PICTURES,
+    UNEVEN_RESOLUTION,
+)
 from hoso.digitize.triage import (
     IMAGE_FAILURES,
     MAX_PAGE_SIDE,
@@ -684,7 +689,11 @@ def _render_pdf_page(task: PageTask, options: Options) -> RasterPage:
     dpi = float(options.render_dpi)
     words: list[Word] | None = None
     rotation = 0
-    prepared = _prepared_copy(task.path, task.index)
+    page_warnings: list[str] = []
+    try:
+        prepared = _prepared_copy(task.path, task.index)
+    except _AnnotationsDamagedError:
+        prepared, page_warnings = None, [ANNOTATIONS_NOT_DRAWN]
     read = (prepared.read or prepared.shown) if prepared else None
     with pdfplumber.open(io.BytesIO(read) if read else task.path) as plumber:
         page = plumber.pages[task.index]
@@ -712,6 +721,7 @@ def _render_pdf_page(task: PageTask, options: Options) -> RasterPage:
         if words is not None
         else _main_image_jpeg_quality(task.path, task.index),
         reading_pixels=None if reading is None else to_array(reading, mode),
+        warnings=page_warnings,
     )
 
 
@@ -778,18 +788,28 @@ def _shown(page: pikepdf.Page) -> list[pikepdf.Dictionary]:
             continue
         if str(annotation.get("/Subtype")) in _UNSHOWN_ANNOTATIONS:
             continue
-        if int(annotation.get("/F", 0)) & _HIDDEN_FLAGS or not _has_area(annotation):
+        if _flags(annotation) & _HIDDEN_FLAGS or not _has_area(annotation):
             continue  # an invisible signature has a box of no size
         if "/AP" in annotation or str(annotation.get("/FT", "")) == "/Tx":
             shown.append(annotation)
     return shown
 
 
+def _flags(annotation: pikepdf.Dictionary) -> int:
+    try:
+        return int(annotation.get("/F", 0))
+    except (TypeError, ValueError):
+        return 0
+
+
 def _has_area(annotation: pikepdf.Dictionary) -> bool:
     rect = annotation.get("/Rect")
     if not isinstance(rect, pikepdf.Array) or len(rect) != 4:
         return False
-    x0, y0, x1, y1 = (float(v) for v in rect)
+    try:
+        x0, y0, x1, y1 = (float(v) for v in rect)
+    except (TypeError, ValueError):
+        return False  # no box to show anything in
     return abs(x1 - x0) >= 1 and abs(y1 - y0) >= 1
 
 
@@ -828,8 +848,17 @@ def _prepared_copy(path: Path, index: int) -> _Prepared | None:
             return None
         signed = any(str(a.get("/FT", "")) == "/Sig" for a in shown)
         to_draw = any("/AP" not in a for a in shown)
-    read = _flattened(path, index, with_signatures=False) if signed else None
-    return _Prepared(_flattened(path, index, with_signatures=True), read, to_draw)
+    try:
+        read = _flattened(path, index, with_signatures=False) if signed else None
+        return _Prepared(_flattened(path, index, with_signatures=True), read, to_draw)
+    except (pikepdf.PdfError, ValueError, TypeError, AttributeError, RuntimeError) as exc:
+        if inverted:
+            raise  # the page itself cannot be drawn: a damaged input, as before
+        raise _AnnotationsDamagedError from exc
+
+
+class _AnnotationsDamagedError(Exception):
+    """The page's annotations could not be flattened: it is drawn without them, and says so."""
 
 
 def _flattened(path: Path, index: int, with_signatures: bool) -> bytes:

@@ -15,9 +15,10 @@ import pikepdf
 import pytest
 from PIL import Image
 
+from hoso.digitize import rasterize
 from hoso.digitize.encode import page_pixels
 from hoso.digitize.models import Options, PageResult, TextSource
-from hoso.digitize.page_warnings import BELOW_MINIMUM
+from hoso.digitize.page_warnings import ANNOTATIONS_NOT_DRAWN, BELOW_MINIMUM
 from hoso.digitize.pipeline import digitize
 from hoso.storage.textfold import fold
 from tests.metrics import cer
@@ -234,3 +235,18 @@ def test_typed_text_over_a_large_picture_is_still_born_digital(tmp_path: Path) -
     typed = "BT /Helv 14 Tf 80 700 Td (GIAY CHUNG NHAN - Cap cho ong Tran Van An) Tj ET"
     page, _ = _read(_scan_page_pdf(tmp_path / "typed.pdf", (30, 40, 535, 780), typed))
     assert page.text_source == TextSource.BORN_DIGITAL
+
+
+def test_annotations_that_cannot_be_drawn_leave_the_page_drawn_and_say_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """qpdf tolerates most damage; where flattening fails all the same, the page is drawn and
+    read without its annotations, with a warning, rather than failing as unreadable."""
+
+    def fails(*_: object, **__: object) -> bytes:
+        raise pikepdf.PdfError("damaged appearance stream")
+
+    monkeypatch.setattr(rasterize, "_flattened", fails)
+    page, _ = _read(_typed_form(tmp_path / "form.pdf", "Tran Van An", True))
+    assert page.warnings == [ANNOTATIONS_NOT_DRAWN]
+    assert "Ho va ten:" in page.text and "Tran Van An" not in page.text

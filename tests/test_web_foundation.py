@@ -357,6 +357,7 @@ def test_every_page_warning_is_shown_in_vietnamese_with_its_values() -> None:
         w.OUTLINE_NOT_FOUND: [],
         w.NEGATIVE_PAGE: [],
         w.DAMAGED_IMAGE: [],
+        w.ANNOTATIONS_NOT_DRAWN: [],
         w.GIF_PICTURES.format(pictures=3): ["3"],
         w.UNEVEN_RESOLUTION.format(x=204, y=98, axis="rows", low=98, minimum=200): [
             "204",

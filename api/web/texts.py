@@ -13,6 +13,7 @@ import re
 
 from hoso.api.web.i18n import N_
 from hoso.digitize.page_warnings import (
+    ANNOTATIONS_NOT_DRAWN,
     BELOW_MINIMUM,
     DAMAGED_IMAGE,
     GIF_PICTURES,
@@ -215,6 +216,10 @@ WARNING_TEXTS: dict[str, str] = {
     DAMAGED_IMAGE: N_(
         "The image data is damaged or cut short; part of the page may be missing. Check the "
         "PDF against the paper and rescan if needed."
+    ),
+    ANNOTATIONS_NOT_DRAWN: N_(
+        "The page's annotations (filled form fields, a visible signature, stamps) are damaged "
+        "and were left out of the archived page. Check the PDF against what a viewer shows."
     ),
     WAY_UP_UNKNOWN: N_(
         "Could not tell which way up the page is (kept turned %(rotation)s°). Check that the "
