@@ -695,8 +695,9 @@ def _render_pdf_page(task: PageTask, options: Options) -> RasterPage:
     except _AnnotationsDamagedError:
         prepared, page_warnings = None, [ANNOTATIONS_NOT_DRAWN]
     read = (prepared.read or prepared.shown) if prepared else None
+    at = prepared.index if prepared else task.index
     with pdfplumber.open(io.BytesIO(read) if read else task.path) as plumber:
-        page = plumber.pages[task.index]
+        page = plumber.pages[at]
         unit = _user_unit(page.page_obj.attrs.get("UserUnit"))
         if not task.born_digital:
             dpi = _main_image_dpi(task, page.images, unit) or dpi
@@ -704,12 +705,10 @@ def _render_pdf_page(task: PageTask, options: Options) -> RasterPage:
             rotation, words = born_digital_words(page, dpi)
     forms = prepared is not None and prepared.fields_to_draw
     shown = prepared.shown if prepared else task.path
-    image, drawn_dpi = _drawn_page(shown, task.index, options, dpi, unit, forms)
+    image, drawn_dpi = _drawn_page(shown, at, options, dpi, unit, forms)
     reading = None
     if prepared and prepared.read and words is None:
-        reading, _ = normalize_mode(
-            _drawn_page(prepared.read, task.index, options, dpi, unit, forms)[0]
-        )
+        reading, _ = normalize_mode(_drawn_page(prepared.read, at, options, dpi, unit, forms)[0])
     image, mode = normalize_mode(image)
     return RasterPage(
         pixels=to_array(image, mode),
@@ -827,6 +826,7 @@ class _Prepared:
     shown: bytes
     read: bytes | None
     fields_to_draw: bool
+    index: int = 0  # the page's place in the copies: they hold it alone
 
 
 def _prepared_copy(path: Path, index: int) -> _Prepared | None:
@@ -862,8 +862,12 @@ class _AnnotationsDamagedError(Exception):
 
 
 def _flattened(path: Path, index: int, with_signatures: bool) -> bytes:
+    """The page alone in a new PDF, its annotations flattened: qpdf flattens and saves a whole
+    document, and a long one with a field on every page would be flattened once a page."""
     with pikepdf.open(path) as pdf:
-        page = pdf.pages[index]
+        del pdf.pages[index + 1 :]
+        del pdf.pages[:index]
+        page = pdf.pages[0]
         for name in _BOXES:
             if _is_inverted(page.obj.get(name)):
                 x0, y0, x1, y1 = (float(v) for v in page.obj[name])

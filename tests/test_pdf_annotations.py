@@ -250,3 +250,20 @@ def test_annotations_that_cannot_be_drawn_leave_the_page_drawn_and_say_so(
     page, _ = _read(_typed_form(tmp_path / "form.pdf", "Tran Van An", True))
     assert page.warnings == [ANNOTATIONS_NOT_DRAWN]
     assert "Ho va ten:" in page.text and "Tran Van An" not in page.text
+
+
+@pytest.mark.filterwarnings("ignore:This document has 3 form widget")
+def test_each_page_of_a_long_form_shows_its_own_field(tmp_path: Path) -> None:
+    """Each page is flattened alone (a copy holding that page only), and read in its place;
+    pages copied so leave their widgets out of /AcroForm, as page-merging tools do: a viewer
+    still shows them, and so does hoso."""
+    names = ["Tran Van An", "Le Thi Hoa", "Pham Duc Minh"]
+    pdf = pikepdf.new()
+    for number, name in enumerate(names):
+        with pikepdf.open(_typed_form(tmp_path / f"form-{number}.pdf", name, True)) as one:
+            pdf.pages.append(one.pages[0])
+    pdf.save(tmp_path / "forms.pdf")
+    pages = digitize([tmp_path / "forms.pdf"], Options(jobs=1)).pages
+    assert len(pages) == len(names)
+    for page, name in zip(pages, names, strict=True):
+        assert f"Ho va ten: {name}" in page.text
