@@ -152,6 +152,8 @@ class PageResult:
     # The image is the source file's own JPEG, byte for byte: stored as it came, so it can be
     # lifted out of the PDF and matched against the original (never deflated once more).
     image_as_received: bool = False
+    # Pictures on a born-digital page whose text was read by OCR (a pasted copy of an ID card)
+    pictures_read: int = 0
 
     @property
     def below_legal_minimum(self) -> bool:

@@ -61,7 +61,7 @@ from hoso.digitize.page_warnings import (
     SKEW_UNKNOWN,
     WAY_UP_UNKNOWN,
 )
-from hoso.digitize.rasterize import RasterPage, rasterize
+from hoso.digitize.rasterize import Box, RasterPage, rasterize
 
 UPRIGHT_CONFIDENCE = 0.75
 UPRIGHT_MIN_CHARACTERS = 20
@@ -73,6 +73,10 @@ VOTE_WHOLE_PAGE_PIXELS = 1_500_000  # smaller pages (cards, receipts) are read w
 # ~30 %, a q90-95 one ~50 %).
 KEEP_JPEG_UP_TO = JPEG_QUALITY
 LOW_TEXT_CONFIDENCE = 0.6  # below this mean OCR confidence the page's text is flagged for checking
+# A picture on a typed page read under this confidence holds no print: a photo's shades or a
+# pattern read as letters.
+PICTURE_MIN_CONFIDENCE = 0.4
+PICTURE_MIN_CHARACTERS = 6  # fewer read is a mark taken for letters ("ì hi ý" in a seal)
 # A page read at under this confidence may show only its other side's print, mirrored: tried
 # in its mirror image (a page of the other side's print read at 35-40 %, its mirror at 97 %).
 SHOW_THROUGH_BELOW = 0.5
@@ -89,14 +93,20 @@ OWN_PRINT_MIN_SHARE = 1e-4  # of the page's pixels: fewer that dark, and there i
 def process_page(task: PageTask, options: Options, engine: OcrEngine) -> PageResult:
     raster = rasterize(task, options)
     if raster.born_digital_words is not None:
-        return _born_digital_result(task, raster)
+        return _born_digital_result(task, raster, engine)
     return _scanned_result(task, raster, engine)
 
 
-def _born_digital_result(task: PageTask, raster: RasterPage) -> PageResult:
-    words = raster.born_digital_words or []
+def _born_digital_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> PageResult:
     dpi = raster.dpi or 300.0
     upright = orient.turn_upright(raster.pixels, raster.text_rotation)
+    pictures = [_read_picture(task, raster, upright, box, engine) for box in raster.pictures]
+    read = [picture for picture in pictures if picture.words]
+    words = _with_pictures(raster.born_digital_words or [], read)
+    warnings = list(raster.warnings)
+    if any(p.mean_confidence < LOW_TEXT_CONFIDENCE for p in read):
+        low = min(p.mean_confidence for p in read)
+        warnings.append(LOW_CONFIDENCE.format(confidence=low))
     encoded = encode_page_image(upright, raster.mode)
     return PageResult(
         number=task.number,
@@ -107,7 +117,7 @@ def _born_digital_result(task: PageTask, raster: RasterPage) -> PageResult:
         dpi=dpi,
         dpi_source="pdf",
         text_source=TextSource.BORN_DIGITAL,
-        mean_confidence=1.0,
+        mean_confidence=round(OcrPage(words).mean_confidence, 4) if read else 1.0,
         text=words_to_text(words),
         width_px=encoded.width,
         height_px=encoded.height,
@@ -116,8 +126,91 @@ def _born_digital_result(task: PageTask, raster: RasterPage) -> PageResult:
         image_mode=encoded.mode,
         image_as_received=encoded.as_received,
         words=words,
-        warnings=list(raster.warnings),
+        warnings=warnings,
+        codes=list(dict.fromkeys(code for p in pictures for code in p.codes)),
+        pictures_read=len(read),
     )
+
+
+@dataclass(frozen=True)
+class _Picture:
+    """A picture of a born-digital page as read: its words in pixels of the page."""
+
+    top: int
+    words: list[Word]
+    mean_confidence: float
+    codes: list[str]
+
+
+def _read_picture(
+    task: PageTask, raster: RasterPage, upright: Pixels, box: Box, engine: OcrEngine
+) -> _Picture:
+    """A picture pasted on a typed page (a copy of an ID card, a scanned appendix) read as a
+    scan of its own: turned, straightened, flattened if photographed, then its words laid back
+    where the picture lies on the page. A picture with no text (a photo, a logo) gives none."""
+    left, top, right, bottom = box
+    crop = np.ascontiguousarray(upright[top:bottom, left:right])
+    picture = RasterPage(pixels=crop, mode=raster.mode, dpi=raster.dpi)
+    result = _scanned_result(task, picture, engine)
+    characters = sum(len(word.text) for word in result.words)
+    if result.mean_confidence < PICTURE_MIN_CONFIDENCE or characters < PICTURE_MIN_CHARACTERS:
+        return _Picture(top, [], result.mean_confidence, result.codes)
+    to_received = _received_from_archived(result)
+    words = [_mapped_word(word, to_received, left, top) for word in result.words]
+    return _Picture(top, words, result.mean_confidence, result.codes)
+
+
+def _received_from_archived(result: PageResult) -> NDArray[np.float64]:
+    """The 3×3 map (projective where a photo was flattened) from pixels of the page as
+    archived (turned, straightened) back to the image as it came."""
+    matrix: NDArray[np.float64] = np.eye(3)
+    if result.placement is not None:
+        matrix = np.asarray(np.linalg.inv(result.placement.affine), dtype=np.float64)
+    if result.perspective.corners is not None:
+        flat, _ = perspective.flat_map(np.asarray(result.perspective.corners, dtype=np.float64))
+        matrix = np.asarray(np.linalg.inv(flat) @ matrix, dtype=np.float64)
+    return matrix
+
+
+def _mapped_word(word: Word, matrix: NDArray[np.float64], left: int, top: int) -> Word:
+    """A word's box carried by `matrix` (its corners, then the box around them) and moved by
+    (left, top)."""
+    corners = np.array(
+        [[word.left, word.top, 1.0], [word.right, word.top, 1.0],
+         [word.right, word.bottom, 1.0], [word.left, word.bottom, 1.0]]
+    ).T  # fmt: skip
+    moved = matrix @ corners
+    xs, ys = moved[0] / moved[2], moved[1] / moved[2]
+    return replace(
+        word,
+        left=left + max(0, round(float(xs.min()))),
+        top=top + max(0, round(float(ys.min()))),
+        right=left + round(float(xs.max())),
+        bottom=top + round(float(ys.max())),
+    )
+
+
+def _with_pictures(typed: list[Word], pictures: list[_Picture]) -> list[Word]:
+    """The typed lines and each picture's lines in one reading order: a picture's lines go,
+    together, where the picture's top falls among the typed lines; lines numbered again."""
+    blocks: list[tuple[int, list[list[Word]]]] = [
+        (min(w.top for w in line), [line]) for line in _lines(typed)
+    ]
+    blocks += [(picture.top, _lines(picture.words)) for picture in pictures]
+    words: list[Word] = []
+    number = 0
+    for _, lines in sorted(blocks, key=lambda block: block[0]):
+        for line in lines:
+            words += [replace(word, line=number) for word in line]
+            number += 1
+    return words
+
+
+def _lines(words: list[Word]) -> list[list[Word]]:
+    lines: dict[int, list[Word]] = {}
+    for word in words:
+        lines.setdefault(word.line, []).append(word)
+    return list(lines.values())
 
 
 def _scanned_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> PageResult:

@@ -77,6 +77,17 @@ def find_page(pixels: Pixels) -> PageOutline:
 def warp_flat(pixels: Pixels, corners: Corners) -> Pixels:
     """Map the page's quadrilateral to an upright rectangle of the paper's shape, at the
     resolution of its longest side (no detail is thrown away)."""
+    matrix, (width, height) = flat_map(corners)
+    return u8(
+        cv2.warpPerspective(
+            pixels, matrix, (width, height), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE
+        )
+    )
+
+
+def flat_map(corners: Corners) -> tuple[NDArray[np.float64], tuple[int, int]]:
+    """The 3×3 perspective map `warp_flat` applies (photo pixels -> flattened page pixels) and
+    the flattened page's width and height."""
     width, height = page_size(corners)
     # The paper's very edge (a blend with the desk, a dark line) is cut off: Tesseract read it
     # as a line of junk. A page's margins are far wider than this.
@@ -84,13 +95,10 @@ def warp_flat(pixels: Pixels, corners: Corners) -> Pixels:
     target = np.array(
         [[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], dtype=np.float32
     ) - np.float32(trim)
-    width, height = width - 2 * trim, height - 2 * trim
-    matrix = cv2.getPerspectiveTransform(corners.astype(np.float32), target)
-    return u8(
-        cv2.warpPerspective(
-            pixels, matrix, (width, height), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE
-        )
+    matrix = np.asarray(
+        cv2.getPerspectiveTransform(np.asarray(corners, dtype=np.float32), target), np.float64
     )
+    return matrix, (width - 2 * trim, height - 2 * trim)
 
 
 def page_size(corners: Corners) -> tuple[int, int]:

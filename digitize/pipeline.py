@@ -365,6 +365,7 @@ def document_json(document: DocumentResult) -> dict[str, Any]:
                 "dpi_source": p.dpi_source,
                 "below_legal_minimum_dpi": p.below_legal_minimum,
                 "text_source": p.text_source.value,
+                "pictures_read": p.pictures_read,
                 "mean_confidence": p.mean_confidence,
                 "text": p.text,
                 "codes": p.codes,

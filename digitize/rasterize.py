@@ -55,6 +55,8 @@ from hoso.digitize.triage import (
     jpeg_frame,
 )
 
+Box = tuple[int, int, int, int]
+
 PLAUSIBLE_DPI = (100.0, 2400.0)  # outside this, a declared resolution is a default, not a fact
 
 # What pikepdf decodes by itself (with Pillow). Anything else goes to PDFium before pikepdf is
@@ -103,6 +105,10 @@ class RasterPage:
     # The page to read where it differs from the page to archive: without the appearance of a
     # visible signature, a stamp over the heading's text (`_prepared_copy`)
     reading_pixels: Pixels | None = None
+    # Pictures pasted on a born-digital page whose text its text layer lacks (a scanned ID
+    # card in a typed application): boxes (left, top, right, bottom) in pixels of the upright
+    # page, largest first (`pictures_to_read`).
+    pictures: list[Box] = field(default_factory=list)
 
 
 def rasterize(task: PageTask, options: Options) -> RasterPage:
@@ -688,6 +694,7 @@ def _main_image_dpi(task: PageTask, images: list[dict[str, Any]], unit: float) -
 def _render_pdf_page(task: PageTask, options: Options) -> RasterPage:
     dpi = float(options.render_dpi)
     words: list[Word] | None = None
+    pictures: list[Box] = []
     rotation = 0
     page_warnings: list[str] = []
     try:
@@ -703,9 +710,13 @@ def _render_pdf_page(task: PageTask, options: Options) -> RasterPage:
             dpi = _main_image_dpi(task, page.images, unit) or dpi
         elif not (prepared and prepared.fields_to_draw):  # else its text layer lacks the values
             rotation, words = born_digital_words(page, dpi)
+            pictures = pictures_to_read(page, dpi, rotation, words)
     forms = prepared is not None and prepared.fields_to_draw
     shown = prepared.shown if prepared else task.path
     image, drawn_dpi = _drawn_page(shown, at, options, dpi, unit, forms)
+    if words is not None and drawn_dpi != dpi:  # a page too large was drawn smaller
+        words = [_scaled_word(word, drawn_dpi / dpi) for word in words]
+        pictures = [_scaled_box(box, drawn_dpi / dpi) for box in pictures]
     reading = None
     if prepared and prepared.read and words is None:
         reading, _ = normalize_mode(_drawn_page(prepared.read, at, options, dpi, unit, forms)[0])
@@ -721,6 +732,7 @@ def _render_pdf_page(task: PageTask, options: Options) -> RasterPage:
         else _main_image_jpeg_quality(task.path, task.index),
         reading_pixels=None if reading is None else to_array(reading, mode),
         warnings=page_warnings,
+        pictures=pictures,
     )
 
 
@@ -915,6 +927,92 @@ def born_digital_words(page: pdfplumber.page.Page, dpi: float) -> tuple[int, lis
         xs, ys = [c[0] for c in corners], [c[1] for c in corners]
         boxes.append((str(w["text"]), min(xs), min(ys), max(xs), max(ys)))
     return rotation, group_into_lines(boxes)
+
+
+# A picture pasted on a typed page is read when it is this large at least (a share of the page,
+# a side in points): a citizen-ID card pasted at its own size is 243 × 153 pt, 7 % of an A4
+# page; bullets, logos and signatures drawn as images are smaller.
+PICTURE_MIN_SHARE = 0.02
+PICTURE_MIN_SIDE_PT = 54.0
+# A picture under more typed words than this is the page's background (a certificate's border,
+# a letterhead), not a copy of a paper: the words over it are the page's text.
+PICTURE_MAX_WORDS_OVER = 3
+PICTURES_PER_PAGE = 8  # the largest; a page of a hundred pasted thumbnails is no dossier
+PICTURE_JOIN_PT = 2.0  # images this close are one picture (a scan stored in strips)
+
+
+def pictures_to_read(
+    page: pdfplumber.page.Page, dpi: float, rotation: int, words: list[Word]
+) -> list[Box]:
+    """Pictures on a born-digital page that may carry text its text layer lacks: a copy of an ID
+    card or a household book pasted into a typed application, a scanned appendix under a typed
+    cover note. Before, only the typed text was kept: the card's name and number were in no
+    text and no field. Images touching each other are one picture; boxes are in pixels of the
+    page turned upright (as the words), largest first."""
+    width, height = float(page.width), float(page.height)
+    boxes = [
+        (max(0.0, float(i["x0"])), max(0.0, float(i["top"])),
+         min(width, float(i["x1"])), min(height, float(i["bottom"])))
+        for i in page.images
+    ]  # fmt: skip
+    scale = dpi / 72.0
+    pictures: list[Box] = []
+    for x0, top, x1, bottom in _joined([b for b in boxes if b[2] > b[0] and b[3] > b[1]]):
+        if (
+            min(x1 - x0, bottom - top) < PICTURE_MIN_SIDE_PT
+            or (x1 - x0) * (bottom - top) < PICTURE_MIN_SHARE * width * height
+        ):
+            continue
+        corners = [
+            _turn_point(x * scale, y * scale, rotation, width * scale, height * scale)
+            for x, y in ((x0, top), (x1, bottom))
+        ]
+        xs, ys = [c[0] for c in corners], [c[1] for c in corners]
+        box = (int(min(xs)), int(min(ys)), math.ceil(max(xs)), math.ceil(max(ys)))
+        if sum(_centre_in(word, box) for word in words) <= PICTURE_MAX_WORDS_OVER:
+            pictures.append(box)
+    pictures.sort(key=lambda b: (b[2] - b[0]) * (b[3] - b[1]), reverse=True)
+    return pictures[:PICTURES_PER_PAGE]
+
+
+def _joined(
+    boxes: list[tuple[float, float, float, float]],
+) -> list[tuple[float, float, float, float]]:
+    """Boxes that overlap or touch (within `PICTURE_JOIN_PT`) merged, until none do."""
+    merged = list(boxes)
+    joined = True
+    while joined:
+        joined = False
+        for i, a in enumerate(merged):
+            for j in range(i + 1, len(merged)):
+                b = merged[j]
+                if (
+                    a[0] - PICTURE_JOIN_PT <= b[2] and b[0] - PICTURE_JOIN_PT <= a[2]
+                    and a[1] - PICTURE_JOIN_PT <= b[3] and b[1] - PICTURE_JOIN_PT <= a[3]
+                ):  # fmt: skip
+                    merged[i] = (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+                    del merged[j]
+                    joined = True
+                    break
+            if joined:
+                break
+    return merged
+
+
+def _centre_in(word: Word, box: Box) -> bool:
+    x, y = (word.left + word.right) / 2, (word.top + word.bottom) / 2
+    return box[0] <= x <= box[2] and box[1] <= y <= box[3]
+
+
+def _scaled_word(word: Word, factor: float) -> Word:
+    left, top, right, bottom = _scaled_box((word.left, word.top, word.right, word.bottom), factor)
+    return replace(word, left=left, top=top, right=right, bottom=bottom)
+
+
+def _scaled_box(box: Box, factor: float) -> Box:
+    left, top, right, bottom = box
+    right, bottom = math.ceil(right * factor), math.ceil(bottom * factor)
+    return (int(left * factor), int(top * factor), right, bottom)
 
 
 def _turn_point(

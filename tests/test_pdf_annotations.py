@@ -235,6 +235,8 @@ def test_typed_text_over_a_large_picture_is_still_born_digital(tmp_path: Path) -
     typed = "BT /Helv 14 Tf 80 700 Td (GIAY CHUNG NHAN - Cap cho ong Tran Van An) Tj ET"
     page, _ = _read(_scan_page_pdf(tmp_path / "typed.pdf", (30, 40, 535, 780), typed))
     assert page.text_source == TextSource.BORN_DIGITAL
+    # the picture under the typed words is its background, not a paper pasted to be read
+    assert page.pictures_read == 0 and "Độc lập" not in page.text
 
 
 def test_annotations_that_cannot_be_drawn_leave_the_page_drawn_and_say_so(

@@ -1,0 +1,173 @@
+"""Pictures pasted on a born-digital page (issue 16, real inputs): a copy of a citizen-ID card
+pasted into an application typed in a word processor is how many dossiers arrive, and only
+the typed text was kept: the card's name and number were in no text and no field. Each
+picture that may hold print is read as a scan of its own and its words laid where it lies."""
+
+from __future__ import annotations
+
+import zlib
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pikepdf
+import pytest
+from PIL import Image, ImageDraw
+
+from hoso.digitize.models import Options, PageResult, TextSource
+from hoso.digitize.pipeline import digitize
+from tests.synthetic_documents import make_document
+
+Name = pikepdf.Name
+A4_HEIGHT = 842.0
+TYPED = [
+    "DON DE NGHI CAP BAN SAO TRICH LUC KHAI SINH",
+    "Kinh gui: Uy ban nhan dan phuong Hai Chau",
+    "Ban sao the can cuoc cong dan dinh kem:",
+]
+CLOSING = "Toi xin cam doan nhung loi khai tren la dung su that."
+CARD_AT = (60.0, 420.0, 300.0)  # left, bottom, width in points
+
+
+def _image(pdf: pikepdf.Pdf, picture: Image.Image) -> pikepdf.Stream:
+    pixels = np.asarray(picture.convert("RGB"), np.uint8)
+    stream = pikepdf.Stream(pdf, zlib.compress(pixels.tobytes()))
+    stream.Type, stream.Subtype, stream.Filter = Name.XObject, Name.Image, Name.FlateDecode
+    stream.Width, stream.Height = pixels.shape[1], pixels.shape[0]
+    stream.ColorSpace, stream.BitsPerComponent = Name.DeviceRGB, 8
+    return stream
+
+
+def _typed_page(path: Path, pictures: list[tuple[Image.Image, float, float, float]]) -> Path:
+    """An application typed in Helvetica with `pictures` (image, left, bottom, width in points)
+    drawn on it."""
+    pdf = pikepdf.new()
+    font = pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=Name.Font, Subtype=Name.Type1, BaseFont=Name.Helvetica,
+            Encoding=Name.WinAnsiEncoding,
+        )
+    )  # fmt: skip
+    typed = " ".join(f"1 0 0 1 60 {780 - 22 * n} Tm ({line}) Tj" for n, line in enumerate(TYPED))
+    content = f"BT /Helv 13 Tf {typed} 1 0 0 1 60 200 Tm ({CLOSING}) Tj ET"
+    xobjects = pikepdf.Dictionary()
+    for n, (picture, left, bottom, width) in enumerate(pictures):
+        xobjects[f"/P{n}"] = _image(pdf, picture)
+        height = width * picture.height / picture.width
+        content += f" q {width} 0 0 {height} {left} {bottom} cm /P{n} Do Q"
+    page = pikepdf.Dictionary(
+        Type=Name.Page, MediaBox=pikepdf.Array([0, 0, 595, A4_HEIGHT]),
+        Resources=pikepdf.Dictionary(Font=pikepdf.Dictionary(Helv=font), XObject=xobjects),
+        Contents=pikepdf.Stream(pdf, content.encode()),
+    )  # fmt: skip
+    pdf.pages.append(pikepdf.Page(page))
+    pdf.save(path)
+    return path
+
+
+def _read(path: Path) -> tuple[PageResult, dict[str, str]]:
+    document = digitize([path], Options(jobs=1))
+    assert document.fields is not None
+    return document.pages[0], {k: v.value for k, v in document.fields.fields.items()}
+
+
+@pytest.mark.parametrize("pasted", ["as scanned", "turned sideways", "stored in strips"])
+def test_a_card_pasted_in_a_typed_application_is_read_where_it_lies(
+    tmp_path: Path, pasted: str
+) -> None:
+    card = make_document("id_card", 61 + len(pasted), layout="cccd_2016")
+    image = card.page.image
+    left, bottom, width = CARD_AT
+    height = width * image.height / image.width
+    if pasted == "turned sideways":  # the card's picture turned a quarter, laid as high
+        image = image.rotate(90, expand=True)
+        width = height
+        height = width * image.height / image.width
+    if pasted == "stored in strips":  # as some PDF writers store an image: bands that touch
+        half = image.height // 2
+        top_band, bottom_band = (
+            image.crop((0, 0, image.width, half)),
+            image.crop((0, half, image.width, image.height)),
+        )
+        band = width * half / image.width
+        path = _typed_page(
+            tmp_path / "application.pdf",
+            [(top_band, left, bottom + height - band, width),
+             (bottom_band, left, bottom, width)],
+        )  # fmt: skip
+    else:
+        path = _typed_page(tmp_path / "application.pdf", [(image, left, bottom, width)])
+
+    page, fields = _read(path)
+
+    assert page.text_source is TextSource.BORN_DIGITAL and page.pictures_read == 1
+    lines = page.text.splitlines()
+    assert lines[: len(TYPED)] == TYPED and lines[-1] == CLOSING  # typed text as typed
+    card_text = "\n".join(lines[len(TYPED) : -1])  # the card's lines, where it lies
+    assert card.fields["id_number"] in card_text.replace(" ", "")
+    assert card.fields["full_name"] in card_text
+    assert fields["id_number"] == card.fields["id_number"]
+    assert fields["date_of_birth"] == card.fields["date_of_birth"]
+    # The card's words are laid on the card, in pixels of the page as archived
+    scale = page.dpi / 72.0
+    box = (left * scale, (A4_HEIGHT - bottom - height) * scale, (left + width) * scale,
+           (A4_HEIGHT - bottom) * scale)  # fmt: skip
+    typed = {word for line in [*TYPED, CLOSING] for word in line.split()}
+    on_card = [w for w in page.words if w.text not in typed]
+    assert on_card and all(
+        box[0] - 4 <= w.left < w.right <= box[2] + 4
+        and box[1] - 4 <= w.top < w.bottom <= box[3] + 4
+        for w in on_card
+    )
+
+
+def _seal() -> Image.Image:
+    picture = Image.new("RGB", (400, 400), "white")
+    draw = ImageDraw.Draw(picture)
+    draw.ellipse((20, 20, 380, 380), outline=(200, 30, 40), width=10)
+    draw.ellipse((80, 80, 320, 320), outline=(200, 30, 40), width=5)
+    draw.regular_polygon((200, 200, 90), 5, fill=(200, 30, 40))
+    return picture
+
+
+def _photo() -> Image.Image:
+    """Shades as a portrait photo has them: smooth, no print."""
+    noise = np.random.default_rng(7).random((300, 240)).astype(np.float32)
+    shades = cv2.GaussianBlur(noise, (0, 0), 25)
+    shades = (shades - shades.min()) / (shades.max() - shades.min())
+    rgb = np.stack([shades * 200 + 30, shades * 150 + 60, shades * 120 + 80], axis=-1)
+    return Image.fromarray(rgb.astype(np.uint8))
+
+
+def _stripes() -> Image.Image:
+    pixels = np.full((300, 300), 255, np.uint8)
+    for x in range(0, 300, 12):
+        pixels[:, x : x + 5] = 60
+    return Image.fromarray(pixels)
+
+
+def test_pictures_without_print_add_nothing(tmp_path: Path) -> None:
+    """A seal, a portrait photo and a pattern are looked at and give no words, no doubts."""
+    path = _typed_page(
+        tmp_path / "decision.pdf",
+        [(_seal(), 320, 560, 140), (_photo(), 60, 420, 120), (_stripes(), 320, 300, 140)],
+    )
+    page, _ = _read(path)
+    assert page.pictures_read == 0 and page.warnings == [] and page.mean_confidence == 1.0
+    assert page.text.splitlines() == [*TYPED, CLOSING]
+
+
+def test_a_typed_page_drawn_smaller_keeps_its_words_on_their_print(tmp_path: Path) -> None:
+    """A page too large for the pixel budget is drawn at a lower resolution; its words and
+    pictures follow (they were laid at the resolution asked for, off the image)."""
+    card = make_document("id_card", 71, layout="cccd_2016").page.image
+    path = _typed_page(tmp_path / "application.pdf", [(card, *CARD_AT)])
+    full = digitize([path], Options(jobs=1)).pages[0]
+    small = digitize([path], Options(jobs=1, max_page_pixels=4_000_000)).pages[0]
+    assert small.width_px < full.width_px * 0.75 and small.pictures_read == 1
+    factor = small.width_px / full.width_px
+    by_text = {(w.text, w.line): w for w in full.words}
+    for word in small.words[:3]:  # the typed words: from the text layer, exact
+        twin = by_text[(word.text, word.line)]
+        assert abs(word.left - twin.left * factor) <= 2 and abs(word.top - twin.top * factor) <= 2
+    assert all(w.right <= small.width_px and w.bottom <= small.height_px for w in small.words)
