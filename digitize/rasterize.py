@@ -52,6 +52,7 @@ from hoso.digitize.triage import (
     PDFMINER_FAILURES,
     check_pixel_budget,
     failure_detail,
+    image_source,
     jpeg_frame,
 )
 
@@ -221,7 +222,7 @@ def _load_frame(path: Path, index: int, options: Options) -> RasterPage:
     outlive it (two whole-page copies were 30 ms of a 300-dpi colour scan, issue 18)."""
     with warnings.catch_warnings(record=True) as caught, native_stderr_silenced():
         warnings.simplefilter("always")
-        with Image.open(path) as image:
+        with Image.open(image_source(path)) as image:
             image.seek(index)
             check_pixel_budget(image.width, image.height, options, path.name)
             # A JPEG file's bytes, read once: its frame says how to decode it and whether the

@@ -8,6 +8,7 @@ image, a password-protected PDF, a dynamic XFA form, and declared pixel counts b
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 import struct
@@ -221,6 +222,40 @@ def check_pixel_budget(width: int, height: int, options: Options, source: str) -
         )
 
 
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_PNG_TEXT_CHUNKS = frozenset({b"tEXt", b"zTXt", b"iTXt"})
+
+
+def image_source(path: Path) -> Path | io.BytesIO:
+    """What Pillow opens: the file, or for a PNG carrying text chunks, its bytes without them.
+    Text chunks are metadata (an editor's XMP, whose edit history can run to megabytes) and
+    say nothing of the page; Pillow refuses one that inflates past 1 MB as a bomb, and a scan
+    that was fine was refused as damaged. The file itself is kept as received."""
+    with path.open("rb") as file:
+        if file.read(len(PNG_SIGNATURE)) != PNG_SIGNATURE:
+            return path
+        spans: list[tuple[int, int]] = []  # (offset, size) of each chunk, header to CRC
+        text = False
+        while header := file.read(8):
+            if len(header) < 8:
+                return path  # cut short: Pillow says so
+            length, kind = struct.unpack(">I4s", header)
+            spans.append((file.tell() - 8, length + 12))
+            text = text or kind in _PNG_TEXT_CHUNKS
+            file.seek(length + 4, io.SEEK_CUR)
+            if kind == b"IEND":
+                break
+        if not text:
+            return path
+        kept = bytearray(PNG_SIGNATURE)
+        for offset, size in spans:
+            file.seek(offset)
+            chunk = file.read(size)
+            if chunk[4:8] not in _PNG_TEXT_CHUNKS:
+                kept += chunk
+    return io.BytesIO(bytes(kept))
+
+
 def _triage_image(path: Path, kind: str, options: Options, first_number: int) -> list[PageTask]:
     source = path.name
     # Pillow's own bomb guard would raise on decode; we check declared sizes first, then let the
@@ -231,7 +266,7 @@ def _triage_image(path: Path, kind: str, options: Options, first_number: int) ->
             # Header-reading complaints ("Corrupt EXIF", "Truncated File Read") are reported
             # when the page is decoded, as a page warning a person can act on.
             warnings.simplefilter("ignore")
-            with Image.open(path) as image:
+            with Image.open(image_source(path)) as image:
                 # An animated GIF is not a multi-page scan, nor is a phone's multi-picture
                 # JPEG (MPO: the photo, then a preview or a second view): the first frame. A
                 # TIFF's pages are walked one by one, never counted whole first (`n_frames`

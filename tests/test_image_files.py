@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pikepdf
 import pytest
-from PIL import Image, ImageDraw, ImageFont, ImageOps, TiffImagePlugin
+from PIL import Image, ImageDraw, ImageFont, ImageOps, PngImagePlugin, TiffImagePlugin
 
 from hoso.digitize import triage
 from hoso.digitize.errors import CorruptInputError, InputTooLargeError, UnsupportedInputError
@@ -369,3 +369,19 @@ def test_text_typed_in_a_legacy_vietnamese_encoding_is_not_trusted(tmp_path: Pat
     pdf.save(tmp_path / "vni.pdf")
     (task,) = triage.triage_file(tmp_path / "vni.pdf", Options(jobs=1)).tasks
     assert not task.born_digital
+
+
+def test_a_png_with_megabytes_of_metadata_text_is_read(tmp_path: Path) -> None:
+    """An image editor's XMP (its edit history) can run to megabytes in a PNG text chunk, past
+    what Pillow inflates (1 MB): the scan was refused as damaged. Metadata text says nothing
+    of the page: the page is read, its declared resolution kept, the file kept as received."""
+    page = render_page(PageSpec(seed=5, dpi=200, body_lines=3))
+    info = PngImagePlugin.PngInfo()
+    info.add_itxt("XML:com.adobe.xmp", "<rdf:li>history</rdf:li>" * 250_000, zip=True)
+    info.add_text("Comment", "x" * 3_000_000, zip=True)
+    path = tmp_path / "edited.png"
+    page.image.save(path, pnginfo=info, dpi=(200, 200))
+    assert path.stat().st_size < 200_000  # the text compresses to little: a bomb's shape
+    document = digitize([path], Options(jobs=1))
+    assert document.pages[0].dpi == 200 and document.pages[0].dpi_source == "metadata"
+    assert cer(page.text, document.pages[0].text) < 0.01
