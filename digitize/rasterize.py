@@ -231,7 +231,13 @@ def _load_frame(path: Path, index: int, options: Options) -> RasterPage:
             frame_kind = _jpeg_frame(jpeg)
             arithmetic = frame_kind in _ARITHMETIC_SOF
             decoded = _decoded_by_opencv(jpeg, image) if arithmetic else image
-            decoded.load()
+            try:
+                decoded.load()
+            except OSError:
+                embedded = _old_style_jpeg(path, image)
+                if embedded is None:
+                    raise
+                decoded = embedded
             info_dpi = image.info.get("dpi")
             upright_as_stored = image.getexif().get(0x0112, 1) == 1
             plain_jpeg = (
@@ -267,6 +273,32 @@ def _load_frame(path: Path, index: int, options: Options) -> RasterPage:
         source_jpeg=source,
         source_jpeg_quality=estimate_jpeg_quality(source[0]) if source else None,
     )
+
+
+_OLD_JPEG = 6  # TIFF Compression: old-style JPEG (TIFF 6.0 section 22, since withdrawn)
+_JPEG_INTERCHANGE = (513, 514)  # JPEGInterchangeFormat, JPEGInterchangeFormatLength
+
+
+def _old_style_jpeg(path: Path, image: Image.Image) -> Image.Image | None:
+    """A TIFF page in old-style JPEG (scanners and imaging software of the 1990s wrote it;
+    archives still hold it) that libtiff cannot decode, taken from the whole JPEG stream such a
+    file carries beside its strips (JPEGInterchangeFormat), when it is one of the page's size.
+    A grey page so stored was refused as damaged. None where there is no such stream."""
+    if image.format != "TIFF" or image.tag_v2.get(259) != _OLD_JPEG:  # type: ignore[attr-defined]
+        return None
+    offset, length = (image.tag_v2.get(tag) for tag in _JPEG_INTERCHANGE)  # type: ignore[attr-defined]
+    if not isinstance(offset, int) or not isinstance(length, int) or length <= 0:
+        return None
+    with path.open("rb") as file:
+        file.seek(offset)
+        stream = file.read(length)
+    if not stream.startswith(b"\xff\xd8"):
+        return None
+    embedded = Image.open(io.BytesIO(stream))
+    if embedded.size != image.size:
+        return None
+    embedded.load()
+    return embedded
 
 
 # Start-of-frame markers (ITU T.81 Table B.1): arithmetic-coded frames (SOF9-SOF11,

@@ -5,6 +5,7 @@ JPEG, and a multi-page TIFF cut short, which must fail with words a person can a
 from __future__ import annotations
 
 import io
+import struct
 from collections import Counter
 from pathlib import Path
 
@@ -14,7 +15,12 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont, ImageOps, PngImagePlugin, TiffImagePlugin
 
 from hoso.digitize import triage
-from hoso.digitize.errors import CorruptInputError, InputTooLargeError, UnsupportedInputError
+from hoso.digitize.errors import (
+    CorruptInputError,
+    InputTooLargeError,
+    PageFailedError,
+    UnsupportedInputError,
+)
 from hoso.digitize.models import DocumentResult, Options
 from hoso.digitize.page_warnings import NEGATIVE_PAGE
 from hoso.digitize.pdfa import write_pdfa
@@ -385,3 +391,54 @@ def test_a_png_with_megabytes_of_metadata_text_is_read(tmp_path: Path) -> None:
     document = digitize([path], Options(jobs=1))
     assert document.pages[0].dpi == 200 and document.pages[0].dpi_source == "metadata"
     assert cer(page.text, document.pages[0].text) < 0.01
+
+
+def _old_style_jpeg_tiff(image: Image.Image, path: Path) -> Path:
+    """A TIFF in old-style JPEG (Compression 6) as 1990s scanners wrote it: the page's whole
+    JPEG stream, pointed at by JPEGInterchangeFormat and by the one strip."""
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=85)
+    jpeg = buffer.getvalue()
+    bands = len(image.getbands())
+    ifd_at = 8 + len(jpeg) + len(jpeg) % 2
+    entries = [  # tag, type (3 SHORT, 4 LONG, 5 RATIONAL), count, value
+        (256, 4, 1, image.width), (257, 4, 1, image.height), (258, 3, bands, 8),
+        (259, 3, 1, 6), (262, 3, 1, 6 if bands == 3 else 1), (273, 4, 1, 8),
+        (277, 3, 1, bands), (278, 4, 1, image.height), (279, 4, 1, len(jpeg)),
+        (282, 5, 1, 200), (283, 5, 1, 200), (296, 3, 1, 2), (513, 4, 1, 8), (514, 4, 1, len(jpeg)),
+    ]  # fmt: skip
+    outside = ifd_at + 2 + 12 * len(entries) + 4  # values that do not fit in an entry
+    table, values = b"", b""
+    for tag, kind, count, value in entries:
+        if kind == 5 or count > 2:
+            data = struct.pack("<II", value, 1) if kind == 5 else struct.pack("<3H", *[value] * 3)
+            table += struct.pack("<HHII", tag, kind, count, outside + len(values))
+            values += data
+        else:
+            packed = struct.pack("<HH", value, 0) if kind == 3 else struct.pack("<I", value)
+            table += struct.pack("<HHI", tag, kind, count) + packed
+    head = b"II*\x00" + struct.pack("<I", ifd_at) + jpeg
+    head += b"\x00" * (ifd_at - len(head))
+    path.write_bytes(head + struct.pack("<H", len(entries)) + table + b"\x00" * 4 + values)
+    return path
+
+
+@pytest.mark.parametrize("mode", ["L", "RGB"])
+def test_an_old_style_jpeg_tiff_is_read(tmp_path: Path, mode: str) -> None:
+    """libtiff decodes some old-style JPEG TIFFs and not others (a grey page was refused as
+    damaged); the whole JPEG stream they carry is read instead."""
+    page = render_page(PageSpec(seed=12, dpi=200, body_lines=3))
+    path = _old_style_jpeg_tiff(page.image.convert(mode), tmp_path / "old.tif")
+    (read,) = digitize([path], Options(jobs=1)).pages
+    assert read.dpi == 200.0 and cer(page.text, read.text) < 0.01
+
+
+def test_an_old_style_jpeg_tiff_without_its_stream_is_damaged(tmp_path: Path) -> None:
+    page = render_page(PageSpec(seed=12, dpi=200, body_lines=3))
+    path = _old_style_jpeg_tiff(page.image.convert("L"), tmp_path / "old.tif")
+    data = bytearray(path.read_bytes())
+    data[8:10] = bytes(2)  # the JPEG stream's first marker gone: neither reading works
+    path.write_bytes(bytes(data))
+    with pytest.raises(PageFailedError, match="cannot be decoded") as failure:
+        digitize([path], Options(jobs=1))
+    assert isinstance(failure.value.cause, CorruptInputError)
