@@ -14,10 +14,12 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
+from rapidfuzz import fuzz
 
 from hoso.digitize import cleanup, deskew, orient, perspective, resolution
 from hoso.digitize.codes import read_codes
 from hoso.digitize.encode import JPEG_QUALITY, EncodedImage, as_is_jpeg, encode_page_image
+from hoso.digitize.fields.textutil import fold_keep_digits
 from hoso.digitize.ink import (
     Glyphs,
     Pixels,
@@ -56,6 +58,7 @@ from hoso.digitize.page_warnings import (
     LOW_CONFIDENCE,
     NEGATIVE_PAGE,
     NOTHING_READ,
+    PICTURES_LEFT,
     SHOW_THROUGH,
     SHOW_THROUGH_OWN_PRINT,
     SKEW_UNKNOWN,
@@ -77,6 +80,10 @@ LOW_TEXT_CONFIDENCE = 0.6  # below this mean OCR confidence the page's text is f
 # pattern read as letters.
 PICTURE_MIN_CONFIDENCE = 0.4
 PICTURE_MIN_CHARACTERS = 6  # fewer read is a mark taken for letters ("ì hi ý" in a seal)
+# Pictures read on one page, the largest first (0.3-0.5 s each); more are said to be left.
+# A page of a family's twelve pasted cards is read whole.
+PICTURES_PER_PAGE = 24
+TYPED_AGAIN_SIMILARITY = 60  # rapidfuzz ratio, 0-100, of a read word to a typed one over it
 # A page read at under this confidence may show only its other side's print, mirrored: tried
 # in its mirror image (a page of the other side's print read at 35-40 %, its mirror at 97 %).
 SHOW_THROUGH_BELOW = 0.5
@@ -99,11 +106,15 @@ def process_page(task: PageTask, options: Options, engine: OcrEngine) -> PageRes
 
 def _born_digital_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> PageResult:
     dpi = raster.dpi or 300.0
+    typed = raster.born_digital_words or []
     upright = orient.turn_upright(raster.pixels, raster.text_rotation)
-    pictures = [_read_picture(task, raster, upright, box, engine) for box in raster.pictures]
+    chosen = raster.pictures[:PICTURES_PER_PAGE]
+    pictures = [_read_picture(task, raster, upright, box, typed, engine) for box in chosen]
     read = [picture for picture in pictures if picture.words]
-    words = _with_pictures(raster.born_digital_words or [], read)
+    words = _with_pictures(typed, read)
     warnings = list(raster.warnings)
+    if len(raster.pictures) > len(chosen):
+        warnings.append(PICTURES_LEFT.format(pictures=len(raster.pictures), read=len(chosen)))
     if any(p.mean_confidence < LOW_TEXT_CONFIDENCE for p in read):
         low = min(p.mean_confidence for p in read)
         warnings.append(LOW_CONFIDENCE.format(confidence=low))
@@ -134,30 +145,77 @@ def _born_digital_result(task: PageTask, raster: RasterPage, engine: OcrEngine) 
 
 @dataclass(frozen=True)
 class _Picture:
-    """A picture of a born-digital page as read: its words in pixels of the page."""
+    """A picture of a born-digital page as read: where it lies and its words, in pixels of the
+    page."""
 
-    top: int
+    box: Box
     words: list[Word]
     mean_confidence: float
     codes: list[str]
 
 
 def _read_picture(
-    task: PageTask, raster: RasterPage, upright: Pixels, box: Box, engine: OcrEngine
+    task: PageTask,
+    raster: RasterPage,
+    upright: Pixels,
+    box: Box,
+    typed: list[Word],
+    engine: OcrEngine,
 ) -> _Picture:
     """A picture pasted on a typed page (a copy of an ID card, a scanned appendix) read as a
     scan of its own: turned, straightened, flattened if photographed, then its words laid back
-    where the picture lies on the page. A picture with no text (a photo, a logo) gives none."""
+    where the picture lies on the page. A picture with no text (a photo, a logo) gives none,
+    and words typed over it (a "BẢN SAO" across a card) are the page's own, not read again."""
     left, top, right, bottom = box
     crop = np.ascontiguousarray(upright[top:bottom, left:right])
     picture = RasterPage(pixels=crop, mode=raster.mode, dpi=raster.dpi)
     result = _scanned_result(task, picture, engine)
     characters = sum(len(word.text) for word in result.words)
     if result.mean_confidence < PICTURE_MIN_CONFIDENCE or characters < PICTURE_MIN_CHARACTERS:
-        return _Picture(top, [], result.mean_confidence, result.codes)
-    to_received = _received_from_archived(result)
-    words = [_mapped_word(word, to_received, left, top) for word in result.words]
-    return _Picture(top, words, result.mean_confidence, result.codes)
+        return _Picture(box, [], result.mean_confidence, result.codes)
+    if result.rotation:
+        words = _laid_upright_in(result, box)
+    else:
+        to_received = _received_from_archived(result)
+        words = [_mapped_word(word, to_received, left, top) for word in result.words]
+    own = [word for word in words if not any(_read_again(word, t) for t in typed)]
+    return _Picture(box, own, result.mean_confidence, result.codes)
+
+
+def _laid_upright_in(result: PageResult, box: Box) -> list[Word]:
+    """The words of a picture read turned a quarter or upside down, laid as read (upright, in
+    its reading order) over the picture's box, scaled to fit it. The text layer writes words
+    left to right along their lines: laid where their print runs down or backwards, they came
+    out of the PDF as letters in disorder, and a card's number could not be searched for."""
+    left, top, right, bottom = box
+    scale = min((right - left) / result.width_px, (bottom - top) / result.height_px)
+    x0 = left + ((right - left) - result.width_px * scale) / 2
+    y0 = top + ((bottom - top) - result.height_px * scale) / 2
+
+    def moved(word: Word) -> Word:
+        x, y = round(x0 + word.left * scale), round(y0 + word.top * scale)
+        return replace(
+            word,
+            left=x,
+            top=y,
+            right=max(round(x0 + word.right * scale), x + 1),
+            bottom=max(round(y0 + word.bottom * scale), y + 1),
+        )
+
+    return [moved(word) for word in result.words]
+
+
+def _read_again(word: Word, typed: Word) -> bool:
+    """Whether a word read in a picture is a word typed over it, read a second time: half its
+    box or more under the typed word's, and spelt like it (marks aside: "BẠN SAO" for "BAN
+    SAO"). What the picture shows through the typed word is kept (a card's number under it)."""
+    width = min(word.right, typed.right) - max(word.left, typed.left)
+    height = min(word.bottom, typed.bottom) - max(word.top, typed.top)
+    area = max(1, (word.right - word.left) * (word.bottom - word.top))
+    if width <= 0 or height <= 0 or width * height * 2 < area:
+        return False
+    similarity = fuzz.ratio(fold_keep_digits(word.text), fold_keep_digits(typed.text))
+    return similarity >= TYPED_AGAIN_SIMILARITY
 
 
 def _received_from_archived(result: PageResult) -> NDArray[np.float64]:
@@ -192,11 +250,14 @@ def _mapped_word(word: Word, matrix: NDArray[np.float64], left: int, top: int) -
 
 def _with_pictures(typed: list[Word], pictures: list[_Picture]) -> list[Word]:
     """The typed lines and each picture's lines in one reading order: a picture's lines go,
-    together, where the picture's top falls among the typed lines; lines numbered again."""
-    blocks: list[tuple[int, list[list[Word]]]] = [
-        (min(w.top for w in line), [line]) for line in _lines(typed)
+    together, where its row's top falls among the typed lines; pictures side by side (a card's
+    front and back) left to right, whichever is a pixel taller; lines numbered again."""
+    blocks: list[tuple[tuple[int, int], list[list[Word]]]] = [
+        ((min(w.top for w in line), 0), [line]) for line in _lines(typed)
     ]
-    blocks += [(picture.top, _lines(picture.words)) for picture in pictures]
+    for row in _rows_of(pictures):
+        row_top = min(picture.box[1] for picture in row)
+        blocks += [((row_top, picture.box[0]), _lines(picture.words)) for picture in row]
     words: list[Word] = []
     number = 0
     for _, lines in sorted(blocks, key=lambda block: block[0]):
@@ -204,6 +265,22 @@ def _with_pictures(typed: list[Word], pictures: list[_Picture]) -> list[Word]:
             words += [replace(word, line=number) for word in line]
             number += 1
     return words
+
+
+def _rows_of(pictures: list[_Picture]) -> list[list[_Picture]]:
+    """Pictures grouped into rows: top down, a picture joins the row above where it overlaps
+    the row's last picture over half the lower one's height."""
+    rows: list[list[_Picture]] = []
+    for picture in sorted(pictures, key=lambda p: p.box[1]):
+        if rows:
+            last = rows[-1][-1].box
+            overlap = min(last[3], picture.box[3]) - max(last[1], picture.box[1])
+            lower = min(last[3] - last[1], picture.box[3] - picture.box[1])
+            if overlap * 2 > lower:
+                rows[-1].append(picture)
+                continue
+        rows.append([picture])
+    return rows
 
 
 def _lines(words: list[Word]) -> list[list[Word]]:

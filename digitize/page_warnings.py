@@ -72,6 +72,12 @@ ANNOTATIONS_NOT_DRAWN = (
     "were left out of the archived page; check the PDF against what a viewer shows"
 )
 
+# Pictures pasted on a typed page are read by OCR, the largest first, up to a number a page.
+PICTURES_LEFT = (
+    "the page carries {pictures} pictures; only the {read} largest were read for text, so "
+    "text in the others cannot be searched for: split the page if they hold papers"
+)
+
 TEMPLATES = (
     DAMAGED_IMAGE,
     ANNOTATIONS_NOT_DRAWN,
@@ -84,6 +90,7 @@ TEMPLATES = (
     SKEW_UNKNOWN,
     LOW_CONFIDENCE,
     NOTHING_READ,
+    PICTURES_LEFT,
     SHOW_THROUGH,
     SHOW_THROUGH_OWN_PRINT,
 )

@@ -943,8 +943,7 @@ def born_digital_words(page: pdfplumber.page.Page, dpi: float) -> tuple[int, lis
     page turned upright (as `orient.turn_upright(pixels, rotation)` turns the rendered image)."""
     rotation = text_rotation(page)
     char_dir, line_dir = _TEXT_DIRECTIONS[rotation]
-    scale = dpi / 72.0
-    width, height = float(page.width) * scale, float(page.height) * scale
+    area = _shown_area(page)
     boxes: list[tuple[str, float, float, float, float]] = []
     directions = {
         "char_dir": char_dir,
@@ -953,13 +952,39 @@ def born_digital_words(page: pdfplumber.page.Page, dpi: float) -> tuple[int, lis
         "line_dir_rotated": line_dir,
     }
     for w in page.extract_words(use_text_flow=True, **directions):
-        corners = [
-            _turn_point(float(x) * scale, float(y) * scale, rotation, width, height)
-            for x, y in ((w["x0"], w["top"]), (w["x1"], w["bottom"]))
-        ]
-        xs, ys = [c[0] for c in corners], [c[1] for c in corners]
-        boxes.append((str(w["text"]), min(xs), min(ys), max(xs), max(ys)))
+        box = (float(w["x0"]), float(w["top"]), float(w["x1"]), float(w["bottom"]))
+        boxes.append((str(w["text"]), *_upright_box(box, area, dpi, rotation)))
     return rotation, group_into_lines(boxes)
+
+
+def _shown_area(page: pdfplumber.page.Page) -> tuple[float, float, float, float]:
+    """The part of the page a viewer, and PDFium, draws: its CropBox within its MediaBox, in
+    pdfplumber's coordinates (points; x0, top, x1, bottom). Positions were taken from the
+    MediaBox's corner: on a page cropped 100 pt in, every word and picture lay 100 pt off."""
+    mx0, mtop, mx1, mbottom = (float(v) for v in page.mediabox)
+    cx0, ctop, cx1, cbottom = (float(v) for v in page.cropbox)
+    x0, top, x1, bottom = max(mx0, cx0), max(mtop, ctop), min(mx1, cx1), min(mbottom, cbottom)
+    if x1 <= x0 or bottom <= top:  # a crop box off the page: PDFium draws the media box
+        return mx0, mtop, mx1, mbottom
+    return x0, top, x1, bottom
+
+
+def _upright_box(
+    box: tuple[float, float, float, float],
+    area: tuple[float, float, float, float],
+    dpi: float,
+    rotation: int,
+) -> tuple[float, float, float, float]:
+    """A box in pdfplumber's coordinates as pixels of the page drawn at `dpi` (its shown
+    `area`) and turned upright from `rotation`."""
+    scale = dpi / 72.0
+    width, height = (area[2] - area[0]) * scale, (area[3] - area[1]) * scale
+    corners = [
+        _turn_point((x - area[0]) * scale, (y - area[1]) * scale, rotation, width, height)
+        for x, y in ((box[0], box[1]), (box[2], box[3]))
+    ]
+    xs, ys = [c[0] for c in corners], [c[1] for c in corners]
+    return min(xs), min(ys), max(xs), max(ys)
 
 
 # A picture pasted on a typed page is read when it is this large at least (a share of the page,
@@ -970,7 +995,6 @@ PICTURE_MIN_SIDE_PT = 54.0
 # A picture under more typed words than this is the page's background (a certificate's border,
 # a letterhead), not a copy of a paper: the words over it are the page's text.
 PICTURE_MAX_WORDS_OVER = 3
-PICTURES_PER_PAGE = 8  # the largest; a page of a hundred pasted thumbnails is no dossier
 PICTURE_JOIN_PT = 2.0  # images this close are one picture (a scan stored in strips)
 
 
@@ -982,13 +1006,13 @@ def pictures_to_read(
     cover note. Before, only the typed text was kept: the card's name and number were in no
     text and no field. Images touching each other are one picture; boxes are in pixels of the
     page turned upright (as the words), largest first."""
-    width, height = float(page.width), float(page.height)
+    area = _shown_area(page)
+    width, height = area[2] - area[0], area[3] - area[1]
     boxes = [
-        (max(0.0, float(i["x0"])), max(0.0, float(i["top"])),
-         min(width, float(i["x1"])), min(height, float(i["bottom"])))
+        (max(area[0], float(i["x0"])), max(area[1], float(i["top"])),
+         min(area[2], float(i["x1"])), min(area[3], float(i["bottom"])))
         for i in page.images
     ]  # fmt: skip
-    scale = dpi / 72.0
     pictures: list[Box] = []
     for x0, top, x1, bottom in _joined([b for b in boxes if b[2] > b[0] and b[3] > b[1]]):
         if (
@@ -996,16 +1020,12 @@ def pictures_to_read(
             or (x1 - x0) * (bottom - top) < PICTURE_MIN_SHARE * width * height
         ):
             continue
-        corners = [
-            _turn_point(x * scale, y * scale, rotation, width * scale, height * scale)
-            for x, y in ((x0, top), (x1, bottom))
-        ]
-        xs, ys = [c[0] for c in corners], [c[1] for c in corners]
-        box = (int(min(xs)), int(min(ys)), math.ceil(max(xs)), math.ceil(max(ys)))
+        left, upper, right, lower = _upright_box((x0, top, x1, bottom), area, dpi, rotation)
+        box = (int(left), int(upper), math.ceil(right), math.ceil(lower))
         if sum(_centre_in(word, box) for word in words) <= PICTURE_MAX_WORDS_OVER:
             pictures.append(box)
     pictures.sort(key=lambda b: (b[2] - b[0]) * (b[3] - b[1]), reverse=True)
-    return pictures[:PICTURES_PER_PAGE]
+    return pictures
 
 
 def _joined(

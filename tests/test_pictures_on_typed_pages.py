@@ -10,12 +10,17 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pdfplumber
 import pikepdf
 import pytest
 from PIL import Image, ImageDraw
 
+from hoso.digitize import page as page_steps
 from hoso.digitize.models import Options, PageResult, TextSource
+from hoso.digitize.page_warnings import PICTURES_LEFT
+from hoso.digitize.pdfa import write_pdfa
 from hoso.digitize.pipeline import digitize
+from hoso.storage.textfold import fold
 from tests.synthetic_documents import make_document
 
 Name = pikepdf.Name
@@ -71,7 +76,9 @@ def _read(path: Path) -> tuple[PageResult, dict[str, str]]:
     return document.pages[0], {k: v.value for k, v in document.fields.fields.items()}
 
 
-@pytest.mark.parametrize("pasted", ["as scanned", "turned sideways", "stored in strips"])
+@pytest.mark.parametrize(
+    "pasted", ["as scanned", "turned sideways", "upside down", "stored in strips"]
+)
 def test_a_card_pasted_in_a_typed_application_is_read_where_it_lies(
     tmp_path: Path, pasted: str
 ) -> None:
@@ -83,6 +90,8 @@ def test_a_card_pasted_in_a_typed_application_is_read_where_it_lies(
         image = image.rotate(90, expand=True)
         width = height
         height = width * image.height / image.width
+    if pasted == "upside down":
+        image = image.rotate(180)
     if pasted == "stored in strips":  # as some PDF writers store an image: bands that touch
         half = image.height // 2
         top_band, bottom_band = (
@@ -98,7 +107,10 @@ def test_a_card_pasted_in_a_typed_application_is_read_where_it_lies(
     else:
         path = _typed_page(tmp_path / "application.pdf", [(image, left, bottom, width)])
 
-    page, fields = _read(path)
+    document = digitize([path], Options(jobs=1))
+    page = document.pages[0]
+    assert document.fields is not None
+    fields = {k: v.value for k, v in document.fields.fields.items()}
 
     assert page.text_source is TextSource.BORN_DIGITAL and page.pictures_read == 1
     lines = page.text.splitlines()
@@ -119,6 +131,13 @@ def test_a_card_pasted_in_a_typed_application_is_read_where_it_lies(
         and box[1] - 4 <= w.top < w.bottom <= box[3] + 4
         for w in on_card
     )
+    # ... and the archived PDF's text layer gives the card's lines as read, whichever way its
+    # print runs (laid where it ran down, the letters came out in disorder)
+    write_pdfa(document, tmp_path / "out.pdf", "application")
+    with pdfplumber.open(tmp_path / "out.pdf") as archived:
+        layer = archived.pages[0].extract_text()
+    assert card.fields["id_number"] in layer.replace(" ", "")
+    assert card.fields["full_name"] in layer
 
 
 def _seal() -> Image.Image:
@@ -171,3 +190,59 @@ def test_a_typed_page_drawn_smaller_keeps_its_words_on_their_print(tmp_path: Pat
         twin = by_text[(word.text, word.line)]
         assert abs(word.left - twin.left * factor) <= 2 and abs(word.top - twin.top * factor) <= 2
     assert all(w.right <= small.width_px and w.bottom <= small.height_px for w in small.words)
+
+
+def test_a_page_cropped_in_keeps_its_words_and_pictures_where_they_show(tmp_path: Path) -> None:
+    """A page whose crop box lies inside a larger media box (a page cut from a sheet, many
+    "print to PDF" outputs) is drawn as cropped; its words and pictures were placed from the
+    media box's corner, 100 pt off: a corner of the card was read and a wrong address taken."""
+    card = make_document("id_card", 73, layout="cccd_2016")
+    path = _typed_page(tmp_path / "plain.pdf", [(card.page.image, *CARD_AT)])
+    with pikepdf.open(path) as pdf:
+        pdf.pages[0].obj.MediaBox = pikepdf.Array([-100, -100, 695, 942])
+        pdf.pages[0].obj.CropBox = pikepdf.Array([0, 0, 595, A4_HEIGHT])
+        pdf.save(tmp_path / "cropped.pdf")
+    plain, _ = _read(path)
+    cropped, fields = _read(tmp_path / "cropped.pdf")
+    assert (cropped.width_px, cropped.height_px) == (plain.width_px, plain.height_px)
+    assert [(w.text, w.left, w.top) for w in cropped.words[:3]] == [
+        (w.text, w.left, w.top) for w in plain.words[:3]
+    ]
+    assert cropped.pictures_read == 1 and fields["id_number"] == card.fields["id_number"]
+
+
+def test_cards_side_by_side_read_left_to_right_and_typed_words_over_one_once(
+    tmp_path: Path,
+) -> None:
+    """A card's front and back pasted side by side are read left to right, the larger one
+    second; a "ĐÃ ĐỐI CHIẾU" typed across a card is the page's own word, not read again from it."""
+    front = make_document("id_card", 81, layout="cccd_2016")
+    back = make_document("id_card", 82, layout="cccd_2016")
+    path = _typed_page(
+        tmp_path / "application.pdf",
+        [(front.page.image, 40, 450, 250), (back.page.image, 300, 440, 260)],
+    )
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        stamp = b" BT /Helv 20 Tf 1 0 0 1 60 478 Tm (DA DOI CHIEU) Tj ET"
+        pdf.pages[0].contents_add(pikepdf.Stream(pdf, stamp))
+        pdf.save(path)
+    page, _ = _read(path)
+    text = page.text.replace(" ", "")
+    assert page.pictures_read == 2
+    assert -1 < text.find(front.fields["id_number"]) < text.find(back.fields["id_number"])
+    assert fold(page.text).count("doi chieu") == 1
+
+
+def test_pictures_past_the_page_limit_are_said_to_be_left(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(page_steps, "PICTURES_PER_PAGE", 1)
+    cards = [make_document("id_card", seed, layout="cccd_2016") for seed in (91, 92)]
+    path = _typed_page(
+        tmp_path / "application.pdf",
+        [(cards[0].page.image, 40, 450, 260), (cards[1].page.image, 310, 450, 250)],
+    )
+    page, _ = _read(path)
+    assert page.pictures_read == 1
+    assert page.warnings == [PICTURES_LEFT.format(pictures=2, read=1)]
+    assert cards[0].fields["id_number"] in page.text.replace(" ", "")  # the larger one

@@ -21,6 +21,7 @@ from hoso.digitize.page_warnings import (
     NEGATIVE_PAGE,
     NOTHING_READ,
     OUTLINE_NOT_FOUND,
+    PICTURES_LEFT,
     SHOW_THROUGH,
     SHOW_THROUGH_OWN_PRINT,
     SKEW_UNKNOWN,
@@ -248,6 +249,10 @@ WARNING_TEXTS: dict[str, str] = {
     GIF_PICTURES: N_(
         "The GIF holds %(pictures)s pictures and only the first was read. Send a document of "
         "several pages as PDF or TIFF."
+    ),
+    PICTURES_LEFT: N_(
+        "The page carries %(pictures)s pictures; only the %(read)s largest were read for text, "
+        "so text in the others cannot be searched for. Split the page if they hold papers."
     ),
     NEGATIVE_PAGE: N_(
         "The page was a negative (light print on a dark page): it was made positive to be read "
