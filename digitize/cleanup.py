@@ -57,25 +57,68 @@ MIN_COMPONENTS = 20
 
 
 def recognition_gray(pixels: Pixels) -> Pixels:
-    """Grey for OCR. Where red seals are present, the red channel is used and red-dominant pixels
-    are painted paper-white: the seal disappears while black print, even under it, stays dark
-    (seals often sit over the signer's name and would otherwise be read as text)."""
+    """Grey for OCR, red seals painted out (`gray_without_seals`)."""
     return gray_without_seals(pixels)[0]
 
 
+# A seal is round: its red marks, joined up, make a blob about as high as wide and, on a page,
+# at least this share of its shorter side (a 40-mm seal on an A4 page is 19 %). Red print
+# runs in lines many times wider than high (a citizen-ID card's red title, a red heading):
+# it is print, and is read.
+SEAL_MIN_SIDE = 0.06
+SEAL_MAX_ASPECT = 1.6
+SEAL_JOIN = 0.02  # of the shorter side: the gap between a seal's letters and its rings
+_SEAL_ANALYSIS_SIDE = 400  # px of the shorter side the red marks are looked at in
+
+
 def gray_without_seals(pixels: Pixels) -> tuple[Pixels, bool]:
-    """`recognition_gray`, and whether red was painted out (then a red code is gone too)."""
+    """Grey for OCR, and whether a red seal was painted out (then a red code is gone too).
+    Where a page carries red, it is read in its red channel with red-dominant pixels painted
+    paper-white inside seals: the seal disappears while black print, even under it, stays
+    dark (seals often sit over the signer's name and were read as text). Red print outside
+    seals keeps its plain grey: painted out with the seals, a card's title "CĂN CƯỚC CÔNG DÂN"
+    was read as "CAN CƯỚC CDONG DẠN" or not at all."""
     if pixels.ndim == 2:
         return pixels, False
     r, g, b = cv2.split(pixels)
     # In uint8, saturating (a channel darker than the others gives 0): no wide copies of the
     # page (three int16 planes were 60-90 ms of a colour page's reads, issue 18).
     red = (cv2.subtract(r, cv2.max(g, b)) > 50) & (r > 110)
-    if cv2.countNonZero(red.view(np.uint8)) > SEAL_RED_FRACTION * red.size:
-        gray = u8(r.copy())
-        gray[red] = 255  # black print under a seal is not red-dominant, so it survives this
-        return gray, True
-    return u8(cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)), False
+    if cv2.countNonZero(red.view(np.uint8)) <= SEAL_RED_FRACTION * red.size:
+        return u8(cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)), False
+    # The red channel (a seal's pink fringes fade into the paper in it), with each red pixel
+    # painted white inside a seal and given its plain grey outside one (red print).
+    gray = u8(r.copy())
+    in_seals = np.zeros_like(red)
+    seals = seal_boxes(red)
+    for left, top, right, bottom in seals:
+        in_seals[top:bottom, left:right] = red[top:bottom, left:right]
+    red_print = red & ~in_seals
+    if red_print.any():
+        gray[red_print] = cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)[red_print]
+    gray[in_seals] = 255  # black print under a seal is not red-dominant, so it survives this
+    return gray, bool(seals)
+
+
+def seal_boxes(red: NDArray[np.bool_]) -> list[tuple[int, int, int, int]]:
+    """Boxes (left, top, right, bottom) around the round blobs the red marks make once joined:
+    seals, not lines of red print."""
+    height, width = red.shape
+    shorter = min(height, width)
+    step = max(1, shorter // _SEAL_ANALYSIS_SIDE)
+    small = np.ascontiguousarray(red[::step, ::step]).view(np.uint8)
+    reach = max(1, round(SEAL_JOIN * shorter / step))
+    joined = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (reach, reach)))
+    _, _, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    boxes: list[tuple[int, int, int, int]] = []
+    for x, y, w, h, _ in stats[1:]:
+        if min(w, h) * step < SEAL_MIN_SIDE * shorter or max(w, h) > SEAL_MAX_ASPECT * min(w, h):
+            continue
+        boxes.append(
+            (max(0, (x - reach) * step), max(0, (y - reach) * step),
+             min(width, (x + w + reach) * step), min(height, (y + h + reach) * step))
+        )  # fmt: skip
+    return boxes
 
 
 def prepare_for_ocr(
