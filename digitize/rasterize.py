@@ -1014,7 +1014,7 @@ def pictures_to_read(
         for i in page.images
     ]  # fmt: skip
     pictures: list[Box] = []
-    for x0, top, x1, bottom in _joined([b for b in boxes if b[2] > b[0] and b[3] > b[1]]):
+    for x0, top, x1, bottom in _joined([b for b in boxes if b[2] > b[0] and b[3] > b[1]], area):
         if (
             min(x1 - x0, bottom - top) < PICTURE_MIN_SIDE_PT
             or (x1 - x0) * (bottom - top) < PICTURE_MIN_SHARE * width * height
@@ -1029,27 +1029,25 @@ def pictures_to_read(
 
 
 def _joined(
-    boxes: list[tuple[float, float, float, float]],
+    boxes: list[tuple[float, float, float, float]], area: tuple[float, float, float, float]
 ) -> list[tuple[float, float, float, float]]:
-    """Boxes that overlap or touch (within `PICTURE_JOIN_PT`) merged, until none do."""
-    merged = list(boxes)
-    joined = True
-    while joined:
-        joined = False
-        for i, a in enumerate(merged):
-            for j in range(i + 1, len(merged)):
-                b = merged[j]
-                if (
-                    a[0] - PICTURE_JOIN_PT <= b[2] and b[0] - PICTURE_JOIN_PT <= a[2]
-                    and a[1] - PICTURE_JOIN_PT <= b[3] and b[1] - PICTURE_JOIN_PT <= a[3]
-                ):  # fmt: skip
-                    merged[i] = (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
-                    del merged[j]
-                    joined = True
-                    break
-            if joined:
-                break
-    return merged
+    """Boxes that overlap or touch (within `PICTURE_JOIN_PT`) merged: laid on a grid of cells
+    that size over the shown `area`, joined where cells touch. A grid, not pairs compared: a
+    map drawn as thousands of tiles is one picture, found in milliseconds."""
+    cell = PICTURE_JOIN_PT
+    columns = max(1, math.ceil((area[2] - area[0]) / cell))
+    rows = max(1, math.ceil((area[3] - area[1]) / cell))
+    grid = np.zeros((rows, columns), np.uint8)
+    for x0, top, x1, bottom in boxes:
+        left, upper = int((x0 - area[0]) / cell), int((top - area[1]) / cell)
+        right, lower = math.ceil((x1 - area[0]) / cell), math.ceil((bottom - area[1]) / cell)
+        grid[upper : max(lower, upper + 1), left : max(right, left + 1)] = 1
+    count, _, stats, _ = cv2.connectedComponentsWithStats(grid, connectivity=8)
+    return [
+        (max(area[0], area[0] + x * cell), max(area[1], area[1] + y * cell),
+         min(area[2], area[0] + (x + w) * cell), min(area[3], area[1] + (y + h) * cell))
+        for x, y, w, h, _ in stats[1:count]
+    ]  # fmt: skip
 
 
 def _centre_in(word: Word, box: Box) -> bool:

@@ -246,3 +246,24 @@ def test_pictures_past_the_page_limit_are_said_to_be_left(
     assert page.pictures_read == 1
     assert page.warnings == [PICTURES_LEFT.format(pictures=2, read=1)]
     assert cards[0].fields["id_number"] in page.text.replace(" ", "")  # the larger one
+
+
+def test_a_picture_of_thousands_of_tiles_is_one(tmp_path: Path) -> None:
+    """Some writers draw a picture as tiles: they join into one picture, quickly."""
+    card = make_document("id_card", 75, layout="cccd_2016").page.image
+    width = 300.0
+    height = width * card.height / card.width
+    tiles = []
+    size = 40  # pixels of the card a tile
+    for y in range(0, card.height, size):
+        for x in range(0, card.width, size):
+            tile = card.crop((x, y, min(x + size, card.width), min(y + size, card.height)))
+            left = CARD_AT[0] + x * width / card.width
+            bottom = CARD_AT[1] + height - (y + tile.height) * width / card.width
+            tiles.append((tile, left, bottom, tile.width * width / card.width))
+    assert len(tiles) > 1000
+    page, fields = _read(_typed_page(tmp_path / "tiled.pdf", tiles))
+    assert page.pictures_read == 1
+    assert (
+        fields["id_number"] == make_document("id_card", 75, layout="cccd_2016").fields["id_number"]
+    )
