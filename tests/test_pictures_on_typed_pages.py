@@ -250,7 +250,8 @@ def test_pictures_past_the_page_limit_are_said_to_be_left(
 
 def test_a_picture_of_thousands_of_tiles_is_one(tmp_path: Path) -> None:
     """Some writers draw a picture as tiles: they join into one picture, quickly."""
-    card = make_document("id_card", 75, layout="cccd_2016").page.image
+    document = make_document("id_card", 75, layout="cccd_2016")
+    card = document.page.image
     width = 300.0
     height = width * card.height / card.width
     tiles = []
@@ -264,6 +265,4 @@ def test_a_picture_of_thousands_of_tiles_is_one(tmp_path: Path) -> None:
     assert len(tiles) > 1000
     page, fields = _read(_typed_page(tmp_path / "tiled.pdf", tiles))
     assert page.pictures_read == 1
-    assert (
-        fields["id_number"] == make_document("id_card", 75, layout="cccd_2016").fields["id_number"]
-    )
+    assert fields["id_number"] == document.fields["id_number"]
