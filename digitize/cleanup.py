@@ -61,23 +61,26 @@ def recognition_gray(pixels: Pixels) -> Pixels:
     return gray_without_seals(pixels)[0]
 
 
-# A seal is round: its red marks, joined up, make a blob about as high as wide and, on a page,
-# at least this share of its shorter side (a 40-mm seal on an A4 page is 19 %). Red print
-# runs in lines many times wider than high (a citizen-ID card's red title, a red heading):
-# it is print, and is read.
-SEAL_MIN_SIDE = 0.06
-SEAL_MAX_ASPECT = 1.6
-SEAL_JOIN = 0.02  # of the shorter side: the gap between a seal's letters and its rings
-_SEAL_ANALYSIS_SIDE = 400  # px of the shorter side the red marks are looked at in
+# Red on a page is painted out of what OCR reads (seals, stamps over the text), except where it
+# is plainly print: its marks, joined across SEAL_JOIN of the page's shorter side, make a line
+# (RED_LINE_ASPECT times wider than high or more), away from the page's edges, on bare paper
+# (under RED_OVER_INK of the line's area dark and not red). A citizen-ID card's red title
+# "CĂN CƯỚC CÔNG DÂN" is such a line; it was painted out and read "CAN CƯỚC CDONG DẠN" or not
+# at all. Round seals, seals side by side, a seal cut by the page's edge, a stamp or a block
+# of red over black print are painted out as before (a reviewing helper's pages: kept as grey,
+# they garbled the print under them).
+SEAL_JOIN = 0.03
+RED_LINE_ASPECT = 2.0
+RED_OVER_INK = 0.02
+_RED_ANALYSIS_SIDE = 400  # px of the shorter side the red marks are looked at in
 
 
 def gray_without_seals(pixels: Pixels) -> tuple[Pixels, bool]:
-    """Grey for OCR, and whether a red seal was painted out (then a red code is gone too).
-    Where a page carries red, it is read in its red channel with red-dominant pixels painted
-    paper-white inside seals: the seal disappears while black print, even under it, stays
-    dark (seals often sit over the signer's name and were read as text). Red print outside
-    seals keeps its plain grey: painted out with the seals, a card's title "CĂN CƯỚC CÔNG DÂN"
-    was read as "CAN CƯỚC CDONG DẠN" or not at all."""
+    """Grey for OCR, and whether red was painted out (then a red code is gone too). Where a
+    page carries red, it is read in its red channel with red-dominant pixels painted
+    paper-white: a seal disappears while black print, even under it, stays dark (seals often
+    sit over the signer's name and were read as text). Lines of red print on bare paper
+    (`red_print`) keep their plain grey and are read."""
     if pixels.ndim == 2:
         return pixels, False
     r, g, b = cv2.split(pixels)
@@ -86,39 +89,44 @@ def gray_without_seals(pixels: Pixels) -> tuple[Pixels, bool]:
     red = (cv2.subtract(r, cv2.max(g, b)) > 50) & (r > 110)
     if cv2.countNonZero(red.view(np.uint8)) <= SEAL_RED_FRACTION * red.size:
         return u8(cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)), False
-    # The red channel (a seal's pink fringes fade into the paper in it), with each red pixel
-    # painted white inside a seal and given its plain grey outside one (red print).
     gray = u8(r.copy())
-    in_seals = np.zeros_like(red)
-    seals = seal_boxes(red)
-    for left, top, right, bottom in seals:
-        in_seals[top:bottom, left:right] = red[top:bottom, left:right]
-    red_print = red & ~in_seals
-    if red_print.any():
-        gray[red_print] = cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)[red_print]
-    gray[in_seals] = 255  # black print under a seal is not red-dominant, so it survives this
-    return gray, bool(seals)
+    kept = red_print(pixels, red)
+    painted = red & ~kept
+    if kept.any():
+        gray[kept] = cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)[kept]
+    gray[painted] = 255  # black print under a seal is not red-dominant, so it survives this
+    return gray, bool(painted.any())
 
 
-def seal_boxes(red: NDArray[np.bool_]) -> list[tuple[int, int, int, int]]:
-    """Boxes (left, top, right, bottom) around the round blobs the red marks make once joined:
-    seals, not lines of red print."""
+def red_print(pixels: Pixels, red: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """The red pixels that are lines of print on bare paper (see RED_LINE_ASPECT), found on a
+    copy about 400 px on its shorter side."""
     height, width = red.shape
-    shorter = min(height, width)
-    step = max(1, shorter // _SEAL_ANALYSIS_SIDE)
-    small = np.ascontiguousarray(red[::step, ::step]).view(np.uint8)
-    reach = max(1, round(SEAL_JOIN * shorter / step))
-    joined = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (reach, reach)))
-    _, _, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
-    boxes: list[tuple[int, int, int, int]] = []
-    for x, y, w, h, _ in stats[1:]:
-        if min(w, h) * step < SEAL_MIN_SIDE * shorter or max(w, h) > SEAL_MAX_ASPECT * min(w, h):
+    step = max(1, min(height, width) // _RED_ANALYSIS_SIDE)
+    small_red = np.ascontiguousarray(red[::step, ::step]).view(np.uint8)
+    small = pixels[::step, ::step]
+    dark_ink = (cv2.cvtColor(np.ascontiguousarray(small), cv2.COLOR_RGB2GRAY) < 110) & ~(
+        small_red.astype(bool)
+    )
+    reach = max(1, round(SEAL_JOIN * min(height, width) / step))
+    joined = cv2.dilate(small_red, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (reach, reach)))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    rows, columns = joined.shape
+    is_print = np.zeros(count, dtype=bool)
+    for label in range(1, count):
+        x, y, w, h, area = stats[label]
+        at_edge = x == 0 or y == 0 or x + w >= columns or y + h >= rows
+        if at_edge or max(w, h) < RED_LINE_ASPECT * min(w, h):
             continue
-        boxes.append(
-            (max(0, (x - reach) * step), max(0, (y - reach) * step),
-             min(width, (x + w + reach) * step), min(height, (y + h + reach) * step))
-        )  # fmt: skip
-    return boxes
+        box = labels[y : y + h, x : x + w] == label
+        if np.count_nonzero(dark_ink[y : y + h, x : x + w] & box) > RED_OVER_INK * area:
+            continue
+        is_print[label] = True
+    if not is_print.any():
+        return np.zeros_like(red)
+    keep = is_print[labels].astype(np.uint8)
+    full = cv2.resize(keep, (width, height), interpolation=cv2.INTER_NEAREST).astype(bool)
+    return np.asarray(red & full, dtype=bool)
 
 
 def prepare_for_ocr(

@@ -1,13 +1,16 @@
 """Red on a page is a seal or print (issue 16, found on a card a reviewing helper made): seals
-are painted out of what OCR reads, and red print stays: a citizen-ID card's red title "CĂN
-CƯỚC CÔNG DÂN" was painted out with the seals and read as "CAN CƯỚC CDONG DẠN" or not at all."""
+and stamps are painted out of what OCR reads, and lines of red print on bare paper stay: a
+citizen-ID card's red title "CĂN CƯỚC CÔNG DÂN" was painted out with the seals and read as
+"CAN CƯỚC CDONG DẠN" or not at all."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+import pytest
+from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 from hoso.digitize.cleanup import gray_without_seals
 from hoso.digitize.models import Options
@@ -65,3 +68,71 @@ def test_a_red_title_is_read_and_the_seal_is_not(tmp_path: Path) -> None:
     lines = page.text.splitlines()
     assert lines[0] == TITLE and len(lines) == 1 + len(BODY)  # nothing read from the seal
     assert cer("\n".join(BODY), "\n".join(lines[1:])) < 0.02  # a letter under its ring aside
+
+
+def _inked(page: Image.Image, draw_marks: Callable[[ImageDraw.ImageDraw], None]) -> Image.Image:
+    """Red marks stamped as ink does, multiplied with the page: black under them stays black."""
+    layer = Image.new("RGB", page.size, "white")
+    draw_marks(ImageDraw.Draw(layer))
+    return ImageChops.multiply(page, layer)
+
+
+def _seal(draw: ImageDraw.ImageDraw, centre: tuple[int, int], radius: int) -> None:
+    x, y = centre
+    draw.ellipse((x - radius, y - radius, x + radius, y + radius), outline=RED, width=8)
+    draw.ellipse(
+        (x - radius + 40, y - radius + 40, x + radius - 40, y + radius - 40), outline=RED, width=4
+    )
+    seal = ImageFont.truetype(find_font("bold"), 26)
+    draw.text((x - 105, y - 14), "ỦY BAN NHÂN DÂN", font=seal, fill=RED)
+
+
+def _black_page() -> Image.Image:
+    page = Image.new("RGB", (1654, 1169), "white")
+    draw = ImageDraw.Draw(page)
+    body = ImageFont.truetype(find_font("serif"), 44)
+    for n, line in enumerate(BODY):
+        draw.text((200, 150 + 110 * n), line, font=body, fill=(20, 20, 20))
+    return page
+
+
+def _rectangular_stamp(draw: ImageDraw.ImageDraw) -> None:
+    draw.rectangle((380, 240, 1000, 380), outline=RED, width=6)
+    draw.text(
+        (420, 280), "SAO Y BẢN CHÍNH", font=ImageFont.truetype(find_font("bold"), 56), fill=RED
+    )
+
+
+def _seals_side_by_side(draw: ImageDraw.ImageDraw) -> None:
+    _seal(draw, (560, 620), 150)
+    _seal(draw, (820, 600), 150)
+
+
+def _seal_off_the_edge(draw: ImageDraw.ImageDraw) -> None:
+    _seal(draw, (1600, 1120), 150)
+
+
+@pytest.mark.parametrize(
+    "marks", [_seals_side_by_side, _seal_off_the_edge], ids=lambda f: f.__name__
+)
+def test_seals_side_by_side_or_cut_by_the_edge_are_painted_out(
+    tmp_path: Path, marks: Callable[[ImageDraw.ImageDraw], None]
+) -> None:
+    """Two seals side by side (one blob, not round), a seal cut by the page's edge: nothing read
+    from them, the print under them read as printed (a first version read them as print)."""
+    path = tmp_path / "page.png"
+    _inked(_black_page(), marks).save(path, dpi=(200, 200))
+    (page,) = digitize([path], Options(jobs=1)).pages
+    assert cer("\n".join(BODY), page.text) < 0.02
+
+
+def test_a_stamp_across_print_is_painted_out_and_the_print_kept() -> None:
+    """A rectangular stamp is a line of red, but over black print: painted out (kept as grey,
+    a first version's, it garbled the print under it), the black under its ink left dark."""
+    pixels = np.asarray(_inked(_black_page(), _rectangular_stamp))
+    gray, painted = gray_without_seals(pixels)
+    red = (pixels[..., 0] > 150) & (pixels[..., 1] < 90)
+    black = pixels.max(axis=2) < 60
+    under = black[240:380, 380:1000]
+    assert painted and under.any()
+    assert gray[red].min() == 255 and gray[240:380, 380:1000][under].max() < 60
