@@ -10,6 +10,7 @@ their largest image, or at `Options.render_dpi`.
 
 from __future__ import annotations
 
+import ctypes
 import io
 import math
 import warnings
@@ -24,6 +25,7 @@ import numpy as np
 import pdfplumber
 import pikepdf
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 from pikepdf import PdfImage
 from pikepdf.exceptions import ImageDecompressionError
 from PIL import Image, ImageOps
@@ -743,7 +745,8 @@ def _render_pdf_page(task: PageTask, options: Options) -> RasterPage:
             dpi = _main_image_dpi(task, page.images, unit) or dpi
         elif not (prepared and prepared.fields_to_draw):  # else its text layer lacks the values
             rotation, words = born_digital_words(page, dpi)
-            pictures = pictures_to_read(page, dpi, rotation, words)
+            clips = image_clips(read or task.path, at) if page.images else []
+            pictures = pictures_to_read(page, dpi, rotation, words, clips)
     forms = prepared is not None and prepared.fields_to_draw
     shown = prepared.shown if prepared else task.path
     image, drawn_dpi = _drawn_page(shown, at, options, dpi, unit, forms)
@@ -999,7 +1002,11 @@ PICTURE_JOIN_PT = 2.0  # images this close are one picture (a scan stored in str
 
 
 def pictures_to_read(
-    page: pdfplumber.page.Page, dpi: float, rotation: int, words: list[Word]
+    page: pdfplumber.page.Page,
+    dpi: float,
+    rotation: int,
+    words: list[Word],
+    clips: list[tuple[PdfBox, PdfBox]] | None = None,
 ) -> list[Box]:
     """Pictures on a born-digital page that may carry text its text layer lacks: a copy of an ID
     card or a household book pasted into a typed application, a scanned appendix under a typed
@@ -1008,11 +1015,10 @@ def pictures_to_read(
     page turned upright (as the words), largest first."""
     area = _shown_area(page)
     width, height = area[2] - area[0], area[3] - area[1]
-    boxes = [
-        (max(area[0], float(i["x0"])), max(area[1], float(i["top"])),
-         min(area[2], float(i["x1"])), min(area[3], float(i["bottom"])))
-        for i in page.images
-    ]  # fmt: skip
+    boxes = []
+    for image in page.images:
+        x0, top, x1, bottom = _as_clipped(page, image, clips or [])
+        boxes.append((max(area[0], x0), max(area[1], top), min(area[2], x1), min(area[3], bottom)))
     pictures: list[Box] = []
     for x0, top, x1, bottom in _joined([b for b in boxes if b[2] > b[0] and b[3] > b[1]], area):
         if (
@@ -1026,6 +1032,77 @@ def pictures_to_read(
             pictures.append(box)
     pictures.sort(key=lambda b: (b[2] - b[0]) * (b[3] - b[1]), reverse=True)
     return pictures
+
+
+PdfBox = tuple[float, float, float, float]  # left, bottom, right, top in PDF user space
+_SAME_BOX_PT = 1.5
+
+
+def image_clips(source: bytes | Path, index: int) -> list[tuple[PdfBox, PdfBox]]:
+    """The images drawn on the page itself (not inside a form XObject) that a clip path cuts:
+    (the image's box, the box around its clip path), in PDF user space. A picture cropped in a
+    word processor keeps the whole image and shows a part through a clip: pdfplumber gives the
+    whole image's box, which lay under the typed text, and the card shown was taken for the
+    page's background and not read."""
+    document = pdfium.PdfDocument(source if isinstance(source, bytes) else str(source))
+    clips: list[tuple[PdfBox, PdfBox]] = []
+    try:
+        page = document[index]
+        for image in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=1):
+            shown = _clip_box(image.raw)
+            if shown is not None:
+                bounds = tuple(float(v) for v in image.get_bounds())
+                clips.append(((bounds[0], bounds[1], bounds[2], bounds[3]), shown))
+    finally:
+        document.close()
+    return clips
+
+
+def _clip_box(image: Any) -> PdfBox | None:
+    """The box an object's clip paths leave shown (each path's box, intersected: a page's
+    margins and a crop nest), or None where it has none."""
+    clip = pdfium_c.FPDFPageObj_GetClipPath(image)
+    if not clip:
+        return None
+    shown: PdfBox | None = None
+    x, y = ctypes.c_float(), ctypes.c_float()
+    for path in range(pdfium_c.FPDFClipPath_CountPaths(clip)):
+        xs: list[float] = []
+        ys: list[float] = []
+        for at in range(pdfium_c.FPDFClipPath_CountPathSegments(clip, path)):
+            segment = pdfium_c.FPDFClipPath_GetPathSegment(clip, path, at)
+            point = (ctypes.byref(x), ctypes.byref(y))
+            if segment and pdfium_c.FPDFPathSegment_GetPoint(segment, *point):
+                xs.append(x.value)
+                ys.append(y.value)
+        if not xs:
+            continue
+        box = (min(xs), min(ys), max(xs), max(ys))
+        shown = box if shown is None else (
+            max(shown[0], box[0]), max(shown[1], box[1]),
+            min(shown[2], box[2]), min(shown[3], box[3]),
+        )  # fmt: skip
+    return shown
+
+
+def _as_clipped(
+    page: pdfplumber.page.Page, image: dict[str, Any], clips: list[tuple[PdfBox, PdfBox]]
+) -> tuple[float, float, float, float]:
+    """pdfplumber's box of an image (x0, top, x1, bottom), cut to its clip path where PDFium
+    found one for an image of the same box (pages not turned by /Rotate: there the two tools
+    count in other spaces)."""
+    x0, top, x1, bottom = (float(image[k]) for k in ("x0", "top", "x1", "bottom"))
+    if page.rotation:
+        return x0, top, x1, bottom
+    height = float(page.height)
+    pdf_box = (x0, height - bottom, x1, height - top)
+    for bounds, shown in clips:
+        if all(abs(a - b) <= _SAME_BOX_PT for a, b in zip(bounds, pdf_box, strict=True)):
+            return (
+                max(x0, shown[0]), max(top, height - shown[3]),
+                min(x1, shown[2]), min(bottom, height - shown[1]),
+            )  # fmt: skip
+    return x0, top, x1, bottom
 
 
 def _joined(

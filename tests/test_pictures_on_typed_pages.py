@@ -266,3 +266,28 @@ def test_a_picture_of_thousands_of_tiles_is_one(tmp_path: Path) -> None:
     page, fields = _read(_typed_page(tmp_path / "tiled.pdf", tiles))
     assert page.pictures_read == 1
     assert fields["id_number"] == document.fields["id_number"]
+
+
+def test_a_card_cropped_in_a_word_processor_is_read(tmp_path: Path) -> None:
+    """A word processor's crop keeps the whole image and shows a part through a clip path: a
+    card cut out of a copier's A4 sheet. The whole sheet's box lies under the typed text, and
+    the card was taken for the page's background and not read."""
+    card = make_document("id_card", 77, layout="cccd_2016")
+    sheet = Image.new("RGB", (card.page.image.width * 2, card.page.image.height * 3), "white")
+    sheet.paste(card.page.image, (card.page.image.width // 2, card.page.image.height))
+    left, bottom, width = CARD_AT
+    height = width * card.page.image.height / card.page.image.width
+    path = _typed_page(tmp_path / "application.pdf", [])
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        pdf.pages[0].Resources.XObject = pikepdf.Dictionary(Sheet=_image(pdf, sheet))
+        drawn = (  # the sheet twice the card's width, laid so the card falls in the clip
+            f" q {left} {bottom} {width} {height} re W n"
+            f" {2 * width} 0 0 {3 * height} {left - width / 2} {bottom - height} cm"
+            " /Sheet Do Q"
+        )
+        pdf.pages[0].contents_add(pikepdf.Stream(pdf, drawn.encode()))
+        pdf.save(path)
+    page, fields = _read(path)
+    assert page.pictures_read == 1
+    assert fields["id_number"] == card.fields["id_number"]
+    assert page.text.splitlines()[: len(TYPED)] == TYPED
