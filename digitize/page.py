@@ -19,6 +19,7 @@ from rapidfuzz import fuzz
 from hoso.digitize import cleanup, deskew, orient, perspective, resolution
 from hoso.digitize.codes import read_codes
 from hoso.digitize.encode import JPEG_QUALITY, EncodedImage, as_is_jpeg, encode_page_image
+from hoso.digitize.errors import OcrError, OcrModelMissingError
 from hoso.digitize.fields.textutil import fold_keep_digits
 from hoso.digitize.ink import (
     Glyphs,
@@ -58,6 +59,7 @@ from hoso.digitize.page_warnings import (
     LOW_CONFIDENCE,
     NEGATIVE_PAGE,
     NOTHING_READ,
+    PICTURE_NOT_READ,
     PICTURES_LEFT,
     SHOW_THROUGH,
     SHOW_THROUGH_OWN_PRINT,
@@ -113,6 +115,8 @@ def _born_digital_result(task: PageTask, raster: RasterPage, engine: OcrEngine) 
     read = [picture for picture in pictures if picture.words]
     words = _with_pictures(typed, read)
     warnings = list(raster.warnings)
+    if any(picture.failed for picture in pictures):
+        warnings.append(PICTURE_NOT_READ)
     if len(raster.pictures) > len(chosen):
         warnings.append(PICTURES_LEFT.format(pictures=len(raster.pictures), read=len(chosen)))
     if any(p.mean_confidence < LOW_TEXT_CONFIDENCE for p in read):
@@ -152,6 +156,7 @@ class _Picture:
     words: list[Word]
     mean_confidence: float
     codes: list[str]
+    failed: bool = False  # the OCR failed on it: the page says so
 
 
 def _read_picture(
@@ -169,7 +174,12 @@ def _read_picture(
     left, top, right, bottom = box
     crop = np.ascontiguousarray(upright[top:bottom, left:right])
     picture = RasterPage(pixels=crop, mode=raster.mode, dpi=raster.dpi)
-    result = _scanned_result(task, picture, engine)
+    try:
+        result = _scanned_result(task, picture, engine)
+    except OcrModelMissingError:
+        raise
+    except OcrError:  # stopped at the time limit, refused: the typed page stands without it
+        return _Picture(box, [], 0.0, [], failed=True)
     characters = sum(len(word.text) for word in result.words)
     if result.mean_confidence < PICTURE_MIN_CONFIDENCE or characters < PICTURE_MIN_CHARACTERS:
         return _Picture(box, [], result.mean_confidence, result.codes)

@@ -78,6 +78,11 @@ PICTURES_LEFT = (
     "text in the others cannot be searched for: split the page if they hold papers"
 )
 
+PICTURE_NOT_READ = (
+    "a picture on the page could not be read for text (the OCR failed or took too long), so "
+    "text in it cannot be searched for; check it against the paper"
+)
+
 TEMPLATES = (
     DAMAGED_IMAGE,
     ANNOTATIONS_NOT_DRAWN,
@@ -91,6 +96,7 @@ TEMPLATES = (
     LOW_CONFIDENCE,
     NOTHING_READ,
     PICTURES_LEFT,
+    PICTURE_NOT_READ,
     SHOW_THROUGH,
     SHOW_THROUGH_OWN_PRINT,
 )

@@ -16,8 +16,9 @@ import pytest
 from PIL import Image, ImageDraw
 
 from hoso.digitize import page as page_steps
+from hoso.digitize.errors import OcrTooSlowError
 from hoso.digitize.models import Options, PageResult, TextSource
-from hoso.digitize.page_warnings import PICTURES_LEFT
+from hoso.digitize.page_warnings import PICTURE_NOT_READ, PICTURES_LEFT
 from hoso.digitize.pdfa import write_pdfa
 from hoso.digitize.pipeline import digitize
 from hoso.storage.textfold import fold
@@ -291,3 +292,18 @@ def test_a_card_cropped_in_a_word_processor_is_read(tmp_path: Path) -> None:
     assert page.pictures_read == 1
     assert fields["id_number"] == card.fields["id_number"]
     assert page.text.splitlines()[: len(TYPED)] == TYPED
+
+
+def test_a_picture_the_ocr_fails_on_leaves_the_typed_page_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A picture Tesseract gives up on (time limit) does not fail its typed page."""
+
+    def stopped(*_: object) -> PageResult:
+        raise OcrTooSlowError("reading the page took over 300 s and was stopped")
+
+    monkeypatch.setattr(page_steps, "_scanned_result", stopped)
+    card = make_document("id_card", 79, layout="cccd_2016").page.image
+    page, _ = _read(_typed_page(tmp_path / "application.pdf", [(card, *CARD_AT)]))
+    assert page.pictures_read == 0 and page.warnings == [PICTURE_NOT_READ]
+    assert page.text.splitlines() == [*TYPED, CLOSING]

@@ -360,6 +360,7 @@ def test_every_page_warning_is_shown_in_vietnamese_with_its_values() -> None:
         w.ANNOTATIONS_NOT_DRAWN: [],
         w.GIF_PICTURES.format(pictures=3): ["3"],
         w.PICTURES_LEFT.format(pictures=30, read=24): ["30", "24"],
+        w.PICTURE_NOT_READ: [],
         w.UNEVEN_RESOLUTION.format(x=204, y=98, axis="rows", low=98, minimum=200): [
             "204",
             "98",

@@ -21,6 +21,7 @@ from hoso.digitize.page_warnings import (
     NEGATIVE_PAGE,
     NOTHING_READ,
     OUTLINE_NOT_FOUND,
+    PICTURE_NOT_READ,
     PICTURES_LEFT,
     SHOW_THROUGH,
     SHOW_THROUGH_OWN_PRINT,
@@ -253,6 +254,10 @@ WARNING_TEXTS: dict[str, str] = {
     PICTURES_LEFT: N_(
         "The page carries %(pictures)s pictures; only the %(read)s largest were read for text, "
         "so text in the others cannot be searched for. Split the page if they hold papers."
+    ),
+    PICTURE_NOT_READ: N_(
+        "A picture on the page could not be read for text (the OCR failed or took too long), "
+        "so text in it cannot be searched for. Check it against the paper."
     ),
     NEGATIVE_PAGE: N_(
         "The page was a negative (light print on a dark page): it was made positive to be read "
