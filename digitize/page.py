@@ -119,8 +119,8 @@ def _born_digital_result(task: PageTask, raster: RasterPage, engine: OcrEngine) 
         warnings.append(PICTURE_NOT_READ)
     if len(raster.pictures) > len(chosen):
         warnings.append(PICTURES_LEFT.format(pictures=len(raster.pictures), read=len(chosen)))
-    if any(p.mean_confidence < LOW_TEXT_CONFIDENCE for p in read):
-        low = min(p.mean_confidence for p in read)
+    low = min((picture.mean_confidence for picture in read), default=1.0)
+    if low < LOW_TEXT_CONFIDENCE:
         warnings.append(LOW_CONFIDENCE.format(confidence=low))
     encoded = encode_page_image(upright, raster.mode)
     return PageResult(
@@ -263,11 +263,12 @@ def _with_pictures(typed: list[Word], pictures: list[_Picture]) -> list[Word]:
     together, where its row's top falls among the typed lines; pictures side by side (a card's
     front and back) left to right, whichever is a pixel taller; lines numbered again."""
     blocks: list[tuple[tuple[int, int], list[list[Word]]]] = [
-        ((min(w.top for w in line), 0), [line]) for line in _lines(typed)
+        ((min(w.top for w in line), 0), [line]) for line in group_lines(typed).values()
     ]
     for row in _rows_of(pictures):
         row_top = min(picture.box[1] for picture in row)
-        blocks += [((row_top, picture.box[0]), _lines(picture.words)) for picture in row]
+        for picture in row:
+            blocks.append(((row_top, picture.box[0]), list(group_lines(picture.words).values())))
     words: list[Word] = []
     number = 0
     for _, lines in sorted(blocks, key=lambda block: block[0]):
@@ -291,13 +292,6 @@ def _rows_of(pictures: list[_Picture]) -> list[list[_Picture]]:
                 continue
         rows.append([picture])
     return rows
-
-
-def _lines(words: list[Word]) -> list[list[Word]]:
-    lines: dict[int, list[Word]] = {}
-    for word in words:
-        lines.setdefault(word.line, []).append(word)
-    return list(lines.values())
 
 
 def _scanned_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> PageResult:
