@@ -598,12 +598,36 @@ def test_a_speck_read_as_a_quote_mark_is_not_part_of_the_value() -> None:
             "Xóm Bãi; xã Quỳnh Lưu. huyện Quỳnh Lưu, Nghe An",
             "Xóm Bãi, xã Quỳnh Lưu, huyện Quỳnh Lưu, Nghệ An",
         ),
+        # a province read with a mark changed, or a speck for the space between its words
+        ("Thôn Phú Lộc, xã Hòa Vang, Đa Nẵng", "Thôn Phú Lộc, xã Hòa Vang, Đà Nẵng"),
+        ("Tổ 3, phường Hải Châu, Hải-Phóng", "Tổ 3, phường Hải Châu, Hải Phòng"),
+        ("Tổ 3, phường Hải Châu, HẢI PHÓNG", "Tổ 3, phường Hải Châu, HẢI PHÒNG"),
+        ("Số 4 Lê Lợi, phường Vĩnh Ninh, Huê", "Số 4 Lê Lợi, phường Vĩnh Ninh, Huế"),
+        ("Ấp 2, xã Long Phước, Bà Rịa-Vũng Tàu", "Ấp 2, xã Long Phước, Bà Rịa-Vũng Tàu"),
+        # a name that is no province is left as read, however close
+        ("Tổ 3, phường Hải Châu, Hải Phóng Tây", "Tổ 3, phường Hải Châu, Hải Phóng Tây"),
     ],
 )
 def test_an_addresss_unit_words_and_province_regain_their_marks(read: str, right: str) -> None:
     form = f"ĐƠN ĐỀ NGHỊ\nHọ và tên: Lý Thị Hoa\nĐịa chỉ: {read}\n"
     _, values = _values(form)
     assert values["address"] == right
+
+
+@pytest.mark.parametrize(
+    ("read", "right"),
+    [
+        ("THÀNH PHỐ ĐÃ NẴNG", "Ủy ban nhân dân thành phố Đà Nẵng"),
+        ("TỈNH NGHỆ ÁN", "Ủy ban nhân dân tỉnh Nghệ An"),
+        ("TỈNH KHÁNH HOÀ", "Ủy ban nhân dân tỉnh Khánh Hoà"),  # as printed
+        ("HUYỆN HÀ NẢM", "Ủy ban nhân dân huyện Hà Nảm"),  # a district is no province
+    ],
+)
+def test_the_issuers_province_regains_its_marks(read: str, right: str) -> None:
+    heading = f"ỦY BAN NHÂN DÂN\n{read}\nSố: 12/QĐ-UBND\nQUYẾT ĐỊNH\nVề việc cấp phép\nCăn cứ"
+    doc_type, values = _values(heading)
+    assert doc_type == "decision"
+    assert values["issuer"] == right
 
 
 def test_slightly_noisy_birth_extract_is_still_one() -> None:

@@ -30,6 +30,7 @@ from hoso.digitize.fields.places import (
     correct_address,
     ends_in_a_province,
     joined_across_lines,
+    province_after_its_unit,
     splits_a_province,
 )
 from hoso.digitize.fields.textutil import clean_value, fold_keep_digits
@@ -630,7 +631,7 @@ def _issuer(lines: list[str]) -> str | None:
     body = [h for h in labels.find_all(text, _BODIES) if _at_line_start(text, h.start)]
     if body:  # the body's kind in its one spelling: "ỦY BAN'ÑHÂN DÂN" → "Ủy ban nhân dân"
         text = f"{body[0].phrase.key or ''}{text[body[0].end :]}"
-    return _sentence_case(text)
+    return province_after_its_unit(_sentence_case(text))
 
 
 _BODIES = tuple(labels.phrase(name, name) for name in ("Ủy ban nhân dân", "Hội đồng nhân dân"))

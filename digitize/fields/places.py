@@ -28,6 +28,50 @@ PROVINCES = (
 _PROVINCE_BY_FOLD = {fold_keep_digits(name): name for name in PROVINCES}
 
 
+def _words_key(text: str) -> str:
+    """Folded, its words split wherever OCR put a hyphen, dot or dash between them: "Hải-Phóng",
+    "Đà.Nẵng" and "Bà Rịa-Vũng Tàu" are looked up as their words."""
+    return " ".join(re.sub(r"[^\w]+", " ", fold_keep_digits(text)).split())
+
+
+_PROVINCE_BY_WORDS = {_words_key(name): name for name in PROVINCES}
+# Vietnamese tone marks, apart from the marks that make a vowel (â, ơ, ư, ă)
+_TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
+
+
+def _spelling(text: str) -> list[tuple[str, str]]:
+    """Each word as its letters (the marks that make a vowel, â ơ ư ă, kept) and its tone mark
+    apart: "Hoà" and "Hòa" are one spelling, the older style placing the tone on another
+    vowel; "Phóng" and "Phòng" are two."""
+    spelled = []
+    for word in re.sub(r"[^\w]+", " ", unicodedata.normalize("NFC", text).lower()).split():
+        marks = unicodedata.normalize("NFD", word)
+        letters = "".join(c for c in marks if c not in _TONE_MARKS)
+        spelled.append((letters, "".join(c for c in marks if c in _TONE_MARKS)))
+    return spelled
+
+
+def _marks_between(text: str) -> str:
+    """The punctuation between a name's words ("Bà Rịa - Vũng Tàu": "-"; "Đà.Nẵng": a speck)."""
+    return re.sub(r"[\w\s]+", "", text)
+
+
+def province_spelled(read: str) -> str | None:
+    """The province `read` names, spelled right where OCR lost or changed its marks ("Hai
+    Phong", "Hải-Phóng", "Đa Nẵng" → "Đà Nẵng"), in capitals if read in capitals; None if it
+    names none. A name printed in another accepted spelling, its tone on another vowel ("Khánh
+    Hoà"), is given back as printed; one with a speck between its words is not. Only a whole
+    name counts: the words are a closed list, so one that folds to a province has that one
+    spelling."""
+    read = read.strip()
+    province = _PROVINCE_BY_WORDS.get(_words_key(read))
+    if province is None:
+        return None
+    if _spelling(read) == _spelling(province) and _marks_between(read) == _marks_between(province):
+        return read
+    return province.upper() if read.isupper() else province
+
+
 def ends_in_a_province(text: str) -> bool:
     """Whether the text's last words, folded, are a province ("…, tỉnh Hà Nam")."""
     tail = fold_keep_digits(text).replace(",", " ").split()
@@ -61,6 +105,19 @@ def splits_a_province(before: str, after: str) -> bool:
     )
 
 
+def province_after_its_unit(name: str) -> str:
+    """A body's name with the province after its last "tỉnh"/"thành phố" spelled right
+    (`province_spelled`): "Ủy ban nhân dân thành phố Đã Nẵng" → "… thành phố Đà Nẵng"."""
+    units = list(_PROVINCE_UNIT.finditer(name))
+    if not units:
+        return name
+    start = units[-1].end()
+    province = province_spelled(name[start:])
+    return name[:start] + province if province else name
+
+
+_PROVINCE_UNIT = re.compile(r"(?<!\w)(?:tỉnh|thành phố)\s+", re.IGNORECASE)
+
 # Units named by a number ("Tổ 3", "Khu phố 2") and the administrative units, named by a name
 # ("phường Bến Nghé"; also what a heading's issuer is: "Ủy ban nhân dân tỉnh Lào Cai").
 _NUMBERED = ("Tổ dân phố", "Khu phố", "Tổ", "Thôn", "Ấp", "Số", "Ngõ", "Ngách", "Hẻm", "Kiệt")
@@ -91,8 +148,7 @@ def correct_address(address: str) -> str:
     name only when it is in small letters, as units are printed ("phuờng Hải Châu"), or has lost
     every mark and opens a part ("…, PHUONG TÂN PHONG"), and never right after another unit
     (in "phường Phương Mai", "huyện Quan Sơn", "thị xã Tịnh Biên" the second word is the name);
-    a province only when it was read without any mark ("Hai Phong"), so a name read right in
-    another spelling ("Khánh Hoà") stays as printed."""
+    the province after the last comma (`province_spelled`)."""
     address = unicodedata.normalize("NFC", address)
     folded = fold_keep_digits(address)  # same length as the address, character for character
     chars = list(address)
@@ -110,9 +166,8 @@ def correct_address(address: str) -> str:
             chars[start:end] = _cased_like(right, read)
     corrected = "".join(chars)
     head, comma, last = corrected.rpartition(",")
-    province = _PROVINCE_BY_FOLD.get(fold_keep_digits(last.strip()))
-    if comma and province and _unmarked(last.strip()):
-        province = province.upper() if last.strip().isupper() else province
+    province = province_spelled(last)
+    if comma and province:
         corrected = f"{head}, {province}"
     return corrected
 
