@@ -33,6 +33,23 @@ REPO = Path(__file__).resolve().parent.parent
 pytest_plugins = ["tests.web"]  # the desk UI's fixtures: a server, Chromium, a page per person
 
 
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test module marked `xdist_group` shares what it builds once (the image, a browser, a
+    digitized dossier) and must run on one xdist worker. xdist groups a test by the name it adds
+    to the node id; pytest 9.2 drops it, and every group was split across the workers (the
+    image was built twice, ~2 minutes of the suite). Such a test fails, saying why."""
+    if (
+        getattr(item.config.option, "loadgroup", False)  # an xdist worker of --dist loadgroup
+        and item.get_closest_marker("xdist_group")
+        and "@" not in item.nodeid
+    ):
+        pytest.fail(
+            "pytest-xdist did not keep this test's xdist_group on one worker: this pytest and "
+            "pytest-xdist do not work together (install with constraints.txt)",
+            pytrace=False,
+        )
+
+
 def corpus_dir() -> Path:
     return Path(os.environ.get("HOSO_CORPUS", REPO.parent / "shared" / "corpus" / "real-scans"))
 
