@@ -295,6 +295,11 @@ def test_names_of_the_central_highlands_keep_their_opening(printed: str, name: s
         ("Số: 245QD-UBND  Quảng Trị, ngày 17 tháng 06 năm 2025", "245/QĐ-UBND"),
         ("Số: 31 ND-CP Hà Nội, ngày 17 tháng 06 năm 2025", "31/NĐ-CP"),
         ("Số: 08/HD-UBND  Huế, ngày 17 tháng 06 năm 2025", "08/HD-UBND"),  # hướng dẫn: real
+        # a letter of the body's symbol misread: it ended the number, or misspelled it
+        ("Số: 902/QĐ-jBND ũ Huế, ngày 17 tháng 06 năm 2025", "902/QĐ-UBND"),
+        ("Số: 430/QĐ-ƯEND. * Huế, ngày 17 tháng 06 năm 2025", "430/QĐ-UBND"),
+        ("Số: 820/QĐ-UBNĐ  Huế, ngày 17 tháng 06 năm 2025", "820/QĐ-UBND"),
+        ("Số: 12/QĐ-BTP  Hà Nội, ngày 17 tháng 06 năm 2025", "12/QĐ-BTP"),  # another body's
     ],
 )
 def test_number_and_place_date_on_one_line_are_told_apart(line: str, number: str) -> None:
@@ -621,6 +626,7 @@ def test_an_addresss_unit_words_and_province_regain_their_marks(read: str, right
         ("TỈNH NGHỆ ÁN", "Ủy ban nhân dân tỉnh Nghệ An"),
         ("TỈNH KHÁNH HOÀ", "Ủy ban nhân dân tỉnh Khánh Hoà"),  # as printed
         ("HUYỆN HÀ NẢM", "Ủy ban nhân dân huyện Hà Nảm"),  # a district is no province
+        ("THÀNH EHỔ ĐA NẴNG", "Ủy ban nhân dân thành phố Đà Nẵng"),  # its unit misread too
     ],
 )
 def test_the_issuers_province_regains_its_marks(read: str, right: str) -> None:

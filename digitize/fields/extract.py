@@ -15,6 +15,8 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from rapidfuzz.distance import Levenshtein
+
 from hoso.contract import FIELDS_BY_TYPE, ExtractedFields
 from hoso.digitize.fields import card_dates, identifiers, labels
 from hoso.digitize.fields.dates import (
@@ -254,9 +256,37 @@ def document_number(line: str, heading: bool = False) -> tuple[str, int] | None:
         following = line[match.end() : match.end() + 1]
         if following.isalpha():  # "UBNDHuế" cut mid-word by the pattern
             return token[:-2].rstrip("-"), repairs
-    if _cut_short(line[match.end() :]):
-        repairs += 1  # "502/FLK$-BS", "430/QĐ-ƯEND": the rest was unreadable, a person looks
+    rest = line[match.end() :]
+    head, dash, last = token.rpartition("-")
+    if dash and (symbol := _body_symbol(last)) and symbol != last:
+        return f"{head}-{symbol}", repairs + 1  # "820/QĐ-UBNĐ"
+    if _cut_short(rest):
+        read = _BODY_SYMBOL_READ.match(rest)
+        if read and (symbol := _body_symbol(read.group(1))):
+            return f"{token}-{symbol}", repairs + 1  # "902/QĐ-jBND", "430/QĐ-ƯEND"
+        repairs += 1  # "502/FLK$-BS": the rest was unreadable, a person looks
     return token, repairs
+
+
+# A people's committee's or council's number ends on the body's symbol ("…/QĐ-UBND",
+# "…/NQ-HĐND"), where OCR misreads a letter ("jBND", "ƯEND", "UBNĐ"): that ended the number
+# early or misspelled it. A symbol one letter off one of these is that one: no other symbol of
+# a state body is one letter from either (Decree 30, Appendix I).
+_BODY_SYMBOLS = ("UBND", "HĐND")
+_BODY_SYMBOL_READ = re.compile(r"\s*-\s*([^\s.,;:*'\"”’]{3,5})(?=$|[\s.,;:*'\"”’])")
+
+
+def _body_symbol(read: str) -> str | None:
+    """The body's symbol `read` is, read with at most one letter wrong or lost."""
+    folded = fold_keep_digits(read).upper()
+    return next(
+        (
+            s
+            for s in _BODY_SYMBOLS
+            if Levenshtein.distance(folded, fold_keep_digits(s).upper()) <= 1
+        ),
+        None,
+    )
 
 
 def _cut_short(rest: str) -> bool:
@@ -514,7 +544,8 @@ def correct_surname(name: str) -> str:
 def _sentence_case(heading: str) -> str:
     """ "ỦY BAN NHÂN DÂN TỈNH LÀO CAI" → "Ủy ban nhân dân tỉnh Lào Cai": lower case, capital first
     letter, place names after an administrative unit word capitalised. Unit words are matched
-    without diacritics and written correctly, since OCR often slips a tone mark ("TÍNH")."""
+    without diacritics and written correctly, since OCR often slips a tone mark ("TÍNH"), a
+    two-word one also with a letter of its second word misread ("THÀNH EHỔ")."""
     words = " ".join(heading.split()).lower().split()
     if not words:
         return ""
@@ -524,7 +555,7 @@ def _sentence_case(heading: str) -> str:
         size = len(unit_words)
         key = [fold_keep_digits(w) for w in unit_words]
         for at in range(1, len(words) - size + 1):
-            if folded[at : at + size] == key:
+            if folded[at : at + size] == key or _second_word_misread(folded[at : at + size], key):
                 place = [w[:1].upper() + w[1:] for w in words[at + size :]]
                 words = [*words[:at], *unit_words, *place]
                 break
@@ -533,6 +564,12 @@ def _sentence_case(heading: str) -> str:
         break
     sentence = " ".join(words)
     return sentence[:1].upper() + sentence[1:]
+
+
+def _second_word_misread(read: list[str], unit: list[str]) -> bool:
+    """A two-word unit whose second word OCR read one letter off ("THÀNH EHỔ" for "THÀNH
+    PHỐ"): its first word, read right, says which unit it is."""
+    return len(unit) == 2 and read[:1] == unit[:1] and labels.word_distance(read[1], unit[1]) == 1
 
 
 # The place, a comma and the worded date.
