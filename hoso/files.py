@@ -77,6 +77,15 @@ def hash_stream(
     return digest.hexdigest(), size
 
 
+# The temporary name starts with at most this many bytes of the output's: a name the file
+# system takes (up to 255 bytes) must not fail for the ~15 bytes the temporary one adds.
+TEMP_NAME_KEEPS = 100
+
+
+def _temp_prefix(path: Path) -> str:
+    return "." + os.fsdecode(os.fsencode(path.name)[:TEMP_NAME_KEEPS]) + "."
+
+
 @contextmanager
 def atomic_output(path: Path) -> Iterator[Path]:
     """Write to a temporary file beside `path` and move it in place only on success, so a failed
@@ -84,7 +93,9 @@ def atomic_output(path: Path) -> Iterator[Path]:
     directory = path.parent if str(path.parent) else Path(".")
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=directory)
+        handle, temp_name = tempfile.mkstemp(
+            prefix=_temp_prefix(path), suffix=".part", dir=directory
+        )
     except OSError as exc:
         raise OutputError(f"cannot write to {directory}: {exc.strerror}") from exc
     os.close(handle)

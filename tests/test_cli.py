@@ -101,6 +101,53 @@ def test_a_command_says_where_it_made_a_new_archive_once(tmp_path: Path) -> None
     assert "new data folder" not in again.stderr
 
 
+@pytest.mark.parametrize("output_is", ["the input", "a link to the input"])
+def test_an_output_never_overwrites_an_input(tmp_path: Path, output_is: str) -> None:
+    """`-o` naming the scan itself destroyed the original, a signed PDF included (an attacking
+    helper's finding): refused before any work, the original byte for byte as it was."""
+    source = render_page(PageSpec(seed=1, dpi=100, body_lines=1)).save(tmp_path / "a.png")
+    before = source.read_bytes()
+    target = source
+    if output_is == "a link to the input":
+        target = tmp_path / "b.png"
+        target.symlink_to(source)
+    result = run_hoso("digitize", source, "-o", target, expect=ExitCode.BAD_ARGUMENTS)
+    assert "is an input" in result.stderr
+    json_too = run_hoso("digitize", source, "-o", tmp_path / "o.pdf", "--json", source,
+                        expect=ExitCode.BAD_ARGUMENTS)  # fmt: skip
+    assert "is an input" in json_too.stderr
+    assert source.read_bytes() == before
+    assert not (tmp_path / "o.pdf").exists()
+
+
+def test_the_json_and_the_pdf_need_two_names(tmp_path: Path) -> None:
+    source = render_page(PageSpec(seed=1, dpi=100, body_lines=1)).save(tmp_path / "a.png")
+    out = tmp_path / "o.pdf"
+    result = run_hoso("digitize", source, "-o", out, "--json", out, expect=ExitCode.BAD_ARGUMENTS)
+    assert "two names" in result.stderr
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("lang", ["vie+", "", "+eng", "vie eng"])
+def test_a_malformed_language_list_is_a_bad_argument(tmp_path: Path, lang: str) -> None:
+    """`--lang vie+` exited 6, "no OCR model for language  in …": it is the argument's fault."""
+    source = render_page(PageSpec(seed=1, dpi=100, body_lines=1)).save(tmp_path / "a.png")
+    result = run_hoso("digitize", source, "-o", tmp_path / "o.pdf", "--lang", lang,
+                      expect=ExitCode.BAD_ARGUMENTS)  # fmt: skip
+    assert "--lang" in result.stderr
+
+
+def test_a_long_output_name_the_file_system_takes_is_written(tmp_path: Path) -> None:
+    """A 253-byte name (83 Vietnamese letters) is legal, but its temporary twin, ~15 bytes
+    longer, was not: the run failed "File name too long" on the user's valid name."""
+    source = render_page(PageSpec(seed=1, dpi=100, body_lines=1)).save(tmp_path / "a.png")
+    out = tmp_path / ("ả" * 83 + ".pdf")
+    assert len(out.name.encode()) == 253
+    run_hoso("digitize", source, "-o", out, "-q")
+    assert out.read_bytes().startswith(b"%PDF")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["a.png", out.name])
+
+
 @pytest.mark.slow
 def test_digitize_prints_its_json_on_stdout_when_told_dash(tmp_path: Path) -> None:
     """`--json -` wrote a file named "-" (a new user's finding); it now means stdout."""

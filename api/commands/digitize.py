@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +13,8 @@ from hoso.api.commands.common import add_command, progress_bar, stderr
 from hoso.digitize.models import Options
 from hoso.digitize.ocr.engine import ENGINES
 from hoso.ocr_models import DEFAULT_QUALITY, QUALITIES
+
+LANGUAGES = re.compile(r"[A-Za-z_]+(?:\+[A-Za-z_]+)*")
 
 
 def register(app: typer.Typer) -> None:
@@ -54,6 +57,15 @@ def digitize(
         raise typer.BadParameter(f"choose one of {', '.join(ENGINES)}", param_hint="--engine")
     if model not in QUALITIES:
         raise typer.BadParameter(f"choose one of {', '.join(QUALITIES)}", param_hint="--model")
+    if not LANGUAGES.fullmatch(lang):
+        raise typer.BadParameter(
+            "Tesseract language names joined by '+', e.g. vie or vie+eng", param_hint="--lang"
+        )
+    _refuse_overwriting(inputs, output, "--output")
+    if json_path is not None and json_path != Path("-"):
+        _refuse_overwriting(inputs, json_path, "--json")
+        if _same_file(output, json_path):
+            raise typer.BadParameter("the JSON and the PDF need two names", param_hint="--json")
     options = Options(lang=lang, engine=engine, model=model, jobs=jobs)
     with progress_bar(quiet) as progress:
         bar = progress.add_task("pages", total=None)
@@ -75,3 +87,25 @@ def digitize(
             f"{pages} page{'s' if pages != 1 else ''} → {output}"
             + (f", {json_path}" if json_path and not to_stdout else "")
         )
+
+
+def _refuse_overwriting(kept: list[Path], written: Path, option: str) -> None:
+    """An output may never replace an input: the original scan, perhaps a signed PDF, is the
+    archive's evidence and is kept bit-exact. Refused before any work."""
+    for path in kept:
+        if _same_file(path, written):
+            raise typer.BadParameter(
+                f"{written} is an input: writing it would destroy the original, which is kept "
+                "unchanged; choose another name",
+                param_hint=option,
+            )
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """One file under two names: the same path once resolved, or a link to it."""
+    if a.resolve() == b.resolve():
+        return True
+    try:
+        return a.samefile(b)
+    except OSError:
+        return False  # one of them does not exist yet
