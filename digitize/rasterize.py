@@ -370,10 +370,21 @@ class _Sheet:
         return cls(
             width_pt=(visible[2] - visible[0]) * unit,
             height_pt=(visible[3] - visible[1]) * unit,
-            rotate=int(page.obj.get("/Rotate", 0)) % 360,
+            rotate=_rotation(page.obj.get("/Rotate", 0)),
             visible=visible,
             unit=unit,
         )
+
+
+def _rotation(value: object) -> int:
+    """/Rotate as a quarter turn. The PDF standard allows multiples of 90 only; a page that says
+    45 is shown unturned by viewers (PDFium and pdfplumber's geometry too), and was turned 45°
+    here, its text lost."""
+    try:
+        degrees = int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return 0
+    return degrees % 360 if degrees % 90 == 0 else 0
 
 
 MAX_USER_UNIT = 75_000.0  # PDF 2.0's limit on a page's size

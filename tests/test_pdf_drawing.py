@@ -33,6 +33,7 @@ def _scan_pdf(
     crop: list[float] | None = None,
     unit: float | None = None,
     clip: str = "",
+    rotate: int | None = None,
     jpeg: bytes | None = None,
 ) -> Path:
     """A page that draws one grey image, stored as `stored` (or as the JPEG `jpeg`), with the
@@ -54,6 +55,8 @@ def _scan_pdf(
         page.CropBox = pikepdf.Array(crop)
     if unit is not None:
         page.UserUnit = unit
+    if rotate is not None:
+        page.Rotate = rotate
     pdf.pages.append(pikepdf.Page(page))
     pdf.save(path)
     return path
@@ -115,6 +118,21 @@ def test_a_page_in_larger_units_has_its_real_resolution(tmp_path: Path, margin: 
     page = _read(path)
     assert page.dpi == pytest.approx(DPI, abs=1)
     assert any("below the legal minimum" in warning for warning in page.warnings)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("rotate", [45, -30])
+def test_a_rotate_that_is_no_quarter_turn_leaves_the_page_as_viewers_show_it(
+    tmp_path: Path, rotate: int
+) -> None:
+    """/Rotate must be a multiple of 90; viewers show a page that says 45 unturned. It was
+    turned 45° here, onto a larger canvas, and no text was read (an attacking helper's file)."""
+    pixels, text = _upright()
+    w, h = pixels.shape[1] * 72 / DPI, pixels.shape[0] * 72 / DPI
+    path = _scan_pdf(tmp_path / "r.pdf", pixels, f"{w} 0 0 {h} 0 0", (w, h), rotate=rotate)
+    page = _read(path)
+    assert page.dpi == pytest.approx(DPI, abs=1)
+    assert cer(text, page.text) <= MAX_CER
 
 
 def _with_note_at_the_foot(pixels: np.ndarray) -> np.ndarray:
