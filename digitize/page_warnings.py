@@ -83,8 +83,17 @@ PICTURE_NOT_READ = (
     "text in it cannot be searched for; check it against the paper"
 )
 
+# Files attached to a PDF (or a portfolio's documents) are not its pages and are not read; the
+# page they come with names them (`attachments`), so none is taken for digitized.
+ATTACHMENTS_NOT_READ = (
+    "the PDF carries {count} attached file(s) that were not digitized, only its pages: "
+    "{names}; if they belong to the dossier, save them from the original and send them as "
+    "files of their own"
+)
+
 TEMPLATES = (
     DAMAGED_IMAGE,
+    ATTACHMENTS_NOT_READ,
     ANNOTATIONS_NOT_DRAWN,
     GIF_PICTURES,
     UNEVEN_RESOLUTION,

@@ -30,6 +30,7 @@ from pikepdf import PdfImage
 from pikepdf.exceptions import ImageDecompressionError
 from PIL import Image, ImageOps
 
+from hoso.digitize.attachments import attachments_warning
 from hoso.digitize.encode import estimate_jpeg_quality
 from hoso.digitize.errors import CorruptInputError, InputTooLargeError, UnreadableImageError
 from hoso.digitize.ink import Pixels
@@ -118,11 +119,13 @@ def rasterize(task: PageTask, options: Options) -> RasterPage:
     try:
         if task.kind is PageKind.IMAGE_FRAME:
             return _load_frame(task.path, task.index, options)
-        if task.kind is PageKind.PDF_IMAGE:
-            page = _extract_pdf_image(task, options)
-            if page is not None:
-                return page
-        return _render_pdf_page(task, options)
+        page = _extract_pdf_image(task, options) if task.kind is PageKind.PDF_IMAGE else None
+        if page is None:
+            page = _render_pdf_page(task, options)
+        attached = attachments_warning(task.path, task.index)
+        if attached:
+            page.warnings.append(attached)
+        return page
     except (InputTooLargeError, CorruptInputError):
         raise
     except Image.DecompressionBombError as exc:

@@ -358,6 +358,10 @@ def test_every_page_warning_is_shown_in_vietnamese_with_its_values() -> None:
         w.NEGATIVE_PAGE: [],
         w.DAMAGED_IMAGE: [],
         w.ANNOTATIONS_NOT_DRAWN: [],
+        w.ATTACHMENTS_NOT_READ.format(count=4, names="đơn.pdf, ảnh.png, bảng.xlsx, …"): [
+            "4",
+            "đơn.pdf, ảnh.png, bảng.xlsx, …",
+        ],
         w.GIF_PICTURES.format(pictures=3): ["3"],
         w.PICTURES_LEFT.format(pictures=30, read=24): ["30", "24"],
         w.PICTURE_NOT_READ: [],

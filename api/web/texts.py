@@ -14,6 +14,7 @@ import re
 from hoso.api.web.i18n import N_
 from hoso.digitize.page_warnings import (
     ANNOTATIONS_NOT_DRAWN,
+    ATTACHMENTS_NOT_READ,
     BELOW_MINIMUM,
     DAMAGED_IMAGE,
     GIF_PICTURES,
@@ -254,6 +255,11 @@ WARNING_TEXTS: dict[str, str] = {
     PICTURES_LEFT: N_(
         "The page carries %(pictures)s pictures; only the %(read)s largest were read for text, "
         "so text in the others cannot be searched for. Split the page if they hold papers."
+    ),
+    ATTACHMENTS_NOT_READ: N_(
+        "The PDF carries %(count)s attached file(s) that were not digitized, only its pages: "
+        "%(names)s. If they belong to the dossier, save them from the original and send them "
+        "as files of their own."
     ),
     PICTURE_NOT_READ: N_(
         "A picture on the page could not be read for text (the OCR failed or took too long), "
