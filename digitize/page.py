@@ -59,6 +59,7 @@ from hoso.digitize.page_warnings import (
     LOW_CONFIDENCE,
     NEGATIVE_PAGE,
     NOTHING_READ,
+    PAPER_SIZE_UNSURE,
     PICTURE_NOT_READ,
     PICTURES_LEFT,
     SHOW_THROUGH,
@@ -304,7 +305,8 @@ def _scanned_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> Pa
     warnings: list[str] = list(raster.warnings)
     glyphs = find_glyphs(seen)
     glyph_height = resolution.median_glyph_height(glyphs)
-    dpi, dpi_source = _resolution(raster, glyphs)
+    dpi, dpi_source, unsure = _resolution(raster, glyphs)
+    warnings.extend([unsure] if unsure else [])
     if below_legal_minimum(dpi):
         warnings.append(BELOW_MINIMUM.format(dpi=dpi, minimum=LEGAL_MINIMUM_DPI))
 
@@ -451,22 +453,29 @@ def _flatten_photo(raster: RasterPage) -> tuple[RasterPage, PerspectiveCorrectio
     return flattened, PerspectiveCorrection(corners)
 
 
-def _resolution(raster: RasterPage, glyphs: Glyphs) -> tuple[float, str]:
+def _resolution(raster: RasterPage, glyphs: Glyphs) -> tuple[float, str, str | None]:
     """Trust a plausible declared resolution; else the sheet of paper the image is the shape of
-    (`resolution.paper_dpi`); else read it from the text; else take what the file claims (72
-    and 96 dpi are software defaults, but right for screenshots); else assume 300."""
+    (`resolution.paper_dpi`; with a warning where the print's size says another sheet); else
+    read it from the text; else take what the file claims (72 and 96 dpi are software
+    defaults, but right for screenshots); else assume 300."""
     if raster.dpi is not None:
-        return raster.dpi, "metadata"
+        return raster.dpi, "metadata", None
     estimated = resolution.estimate_dpi(glyphs)
     height, width = raster.pixels.shape[:2]
     sheet = resolution.paper_dpi(width, height, estimated)
     if sheet is not None:
-        return sheet, "paper_size"
+        unsure = None
+        if sheet.doubt is not None:
+            other, other_dpi = sheet.doubt
+            unsure = PAPER_SIZE_UNSURE.format(
+                sheet=sheet.sheet, dpi=sheet.dpi, other=other, other_dpi=other_dpi
+            )
+        return sheet.dpi, "paper_size", unsure
     if estimated is not None:
-        return estimated, "estimated"
+        return estimated, "estimated", None
     if raster.claimed_dpi is not None:
-        return raster.claimed_dpi, "metadata"
-    return 300.0, "assumed"
+        return raster.claimed_dpi, "metadata", None
+    return 300.0, "assumed", None
 
 
 def _straightening(pixels: Pixels, skew: deskew.SkewEstimate) -> NDArray[np.float64]:

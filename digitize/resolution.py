@@ -9,6 +9,7 @@ That fixes the effective DPI to about ±25 %: enough to flag a sub-200-dpi copy 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -53,26 +54,58 @@ def estimate_dpi(glyphs: Glyphs) -> float | None:
 # fit one within PAPER_FIT at one resolution is that sheet, far surer than the text's size
 # (±25 %: an A4 page at exactly 200 dpi in Times 13 pt measured 188 and was flagged under the
 # legal minimum).
-PAPER_INCHES = ((8.27, 11.69), (11.69, 16.54), (5.83, 8.27), (8.5, 11.0), (8.5, 14.0))
+PAPER_INCHES = {
+    "A4": (8.27, 11.69),
+    "A3": (11.69, 16.54),
+    "A5": (5.83, 8.27),
+    "Letter": (8.5, 11.0),
+    "Legal": (8.5, 14.0),
+}
 PAPER_FIT = 0.005
 PAPER_AGREES = 0.3  # the text's estimate, where there is one, must be this close
+# A4 is the paper of administrative documents (Decree 30/2020), and an A4-shaped image is also
+# an A5 sheet at √2 times the resolution or an A3 at 1/√2. The text's estimate runs up to 40 %
+# high (at 150-200 dpi a letter's marks merge with it, and lines of capitals move the median
+# glyph from the x-height's mode to the tall one: 199-277 dpi on an attacking helper's A4
+# forms at 150 and 200 dpi, which were taken for A5 sheets and passed the legal minimum), as
+# large as that step. So the text moves such a scan off A4 only when it is plainly another
+# sheet's: its estimate outside this band of A4's resolution.
+A4_TEXT_BAND = (0.7, 1.45)
 
 
-def paper_dpi(width_px: int, height_px: int, estimated: float | None) -> float | None:
-    """The resolution of an image whose sides are those of a sheet of paper (`PAPER_INCHES`),
-    the first sheet listed, A4, unless the text's size says another sheet is nearer; None if
-    it is no sheet's shape, or the text's size says no sheet's resolution (a card or a receipt
-    cut to A4's shape)."""
+@dataclass(frozen=True)
+class SheetFit:
+    """The sheet a scan's sides are, its resolution as that sheet and, where A4 was taken
+    though the text's size is nearer another sheet's, that sheet and its resolution: a person
+    is told (the paper's size decides the scan's resolution, and so the legal minimum)."""
+
+    sheet: str
+    dpi: float
+    doubt: tuple[str, float] | None = None
+
+
+def paper_dpi(width_px: int, height_px: int, estimated: float | None) -> SheetFit | None:
+    """The sheet of paper (`PAPER_INCHES`) an image's sides are and its resolution: A4 (the
+    first) unless the text's size plainly says another (`A4_TEXT_BAND`), then the sheet whose
+    resolution the text's is nearest; None if it is no sheet's shape, or the text's size says
+    no sheet's resolution (a card or a receipt cut to A4's shape)."""
     short, long = sorted((width_px, height_px))
-    fits = [
-        (short / w_in + long / h_in) / 2
-        for w_in, h_in in PAPER_INCHES
+    sheets = [  # each sheet the image is, with its resolution as that sheet
+        SheetFit(sheet, (short / w_in + long / h_in) / 2)
+        for sheet, (w_in, h_in) in PAPER_INCHES.items()
         if abs(short / w_in - long / h_in) <= PAPER_FIT * long / h_in
     ]
-    if estimated is not None:
-        fits = [dpi for dpi in fits if abs(estimated - dpi) <= PAPER_AGREES * dpi]
-        fits.sort(key=lambda dpi: abs(estimated - dpi))
-    return fits[0] if fits else None
+    if not sheets or estimated is None:
+        return sheets[0] if sheets else None
+    near = sorted(
+        (fit for fit in sheets if abs(estimated - fit.dpi) <= PAPER_AGREES * fit.dpi),
+        key=lambda fit: abs(estimated - fit.dpi),
+    )
+    first = sheets[0]
+    if first.sheet == "A4" and A4_TEXT_BAND[0] <= estimated / first.dpi <= A4_TEXT_BAND[1]:
+        other = near[0] if near and near[0] != first else None
+        return replace(first, doubt=(other.sheet, other.dpi) if other else None)
+    return near[0] if near else None
 
 
 def ocr_scale(glyph_height_px: float | None, bilevel: bool, pixels: int, in_words: bool) -> float:

@@ -7,12 +7,14 @@ from pathlib import Path
 
 import pdfplumber
 import pytest
+from PIL import Image, ImageDraw, ImageFont
 
 from benchmarks.degradations import SETS, make_page
 from hoso.digitize.models import Options, TextSource
+from hoso.digitize.page_warnings import PAPER_SIZE_UNSURE
 from hoso.digitize.pipeline import digitize, document_json, write_outputs
 from tests.metrics import cer
-from tests.synthetic import PageSpec, at_level, render_page
+from tests.synthetic import PageSpec, at_level, find_font, render_page
 
 # CER ceilings per degradation level. Measured on this generator: clean/mild/bilevel 0-0.3 %,
 # degraded (noise, blur, yellow paper, red seal over text, JPEG q60) 0-0.6 %. A pipeline that loses
@@ -129,6 +131,72 @@ def test_a_scan_of_a_whole_sheet_without_dpi_takes_the_sheets(
     assert result.dpi_source == "paper_size"
     assert abs(result.dpi - dpi) <= 1
     assert result.below_legal_minimum == (dpi < 200)
+
+
+FORM_LINES = (
+    "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "",
+    "TỜ KHAI ĐĂNG KÝ THƯỜNG TRÚ", "", "Kính gửi: Công an phường Thuận Hóa",
+    "Họ, chữ đệm và tên: Trương Thị Quỳnh", "Ngày sinh: 08/02/1979    Giới tính: Nữ",
+    "Số định danh cá nhân: 046179003318", "Nơi ở hiện tại: 12 Trần Hưng Đạo, phường Phú Hội, Huế",
+    "Tôi cam đoan những nội dung khai trên là đúng sự thật.", "", "Huế, ngày 21 tháng 10 năm 2025",
+)  # fmt: skip
+
+
+def _typed_form(dpi: int, font: str) -> Image.Image:
+    """An A4 form in 13-pt print, twice over: lines in capitals and Vietnamese marks make its
+    median glyph a third taller than body text's (the text's estimate 199-210 dpi at 150)."""
+    width, height = round(8.27 * dpi), round(11.69 * dpi)
+    image = Image.new("L", (width, height), 255)
+    draw = ImageDraw.Draw(image)
+    face = ImageFont.truetype(find_font(font), round(13 * dpi / 72))
+    y = int(0.8 * dpi)
+    for line in FORM_LINES * 2:
+        draw.text((int(0.9 * dpi), y), line, fill=0, font=face)
+        y += round(13 * 1.6 * dpi / 72)
+    return image
+
+
+@pytest.mark.parametrize("font", ["serif", "sans"])
+def test_an_a4_form_without_dpi_is_not_taken_for_an_a5_sheet(
+    tmp_path: Path, one_job: Options, font: str
+) -> None:
+    """An attacking helper's A4 forms at 150 dpi were taken for A5 sheets at 212 dpi (the
+    text's estimate runs high on capitals and marks): the under-200-dpi copy passed the legal
+    minimum and was archived at A5's size. A4 is taken, and the doubt is said."""
+    source = tmp_path / "form.png"
+    _typed_form(150, font).save(source)
+    result = digitize([source], one_job).pages[0]
+    assert result.dpi_source == "paper_size"
+    assert result.dpi == pytest.approx(150, abs=1)
+    assert result.below_legal_minimum
+    doubt = PAPER_SIZE_UNSURE.format(sheet="A4", dpi=result.dpi, other="A5", other_dpi=212.4)
+    assert doubt in result.warnings
+
+
+@pytest.mark.parametrize(
+    ("dpi", "font", "read_as", "warned"),
+    [
+        # body text in a sans face measures large enough to say A5 plainly
+        (300, "sans", (300, "A5"), False),
+        # in a serif face at 200 dpi it does not: A4 at 141 dpi is taken, and the doubt said
+        (200, "serif", (141, "A4"), True),
+    ],
+)
+def test_an_a5_sheet_without_dpi_is_taken_for_one_where_its_print_says_so(
+    tmp_path: Path, one_job: Options, dpi: int, font: str, read_as: tuple[int, str], warned: bool
+) -> None:
+    page = render_page(
+        PageSpec(seed=43, dpi=dpi, body_lines=6, font=font, width_in=5.83, height_in=8.27)
+    )
+    source = tmp_path / "a5.png"
+    page.image.save(source)
+    result = digitize([source], one_job).pages[0]
+    assert result.dpi_source == "paper_size"
+    assert result.dpi == pytest.approx(read_as[0], abs=1)
+    said = [w for w in result.warnings if w.startswith("the file states no resolution")]
+    assert bool(said) == warned
+    if warned:
+        assert "taken for an A4 sheet at 141 dpi" in said[0] and "A5 sheet at 200 dpi" in said[0]
 
 
 @pytest.mark.slow

@@ -22,6 +22,7 @@ from hoso.digitize.page_warnings import (
     NEGATIVE_PAGE,
     NOTHING_READ,
     OUTLINE_NOT_FOUND,
+    PAPER_SIZE_UNSURE,
     PICTURE_NOT_READ,
     PICTURES_LEFT,
     SHOW_THROUGH,
@@ -261,6 +262,12 @@ WARNING_TEXTS: dict[str, str] = {
         "%(names)s. If they belong to the dossier, save them from the original and send them "
         "as files of their own."
     ),
+    PAPER_SIZE_UNSURE: N_(
+        "The file states no resolution: by its sides the page was taken for an %(sheet)s sheet "
+        "at %(dpi)s dpi, though its print is as large as on an %(other)s sheet at "
+        "%(other_dpi)s dpi. If the paper is %(other)s, rescan it with the resolution kept in "
+        "the file."
+    ),
     PICTURE_NOT_READ: N_(
         "A picture on the page could not be read for text (the OCR failed or took too long), "
         "so text in it cannot be searched for. Check it against the paper."
@@ -286,9 +293,13 @@ def code_text(code: str | None) -> str:
 def _pattern(template: str) -> re.Pattern[str]:
     """A `str.format` template as a pattern that reads its values back from a text."""
     parts = re.split(r"\{(\w+)(?::[^}]*)?\}", template)
-    pattern = "".join(
-        re.escape(part) if at % 2 == 0 else f"(?P<{part}>.+?)" for at, part in enumerate(parts)
-    )
+    pattern, named = "", set()
+    for at, part in enumerate(parts):
+        if at % 2 == 0:
+            pattern += re.escape(part)
+        else:  # a value the template repeats is the same text again
+            pattern += f"(?P={part})" if part in named else f"(?P<{part}>.+?)"
+            named.add(part)
     return re.compile(pattern + r"\Z")
 
 
