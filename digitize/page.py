@@ -67,7 +67,7 @@ from hoso.digitize.page_warnings import (
     SKEW_UNKNOWN,
     WAY_UP_UNKNOWN,
 )
-from hoso.digitize.rasterize import Box, RasterPage, rasterize
+from hoso.digitize.rasterize import Box, RasterPage, centre_in, rasterize
 
 UPRIGHT_CONFIDENCE = 0.75
 UPRIGHT_MIN_CHARACTERS = 20
@@ -174,6 +174,9 @@ def _read_picture(
     and words typed over it (a "BẢN SAO" across a card) are the page's own, not read again."""
     left, top, right, bottom = box
     crop = np.ascontiguousarray(upright[top:bottom, left:right])
+    over = [word for word in typed if centre_in(word, box)]
+    if len(over) > PICTURE_MAX_WORDS_OVER:
+        crop = _without_typed(crop, over, left, top)
     picture = RasterPage(pixels=crop, mode=raster.mode, dpi=raster.dpi)
     try:
         result = _scanned_result(task, picture, engine)
@@ -191,6 +194,26 @@ def _read_picture(
         words = [_mapped_word(word, to_received, left, top) for word in result.words]
     own = [word for word in words if not any(_read_again(word, t) for t in typed)]
     return _Picture(box, own, result.mean_confidence, result.codes)
+
+
+# A picture under more typed words than this was typed over as a whole (a scanned form filled
+# in a PDF editor, a scan under a typed certification, a certificate's printed background):
+# the typed words are painted out of what is read, so the picture gives its own print and not
+# the typed lines a second time (misread, they slipped past `_read_again`). Under a few typed
+# words ("BẢN SAO" across a card) the picture is read whole: what shows through is kept.
+PICTURE_MAX_WORDS_OVER = 3
+TYPED_MASK_PAD = 0.25  # of a typed word's height, around it
+
+
+def _without_typed(crop: Pixels, typed: list[Word], left: int, top: int) -> Pixels:
+    """The picture's pixels with the typed words over it painted paper-white."""
+    cleared = crop.copy()
+    for word in typed:
+        pad = round((word.bottom - word.top) * TYPED_MASK_PAD)
+        x0, y0 = max(0, word.left - left - pad), max(0, word.top - top - pad)
+        x1, y1 = max(x0, word.right - left + pad), max(y0, word.bottom - top + pad)
+        cleared[y0:y1, x0:x1] = 255
+    return cleared
 
 
 def _laid_upright_in(result: PageResult, box: Box) -> list[Word]:

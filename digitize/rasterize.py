@@ -760,7 +760,7 @@ def _render_pdf_page(task: PageTask, options: Options) -> RasterPage:
         elif not (prepared and prepared.fields_to_draw):  # else its text layer lacks the values
             rotation, words = born_digital_words(page, dpi)
             clips = image_clips(read or task.path, at) if page.images else []
-            pictures = pictures_to_read(page, dpi, rotation, words, clips)
+            pictures = pictures_to_read(page, dpi, rotation, clips)
     forms = prepared is not None and prepared.fields_to_draw
     shown = prepared.shown if prepared else task.path
     image, drawn_dpi = _drawn_page(shown, at, options, dpi, unit, forms)
@@ -1009,9 +1009,6 @@ def _upright_box(
 # page; bullets, logos and signatures drawn as images are smaller.
 PICTURE_MIN_SHARE = 0.02
 PICTURE_MIN_SIDE_PT = 54.0
-# A picture under more typed words than this is the page's background (a certificate's border,
-# a letterhead), not a copy of a paper: the words over it are the page's text.
-PICTURE_MAX_WORDS_OVER = 3
 PICTURE_JOIN_PT = 2.0  # images this close are one picture (a scan stored in strips)
 
 
@@ -1019,14 +1016,13 @@ def pictures_to_read(
     page: pdfplumber.page.Page,
     dpi: float,
     rotation: int,
-    words: list[Word],
     clips: list[tuple[PdfBox, PdfBox]] | None = None,
 ) -> list[Box]:
     """Pictures on a born-digital page that may carry text its text layer lacks: a copy of an ID
     card or a household book pasted into a typed application, a scanned appendix under a typed
-    cover note. Before, only the typed text was kept: the card's name and number were in no
-    text and no field. Images touching each other are one picture; boxes are in pixels of the
-    page turned upright (as the words), largest first."""
+    cover note, a scanned form typed over. Before, only the typed text was kept: the card's
+    name and number were in no text and no field. Images touching each other are one picture;
+    boxes are in pixels of the page turned upright (as the words), largest first."""
     area = _shown_area(page)
     width, height = area[2] - area[0], area[3] - area[1]
     boxes = []
@@ -1041,9 +1037,7 @@ def pictures_to_read(
         ):
             continue
         left, upper, right, lower = _upright_box((x0, top, x1, bottom), area, dpi, rotation)
-        box = (int(left), int(upper), math.ceil(right), math.ceil(lower))
-        if sum(_centre_in(word, box) for word in words) <= PICTURE_MAX_WORDS_OVER:
-            pictures.append(box)
+        pictures.append((int(left), int(upper), math.ceil(right), math.ceil(lower)))
     pictures.sort(key=lambda b: (b[2] - b[0]) * (b[3] - b[1]), reverse=True)
     return pictures
 
@@ -1141,7 +1135,7 @@ def _joined(
     ]  # fmt: skip
 
 
-def _centre_in(word: Word, box: Box) -> bool:
+def centre_in(word: Word, box: Box) -> bool:
     x, y = (word.left + word.right) / 2, (word.top + word.bottom) / 2
     return box[0] <= x <= box[2] and box[1] <= y <= box[3]
 

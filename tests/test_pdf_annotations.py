@@ -231,12 +231,14 @@ def test_a_scan_laid_smaller_on_its_page_is_read_not_its_text_layer(
 
 
 def test_typed_text_over_a_large_picture_is_still_born_digital(tmp_path: Path) -> None:
-    """A certificate typed over a background picture: its visible text is the page's."""
+    """A certificate typed over a picture: its typed text is the page's, and what the picture
+    shows is read too (it was taken for a background and left out: an attacking helper's
+    certified copy lost its whole scan), the typed line once."""
     typed = "BT /Helv 14 Tf 80 700 Td (GIAY CHUNG NHAN - Cap cho ong Tran Van An) Tj ET"
     page, _ = _read(_scan_page_pdf(tmp_path / "typed.pdf", (30, 40, 535, 780), typed))
     assert page.text_source == TextSource.BORN_DIGITAL
-    # the picture under the typed words is its background, not a paper pasted to be read
-    assert page.pictures_read == 0 and "Độc lập" not in page.text
+    assert page.pictures_read == 1 and "Độc lập" in page.text
+    assert page.text.count("Tran Van An") == 1
 
 
 def test_annotations_that_cannot_be_drawn_leave_the_page_drawn_and_say_so(

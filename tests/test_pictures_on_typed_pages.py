@@ -307,3 +307,23 @@ def test_a_picture_the_ocr_fails_on_leaves_the_typed_page_and_says_so(
     page, _ = _read(_typed_page(tmp_path / "application.pdf", [(card, *CARD_AT)]))
     assert page.pictures_read == 0 and page.warnings == [PICTURE_NOT_READ]
     assert page.text.splitlines() == [*TYPED, CLOSING]
+
+
+def test_a_scan_typed_over_is_read_besides_its_typed_lines_once(tmp_path: Path) -> None:
+    """A scanned birth extract laid with margins on a page and typed over (a certification
+    note, a form filled in a PDF editor): before, the typed words over it made it the page's
+    background and the scan was lost, its names and number in no text and no field (an
+    attacking helper's certified copy). The typed words are painted out of what is read, so
+    they come once, from the text layer."""
+    extract = make_document("birth_extract", 83, layout="official", dpi=150)
+    image = extract.page.image
+    width = 480.0
+    height = width * image.height / image.width
+    path = _typed_page(tmp_path / "certified.pdf", [(image, 58.0, 842 - 40 - height, width)])
+    page, fields = _read(path)
+    assert page.text_source is TextSource.BORN_DIGITAL and page.pictures_read == 1
+    for name in ("full_name", "date_of_birth", "father_name", "mother_name"):
+        assert fields[name] == extract.fields[name], name
+    folded = fold(page.text)
+    for line in [*TYPED, CLOSING]:
+        assert folded.count(fold(line)) == 1, line
