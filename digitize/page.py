@@ -56,6 +56,7 @@ from hoso.digitize.ocr.strips import (
 )
 from hoso.digitize.page_warnings import (
     BELOW_MINIMUM,
+    HIDDEN_TEXT,
     LOW_CONFIDENCE,
     NEGATIVE_PAGE,
     NOTHING_READ,
@@ -109,13 +110,16 @@ def process_page(task: PageTask, options: Options, engine: OcrEngine) -> PageRes
 
 def _born_digital_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> PageResult:
     dpi = raster.dpi or 300.0
-    typed = raster.born_digital_words or []
     upright = orient.turn_upright(raster.pixels, raster.text_rotation)
+    typed = _shown(raster.born_digital_words or [], to_gray(upright))
+    hidden = len(raster.born_digital_words or []) - len(typed)
     chosen = raster.pictures[:PICTURES_PER_PAGE]
     pictures = [_read_picture(task, raster, upright, box, typed, engine) for box in chosen]
     read = [picture for picture in pictures if picture.words]
     words = _with_pictures(typed, read)
     warnings = list(raster.warnings)
+    if hidden:
+        warnings.append(HIDDEN_TEXT.format(words=hidden))
     if any(picture.failed for picture in pictures):
         warnings.append(PICTURE_NOT_READ)
     if len(raster.pictures) > len(chosen):
@@ -146,6 +150,33 @@ def _born_digital_result(task: PageTask, raster: RasterPage, engine: OcrEngine) 
         codes=list(dict.fromkeys(code for p in pictures for code in p.codes)),
         pictures_read=len(read),
     )
+
+
+# A word of the text layer the drawn page shows has ink against paper across its middle: along
+# the rows of the middle of its box (a fifth of its height either side of the centre, where
+# every letter has strokes), at least this many grey levels between darkest and lightest
+# (anti-aliased print at the drawing's resolution: over 100; light grey print on white, 50).
+# Rows of one tone are a word not shown: in an optional-content layer that is off, under a
+# filled box ("redacted" by drawing over it, however tight), white on white. Kept in the
+# text, such words were searchable, filled fields (an ID number blacked out) and went into
+# the archived copy's invisible text.
+SHOWN_CONTRAST = 16
+SHOWN_MIDDLE = 0.2
+
+
+def _shown(words: list[Word], grey: Pixels) -> list[Word]:
+    """The words the drawn page shows (`SHOWN_CONTRAST`)."""
+    height, width = grey.shape
+    shown = []
+    for word in words:
+        middle, reach = (word.top + word.bottom) / 2, (word.bottom - word.top) * SHOWN_MIDDLE
+        x0, x1 = max(0, word.left), min(width, word.right)
+        y0, y1 = max(0, round(middle - reach)), min(height, round(middle + reach) + 1)
+        if x1 > x0 and y1 > y0:
+            rows = grey[y0:y1, x0:x1]
+            if int((rows.max(axis=1).astype(np.int16) - rows.min(axis=1)).max()) >= SHOWN_CONTRAST:
+                shown.append(word)
+    return shown
 
 
 @dataclass(frozen=True)

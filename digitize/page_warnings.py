@@ -80,6 +80,15 @@ ANNOTATIONS_NOT_DRAWN = (
     "were left out of the archived page; check the PDF against what a viewer shows"
 )
 
+# Words of a born-digital page's text that the page does not show (drawn in a layer that is
+# off, under a box drawn over them, in the paper's colour) are left out of its text, and the
+# page says how many: the original keeps them.
+HIDDEN_TEXT = (
+    "{words} word(s) of the PDF's text are not shown on the page (under a box drawn over them, "
+    "in a hidden layer, or in the paper's colour) and were left out of its text and search; "
+    "the original file keeps them"
+)
+
 # Pictures pasted on a typed page are read by OCR, the largest first, up to a number a page.
 PICTURES_LEFT = (
     "the page carries {pictures} pictures; only the {read} largest were read for text, so "
@@ -115,6 +124,7 @@ TEMPLATES = (
     NOTHING_READ,
     PICTURES_LEFT,
     PICTURE_NOT_READ,
+    HIDDEN_TEXT,
     SHOW_THROUGH,
     SHOW_THROUGH_OWN_PRINT,
 )

@@ -44,9 +44,11 @@ def _image(pdf: pikepdf.Pdf, picture: Image.Image) -> pikepdf.Stream:
     return stream
 
 
-def _typed_page(path: Path, pictures: list[tuple[Image.Image, float, float, float]]) -> Path:
+def _typed_page(
+    path: Path, pictures: list[tuple[Image.Image, float, float, float]], typed_over: bool = False
+) -> Path:
     """An application typed in Helvetica with `pictures` (image, left, bottom, width in points)
-    drawn on it."""
+    drawn on it (or under it: `typed_over`)."""
     pdf = pikepdf.new()
     font = pdf.make_indirect(
         pikepdf.Dictionary(
@@ -55,12 +57,14 @@ def _typed_page(path: Path, pictures: list[tuple[Image.Image, float, float, floa
         )
     )  # fmt: skip
     typed = " ".join(f"1 0 0 1 60 {780 - 22 * n} Tm ({line}) Tj" for n, line in enumerate(TYPED))
-    content = f"BT /Helv 13 Tf {typed} 1 0 0 1 60 200 Tm ({CLOSING}) Tj ET"
+    text = f" BT /Helv 13 Tf {typed} 1 0 0 1 60 200 Tm ({CLOSING}) Tj ET "
+    drawn = ""
     xobjects = pikepdf.Dictionary()
     for n, (picture, left, bottom, width) in enumerate(pictures):
         xobjects[f"/P{n}"] = _image(pdf, picture)
         height = width * picture.height / picture.width
-        content += f" q {width} 0 0 {height} {left} {bottom} cm /P{n} Do Q"
+        drawn += f" q {width} 0 0 {height} {left} {bottom} cm /P{n} Do Q"
+    content = drawn + text if typed_over else text + drawn
     page = pikepdf.Dictionary(
         Type=Name.Page, MediaBox=pikepdf.Array([0, 0, 595, A4_HEIGHT]),
         Resources=pikepdf.Dictionary(Font=pikepdf.Dictionary(Helv=font), XObject=xobjects),
@@ -319,7 +323,9 @@ def test_a_scan_typed_over_is_read_besides_its_typed_lines_once(tmp_path: Path) 
     image = extract.page.image
     width = 480.0
     height = width * image.height / image.width
-    path = _typed_page(tmp_path / "certified.pdf", [(image, 58.0, 842 - 40 - height, width)])
+    path = _typed_page(
+        tmp_path / "certified.pdf", [(image, 58.0, 842 - 40 - height, width)], typed_over=True
+    )
     page, fields = _read(path)
     assert page.text_source is TextSource.BORN_DIGITAL and page.pictures_read == 1
     for name in ("full_name", "date_of_birth", "father_name", "mother_name"):

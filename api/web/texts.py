@@ -18,6 +18,7 @@ from hoso.digitize.page_warnings import (
     BELOW_MINIMUM,
     DAMAGED_IMAGE,
     GIF_PICTURES,
+    HIDDEN_TEXT,
     LOW_CONFIDENCE,
     NEGATIVE_PAGE,
     NOTHING_READ,
@@ -261,6 +262,11 @@ WARNING_TEXTS: dict[str, str] = {
         "The PDF carries %(count)s attached file(s) that were not digitized, only its pages: "
         "%(names)s. If they belong to the dossier, save them from the original and send them "
         "as files of their own."
+    ),
+    HIDDEN_TEXT: N_(
+        "%(words)s word(s) of the PDF's text are not shown on the page (under a box drawn over "
+        "them, in a hidden layer, or in the paper's colour) and were left out of its text and "
+        "search. The original file keeps them."
     ),
     PAPER_SIZE_UNSURE: N_(
         "The file states no resolution: by its sides the page was taken for an %(sheet)s sheet "

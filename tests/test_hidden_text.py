@@ -1,0 +1,94 @@
+"""Text a born-digital PDF carries but its page does not show (an attacking helper's files): a
+layer of optional content that is off, a number "redacted" by drawing a black box over it,
+words in the paper's colour. They were indexed, filled fields (the blacked-out ID number came
+back with confidence 0.9) and went into the archived copy's invisible text, undoing the
+redaction. They are left out, and the page says how many."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pdfplumber
+import pikepdf
+import pytest
+
+from hoso.digitize.models import DocumentResult, Options
+from hoso.digitize.page_warnings import HIDDEN_TEXT
+from hoso.digitize.pipeline import digitize, write_outputs
+
+Name = pikepdf.Name
+SHOWN = [
+    "DON DE NGHI CAP GIAY CHUNG NHAN",
+    "Ho va ten: Nguyen Thi Huong",
+    "Ngay sinh: 12/05/1987",
+]
+ID_LINE = "So dinh danh ca nhan: 079187001234"
+
+
+def _page(path: Path, content: str, ocg: bool = False) -> Path:
+    """One A4 page: the SHOWN lines in black Helvetica, then `content` (more operators)."""
+    pdf = pikepdf.new()
+    font = pdf.make_indirect(
+        pikepdf.Dictionary(Type=Name.Font, Subtype=Name.Type1, BaseFont=Name.Helvetica,
+                           Encoding=Name.WinAnsiEncoding)
+    )  # fmt: skip
+    lines = " ".join(f"1 0 0 1 60 {780 - 24 * n} Tm ({line}) Tj" for n, line in enumerate(SHOWN))
+    resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(Helv=font))
+    if ocg:
+        layer = pdf.make_indirect(pikepdf.Dictionary(Type=Name.OCG, Name=pikepdf.String("Note")))
+        pdf.Root.OCProperties = pikepdf.Dictionary(
+            OCGs=pikepdf.Array([layer]), D=pikepdf.Dictionary(OFF=pikepdf.Array([layer]))
+        )
+        resources.Properties = pikepdf.Dictionary(L0=layer)
+    page = pikepdf.Dictionary(
+        Type=Name.Page, MediaBox=pikepdf.Array([0, 0, 595, 842]), Resources=resources,
+        Contents=pikepdf.Stream(pdf, f"BT /Helv 13 Tf {lines} ET {content}".encode()),
+    )  # fmt: skip
+    pdf.pages.append(pikepdf.Page(page))
+    pdf.save(path)
+    return path
+
+
+def _id_at(y: int, colour: str = "0 g") -> str:
+    return f"BT {colour} /Helv 13 Tf 1 0 0 1 60 {y} Tm ({ID_LINE}) Tj ET"
+
+
+def _read(path: Path) -> DocumentResult:
+    return digitize([path], Options(jobs=1))
+
+
+@pytest.mark.parametrize(
+    ("hidden_as", "content", "ocg"),
+    [
+        ("a layer that is off", f"/OC /L0 BDC {_id_at(600)} EMC", True),
+        ("blacked out", f"{_id_at(700)} 0 g 55 692 300 20 re f", False),
+        ("white on white", _id_at(600, "1 g"), False),
+    ],
+)
+def test_text_the_page_does_not_show_is_left_out_and_said(
+    tmp_path: Path, hidden_as: str, content: str, ocg: bool
+) -> None:
+    document = _read(_page(tmp_path / "form.pdf", content, ocg))
+    (page,) = document.pages
+    assert page.text.splitlines() == SHOWN, hidden_as
+    assert "079187001234" not in page.text
+    assert document.fields is not None and "id_number" not in document.fields.fields
+    assert HIDDEN_TEXT.format(words=6) in page.warnings
+    write_outputs(document, tmp_path / "out.pdf", None, title="form")
+    with pdfplumber.open(tmp_path / "out.pdf") as archived:  # nor in the archived copy's text
+        assert "079187001234" not in (archived.pages[0].extract_text() or "")
+
+
+@pytest.mark.parametrize(
+    "shown_as",
+    [
+        "0.8 g",  # light grey print
+        "0 0 0.6 rg",  # blue ink
+    ],
+)
+def test_text_the_page_shows_faintly_or_highlighted_is_kept(tmp_path: Path, shown_as: str) -> None:
+    highlight = "1 1 0 rg 55 692 300 20 re f"  # a yellow box drawn under the line
+    content = f"{highlight} {_id_at(700, shown_as)}"
+    (page,) = _read(_page(tmp_path / "form.pdf", content)).pages
+    assert ID_LINE in page.text
+    assert not any("not shown on the page" in warning for warning in page.warnings)
