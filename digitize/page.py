@@ -60,7 +60,6 @@ from hoso.digitize.page_warnings import (
     LOW_CONFIDENCE,
     NEGATIVE_PAGE,
     NOTHING_READ,
-    PAPER_SIZE_UNSURE,
     PICTURE_NOT_READ,
     PICTURES_LEFT,
     SHOW_THROUGH,
@@ -111,7 +110,7 @@ def process_page(task: PageTask, options: Options, engine: OcrEngine) -> PageRes
 def _born_digital_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> PageResult:
     dpi = raster.dpi or 300.0
     upright = orient.turn_upright(raster.pixels, raster.text_rotation)
-    typed = _shown(raster.born_digital_words or [], to_gray(upright))
+    typed = _shown(raster.born_digital_words or [], upright)
     hidden = len(raster.born_digital_words or []) - len(typed)
     chosen = raster.pictures[:PICTURES_PER_PAGE]
     pictures = [_read_picture(task, raster, upright, box, typed, engine) for box in chosen]
@@ -152,30 +151,36 @@ def _born_digital_result(task: PageTask, raster: RasterPage, engine: OcrEngine) 
     )
 
 
-# A word of the text layer the drawn page shows has ink against paper across its middle: along
-# the rows of the middle of its box (a fifth of its height either side of the centre, where
-# every letter has strokes), at least this many grey levels between darkest and lightest
-# (anti-aliased print at the drawing's resolution: over 100; light grey print on white, 50).
-# Rows of one tone are a word not shown: in an optional-content layer that is off, under a
-# filled box ("redacted" by drawing over it, however tight), white on white. Kept in the
-# text, such words were searchable, filled fields (an ID number blacked out) and went into
-# the archived copy's invisible text.
+# A word of the text layer is not shown when the drawn page is of one colour all around where
+# it should be: its box widened by three times its height either side and by its height above
+# and below (pdfplumber and PDFium place glyphs apart: a letter-spaced heading drawn a word at
+# a time drifted 2.8 heights by its last word, a Type3 font with an offset matrix a height),
+# no channel varying by SHOWN_CONTRAST grey levels or more (red print on a green band is as
+# light as the band in grey). So a word in an optional-content layer that is off over blank
+# paper, white on white, or under a filled box that covers it with that margin is left out;
+# kept in the text, such words were searchable, filled fields and went into the archived
+# copy's invisible text. Hidden words near other print, or under a box as tight as the print,
+# stay (telling them apart needs the drawing order): dropping a word a person can see is the
+# worse mistake (a reviewing helper's letter-spaced headings, red on green, Type3 text).
 SHOWN_CONTRAST = 16
-SHOWN_MIDDLE = 0.2
+SHOWN_REACH_X, SHOWN_REACH_Y = 3.0, 1.0  # of the word's height
 
 
-def _shown(words: list[Word], grey: Pixels) -> list[Word]:
-    """The words the drawn page shows (`SHOWN_CONTRAST`)."""
-    height, width = grey.shape
+def _shown(words: list[Word], page: Pixels) -> list[Word]:
+    """The words the drawn page may show (`SHOWN_CONTRAST`)."""
+    height, width = page.shape[:2]
     shown = []
     for word in words:
-        middle, reach = (word.top + word.bottom) / 2, (word.bottom - word.top) * SHOWN_MIDDLE
-        x0, x1 = max(0, word.left), min(width, word.right)
-        y0, y1 = max(0, round(middle - reach)), min(height, round(middle + reach) + 1)
-        if x1 > x0 and y1 > y0:
-            rows = grey[y0:y1, x0:x1]
-            if int((rows.max(axis=1).astype(np.int16) - rows.min(axis=1)).max()) >= SHOWN_CONTRAST:
-                shown.append(word)
+        size = word.bottom - word.top
+        reach_x, reach_y = round(size * SHOWN_REACH_X), round(size * SHOWN_REACH_Y)
+        x0, x1 = max(0, word.left - reach_x), min(width, word.right + reach_x)
+        y0, y1 = max(0, word.top - reach_y), min(height, word.bottom + reach_y)
+        if (
+            x1 > x0
+            and y1 > y0
+            and int(np.ptp(page[y0:y1, x0:x1], axis=(0, 1)).max()) >= SHOWN_CONTRAST
+        ):
+            shown.append(word)
     return shown
 
 
@@ -359,8 +364,7 @@ def _scanned_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> Pa
     warnings: list[str] = list(raster.warnings)
     glyphs = find_glyphs(seen)
     glyph_height = resolution.median_glyph_height(glyphs)
-    dpi, dpi_source, unsure = _resolution(raster, glyphs)
-    warnings.extend([unsure] if unsure else [])
+    dpi, dpi_source = _resolution(raster, glyphs)
     if below_legal_minimum(dpi):
         warnings.append(BELOW_MINIMUM.format(dpi=dpi, minimum=LEGAL_MINIMUM_DPI))
 
@@ -507,29 +511,22 @@ def _flatten_photo(raster: RasterPage) -> tuple[RasterPage, PerspectiveCorrectio
     return flattened, PerspectiveCorrection(corners)
 
 
-def _resolution(raster: RasterPage, glyphs: Glyphs) -> tuple[float, str, str | None]:
+def _resolution(raster: RasterPage, glyphs: Glyphs) -> tuple[float, str]:
     """Trust a plausible declared resolution; else the sheet of paper the image is the shape of
-    (`resolution.paper_dpi`; with a warning where the print's size says another sheet); else
-    read it from the text; else take what the file claims (72 and 96 dpi are software
-    defaults, but right for screenshots); else assume 300."""
+    (`resolution.paper_dpi`); else read it from the text; else take what the file claims (72
+    and 96 dpi are software defaults, but right for screenshots); else assume 300."""
     if raster.dpi is not None:
-        return raster.dpi, "metadata", None
+        return raster.dpi, "metadata"
     estimated = resolution.estimate_dpi(glyphs)
     height, width = raster.pixels.shape[:2]
     sheet = resolution.paper_dpi(width, height, estimated)
     if sheet is not None:
-        unsure = None
-        if sheet.doubt is not None:
-            other, other_dpi = sheet.doubt
-            unsure = PAPER_SIZE_UNSURE.format(
-                sheet=sheet.sheet, dpi=sheet.dpi, other=other, other_dpi=other_dpi
-            )
-        return sheet.dpi, "paper_size", unsure
+        return sheet.dpi, "paper_size"
     if estimated is not None:
-        return estimated, "estimated", None
+        return estimated, "estimated"
     if raster.claimed_dpi is not None:
-        return raster.claimed_dpi, "metadata", None
-    return 300.0, "assumed", None
+        return raster.claimed_dpi, "metadata"
+    return 300.0, "assumed"
 
 
 def _straightening(pixels: Pixels, skew: deskew.SkewEstimate) -> NDArray[np.float64]:

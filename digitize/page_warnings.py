@@ -35,14 +35,6 @@ NEGATIVE_PAGE = (
     "the page was a negative (light print on a dark page), so it was made positive to be read "
     "and archived; the file as received is kept unchanged"
 )
-# A scan that states no resolution is taken for the sheet its sides are, A4 before A5 or A3
-# (`resolution.paper_dpi`); where its print's size is nearer another sheet's, a person is told
-# which was taken: the paper decides the resolution, and so the legal minimum.
-PAPER_SIZE_UNSURE = (
-    "the file states no resolution: by its sides the page was taken for an {sheet} sheet at "
-    "{dpi:.0f} dpi, though its print is as large as on an {other} sheet at {other_dpi:.0f} dpi; "
-    "if the paper is {other}, rescan it with the resolution kept in the file"
-)
 BELOW_MINIMUM = (
     "effective resolution {dpi:.0f} dpi is below the legal minimum of {minimum} dpi for an "
     "e-copy of a paper (Decree 30/2020); rescan if this copy must be official"
@@ -117,7 +109,6 @@ TEMPLATES = (
     OUTLINE_NOT_FOUND,
     NEGATIVE_PAGE,
     BELOW_MINIMUM,
-    PAPER_SIZE_UNSURE,
     WAY_UP_UNKNOWN,
     SKEW_UNKNOWN,
     LOW_CONFIDENCE,

@@ -9,7 +9,7 @@ That fixes the effective DPI to about ±25 %: enough to flag a sub-200-dpi copy 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -75,13 +75,10 @@ A4_TEXT_BAND = (0.7, 1.45)
 
 @dataclass(frozen=True)
 class SheetFit:
-    """The sheet a scan's sides are, its resolution as that sheet and, where A4 was taken
-    though the text's size is nearer another sheet's, that sheet and its resolution: a person
-    is told (the paper's size decides the scan's resolution, and so the legal minimum)."""
+    """The sheet a scan's sides are, and its resolution as that sheet."""
 
     sheet: str
     dpi: float
-    doubt: tuple[str, float] | None = None
 
 
 def paper_dpi(width_px: int, height_px: int, estimated: float | None) -> SheetFit | None:
@@ -103,8 +100,7 @@ def paper_dpi(width_px: int, height_px: int, estimated: float | None) -> SheetFi
     )
     first = sheets[0]
     if first.sheet == "A4" and A4_TEXT_BAND[0] <= estimated / first.dpi <= A4_TEXT_BAND[1]:
-        other = near[0] if near and near[0] != first else None
-        return replace(first, doubt=(other.sheet, other.dpi) if other else None)
+        return first
     return near[0] if near else None
 
 

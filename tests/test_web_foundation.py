@@ -359,12 +359,6 @@ def test_every_page_warning_is_shown_in_vietnamese_with_its_values() -> None:
         w.DAMAGED_IMAGE: [],
         w.ANNOTATIONS_NOT_DRAWN: [],
         w.HIDDEN_TEXT.format(words=6): ["6"],
-        w.PAPER_SIZE_UNSURE.format(sheet="A4", dpi=150.0, other="A5", other_dpi=212.4): [
-            "A4",
-            "150",
-            "A5",
-            "212",
-        ],
         w.ATTACHMENTS_NOT_READ.format(count=4, names="đơn.pdf, ảnh.png, bảng.xlsx, …"): [
             "4",
             "đơn.pdf, ảnh.png, bảng.xlsx, …",

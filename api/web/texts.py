@@ -23,7 +23,6 @@ from hoso.digitize.page_warnings import (
     NEGATIVE_PAGE,
     NOTHING_READ,
     OUTLINE_NOT_FOUND,
-    PAPER_SIZE_UNSURE,
     PICTURE_NOT_READ,
     PICTURES_LEFT,
     SHOW_THROUGH,
@@ -267,12 +266,6 @@ WARNING_TEXTS: dict[str, str] = {
         "%(words)s word(s) of the PDF's text are not shown on the page (under a box drawn over "
         "them, in a hidden layer, or in the paper's colour) and were left out of its text and "
         "search. The original file keeps them."
-    ),
-    PAPER_SIZE_UNSURE: N_(
-        "The file states no resolution: by its sides the page was taken for an %(sheet)s sheet "
-        "at %(dpi)s dpi, though its print is as large as on an %(other)s sheet at "
-        "%(other_dpi)s dpi. If the paper is %(other)s, rescan it with the resolution kept in "
-        "the file."
     ),
     PICTURE_NOT_READ: N_(
         "A picture on the page could not be read for text (the OCR failed or took too long), "
