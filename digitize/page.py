@@ -194,6 +194,7 @@ class _Picture:
     mean_confidence: float
     codes: list[str]
     failed: bool = False  # the OCR failed on it: the page says so
+    typed_over: bool = False  # typed over as a whole (`PICTURE_MAX_WORDS_OVER`)
 
 
 def _read_picture(
@@ -229,7 +230,8 @@ def _read_picture(
         to_received = _received_from_archived(result)
         words = [_mapped_word(word, to_received, left, top) for word in result.words]
     own = [word for word in words if not any(_read_again(word, t) for t in typed)]
-    return _Picture(box, own, result.mean_confidence, result.codes)
+    typed_over = len(over) > PICTURE_MAX_WORDS_OVER
+    return _Picture(box, own, result.mean_confidence, result.codes, typed_over=typed_over)
 
 
 # A picture under more typed words than this was typed over as a whole (a scanned form filled
@@ -321,14 +323,28 @@ def _mapped_word(word: Word, matrix: NDArray[np.float64], left: int, top: int) -
 def _with_pictures(typed: list[Word], pictures: list[_Picture]) -> list[Word]:
     """The typed lines and each picture's lines in one reading order: a picture's lines go,
     together, where its row's top falls among the typed lines; pictures side by side (a card's
-    front and back) left to right, whichever is a pixel taller; lines numbered again."""
+    front and back) left to right, whichever is a pixel taller; lines numbered again. A
+    picture typed over (a scanned form filled in a PDF editor) is one page with its typed
+    words: each of its lines joins the typed line beside it ("Họ và tên:" and the name typed
+    after it), or stands alone where it falls."""
+    typed_lines = list(group_lines(typed).values())
     blocks: list[tuple[tuple[int, int], list[list[Word]]]] = [
-        ((min(w.top for w in line), 0), [line]) for line in group_lines(typed).values()
+        ((min(w.top for w in line), 0), [line]) for line in typed_lines
     ]
-    for row in _rows_of(pictures):
+    for row in _rows_of([picture for picture in pictures if not picture.typed_over]):
         row_top = min(picture.box[1] for picture in row)
         for picture in row:
             blocks.append(((row_top, picture.box[0]), list(group_lines(picture.words).values())))
+    for picture in pictures:
+        if picture.typed_over:
+            for line in group_lines(picture.words).values():
+                band = Extent.of(line)
+                beside = next((t for t in typed_lines if _same_row(t, band)), None)
+                if beside is None:
+                    blocks.append(((min(w.top for w in line), min(w.left for w in line)), [line]))
+                else:
+                    beside += line
+                    beside.sort(key=lambda word: word.left)
     words: list[Word] = []
     number = 0
     for _, lines in sorted(blocks, key=lambda block: block[0]):

@@ -13,7 +13,7 @@ import numpy as np
 import pdfplumber
 import pikepdf
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 from hoso.digitize import page as page_steps
 from hoso.digitize.errors import OcrTooSlowError
@@ -22,6 +22,7 @@ from hoso.digitize.page_warnings import PICTURE_NOT_READ, PICTURES_LEFT
 from hoso.digitize.pdfa import write_pdfa
 from hoso.digitize.pipeline import digitize
 from hoso.storage.textfold import fold
+from tests.synthetic import find_font
 from tests.synthetic_documents import make_document
 
 Name = pikepdf.Name
@@ -333,3 +334,52 @@ def test_a_scan_typed_over_is_read_besides_its_typed_lines_once(tmp_path: Path) 
     folded = fold(page.text)
     for line in [*TYPED, CLOSING]:
         assert folded.count(fold(line)) == 1, line
+
+
+def test_a_scanned_form_filled_by_typing_reads_each_label_with_its_value(tmp_path: Path) -> None:
+    """A blank form scanned, then filled in a PDF editor: the labels are the picture's, the
+    values typed beside them. Read as a block after the typed lines, the labels lost their
+    values and a footer word became the name (a reviewing helper's form: full_name "Cán")."""
+    dpi, labels = 150, ["Họ và tên:", "Ngày sinh:", "Số định danh cá nhân:"]
+    values = ["Tran Thi Bich Ngoc", "03/11/1990", "079190012345"]
+    form = Image.new("L", (1100, 1400), 255)
+    draw = ImageDraw.Draw(form)
+    heading = ImageFont.truetype(find_font("bold"), 30)
+    body = ImageFont.truetype(find_font("serif"), 27)
+    draw.text((160, 80), "TỜ KHAI THAY ĐỔI THÔNG TIN CƯ TRÚ", fill=0, font=heading)
+    for n, label in enumerate(labels):
+        draw.text((80, 250 + 90 * n), label, fill=0, font=body)
+    draw.text((80, 1200), "Người khai ký và ghi rõ họ tên. Cán bộ tiếp nhận kiểm tra.", fill=0,
+              font=body)  # fmt: skip
+    scale = 72 / dpi  # the form drawn at its scan's size, at (40, 80) on the page
+    left, bottom = 40.0, 80.0
+    top = bottom + form.height * scale
+    typed = " ".join(
+        f"1 0 0 1 {left + 420 * scale} {top - (250 + 90 * n + 24) * scale} Tm ({value}) Tj"
+        for n, value in enumerate(values)
+    )
+    pdf = pikepdf.new()
+    font = pdf.make_indirect(
+        pikepdf.Dictionary(Type=Name.Font, Subtype=Name.Type1, BaseFont=Name.Helvetica,
+                           Encoding=Name.WinAnsiEncoding)
+    )  # fmt: skip
+    content = (
+        f"q {form.width * scale} 0 0 {form.height * scale} {left} {bottom} cm /Form Do Q"
+        f" BT /Helv 12 Tf {typed} ET"
+    )
+    page = pikepdf.Dictionary(
+        Type=Name.Page, MediaBox=pikepdf.Array([0, 0, 595, A4_HEIGHT]),
+        Resources=pikepdf.Dictionary(Font=pikepdf.Dictionary(Helv=font),
+                                     XObject=pikepdf.Dictionary(Form=_image(pdf, form))),
+        Contents=pikepdf.Stream(pdf, content.encode()),
+    )  # fmt: skip
+    pdf.pages.append(pikepdf.Page(page))
+    pdf.save(tmp_path / "filled.pdf")
+    page_read, fields = _read(tmp_path / "filled.pdf")
+    assert page_read.pictures_read == 1
+    lines = page_read.text.splitlines()
+    for label, value in zip(labels, values, strict=True):
+        assert f"{label} {value}" in lines, (label, lines)
+    assert fields["full_name"] == "Trần Thi Bich Ngoc"  # the family name regains its marks
+    assert fields["date_of_birth"] == "03/11/1990"
+    assert fields["id_number"] == "079190012345"
