@@ -20,6 +20,9 @@ def texts(words: list[Word]) -> list[str]:
 def test_an_unsure_word_of_marks_only_is_dust() -> None:
     read = [word("Họ"), word(":", 0.2), word("và"), word("~", 0.55), word("..", 0.0)]
     assert texts(without_specks(read)) == ["Họ", "và"]
+    # an underscore is a mark too; a fill-in line read surely stays
+    read = [word("tên"), word("_[", 0.0), word("___", 0.3), word("______", 0.95)]
+    assert texts(without_specks(read)) == ["tên", "______"]
 
 
 def test_an_unsure_lone_consonant_is_dust() -> None:

@@ -31,7 +31,9 @@ UNSURE_LETTER = 0.4  # a lone consonant read less surely than this is a speck
 # One letter that is no word: a consonant, or a letter Vietnamese does not write at all.
 _NO_WORD = re.compile(r"^[bcdđfghjklmnpqrstvwxzñ]$", re.IGNORECASE)
 SURE_WORD = 0.95  # a word read this surely is left whole (the glued dust seen: 0.93 at most)
-_MARKS_ONLY = re.compile(r"^[^\w]+$")
+# Marks only: no letter or digit (to `\w` an underscore is a letter: "_[" read from a
+# watermark's edge at confidence 0 was kept)
+_MARKS_ONLY = re.compile(r"^[\W_]+$")
 # A mark between letters, the next one lower case: the split happens after the mark.
 _GLUED = re.compile(r"(?<=[^\W\d_])[.,:;](?=[^\W\d_])")
 _ADDRESS = re.compile(r"@|www|://", re.IGNORECASE)
