@@ -62,7 +62,11 @@ PAPER_INCHES = {
     "Legal": (8.5, 14.0),
 }
 PAPER_FIT = 0.005
-PAPER_AGREES = 0.3  # the text's estimate, where there is one, must be this close
+# The text's estimate, where there is one, must be within this factor of the sheet's
+# resolution: it runs up to 1.4x high, so a 30 % limit left an A5 sheet at 200 dpi in large
+# sans print (estimated 266) to the estimate itself, archived at 111 × 158 mm (a reviewing
+# helper's page). Further off, the image is no sheet (a card or a receipt cut to its shape).
+PAPER_AGREES = 2.0
 # A4 is the paper of administrative documents (Decree 30/2020), and an A4-shaped image is also
 # an A5 sheet at √2 times the resolution or an A3 at 1/√2. The text's estimate runs up to 40 %
 # high (at 150-200 dpi a letter's marks merge with it, and lines of capitals move the median
@@ -84,8 +88,8 @@ class SheetFit:
 def paper_dpi(width_px: int, height_px: int, estimated: float | None) -> SheetFit | None:
     """The sheet of paper (`PAPER_INCHES`) an image's sides are and its resolution: A4 (the
     first) unless the text's size plainly says another (`A4_TEXT_BAND`), then the sheet whose
-    resolution the text's is nearest; None if it is no sheet's shape, or the text's size says
-    no sheet's resolution (a card or a receipt cut to A4's shape)."""
+    resolution the text's is nearest by ratio; None if it is no sheet's shape, or the text's
+    size is more than `PAPER_AGREES` times off every sheet's."""
     short, long = sorted((width_px, height_px))
     sheets = [  # each sheet the image is, with its resolution as that sheet
         SheetFit(sheet, (short / w_in + long / h_in) / 2)
@@ -94,14 +98,11 @@ def paper_dpi(width_px: int, height_px: int, estimated: float | None) -> SheetFi
     ]
     if not sheets or estimated is None:
         return sheets[0] if sheets else None
-    near = sorted(
-        (fit for fit in sheets if abs(estimated - fit.dpi) <= PAPER_AGREES * fit.dpi),
-        key=lambda fit: abs(estimated - fit.dpi),
-    )
     first = sheets[0]
     if first.sheet == "A4" and A4_TEXT_BAND[0] <= estimated / first.dpi <= A4_TEXT_BAND[1]:
         return first
-    return near[0] if near else None
+    near = min(sheets, key=lambda fit: abs(math.log(estimated / fit.dpi)))
+    return near if abs(math.log(estimated / near.dpi)) <= math.log(PAPER_AGREES) else None
 
 
 def ocr_scale(glyph_height_px: float | None, bilevel: bool, pixels: int, in_words: bool) -> float:

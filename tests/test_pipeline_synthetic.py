@@ -171,20 +171,23 @@ def test_an_a4_form_without_dpi_is_not_taken_for_an_a5_sheet(
 
 
 @pytest.mark.parametrize(
-    ("dpi", "font", "read_as"),
+    ("dpi", "font", "size_pt", "read_as"),
     [
         # body text in a sans face measures large enough to say A5 plainly
-        (300, "sans", 300),
+        (300, "sans", 13.0, 300),
+        # in large print the estimate (266) is a third past A5's 200 dpi, and past any other
+        # sheet's further: the nearest sheet, not the estimate (it was read at 266 dpi)
+        (200, "sans", 16.0, 200),
         # in a serif face at 200 dpi it does not: A4 at 141 dpi is taken (the cost of the rule)
-        (200, "serif", 141),
+        (200, "serif", 13.0, 141),
     ],
 )
 def test_an_a5_sheet_without_dpi_is_taken_for_one_where_its_print_says_so(
-    tmp_path: Path, one_job: Options, dpi: int, font: str, read_as: int
+    tmp_path: Path, one_job: Options, dpi: int, font: str, size_pt: float, read_as: int
 ) -> None:
-    page = render_page(
-        PageSpec(seed=43, dpi=dpi, body_lines=6, font=font, width_in=5.83, height_in=8.27)
-    )
+    spec = PageSpec(seed=43, dpi=dpi, body_lines=6, font=font, font_pt=size_pt,
+                    width_in=5.83, height_in=8.27)  # fmt: skip
+    page = render_page(spec)
     source = tmp_path / "a5.png"
     page.image.save(source)
     result = digitize([source], one_job).pages[0]
