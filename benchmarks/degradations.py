@@ -25,10 +25,10 @@ import numpy as np
 import typer
 from PIL import Image, ImageDraw
 
-from benchmarks.fields import Tally
+from benchmarks.fields import Tally, read_document
 from hoso.digitize.encode import page_pixels
 from hoso.digitize.models import Options, PageResult
-from hoso.digitize.pipeline import digitize, document_json
+from hoso.digitize.pipeline import digitize
 from tests.metrics import cer
 from tests.synthetic import PageSpec, SyntheticPage, at_level, degrade, render_page
 from tests.synthetic_documents import HELD_OUT_LAYOUTS, TUNING_LAYOUTS, make_document
@@ -219,10 +219,13 @@ def score_fields(bench: BenchSet, level: str, seeds: range, work: Path) -> Tally
     for doc_type, layouts in bench.layouts.items():
         for layout in layouts:
             for seed in seeds:
-                path = field_document(level, doc_type, seed, layout, work)
-                data = document_json(digitize([path], Options(jobs=1)))
-                got = {k: v["value"] for k, v in data["fields"].items()}
-                tally.add(field_truth(doc_type, seed, layout), got, data["doc_type"] == doc_type)
+                read = read_document(field_document(level, doc_type, seed, layout, work))
+                tally.add(
+                    field_truth(doc_type, seed, layout),
+                    read.values,
+                    read.doc_type == doc_type,
+                    read.doubted,
+                )
     return tally
 
 
@@ -242,13 +245,22 @@ def run_level(level: str, seeds: range, work: Path) -> dict[str, Any]:
 
 def field_columns(tally: Tally | None) -> dict[str, Any]:
     if tally is None:
-        return {"documents": 0, "field_precision": None, "field_recall": None, "field_f1": None}
+        return {
+            "documents": 0,
+            "field_precision": None,
+            "field_recall": None,
+            "field_f1": None,
+            "to_review": None,
+            "wrong_unreviewed": None,
+        }
     row = tally.row()
     return {
         "documents": row["documents"],
         "field_precision": row["precision"],
         "field_recall": row["recall"],
         "field_f1": row["f1"],
+        "to_review": row["to_review"],
+        "wrong_unreviewed": row["wrong_unreviewed"],
     }
 
 
@@ -261,6 +273,10 @@ def _mark(value: float | None, target: float | None, at_most: bool = True) -> st
     return f"{value} {'✓' if met else '✗'}"
 
 
+def _or_dash(value: float | None) -> str:
+    return "–" if value is None else str(value)
+
+
 def markdown(report: dict[str, Any]) -> str:
     lines = [
         "# Degradation benchmark (hoso, one job)",
@@ -269,13 +285,15 @@ def markdown(report: dict[str, Any]) -> str:
         "mild, ≤ 0.10 noisy150, ≤ 0.05 photo; field F1 ≥ 0.95 on held-out layouts. ✓ met, ✗ "
         "missed. *tuning*: the pages the code was measured on while it was changed; *held_out*: "
         "other seeds, another font and size, the held-out form layouts — never tuned on. "
-        "Photo skew: what is left on the archived page after flattening and deskew.",
+        "Photo skew: what is left on the archived page after flattening and deskew. "
+        "*to review*: share of the values read that wait for an officer; *wrong unchecked*: "
+        "share of the values read that are wrong and do not (what reuse would take unchecked).",
         "",
         f"Run: `{' '.join(['python -m benchmarks.degradations', report.get('settings', '')])}`",
         "",
         "| set | level | pages | CER | CER max | orient. | skew err ° | skew max ° | "
-        "forms | field P | field R | field F1 | pages/min |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "forms | field P | field R | field F1 | to review | wrong unchecked | pages/min |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for split, levels in report["sets"].items():
         for level, row in levels.items():
@@ -288,7 +306,9 @@ def markdown(report: dict[str, Any]) -> str:
                 f"{row['skew_error_deg']} | {_mark(row['skew_error_max_deg'], SKEW_TARGET_DEG)} | "
                 f"{row['documents']} | {row['field_precision'] or '–'} | "
                 f"{row['field_recall'] or '–'} | "
-                f"{_mark(row['field_f1'], f1_target, at_most=False)} | {row['pages_per_min']} |"
+                f"{_mark(row['field_f1'], f1_target, at_most=False)} | "
+                f"{_or_dash(row.get('to_review'))} | {_or_dash(row.get('wrong_unreviewed'))} | "
+                f"{row['pages_per_min']} |"
             )
     return "\n".join(lines) + "\n"
 

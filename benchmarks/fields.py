@@ -16,6 +16,7 @@ import typer
 
 from hoso.digitize.models import Options
 from hoso.digitize.pipeline import digitize, document_json
+from hoso.storage.reuse import waits_for_review
 from tests.synthetic_documents import HELD_OUT_LAYOUTS, TUNING_LAYOUTS, make_document
 
 REPO = Path(__file__).resolve().parent.parent
@@ -31,13 +32,24 @@ class Tally:
     classified: int = 0
     counts: Counter[str] = field(default_factory=Counter)  # printed, found, correct
 
-    def add(self, truth: dict[str, str], got: dict[str, str], typed: bool) -> None:
+    def add(
+        self,
+        truth: dict[str, str],
+        got: dict[str, str],
+        typed: bool,
+        doubted: frozenset[str] = frozenset(),
+    ) -> None:
+        """One document: its printed values, those read, whether its type was right, and which
+        read values wait for review (`storage.reuse.waits_for_review`)."""
         self.documents += 1
         self.classified += typed
+        wrong = {k for k, v in got.items() if truth.get(k) != v}
         self.counts.update(
             printed=len(truth),
             found=len(got),
-            correct=sum(1 for k, v in got.items() if truth.get(k) == v),
+            correct=len(got) - len(wrong),
+            reviewed=len(doubted & got.keys()),
+            slipped=len(wrong - doubted),
         )
 
     def row(self) -> dict[str, float | int | None]:
@@ -55,12 +67,32 @@ class Tally:
             "precision": None if precision is None else round(precision, 3),
             "recall": None if recall is None else round(recall, 3),
             "f1": None if f1 is None else round(f1, 3),
+            # of the values read: the share sent to an officer, and the share wrong yet not
+            # sent (what reuse would take unchecked)
+            "to_review": round(self.counts["reviewed"] / found, 3) if found else None,
+            "wrong_unreviewed": round(self.counts["slipped"] / found, 3) if found else None,
         }
 
 
-def _read(document_path: Path) -> tuple[str, dict[str, str]]:
+@dataclass(frozen=True)
+class Reading:
+    """What the pipeline made of one document, as a desk's reuse would take it."""
+
+    doc_type: str
+    values: dict[str, str]
+    doubted: frozenset[str]  # values that wait for review
+
+
+def read_document(document_path: Path) -> Reading:
     data = document_json(digitize([document_path], Options(jobs=1)))
-    return data["doc_type"], {k: v["value"] for k, v in data["fields"].items()}
+    fields = data["fields"]
+    return Reading(
+        data["doc_type"],
+        {k: v["value"] for k, v in fields.items()},
+        frozenset(
+            k for k, v in fields.items() if waits_for_review(v["confidence"], v.get("problems"))
+        ),
+    )
 
 
 def run_set(
@@ -77,25 +109,28 @@ def run_set(
                 for seed in seeds:
                     document = make_document(doc_type, seed, level, layout=layout)
                     path = document.page.save(work / f"{doc_type}-{layout}-{seed}.{suffix}")
-                    typed, got = _read(path)
-                    truth = document.fields
+                    read = read_document(path)
+                    truth, got, typed = document.fields, read.values, read.doc_type == doc_type
                     by_cell.setdefault((level, doc_type), Tally()).add(
-                        truth, got, typed == doc_type
+                        truth, got, typed, read.doubted
                     )
                     by_layout.setdefault(f"{doc_type}/{layout}", Tally()).add(
-                        truth, got, typed == doc_type
+                        truth, got, typed, read.doubted
                     )
                     for name in set(truth) | set(got):
                         one_truth = {name: truth[name]} if name in truth else {}
                         one_got = {name: got[name]} if name in got else {}
-                        by_field.setdefault(name, Tally()).add(one_truth, one_got, True)
+                        by_field.setdefault(name, Tally()).add(
+                            one_truth, one_got, True, read.doubted & {name}
+                        )
     return by_cell, by_field, by_layout
 
 
 def _table(title: str, key_names: list[str], rows: list[dict[str, object]]) -> list[str]:
-    columns = [*key_names, "documents", "classified", "precision", "recall", "f1"]
+    scores = ["precision", "recall", "f1", "to_review", "wrong_unreviewed"]
+    columns = [*key_names, "documents", "classified", *scores]
     if key_names == ["field"]:
-        columns = ["field", "precision", "recall", "f1"]
+        columns = ["field", *scores]
     out = [f"## {title}", "", "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     out += ["| " + " | ".join(str(row[c]) for c in columns) + " |" for row in rows]
     return [*out, ""]

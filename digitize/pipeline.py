@@ -22,7 +22,8 @@ from typing import Any
 
 from hoso.digitize.errors import OcrError, PageFailedError, PagePoolClosedError
 from hoso.digitize.fields.extract import DocumentFields, extract
-from hoso.digitize.models import DocumentResult, Options, PageResult, PageTask, Word
+from hoso.digitize.fields.on_page import place_fields
+from hoso.digitize.models import DocumentResult, Options, PageResult, PageTask
 from hoso.digitize.ocr.engine import OcrEngine, check_engine_options, create_engine
 from hoso.digitize.page import process_page
 from hoso.digitize.pdfa import write_pdfa
@@ -84,9 +85,9 @@ def digitize_tasks(
 
 def extract_fields(pages: list[PageResult]) -> DocumentFields:
     """Classify the document and read its fields from the pages' text and codes, each placed
-    on its page for a reviewer."""
+    on its page for a reviewer, and sent to one where OCR doubted its words."""
     fields = extract("\n".join(p.text for p in pages), [c for p in pages for c in p.codes])
-    locate_fields(fields, pages)
+    place_fields(fields, pages)
     return fields
 
 
@@ -94,28 +95,6 @@ def document_text(pages: list[PageResult]) -> str:
     """The text the archive indexes: pages in order, a form feed between them (as pdftotext
     does), so a page boundary is kept without looking like words."""
     return "\f".join(p.text for p in pages)
-
-
-def locate_fields(fields: DocumentFields, pages: list[PageResult]) -> None:
-    """Give each field the page and box of the text line it was read from (OCR word boxes are in
-    the archival image's pixels), so a reviewer can be shown that part of the page."""
-    lines: dict[str, tuple[int, tuple[int, int, int, int]]] = {}
-    for page in pages:
-        by_line: dict[int, list[Word]] = {}
-        for word in page.words:
-            by_line.setdefault(word.line, []).append(word)
-        for words in by_line.values():
-            text = " ".join(w.text for w in words)
-            box = (
-                min(w.left for w in words),
-                min(w.top for w in words),
-                max(w.right for w in words),
-                max(w.bottom for w in words),
-            )
-            lines.setdefault(text, (page.number, box))
-    for value in fields.fields.values():
-        if value.line is not None and value.line in lines:
-            value.page, value.box = lines[value.line]
 
 
 class PageRunner:

@@ -9,7 +9,7 @@ Every read of a person's data is an audit event (who, desk, what, when).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +29,14 @@ from hoso.storage.vocabulary import EventType, FieldStatus, Outcome
 ValueCheck = Callable[[str, str], list[str]]
 
 REVIEW_BELOW = 0.85  # confidence under which a value waits for an officer
+
+
+def waits_for_review(confidence: float, problems: Sequence[str] | None) -> bool:
+    """Whether a reading goes to the review queue rather than straight to reuse: it is not
+    confident enough, or something is wrong with it (a failed check, OCR unsure of its words)."""
+    return confidence < REVIEW_BELOW or bool(problems)
+
+
 # Which value of a field wins for a person: an officer's word, then a confident reading.
 STATUS_RANK = {
     FieldStatus.CORRECTED: 3,
@@ -101,7 +109,7 @@ class Reuse:
             raise KeyError(document_id)
         document.doc_type = result.doc_type
         for name, found in result.fields.items():
-            doubtful = found.confidence < REVIEW_BELOW or bool(found.problems)
+            doubtful = waits_for_review(found.confidence, found.problems)
             row = ExtractedField(
                 document_id=document_id,
                 name=name,

@@ -1,0 +1,144 @@
+"""Where each field's value stands on its pages, and whether OCR was sure of the words it was read
+from.
+
+The extractor reads fields from text alone; the pages keep each word's box and the engine's
+confidence in it. A value read from words Tesseract doubted ("Hdàng" at 31 %, a date's digits at
+70 %) is the value most likely to be wrong, yet a printed label gave it the confidence of a label
+and it went straight to reuse. On the noisy 150-dpi forms of the degradation benchmark about two
+wrong values in three stood on such words, against about one right value in four; on clean pages
+one value in eighty did. So a value whose words fall under `OCR_UNSURE_BELOW` gets a problem,
+which sends it to an officer (`storage.reuse`), with the words named.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rapidfuzz.distance import Levenshtein
+
+from hoso.digitize.fields.extract import PROBLEM_PENALTY, DocumentFields, FieldValue
+from hoso.digitize.models import PageResult, Word
+
+# Word confidence (0-1) under which OCR is taken as unsure of a value. Measured on the tuning
+# layouts' forms (diagnostic seeds 200-205, never the benchmark's): at 0.8, noisy 150-dpi forms
+# sent 51 of 72 wrong values to review and 74 of 263 right ones; clean forms 3 of 248 right ones.
+# 0.9 caught 5 more wrong values for 28 more right ones and 9 more on clean pages.
+OCR_UNSURE_BELOW = 0.8
+OCR_UNSURE = 'OCR was unsure of "{words}" ({confidence:.0%}): check it against the paper'
+UNSURE_WORDS_SHOWN = 3
+# A value read without its line (a header's issuer, a signer under the signature) is placed on
+# the line holding words this close to it, or nowhere.
+SAME_TEXT = 0.8
+# A value's words are a run of its line's words at most this many longer than the value itself
+# (a label before it, a stray mark inside).
+EXTRA_WORDS = 2
+
+
+@dataclass(frozen=True)
+class TextLine:
+    """One line of recognised words on a page, as the text the extractor read joined them."""
+
+    page: int
+    words: tuple[Word, ...]
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+    @property
+    def box(self) -> tuple[int, int, int, int]:
+        return (
+            min(w.left for w in self.words),
+            min(w.top for w in self.words),
+            max(w.right for w in self.words),
+            max(w.bottom for w in self.words),
+        )
+
+
+def lines_of(pages: Iterable[PageResult]) -> list[TextLine]:
+    lines: list[TextLine] = []
+    for page in pages:
+        by_line: dict[int, list[Word]] = {}
+        for word in page.words:
+            by_line.setdefault(word.line, []).append(word)
+        lines.extend(TextLine(page.number, tuple(words)) for words in by_line.values())
+    return lines
+
+
+def _key(text: str) -> str:
+    """Letters and digits only, case folded, marks kept: what a value and its words share
+    whatever spaces and punctuation OCR or the extractor's cleaning put between them."""
+    return re.sub(r"[\W_]+", "", text.casefold())
+
+
+def value_words(value: str, words: tuple[Word, ...]) -> tuple[tuple[Word, ...], float]:
+    """The run of `words` closest to `value`, and how close (0-1)."""
+    wanted = _key(value)
+    keys = [_key(w.text) for w in words]
+    longest = len(value.split()) + EXTRA_WORDS
+    best: tuple[tuple[Word, ...], float] = ((), 0.0)
+    if not wanted:
+        return best
+    for start in range(len(words)):
+        for end in range(start + 1, min(len(words), start + longest) + 1):
+            similarity = Levenshtein.normalized_similarity("".join(keys[start:end]), wanted)
+            if similarity > best[1]:
+                best = (words[start:end], similarity)
+    return best
+
+
+def _line_of(value: FieldValue, lines: list[TextLine]) -> TextLine | None:
+    """The line the value was read from; for a value the extractor placed nowhere, the line
+    holding it, if one does closely enough."""
+    if value.line is not None:
+        for line in lines:
+            if line.text == value.line:
+                return line
+    best, closest = None, SAME_TEXT
+    for line in lines:
+        similarity = value_words(value.value, line.words)[1]
+        if similarity >= closest:
+            best, closest = line, similarity
+    return best
+
+
+def ocr_doubts(words: Iterable[Word]) -> str | None:
+    """The problem to report when OCR was unsure of any of `words`, or None."""
+    unsure = [w for w in words if w.confidence < OCR_UNSURE_BELOW]
+    if not unsure:
+        return None
+    shown = " ".join(w.text for w in unsure[:UNSURE_WORDS_SHOWN])
+    return OCR_UNSURE.format(words=shown, confidence=min(w.confidence for w in unsure))
+
+
+def _beside(run: tuple[Word, ...], words: tuple[Word, ...]) -> list[Word]:
+    """The words right before and after `run` on its line, but a label's last word (it ends in
+    a colon): a word the extractor left out beside a value may be a part of it OCR could not
+    read ("Họ và tên: ời Văn Sơn" for a smudged "Bùi Văn Sơn" gave the name "Văn Sơn")."""
+    if not run:
+        return []
+    start, end = words.index(run[0]), words.index(run[-1]) + 1
+    around = [*words[max(0, start - 1) : start], *words[end : end + 1]]
+    return [w for w in around if not w.text.endswith(":")]
+
+
+def place_fields(fields: DocumentFields, pages: list[PageResult]) -> None:
+    """Give each value the page and box of its line, so a reviewer is shown that part of the
+    page (OCR word boxes are in the archival image's pixels), and send a value read from words
+    OCR doubted, or beside such words, to review. A value from a QR code stands on no line and
+    needs no doubt."""
+    lines = lines_of(pages)
+    for value in fields.fields.values():
+        if value.source == "qr":
+            continue
+        line = _line_of(value, lines)
+        if line is None:
+            continue
+        value.page, value.box = line.page, line.box
+        run = value_words(value.value, line.words)[0]
+        doubt = ocr_doubts(sorted([*run, *_beside(run, line.words)], key=line.words.index))
+        if doubt is not None:
+            value.problems.append(doubt)
+            value.confidence *= PROBLEM_PENALTY
