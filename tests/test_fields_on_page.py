@@ -130,9 +130,8 @@ def _smudged(image: Image.Image, box: tuple[int, int, int, int]) -> Image.Image:
     pixels = np.asarray(image.convert("L"), dtype=np.float32)
     left, top, right, bottom = box
     patch = pixels[top:bottom, left:right]
-    rng = np.random.default_rng(7)
-    patch = cv2.GaussianBlur(patch, (0, 0), 2.2) + rng.normal(0, 45, patch.shape)
-    pixels[top:bottom, left:right] = np.clip(patch, 0, 255)
+    grain = np.random.default_rng(7).normal(0, 45, patch.shape)
+    pixels[top:bottom, left:right] = np.clip(cv2.GaussianBlur(patch, (0, 0), 2.2) + grain, 0, 255)
     return Image.fromarray(pixels.astype(np.uint8))
 
 

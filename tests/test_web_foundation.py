@@ -31,8 +31,15 @@ from hoso.api.deps import Services
 from hoso.api.headers import API_POLICY, UI_POLICY
 from hoso.api.web import catalogue
 from hoso.api.web.i18n import format_moment, load_translations, po_path
-from hoso.api.web.texts import CODE_TEXTS, WARNING_TEXTS, page_warnings
+from hoso.api.web.texts import (
+    CODE_TEXTS,
+    FIELD_PROBLEM_TEXTS,
+    WARNING_TEXTS,
+    field_problems,
+    page_warnings,
+)
 from hoso.digitize import page_warnings as w
+from hoso.digitize.fields import identifiers, problems
 from hoso.errors import ExitCode, HosoError
 from hoso.settings import HosoSettings
 from hoso.storage.accounts import Accounts, SessionLimits
@@ -384,6 +391,44 @@ def test_every_page_warning_is_shown_in_vietnamese_with_its_values() -> None:
     assert page_warnings([{"page": 1, "warnings": [below, "a new 5% warning"]}]) == [
         (1, "a new 5% warning", {})
     ]
+
+
+def test_every_field_problem_is_shown_in_vietnamese_with_its_values() -> None:
+    """Problems as the checks write them (their real wording, not the templates): each reads
+    back as its Vietnamese text with its values in it, and every template is one of them."""
+    vietnamese = load_translations()
+    ids, future = identifiers, dt.date(2026, 1, 1)
+    checked: list[tuple[list[str], list[str]]] = [
+        (ids.citizen_id_problems("12345"), []),
+        (ids.citizen_id_problems("999190000001"), ["999"]),
+        (ids.citizen_id_problems("001290000001", "01/01/1990"), ["2", "2000", "1990"]),
+        (ids.citizen_id_problems("001085000001", "01/01/1990"), ["85", "1990"]),
+        (ids.citizen_id_problems("001190000001", "01/01/1990", "Nam"), ["1", "Nam", "Nữ"]),
+        (ids.tax_code_problems("12"), []),
+        (ids.tax_code_problems("0100000000"), []),
+        (ids.tax_code_problems("0100109105"), []),
+        (ids.dossier_code_problems("1.2"), []),
+        (ids.dossier_code_problems("000.00.48.H17-250231-0042"), ["31/02/2025"]),
+        (ids.procedure_code_problems("x"), []),
+        (ids.document_number_problems("x"), []),
+        (ids.date_problems("31/02/2020"), ["31/02/2020"]),
+        (ids.date_problems("01/01/2027", not_after=future), ["01/01/2027"]),
+        (ids.card_expiry_problems("02/03/2030", "01/02/1990"), ["02/03/2030", "01/02/1990"]),
+        ([problems.REPAIRED.format(count=2)], ["2"]),
+        ([problems.OCR_UNSURE.format(words="Hdàng", confidence=0.31)], ["Hdàng", "31%"]),
+        ([problems.ID_TWO_NAMES.format(number="001", one="An", other="Ân")], ["001", "An", "Ân"]),
+        ([problems.NAME_TWO_IDS.format(name="An", one="001", other="002")], ["An", "001", "002"]),
+        ([problems.ID_TWO_BIRTHS.format(number="1", one="01/01/1990", other="X")], ["01/01/1990"]),
+    ]
+    written = {text: kept for texts, kept in checked for text in texts}
+    shown = field_problems(list(written))
+    assert {source for source, _ in shown} == set(FIELD_PROBLEM_TEXTS.values())
+    assert set(FIELD_PROBLEM_TEXTS) == set(problems.TEMPLATES)
+    for (source, values), (raw, kept) in zip(shown, written.items(), strict=True):
+        text = vietnamese.gettext(source) % values if values else vietnamese.gettext(source)
+        assert text != source and all(value in text for value in kept), (raw, text)
+    unknown = "a newer worker's 5% problem"
+    assert field_problems([unknown]) == [(unknown, {})]
 
 
 def test_dates_are_shown_in_vietnam_time() -> None:

@@ -180,9 +180,14 @@ def test_a_reviewer_accepts_with_enter_and_corrects_by_typing(
     expect(_item(page, first.id).locator(".done")).to_contain_text("Cán bộ đã xác nhận")
     expect(_item(page, second.id)).to_be_focused()
     assert second.name == "document_date", second.name
-    corrected = "02/03/2024" if second.value != "02/03/2024" else "03/03/2024"
-    page.keyboard.type(corrected)
+    page.keyboard.type("31/02/2024")  # a correction failing its check: the reason, in Vietnamese
     page.keyboard.press("Enter")
+    expect(_item(page, second.id).locator(".error")).to_contain_text(
+        "31/02/2024 không phải là ngày có thật"
+    )
+    corrected = "02/03/2024" if second.value != "02/03/2024" else "03/03/2024"
+    _item(page, second.id).locator("input[name=value]").fill(corrected)
+    _item(page, second.id).locator("input[name=value]").press("Enter")
     expect(_item(page, second.id).locator(".done")).to_contain_text(corrected)
 
     decided = {f.id: f for f in _waiting_or_done(archive.index, first.id, second.id)}

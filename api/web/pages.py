@@ -28,6 +28,7 @@ from hoso.api.web.texts import (
     OUTCOME_TEXTS,
     ROLE_TEXTS,
     code_text,
+    field_problems,
     page_warnings,
     pages_to_rescan,
 )
@@ -77,14 +78,23 @@ class Pages:
             event_text=lambda event_type: self._word(EVENT_TEXTS, event_type),
             outcome_text=lambda outcome: self._word(OUTCOME_TEXTS, outcome),
             page_warnings=lambda notes: [
-                (page, self.gettext(text) % values if values else self.gettext(text))
-                for page, text, values in page_warnings(notes)
+                (page, self.said(text, values)) for page, text, values in page_warnings(notes)
             ],
+            field_problems=self.field_problems,
             pages_to_rescan=pages_to_rescan,
         )
 
     def gettext(self, message: str) -> str:
         return self.translations.gettext(message)
+
+    def said(self, source: str, values: dict[str, str]) -> str:
+        """A source text of `texts` translated, with the values read back from the words it
+        stands for (none: a text hoso does not know, shown as written)."""
+        return self.gettext(source) % values if values else self.gettext(source)
+
+    def field_problems(self, problems: list[str] | None) -> list[str]:
+        """A field value's problems, translated (`texts.field_problems`)."""
+        return [self.said(source, values) for source, values in field_problems(problems)]
 
     def _template_gettext(self, message: str) -> Markup:
         """`_()` of a template. Jinja's i18n trusts what this returns as markup and formats it

@@ -93,7 +93,8 @@ def decide(
     try:
         decided = services.reuse.review(field_id, who.principal.agent, value, value_problems)
     except InvalidValueError as error:
-        context = _item(field, error=pages.gettext(code_text(error.code)))
+        reasons = pages.field_problems(value_problems(field.name, value.strip()))
+        context = _item(field, error=" ".join([pages.gettext(code_text(error.code)), *reasons]))
         if htmx:  # htmx swaps only successful answers; the message must reach the person
             return pages.render(request, "review/_item.html", {"item": context}, person=who)
         return pages.render(

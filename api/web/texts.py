@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from hoso.api.web.i18n import N_
+from hoso.digitize.fields import problems as wrong
 from hoso.digitize.page_warnings import (
     ANNOTATIONS_NOT_DRAWN,
     ATTACHMENTS_NOT_READ,
@@ -283,6 +284,48 @@ WARNING_TEXTS: dict[str, str] = {
 }
 _SKIPPED = (BELOW_MINIMUM,)  # shown as the page's "rescan needed" flag
 
+# What can be wrong with a field's value (`digitize.fields.problems`), as the desk says it.
+FIELD_PROBLEM_TEXTS = {
+    wrong.ID_LENGTH: N_("An ID number has exactly 12 digits."),
+    wrong.ID_PROVINCE: N_(
+        "%(code)s is not the code of a province where births are registered (first 3 digits)."
+    ),
+    wrong.ID_CENTURY: N_(
+        "Digit 4 (%(digit)s) says born in the century from %(century)s; the date of birth "
+        "says %(born)s."
+    ),
+    wrong.ID_BIRTH_YEAR: N_("Digits 5-6 (%(digits)s) do not match the year of birth %(born)s."),
+    wrong.ID_SEX: N_("Digit 4 (%(digit)s) says %(digit_sex)s; the paper says %(sex)s."),
+    wrong.TAX_CODE_FORM: N_("A tax code is 10 digits, or 10 digits and -NNN for a branch."),
+    wrong.TAX_CODE_ZEROS: N_("Digits 3 to 9 of a tax code cannot all be zero."),
+    wrong.TAX_CODE_CHECK: N_("The check digit of the tax code is wrong."),
+    wrong.DOSSIER_CODE_FORM: N_("A dossier code looks like 000.00.48.H17-250301-0042."),
+    wrong.DOSSIER_CODE_DATE: N_("The receipt date in the dossier code (%(date)s) does not exist."),
+    wrong.PROCEDURE_CODE_FORM: N_("A procedure code looks like 1.001234."),
+    wrong.DOCUMENT_NUMBER_FORM: N_("A document number looks like 123/QĐ-UBND."),
+    wrong.NOT_A_DATE: N_("%(value)s is not a date that exists."),
+    wrong.IN_THE_FUTURE: N_("%(value)s is in the future."),
+    wrong.CARD_EXPIRY: N_(
+        "A card expires on the holder's birthday at 14, 25, 40 or 60: %(expiry)s is not one for "
+        "a holder born %(born)s."
+    ),
+    wrong.REPAIRED: N_(
+        "Read through OCR errors (%(count)s corrected): check it against the paper."
+    ),
+    wrong.OCR_UNSURE: N_(
+        "The OCR was unsure of “%(words)s” (%(confidence)s): check it against the paper."
+    ),
+    wrong.ID_TWO_NAMES: N_(
+        "ID number %(number)s is %(one)s on one paper of the dossier and %(other)s on another."
+    ),
+    wrong.NAME_TWO_IDS: N_(
+        "%(name)s has ID number %(one)s on one paper of the dossier and %(other)s on another."
+    ),
+    wrong.ID_TWO_BIRTHS: N_(
+        "ID number %(number)s: born %(one)s on one paper of the dossier, %(other)s on another."
+    ),
+}
+
 
 def code_text(code: str | None) -> str:
     """The (English source) text for an error code; translate it where it is shown."""
@@ -304,6 +347,23 @@ def _pattern(template: str) -> re.Pattern[str]:
 
 _PATTERNS = [(_pattern(template), text) for template, text in WARNING_TEXTS.items()]
 _SKIPPED_PATTERNS = [_pattern(template) for template in _SKIPPED]
+_PROBLEM_PATTERNS = [(_pattern(template), text) for template, text in FIELD_PROBLEM_TEXTS.items()]
+
+
+def _read_back(
+    text: str, patterns: list[tuple[re.Pattern[str], str]]
+) -> tuple[str, dict[str, str]]:
+    """(The UI's source text, the values read from `text`) for the first template `text` was
+    written from; `text` itself and no values when none was (a newer worker's words)."""
+    for pattern, source in patterns:
+        if found := pattern.match(text):
+            return source, found.groupdict()
+    return text, {}
+
+
+def field_problems(problems: list[str] | None) -> list[tuple[str, dict[str, str]]]:
+    """A value's problems for people, as (source text, its values)."""
+    return [_read_back(str(problem), _PROBLEM_PATTERNS) for problem in problems or []]
 
 
 def page_warnings(
@@ -322,18 +382,7 @@ def page_warnings(
             text = str(warning)
             if any(skipped.match(text) for skipped in _SKIPPED_PATTERNS):
                 continue
-            known = next(
-                (
-                    (found, source)
-                    for pattern, source in _PATTERNS
-                    if (found := pattern.match(text))
-                ),
-                None,
-            )
-            if known is None:
-                shown.append((page, text, {}))
-            else:
-                shown.append((page, known[1], known[0].groupdict()))
+            shown.append((page, *_read_back(text, _PATTERNS)))
     return shown
 
 

@@ -35,11 +35,11 @@ from hoso.digitize.fields.places import (
     province_after_its_unit,
     splits_a_province,
 )
+from hoso.digitize.fields.problems import ID_TWO_BIRTHS, ID_TWO_NAMES, NAME_TWO_IDS, REPAIRED
 from hoso.digitize.fields.textutil import clean_value, fold_keep_digits
 
 FROM_QR, FROM_LABEL, FROM_LAYOUT = 0.99, 0.9, 0.7
 PROBLEM_PENALTY = 0.5
-REPAIRED = "read through OCR errors ({} corrected): check it against the paper"
 
 
 @dataclass
@@ -890,7 +890,7 @@ def _other_dates(lines: list[str], values: dict[str, FieldValue]) -> dict[str, s
 def _repaired(value: FieldValue, repairs: int) -> FieldValue:
     """A value read through OCR errors goes to a person: it says so and loses confidence."""
     if repairs:
-        value.problems.append(REPAIRED.format(repairs))
+        value.problems.append(REPAIRED.format(count=repairs))
         value.confidence *= PROBLEM_PENALTY
     return value
 
@@ -964,7 +964,7 @@ def cross_check(documents: Sequence[ExtractedFields]) -> list[str]:
     """Problems between the papers of one dossier: one person must not carry two ID numbers or
     two dates of birth, and one ID number must not carry two names. Names are compared without
     case (cards print capitals), marks kept."""
-    problems: list[str] = []
+    found: list[str] = []
     by_id: dict[str, tuple[str, str]] = {}
     by_name: dict[str, str] = {}
     births: dict[str, str] = {}
@@ -976,22 +976,21 @@ def cross_check(documents: Sequence[ExtractedFields]) -> list[str]:
             continue
         key = " ".join(name.value.lower().split())
         if number.value in by_id and by_id[number.value][0] != key:
-            problems.append(
-                f"ID number {number.value} is {by_id[number.value][1]} on one paper "
-                f"and {name.value} on another"
+            found.append(
+                ID_TWO_NAMES.format(
+                    number=number.value, one=by_id[number.value][1], other=name.value
+                )
             )
         by_id.setdefault(number.value, (key, name.value))
         if key in by_name and by_name[key] != number.value:
-            problems.append(
-                f"{name.value} has ID number {by_name[key]} on one paper "
-                f"and {number.value} on another"
-            )
+            found.append(NAME_TWO_IDS.format(name=name.value, one=by_name[key], other=number.value))
         by_name.setdefault(key, number.value)
         if birth is not None:
             if number.value in births and births[number.value] != birth.value:
-                problems.append(
-                    f"ID number {number.value}: born {births[number.value]} on one paper, "
-                    f"{birth.value} on another"
+                found.append(
+                    ID_TWO_BIRTHS.format(
+                        number=number.value, one=births[number.value], other=birth.value
+                    )
                 )
             births.setdefault(number.value, birth.value)
-    return problems
+    return found

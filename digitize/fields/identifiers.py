@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from hoso.digitize.fields import problems
 from hoso.digitize.fields.dates import (
     DIGIT_LOOKALIKES,
     DIGITISH,
@@ -40,25 +41,22 @@ def citizen_id_problems(
 ) -> list[str]:
     """12 digits = province (0 + code) + century/sex digit + birth year (2) + serial (6)."""
     if not re.fullmatch(r"\d{12}", number):
-        return ["an ID number has exactly 12 digits"]
-    problems = []
+        return [problems.ID_LENGTH]
+    found: list[str] = []
     if number[0] != "0" or number[1:3] not in PROVINCE_CODES:
-        problems.append(f"{number[:3]} is not a province code of birth registration")
+        found.append(problems.ID_PROVINCE.format(code=number[:3]))
     digit = int(number[3])
     century = CENTURY_START[digit - digit % 2]
     if date_of_birth:
         born = to_date(date_of_birth).year
         if born // 100 * 100 != century:
-            problems.append(
-                f"digit 4 ({digit}) says born in the {century}s, date of birth says {born}"
-            )
+            found.append(problems.ID_CENTURY.format(digit=digit, century=century, born=born))
         elif born % 100 != int(number[4:6]):
-            problems.append(f"digits 5-6 ({number[4:6]}) do not match the birth year {born}")
+            found.append(problems.ID_BIRTH_YEAR.format(digits=number[4:6], born=born))
     if sex in ("Nam", "Nữ") and (digit % 2 == 1) != (sex == "Nữ"):
-        problems.append(
-            f"digit 4 ({digit}) says {'Nữ' if digit % 2 else 'Nam'}, the paper says {sex}"
-        )
-    return problems
+        digit_sex = "Nữ" if digit % 2 else "Nam"
+        found.append(problems.ID_SEX.format(digit=digit, digit_sex=digit_sex, sex=sex))
+    return found
 
 
 _ID_LOOKALIKE_RUN = re.compile(
@@ -84,34 +82,32 @@ def tax_code_problems(code: str) -> list[str]:
     """10 digits (+ "-NNN" for a branch); d10 = 10 − (Σ wᵢdᵢ mod 11); digits 3–9 not all zero."""
     match = re.fullmatch(r"(\d{10})(-\d{3})?", code)
     if match is None:
-        return ["a tax code is 10 digits, or 10 digits and -NNN for a branch"]
+        return [problems.TAX_CODE_FORM]
     digits = [int(c) for c in match.group(1)]
     if not any(digits[2:9]):
-        return ["digits 3 to 9 of a tax code cannot all be zero"]
+        return [problems.TAX_CODE_ZEROS]
     expected = 10 - sum(w * d for w, d in zip(TAX_WEIGHTS, digits, strict=False)) % 11
     if expected != digits[9]:
-        return ["the check digit of the tax code is wrong"]
+        return [problems.TAX_CODE_CHECK]
     return []
 
 
 def dossier_code_problems(code: str) -> list[str]:
     match = DOSSIER_CODE.match(code)
     if match is None:
-        return ["a dossier code looks like 000.00.48.H17-250301-0042"]
+        return [problems.DOSSIER_CODE_FORM]
     yy, mm, dd = (int(g) for g in match.groups())
     if make_date(dd, mm, 2000 + yy) is None:
-        return [
-            f"the receipt date in the dossier code ({dd:02d}/{mm:02d}/20{yy:02d}) does not exist"
-        ]
+        return [problems.DOSSIER_CODE_DATE.format(date=f"{dd:02d}/{mm:02d}/20{yy:02d}")]
     return []
 
 
 def procedure_code_problems(code: str) -> list[str]:
-    return [] if PROCEDURE_CODE.match(code) else ["a procedure code looks like 1.001234"]
+    return [] if PROCEDURE_CODE.match(code) else [problems.PROCEDURE_CODE_FORM]
 
 
 def document_number_problems(number: str) -> list[str]:
-    return [] if DOCUMENT_NUMBER.match(number) else ["a document number looks like 123/QĐ-UBND"]
+    return [] if DOCUMENT_NUMBER.match(number) else [problems.DOCUMENT_NUMBER_FORM]
 
 
 # A citizen-ID card runs to the holder's birthday at the next age the law renews cards at
@@ -131,10 +127,7 @@ def card_expiry_problems(expiry: str, date_of_birth: str) -> list[str]:
     if (ends.month, ends.day) != (born.month, born.day) or (
         ends.year - born.year not in CARD_RENEWAL_AGES
     ):
-        return [
-            f"a card expires on the birthday at 14, 25, 40 or 60: {expiry} is not one for "
-            f"a holder born {date_of_birth}"
-        ]
+        return [problems.CARD_EXPIRY.format(expiry=expiry, born=date_of_birth)]
     return []
 
 
@@ -143,7 +136,7 @@ def date_problems(value: str, *, not_after: dt.date | None = None) -> list[str]:
         not re.fullmatch(r"\d{2}/\d{2}/\d{4}", value)
         or make_date(*map(int, value.split("/"))) is None
     ):
-        return [f"{value} is not a date that exists"]
+        return [problems.NOT_A_DATE.format(value=value)]
     if not_after and to_date(value) > not_after:
-        return [f"{value} is in the future"]
+        return [problems.IN_THE_FUTURE.format(value=value)]
     return []

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from rapidfuzz.distance import Levenshtein
 
 from hoso.digitize.fields.extract import PROBLEM_PENALTY, DocumentFields, FieldValue
+from hoso.digitize.fields.problems import OCR_UNSURE
 from hoso.digitize.models import PageResult, Word
 
 # Word confidence (0-1) under which OCR is taken as unsure of a value. Measured on the tuning
@@ -26,7 +27,6 @@ from hoso.digitize.models import PageResult, Word
 # sent 51 of 72 wrong values to review and 74 of 263 right ones; clean forms 3 of 248 right ones.
 # 0.9 caught 5 more wrong values for 28 more right ones and 9 more on clean pages.
 OCR_UNSURE_BELOW = 0.8
-OCR_UNSURE = 'OCR was unsure of "{words}" ({confidence:.0%}): check it against the paper'
 UNSURE_WORDS_SHOWN = 3
 # A value read without its line (a header's issuer, a signer under the signature) is placed on
 # the line holding words this close to it, or nowhere.
