@@ -29,8 +29,10 @@ from hoso.digitize.models import PageResult, Word
 OCR_UNSURE_BELOW = 0.8
 UNSURE_WORDS_SHOWN = 3
 # A value read without its line (a header's issuer, a signer under the signature) is placed on
-# the line holding words this close to it, or nowhere.
+# the line holding words this close to it, or nowhere; a value of fewer letters and digits
+# than `PLACED_BY_TEXT_MIN` is not looked for ("Nam" stands in "Việt Nam" on any page).
 SAME_TEXT = 0.8
+PLACED_BY_TEXT_MIN = 6
 # A value's words are a run of its line's words at most this many longer than the value itself
 # (a label before it, a stray mark inside).
 EXTRA_WORDS = 2
@@ -96,6 +98,8 @@ def _line_of(value: FieldValue, lines: list[TextLine]) -> TextLine | None:
         for line in lines:
             if line.text == value.line:
                 return line
+    if len(_key(value.value)) < PLACED_BY_TEXT_MIN:
+        return None
     best, closest = None, SAME_TEXT
     for line in lines:
         similarity = value_words(value.value, line.words)[1]
