@@ -19,6 +19,7 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from benchmarks import ui_speed
+from hoso.digitize.fields.problems import ID_TWO_BIRTHS
 from hoso.storage.archive import Archive as Holdings
 from hoso.storage.fs_store import FilesystemStore
 from hoso.storage.index import RecordIndex
@@ -161,10 +162,17 @@ def test_a_reviewer_accepts_with_enter_and_corrects_by_typing(
     waiting = [f for f in _waiting(archive.index) if f.page and f.box]
     assert len(waiting) >= 2, "the mild scan gives doubtful values to review"
     first, second = waiting[0], waiting[1]
+    stored = ID_TWO_BIRTHS.format(number="048190000001", one="06/04/1990", other="07/04/1990")
+    with archive.index.session() as session:  # as the dossier cross-check writes it
+        session.get_one(ExtractedField, first.id).problems = [stored]
     page = page_as(archive.desk, browser, "canbo-48")
     page.get_by_role("navigation").get_by_role("link", name="Duyệt giá trị").click()
     page.wait_for_url("**/review")
     expect(_item(page, first.id)).to_be_focused()
+    expect(_item(page, first.id).locator(".problems")).to_have_text(
+        "Số định danh 048190000001: ngày sinh 06/04/1990 trên một giấy tờ của hồ sơ, "
+        "07/04/1990 trên giấy tờ khác."
+    )
     crop = _item(page, first.id).locator("img")
     assert crop.evaluate("img => img.complete && img.naturalWidth > 0")
     assert_accessible(page)
