@@ -268,6 +268,36 @@ def test_official_birth_extract_labels_give_both_parents() -> None:
 
 
 @pytest.mark.parametrize(
+    ("misread", "parent"),
+    [
+        ("Họ, chữ đêm, tên tn‹: PHAN THỊ LỆ", "mother_name"),  # "mẹ" of a noisy 150-dpi scan
+        ("Họ, chữ đệm, tên miẹ: PHAN THỊ LỆ", "mother_name"),
+        ("Họ, chữ đệm, tên ngưởi rnẹ: PHAN THỊ LỆ", "mother_name"),
+    ],
+)
+def test_a_parent_whose_label_was_misread_is_the_one_not_named(misread: str, parent: str) -> None:
+    """The last word of a parent's label tells mother from father and is never read through an
+    error; where the other parent is named, the line can only be this one: found, and sent to a
+    person (repaired, found by layout)."""
+    text = BIRTH_EXTRACT.replace("Họ, chữ đệm, tên người mẹ: PHAN THỊ LỆ", misread)
+    found = extract(text, today=dt.date(2026, 1, 1)).fields
+    assert found[parent].value == "PHAN THỊ LỆ"
+    assert found[parent].problems and found[parent].confidence < 0.85
+    assert found["father_name"].value == "HỒ VĂN TÂM" and not found["father_name"].problems
+    assert found["full_name"].value == "HỒ THỊ THU"
+    # both parents' labels misread: which is which cannot be told, neither is given
+    both = text.replace("Họ, chữ đệm, tên người cha:", "Họ, chữ đệm, tên clia:")
+    assert (
+        not {"father_name", "mother_name"} & extract(both, today=dt.date(2026, 1, 1)).fields.keys()
+    )
+    # a label of someone else, said in full, is no parent's
+    other = BIRTH_EXTRACT.replace(
+        "Họ, chữ đệm, tên người mẹ:", "Họ, chữ đệm, tên người đi khai sinh:"
+    )
+    assert "mother_name" not in extract(other, today=dt.date(2026, 1, 1)).fields
+
+
+@pytest.mark.parametrize(
     ("printed", "name"),
     [
         ("Y BLIH ÊBAN", "Y BLIH ÊBAN"),  # Ê Đê men's names open with Y

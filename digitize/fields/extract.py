@@ -189,6 +189,37 @@ def _labelled(
     return found
 
 
+PARENTS = ("father_name", "mother_name")
+# What OCR left of "cha", "mẹ", "người mẹ" at the end of a parent's label: a word or two, short.
+_PARENT_WORD_MISREAD = re.compile(r"^\s*(\S{1,6})(\s+\S{1,6})?\s*:\s*(.+)$")
+
+
+def _parent_by_elimination(
+    lines: list[str], found: dict[str, Labelled]
+) -> tuple[str, Labelled] | None:
+    """The parent whose label's last word OCR misread, found because the paper names the other.
+
+    A birth extract prints "Họ, chữ đệm, tên" three times: the child's, "… tên cha" and "… tên
+    mẹ". The last word is what tells the parents apart, so it is never read through an error
+    ("tên tn‹:" for "tên mẹ:" is no label of the mother, `labels.find`), and the line read as a
+    second name label. But where the child and one parent are read, a further line opening with
+    the name label, a word or two of six letters at most and a colon, then a name, can only be
+    the other parent. Such a value is found by layout, and repaired: it goes to a person."""
+    missing = [name for name in PARENTS if name not in found]
+    if len(missing) != 1 or "full_name" not in found:
+        return None
+    taken = {found[name].line for name in ("full_name", *PARENTS) if name in found}
+    for line in lines:
+        if line in taken:
+            continue
+        for name, raw in labels.labelled_values(line):
+            misread = _PARENT_WORD_MISREAD.match(raw) if name == "full_name" else None
+            value = _name(misread.group(3)) if misread else ""
+            if misread and value and any(c.isupper() for c in value):
+                return missing[0], Labelled(value, line)
+    return None
+
+
 # Dates a paper states about the past: none can fall after the day it is scanned.
 PAST_DATES = frozenset({"date_of_birth", "id_issue_date"})
 
@@ -774,12 +805,16 @@ def extract(
     lines = [line for line in text.splitlines() if line.strip()]
     unread: dict[str, str] = {}
     labelled = _labelled(lines, today, unread)
+    parent = _parent_by_elimination(lines, labelled)
     values = {
         name: _repaired(
             FieldValue(found.value, FROM_LABEL, "label", line=found.line), found.repairs
         )
         for name, found in labelled.items()
     }
+    if parent is not None:
+        by_elimination = FieldValue(parent[1].value, FROM_LAYOUT, "layout", line=parent[1].line)
+        values[parent[0]] = _repaired(by_elimination, 1)
     if "id_number" not in values:  # cards print "Số / No.: 0…" with no telling label
         number = _id_number(text)
         repaired = None if number else _id_number_repaired(lines)
