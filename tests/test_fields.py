@@ -330,6 +330,10 @@ def test_names_of_the_central_highlands_keep_their_opening(printed: str, name: s
         ("Số: 430/QĐ-ƯEND. * Huế, ngày 17 tháng 06 năm 2025", "430/QĐ-UBND"),
         ("Số: 820/QĐ-UBNĐ  Huế, ngày 17 tháng 06 năm 2025", "820/QĐ-UBND"),
         ("Số: 12/QĐ-BTP  Hà Nội, ngày 17 tháng 06 năm 2025", "12/QĐ-BTP"),  # another body's
+        # a letter of the type read as a digit: given back where it spells a Decree 30 type
+        ("Số: 38/9Đ-UBND  Huế, ngày 17 tháng 06 năm 2025", "38/QĐ-UBND"),
+        ("Số: 14/8C-UBND  Huế, ngày 17 tháng 06 năm 2025", "14/BC-UBND"),
+        ("Số: 118/2025/NĐ-CP Huế, ngày 17 tháng 06 năm 2025", "118/2025/NĐ-CP"),
     ],
 )
 def test_number_and_place_date_on_one_line_are_told_apart(line: str, number: str) -> None:
@@ -339,6 +343,16 @@ def test_number_and_place_date_on_one_line_are_told_apart(line: str, number: str
     assert values["document_number"] == number
     assert values["document_date"] in ("17/06/2025", "05/01/2025")
     assert values["issuer"] == "Ủy ban nhân dân thành phố Huế"
+
+
+def test_a_digit_in_the_type_is_given_back_only_where_it_spells_one() -> None:
+    """ "9Đ" is QĐ misread and goes to a person as repaired; "7Đ" spells no type: left alone
+    (no number is read, rather than a made-up one)."""
+    heading = "ỦY BAN NHÂN DÂN\nTHÀNH PHỐ HUẾ\nSố: {}\nQUYẾT ĐỊNH\nVề việc cấp phép\nCăn cứ"
+    repaired = extract(heading.format("38/9Đ-UBND")).fields["document_number"]
+    assert repaired.value == "38/QĐ-UBND" and repaired.problems
+    unread = extract(heading.format("38/7Đ-UBND"))
+    assert unread.doc_type == "decision" and "document_number" not in unread.fields
 
 
 @pytest.mark.parametrize(

@@ -269,6 +269,8 @@ def document_number(line: str, heading: bool = False) -> tuple[str, int] | None:
     bar of Đ, a speck inside the symbol): a repaired number goes to a person to check, as other
     repaired values do."""
     line, specks = _SPECK_IN_SYMBOL.subn(r"/\1\2", line)
+    line, letters = _TYPE_DIGIT_MISREADS.subn(_type_letter, line)
+    specks += letters
     match = NUMBER_TOKEN.search(line) or (_slash_lost(line) if heading else None)
     if match is None:
         return None
@@ -334,6 +336,25 @@ _SPECK_IN_SYMBOL = re.compile(r"/([A-ZĐ]{1,4})[.,'](?=[A-ZĐ]{1,4}-)([A-ZĐ]{1,
 # Decree 30's type abbreviations with Đ, where the one read without it is no abbreviation at all
 # (QĐ quyết định, NĐ nghị định; "HD"/"HĐ" and "DA"/"ĐA" are both real, so are left as read).
 _TYPE_MISREADS = re.compile(r"(?<=/)[QN]D(?=-)")
+
+
+# Decree 30/2020 (Appendix III) type abbreviations that open a symbol, and the letters OCR reads
+# as digits in noisy print ("38/9Đ-UBND" for "38/QĐ-UBND"). A digit right after the slash is
+# read back only where that makes one of these abbreviations, followed by its hyphen: a number
+# of the "118/2025/NĐ-CP" kind has four digits there and is left alone.
+_TYPE_ABBREVIATIONS = frozenset(
+    ("NQ", "QĐ", "CT", "QC", "QyĐ", "TC", "TB", "HD", "HĐ", "CTr", "KH", "PA", "ĐA", "DA", "BC",
+     "BB", "TTr", "CĐ", "BGN", "BTT", "GUQ", "GM", "GGT", "GNP", "PG", "PC", "PB", "NĐ", "TT")
+)  # fmt: skip
+_LETTER_OF_DIGIT = {"9": "Q", "0": "Q", "8": "B", "6": "G", "5": "S"}
+_TYPE_DIGIT_MISREADS = re.compile(r"(?<=/)([09865])([A-ZĐa-y]{0,2})(?=-)")
+
+
+def _type_letter(found: re.Match[str]) -> str:
+    """The abbreviation a digit misread in it spells, or what was read (`_TYPE_DIGIT_MISREADS`)."""
+    digit, rest = found.group(1), found.group(2)
+    spelled = _LETTER_OF_DIGIT[digit] + rest
+    return spelled if spelled in _TYPE_ABBREVIATIONS else found.group()
 
 
 def _slash_lost(line: str) -> re.Match[str] | None:
