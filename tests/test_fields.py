@@ -830,6 +830,17 @@ def test_values_that_merely_resemble_an_id_or_date_are_not_repaired(line: str) -
     assert "sex" not in values
 
 
+@pytest.mark.parametrize(("number", "sex"), [("001067641352", "Nam"), ("001167641352", "Nữ")])
+def test_a_sex_read_between_both_words_is_told_by_the_id_number(number: str, sex: str) -> None:
+    """ "Na" is one letter from "Nam" and from "Nữ" (see above: alone, not read); the citizen ID
+    on the same paper tells (its fourth digit: even a man, odd a woman), and a person checks."""
+    form = f"TỜ KHAI\nKính gửi: Công an phường\nGiới tính: Na\nSố định danh cá nhân: {number}\n"
+    told = extract(form, today=dt.date(2026, 1, 1)).fields["sex"]
+    assert told.value == sex and told.problems and told.confidence < 0.85
+    broken = form.replace(number, "999" + number[3:])  # no such province: the number tells nothing
+    assert "sex" not in extract(broken, today=dt.date(2026, 1, 1)).fields
+
+
 NOISY_DECISION = """` ° . Ễ
 Ủy BAN NHÂN DÂN. . nh - . :
 _ THÀNH PHÕ ĐÀ NẴNG - ai .

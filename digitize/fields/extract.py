@@ -411,6 +411,19 @@ def _sex_repaired(raw: str) -> tuple[str, int] | None:
     return (near.pop(), 1) if len(near) == 1 else None
 
 
+def _sex_by_id(raw: str, number: str) -> str | None:
+    """A sex read one letter from both words ("Na": "Nam" cut short, or "Nữ" misread), told by
+    the citizen ID the paper carries: its fourth digit is even for a man, odd for a woman. Only
+    a number that passes its own checks tells; what it tells is a repair, for a person to see."""
+    words = labels.WORD.findall(fold_keep_digits(raw))
+    if not words or len(words[0]) < 2 or identifiers.citizen_id_problems(number):
+        return None
+    near = {value for word, value in _SEXES.items() if labels.word_distance(words[0], word) <= 1}
+    if near != {"Nam", "Nữ"}:
+        return None
+    return "Nữ" if int(number[3]) % 2 else "Nam"
+
+
 def _date_repaired(raw: str, latest: dt.date | None) -> tuple[str, int] | None:
     """A date through OCR errors, one that can be so before the scan (`latest`) if there is
     one, else as read (its check then says it is in the future): never lost for being odd."""
@@ -844,6 +857,10 @@ def extract(
         elif repaired:
             found = FieldValue(repaired[0], FROM_LAYOUT, "layout", line=repaired[2])
             values["id_number"] = _repaired(found, repaired[1])
+    if "sex" not in values and "sex" in unread and "id_number" in values:
+        told = _sex_by_id(unread["sex"], values["id_number"].value)
+        if told is not None:
+            values["sex"] = _repaired(FieldValue(told, FROM_LAYOUT, "layout"), 1)
     if doc_type in ("decision", "birth_extract"):
         for name, found in _decision_fields(lines).items():
             if doc_type == "decision" or name == "document_number":
