@@ -15,7 +15,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from hoso.digitize.fields.extract import FROM_LABEL, FROM_QR, DocumentFields, FieldValue
+from hoso.digitize.fields.extract import (
+    FROM_LABEL,
+    FROM_QR,
+    DocumentFields,
+    FieldValue,
+    as_read,
+)
 from hoso.digitize.fields.on_page import place_fields, value_words
 from hoso.digitize.models import Options, PageResult, TextSource, Word
 from hoso.digitize.pipeline import digitize, document_json
@@ -110,6 +116,16 @@ def test_a_value_read_without_its_line_is_placed_and_checked() -> None:
     assert signer.problems and '"NHaj"' in signer.problems[0]
     for unplaced in (nowhere, short):
         assert unplaced.page is None and unplaced.box is None and unplaced.problems == []
+
+
+def test_a_value_is_placed_on_its_line_though_read_with_look_alike_letters() -> None:
+    """The extractor reads "QÐ" (a Latin eth) as "QĐ"; the value's line is still its line, so
+    a short value the text search would not look for is placed too."""
+    page = _page(1, [[("Giới", 0.96), ("tính:", 0.95), ("Nam", 0.95), ("QÐ", 0.9)]])
+    sex = _label("Nam", as_read(page.text))
+    assert sex.line == "Giới tính: Nam QĐ"
+    place_fields(DocumentFields("application", 0.9, {"sex": sex}), [page])
+    assert sex.page == 1 and sex.box is not None
 
 
 def test_a_qr_value_is_left_as_it_came() -> None:

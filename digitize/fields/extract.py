@@ -827,13 +827,19 @@ def _looks_like_name(text: str) -> bool:
     )
 
 
+def as_read(text: str) -> str:
+    """Text as the extractor reads it: NFC, look-alike letters of other scripts made the ones
+    Vietnamese papers print (`LOOKALIKE_CHARACTERS`). A value's `line` is in this form."""
+    return unicodedata.normalize("NFC", text).translate(LOOKALIKE_CHARACTERS)
+
+
 def extract(
     text: str, qr_payloads: list[str] | None = None, today: dt.date | None = None
 ) -> DocumentFields:
     today = today or dt.date.today()
     # Positions in folded text map back to the line; letters and slashes OCR reads as their
     # look-alikes from other scripts are made the ones Vietnamese papers print.
-    text = unicodedata.normalize("NFC", text).translate(LOOKALIKE_CHARACTERS)
+    text = as_read(text)
     qr = next((p for p in (parse_id_qr(q) for q in qr_payloads or []) if p), None)
     doc_type, type_confidence = classify(text, has_id_qr=qr is not None)
     lines = [line for line in text.splitlines() if line.strip()]

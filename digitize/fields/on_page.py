@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import Levenshtein
 
-from hoso.digitize.fields.extract import PROBLEM_PENALTY, DocumentFields, FieldValue
+from hoso.digitize.fields.extract import PROBLEM_PENALTY, DocumentFields, FieldValue, as_read
 from hoso.digitize.fields.problems import OCR_UNSURE
 from hoso.digitize.models import PageResult, Word
 
@@ -96,7 +96,7 @@ def _line_of(value: FieldValue, lines: list[TextLine]) -> TextLine | None:
     holding it, if one does closely enough."""
     if value.line is not None:
         for line in lines:
-            if line.text == value.line:
+            if as_read(line.text) == value.line:
                 return line
     if len(_key(value.value)) < PLACED_BY_TEXT_MIN:
         return None
