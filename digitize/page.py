@@ -56,6 +56,7 @@ from hoso.digitize.ocr.strips import (
 )
 from hoso.digitize.page_warnings import (
     BELOW_MINIMUM,
+    BLANK_PAGE,
     HIDDEN_TEXT,
     LOW_CONFIDENCE,
     NEGATIVE_PAGE,
@@ -65,6 +66,7 @@ from hoso.digitize.page_warnings import (
     SHOW_THROUGH,
     SHOW_THROUGH_OWN_PRINT,
     SKEW_UNKNOWN,
+    TOO_SMALL,
     WAY_UP_UNKNOWN,
 )
 from hoso.digitize.rasterize import Box, RasterPage, centre_in, rasterize
@@ -163,6 +165,9 @@ def _born_digital_result(task: PageTask, raster: RasterPage, engine: OcrEngine) 
 # stay (telling them apart needs the drawing order): dropping a word a person can see is the
 # worse mistake (a reviewing helper's letter-spaced headings, red on green, Type3 text).
 SHOWN_CONTRAST = 16
+# Pixels on an image's short side under which it cannot hold a line of print: letters a
+# person reads are 8 px tall at the least, and a line with its tone marks twice that.
+SMALLEST_READABLE_PX = 16
 SHOWN_REACH_X, SHOWN_REACH_Y = 3.0, 1.0  # of the word's height
 
 
@@ -435,8 +440,10 @@ def _scanned_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> Pa
     else:
         warnings.extend(_doubts(reading, glyphs))
         ocr = _with_unread_lines(reading, glyphs, reader)
-        if not ocr.words and glyphs.count > 0:
-            warnings.append(NOTHING_READ)
+        if min(pixels.shape[:2]) < SMALLEST_READABLE_PX:
+            warnings.append(TOO_SMALL.format(width=pixels.shape[1], height=pixels.shape[0]))
+        elif not ocr.words:
+            warnings.append(NOTHING_READ if glyphs.count > 0 else BLANK_PAGE)
 
     words = _to_page_pixels(lines_in_place(without_specks(ocr.words)), scale)
     # A code printed in red went with the seals: those pages are searched in their own grey,

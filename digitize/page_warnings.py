@@ -54,6 +54,18 @@ NOTHING_READ = (
     "no text could be read on the page, though it carries marks that may be print; "
     "check it against the paper or rescan it"
 )
+# A page with nothing on it: the blank back of a sheet, or a paper put into a scanner that reads
+# one side the wrong way round (its print was never scanned). A desk should know either way.
+BLANK_PAGE = (
+    "nothing printed or written was found on the page (it is blank, or all one colour): a blank "
+    "back may be left out; if the paper has print, its other side was scanned, so scan it again "
+    "the other way round"
+)
+# An image too small to hold one line of print at any resolution (a thumbnail, a 1-pixel file).
+TOO_SMALL = (
+    "the image is only {width} × {height} pixels, too small to hold a paper that can be read; "
+    "scan the paper again"
+)
 # A blank back of a sheet whose front shows through the paper: what it carries is the other
 # side's print, mirrored. Read as it comes it is junk; it is left without text and said so.
 SHOW_THROUGH = (
@@ -113,6 +125,8 @@ TEMPLATES = (
     SKEW_UNKNOWN,
     LOW_CONFIDENCE,
     NOTHING_READ,
+    BLANK_PAGE,
+    TOO_SMALL,
     PICTURES_LEFT,
     PICTURE_NOT_READ,
     HIDDEN_TEXT,

@@ -22,7 +22,7 @@ from hoso.digitize.errors import (
     UnsupportedInputError,
 )
 from hoso.digitize.models import DocumentResult, Options
-from hoso.digitize.page_warnings import NEGATIVE_PAGE
+from hoso.digitize.page_warnings import BLANK_PAGE, NEGATIVE_PAGE, TOO_SMALL
 from hoso.digitize.pdfa import write_pdfa
 from hoso.digitize.pipeline import digitize, document_json
 from hoso.digitize.triage import failure_detail
@@ -123,11 +123,29 @@ def test_a_page_with_marks_but_no_text_read_says_so_in_its_json(tmp_path: Path) 
     assert [f"page 1: {warning}" for warning in page["warnings"]] == document.warnings
 
 
-def test_a_blank_page_is_no_cause_for_doubt(tmp_path: Path) -> None:
-    Image.new("L", (1654, 2339), 255).save(tmp_path / "blank.png", dpi=(200, 200))
+@pytest.mark.parametrize("paper", [255, 0])  # white, and all black (made positive: white)
+def test_a_blank_page_says_so_without_doubts(tmp_path: Path, paper: int) -> None:
+    """No doubt about its reading (way up, skew, confidence): only that nothing is on it, so a
+    desk can leave a blank back out or see that a paper went in the wrong way round."""
+    Image.new("L", (1654, 2339), paper).save(tmp_path / "blank.png", dpi=(200, 200))
     document = digitize([tmp_path / "blank.png"], Options(jobs=1))
     (page,) = document_json(document)["pages"]
-    assert page["text"] == "" and page["warnings"] == [] and document.warnings == []
+    assert page["text"] == "" and page["warnings"] == [BLANK_PAGE]
+    assert document.warnings == [f"page 1: {BLANK_PAGE}"]
+
+
+@pytest.mark.parametrize("size", [(1, 1), (2000, 12)])
+def test_an_image_too_small_to_hold_a_paper_says_so(tmp_path: Path, size: tuple[int, int]) -> None:
+    Image.new("L", size, 255).save(tmp_path / "dot.png")
+    (page,) = document_json(digitize([tmp_path / "dot.png"], Options(jobs=1)))["pages"]
+    assert page["warnings"] == [TOO_SMALL.format(width=size[0], height=size[1])]
+
+
+def test_a_page_with_print_is_not_blank(tmp_path: Path) -> None:
+    page = render_page(PageSpec(seed=3, dpi=200, body_lines=3))
+    page.save(tmp_path / "page.png")
+    (read,) = document_json(digitize([tmp_path / "page.png"], Options(jobs=1)))["pages"]
+    assert read["text"] and read["warnings"] == []
 
 
 def _receipt(path: Path, lines: int) -> tuple[Path, str]:

@@ -366,6 +366,8 @@ def test_every_page_warning_is_shown_in_vietnamese_with_its_values() -> None:
         w.DAMAGED_IMAGE: [],
         w.ANNOTATIONS_NOT_DRAWN: [],
         w.HIDDEN_TEXT.format(words=6): ["6"],
+        w.BLANK_PAGE: [],
+        w.TOO_SMALL.format(width=1, height=40): ["1", "40"],
         w.ATTACHMENTS_NOT_READ.format(count=4, names="đơn.pdf, ảnh.png, bảng.xlsx, …"): [
             "4",
             "đơn.pdf, ảnh.png, bảng.xlsx, …",

@@ -17,6 +17,7 @@ from hoso.digitize.page_warnings import (
     ANNOTATIONS_NOT_DRAWN,
     ATTACHMENTS_NOT_READ,
     BELOW_MINIMUM,
+    BLANK_PAGE,
     DAMAGED_IMAGE,
     GIF_PICTURES,
     HIDDEN_TEXT,
@@ -29,6 +30,7 @@ from hoso.digitize.page_warnings import (
     SHOW_THROUGH,
     SHOW_THROUGH_OWN_PRINT,
     SKEW_UNKNOWN,
+    TOO_SMALL,
     UNEVEN_RESOLUTION,
     WAY_UP_UNKNOWN,
 )
@@ -237,6 +239,15 @@ WARNING_TEXTS: dict[str, str] = {
     NOTHING_READ: N_(
         "No text could be read on the page, though it carries marks that may be print. Check it "
         "against the paper or rescan it."
+    ),
+    BLANK_PAGE: N_(
+        "Nothing printed or written was found on the page (it is blank, or all one colour). A "
+        "blank back may be left out; if the paper has print, its other side was scanned: scan "
+        "it again the other way round."
+    ),
+    TOO_SMALL: N_(
+        "The image is only %(width)s × %(height)s pixels: too small to hold a paper that can be "
+        "read. Scan the paper again."
     ),
     SHOW_THROUGH: N_(
         "The page carries only the print of the sheet's other side, showing through the paper "
