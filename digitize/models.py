@@ -72,6 +72,9 @@ class Word:
     bottom: int
     confidence: float  # 0.0 - 1.0
     line: int  # words with the same line number form one line of text, in reading order
+    # How far the word's text is turned counter-clockwise on the upright page (0/90/180/270):
+    # a born-digital page's text at right angles to the rest (a code up the margin).
+    turn: int = 0
 
 
 @dataclass(frozen=True)

@@ -129,7 +129,7 @@ def _fmt(value: float) -> str:
 def text_layer(words: list[Word], px_to_pt: float, page_height_pt: float) -> bytes:
     """Content stream drawing `words` invisibly (render mode 3) over the page image."""
     ops: list[str] = ["BT", "3 Tr"]
-    for line_words in _lines(words):
+    for line_words in _lines(w for w in words if not w.turn):
         top = min(w.top for w in line_words)
         bottom = max(w.bottom for w in line_words)
         size = max((bottom - top) * px_to_pt, 1.0)
@@ -146,8 +146,31 @@ def text_layer(words: list[Word], px_to_pt: float, page_height_pt: float) -> byt
                 f"{_fmt(stretch)} Tz 1 0 0 1 {_fmt(word.left * px_to_pt)} {_fmt(baseline)} Tm "
                 f"<{_encode_text(text).hex()}> Tj"
             )
+    turned = [w for w in words if w.turn]
+    for at, word in enumerate(turned):
+        spaced = at + 1 < len(turned) and turned[at + 1].line == word.line
+        ops.append(_turned_word(word, spaced, px_to_pt, page_height_pt))
     ops.append("ET")
     return "\n".join(ops).encode("ascii")
+
+
+def _turned_word(word: Word, spaced: bool, px_to_pt: float, page_height_pt: float) -> str:
+    """A word whose text is turned on the page (`Word.turn`), drawn along its box: the text
+    matrix turns the baseline with it, the font is as large as the box is across the line and
+    stretched along it, so a text extractor reads the word whole, in its own direction."""
+    left, right = word.left * px_to_pt, word.right * px_to_pt
+    top, bottom = page_height_pt - word.top * px_to_pt, page_height_pt - word.bottom * px_to_pt
+    upright = word.turn == 180
+    across, along = (top - bottom, right - left) if upright else (right - left, top - bottom)
+    text = word.text + (" " if spaced else "")
+    size = max(across, 1.0)
+    natural = len(text) * size * GLYPH_ADVANCE / 1000
+    stretch = 100.0 * max(along, 0.1) / natural if natural > 0 else 100.0
+    origin = {90: (0, 1, -1, 0, right, bottom), 180: (-1, 0, 0, -1, right, top)}.get(
+        word.turn, (0, -1, 1, 0, left, top)
+    )
+    matrix = " ".join(_fmt(v) for v in origin)
+    return f"/F1 {_fmt(size)} Tf {_fmt(stretch)} Tz {matrix} Tm <{_encode_text(text).hex()}> Tj"
 
 
 def _lines(words: Iterable[Word]) -> list[list[Word]]:

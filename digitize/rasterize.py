@@ -16,6 +16,7 @@ import math
 import warnings
 import zlib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -944,34 +945,105 @@ def _flattened(path: Path, index: int, with_signatures: bool) -> bytes:
         return buffer.getvalue()
 
 
+def _char_rotation(char: dict[str, Any]) -> int | None:
+    """How far a character is turned counter-clockwise (0/90/180/270), by its text matrix: the
+    glyph x-axis (a, b) points along its line. None for a space or a character without one."""
+    matrix = char.get("matrix")
+    if not matrix or not str(char.get("text", "")).strip():
+        return None
+    return round(math.degrees(math.atan2(float(matrix[1]), float(matrix[0]))) / 90) % 4 * 90
+
+
 def text_rotation(page: pdfplumber.page.Page) -> int:
     """How far the page's text is turned counter-clockwise as displayed (0/90/180/270), by a vote
-    of the characters' text matrices: the glyph x-axis (a, b) points along the line of text."""
-    votes = Counter(
-        round(math.degrees(math.atan2(float(c["matrix"][1]), float(c["matrix"][0]))) / 90) % 4 * 90
-        for c in page.chars
-        if c.get("matrix") and str(c.get("text", "")).strip()
-    )
+    of its characters."""
+    votes = Counter(r for c in page.chars if (r := _char_rotation(c)) is not None)
     return votes.most_common(1)[0][0] if votes else 0
 
 
 def born_digital_words(page: pdfplumber.page.Page, dpi: float) -> tuple[int, list[Word]]:
     """Words of an existing text layer, and the text's rotation; word boxes are in pixels of the
-    page turned upright (as `orient.turn_upright(pixels, rotation)` turns the rendered image)."""
+    page turned upright (as `orient.turn_upright(pixels, rotation)` turns the rendered image).
+    Text turned otherwise than most of the page's (a dossier code printed up the margin, a
+    stamp's words at right angles) is read in its own direction and follows as lines of its
+    own: read in the page's, it came apart into one letter a line, mixed into the lines beside."""
     rotation = text_rotation(page)
-    char_dir, line_dir = _TEXT_DIRECTIONS[rotation]
     area = _shown_area(page)
-    boxes: list[tuple[str, float, float, float, float]] = []
+
+    def turned(by: int) -> pdfplumber.page.Page:
+        return page.filter(
+            lambda o: o.get("object_type") != "char" or _char_rotation(o) in (by, None)
+        )
+
+    words = group_into_lines(_word_boxes(turned(rotation), rotation, rotation, area, dpi))
+    others = sorted({r for c in page.chars if (r := _char_rotation(c)) not in (None, rotation)})
+    for other in others:
+        boxes = _word_boxes(turned(other), other, rotation, area, dpi)
+        first = max((w.line for w in words), default=-1) + 1
+        words += _lines_turned((other - rotation) % 360, boxes, first)
+    return rotation, words
+
+
+def _word_boxes(
+    page: pdfplumber.page.Page,
+    text_turn: int,
+    page_turn: int,
+    area: tuple[float, float, float, float],
+    dpi: float,
+) -> list[tuple[str, float, float, float, float]]:
+    """(text, box) of each word of text turned `text_turn`, its box on the page turned upright
+    by `page_turn`."""
+    char_dir, line_dir = _TEXT_DIRECTIONS[text_turn]
     directions = {
         "char_dir": char_dir,
         "line_dir": line_dir,
         "char_dir_rotated": char_dir,
         "line_dir_rotated": line_dir,
     }
+    boxes: list[tuple[str, float, float, float, float]] = []
     for w in page.extract_words(use_text_flow=True, **directions):
         box = (float(w["x0"]), float(w["top"]), float(w["x1"]), float(w["bottom"]))
-        boxes.append((str(w["text"]), *_upright_box(box, area, dpi, rotation)))
-    return rotation, group_into_lines(boxes)
+        boxes.append((str(w["text"]), *_upright_box(box, area, dpi, page_turn)))
+    return boxes
+
+
+Frame = Callable[[float, float, float, float], tuple[float, float, float, float]]
+# A box (left, top, right, bottom; y down) on the upright page, in the frame of text turned
+# counter-clockwise by so much on it (where its lines run left to right, top down), and back.
+_TO_TEXT_FRAME: dict[int, Frame] = {
+    90: lambda x0, t, x1, b: (-b, x0, -t, x1),
+    180: lambda x0, t, x1, b: (-x1, -b, -x0, -t),
+    270: lambda x0, t, x1, b: (t, -x1, b, -x0),
+}
+_FROM_TEXT_FRAME: dict[int, Frame] = {
+    90: lambda x0, t, x1, b: (t, -x1, b, -x0),
+    180: lambda x0, t, x1, b: (-x1, -b, -x0, -t),
+    270: lambda x0, t, x1, b: (-b, x0, -t, x1),
+}
+
+
+def _lines_turned(
+    turn: int, boxes: list[tuple[str, float, float, float, float]], first_line: int
+) -> list[Word]:
+    """Words of text turned by `turn` on the upright page, grouped into lines in the text's own
+    frame (`group_into_lines` there), numbered from `first_line`, their boxes back on the page."""
+    to_frame, back = _TO_TEXT_FRAME[turn], _FROM_TEXT_FRAME[turn]
+    in_frame = group_into_lines([(text, *to_frame(*box)) for text, *box in boxes])
+    words = []
+    for word in in_frame:
+        left, top, right, bottom = back(word.left, word.top, word.right, word.bottom)
+        words.append(
+            replace(
+                word,
+                left=int(left),
+                top=int(top),
+                right=int(right),
+                bottom=int(bottom),
+                line=first_line + word.line,
+                turn=turn,
+            )
+        )
+    return words
 
 
 def _shown_area(page: pdfplumber.page.Page) -> tuple[float, float, float, float]:
