@@ -15,6 +15,7 @@ import pytest
 from hoso.digitize.models import DocumentResult, Options
 from hoso.digitize.page_warnings import HIDDEN_TEXT
 from hoso.digitize.pipeline import digitize, write_outputs
+from tests.typed_pdf import helvetica_page, lines_at
 
 Name = pikepdf.Name
 SHOWN = [
@@ -27,26 +28,16 @@ ID_LINE = "So dinh danh ca nhan: 079187001234"
 
 def _page(path: Path, content: str, ocg: bool = False) -> Path:
     """One A4 page: the SHOWN lines in black Helvetica, then `content` (more operators)."""
-    pdf = pikepdf.new()
-    font = pdf.make_indirect(
-        pikepdf.Dictionary(Type=Name.Font, Subtype=Name.Type1, BaseFont=Name.Helvetica,
-                           Encoding=Name.WinAnsiEncoding)
-    )  # fmt: skip
-    lines = " ".join(f"1 0 0 1 60 {780 - 24 * n} Tm ({line}) Tj" for n, line in enumerate(SHOWN))
-    resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(Helv=font))
-    if ocg:
+
+    def layer_off(pdf: pikepdf.Pdf, resources: pikepdf.Dictionary) -> None:
         layer = pdf.make_indirect(pikepdf.Dictionary(Type=Name.OCG, Name=pikepdf.String("Note")))
         pdf.Root.OCProperties = pikepdf.Dictionary(
             OCGs=pikepdf.Array([layer]), D=pikepdf.Dictionary(OFF=pikepdf.Array([layer]))
         )
         resources.Properties = pikepdf.Dictionary(L0=layer)
-    page = pikepdf.Dictionary(
-        Type=Name.Page, MediaBox=pikepdf.Array([0, 0, 595, 842]), Resources=resources,
-        Contents=pikepdf.Stream(pdf, f"BT /Helv 13 Tf {lines} ET {content}".encode()),
-    )  # fmt: skip
-    pdf.pages.append(pikepdf.Page(page))
-    pdf.save(path)
-    return path
+
+    drawn = f"BT /Helv 13 Tf {lines_at(SHOWN)} ET {content}"
+    return helvetica_page(path, drawn, layer_off if ocg else None)
 
 
 def _id_at(y: int, colour: str = "0 g") -> str:

@@ -10,14 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pdfplumber
-import pikepdf
 import pytest
 
 from hoso.digitize.models import DocumentResult, Options
 from hoso.digitize.pipeline import digitize, write_outputs
 from hoso.digitize.rasterize import born_digital_words
+from tests.typed_pdf import helvetica_page, lines_at
 
-Name = pikepdf.Name
 BODY = ["DON DE NGHI CAP GIAY CHUNG NHAN", "Ho va ten: Nguyen Thi Huong"] + [
     f"Dong van ban so {n} cua don nay" for n in range(6)
 ]
@@ -27,25 +26,11 @@ FOOT = "Trang 1 tren 2"  # upside down at the foot (turned 180°)
 
 
 def _typed(path: Path, turned: bool = True) -> Path:
-    pdf = pikepdf.new()
-    font = pdf.make_indirect(
-        pikepdf.Dictionary(Type=Name.Font, Subtype=Name.Type1, BaseFont=Name.Helvetica,
-                           Encoding=Name.WinAnsiEncoding)
-    )  # fmt: skip
-    body = " ".join(f"1 0 0 1 60 {780 - 24 * n} Tm ({line}) Tj" for n, line in enumerate(BODY))
     margins = (
         f"0 1 -1 0 30 300 Tm ({CODE}) Tj 0 -1 1 0 570 700 Tm ({STAMP}) Tj "
         f"-1 0 0 -1 400 60 Tm ({FOOT}) Tj"
     )
-    content = f"BT /Helv 13 Tf {body} {margins if turned else ''} ET"
-    page = pikepdf.Dictionary(
-        Type=Name.Page, MediaBox=pikepdf.Array([0, 0, 595, 842]),
-        Resources=pikepdf.Dictionary(Font=pikepdf.Dictionary(Helv=font)),
-        Contents=pikepdf.Stream(pdf, content.encode()),
-    )  # fmt: skip
-    pdf.pages.append(pikepdf.Page(page))
-    pdf.save(path)
-    return path
+    return helvetica_page(path, f"BT /Helv 13 Tf {lines_at(BODY)} {margins if turned else ''} ET")
 
 
 def _read(path: Path) -> DocumentResult:
