@@ -1067,6 +1067,41 @@ def test_a_name_given_its_spaces_back_goes_to_a_person() -> None:
 
 
 @pytest.mark.parametrize(
+    ("read", "meant"),
+    [
+        ("Thụ", "Thu"),  # a tone mark read for another
+        ("Hã", "Hà"),
+        ("HA", "HÀ"),  # a tone mark lost, in capitals
+        ("Hưu", "Hữu"),  # where it sits on a horn
+        ("XUẤN", "XUÂN"),  # a hat read with a tone
+        ("Uyện", "Uyên"),
+        ("Lính", "Linh"),  # two names one mark away: the more common
+        ("GJANG", "GIANG"),  # a look-alike letter, in a word no syllable can be
+    ],
+)
+def test_a_word_no_one_bears_is_the_nearest_name(read: str, meant: str) -> None:
+    from hoso.digitize.fields.given_names import name_syllable
+
+    assert name_syllable(read) == meant
+
+
+@pytest.mark.parametrize(
+    "word",
+    [
+        "Thu", "Hương", "THẢO",  # names as printed
+        "Hoà", "Thuỷ", "Thuý",  # the older place of the tone mark: the same names
+        "Chiêu",  # a syllable: no look-alike letter is guessed into it ("Chiến")
+        "Sokha", "Alêô", "Ksor",  # no Vietnamese name near
+        "A", "T.",  # initials
+    ],
+)  # fmt: skip
+def test_a_name_or_a_word_near_none_is_no_misreading(word: str) -> None:
+    from hoso.digitize.fields.given_names import name_syllable
+
+    assert name_syllable(word) is None
+
+
+@pytest.mark.parametrize(
     "lines",
     [
         "Ghi chú: chuyển đến từ 01 11 2024",  # gaps for slashes: only where a label says date

@@ -21,6 +21,7 @@ from hoso.digitize.fields.extract import (
     DocumentFields,
     FieldValue,
     as_read,
+    repaired,
 )
 from hoso.digitize.fields.on_page import place_fields, value_words
 from hoso.digitize.models import Options, PageResult, TextSource, Word
@@ -96,6 +97,85 @@ def test_a_doubted_word_left_out_beside_a_value_doubts_it() -> None:
     place_fields(DocumentFields("application", 0.9, {"full_name": name, "sex": sex}), [page])
     assert name.problems == ['OCR was unsure of "ời" (12%): check it against the paper']
     assert sex.problems and '"Dân"' in sex.problems[0]  # a next label doubted: checked too
+
+
+def _name_page(name: str, confidence: float, noisy: bool) -> PageResult:
+    """A form's name line read at `confidence`, on a page whose other lines OCR read surely, or
+    (`noisy`) doubted half the words of."""
+    rest = [[("Ngày", 0.95), ("sinh:", 0.95), ("27/12/2001", 0.95), ("Giới", 0.95)]] * 3
+    if noisy:
+        rest = [[("Ngày", 0.95), ("sinh:", 0.6), ("27/12/2001", 0.95), ("Giới", 0.5)]] * 3
+    label = [("Họ", 0.95), ("và", 0.95), ("tên:", 0.95)]
+    return _page(1, [label + [(w, confidence) for w in name.split()], *rest])
+
+
+@pytest.mark.parametrize(
+    ("read", "meant", "corrected"),
+    [
+        ("Lê Thụ Hương", "Lê Thu Hương", 1),  # Tesseract sure of a wrong mark: 95 %
+        ("VÕ QUỐC HẢ", "VÕ QUỐC HÀ", 1),
+        ("Đặng Hưu Nga", "Đặng Hữu Nga", 1),
+        ("PHẠM HỮU GJANG", "PHẠM HỮU GIANG", 1),
+        ("Trần Mình Lính", "Trần Minh Linh", 2),
+    ],
+)
+def test_on_a_page_read_poorly_a_name_word_no_one_bears_is_read_back(
+    read: str, meant: str, corrected: int
+) -> None:
+    page = _name_page(read, 0.95, noisy=True)
+    name = _label(read, page.text.splitlines()[0])
+    place_fields(DocumentFields("application", 0.9, {"full_name": name}), [page])
+    assert name.value == meant
+    assert name.problems == [
+        f"read through OCR errors ({corrected} corrected): check it against the paper"
+    ]
+    assert waits_for_review(name.confidence, name.problems)
+
+
+@pytest.mark.parametrize(
+    "printed",
+    [
+        "Nguyễn Thị Thu",
+        "Trần Thị Thuỷ",  # the tone mark in its older place
+        "DANH SOKHA",  # no Vietnamese family name first: not looked up
+        "Hdàng Đức Uyện",  # nor a family name misread: the given names are not guessed at
+    ],
+)
+def test_on_a_page_read_poorly_names_as_printed_or_not_vietnamese_stay(printed: str) -> None:
+    page = _name_page(printed, 0.95, noisy=True)
+    name = _label(printed, page.text.splitlines()[0])
+    place_fields(DocumentFields("application", 0.9, {"full_name": name}), [page])
+    assert name.value == printed and name.problems == []
+
+
+def test_on_a_page_read_well_only_a_name_word_ocr_doubted_is_read_back() -> None:
+    """A rarer name than the list holds, printed clearly ("Thụ" is one), is read as printed."""
+    sure = _name_page("Lê Thụ Hương", 0.95, noisy=False)
+    name = _label("Lê Thụ Hương", sure.text.splitlines()[0])
+    place_fields(DocumentFields("application", 0.9, {"full_name": name}), [sure])
+    assert name.value == "Lê Thụ Hương" and name.problems == []
+
+    line = [("Họ", 0.95), ("và", 0.95), ("tên:", 0.95), ("Phạm", 0.95), ("Ngọc", 0.93),
+            ("Hã", 0.58)]  # fmt: skip
+    unsure = _page(1, [line, *[[("Ngày", 0.95), ("sinh:", 0.95), ("27/12/2001", 0.95)]] * 3])
+    name = _label("Phạm Ngọc Hã", unsure.text.splitlines()[0])
+    place_fields(DocumentFields("application", 0.9, {"full_name": name}), [unsure])
+    assert name.value == "Phạm Ngọc Hà"
+    assert name.problems == [
+        'OCR was unsure of "Hã" (58%): check it against the paper',
+        "read through OCR errors (1 corrected): check it against the paper",
+    ]
+
+
+def test_a_name_repaired_twice_says_so_once_counted() -> None:
+    """Spaces given back by the extractor ("ĐỨCTHÁO"), then a mark: one problem, two repairs."""
+    page = _name_page("VŨ ĐỨCTHÁO", 0.95, noisy=True)
+    name = _label("VŨ ĐỨC THÁO", page.text.splitlines()[0])
+    repaired(name, 1)
+    place_fields(DocumentFields("birth_extract", 0.9, {"full_name": name}), [page])
+    assert name.value == "VŨ ĐỨC THẢO"
+    assert name.problems == ["read through OCR errors (2 corrected): check it against the paper"]
+    assert name.confidence == pytest.approx(FROM_LABEL / 2)
 
 
 def test_a_value_read_without_its_line_is_placed_and_checked() -> None:

@@ -36,7 +36,15 @@ from hoso.digitize.fields.places import (
     splits_a_province,
 )
 from hoso.digitize.fields.problems import ID_TWO_BIRTHS, ID_TWO_NAMES, NAME_TWO_IDS, REPAIRED
-from hoso.digitize.fields.textutil import clean_value, fold_keep_digits
+from hoso.digitize.fields.textutil import (
+    FINALS,
+    NEVER_LAST,
+    ONSETS,
+    VOWELS,
+    clean_value,
+    fold_keep_digits,
+    syllable_shaped,
+)
 
 FROM_QR, FROM_LABEL, FROM_LAYOUT = 0.99, 0.9, 0.7
 PROBLEM_PENALTY = 0.5
@@ -477,18 +485,6 @@ def _name(raw: str) -> str:
     return " ".join(w[:1].upper() + w[1:] for w in words).replace(_HELD_APOSTROPHE, "'")
 
 
-_VOWELS = set("aeiouy")
-# What may close a Vietnamese syllable after its vowels, and open one before them (folded; the
-# u of "qu" and the i of "gi" count among the vowels, so q and g open; a syllable may open on
-# its vowel). Ă and Â never end a syllable.
-_FINALS = frozenset(["", "c", "ch", "m", "n", "ng", "nh", "p", "t"])
-_ONSETS = frozenset(
-    ["", "b", "c", "ch", "d", "g", "gh", "h", "k", "kh", "l", "m", "n", "ng", "ngh", "nh", "p",
-     "ph", "q", "r", "s", "t", "th", "tr", "v", "x"]
-)  # fmt: skip
-_NEVER_LAST = frozenset("ĂÂăâẮẰẲẴẶẤẦẨẪẬắằẳẵặấầẩẫậ")
-
-
 def _unglued(word: str) -> list[str]:
     """The names OCR ran together, given their space back: at a capital after a small letter
     ("ĐứcUyên"), and in capitals where the word holds two syllables and only one cut leaves a
@@ -499,7 +495,7 @@ def _unglued(word: str) -> list[str]:
     foreign names ("SOKHA", "ANNA", "MARIA") and minority names ("ALĂNG": a one-letter piece)
     stay whole."""
     folded = fold_keep_digits(word)
-    vowel = [c in _VOWELS for c in folded]
+    vowel = [c in VOWELS for c in folded]
     cuts = [
         at
         for at in range(1, len(word))
@@ -515,15 +511,15 @@ def _unglued(word: str) -> list[str]:
             fits = [
                 end + k
                 for k in range(len(between) + 1)
-                if between[:k] in _FINALS
-                and between[k:] in _ONSETS
-                and (k or word[end - 1] not in _NEVER_LAST)
+                if between[:k] in FINALS
+                and between[k:] in ONSETS
+                and (k or word[end - 1] not in NEVER_LAST)
             ]
             if len(fits) != 1:
                 return [word]
             cuts.append(fits[0])
     pieces = [word[a:b] for a, b in itertools.pairwise([0, *cuts, len(word)])]
-    if len(pieces) > 1 and all(len(piece) >= 2 and _syllable_shaped(piece) for piece in pieces):
+    if len(pieces) > 1 and all(len(piece) >= 2 and syllable_shaped(piece) for piece in pieces):
         return pieces
     return [word]
 
@@ -531,17 +527,6 @@ def _unglued(word: str) -> list[str]:
 def _marked(word: str) -> bool:
     """Written with Vietnamese marks: a tone, a vowel's hat or horn, or Đ."""
     return any(len(unicodedata.normalize("NFD", c)) > 1 or c in "Đđ" for c in word)
-
-
-def _syllable_shaped(piece: str) -> bool:
-    """One run of vowels between an onset and a final a Vietnamese syllable may have."""
-    folded = fold_keep_digits(piece)
-    vowels = [at for at, c in enumerate(folded) if c in _VOWELS]
-    if not vowels or vowels[-1] - vowels[0] + 1 != len(vowels):
-        return False
-    final = folded[vowels[-1] + 1 :]
-    open_on_never_last = not final and piece[vowels[-1]] in _NEVER_LAST
-    return folded[: vowels[0]] in _ONSETS and final in _FINALS and not open_on_never_last
 
 
 def _glued_words(raw: str) -> int:
@@ -553,7 +538,7 @@ def _name_word(word: str) -> bool:
     return (
         word.isalpha()
         and word[:1].isupper()
-        and any(c in _VOWELS for c in fold_keep_digits(word))
+        and any(c in VOWELS for c in fold_keep_digits(word))
         # one-letter names exist ("Như Ý"), and Ê Đê men's names open with Y ("Y Bih Alêô")
         and (len(word) > 1 or word in "AÁÀẢÃẠYÝƯÔƠÊ")
     )
@@ -586,6 +571,7 @@ SURNAMES = (
     "Đỗ", "Hồ", "Ngô", "Dương", "Lý", "Đinh", "Trịnh", "Đoàn", "Lương", "Trương", "Mai",
 )  # fmt: skip
 _SURNAME_BY_FOLD = {fold_keep_digits(name): name for name in SURNAMES}
+SURNAME_FOLDS = frozenset(_SURNAME_BY_FOLD)
 NAME_FIELDS = ("full_name", "father_name", "mother_name", "signer")
 
 
@@ -802,7 +788,7 @@ def _decision_fields(lines: list[str]) -> dict[str, FieldValue]:
             read = document_number(line[label.end() :], heading) if label else None
             if read:
                 number = FieldValue(read[0], FROM_LABEL, "label", line=line)
-                out["document_number"] = _repaired(number, read[1])
+                out["document_number"] = repaired(number, read[1])
         subject = _subject(line) if "subject" not in out else None
         if subject:
             out["subject"] = FieldValue(subject, FROM_LABEL, "label", line=line)
@@ -847,26 +833,24 @@ def extract(
     labelled = _labelled(lines, today, unread)
     parent = _parent_by_elimination(lines, labelled)
     values = {
-        name: _repaired(
-            FieldValue(found.value, FROM_LABEL, "label", line=found.line), found.repairs
-        )
+        name: repaired(FieldValue(found.value, FROM_LABEL, "label", line=found.line), found.repairs)
         for name, found in labelled.items()
     }
     if parent is not None:
         by_elimination = FieldValue(parent[1].value, FROM_LAYOUT, "layout", line=parent[1].line)
-        values[parent[0]] = _repaired(by_elimination, 1)
+        values[parent[0]] = repaired(by_elimination, 1)
     if "id_number" not in values:  # cards print "Số / No.: 0…" with no telling label
         number = _id_number(text)
-        repaired = None if number else _id_number_repaired(lines)
+        read_back = None if number else _id_number_repaired(lines)
         if number:
             values["id_number"] = FieldValue(number, FROM_LAYOUT, "layout")
-        elif repaired:
-            found = FieldValue(repaired[0], FROM_LAYOUT, "layout", line=repaired[2])
-            values["id_number"] = _repaired(found, repaired[1])
+        elif read_back:
+            found = FieldValue(read_back[0], FROM_LAYOUT, "layout", line=read_back[2])
+            values["id_number"] = repaired(found, read_back[1])
     if "sex" not in values and "sex" in unread and "id_number" in values:
         told = _sex_by_id(unread["sex"], values["id_number"].value)
         if told is not None:
-            values["sex"] = _repaired(FieldValue(told, FROM_LAYOUT, "layout"), 1)
+            values["sex"] = repaired(FieldValue(told, FROM_LAYOUT, "layout"), 1)
     if doc_type in ("decision", "birth_extract"):
         for name, found in _decision_fields(lines).items():
             if doc_type == "decision" or name == "document_number":
@@ -879,7 +863,7 @@ def extract(
     dated = _document_date(lines, personal)
     if dated:
         date, line, repairs = dated
-        found = _repaired(FieldValue(date, FROM_LAYOUT, "layout", line=line), repairs)
+        found = repaired(FieldValue(date, FROM_LAYOUT, "layout", line=line), repairs)
         values.setdefault("document_date", found)
     if qr:
         for name, value in qr.items():
@@ -951,7 +935,7 @@ def _reconcile_card_dates(
         if value is not None and (held is None or held.value != value):
             line = held.line if held else elsewhere.get(value)
             found = FieldValue(value, FROM_LAYOUT, "label" if held else "layout", line=line)
-            values[name] = _repaired(found, max(edits, 1))
+            values[name] = repaired(found, max(edits, 1))
 
 
 def _other_dates(lines: list[str], values: dict[str, FieldValue]) -> dict[str, str]:
@@ -966,11 +950,20 @@ def _other_dates(lines: list[str], values: dict[str, FieldValue]) -> dict[str, s
     return dates
 
 
-def _repaired(value: FieldValue, repairs: int) -> FieldValue:
-    """A value read through OCR errors goes to a person: it says so and loses confidence."""
-    if repairs:
-        value.problems.append(REPAIRED.format(count=repairs))
-        value.confidence *= PROBLEM_PENALTY
+_REPAIR_COUNT = re.compile(re.escape(REPAIRED).replace(re.escape("{count}"), r"(\d+)"))
+
+
+def repaired(value: FieldValue, repairs: int) -> FieldValue:
+    """A value read through OCR errors goes to a person: it says so and loses confidence. Repairs
+    made at two steps (a name's spaces given back, then its marks) are one problem, counted."""
+    if not repairs:
+        return value
+    for at, problem in enumerate(value.problems):
+        if earlier := _REPAIR_COUNT.fullmatch(problem):
+            value.problems[at] = REPAIRED.format(count=int(earlier.group(1)) + repairs)
+            return value
+    value.problems.append(REPAIRED.format(count=repairs))
+    value.confidence *= PROBLEM_PENALTY
     return value
 
 

@@ -18,7 +18,16 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import Levenshtein
 
-from hoso.digitize.fields.extract import PROBLEM_PENALTY, DocumentFields, FieldValue, as_read
+from hoso.digitize.fields.extract import (
+    NAME_FIELDS,
+    PROBLEM_PENALTY,
+    SURNAME_FOLDS,
+    DocumentFields,
+    FieldValue,
+    as_read,
+    repaired,
+)
+from hoso.digitize.fields.given_names import with_name_syllables
 from hoso.digitize.fields.problems import OCR_UNSURE
 from hoso.digitize.models import PageResult, Word
 
@@ -28,6 +37,11 @@ from hoso.digitize.models import PageResult, Word
 # 0.9 caught 5 more wrong values for 28 more right ones and 9 more on clean pages.
 OCR_UNSURE_BELOW = 0.8
 UNSURE_WORDS_SHOWN = 3
+# A page is read poorly when OCR doubts this share of its words; its names' words that no one
+# bears are read back as names (`given_names`) even where OCR was sure of them. Measured on the
+# tuning layouts' forms (seeds 200-203): clean pages 0-0.04, phone photos 0-0.11, noisy
+# 150-dpi scans 0.16-0.70.
+POORLY_READ_SHARE = 0.15
 # A value read without its line (a header's issuer, a signer under the signature) is placed on
 # the line holding words this close to it, or nowhere; a value of fewer letters and digits
 # than `PLACED_BY_TEXT_MIN` is not looked for ("Nam" stands in "Việt Nam" on any page).
@@ -117,6 +131,13 @@ def ocr_doubts(words: Iterable[Word]) -> str | None:
     return OCR_UNSURE.format(words=shown, confidence=min(w.confidence for w in unsure))
 
 
+def poorly_read(words: list[Word]) -> bool:
+    """Whether OCR doubted at least `POORLY_READ_SHARE` of a page's words."""
+    return bool(words) and sum(w.confidence < OCR_UNSURE_BELOW for w in words) >= (
+        POORLY_READ_SHARE * len(words)
+    )
+
+
 def _beside(run: tuple[Word, ...], words: tuple[Word, ...]) -> list[Word]:
     """The words right before and after `run` on its line, but a label's last word (it ends in
     a colon): a word the extractor left out beside a value may be a part of it OCR could not
@@ -128,13 +149,27 @@ def _beside(run: tuple[Word, ...], words: tuple[Word, ...]) -> list[Word]:
     return [w for w in around if not w.text.endswith(":")]
 
 
+def _name_read_back(value: FieldValue, run: tuple[Word, ...], page_read_poorly: bool) -> None:
+    """A name's words that no one bears, read back as the names they most likely were: those
+    OCR doubted, or all on a page it read poorly (`given_names`); each goes to a person."""
+    unsure = {_key(w.text) for w in run if w.confidence < OCR_UNSURE_BELOW}
+
+    def doubted(word: str) -> bool:
+        return page_read_poorly or _key(word) in unsure
+
+    value.value, restored = with_name_syllables(value.value, SURNAME_FOLDS, doubted)
+    repaired(value, restored)
+
+
 def place_fields(fields: DocumentFields, pages: list[PageResult]) -> None:
     """Give each value the page and box of its line, so a reviewer is shown that part of the
     page (OCR word boxes are in the archival image's pixels), and send a value read from words
-    OCR doubted, or beside such words, to review. A value from a QR code stands on no line and
-    needs no doubt."""
+    OCR doubted, or beside such words, to review; a name's doubted words that no one bears are
+    read back as the names they were most likely printed as (`given_names`). A value from a QR
+    code stands on no line and needs no doubt."""
     lines = lines_of(pages)
-    for value in fields.fields.values():
+    poorly_read_pages = {page.number: poorly_read(page.words) for page in pages}
+    for name, value in fields.fields.items():
         if value.source == "qr":
             continue
         line = _line_of(value, lines)
@@ -146,3 +181,5 @@ def place_fields(fields: DocumentFields, pages: list[PageResult]) -> None:
         if doubt is not None:
             value.problems.append(doubt)
             value.confidence *= PROBLEM_PENALTY
+        if name in NAME_FIELDS:
+            _name_read_back(value, run, poorly_read_pages[line.page])

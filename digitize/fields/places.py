@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from hoso.digitize.fields.textutil import fold_keep_digits
+from hoso.digitize.fields.textutil import TONE_MARKS, fold_keep_digits, without_tone
 
 PROVINCES = (
     "An Giang", "Bà Rịa - Vũng Tàu", "Bắc Giang", "Bắc Kạn", "Bạc Liêu", "Bắc Ninh", "Bến Tre",
@@ -35,8 +35,6 @@ def _words_key(text: str) -> str:
 
 
 _PROVINCE_BY_WORDS = {_words_key(name): name for name in PROVINCES}
-# Vietnamese tone marks, apart from the marks that make a vowel (â, ơ, ư, ă)
-_TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
 
 
 def _spelling(text: str) -> list[tuple[str, str]]:
@@ -46,8 +44,7 @@ def _spelling(text: str) -> list[tuple[str, str]]:
     spelled = []
     for word in re.sub(r"[^\w]+", " ", unicodedata.normalize("NFC", text).lower()).split():
         marks = unicodedata.normalize("NFD", word)
-        letters = "".join(c for c in marks if c not in _TONE_MARKS)
-        spelled.append((letters, "".join(c for c in marks if c in _TONE_MARKS)))
+        spelled.append((without_tone(word), "".join(c for c in marks if c in TONE_MARKS)))
     return spelled
 
 
