@@ -666,6 +666,37 @@ def test_an_addresss_unit_words_and_province_regain_their_marks(read: str, right
 @pytest.mark.parametrize(
     ("read", "right"),
     [
+        # a speck read as a full stop where the space was
+        ("Số 12 đường Lê.Lợi, phường Bến Nghé, Huế", "Số 12 đường Lê Lợi, phường Bến Nghé, Huế"),
+        ("Tố.3, phường Hải.Châu, Khánh Hòa", "Tổ 3, phường Hải Châu, Khánh Hòa"),
+        ("Số 12.đường Lê Lợi, phường Bến Nghé", "Số 12 đường Lê Lợi, phường Bến Nghé"),
+        # a comma lost before a unit, or read as a low quote
+        ("Tổ 3.phường Hải Châu, Quảng Ngãi", "Tổ 3, phường Hải Châu, Quảng Ngãi"),
+        ("Số 12 đường Lê Lợi phường Bến Nghé, Huế", "Số 12 đường Lê Lợi, phường Bến Nghé, Huế"),
+        ("Thôn Phú Lộc„xã Hòa Vang, Đà Nẵng", "Thôn Phú Lộc, xã Hòa Vang, Đà Nẵng"),
+        (
+            "Số 8 thị trấn Phong Điền huyện Phong Điền",
+            "Số 8, thị trấn Phong Điền, huyện Phong Điền",
+        ),
+        # "Tổ" and "Số" read with a digit for their ô
+        ("T6 3 phường Hải Châu, Cần Thơ", "Tổ 3, phường Hải Châu, Cần Thơ"),
+        ("S0 12 đường Lê Lợi, phường Bến Nghé", "Số 12 đường Lê Lợi, phường Bến Nghé"),
+        # abbreviations, decimals and a unit's own name keep their marks and dots
+        ("P.Bến Nghé, Q.1, TP.HCM", "P.Bến Nghé, Q.1, TP.HCM"),
+        ("Số 5 Đ.Lê Lợi, phường 5, TP.Huế", "Số 5 Đ.Lê Lợi, phường 5, TP.Huế"),
+        ("Km 12.5 quốc lộ 1A, thị xã Tịnh Biên", "Km 12.5 quốc lộ 1A, thị xã Tịnh Biên"),
+        ("Khu đô thị Xa La, phường Phúc La, Hà Nội", "Khu đô thị Xa La, phường Phúc La, Hà Nội"),
+    ],
+)
+def test_an_addresss_specks_for_spaces_and_lost_commas_are_mended(read: str, right: str) -> None:
+    form = f"ĐƠN ĐỀ NGHỊ\nHọ và tên: Lý Thị Hoa\nĐịa chỉ: {read}\n"
+    _, values = _values(form)
+    assert values["address"] == right
+
+
+@pytest.mark.parametrize(
+    ("read", "right"),
+    [
         ("THÀNH PHỐ ĐÃ NẴNG", "Ủy ban nhân dân thành phố Đà Nẵng"),
         ("TỈNH NGHỆ ÁN", "Ủy ban nhân dân tỉnh Nghệ An"),
         ("TỈNH KHÁNH HOÀ", "Ủy ban nhân dân tỉnh Khánh Hoà"),  # as printed

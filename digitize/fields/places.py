@@ -146,11 +146,15 @@ def correct_address(address: str) -> str:
     every mark and opens a part ("…, PHUONG TÂN PHONG"), and never right after another unit
     (in "phường Phương Mai", "huyện Quan Sơn", "thị xã Tịnh Biên" the second word is the name);
     the province after the last comma (`province_spelled`)."""
-    address = unicodedata.normalize("NFC", address)
-    folded = fold_keep_digits(address)  # same length as the address, character for character
+    address = _LOW_QUOTE.sub(", ", unicodedata.normalize("NFC", address))
+    address = _GLUED_DOT.sub(_dot_between_words, address)
+    # same length as the address, character for character; a 0 or 6 inside a word before a
+    # number is the ô or ố OCR read it for ("T6 3", "S0 12")
+    folded = _DIGIT_FOR_O.sub("o", fold_keep_digits(address))
     chars = list(address)
     for match in _SEPARATOR_MISREAD.finditer(folded):  # "Phú Lộc; xã" / "Phú Lộc. xã"
         chars[match.start()] = ","
+    parts_without_comma = []
     for pattern, named in ((_NUMBERED_AT, False), (_NAMED_AT, True)):
         for match in pattern.finditer(folded):
             start, end = match.span(1)
@@ -161,12 +165,38 @@ def correct_address(address: str) -> str:
             if len(right) != end - start:
                 continue  # spaces OCR doubled: leave it
             chars[start:end] = _cased_like(right, read)
+            before = "".join(chars[:start]).rstrip()
+            if named and before and before[-1] not in ",(":
+                parts_without_comma.append(start)
     corrected = "".join(chars)
+    for start in reversed(parts_without_comma):  # "Tổ 3 phường Hải Châu": a comma OCR lost
+        corrected = f"{corrected[:start].rstrip()}, {corrected[start:]}"
     head, comma, last = corrected.rpartition(",")
     province = province_spelled(last)
     if comma and province:
         corrected = f"{head}, {province}"
     return corrected
+
+
+_LOW_QUOTE = re.compile(r"\s*„\s*")  # a comma OCR read as a low quote ("Phú Lộc„xã")
+_GLUED_DOT = re.compile(r"(\w+)\.(?=\w)")
+_DIGIT_FOR_O = re.compile(r"(?<=[a-z])[06](?=\s+\d)")
+
+
+def _dot_between_words(match: re.Match[str]) -> str:
+    """A full stop between two words with no space is a speck where the space was ("Lê.Lợi",
+    "Tố.3", "3.phường"), unless it ends an abbreviation ("TP.Huế", "P.Bến Nghé", "Đ.Lê Lợi":
+    three letters at most, no tone or hat) or stands between digits ("12.5")."""
+    left, following = match.group(1), match.string[match.end()]
+    abbreviation = left.isalpha() and len(left) <= 3 and not _marked_vowel(left)
+    if abbreviation or (left[-1].isdigit() and following.isdigit()):
+        return match.group()
+    return f"{left} "
+
+
+def _marked_vowel(word: str) -> bool:
+    """Carries a tone mark or a vowel's hat, horn or breve (Đ is a letter of its own)."""
+    return any(len(unicodedata.normalize("NFD", c)) > 1 for c in word)
 
 
 def _may_be_a_unit(text: str, folded: str, start: int, end: int) -> bool:
@@ -190,8 +220,9 @@ def _unmarked(text: str) -> bool:
 
 
 def _cased_like(right: str, read: str) -> list[str]:
-    """`right`'s letters in the case `read` has them (first letter and all-capitals)."""
-    if read.isupper():
+    """`right`'s letters in the case `read` has them (first letter and all-capitals; "T6",
+    one letter, is no word in capitals)."""
+    if read.isupper() and sum(c.isalpha() for c in read) > 1:
         return list(right.upper())
     first = right[:1].upper() if read[:1].isupper() else right[:1].lower()
     return list(first + right[1:])
