@@ -980,6 +980,9 @@ _SCANNED_ON = dt.date(2026, 1, 1)
         ("Ngày sinh / Date of birth: 05/01/1593", "date_of_birth", "05/01/1993"),  # no one alive
         ("Ngày sinh: 24/1211974", "date_of_birth", "24/12/1974"),  # the slash read as 1
         ("Ngày sinh: 2412 1974", "date_of_birth", "24/12/1974"),  # lost, and read as a gap
+        ("Ngày sinh: 16/09^1979", "date_of_birth", "16/09/1979"),  # a speck's mark for it
+        ("Ngày cấp: 19:11/2021", "id_issue_date", "19/11/2021"),
+        ("Ngày sinh: 1470771986", "date_of_birth", "14/07/1986"),  # both read as 7: one cut
         ("Ngày, tháng, năm sinh: 13/09/58", "date_of_birth", "13/09/1958"),  # 2058 is to come
         ("Số định danh cá nhân: Ù79158485672", "id_number", "079158485672"),  # 0 opened into U
     ],

@@ -66,12 +66,14 @@ _SEPARATOR = r"\s*[/.\-]\s*"
 _TOLERANT_NUMERIC = re.compile(
     rf"(?<![\w])({DIGITISH}{{1,2}}){_SEPARATOR}({DIGITISH}{{1,2}}){_SEPARATOR}({DIGITISH}{{4}})(?![\w])"
 )
-# "2607/1988", "24/1211974", "2412 1974": a separator lost or read as a stroke (a thin slash
-# and a 1 are alike), or as a gap. One repair each; at most one may be lost or a stroke, else
-# "131122021" would be cut anywhere.
+# "2607/1988", "24/1211974", "2412 1974", "16/09^1979", "19:11/2021": a separator lost, read
+# as a stroke (a thin slash and a 1 or a 7 are alike), as a speck's mark, or as a gap. One
+# repair each; at most one may be lost or misread, else "131122021" would be cut anywhere, but
+# for two strokes: "1470771986", ten characters, is cut one way only.
+_STROKES = "17il|"
 _SEPARATOR_MISREAD = re.compile(
-    rf"(?<![\w])({DIGITISH}{{2}})({_SEPARATOR}|\s+|[1il|]|)({DIGITISH}{{2}})"
-    rf"({_SEPARATOR}|\s+|[1il|]|)({DIGITISH}{{4}})(?![\w])"
+    rf"(?<![\w])({DIGITISH}{{2}})({_SEPARATOR}|\s*[:;,^]\s*|\s+|[{_STROKES}]|)({DIGITISH}{{2}})"
+    rf"({_SEPARATOR}|\s*[:;,^]\s*|\s+|[{_STROKES}]|)({DIGITISH}{{4}})(?![\w])"
 )
 # "13/09/58": the century lost (or never printed), given back only where one century fits.
 _SHORT_YEAR = re.compile(
@@ -168,7 +170,7 @@ def _tolerant_readings(
         separators = (match.group(2), match.group(4))
         broken = [s for s in separators if not re.fullmatch(_SEPARATOR, s)]
         lost = [s for s in broken if not s.isspace()]
-        if broken and len(lost) <= 1:
+        if broken and (len(lost) <= 1 or all(s and s in _STROKES for s in lost)):
             add(match.start(), (match.group(1), match.group(3), match.group(5)), len(broken))
     return sorted(found, key=lambda reading: (reading[0], reading[1] is None, reading[2]))
 
