@@ -396,6 +396,34 @@ def test_2024_card_puts_the_name_under_its_label() -> None:
     assert values["date_of_expiry"] == "27/09/2036"
 
 
+@pytest.mark.parametrize(
+    ("label_line", "name_line"),
+    [
+        # the English half read with its slash and colon lost: the name is on the next line
+        ("Họ, chữ đệm và tên khai sinh “Surnamne, 4nidiie and given namet,", "HỒ THỊ THU"),
+        ("Họ _“hữ đệm va tên khai sinh Surname, mjdgle ai gián naïme+", "HỒ THỊ THU: - ệ Ễ"),
+    ],
+)
+def test_a_2024_cards_name_is_under_its_label_though_the_english_half_is_misread(
+    label_line: str, name_line: str
+) -> None:
+    card = f"CĂN CƯỚC / IDENTITY CARD\n{label_line}\n{name_line}\nGiới tính / Sex: Nữ\n"
+    _, values = _values(card)
+    assert values["full_name"] == "HỒ THỊ THU"
+
+
+@pytest.mark.parametrize(
+    ("line", "name"),
+    [
+        ("Họ và tên /:Furiame: ĐỒ NGỌC MỸ.", "ĐỖ NGỌC MỸ"),  # "Full name" misread, its colon kept
+        ("Họ và tên: VÕ THU LINH: hi", "VÕ THU LINH"),  # a scrap after a colon is no name
+    ],
+)
+def test_what_stands_before_a_colon_and_a_whole_name_is_label(line: str, name: str) -> None:
+    _, values = _values(_FORM.format(line))
+    assert values["full_name"] == name
+
+
 _CARD_OF_1990 = (
     "CĂN CƯỚC / IDENTITY CARD\nSố định danh cá nhân / Personal identification number: "
     "001190615363\nHọ, chữ đệm và tên khai sinh / Surname, middle and given name:\n"

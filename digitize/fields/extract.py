@@ -461,6 +461,17 @@ def _name_words(raw: str) -> list[str]:
 
 
 def _name(raw: str) -> str:
+    """A name as printed (`_name_as_read`); where a colon stands before a whole name, what came
+    before it was a label OCR misread ("Họ và tên /:Furiame: ĐỒ NGỌC MỸ": "Full name"), never a
+    part of the name."""
+    _, colon, after = raw.rpartition(":")
+    named = _name_as_read(after) if colon else ""
+    if len(named.split()) >= 2 and all(_name_word(word) for word in named.split()):
+        return named
+    return _name_as_read(raw)
+
+
+def _name_as_read(raw: str) -> str:
     """A name as printed: OCR specks and punctuation around it dropped ("VÕ THU LINH: hi",
     "HUỲNH .XUÂN.CƯỜNG", "Đặng] Minh Phúc Ễ"), each word capitalised unless the paper prints it
     in capitals. Every Vietnamese syllable has a vowel and a name's words start with a capital,

@@ -368,11 +368,25 @@ def _english_half(value: str) -> bool:
     colon = value.find(":")
     if not 0 < colon <= 50:
         return False
-    return any(
-        word in _ENGLISH_WORDS
-        or (len(word) >= 5 and any(word_distance(word, known) <= 1 for known in _ENGLISH_WORDS))
-        for word in WORD.findall(fold_keep_digits(value[:colon]))
+    return any(_english_word(word) for word in WORD.findall(fold_keep_digits(value[:colon])))
+
+
+def _english_word(word: str) -> bool:
+    """A word of the cards' English labels, or one letter off it when five letters or more."""
+    return word in _ENGLISH_WORDS or (
+        len(word) >= 5 and any(word_distance(word, known) <= 1 for known in _ENGLISH_WORDS)
     )
+
+
+def _only_english_half(value: str) -> bool:
+    """A bilingual label's English half with its colon lost too, the value on the next line
+    ("Họ, chữ đệm và tên khai sinh Surnamne, 4nidiie and given namet,"): no colon, and at
+    least two of its words, and half of those of three letters or more, are the labels' own."""
+    if ":" in value:
+        return False
+    words = [w for w in WORD.findall(fold_keep_digits(value)) if len(w) >= 3]
+    known = sum(_english_word(word) for word in words)
+    return known >= 2 and 2 * known >= len(words)
 
 
 def labelled_values(line: str) -> list[tuple[str | None, str]]:
@@ -391,6 +405,8 @@ def labelled_values(line: str) -> list[tuple[str | None, str]]:
             raw = stripped[colon + 1 :] if 0 <= colon <= 40 else ""
         elif _english_half(stripped):
             raw = stripped[stripped.find(":") + 1 :]
+        elif _only_english_half(stripped):
+            raw = ""
         else:
             raw = stripped.lstrip(" :")
         if following is not None:
