@@ -86,6 +86,20 @@ def test_dates_in_every_printed_form() -> None:
 
 
 @pytest.mark.parametrize(
+    ("line", "date"),
+    [
+        ('Đà Nẵng, ngày 03 thăng 8 nặm"2025', "03/08/2025"),  # a speck read as a quote
+        ("Hà Nội. ngày 06+háng 6 năm 2024", "06/06/2024"),  # "t" read as "+"
+        ("Lào Cai, ngày 12 Aháng 6năm 2025", "12/06/2025"),
+    ],
+)
+def test_a_worded_date_is_read_through_specks_between_its_parts(line: str, date: str) -> None:
+    from hoso.digitize.fields.dates import find_dates_tolerant
+
+    assert [value for value, _ in find_dates_tolerant(line)] == [date]
+
+
+@pytest.mark.parametrize(
     "place_date",
     [
         "Lào Cai. ngày 12 tháng 3 năm 2024",  # the comma read as a period: "Cai ngày" also

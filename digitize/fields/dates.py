@@ -79,10 +79,12 @@ _SEPARATOR_MISREAD = re.compile(
 _SHORT_YEAR = re.compile(
     rf"({DIGITISH}{{1,2}}){_SEPARATOR}({DIGITISH}{{1,2}}){_SEPARATOR}(\d{{2}})"
 )
-# "ngày 12 Aháng 6năm 2025", "ngày 27 thạng:10 năm2022": each word may carry one misread letter.
+# "ngày 12 Aháng 6năm 2025", "ngày 27 thạng:10 năm2022": each word may carry one misread letter,
+# and specks read as any marks may stand between the parts ("ngày 06+háng 6", "năm"2025").
+_JUNK = r"[\W_]*"
 _TOLERANT_WORDED = re.compile(
-    rf"([a-z]{{2,5}})[\s.,:]*({DIGITISH}{{1,2}})[\s.,:]*([a-z]{{4,6}})[\s.,:;]*"
-    rf"({DIGITISH}{{1,2}})[\s.,:;]*([a-z]{{2,4}})[\s.,:;]*({DIGITISH}{{4}})"
+    rf"([a-z]{{2,5}}){_JUNK}({DIGITISH}{{1,2}}){_JUNK}([a-z]{{4,6}}){_JUNK}"
+    rf"({DIGITISH}{{1,2}}){_JUNK}([a-z]{{2,4}}){_JUNK}({DIGITISH}{{4}})"
 )
 MAX_REPAIRS = 2
 # Digits OCR takes for one another (both ways): a date no paper can bear ("năm 2824", born
