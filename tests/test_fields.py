@@ -720,6 +720,14 @@ def test_an_addresss_unit_words_and_province_regain_their_marks(read: str, right
             "Số 8 thị trấn Phong Điền huyện Phong Điền",
             "Số 8, thị trấn Phong Điền, huyện Phong Điền",
         ),
+        # a lone quote mark is a speck; a unit word glued to its number
+        ("Thôn Phú Lộc, xã “Hòa Vang, Đà Nẵng", "Thôn Phú Lộc, xã Hòa Vang, Đà Nẵng"),
+        ("Tố3, phường Hải Châu, Khánh Hòa", "Tổ 3, phường Hải Châu, Khánh Hòa"),
+        ('Khu "Tân Lập", phường 5, Hà Nội', 'Khu "Tân Lập", phường 5, Hà Nội'),  # quoted
+        # a province with its words glued, or a comma read between them
+        ("Thôn Phú Lộc, xã Hòa Vang, CàMau", "Thôn Phú Lộc, xã Hòa Vang, Cà Mau"),
+        ("Thôn Phú Lộc, xã Hòa Vang, Cá,Mau", "Thôn Phú Lộc, xã Hòa Vang, Cà Mau"),
+        ("Số 5, phường Hà Cầu, Hà,Đông", "Số 5, phường Hà Cầu, Hà,Đông"),  # no province
         # "Tổ" and "Số" read with a digit for their ô
         ("T6 3 phường Hải Châu, Cần Thơ", "Tổ 3, phường Hải Châu, Cần Thơ"),
         ("S0 12 đường Lê Lợi, phường Bến Nghé", "Số 12 đường Lê Lợi, phường Bến Nghé"),

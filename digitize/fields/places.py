@@ -35,6 +35,8 @@ def _words_key(text: str) -> str:
 
 
 _PROVINCE_BY_WORDS = {_words_key(name): name for name in PROVINCES}
+# the same, its words run together as OCR may read them ("CàMau", "Nghệan"): no two collide
+_PROVINCE_GLUED = {key.replace(" ", ""): name for key, name in _PROVINCE_BY_WORDS.items()}
 
 
 def _spelling(text: str) -> list[tuple[str, str]]:
@@ -61,7 +63,8 @@ def province_spelled(read: str) -> str | None:
     name counts: the words are a closed list, so one that folds to a province has that one
     spelling."""
     read = read.strip()
-    province = _PROVINCE_BY_WORDS.get(_words_key(read))
+    key = _words_key(read)
+    province = _PROVINCE_BY_WORDS.get(key) or _PROVINCE_GLUED.get(key.replace(" ", ""))
     if province is None:
         return None
     if _spelling(read) == _spelling(province) and _marks_between(read) == _marks_between(province):
@@ -148,6 +151,9 @@ def correct_address(address: str) -> str:
     the province after the last comma (`province_spelled`)."""
     address = _LOW_QUOTE.sub(", ", unicodedata.normalize("NFC", address))
     address = _GLUED_DOT.sub(_dot_between_words, address)
+    address = _GLUED_NUMBER.sub(r"\1 ", address)  # "Tố3" / "Số12"
+    if sum(address.count(q) for q in _QUOTES) == 1:  # a lone quote mark: a speck ("xã “Hòa")
+        address = re.sub(rf"\s*[{_QUOTES}]\s*", " ", address).strip()
     # same length as the address, character for character; a 0 or 6 inside a word before a
     # number is the ô or ố OCR read it for ("T6 3", "S0 12")
     folded = _DIGIT_FOR_O.sub("o", fold_keep_digits(address))
@@ -174,12 +180,21 @@ def correct_address(address: str) -> str:
     head, comma, last = corrected.rpartition(",")
     province = province_spelled(last)
     if comma and province:
-        corrected = f"{head}, {province}"
+        return f"{head}, {province}"
+    # a comma read between the province's words ("…, Cá,Mau"): its first word ends the head
+    before, comma, first_word = head.rpartition(" ")
+    province = province_spelled(f"{first_word} {last}") if comma else None
+    if province and "," in before:
+        return f"{before.rstrip(' ,')}, {province}"
     return corrected
 
 
 _LOW_QUOTE = re.compile(r"\s*„\s*")  # a comma OCR read as a low quote ("Phú Lộc„xã")
 _GLUED_DOT = re.compile(r"(\w+)\.(?=\w)")
+# a numbered unit's word ("Tổ", "Số", "Thôn", "Ấp", read with its marks or without) glued to its
+# number
+_GLUED_NUMBER = re.compile(r"(?<!\w)(T[ổốôoồ]|S[ốôoồổ]|Th[ôo]n|[ẤÂA]p)(?=\d)", re.IGNORECASE)
+_QUOTES = '"“”'
 _DIGIT_FOR_O = re.compile(r"(?<=[a-z])[06](?=\s+\d)")
 
 
