@@ -102,9 +102,9 @@ def test_a_doubted_word_left_out_beside_a_value_doubts_it() -> None:
 def _name_page(name: str, confidence: float, noisy: bool) -> PageResult:
     """A form's name line read at `confidence`, on a page whose other lines OCR read surely, or
     (`noisy`) doubted half the words of."""
-    rest = [[("Ngày", 0.95), ("sinh:", 0.95), ("27/12/2001", 0.95), ("Giới", 0.95)]] * 3
+    rest = [[("Ngày", 0.95), ("sinh:", 0.95), ("27/12/2001", 0.95), ("Giới", 0.95)]] * 8
     if noisy:
-        rest = [[("Ngày", 0.95), ("sinh:", 0.6), ("27/12/2001", 0.95), ("Giới", 0.5)]] * 3
+        rest = [[("Ngày", 0.95), ("sinh:", 0.6), ("27/12/2001", 0.95), ("Giới", 0.5)]] * 8
     label = [("Họ", 0.95), ("và", 0.95), ("tên:", 0.95)]
     return _page(1, [label + [(w, confidence) for w in name.split()], *rest])
 
@@ -139,6 +139,9 @@ def test_on_a_page_read_poorly_a_name_word_no_one_bears_is_read_back(
         "Trần Thị Thuỷ",  # the tone mark in its older place
         "DANH SOKHA",  # no Vietnamese family name first: not looked up
         "Hdàng Đức Uyện",  # nor a family name misread: the given names are not guessed at
+        "Nguyễn Lê Minh Anh",  # family names borne as middle names
+        "Trần Nguyễn Bảo Ngọc",
+        "Lê Văn Hai",  # the south's birth-order names
     ],
 )
 def test_on_a_page_read_poorly_names_as_printed_or_not_vietnamese_stay(printed: str) -> None:
@@ -146,6 +149,26 @@ def test_on_a_page_read_poorly_names_as_printed_or_not_vietnamese_stay(printed: 
     name = _label(printed, page.text.splitlines()[0])
     place_fields(DocumentFields("application", 0.9, {"full_name": name}), [page])
     assert name.value == printed and name.problems == []
+
+
+def test_a_name_read_without_marks_takes_the_most_common_name_of_its_letters() -> None:
+    page = _name_page("NGUYỄN VAN HUNG", 0.95, noisy=True)  # the family name the extractor's
+    name = _label("NGUYỄN VAN HUNG", page.text.splitlines()[0])
+    place_fields(DocumentFields("application", 0.9, {"full_name": name}), [page])
+    assert name.value == "NGUYỄN VĂN HÙNG"  # not "VẠN"
+
+
+def test_specks_or_a_short_page_do_not_make_a_page_read_poorly() -> None:
+    """A seal's or signature's specks read as marks, or a page of a few words, say nothing of
+    how its print was read (a reviewing helper's pages)."""
+    sure = [[("Ngày", 0.95), ("sinh:", 0.95), ("27/12/2001", 0.95), ("Giới", 0.95)]] * 8
+    specks = [[(".", 0.1), ("~", 0.2), ("'", 0.1), (",", 0.3)]] * 3
+    label = [("Họ", 0.95), ("và", 0.95), ("tên:", 0.95), ("Lê", 0.95), ("Thụ", 0.95)]
+    for lines in ([label, *sure, *specks], [label, [("Ký", 0.6), ("tên", 0.7)]]):
+        page = _page(1, lines)
+        name = _label("Lê Thụ", page.text.splitlines()[0])
+        place_fields(DocumentFields("application", 0.9, {"full_name": name}), [page])
+        assert name.value == "Lê Thụ" and name.problems == []
 
 
 def test_on_a_page_read_well_only_a_name_word_ocr_doubted_is_read_back() -> None:

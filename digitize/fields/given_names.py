@@ -66,6 +66,24 @@ NAME_SYLLABLES = (
     "Mùi", "Thúc", "Kỷ", "Canh", "Bính", "Đẹp", "Lựu", "Vượng",
 )  # fmt: skip
 
+# Names that are no misreading when read, though none is a likely repair of another: family
+# names borne as middle names ("Nguyễn Lê Minh Anh", "Trần Nguyễn Bảo Ngọc"), the south's
+# birth-order and plain names ("Hai", "Ba", "Năm", "Đực"), rarer names one mark from a common one
+# ("Trầm", "Hiện"; not "Thụ": on a page read poorly it is far likelier a "Thu" misread). A
+# reviewing helper's lists of real names had one in eleven "repaired" wrong on a poorly read
+# page before these were known.
+NAMES_AS_READ = (
+    "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ",
+    "Hồ", "Ngô", "Dương", "Lý", "Đinh", "Trịnh", "Đoàn", "Lương", "Trương", "Mai", "Tô", "Lưu",
+    "Từ", "Lại", "Triệu", "Tống", "Lục", "Doãn", "Quan", "Đàm", "Cầm", "Hầu", "Bế", "Sầm", "Cao",
+    "Châu", "Phùng", "La", "Tạ", "Mạc", "Lâm", "Kiều", "Thân", "Âu", "Ông", "Giáp", "Nông",
+    "Hai", "Ba", "Bốn", "Năm", "Sáu", "Bảy", "Tám", "Chín", "Mười", "Út", "Đực", "Lắm", "Dư",
+    "Nụ", "Khả", "Tèo", "Tí", "Tư", "Trầm", "Hiện", "Ký", "Tự", "Du", "Khai", "Thiệu",
+    "Tông", "Khuyến", "Ngạn", "Ẩn", "Thưởng", "Quyến", "Giàng", "Chiên", "Điểm", "Hoàn", "Doan",
+    "Vĩ", "Mỵ", "Uý", "Sử", "Kiểu", "Lữ", "Nhự", "Thạo", "Miền", "Ngự", "Thẩm", "Hoằng",
+    "Điển", "Huyên", "Ngư", "Lanh", "Nghi", "Chiêu", "Điều", "Hàn", "Thi",
+)  # fmt: skip
+
 # Letters OCR reads for one another in Latin print (both ways; compared in small letters).
 LOOK_ALIKES = (("i", "j"), ("i", "l"), ("e", "c"), ("n", "u"))
 
@@ -87,6 +105,14 @@ def _index() -> dict[str, list[tuple[int, str]]]:
 _BY_FOLD = _index()
 
 
+def _spelled(word: str) -> tuple[str, str]:
+    """A word's letters and its tone apart: "Hoà" and "Hòa" are one spelling."""
+    return without_tone(word), _tone(word)
+
+
+_NAMES = frozenset(_spelled(n.lower()) for n in (*NAME_SYLLABLES, *NAMES_AS_READ))
+
+
 def _look_alike_folds(folded: str) -> set[str]:
     """`folded` with one letter changed for a look-alike."""
     variants = set()
@@ -104,13 +130,16 @@ def name_syllable(word: str) -> str | None:
     read = unicodedata.normalize("NFC", word).lower()
     if not read.isalpha() or len(read) < 2:
         return None
-    folded, letters, tone = fold_keep_digits(read), without_tone(read), _tone(read)
-    same_letters = [(rank, s) for rank, s in _BY_FOLD.get(folded, []) if without_tone(s) == letters]
-    if any(_tone(s) == tone for _, s in same_letters):
+    if _spelled(read) in _NAMES:
         return None
+    folded, letters = fold_keep_digits(read), without_tone(read)
+    same_letters = [(rank, s) for rank, s in _BY_FOLD.get(folded, []) if without_tone(s) == letters]
     other_marks = [entry for entry in _BY_FOLD.get(folded, []) if entry not in same_letters]
+    # read with no mark at all, every mark was lost: the most common name of those letters
+    # ("Van" is "Văn", not "Vạn")
+    unmarked = folded == read
     candidates = [(_TONE_ONLY, rank, s) for rank, s in same_letters] + [
-        (_VOWEL_MARK, rank, s) for rank, s in other_marks
+        (_TONE_ONLY if unmarked else _VOWEL_MARK, rank, s) for rank, s in other_marks
     ]
     if not candidates and not syllable_shaped(read):
         candidates = [

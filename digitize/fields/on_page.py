@@ -42,6 +42,7 @@ UNSURE_WORDS_SHOWN = 3
 # tuning layouts' forms (seeds 200-203): clean pages 0-0.04, phone photos 0-0.11, noisy
 # 150-dpi scans 0.16-0.70.
 POORLY_READ_SHARE = 0.15
+POORLY_READ_MIN_WORDS = 30
 # A value read without its line (a header's issuer, a signer under the signature) is placed on
 # the line holding words this close to it, or nowhere; a value of fewer letters and digits
 # than `PLACED_BY_TEXT_MIN` is not looked for ("Nam" stands in "Việt Nam" on any page).
@@ -132,10 +133,13 @@ def ocr_doubts(words: Iterable[Word]) -> str | None:
 
 
 def poorly_read(words: list[Word]) -> bool:
-    """Whether OCR doubted at least `POORLY_READ_SHARE` of a page's words."""
-    return bool(words) and sum(w.confidence < OCR_UNSURE_BELOW for w in words) >= (
-        POORLY_READ_SHARE * len(words)
-    )
+    """Whether OCR doubted at least `POORLY_READ_SHARE` of a page's words, counting only words
+    with a letter or digit (a seal's or signature's specks read as marks are no print read
+    badly), and only on a page of `POORLY_READ_MIN_WORDS` such words or more."""
+    printed = [w for w in words if _key(w.text)]
+    return len(printed) >= POORLY_READ_MIN_WORDS and sum(
+        w.confidence < OCR_UNSURE_BELOW for w in printed
+    ) >= POORLY_READ_SHARE * len(printed)
 
 
 def _beside(run: tuple[Word, ...], words: tuple[Word, ...]) -> list[Word]:
