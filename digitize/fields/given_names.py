@@ -22,8 +22,8 @@ import unicodedata
 from collections.abc import Callable
 
 from hoso.digitize.fields.textutil import (
-    TONE_MARKS,
     fold_keep_digits,
+    spelling,
     syllable_shaped,
     without_tone,
 )
@@ -90,10 +90,6 @@ LOOK_ALIKES = (("i", "j"), ("i", "l"), ("e", "c"), ("n", "u"))
 _TONE_ONLY, _VOWEL_MARK, _LOOK_ALIKE = 1, 2, 3
 
 
-def _tone(word: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFD", word) if c in TONE_MARKS)
-
-
 def _index() -> dict[str, list[tuple[int, str]]]:
     """Each name syllable by its folded letters (marks dropped), with its rank."""
     by_fold: dict[str, list[tuple[int, str]]] = {}
@@ -105,12 +101,7 @@ def _index() -> dict[str, list[tuple[int, str]]]:
 _BY_FOLD = _index()
 
 
-def _spelled(word: str) -> tuple[str, str]:
-    """A word's letters and its tone apart: "Hoà" and "Hòa" are one spelling."""
-    return without_tone(word), _tone(word)
-
-
-_NAMES = frozenset(_spelled(n.lower()) for n in (*NAME_SYLLABLES, *NAMES_AS_READ))
+_NAMES = frozenset(spelling(n.lower()) for n in (*NAME_SYLLABLES, *NAMES_AS_READ))
 
 
 def _look_alike_folds(folded: str) -> set[str]:
@@ -130,7 +121,7 @@ def name_syllable(word: str) -> str | None:
     read = unicodedata.normalize("NFC", word).lower()
     if not read.isalpha() or len(read) < 2:
         return None
-    if _spelled(read) in _NAMES:
+    if spelling(read) in _NAMES:
         return None
     folded, letters = fold_keep_digits(read), without_tone(read)
     same_letters = [(rank, s) for rank, s in _BY_FOLD.get(folded, []) if without_tone(s) == letters]

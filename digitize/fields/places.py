@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from hoso.digitize.fields.textutil import TONE_MARKS, fold_keep_digits, without_tone
+from hoso.digitize.fields.textutil import fold_keep_digits, spelling
 
 PROVINCES = (
     "An Giang", "Bà Rịa - Vũng Tàu", "Bắc Giang", "Bắc Kạn", "Bạc Liêu", "Bắc Ninh", "Bến Tre",
@@ -43,11 +43,8 @@ def _spelling(text: str) -> list[tuple[str, str]]:
     """Each word as its letters (the marks that make a vowel, â ơ ư ă, kept) and its tone mark
     apart: "Hoà" and "Hòa" are one spelling, the older style placing the tone on another
     vowel; "Phóng" and "Phòng" are two."""
-    spelled = []
-    for word in re.sub(r"[^\w]+", " ", unicodedata.normalize("NFC", text).lower()).split():
-        marks = unicodedata.normalize("NFD", word)
-        spelled.append((without_tone(word), "".join(c for c in marks if c in TONE_MARKS)))
-    return spelled
+    words = re.sub(r"[^\w]+", " ", unicodedata.normalize("NFC", text).lower()).split()
+    return [spelling(word) for word in words]
 
 
 def _marks_between(text: str) -> str:

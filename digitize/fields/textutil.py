@@ -25,6 +25,13 @@ def without_tone(word: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", word) if c not in TONE_MARKS)
 
 
+def spelling(word: str) -> tuple[str, str]:
+    """A word's letters (decomposed, hats and horns kept) and its tone mark apart: "Hoà" and
+    "Hòa" are one spelling, the older style placing the tone on another vowel."""
+    marks = unicodedata.normalize("NFD", word)
+    return without_tone(word), "".join(c for c in marks if c in TONE_MARKS)
+
+
 _QUOTES = "\"'“”‘’„`"
 
 
