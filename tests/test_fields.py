@@ -667,6 +667,12 @@ def test_a_speck_read_as_a_quote_mark_is_not_part_of_the_value() -> None:
     assert values["address"] == "Khu phố 2, phường Linh Trung, Thủ Đức"
 
 
+def _address_read(read: str) -> str:
+    """The address a form's "Địa chỉ:" line gives, read as `read`."""
+    _, values = _values(f"ĐƠN ĐỀ NGHỊ\nHọ và tên: Lý Thị Hoa\nĐịa chỉ: {read}\n")
+    return values["address"]
+
+
 @pytest.mark.parametrize(
     ("read", "right"),
     [
@@ -700,9 +706,7 @@ def test_a_speck_read_as_a_quote_mark_is_not_part_of_the_value() -> None:
     ],
 )
 def test_an_addresss_unit_words_and_province_regain_their_marks(read: str, right: str) -> None:
-    form = f"ĐƠN ĐỀ NGHỊ\nHọ và tên: Lý Thị Hoa\nĐịa chỉ: {read}\n"
-    _, values = _values(form)
-    assert values["address"] == right
+    assert _address_read(read) == right
 
 
 @pytest.mark.parametrize(
@@ -739,9 +743,7 @@ def test_an_addresss_unit_words_and_province_regain_their_marks(read: str, right
     ],
 )
 def test_an_addresss_specks_for_spaces_and_lost_commas_are_mended(read: str, right: str) -> None:
-    form = f"ĐƠN ĐỀ NGHỊ\nHọ và tên: Lý Thị Hoa\nĐịa chỉ: {read}\n"
-    _, values = _values(form)
-    assert values["address"] == right
+    assert _address_read(read) == right
 
 
 @pytest.mark.parametrize(
