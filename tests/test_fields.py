@@ -618,6 +618,13 @@ def test_a_long_residence_wraps_onto_the_next_line(following: str, address: str)
             "Thôn 2, xã Triệu Long, phường Đông Lương, Quảng Trị",
         ),
         ("Tổ 5, phường", "Tân Lập, Đắk Lắk", "Tổ 5, phường Tân Lập, Đắk Lắk"),  # cut in a part
+        # a place of two words, its unit left out as cards print it, ends its part ("Nam
+        # Định" is no misread "Năm sinh" label either); one word, or a street, is cut
+        ("Xóm 5, Hải Phong", "Hải Hậu, Nam Định", "Xóm 5, Hải Phong, Hải Hậu, Nam Định"),
+        ("Thôn Phú Lộc", "Hòa Vang, Đà Nẵng", "Thôn Phú Lộc, Hòa Vang, Đà Nẵng"),
+        ("Tổ 3", "Hải Châu, Đà Nẵng", "Tổ 3, Hải Châu, Đà Nẵng"),
+        ("Thôn Phú Lộc, Hòa", "Vang, Đà Nẵng", "Thôn Phú Lộc, Hòa Vang, Đà Nẵng"),
+        ("Số 12 đường Lê", "Lợi, phường Bến Nghé, Huế", "Số 12 đường Lê Lợi, phường Bến Nghé, Huế"),
         # neither: a name on the next line is another value
         ("Thôn 2, xã Triệu Long", "Quảng Trị", "Thôn 2, xã Triệu Long"),
         # a person's name is never a place carried on, even after a comma or where its family
@@ -665,6 +672,19 @@ def test_a_speck_read_as_a_quote_mark_is_not_part_of_the_value() -> None:
     )
     _, values = _values(form)
     assert values["address"] == "Khu phố 2, phường Linh Trung, Thủ Đức"
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "Xóm 5, xã Hải Phong, huyện Hải Hậu, tỉnh Nam Định",
+        "Số 8 đường Trần Hưng Đạo, phường Nam Định, Ninh Bình",
+        "Thôn Đông, xã Yên Phú, Nam Định",
+    ],
+)
+def test_a_place_named_like_a_label_is_part_of_the_address(address: str) -> None:
+    # "Nam Định" is "Năm sinh" one letter off: the address was cut before it
+    assert _address_read(address) == address
 
 
 def _address_read(read: str) -> str:
@@ -761,6 +781,35 @@ def test_the_issuers_province_regains_its_marks(read: str, right: str) -> None:
     doc_type, values = _values(heading)
     assert doc_type == "decision"
     assert values["issuer"] == right
+
+
+@pytest.mark.parametrize(
+    ("heading", "issuer"),
+    [
+        # Decree 30: the body that issues under its superior; the superior's place is its own
+        ("UBND TỈNH QUẢNG NAM\nSỞ TƯ PHÁP", "Sở Tư pháp tỉnh Quảng Nam"),
+        ("ỦY BAN NHÂN DÂN\nHUYỆN ĐÔNG ANH\nPHÒNG TƯ PHÁP", "Phòng Tư pháp huyện Đông Anh"),
+        ("UBND TỈNH KHÁNH HÒA\nSỞ GIÁO DỤC VÀ ĐÀO TẠO", "Sở Giáo dục và Đào tạo tỉnh Khánh Hòa"),
+        ("BỘ CÔNG AN\nCỤC CẢNH SÁT QLHC VỀ TTXH", "Cục Cảnh sát QLHC về TTXH"),
+        ("CÔNG AN TỈNH NGHỆ AN", "Công an tỉnh Nghệ An"),
+        # one body over two lines, or abbreviated
+        ("ỦY BAN NHÂN DÂN\nTHÀNH PHỐ ĐÀ NẴNG", "Ủy ban nhân dân thành phố Đà Nẵng"),
+        ("UBND PHƯỜNG BẾN THÀNH", "Ủy ban nhân dân phường Bến Thành"),
+    ],
+)
+def test_the_issuer_is_the_body_under_its_superior(heading: str, issuer: str) -> None:
+    # the place and date read as a line apart is no part of the heading
+    text = f"{heading}\nSố: 12/QĐ-UBND\nTP. Hồ Chí Minh, ngày 08 tháng 7 năm 2024\n"
+    _, values = _values(text + "QUYẾT ĐỊNH\nVề việc cấp phép\nCăn cứ Luật Hộ tịch;\n")
+    assert values["issuer"] == issuer
+
+
+def test_a_petitioner_names_themself_as_petitions_do() -> None:
+    _, values = _values(
+        "ĐƠN ĐỀ NGHỊ\nKính gửi: Ủy ban nhân dân phường Bến Thành\n"
+        "Tôi tên là: Võ Minh Khôi Sinh ngày: 23/11/1978\nGiới tính: Nam\n"
+    )
+    assert values["full_name"] == "Võ Minh Khôi" and values["date_of_birth"] == "23/11/1978"
 
 
 def test_slightly_noisy_birth_extract_is_still_one() -> None:

@@ -721,19 +721,88 @@ def _issuer(lines: list[str]) -> str | None:
     for line in lines[:10]:
         if labels.find_all(line, _TITLE):
             break
-        kept = _capitals(clean_value(_without_motto(line)))
-        if kept and not re.match(r"so\b", fold_keep_digits(kept)):
+        left = clean_value(_without_motto(line))
+        kept = _capitals(left)
+        # "Số: /QĐ-UBND" with its number left blank is no body, "SỞ TƯ PHÁP" (folded alike) is;
+        # nor is the place of the place and date read as a line apart ("TP. Hồ Chí Minh, ngày")
+        blank_number = re.match(r"so\b(?!\s+[a-z])", fold_keep_digits(kept))
+        if kept and not blank_number and not _PLACE_DATE.match(fold_keep_digits(left)):
             heading.append(kept)
     if not heading:
         return None
-    text = " ".join(heading)
-    body = [h for h in labels.find_all(text, _BODIES) if _at_line_start(text, h.start)]
-    if body:  # the body's kind in its one spelling: "ỦY BAN'ÑHÂN DÂN" → "Ủy ban nhân dân"
-        text = f"{body[0].phrase.key or ''}{text[body[0].end :]}"
-    return province_after_its_unit(_sentence_case(text))
+    superior, issuing = _superior_and_issuing(heading)
+    issuer = _body_name(" ".join(issuing))
+    if superior and not _UNIT_AND_PLACE.search(issuer):
+        # "UBND HUYỆN X" over "PHÒNG TƯ PHÁP": the Phòng Tư pháp of huyện X
+        place = _UNIT_AND_PLACE.search(_body_name(" ".join(superior)))
+        issuer = f"{issuer} {place.group()}" if place else issuer
+    return issuer
 
 
-_BODIES = tuple(labels.phrase(name, name) for name in ("Ủy ban nhân dân", "Hội đồng nhân dân"))
+def _superior_and_issuing(heading: list[str]) -> tuple[list[str], list[str]]:
+    """Decree 30 prints a body under another in two lines, the superior above ("UBND TỈNH
+    QUẢNG NAM" over "SỞ TƯ PHÁP"): the issuer is the lower, told by its kind of body opening
+    a line. "ỦY BAN NHÂN DÂN" over "TỈNH LÀO CAI" is one body over two lines."""
+    for at in range(len(heading) - 1, 0, -1):
+        if _opens_with(heading[at], _SUBORDINATE_BODIES):
+            return heading[:at], heading[at:]
+    return [], heading
+
+
+def _opens_with(text: str, kinds: Sequence[labels.Phrase]) -> labels.Hit | None:
+    """The kind of body `text` opens with, read exactly."""
+    return next((h for h in labels.find_all(text, kinds) if h.start == 0 and not h.edits), None)
+
+
+def _body_name(heading: str) -> str:
+    """A body's name from its heading in capitals, in the case its text writes it: the kind
+    in its one spelling ("ỦY BAN'ÑHÂN DÂN", "UBND" → "Ủy ban nhân dân"), the place after
+    its unit capitalised, the field after a subordinate body's kind too ("Sở Tư pháp"), and
+    abbreviations kept ("Cục Cảnh sát QLHC về TTXH")."""
+    body = [h for h in labels.find_all(heading, _BODIES) if _at_line_start(heading, h.start)]
+    if body:
+        heading = f"{body[0].phrase.key or ''}{heading[body[0].end :]}"
+    words = _sentence_case(heading).split()
+    printed = " ".join(heading.split()).split()
+    if len(printed) == len(words):
+        words = [
+            read if _abbreviation(read) and word.casefold() == read.casefold() else word
+            for word, read in zip(words, printed, strict=True)
+        ]
+    kind = _opens_with(" ".join(words), _SUBORDINATE_BODIES)
+    if kind:  # its fields capitalised, up to its place: "Sở Lao động - Thương binh và Xã hội"
+        for at in range(len(kind.phrase.words), len(words)):
+            if fold_keep_digits(words[at]) in _UNIT_FOLDS:
+                break
+            if at == len(kind.phrase.words) or words[at - 1] in ("và", "-", "–"):
+                words[at] = words[at][:1].upper() + words[at][1:]
+    return province_after_its_unit(" ".join(words))
+
+
+def _abbreviation(word: str) -> bool:
+    """A word in capitals that is no syllable: "QLHC", "TTXH" (never "TƯ", "PHÁP")."""
+    return len(word) > 1 and word.isupper() and not syllable_shaped(word.lower())
+
+
+_BODIES = (
+    *(labels.phrase(name, name) for name in ("Ủy ban nhân dân", "Hội đồng nhân dân")),
+    labels.phrase("Ủy ban nhân dân", "UBND"),
+    labels.phrase("Hội đồng nhân dân", "HĐND"),
+)
+# Bodies that issue papers under a superior printed above them (Decree 30, Appendix I).
+_SUBORDINATE_BODIES = labels.phrases(
+    {
+        None: (
+            "Sở", "Phòng", "Cục", "Chi cục", "Vụ", "Công an", "Văn phòng", "Thanh tra",
+            "Trung tâm", "Bệnh viện", "Trường", "Tòa án nhân dân", "Viện kiểm sát nhân dân",
+            "Kho bạc nhà nước", "Bảo hiểm xã hội", "Chi nhánh", "Ban quản lý",
+        )
+    }
+)  # fmt: skip
+_UNIT_FOLDS = frozenset(fold_keep_digits(w) for unit in ADMINISTRATIVE_UNITS for w in unit.split())
+_UNIT_AND_PLACE = re.compile(
+    rf"(?<!\w)(?:{'|'.join(u for u in ADMINISTRATIVE_UNITS)})\s+\S.*$", re.IGNORECASE
+)
 
 
 def _subject(line: str) -> str | None:

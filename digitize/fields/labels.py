@@ -30,6 +30,7 @@ from functools import lru_cache
 
 from rapidfuzz.distance import Levenshtein
 
+from hoso.digitize.fields.places import ADMINISTRATIVE_UNITS, PROVINCES
 from hoso.digitize.fields.textutil import fold_keep_digits
 
 WORD = re.compile(r"[a-z0-9]+")
@@ -69,6 +70,7 @@ FIELD_LABELS: dict[str | None, tuple[str, ...]] = {
     "full_name": (
         "Họ và tên", "Họ tên", "Họ, chữ đệm và tên", "Họ, chữ đệm, tên", "Full name",
         "Họ, chữ đệm và tên khai sinh", "Surname, middle and given name", "Tên tôi là",
+        "Tôi tên là",
         "Họ, chữ đệm, tên người yêu cầu", "Họ và tên người yêu cầu", "Họ và tên người đề nghị",
         "Họ, chữ đệm và tên người đề nghị", "Họ và tên người làm đơn",
         "Họ, chữ đệm, tên người khai",
@@ -318,8 +320,8 @@ def find(line: str, vocabulary: Sequence[Phrase] = LABELS) -> list[Hit]:
     reaches left, over words before the value, never right into the value ("Họ và tên Chu Văn
     An" is no misread "Họ và tên cha"), unless a further word of its own is read exactly
     ("Họ, chữ đệm, tên igười cha" is the father's label, not the child's with a value)."""
-    hits = find_all(line, vocabulary)
     folded = fold_keep_digits(unicodedata.normalize("NFC", line))
+    hits = [hit for hit in find_all(line, vocabulary) if not _a_place_name(hit, folded)]
     hits = [
         hit
         for hit in hits
@@ -335,6 +337,22 @@ def find(line: str, vocabulary: Sequence[Phrase] = LABELS) -> list[Hit]:
         if all(hit.end <= kept.start or hit.start >= kept.end for kept in chosen):
             chosen.append(hit)
     return sorted(chosen, key=lambda h: h.start)
+
+
+_PLACE_UNIT_BEFORE = re.compile(
+    rf"(?:^|\W)(?:{'|'.join(fold_keep_digits(unit) for unit in ADMINISTRATIVE_UNITS)})\W*$"
+)
+_PROVINCE_FOLDS = frozenset(fold_keep_digits(name) for name in PROVINCES)
+
+
+def _a_place_name(hit: Hit, folded: str) -> bool:
+    """A label read with errors that is a place's name: right after a unit word ("tỉnh Nam
+    Định", "xã …") or a province's name itself, with no colon after it. "Nam Định" is "Năm sinh"
+    one letter off, and an address cut there lost its province ("…, huyện Hải Hậu, tỉnh ")."""
+    if not hit.edits or folded[hit.end :].lstrip(" ").startswith(":"):
+        return False
+    read = " ".join(WORD.findall(folded[hit.start : hit.end]))
+    return bool(_PLACE_UNIT_BEFORE.search(folded[: hit.start])) or read in _PROVINCE_FOLDS
 
 
 def _reads_on(longer: Hit, exact: Hit, folded: str) -> bool:

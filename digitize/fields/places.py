@@ -84,10 +84,28 @@ def joined_across_lines(first: str, second: str) -> str:
     folded = fold_keep_digits(second)
     unit = any(folded == unit or folded.startswith(unit + " ") for unit in _NAMED_FOLDED)
     province = folded.split(",")[0].strip() in _PROVINCE_BY_FOLD
-    starts_a_part = unit or (province and not splits_a_province(first, second))
+    starts_a_part = (
+        unit
+        or (province and not splits_a_province(first, second))
+        or (_ends_on_a_whole_name(first) and ("," in second or ends_in_a_province(second)))
+    )
     if starts_a_part and not first.endswith(",") and not second.startswith(","):
         return f"{first}, {second}"
     return f"{first} {second}"
+
+
+def _ends_on_a_whole_name(text: str) -> bool:
+    """Whether the last part of an address line (after its last comma) is a place's name of
+    two capitalised words with no unit word before it, as ID cards print a ward or district
+    ("Xóm 5, Hải Phong" / "Hải Hậu, Nam Định"): most Vietnamese place names are two syllables,
+    so the next line begins a part of its own. A unit with one word ("phường Bến" / "Nghé")
+    or a street ("đường Lê" / "Lợi") is cut, and joined by a space."""
+    words = text.rsplit(",", 1)[-1].split()
+    if len(words) > 1 and fold_keep_digits(words[0]) in _UNIT_WORDS:
+        if words[1].isdigit():
+            return len(words) == 2  # "Tổ 3", "Xóm 5": a number ends its part
+        words = words[1:]
+    return len(words) == 2 and all(w[:1].isupper() and w.isalpha() for w in words)
 
 
 def splits_a_province(before: str, after: str) -> bool:
@@ -133,6 +151,12 @@ _NAMED_AT = _unit_pattern(ADMINISTRATIVE_UNITS, r"[a-z0-9]")
 _SPELLING = {fold_keep_digits(u): u for u in (*_NUMBERED, *ADMINISTRATIVE_UNITS)}
 _NAMED_FOLDED = tuple(fold_keep_digits(u) for u in ADMINISTRATIVE_UNITS)
 # Parts of an address are split by commas; OCR reads a comma as ";" or as "." before a unit.
+# One-word units that open an address's part ("Thôn Phú Lộc", "xã Hòa Vang", "Xóm 5").
+_UNIT_WORDS = frozenset(
+    fold_keep_digits(u)
+    for u in (*_NUMBERED, *ADMINISTRATIVE_UNITS, "Xóm", "Bản", "Khu")
+    if " " not in u
+)
 _SEPARATOR_MISREAD = re.compile(rf";|\.(?=\s+(?:{'|'.join(_NAMED_FOLDED)})\s)")
 
 
