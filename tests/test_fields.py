@@ -812,6 +812,33 @@ def test_a_petitioner_names_themself_as_petitions_do() -> None:
     assert values["full_name"] == "Võ Minh Khôi" and values["date_of_birth"] == "23/11/1978"
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Sinh ngày 05 tháng 11 năm 1990",  # the label took the date's "ngày"
+        "Ngày sinh: 05 tháng 11 năm 1990",
+        "Ngày sinh: ngày 05 tháng 11 năm 1990",
+    ],
+)
+def test_a_worded_birth_date_after_its_label_is_read(line: str) -> None:
+    _, values = _values(f"TỜ KHAI\nHọ và tên: Lê Văn Tám\n{line}\n")
+    assert values["date_of_birth"] == "05/11/1990"
+
+
+@pytest.mark.parametrize(
+    ("printed", "phone"),
+    [
+        ("+84 905 123 456", "0905123456"),  # the country code is the 0 it stands for
+        ("0913 456 789", "0913456789"),
+        ("024.3822.1234", "02438221234"),
+        ("0905.123.456 - 0236.3822.123", "0905123456"),  # two numbers: the first, not both run
+    ],
+)
+def test_a_phone_is_read_in_its_national_form(printed: str, phone: str) -> None:
+    _, values = _values(f"ĐƠN ĐỀ NGHỊ\nHọ và tên: Lê Văn Tám\nSố điện thoại: {printed}\n")
+    assert values["phone"] == phone
+
+
 def test_slightly_noisy_birth_extract_is_still_one() -> None:
     noisy = (
         BIRTH_EXTRACT.replace("TRÍCH LỤC KHAI SINH", "TRÍCH LUC KHAl SlNH")

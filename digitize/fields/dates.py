@@ -16,6 +16,7 @@ WORDED_DATE = re.compile(
 )
 _NUMERIC = re.compile(r"(?<!\d)(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})(?!\d)")
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2200  # beyond these, a year is a misreading
+_DAY_THEN_MONTH = re.compile(r"^\W*\d{1,2}\W*thang\b")
 _COMPACT = re.compile(r"^(\d{2})(\d{2})(\d{4})$")  # DDMMYYYY, as in the chip-ID QR code
 
 
@@ -48,6 +49,15 @@ def parse_date(text: str) -> str | None:
         return make_date(int(compact.group(1)), int(compact.group(2)), int(compact.group(3)))
     dates = find_dates(text)
     return dates[0] if dates else None
+
+
+def parse_birth_date(text: str) -> str | None:
+    """A birth date after its label, which may have taken the worded date's "ngày" ("Sinh
+    ngày 05 tháng 11 năm 1990"). Only the birth date's labels end so; a place and date line
+    read as a misread "Cấp ngày" label ("Lào Cai; ngày 12 …") must not become an issue date."""
+    if _DAY_THEN_MONTH.match(fold_keep_digits(text)):
+        text = f"ngày {text}"
+    return parse_date(text)
 
 
 def to_date(value: str) -> dt.date:

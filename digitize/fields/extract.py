@@ -23,6 +23,7 @@ from hoso.digitize.fields.dates import (
     WORDED_DATE,
     find_dates,
     find_dates_tolerant,
+    parse_birth_date,
     parse_date,
     read_labelled_date,
     to_date,
@@ -555,13 +556,27 @@ def _name_word(word: str) -> bool:
     )
 
 
+# A Vietnamese phone number: 0 (or +84, the same) and 9-10 digits, grouped as people write.
+_PHONE = re.compile(r"(?<![\d+])(?:\+\s*84|0)((?:[ .\-]?\d){8,10})(?!\d)")
+
+
+def _phone(raw: str) -> str | None:
+    """The first number shaped as a phone, in its national form ("+84 905 123 456" is
+    0905123456, as the same person's other papers write it), so two numbers on one line are
+    not run together; else the digits as read (OCR may have broken the shape)."""
+    number = _PHONE.search(raw)
+    if number:
+        return "0" + re.sub(r"\D", "", number.group(1))
+    return re.sub(r"\D", "", raw) or None
+
+
 CONVERTERS: dict[str, Callable[[str], str | None]] = {
     "id_number": _id_number,
     "sex": _sex,
-    "date_of_birth": parse_date,
+    "date_of_birth": parse_birth_date,
     "id_issue_date": parse_date,
     "date_of_expiry": parse_date,
-    "phone": lambda r: re.sub(r"\D", "", r) or None,
+    "phone": _phone,
     "tax_code": lambda r: re.sub(r"[^\d-]", "", r).strip("-") or None,
     **{name: _name for name in ("full_name", "father_name", "mother_name")},
 }
