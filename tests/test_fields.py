@@ -839,6 +839,30 @@ def test_a_phone_is_read_in_its_national_form(printed: str, phone: str) -> None:
     assert values["phone"] == phone
 
 
+@pytest.mark.parametrize(
+    ("after", "subject"),
+    [
+        # a summary too long for its line goes on, in small letters, on the next
+        (
+            "đường giao thông liên xã\nỦY BAN NHÂN DÂN HUYỆN ĐÔNG ANH",
+            "Về việc thu hồi đất để thực hiện dự án xây dựng đường giao thông liên xã",
+        ),
+        # the body's name in capitals, a basis or a label is no part of it
+        ("ỦY BAN NHÂN DÂN HUYỆN ĐÔNG ANH", "Về việc thu hồi đất để thực hiện dự án xây dựng"),
+        ("Căn cứ Luật Đất đai năm 2024;", "Về việc thu hồi đất để thực hiện dự án xây dựng"),
+        ("căn cứ: Luật Đất đai", "Về việc thu hồi đất để thực hiện dự án xây dựng"),
+    ],
+)
+def test_a_decisions_summary_over_two_lines_is_read_whole(after: str, subject: str) -> None:
+    text = (
+        "ỦY BAN NHÂN DÂN\nHUYỆN ĐÔNG ANH\nSố: 1234/2024/QĐ-UBND\n"
+        "Đông Anh, ngày 15 tháng 8 năm 2024\nQUYẾT ĐỊNH\n"
+        f"Về việc thu hồi đất để thực hiện dự án xây dựng\n{after}\nCăn cứ Luật Đất đai;\n"
+    )
+    _, values = _values(text)
+    assert values["subject"] == subject
+
+
 def test_slightly_noisy_birth_extract_is_still_one() -> None:
     noisy = (
         BIRTH_EXTRACT.replace("TRÍCH LỤC KHAI SINH", "TRÍCH LUC KHAl SlNH")

@@ -836,6 +836,24 @@ def _subject(line: str) -> str | None:
     return subject[:1].upper() + subject[1:]
 
 
+SUBJECT_WRAPS = 2  # a summary line runs over three lines at most
+
+
+def _carries_on_sentence(line: str) -> bool:
+    """A line that goes on with the sentence above it: it opens with a small letter and is
+    words, not a label, a heading in capitals or a new clause ("Căn cứ …" opens with a
+    capital): "Về việc thu hồi đất để thực hiện dự án xây dựng" / "đường giao thông liên xã"."""
+    text = line.strip()
+    words = [w for w in text.split() if any(c.isalpha() for c in w)]
+    return (
+        text[:1].isalpha()
+        and text[:1].islower()
+        and len(words) >= 2
+        and ":" not in text
+        and sum(syllable_shaped(w.strip(".,;()").lower()) for w in words) >= 0.8 * len(words)
+    )
+
+
 _SIGNING = labels.phrases({None: ("Chủ tịch", "Giám đốc", "Trưởng phòng", "Thủ trưởng")})
 
 
@@ -873,7 +891,7 @@ _NUMBER_LABEL = re.compile(r"\bs([oe])\s*([:,;.]?)(?=\W{0,3}\d)")
 
 def _decision_fields(lines: list[str]) -> dict[str, FieldValue]:
     out: dict[str, FieldValue] = {}
-    for line in lines:
+    for at, line in enumerate(lines):
         folded = fold_keep_digits(line)
         if "document_number" not in out:
             label = _NUMBER_LABEL.search(folded)
@@ -886,6 +904,10 @@ def _decision_fields(lines: list[str]) -> dict[str, FieldValue]:
                 out["document_number"] = repaired(number, read[1])
         subject = _subject(line) if "subject" not in out else None
         if subject:
+            for following in lines[at + 1 : at + 1 + SUBJECT_WRAPS]:
+                if not _carries_on_sentence(following):
+                    break
+                subject = f"{subject} {clean_value(following)}"
             out["subject"] = FieldValue(subject, FROM_LABEL, "label", line=line)
     issuer = _issuer(lines)
     if issuer:
