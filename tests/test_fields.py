@@ -1115,6 +1115,37 @@ def test_a_subject_is_otherwise_kept_as_printed(line: str, subject: str) -> None
     assert values["subject"] == subject
 
 
+def test_a_second_persons_particulars_are_not_the_first_persons() -> None:
+    # a birth registration: the requester, then the child; the application is the requester's
+    _, values = _values(
+        "TỜ KHAI ĐĂNG KÝ KHAI SINH\nHọ, chữ đệm, tên người yêu cầu: LÊ VĂN HÙNG\n"
+        "Nơi cư trú: ấp 3, xã Tân Phú, tỉnh Đồng Nai\n"
+        "Giấy tờ tùy thân: Căn cước công dân số 075085003321\n"
+        "Họ, chữ đệm, tên: LÊ GIA BẢO\nNgày, tháng, năm sinh: 02/01/2025\nGiới tính: Nam\n"
+    )
+    assert values["full_name"] == "LÊ VĂN HÙNG" and values["id_number"] == "075085003321"
+    assert values["address"] == "ấp 3, xã Tân Phú, tỉnh Đồng Nai"
+    assert "date_of_birth" not in values and "sex" not in values
+
+
+@pytest.mark.parametrize(
+    ("second", "id_number"),
+    [
+        # a household head named after the applicant: their number is not the applicant's
+        ("7. Họ, chữ đệm và tên chủ hộ: Trần Văn Ba", None),
+        # a signature's "ghi rõ họ tên" names no one else
+        ("Người khai (Ký, ghi rõ họ tên)", "048060005678"),
+    ],
+)
+def test_a_number_after_another_persons_name_is_theirs(second: str, id_number: str | None) -> None:
+    _, values = _values(
+        f"TỜ KHAI\n1. Họ và tên: Nguyễn Văn An\n2. Ngày sinh: 01/02/1980\n{second}\n"
+        "9. Số định danh cá nhân: 048060005678\n"
+    )
+    assert values["full_name"] == "Nguyễn Văn An" and values["date_of_birth"] == "01/02/1980"
+    assert values.get("id_number") == id_number
+
+
 # --- noisy 150-dpi forms (issue 16): digits confused, separators lost, words glued -------------
 # Each line is a printed value with an error OCR makes on such scans; the truth is what was
 # printed. Repaired values go to a person, as every value read through OCR errors does.

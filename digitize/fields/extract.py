@@ -172,10 +172,11 @@ def _labelled(
     check says what is wrong with it. What stood after a label and read as nothing goes in
     `unread`, for checks that know more than the line (a card's expiry, from the birthday)."""
     found: dict[str, Labelled] = {}
+    someone_else = _another_persons_lines(lines)
     for at, line in enumerate(lines):
         pairs = labels.labelled_values(line)
         for index, (name, raw) in enumerate(pairs):
-            if name is None or name in found:
+            if name is None or name in found or (at >= someone_else and name in _PERSONS_OWN):
                 continue
             source, value_at = line, at
             last = index == len(pairs) - 1 and at + 1 < len(lines)
@@ -196,6 +197,28 @@ def _labelled(
             elif unread is not None and raw.strip():
                 unread.setdefault(name, raw)
     return found
+
+
+# What a form states about the person it names; a second person's name label starts what the
+# form states about them (a birth registration's child after its requester, a household
+# head after the applicant), and their values are not the first person's.
+_PERSONS_OWN = frozenset({"date_of_birth", "sex", "id_number", "id_issue_date", "address", "phone"})
+
+
+def _another_persons_lines(lines: list[str]) -> int:
+    """Where a form starts stating another person's particulars: the line of its second name
+    label (`_names_a_person`), or past the end when it names one person."""
+    naming = [at for at, line in enumerate(lines) if _names_a_person(line)]
+    return naming[1] if len(naming) > 1 else len(lines)
+
+
+def _names_a_person(line: str) -> bool:
+    """A name label read exactly, opening its line (an item's number before it aside; a
+    signature's "(Ký, ghi rõ họ tên)" names no one): another person's, after the first's."""
+    return any(
+        hit.phrase.key == "full_name" and not hit.edits and _at_line_start(line, hit.start)
+        for hit in labels.find(line)
+    )
 
 
 PARENTS = ("father_name", "mother_name")
@@ -957,8 +980,9 @@ def extract(
         by_elimination = FieldValue(parent[1].value, FROM_LAYOUT, "layout", line=parent[1].line)
         values[parent[0]] = repaired(by_elimination, 1)
     if "id_number" not in values:  # cards print "Số / No.: 0…" with no telling label
-        number = _id_number(text)
-        read_back = None if number else _id_number_repaired(lines)
+        own = lines[: _another_persons_lines(lines)]
+        number = _id_number("\n".join(own))
+        read_back = None if number else _id_number_repaired(own)
         if number:
             values["id_number"] = FieldValue(number, FROM_LAYOUT, "layout")
         elif read_back:
