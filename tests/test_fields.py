@@ -1146,6 +1146,23 @@ def test_a_number_after_another_persons_name_is_theirs(second: str, id_number: s
     assert values.get("id_number") == id_number
 
 
+@pytest.mark.parametrize(
+    ("title", "doc_type"),
+    [
+        ("GIẤY CHỨNG NHẬN KẾT HÔN", "other"),  # spouses and parents named: no birth extract
+        ("TRÍCH LỤC KHAI TỬ", "other"),
+        ("PHIẾU YÊU CẦU", "application"),
+        ("GIẤY KHAI SINH", "birth_extract"),
+    ],
+)
+def test_a_papers_title_says_what_it_is(title: str, doc_type: str) -> None:
+    text = (
+        f"CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n{title}\nHọ và tên: Đỗ Thành Công\n"
+        "Ngày, tháng, năm sinh: 14/02/1988\nHọ và tên cha: Đỗ Văn Lực\nHọ và tên mẹ: Lê Thị Hạnh\n"
+    )
+    assert _values(text)[0] == doc_type
+
+
 # --- noisy 150-dpi forms (issue 16): digits confused, separators lost, words glued -------------
 # Each line is a printed value with an error OCR makes on such scans; the truth is what was
 # printed. Repaired values go to a person, as every value read through OCR errors does.

@@ -105,6 +105,17 @@ SIGNALS: dict[str, tuple[tuple[str, float], ...]] = {
         ("Đơn đề nghị", 4), ("Tờ khai", 4), ("Đơn xin", 3), ("Kính gửi", 2), ("Xin cam đoan", 2),
         ("Tôi cam đoan", 2), ("Người làm đơn", 2), ("Người khai", 2), ("Người viết đơn", 2),
         ("Đề nghị", 1), ("Số điện thoại", 1), ("Người yêu cầu", 2), ("Người đề nghị", 2),
+        # titles as strong as a birth extract's: such forms ask for civil-status papers and
+        # name the parents ("Phiếu yêu cầu trích lục hộ tịch")
+        ("Phiếu đề nghị", 6), ("Giấy đề nghị", 6), ("Phiếu yêu cầu", 6), ("Đơn yêu cầu", 6),
+        ("Bản khai", 6),
+    ),
+    # Civil-status and land papers hoso reads no fields of: their titles say so, where the
+    # parents or the spouses they name would make them look like a birth extract.
+    "other": (
+        ("Giấy chứng nhận kết hôn", 6), ("Trích lục kết hôn", 6), ("Giấy chứng tử", 6),
+        ("Trích lục khai tử", 6), ("Giấy xác nhận tình trạng hôn nhân", 6),
+        ("Giấy chứng nhận quyền sử dụng đất", 6),
     ),
 }  # fmt: skip
 _SIGNAL_PHRASES = labels.phrases({t: [p for p, _ in signals] for t, signals in SIGNALS.items()})
