@@ -625,6 +625,12 @@ def test_a_long_residence_wraps_onto_the_next_line(following: str, address: str)
         ("Tổ 3", "Hải Châu, Đà Nẵng", "Tổ 3, Hải Châu, Đà Nẵng"),
         ("Thôn Phú Lộc, Hòa", "Vang, Đà Nẵng", "Thôn Phú Lộc, Hòa Vang, Đà Nẵng"),
         ("Số 12 đường Lê", "Lợi, phường Bến Nghé, Huế", "Số 12 đường Lê Lợi, phường Bến Nghé, Huế"),
+        # a second line of ten words: street, ward, district and province
+        (
+            "Số 5 ngách 12/3",
+            "Phố Hoàng Hoa Thám, Thụy Khuê, Tây Hồ, Hà Nội",
+            "Số 5 ngách 12/3 Phố Hoàng Hoa Thám, Thụy Khuê, Tây Hồ, Hà Nội",
+        ),
         # neither: a name on the next line is another value
         ("Thôn 2, xã Triệu Long", "Quảng Trị", "Thôn 2, xã Triệu Long"),
         # a person's name is never a place carried on, even after a comma or where its family

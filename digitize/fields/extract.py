@@ -274,6 +274,11 @@ _PLACE_WORDS = frozenset(fold_keep_digits(w) for u in ADMINISTRATIVE_UNITS for w
 }  # fmt: skip
 
 
+# The words of an address's second line at most: a card's residence carries on with street,
+# ward, district and province ("Phố Hoàng Hoa Thám, Thụy Khuê, Tây Hồ, Hà Nội": ten).
+PLACE_LINE_WORDS = 14
+
+
 def _continues_place(value: str, line: str) -> bool:
     """A line that carries on the place `value` began: shaped like a piece of an address (no
     label, no colon, no date, a few words, each a capitalised name, a number or a word of an
@@ -283,7 +288,9 @@ def _continues_place(value: str, line: str) -> bool:
     comma ("…, xã Hòa Vang," / "Nghệ An"), or a province cut in two ("…, Hải" / "Phòng")."""
     text = clean_value(line)
     words = re.sub(r"[,.;]", " ", text).split()
-    if not words or len(words) > 8 or ":" in text or labels.find(line) or text.isupper():
+    if not words or len(words) > PLACE_LINE_WORDS or ":" in text or text.isupper():
+        return False
+    if labels.find(line):
         return False
     if find_dates(text):
         return False
