@@ -348,6 +348,9 @@ def test_names_of_the_central_highlands_keep_their_opening(printed: str, name: s
         ("Số: 38/9Đ-UBND  Huế, ngày 17 tháng 06 năm 2025", "38/QĐ-UBND"),
         ("Số: 14/8C-UBND  Huế, ngày 17 tháng 06 năm 2025", "14/BC-UBND"),
         ("Số: 118/2025/NĐ-CP Huế, ngày 17 tháng 06 năm 2025", "118/2025/NĐ-CP"),
+        # a number in thousands with its dot, and a symbol's dash read as a dot
+        ("Số: 2.345/QĐ-BCA  Huế, ngày 17 tháng 06 năm 2025", "2.345/QĐ-BCA"),
+        ("Số: 07/QĐ.UBND  Huế, ngày 17 tháng 06 năm 2025", "07/QĐ-UBND"),
     ],
 )
 def test_number_and_place_date_on_one_line_are_told_apart(line: str, number: str) -> None:

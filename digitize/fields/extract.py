@@ -157,9 +157,10 @@ def classify(text: str, has_id_qr: bool = False) -> tuple[str, float]:
 # --- extraction -----------------------------------------------------------------------
 
 ID_RUN = re.compile(r"(?<![\d])(\d[\d .]{10,16}\d)(?![\d])")
-# Decree 30 number/symbol: "1657/QĐ-UBND", "118/2025/NĐ-CP", OCR spaces around / and - allowed.
+# Decree 30 number/symbol: "1657/QĐ-UBND", "118/2025/NĐ-CP", OCR spaces around / and - allowed;
+# a ministry's number in thousands may carry a dot ("2.345/QĐ-BCA": never just "345/QĐ-BCA").
 NUMBER_TOKEN = re.compile(
-    r"(?<!\d)\d{1,6}\s*/\s*(?:\d{4}\s*/\s*)?[A-ZĐ][A-ZĐa-z0-9]*(?:\s*-\s*[A-ZĐ0-9][A-ZĐa-z0-9]*)*"
+    r"(?<!\d)(?<!\d\.)(?:\d{1,3}(?:\.\d{3})+|\d{1,6})\s*/\s*(?:\d{4}\s*/\s*)?[A-ZĐ][A-ZĐa-z0-9]*(?:\s*-\s*[A-ZĐ0-9][A-ZĐa-z0-9]*)*"
 )
 
 
@@ -319,6 +320,8 @@ def document_number(line: str, heading: bool = False) -> tuple[str, int] | None:
     bar of Đ, a speck inside the symbol): a repaired number goes to a person to check, as other
     repaired values do."""
     line, specks = _SPECK_IN_SYMBOL.subn(r"/\1\2", line)
+    line, dots = _DOT_FOR_DASH.subn(r"\1-", line)
+    specks += dots
     line, letters = _TYPE_DIGIT_MISREADS.subn(_type_letter, line)
     specks += letters
     match = NUMBER_TOKEN.search(line) or (_slash_lost(line) if heading else None)
@@ -383,6 +386,8 @@ _SLASHLESS = re.compile(r"\d{1,6}\s?[A-ZĐ]{2,4}(?:\s*-\s*[A-ZĐ][A-ZĐa-zÀ-ỹ
 # A speck read as a stop inside the type abbreviation ("502/TL.KS-BS"): symbols are letters
 # and hyphens, never stops.
 _SPECK_IN_SYMBOL = re.compile(r"/([A-ZĐ]{1,4})[.,'](?=[A-ZĐ]{1,4}-)([A-ZĐ]{1,4})")
+# The dash between a symbol's parts read (or typed) as a dot: "07/QĐ.UBND" is 07/QĐ-UBND.
+_DOT_FOR_DASH = re.compile(r"(/[A-ZĐ][A-ZĐ0-9]*)\.(?=[A-ZĐ]{2})")
 # Decree 30's type abbreviations with Đ, where the one read without it is no abbreviation at all
 # (QĐ quyết định, NĐ nghị định; "HD"/"HĐ" and "DA"/"ĐA" are both real, so are left as read).
 _TYPE_MISREADS = re.compile(r"(?<=/)[QN]D(?=-)")
