@@ -181,6 +181,27 @@ def to_array(image: Image.Image, mode: str) -> Pixels:
     return np.asarray(image, dtype=np.uint8)
 
 
+_TIFF_RESOLUTION = (282, 283, 296)  # XResolution, YResolution, ResolutionUnit
+_PER_UNIT = {2: 1.0, 3: 2.54}  # inch (also where the unit is left out: TIFF's default), cm
+
+
+def _frame_dpi(image: Image.Image) -> object:
+    """The resolution the frame itself states. A TIFF page's own tags, not `info`: Pillow keeps
+    the first page's there when a later page states none, or none in inches or centimetres
+    (a landscape page without tags was archived at the first page's 300 dpi, a third its size)."""
+    if image.format != "TIFF":
+        return image.info.get("dpi")
+    tags = image.tag_v2  # type: ignore[attr-defined]
+    x, y, unit = (tags.get(tag) for tag in _TIFF_RESOLUTION)
+    per_inch = _PER_UNIT.get(2 if unit is None else unit)
+    if x is None or y is None or per_inch is None:
+        return None
+    try:
+        return (float(x) * per_inch, float(y) * per_inch)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+
+
 def _trusted_dpi(info_dpi: object) -> float | None:
     if not isinstance(info_dpi, tuple) or len(info_dpi) < 2:
         return None
@@ -228,7 +249,14 @@ def _load_frame(path: Path, index: int, options: Options) -> RasterPage:
     outlive it (two whole-page copies were 30 ms of a 300-dpi colour scan, issue 18)."""
     with warnings.catch_warnings(record=True) as caught, native_stderr_silenced():
         warnings.simplefilter("always")
-        with Image.open(image_source(path)) as image:
+        # A stream, never the path: Pillow memory-maps an uncompressed TIFF opened by name
+        # and fills it in the row length of its turned size when an orientation tag turns it
+        # by a quarter (5-8), which archived a scrambled page without a word (Pillow 13).
+        opened = image_source(path)
+        with (
+            opened.open("rb") if isinstance(opened, Path) else opened as stream,
+            Image.open(stream) as image,
+        ):
             image.seek(index)
             check_pixel_budget(image.width, image.height, options, path.name)
             # A JPEG file's bytes, read once: its frame says how to decode it and whether the
@@ -244,7 +272,7 @@ def _load_frame(path: Path, index: int, options: Options) -> RasterPage:
                 if embedded is None:
                     raise
                 decoded = embedded
-            info_dpi = image.info.get("dpi")
+            info_dpi = _frame_dpi(image)
             upright_as_stored = image.getexif().get(0x0112, 1) == 1
             plain_jpeg = (
                 image.format == "JPEG"

@@ -460,3 +460,41 @@ def test_an_old_style_jpeg_tiff_without_its_stream_is_damaged(tmp_path: Path) ->
     with pytest.raises(PageFailedError, match="cannot be decoded") as failure:
         digitize([path], Options(jobs=1))
     assert isinstance(failure.value.cause, CorruptInputError)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("tag", [6, 8])
+def test_an_uncompressed_tiff_turned_by_its_tag_is_read_upright(tmp_path: Path, tag: int) -> None:
+    """Pillow memory-maps such a file opened by name and filled it in its turned row length:
+    the page was archived scrambled, its text layer empty (found by a reviewing helper)."""
+    image, text = _page(4413)
+    stored = image.transpose(Image.Transpose.ROTATE_90 if tag == 6 else Image.Transpose.ROTATE_270)
+    exif = Image.Exif()
+    exif[0x0112] = tag
+    stored.save(tmp_path / "turned.tif", exif=exif, dpi=(150, 150))  # no compression
+    (page,) = digitize([tmp_path / "turned.tif"], Options(jobs=1)).pages
+    assert (page.width_px, page.height_px) == image.size
+    assert cer(text, page.text) <= MAX_CER
+
+
+@pytest.mark.slow
+def test_each_tiff_page_states_its_own_resolution(tmp_path: Path) -> None:
+    """Pillow may keep an earlier page's resolution for a later page that states none in
+    inches or centimetres: such a page was archived at the first page's 300 dpi, a fraction of
+    its size (found by a reviewing helper). Each page is taken at what it states itself."""
+    first = render_page(PageSpec(seed=4414, dpi=300, body_lines=3)).image.convert("L")
+    later, _ = _page(4415)  # A4 at 150 dpi
+    with (
+        (tmp_path / "pages.tif").open("w+b") as file,
+        TiffImagePlugin.AppendingTiffWriter(file, new=True) as tiff,
+    ):
+        first.save(tiff, format="TIFF", dpi=(300, 300))
+        tiff.newFrame()
+        later.save(tiff, format="TIFF")  # no resolution at all
+        tiff.newFrame()
+        later.save(tiff, format="TIFF", resolution=300.0, resolution_unit=1)  # no unit
+        tiff.newFrame()
+    pages = digitize([tmp_path / "pages.tif"], Options(jobs=1)).pages
+    assert (pages[0].dpi, pages[0].dpi_source) == (300, "metadata")
+    for page in pages[1:]:
+        assert page.dpi_source != "metadata" and abs(page.dpi - 150) < 30
