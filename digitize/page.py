@@ -66,6 +66,7 @@ from hoso.digitize.page_warnings import (
     SHOW_THROUGH,
     SHOW_THROUGH_OWN_PRINT,
     SKEW_UNKNOWN,
+    STATED_DPI_DOUBTED,
     TOO_SMALL,
     WAY_UP_UNKNOWN,
 )
@@ -386,6 +387,8 @@ def _scanned_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> Pa
     glyphs = find_glyphs(seen)
     glyph_height = resolution.median_glyph_height(glyphs)
     dpi, dpi_source = _resolution(raster, glyphs)
+    if raster.dpi is not None and dpi_source == "paper_size":
+        warnings.append(_stated_dpi_doubted(raster.dpi, pixels.shape[1], pixels.shape[0], dpi))
     if below_legal_minimum(dpi):
         warnings.append(BELOW_MINIMUM.format(dpi=dpi, minimum=LEGAL_MINIMUM_DPI))
 
@@ -538,10 +541,11 @@ def _resolution(raster: RasterPage, glyphs: Glyphs) -> tuple[float, str]:
     """Trust a plausible declared resolution; else the sheet of paper the image is the shape of
     (`resolution.paper_dpi`); else read it from the text; else take what the file claims (72
     and 96 dpi are software defaults, but right for screenshots); else assume 300."""
-    if raster.dpi is not None:
-        return raster.dpi, "metadata"
     estimated = resolution.estimate_dpi(glyphs)
     height, width = raster.pixels.shape[:2]
+    if raster.dpi is not None:
+        shrunk = _sheet_shrunk_with_its_tag(raster.dpi, width, height, estimated)
+        return (shrunk.dpi, "paper_size") if shrunk else (raster.dpi, "metadata")
     sheet = resolution.paper_dpi(width, height, estimated)
     if sheet is not None:
         return sheet.dpi, "paper_size"
@@ -550,6 +554,38 @@ def _resolution(raster: RasterPage, glyphs: Glyphs) -> tuple[float, str]:
     if raster.claimed_dpi is not None:
         return raster.claimed_dpi, "metadata"
     return 300.0, "assumed"
+
+
+# A stated resolution that makes the page no larger than A6 (148 mm long, with a margin) is
+# checked against the print: an A4 scan shrunk to half keeps an A6 size under its tag. A card
+# scanned alone (86 mm) or a real A6 page keeps its tag, as its print agrees with it.
+SMALLEST_SHEET_IN = 150 / 25.4
+
+
+def _sheet_shrunk_with_its_tag(
+    stated: float, width: int, height: int, estimated: float | None
+) -> resolution.SheetFit | None:
+    """The sheet a page really is when its stated resolution makes it smaller than any paper
+    while its print says a resolution under half the stated one and its shape is that sheet's
+    at it (an A4 scan at 300 dpi shrunk to 100 dpi by a chat app, its tag kept, was archived as
+    a 7 × 10 cm page and passed as above the legal minimum). None where the tag holds."""
+    if max(width, height) / stated >= SMALLEST_SHEET_IN or estimated is None:
+        return None
+    if estimated > stated / 2:
+        return None
+    sheet = resolution.paper_dpi(width, height, estimated)
+    return sheet if sheet is not None and sheet.dpi <= stated / 1.5 else None
+
+
+def _stated_dpi_doubted(stated: float, width: int, height: int, dpi: float) -> str:
+    sheet = resolution.paper_dpi(width, height, dpi)
+    return STATED_DPI_DOUBTED.format(
+        stated=stated,
+        width_mm=width / stated * 25.4,
+        height_mm=height / stated * 25.4,
+        sheet=sheet.sheet if sheet else "a sheet",
+        dpi=dpi,
+    )
 
 
 def _straightening(pixels: Pixels, skew: deskew.SkewEstimate) -> NDArray[np.float64]:

@@ -35,6 +35,14 @@ NEGATIVE_PAGE = (
     "the page was a negative (light print on a dark page), so it was made positive to be read "
     "and archived; the file as received is kept unchanged"
 )
+# A file's stated resolution that makes its page smaller than any paper, where the print says a
+# sheet at a lower one (an A4 scan shrunk by a chat app or e-mail keeps its 300-dpi tag).
+STATED_DPI_DOUBTED = (
+    "the file states {stated:.0f} dpi, which would make the page {width_mm:.0f} × "
+    "{height_mm:.0f} mm, but its print and shape are those of {sheet} at {dpi:.0f} dpi: it was "
+    "archived as {sheet} (the file may have been shrunk after scanning); the file as received "
+    "is kept unchanged"
+)
 BELOW_MINIMUM = (
     "effective resolution {dpi:.0f} dpi is below the legal minimum of {minimum} dpi for an "
     "e-copy of a paper (Decree 30/2020); rescan if this copy must be official"
@@ -118,6 +126,7 @@ TEMPLATES = (
     ANNOTATIONS_NOT_DRAWN,
     GIF_PICTURES,
     UNEVEN_RESOLUTION,
+    STATED_DPI_DOUBTED,
     OUTLINE_NOT_FOUND,
     NEGATIVE_PAGE,
     BELOW_MINIMUM,

@@ -498,3 +498,28 @@ def test_each_tiff_page_states_its_own_resolution(tmp_path: Path) -> None:
     assert (pages[0].dpi, pages[0].dpi_source) == (300, "metadata")
     for page in pages[1:]:
         assert page.dpi_source != "metadata" and abs(page.dpi - 150) < 30
+
+
+@pytest.mark.slow
+def test_a_scan_shrunk_with_its_resolution_tag_kept_is_taken_at_its_sheet(
+    tmp_path: Path,
+) -> None:
+    """An A4 scan shrunk to 100 dpi by a chat app or e-mail, its 300-dpi tag kept, was archived
+    as a 7 × 10 cm page and passed as above the legal minimum (found by a reviewing helper)."""
+    page = render_page(PageSpec(seed=4416, dpi=100, body_lines=8)).image.convert("L")
+    page.save(tmp_path / "shrunk.png", dpi=(300, 300))
+    (read,) = digitize([tmp_path / "shrunk.png"], Options(jobs=1)).pages
+    assert read.dpi_source == "paper_size" and abs(read.dpi - 100) < 10
+    assert any(w.startswith("the file states 300 dpi") for w in read.warnings)
+    assert any("below the legal minimum" in w for w in read.warnings)
+
+
+@pytest.mark.slow
+def test_a_card_scanned_alone_keeps_its_stated_resolution(tmp_path: Path) -> None:
+    """A card is smaller than any paper, and its print agrees with its tag: nothing doubted."""
+    card = render_page(PageSpec(seed=4417, dpi=300, body_lines=3)).image.convert("L")
+    crop = card.crop((0, 0, 1011, 638))  # 85.6 × 54 mm at 300 dpi
+    crop.save(tmp_path / "card.png", dpi=(300, 300))
+    (read,) = digitize([tmp_path / "card.png"], Options(jobs=1)).pages
+    assert (read.dpi, read.dpi_source) == (300, "metadata")
+    assert not any(w.startswith("the file states") for w in read.warnings)

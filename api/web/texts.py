@@ -30,6 +30,7 @@ from hoso.digitize.page_warnings import (
     SHOW_THROUGH,
     SHOW_THROUGH_OWN_PRINT,
     SKEW_UNKNOWN,
+    STATED_DPI_DOUBTED,
     TOO_SMALL,
     UNEVEN_RESOLUTION,
     WAY_UP_UNKNOWN,
@@ -291,6 +292,11 @@ WARNING_TEXTS: dict[str, str] = {
         "Scanned at %(x)s × %(y)s dpi (a fax): stretched to square pixels, but %(low)s dpi is "
         "below the legal minimum of %(minimum)s dpi for an e-copy. Rescan if this copy must be "
         "official."
+    ),
+    STATED_DPI_DOUBTED: N_(
+        "The file states %(stated)s dpi, which would make the page %(width_mm)s × %(height_mm)s "
+        "mm, but its print and shape are those of %(sheet)s at %(dpi)s dpi: it was archived as "
+        "%(sheet)s (the file may have been shrunk after scanning). The file as received is kept."
     ),
 }
 _SKIPPED = (BELOW_MINIMUM,)  # shown as the page's "rescan needed" flag
