@@ -47,6 +47,7 @@ class PageTask:
     index: int  # frame index in an image file, or page index in a PDF
     born_digital: bool = False  # the PDF page already has usable text: no OCR
     pixels: int = 0  # triage's estimate from headers (what the pool starts first); 0: unknown
+    notes: tuple[str, ...] = ()  # warnings triage found for this page (a file cut short after it)
 
 
 @dataclass(frozen=True)

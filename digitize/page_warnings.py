@@ -13,6 +13,11 @@ DAMAGED_IMAGE = (
     "the image data is damaged or cut short, so part of the page may be missing; "
     "check the PDF against the paper and rescan if needed"
 )
+# A multi-page file damaged after its first pages: those are read, the last of them says so.
+CUT_SHORT = (
+    "the file is damaged after this page ({detail}): the pages after it, if it had more, could "
+    "not be read; the file as received is kept unchanged, so ask for it again or rescan"
+)
 # A GIF's pictures are an animation's frames, not a document's pages: the first is read
 # (`triage`), and the page says the others were not.
 GIF_PICTURES = (
@@ -122,6 +127,7 @@ ATTACHMENTS_NOT_READ = (
 
 TEMPLATES = (
     DAMAGED_IMAGE,
+    CUT_SHORT,
     ATTACHMENTS_NOT_READ,
     ANNOTATIONS_NOT_DRAWN,
     GIF_PICTURES,

@@ -119,7 +119,9 @@ class RasterPage:
 def rasterize(task: PageTask, options: Options) -> RasterPage:
     try:
         if task.kind is PageKind.IMAGE_FRAME:
-            return _load_frame(task.path, task.index, options)
+            frame = _load_frame(task.path, task.index, options)
+            frame.warnings.extend(task.notes)
+            return frame
         page = _extract_pdf_image(task, options) if task.kind is PageKind.PDF_IMAGE else None
         if page is None:
             page = _render_pdf_page(task, options)

@@ -15,7 +15,7 @@ import struct
 import unicodedata
 import warnings
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ from hoso.digitize.errors import (
     UnsupportedInputError,
 )
 from hoso.digitize.models import Options, PageKind, PageTask
+from hoso.digitize.page_warnings import CUT_SHORT
 from hoso.files import sha256_file
 
 log = logging.getLogger(__name__)
@@ -278,6 +279,13 @@ def _triage_image(path: Path, kind: str, options: Options, first_number: int) ->
                         image.seek(index)
                     except EOFError:
                         break
+                    except IMAGE_FAILURES as exc:
+                        if not tasks:
+                            raise
+                        # the pages before the damage are read; the last says what is lost
+                        cut = CUT_SHORT.format(detail=failure_detail(exc))
+                        tasks[-1] = replace(tasks[-1], notes=(*tasks[-1].notes, cut))
+                        break
                     if index == MAX_FILE_PAGES:
                         raise InputTooLargeError(
                             f"the {kind.upper()} holds more than {MAX_FILE_PAGES} pages, the "
@@ -334,6 +342,10 @@ def failure_detail(exc: BaseException) -> str:
         return "a page's header is incomplete or malformed"
     if re.fullmatch(r"(?:decoder|encoder) error -?\d+", text):
         return "its compression is not one hoso reads, or its data is damaged"
+    if text.startswith("cannot identify image file"):  # Pillow names the server's path
+        return "its header cannot be read"
+    if text in ("Missing dimensions", "Invalid dimensions"):
+        return "a page's header does not say its size"
     return text
 
 

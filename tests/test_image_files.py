@@ -76,17 +76,30 @@ def test_an_arithmetic_coded_jpeg_is_read_and_archived_recoded() -> None:
 def test_a_tiff_page_with_a_header_entry_missing_says_so_in_words(tmp_path: Path) -> None:
     """A palette page without its colour map (tag 320): Pillow's complaint is the bare number
     "320", which meant nothing at a desk."""
-    first, _ = _page(4413)
+    first, text = _page(4413)
     second = first.resize((first.width // 4, first.height // 4)).convert("P")
     first.save(tmp_path / "stack.tif", save_all=True, append_images=[second])
     data = (tmp_path / "stack.tif").read_bytes()
     colour_map = b"\x40\x01\x03\x00"  # tag 320, type SHORT, little-endian
     assert data.count(colour_map) == 1
     (tmp_path / "broken.tif").write_bytes(data.replace(colour_map, b"\xe8\xfd\x03\x00"))
+    # the first page is read (it was refused with the rest); the damage is said on it
+    (page,) = digitize([tmp_path / "broken.tif"], Options(jobs=1)).pages
+    (said,) = [w for w in page.warnings if "damaged after this page" in w]
+    assert "header" in said and "320" not in said
+    assert cer(text, page.text) <= MAX_CER
+
+
+def test_a_tiff_damaged_in_its_first_page_is_refused_in_words(tmp_path: Path) -> None:
+    first, _ = _page(4418)
+    first.convert("P").save(tmp_path / "one.tif")
+    data = (tmp_path / "one.tif").read_bytes()
+    colour_map = b"\x40\x01\x03\x00"
+    (tmp_path / "broken.tif").write_bytes(data.replace(colour_map, b"\xe8\xfd\x03\x00"))
     with pytest.raises(CorruptInputError) as raised:
         digitize([tmp_path / "broken.tif"], Options(jobs=1))
-    assert "damaged" in raised.value.message
-    assert "header" in raised.value.message and "320" not in raised.value.message
+    assert "damaged" in raised.value.message and "header" in raised.value.message
+    assert str(tmp_path) not in raised.value.message  # no server path in words for people
 
 
 @pytest.mark.slow

@@ -18,6 +18,7 @@ from hoso.digitize.page_warnings import (
     ATTACHMENTS_NOT_READ,
     BELOW_MINIMUM,
     BLANK_PAGE,
+    CUT_SHORT,
     DAMAGED_IMAGE,
     GIF_PICTURES,
     HIDDEN_TEXT,
@@ -292,6 +293,10 @@ WARNING_TEXTS: dict[str, str] = {
         "Scanned at %(x)s × %(y)s dpi (a fax): stretched to square pixels, but %(low)s dpi is "
         "below the legal minimum of %(minimum)s dpi for an e-copy. Rescan if this copy must be "
         "official."
+    ),
+    CUT_SHORT: N_(
+        "The file is damaged after this page (%(detail)s): any pages after it could not be "
+        "read. The file as received is kept; ask for it again or rescan."
     ),
     STATED_DPI_DOUBTED: N_(
         "The file states %(stated)s dpi, which would make the page %(width_mm)s × %(height_mm)s "
