@@ -18,6 +18,11 @@ CUT_SHORT = (
     "the file is damaged after this page ({detail}): the pages after it, if it had more, could "
     "not be read; the file as received is kept unchanged, so ask for it again or rescan"
 )
+# The same file given twice for one document: its pages are read again, and say so.
+SAME_FILE_TWICE = (
+    "this page comes from a file with the same content as {name}, whose pages start at page "
+    "{page}: the same scan was given twice; leave one out if it was not meant"
+)
 # A GIF's pictures are an animation's frames, not a document's pages: the first is read
 # (`triage`), and the page says the others were not.
 GIF_PICTURES = (
@@ -128,6 +133,7 @@ ATTACHMENTS_NOT_READ = (
 TEMPLATES = (
     DAMAGED_IMAGE,
     CUT_SHORT,
+    SAME_FILE_TWICE,
     ATTACHMENTS_NOT_READ,
     ANNOTATIONS_NOT_DRAWN,
     GIF_PICTURES,

@@ -34,7 +34,7 @@ from hoso.digitize.errors import (
     UnsupportedInputError,
 )
 from hoso.digitize.models import Options, PageKind, PageTask
-from hoso.digitize.page_warnings import CUT_SHORT
+from hoso.digitize.page_warnings import CUT_SHORT, SAME_FILE_TWICE
 from hoso.files import sha256_file
 
 log = logging.getLogger(__name__)
@@ -168,8 +168,16 @@ def triage(paths: list[Path], options: Options, first_page_number: int = 1) -> l
     """Triage several files that together are the pages of one document, in order."""
     triaged: list[TriagedInput] = []
     number = first_page_number
+    first_pages: dict[str, tuple[str, int]] = {}  # content → (file name, its first page)
     for path in paths:
         item = triage_file(path, options, number)
+        if item.sha256 in first_pages and item.tasks:
+            # one scan sent twice (a station's retry, a file picked twice): read, and said
+            name, page = first_pages[item.sha256]
+            said = SAME_FILE_TWICE.format(name=name, page=page)
+            tasks = [replace(task, notes=(*task.notes, said)) for task in item.tasks]
+            item = replace(item, tasks=tasks)
+        first_pages.setdefault(item.sha256, (path.name, number))
         triaged.append(item)
         number += len(item.tasks)
     return triaged

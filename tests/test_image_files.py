@@ -536,3 +536,18 @@ def test_a_card_scanned_alone_keeps_its_stated_resolution(tmp_path: Path) -> Non
     (read,) = digitize([tmp_path / "card.png"], Options(jobs=1)).pages
     assert (read.dpi, read.dpi_source) == (300, "metadata")
     assert not any(w.startswith("the file states") for w in read.warnings)
+
+
+def test_the_same_scan_given_twice_is_read_and_said(tmp_path: Path) -> None:
+    image, _ = _page(4419)
+    image.save(tmp_path / "đơn.png", dpi=(150, 150))
+    other, _ = _page(4420)
+    other.save(tmp_path / "other.png", dpi=(150, 150))
+    (tmp_path / "again.png").write_bytes((tmp_path / "đơn.png").read_bytes())
+    pages = digitize(
+        [tmp_path / "đơn.png", tmp_path / "other.png", tmp_path / "again.png"], Options(jobs=1)
+    ).pages
+    assert [p.number for p in pages] == [1, 2, 3]  # nothing is left out
+    said = [w for p in pages for w in p.warnings if "given twice" in w]
+    assert said == [w for w in pages[2].warnings if "given twice" in w]
+    assert len(said) == 1 and "đơn.png" in said[0] and "page 1" in said[0]

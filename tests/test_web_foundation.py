@@ -375,6 +375,7 @@ def test_every_page_warning_is_shown_in_vietnamese_with_its_values() -> None:
         w.GIF_PICTURES.format(pictures=3): ["3"],
         w.PICTURES_LEFT.format(pictures=30, read=24): ["30", "24"],
         w.PICTURE_NOT_READ: [],
+        w.SAME_FILE_TWICE.format(name="đơn.jpg", page=3): ["đơn.jpg", "3"],
         w.CUT_SHORT.format(detail="a header entry is missing"): ["a header entry is missing"],
         w.STATED_DPI_DOUBTED.format(stated=300, width_mm=70, height_mm=99, sheet="A4", dpi=100): [
             "300",

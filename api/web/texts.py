@@ -28,6 +28,7 @@ from hoso.digitize.page_warnings import (
     OUTLINE_NOT_FOUND,
     PICTURE_NOT_READ,
     PICTURES_LEFT,
+    SAME_FILE_TWICE,
     SHOW_THROUGH,
     SHOW_THROUGH_OWN_PRINT,
     SKEW_UNKNOWN,
@@ -293,6 +294,10 @@ WARNING_TEXTS: dict[str, str] = {
         "Scanned at %(x)s × %(y)s dpi (a fax): stretched to square pixels, but %(low)s dpi is "
         "below the legal minimum of %(minimum)s dpi for an e-copy. Rescan if this copy must be "
         "official."
+    ),
+    SAME_FILE_TWICE: N_(
+        "This page comes from a file with the same content as %(name)s, whose pages start at "
+        "page %(page)s: the same scan was sent twice. Leave one out if that was not meant."
     ),
     CUT_SHORT: N_(
         "The file is damaged after this page (%(detail)s): any pages after it could not be "
