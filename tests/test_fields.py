@@ -801,6 +801,8 @@ def test_the_issuers_province_regains_its_marks(read: str, right: str) -> None:
         ("UBND TỈNH KHÁNH HÒA\nSỞ GIÁO DỤC VÀ ĐÀO TẠO", "Sở Giáo dục và Đào tạo tỉnh Khánh Hòa"),
         ("BỘ CÔNG AN\nCỤC CẢNH SÁT QLHC VỀ TTXH", "Cục Cảnh sát QLHC về TTXH"),
         ("CÔNG AN TỈNH NGHỆ AN", "Công an tỉnh Nghệ An"),
+        ("UBND TỈNH QUẢNG NAM\nSỎ TƯ PHÁP", "Sở Tư pháp tỉnh Quảng Nam"),  # its kind misread
+        ("UBND THÀNH PHỐ HẢI PHÒNG", "Ủy ban nhân dân thành phố Hải Phòng"),  # no Phòng in it
         # one body over two lines, or abbreviated
         ("ỦY BAN NHÂN DÂN\nTHÀNH PHỐ ĐÀ NẴNG", "Ủy ban nhân dân thành phố Đà Nẵng"),
         ("UBND PHƯỜNG BẾN THÀNH", "Ủy ban nhân dân phường Bến Thành"),

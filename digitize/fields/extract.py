@@ -831,11 +831,13 @@ def _body_name(heading: str) -> str:
             for word, read in zip(words, printed, strict=True)
         ]
     kind = _opens_with(" ".join(words), _SUBORDINATE_BODIES)
-    if kind:  # its fields capitalised, up to its place: "Sở Lao động - Thương binh và Xã hội"
-        for at in range(len(kind.phrase.words), len(words)):
+    if kind:  # its kind spelled, its fields capitalised up to its place ("Sở Lao động - …")
+        size = len(kind.phrase.words)
+        words = [*str(kind.phrase.key).split(), *words[size:]]
+        for at in range(size, len(words)):
             if fold_keep_digits(words[at]) in _UNIT_FOLDS:
                 break
-            if at == len(kind.phrase.words) or words[at - 1] in ("và", "-", "–"):
+            if at == size or words[at - 1] in ("và", "-", "–"):
                 words[at] = words[at][:1].upper() + words[at][1:]
     return province_after_its_unit(" ".join(words))
 
@@ -851,14 +853,13 @@ _BODIES = (
     labels.phrase("Hội đồng nhân dân", "HĐND"),
 )
 # Bodies that issue papers under a superior printed above them (Decree 30, Appendix I).
-_SUBORDINATE_BODIES = labels.phrases(
-    {
-        None: (
-            "Sở", "Phòng", "Cục", "Chi cục", "Vụ", "Công an", "Văn phòng", "Thanh tra",
-            "Trung tâm", "Bệnh viện", "Trường", "Tòa án nhân dân", "Viện kiểm sát nhân dân",
-            "Kho bạc nhà nước", "Bảo hiểm xã hội", "Chi nhánh", "Ban quản lý",
-        )
-    }
+_SUBORDINATE_BODIES = tuple(
+    labels.phrase(kind, kind)  # keyed by its spelling: "SỎ TƯ PHÁP" is the Sở Tư pháp
+    for kind in (
+        "Sở", "Phòng", "Cục", "Chi cục", "Vụ", "Công an", "Văn phòng", "Thanh tra",
+        "Trung tâm", "Bệnh viện", "Trường", "Tòa án nhân dân", "Viện kiểm sát nhân dân",
+        "Kho bạc nhà nước", "Bảo hiểm xã hội", "Chi nhánh", "Ban quản lý",
+    )
 )  # fmt: skip
 _UNIT_FOLDS = frozenset(fold_keep_digits(w) for unit in ADMINISTRATIVE_UNITS for w in unit.split())
 _UNIT_AND_PLACE = re.compile(
