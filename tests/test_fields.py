@@ -1157,6 +1157,19 @@ def test_a_number_after_another_persons_name_is_theirs(second: str, id_number: s
     assert values.get("id_number") == id_number
 
 
+def test_a_value_between_a_forms_dotted_leaders_is_read_as_printed() -> None:
+    # OCR of a filled "Tờ khai" (rendered, read by Tesseract): the leaders stay glued on
+    fields = extract(
+        "TỜ KHAI THAY ĐỔI THÔNG TIN CƯ TRÚ\n"
+        "1. Họ, chữ đệm và tên: ...TRẦN THỊ BÍCH NGỌC..................................\n"
+        "2. Ngày, tháng, năm sinh: ..12/05/1990......... 3. Giới tính: ..Nữ......\n",
+        today=dt.date(2026, 1, 1),
+    ).fields
+    assert fields["full_name"].value == "TRẦN THỊ BÍCH NGỌC"
+    assert (fields["date_of_birth"].value, fields["sex"].value) == ("12/05/1990", "Nữ")
+    assert fields["sex"].problems == []  # read as printed, not "through OCR errors"
+
+
 @pytest.mark.parametrize(
     ("title", "doc_type"),
     [

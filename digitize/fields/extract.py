@@ -452,7 +452,8 @@ _SEXES = {"nam": "Nam", "nu": "Nữ", "male": "Nam", "female": "Nữ"}
 
 
 def _sex(raw: str) -> str | None:
-    folded = fold_keep_digits(raw).strip()
+    """ "Nam"/"Nữ", a form's dotted leader around it or not ("..Nữ......")."""
+    folded = fold_keep_digits(clean_value(raw)).lstrip(" .…_")
     return next((value for word, value in _SEXES.items() if folded.startswith(word)), None)
 
 
