@@ -1157,6 +1157,19 @@ def test_a_number_after_another_persons_name_is_theirs(second: str, id_number: s
     assert values.get("id_number") == id_number
 
 
+@pytest.mark.parametrize("second_half", ["Full name:", "Họ và tên:"])
+def test_a_name_label_broken_over_two_lines_names_one_person(second_half: str) -> None:
+    # a card's bilingual label that OCR broke in two is one label: the holder's
+    _, values = _values(
+        f"CĂN CƯỚC CÔNG DÂN\nSố / No.: 036192004455\nHọ và tên /\n{second_half}\n"
+        "PHAN THỊ KIM OANH\nNgày sinh / Date of birth: 07/02/1992\n"
+        "Giới tính / Sex: Nữ Quốc tịch / Nationality: Việt Nam\n"
+        "Nơi thường trú / Place of residence: Xóm 5, Hải Hậu, Nam Định\n"
+    )
+    assert values["full_name"] == "PHAN THỊ KIM OANH" and values["sex"] == "Nữ"
+    assert values["address"] == "Xóm 5, Hải Hậu, Nam Định"
+
+
 def test_a_value_between_a_forms_dotted_leaders_is_read_as_printed() -> None:
     # OCR of a filled "Tờ khai" (rendered, read by Tesseract): the leaders stay glued on
     fields = extract(

@@ -221,16 +221,29 @@ def _another_persons_lines(lines: list[str]) -> int:
     """Where a form starts stating another person's particulars: the line of its second name
     label (`_names_a_person`), or past the end when it names one person."""
     naming = [at for at, line in enumerate(lines) if _names_a_person(line)]
-    return naming[1] if len(naming) > 1 else len(lines)
+    # the next line naming again is the same label broken by OCR ("Họ và tên /" over "Tên:")
+    later = [at for at in naming[1:] if at > naming[0] + 1]
+    return later[0] if later else len(lines)
 
 
 def _names_a_person(line: str) -> bool:
     """A name label read exactly, opening its line (an item's number before it aside; a
-    signature's "(Ký, ghi rõ họ tên)" names no one): another person's, after the first's."""
+    signature's "(Ký, ghi rõ họ tên)" names no one), and not a card's English half ("Full
+    name:" on a line of its own is the label above it, broken by OCR)."""
     return any(
-        hit.phrase.key == "full_name" and not hit.edits and _at_line_start(line, hit.start)
+        hit.phrase.key == "full_name"
+        and not hit.edits
+        and hit.phrase.words not in _ENGLISH_NAME_LABELS
+        and _at_line_start(line, hit.start)
         for hit in labels.find(line)
     )
+
+
+_ENGLISH_NAME_LABELS = frozenset(
+    labels.phrase(None, printed).words
+    for printed in labels.FIELD_LABELS["full_name"]
+    if printed.isascii()
+)
 
 
 PARENTS = ("father_name", "mother_name")
