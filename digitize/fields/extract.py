@@ -32,6 +32,7 @@ from hoso.digitize.fields.places import (
     ADMINISTRATIVE_UNITS,
     correct_address,
     ends_in_a_province,
+    ends_on_a_unit,
     joined_across_lines,
     province_after_its_unit,
     splits_a_province,
@@ -316,6 +317,7 @@ def _continues_place(value: str, line: str) -> bool:
         "," in text
         or any(_is_place_word(w) for w in words)
         or value.rstrip().endswith(",")
+        or ends_on_a_unit(value)
         or (not ends_in_a_province(value) and splits_a_province(value, text))
     )
 
@@ -612,7 +614,7 @@ def _name_word(word: str) -> bool:
         and word[:1].isupper()
         and any(c in VOWELS for c in fold_keep_digits(word))
         # one-letter names exist ("Như Ý"), and Ê Đê men's names open with Y ("Y Bih Alêô")
-        and (len(word) > 1 or word in "AÁÀẢÃẠYÝƯÔƠÊ")
+        and (len(word) > 1 or word in "AÁÀẢÃẠYÝỲỶỸỴƯÔƠÊ")
     )
 
 
@@ -692,6 +694,8 @@ def _sentence_case(heading: str) -> str:
         size = len(unit_words)
         key = [fold_keep_digits(w) for w in unit_words]
         for at in range(1, len(words) - size + 1):
+            if folded[at : at + size + 1] == ["xa", "hoi"]:
+                continue  # "trật tự xã hội", "Thương binh và Xã hội": society, no commune
             if folded[at : at + size] == key or _second_word_misread(folded[at : at + size], key):
                 place = [w[:1].upper() + w[1:] for w in words[at + size :]]
                 words = [*words[:at], *unit_words, *place]
@@ -778,6 +782,9 @@ def _capitals(line: str) -> str:
     ("_ TỈNH LÀO CAI - . Ễ" → "TỈNH LÀO CAI")."""
     run: list[str] = []
     for word in line.split():
+        if word in ("-", "–") and run:
+            run.append(word)  # "LAO ĐỘNG - THƯƠNG BINH VÀ XÃ HỘI": one name
+            continue
         letters = [c for c in word if c.isalpha()]
         if not letters and not run:
             continue  # punctuation before the heading
@@ -785,6 +792,8 @@ def _capitals(line: str) -> str:
         if len(letters) < 2 or 2 * capitals < len(letters) or re.search(r"\d", word):
             break  # "Ủy" counts: OCR often reads the Ỷ of "ỦY" small
         run.append(word.strip(".,:;'\"`“”_-"))
+    while run and run[-1] in ("-", "–"):
+        run.pop()
     return " ".join(run) if len(run) >= 2 else ""
 
 
@@ -849,11 +858,17 @@ def _body_name(heading: str) -> str:
         size = len(kind.phrase.words)
         words = [*str(kind.phrase.key).split(), *words[size:]]
         for at in range(size, len(words)):
-            if fold_keep_digits(words[at]) in _UNIT_FOLDS:
+            if _a_unit_at(words, at):
                 break
             if at == size or words[at - 1] in ("và", "-", "–"):
                 words[at] = words[at][:1].upper() + words[at][1:]
     return province_after_its_unit(" ".join(words))
+
+
+def _a_unit_at(words: list[str], at: int) -> bool:
+    """Whether an administrative unit's word stands at `at` ("xã hội", society, is none)."""
+    folded = [fold_keep_digits(w) for w in words[at : at + 2]]
+    return folded[0] in _UNIT_FOLDS and folded != ["xa", "hoi"]
 
 
 def _abbreviation(word: str) -> bool:
@@ -877,7 +892,7 @@ _SUBORDINATE_BODIES = tuple(
 )  # fmt: skip
 _UNIT_FOLDS = frozenset(fold_keep_digits(w) for unit in ADMINISTRATIVE_UNITS for w in unit.split())
 _UNIT_AND_PLACE = re.compile(
-    rf"(?<!\w)(?:{'|'.join(u for u in ADMINISTRATIVE_UNITS)})\s+\S.*$", re.IGNORECASE
+    rf"(?<!\w)(?:{'|'.join(u for u in ADMINISTRATIVE_UNITS)})(?!\s+hội)\s+\S.*$", re.IGNORECASE
 )
 
 
@@ -891,8 +906,8 @@ def _subject(line: str) -> str | None:
     read = line[match.start() : match.end()]
     opening = read if read.startswith(("V/", "v/")) else "VỀ VIỆC" if read.isupper() else "Về việc"
     words = (opening + line[match.end() :]).split()
-    while words and not any(c.isalpha() for c in words[-1]):
-        words.pop()  # specks after the sentence
+    while words and not any(c.isalnum() for c in words[-1]):
+        words.pop()  # specks after the sentence ("… năm 2025" keeps its year)
     subject = clean_value(" ".join(words))
     return subject[:1].upper() + subject[1:]
 

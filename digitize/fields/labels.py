@@ -321,7 +321,11 @@ def find(line: str, vocabulary: Sequence[Phrase] = LABELS) -> list[Hit]:
     An" is no misread "Họ và tên cha"), unless a further word of its own is read exactly
     ("Họ, chữ đệm, tên igười cha" is the father's label, not the child's with a value)."""
     folded = fold_keep_digits(unicodedata.normalize("NFC", line))
-    hits = [hit for hit in find_all(line, vocabulary) if not _a_place_name(hit, folded)]
+    hits = [
+        hit
+        for hit in find_all(line, vocabulary)
+        if not _a_place_name(hit, folded) and not _an_instruction(hit, folded)
+    ]
     hits = [
         hit
         for hit in hits
@@ -348,11 +352,31 @@ _PROVINCE_FOLDS = frozenset(fold_keep_digits(name) for name in PROVINCES)
 def _a_place_name(hit: Hit, folded: str) -> bool:
     """A label read with errors that is a place's name: right after a unit word ("tỉnh Nam
     Định", "xã …") or a province's name itself, with no colon after it. "Nam Định" is "Năm sinh"
-    one letter off, and an address cut there lost its province ("…, huyện Hải Hậu, tỉnh ")."""
+    one letter off, and an address cut there lost its province ("…, huyện Hải Hậu, tỉnh ").
+    Or a place before its date ("Quảng Ninh, ngày 15 tháng 4 …" is "Sinh ngày" one letter
+    off: the decision's date became a birth date)."""
     if not hit.edits or folded[hit.end :].lstrip(" ").startswith(":"):
         return False
     read = " ".join(WORD.findall(folded[hit.start : hit.end]))
+    if _PLACE_THEN_DATE.match(folded, hit.start):
+        return True
     return bool(_PLACE_UNIT_BEFORE.search(folded[: hit.start])) or read in _PROVINCE_FOLDS
+
+
+_PLACE_THEN_DATE = re.compile(r"[a-z]+\s*,\s*ngay\s+\d")
+
+
+def _an_instruction(hit: Hit, folded: str) -> bool:
+    """A label inside a signature's instruction, "(Ký, ghi rõ họ, chữ đệm, tên, chức vụ…)",
+    names no field (a birth extract's name came out "Vụ"). Only a parenthesis opening on "Ký"
+    or "ghi rõ" is one: OCR reads specks as brackets too ("hế(*hgpn Date of expiry")."""
+    opened = folded.rfind("(", 0, hit.start)
+    if opened < folded.rfind(")", 0, hit.start) or opened < 0:
+        return False
+    return bool(_INSTRUCTION.match(folded, opened + 1))
+
+
+_INSTRUCTION = re.compile(r"\s*(?:ky\b|ghi ro\b)")
 
 
 def _reads_on(longer: Hit, exact: Hit, folded: str) -> bool:

@@ -84,7 +84,7 @@ def joined_across_lines(first: str, second: str) -> str:
     folded = fold_keep_digits(second)
     unit = any(folded == unit or folded.startswith(unit + " ") for unit in _NAMED_FOLDED)
     province = folded.split(",")[0].strip() in _PROVINCE_BY_FOLD
-    starts_a_part = (
+    starts_a_part = not ends_on_a_unit(first) and (
         unit
         or (province and not splits_a_province(first, second))
         or (_ends_on_a_whole_name(first) and ("," in second or ends_in_a_province(second)))
@@ -92,6 +92,12 @@ def joined_across_lines(first: str, second: str) -> str:
     if starts_a_part and not first.endswith(",") and not second.startswith(","):
         return f"{first}, {second}"
     return f"{first} {second}"
+
+
+def ends_on_a_unit(text: str) -> bool:
+    """Whether a line ends on a unit word, its name on the next ("…, tỉnh" / "Nghệ An")."""
+    folded = fold_keep_digits(text).rstrip(" ,")
+    return any(folded == unit or folded.endswith(" " + unit) for unit in _NAMED_FOLDED)
 
 
 def _ends_on_a_whole_name(text: str) -> bool:
