@@ -386,9 +386,8 @@ def _scanned_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> Pa
     warnings: list[str] = list(raster.warnings)
     glyphs = find_glyphs(seen)
     glyph_height = resolution.median_glyph_height(glyphs)
-    dpi, dpi_source = _resolution(raster, glyphs)
-    if raster.dpi is not None and dpi_source == "paper_size":
-        warnings.append(_stated_dpi_doubted(raster.dpi, pixels.shape[1], pixels.shape[0], dpi))
+    dpi, dpi_source, doubted = _resolution(raster, glyphs)
+    warnings.extend([doubted] if doubted else [])
     if below_legal_minimum(dpi):
         warnings.append(BELOW_MINIMUM.format(dpi=dpi, minimum=LEGAL_MINIMUM_DPI))
 
@@ -537,23 +536,27 @@ def _flatten_photo(raster: RasterPage) -> tuple[RasterPage, PerspectiveCorrectio
     return flattened, PerspectiveCorrection(corners)
 
 
-def _resolution(raster: RasterPage, glyphs: Glyphs) -> tuple[float, str]:
-    """Trust a plausible declared resolution; else the sheet of paper the image is the shape of
-    (`resolution.paper_dpi`); else read it from the text; else take what the file claims (72
-    and 96 dpi are software defaults, but right for screenshots); else assume 300."""
+def _resolution(raster: RasterPage, glyphs: Glyphs) -> tuple[float, str, str | None]:
+    """Trust a plausible declared resolution, unless it makes the page smaller than paper and
+    the print disagrees (then the sheet, and the warning that says so); else the sheet of paper
+    the image is the shape of (`resolution.paper_dpi`); else read it from the text; else take
+    what the file claims (72 and 96 dpi are software defaults, but right for screenshots);
+    else assume 300."""
     estimated = resolution.estimate_dpi(glyphs)
     height, width = raster.pixels.shape[:2]
     if raster.dpi is not None:
         shrunk = _sheet_shrunk_with_its_tag(raster.dpi, width, height, estimated)
-        return (shrunk.dpi, "paper_size") if shrunk else (raster.dpi, "metadata")
+        if shrunk is None:
+            return raster.dpi, "metadata", None
+        return shrunk.dpi, "paper_size", _stated_dpi_doubted(raster.dpi, width, height, shrunk)
     sheet = resolution.paper_dpi(width, height, estimated)
     if sheet is not None:
-        return sheet.dpi, "paper_size"
+        return sheet.dpi, "paper_size", None
     if estimated is not None:
-        return estimated, "estimated"
+        return estimated, "estimated", None
     if raster.claimed_dpi is not None:
-        return raster.claimed_dpi, "metadata"
-    return 300.0, "assumed"
+        return raster.claimed_dpi, "metadata", None
+    return 300.0, "assumed", None
 
 
 # A stated resolution that makes the page no larger than A6 (148 mm long, with a margin) is
@@ -577,14 +580,13 @@ def _sheet_shrunk_with_its_tag(
     return sheet if sheet is not None and sheet.dpi <= stated / 1.5 else None
 
 
-def _stated_dpi_doubted(stated: float, width: int, height: int, dpi: float) -> str:
-    sheet = resolution.paper_dpi(width, height, dpi)
+def _stated_dpi_doubted(stated: float, width: int, height: int, sheet: resolution.SheetFit) -> str:
     return STATED_DPI_DOUBTED.format(
         stated=stated,
         width_mm=width / stated * 25.4,
         height_mm=height / stated * 25.4,
-        sheet=sheet.sheet if sheet else "a sheet",
-        dpi=dpi,
+        sheet=sheet.sheet,
+        dpi=sheet.dpi,
     )
 
 

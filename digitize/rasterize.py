@@ -119,15 +119,14 @@ class RasterPage:
 def rasterize(task: PageTask, options: Options) -> RasterPage:
     try:
         if task.kind is PageKind.IMAGE_FRAME:
-            frame = _load_frame(task.path, task.index, options)
-            frame.warnings.extend(task.notes)
-            return frame
-        page = _extract_pdf_image(task, options) if task.kind is PageKind.PDF_IMAGE else None
-        if page is None:
-            page = _render_pdf_page(task, options)
-        attached = attachments_warning(task.path, task.index)
-        if attached:
-            page.warnings.append(attached)
+            page = _load_frame(task.path, task.index, options)
+        else:
+            lifted = _extract_pdf_image(task, options) if task.kind is PageKind.PDF_IMAGE else None
+            page = lifted if lifted is not None else _render_pdf_page(task, options)
+            attached = attachments_warning(task.path, task.index)
+            if attached:
+                page.warnings.append(attached)
+        page.warnings.extend(task.notes)  # what triage found (the same file twice, cut short)
         return page
     except (InputTooLargeError, CorruptInputError):
         raise

@@ -538,16 +538,19 @@ def test_a_card_scanned_alone_keeps_its_stated_resolution(tmp_path: Path) -> Non
     assert not any(w.startswith("the file states") for w in read.warnings)
 
 
-def test_the_same_scan_given_twice_is_read_and_said(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", ["png", "pdf"])
+def test_the_same_scan_given_twice_is_read_and_said(tmp_path: Path, kind: str) -> None:
     image, _ = _page(4419)
-    image.save(tmp_path / "đơn.png", dpi=(150, 150))
+    scan, again = tmp_path / f"đơn.{kind}", tmp_path / f"again.{kind}"
+    if kind == "pdf":  # a PDF's pages carry what triage found too, not only an image's
+        image.save(scan, format="PDF", resolution=150)
+    else:
+        image.save(scan, dpi=(150, 150))
     other, _ = _page(4420)
     other.save(tmp_path / "other.png", dpi=(150, 150))
-    (tmp_path / "again.png").write_bytes((tmp_path / "đơn.png").read_bytes())
-    pages = digitize(
-        [tmp_path / "đơn.png", tmp_path / "other.png", tmp_path / "again.png"], Options(jobs=1)
-    ).pages
+    again.write_bytes(scan.read_bytes())
+    pages = digitize([scan, tmp_path / "other.png", again], Options(jobs=1)).pages
     assert [p.number for p in pages] == [1, 2, 3]  # nothing is left out
     said = [w for p in pages for w in p.warnings if "given twice" in w]
     assert said == [w for w in pages[2].warnings if "given twice" in w]
-    assert len(said) == 1 and "đơn.png" in said[0] and "page 1" in said[0]
+    assert len(said) == 1 and scan.name in said[0] and "page 1" in said[0]
