@@ -174,7 +174,7 @@ class Labelled:
 
 
 def _labelled(
-    lines: list[str], today: dt.date, unread: dict[str, str] | None = None
+    lines: list[str], today: dt.date, someone_else: int, unread: dict[str, str] | None = None
 ) -> dict[str, Labelled]:
     """Each field's value after its label, the first that reads as one winning (a form states a
     field once; a bilingual card states the label twice, the second half holding the value). A
@@ -183,9 +183,9 @@ def _labelled(
     grammar, or a past date read after `today` (born "2071"), is read again through OCR's usual
     errors (`REPAIRERS`), and says so; if that finds nothing, the value stays as read and its
     check says what is wrong with it. What stood after a label and read as nothing goes in
-    `unread`, for checks that know more than the line (a card's expiry, from the birthday)."""
+    `unread`, for checks that know more than the line (a card's expiry, from the birthday).
+    From line `someone_else` on (`_another_persons_lines`), a person's own fields are another's."""
     found: dict[str, Labelled] = {}
-    someone_else = _another_persons_lines(lines)
     for at, line in enumerate(lines):
         pairs = labels.labelled_values(line)
         for index, (name, raw) in enumerate(pairs):
@@ -284,7 +284,8 @@ PAST_DATES = frozenset({"date_of_birth", "id_issue_date"})
 
 # Values a form or card prints over two lines when long (the ID card's residence always may).
 WRAPPING_FIELDS = frozenset({"address"})
-_PLACE_WORDS = frozenset(fold_keep_digits(w) for u in ADMINISTRATIVE_UNITS for w in u.split()) | {
+_UNIT_FOLDS = frozenset(fold_keep_digits(w) for unit in ADMINISTRATIVE_UNITS for w in unit.split())
+_PLACE_WORDS = _UNIT_FOLDS | {
     "so", "to", "thon", "ap", "ban", "khu", "pho", "duong", "ngo", "hem", "kiet", "ngach", "kp",
 }  # fmt: skip
 
@@ -694,8 +695,8 @@ def _sentence_case(heading: str) -> str:
         size = len(unit_words)
         key = [fold_keep_digits(w) for w in unit_words]
         for at in range(1, len(words) - size + 1):
-            if folded[at : at + size + 1] == ["xa", "hoi"]:
-                continue  # "trật tự xã hội", "Thương binh và Xã hội": society, no commune
+            if _society(folded, at):
+                continue
             if folded[at : at + size] == key or _second_word_misread(folded[at : at + size], key):
                 place = [w[:1].upper() + w[1:] for w in words[at + size :]]
                 words = [*words[:at], *unit_words, *place]
@@ -866,9 +867,15 @@ def _body_name(heading: str) -> str:
 
 
 def _a_unit_at(words: list[str], at: int) -> bool:
-    """Whether an administrative unit's word stands at `at` ("xã hội", society, is none)."""
+    """Whether an administrative unit's word stands at `at` (`_society` is none)."""
     folded = [fold_keep_digits(w) for w in words[at : at + 2]]
-    return folded[0] in _UNIT_FOLDS and folded != ["xa", "hoi"]
+    return folded[0] in _UNIT_FOLDS and not _society(folded, 0)
+
+
+def _society(folded: list[str], at: int) -> bool:
+    """ "xã hội" at `at` (folded words): society, not a commune ("trật tự xã hội", "Lao động -
+    Thương binh và Xã hội")."""
+    return folded[at : at + 2] == ["xa", "hoi"]
 
 
 def _abbreviation(word: str) -> bool:
@@ -890,7 +897,6 @@ _SUBORDINATE_BODIES = tuple(
         "Kho bạc nhà nước", "Bảo hiểm xã hội", "Chi nhánh", "Ban quản lý",
     )
 )  # fmt: skip
-_UNIT_FOLDS = frozenset(fold_keep_digits(w) for unit in ADMINISTRATIVE_UNITS for w in unit.split())
 _UNIT_AND_PLACE = re.compile(
     rf"(?<!\w)(?:{'|'.join(u for u in ADMINISTRATIVE_UNITS)})(?!\s+hội)\s+\S.*$", re.IGNORECASE
 )
@@ -1023,7 +1029,8 @@ def extract(
     doc_type, type_confidence = classify(text, has_id_qr=qr is not None)
     lines = [line for line in text.splitlines() if line.strip()]
     unread: dict[str, str] = {}
-    labelled = _labelled(lines, today, unread)
+    someone_else = _another_persons_lines(lines)
+    labelled = _labelled(lines, today, someone_else, unread)
     parent = _parent_by_elimination(lines, labelled)
     values = {
         name: repaired(FieldValue(found.value, FROM_LABEL, "label", line=found.line), found.repairs)
@@ -1033,7 +1040,7 @@ def extract(
         by_elimination = FieldValue(parent[1].value, FROM_LAYOUT, "layout", line=parent[1].line)
         values[parent[0]] = repaired(by_elimination, 1)
     if "id_number" not in values:  # cards print "Số / No.: 0…" with no telling label
-        own = lines[: _another_persons_lines(lines)]
+        own = lines[:someone_else]
         number = _id_number("\n".join(own))
         read_back = None if number else _id_number_repaired(own)
         if number:
