@@ -1184,9 +1184,9 @@ def test_a_decision_of_a_place_ending_like_a_label_keeps_its_date_and_summary() 
 
 
 def test_a_signatures_instruction_names_no_one() -> None:
-    # the child's label misread, the "(Ký, ghi rõ họ, chữ đệm, tên, …)" below gave "Vụ"
+    # the child's label unreadable, the "(Ký, ghi rõ họ, chữ đệm, tên, …)" below gave "Vụ"
     _, values = _values(
-        "TRÍCH LỤC KHAI SINH\nSố: 12/TLKS-BS\nHọ chữđệm, tên LÊ HOÀNG YẾN\n"
+        "TRÍCH LỤC KHAI SINH\nSố: 12/TLKS-BS\nHq cbxđệm, tèn LÊ HOÀNG YẾN\n"
         "(Ký, ghi rõ họ, chữ đệm, tên, chức vụ, đóng dấu)\n"
     )
     assert "full_name" not in values
@@ -1544,3 +1544,145 @@ def test_se_and_a_lost_colon_are_a_number_label_only_where_the_heading_stands() 
     )
     _, values = _values(decision)
     assert "document_number" not in values
+
+
+# --- what an independent reviewer's own noisy forms showed (session 24) ------------------------
+
+_DECISION = (
+    "ỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n{unit} Độc lập - Tự do - Hạnh phúc\n"
+    "{number}\nQUYẾT ĐỊNH\nVề việc thành lập Tổ công tác\n"
+    "Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015; Căn cứ Luật sửa đổi,\n"
+    "bổ sung một số điều của Luật Tổ\nchức chính quyền địa phương ngày 22 tháng 11 năm 2019;\n"
+    "QUYẾT ĐỊNH:\nĐiều 1. Thành lập.\nCHỦ TỊCH\nTrần Minh Đức\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("line", "number"),
+    [
+        ("Số 319/TLKS:BS Nghệ An, ngày 27 tháng 3 năm 2025", "319/TLKS-BS"),  # a colon for -
+        ("Số 38/TL KS-BS Lào Cai, ngày 28 tháng 2 năm 2025", "38/TLKS-BS"),  # a space inside
+        ("So: 251/T†LKS-BS Hà Nội, ngày 23 tháng 2 năm 2025", "251/TLKS-BS"),  # a speck inside
+        ("$o: 118/QĐ-UBND Cần Thơ, ngày 02 tháng 4 năm 2024", "118/QĐ-UBND"),  # S read as $
+    ],
+)
+def test_a_number_whose_symbol_ocr_broke_is_read_whole(line: str, number: str) -> None:
+    fields = extract(
+        _DECISION.format(unit="TỈNH LÀO CAI", number=line), today=dt.date(2026, 1, 1)
+    ).fields
+    assert fields["document_number"].value == number
+
+
+def test_a_citations_wrapped_date_is_not_the_papers_date() -> None:
+    # the heading's date unreadable ("ngày.97"): the date of a law cited over two lines had
+    # been taken as the decision's
+    text = _DECISION.format(
+        unit="TỈNH LÀO CAI", number="Sö: 896/QĐ-UBND Lào Cai, ngày.97 tháng 6 năm 2024"
+    )
+    assert "document_date" not in extract(text, today=dt.date(2026, 1, 1)).fields
+
+
+@pytest.mark.parametrize(
+    ("unit", "issuer"),
+    [
+        ("TÍNH H LÀO CAI", "Ủy ban nhân dân tỉnh Lào Cai"),  # a speck read as a letter
+        ("XÃ HẢI.MINH", "Ủy ban nhân dân xã Hải Minh"),  # a speck read as a stop
+    ],
+)
+def test_a_speck_in_the_issuers_name_is_not_part_of_it(unit: str, issuer: str) -> None:
+    number = "Số: 118/QĐ-UBND Lào Cai, ngày 02 tháng 4 năm 2024"
+    fields = extract(_DECISION.format(unit=unit, number=number), today=dt.date(2026, 1, 1)).fields
+    assert fields["issuer"].value == issuer
+
+
+_APPLICATION = (
+    "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\nĐƠN ĐỀ NGHỊ CẤP BẢN SAO\n"
+    "Họ, chữ đệm và tên: TRẦN VĂN AN Giới tính: Nam\nNgày, tháng, năm sinh: 12/03/1980\n"
+    "{address}\nSố điện thoại: {phone}. Email: an@mail.vn\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("address", "read"),
+    [
+        (  # specks after the province stopped the second line joining
+            "Nơi cư trú: Khối 7 phường Hưng Dũng, thành phố Vinh,\ntỉnh Nghệ An in 5",
+            "Khối 7, phường Hưng Dũng, thành phố Vinh, tỉnh Nghệ An",
+        ),
+        (  # a speck opening the second line was kept as ", :,"
+            "Nơi cư trú: Tổ 12, phường Bắc Cường, thành phố Lào Cai,\n:tỉnh Lào Cai",
+            "Tổ 12, phường Bắc Cường, thành phố Lào Cai, tỉnh Lào Cai",
+        ),
+        ("Nơi cư trú: Tổ 3, phường Hải Châu, Khánh Hòa 5", "Tổ 3, phường Hải Châu, Khánh Hòa"),
+    ],
+)
+def test_specks_around_an_address_are_not_part_of_it(address: str, read: str) -> None:
+    _, values = _values(_APPLICATION.format(address=address, phone="0987406359"))
+    assert values["address"] == read
+
+
+@pytest.mark.parametrize(
+    ("phone", "right"),
+    [("0987406359", True), ("0243 826 1234", True), ("08228127156", False), ("9013109448", False)],
+)
+def test_a_phone_number_not_of_the_national_shape_is_doubted(phone: str, right: bool) -> None:
+    text = _APPLICATION.format(address="Nơi cư trú: Tổ 3, phường Hải Châu, Đà Nẵng", phone=phone)
+    field = extract(text, today=dt.date(2026, 1, 1)).fields["phone"]
+    assert (field.problems == []) is right
+
+
+_CARD = (
+    "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\nCĂN CƯỚC CÔNG DÂN\n"
+    "Số / No.: 001093012345\nHọ và tên / Full name:\nNGUYỄN VĂN AN\n"
+    "Ngày sinh / Date of birth: 27/06/1996\n"
+    "Giới tính / Sex: Nam Quốc tịch / Nationality: Việt Nam\n"
+)
+
+
+def test_an_expiry_label_with_a_hooked_f_is_read() -> None:
+    text = _CARD + "Có giá trị đến:\nDate oƒ expiry:\n27/06/2036\nNơi thường trú: Tổ 3, Huế\n"
+    assert _values(text)[1]["date_of_expiry"] == "27/06/2036"
+
+
+def test_a_cards_expiry_run_into_its_residence_is_taken_off_it() -> None:
+    text = _CARD + (
+        "Có giá trị đến: Nơi thường trú\nDate of expiry: Place of residence:\n"
+        "27/06/2036. Số 9 kiệt 15 đường Phan Đình Phùng, phường Vĩnh Ninh,\nthành phố Huế\n"
+    )
+    fields = extract(text, today=dt.date(2026, 1, 1)).fields
+    assert fields["address"].value.startswith("Số 9 kiệt 15 đường Phan Đình Phùng")
+    assert fields["date_of_expiry"].value == "27/06/2036"
+    assert fields["date_of_expiry"].confidence < fields["address"].confidence  # by where it stood
+
+
+_RESIDENCE_FORM = (
+    "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+    "TỜ KHAI THAY ĐỔI THÔNG TIN CƯ TRÚ\nKính gửi: Công an phường Hải Châu\n{name}\n"
+    "2. Ngày, tháng, năm sinh: 18/12/1969 3. Giới tính: Nam\n4. Số định danh cá nhân: {id}\n"
+    "5. Số điện thoại liên hệ: 0913109448 6. Email: tuan@mail.vn\n"
+    "7. Họ, chữ đệm và tên chủ hộ: LÊ THỊ MAI 8. Mối quan hệ với chủ hộ: Vợ\n"
+    "9. Số định danh cá nhân của chủ hộ: 001180012345\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "id_number", "read_id"),
+    [
+        ("1. Họ chữđệm và tên: HOÀNG VĂN TUẤN", "048069276472", "048069276472"),  # glued words
+        ("1. Họ, chữ đệm và tên: HOÀNG VĂN TUẤN", "|0|4|8|0|6|9|2|7|6|4|7|2|", "048069276472"),
+        ("1. Họ, chữ đệm và tên: HOÀNG VĂN TUẤN", "0 4 8 0 6 9 2 7 6 4 7 2", "048069276472"),
+        ("1. Họ, chữ đệm và tên: HOÀNG VĂN TUẤN", "(không rõ)", None),  # not the head's
+    ],
+)
+def test_a_residence_forms_applicant_is_told_from_the_household_head(
+    name: str, id_number: str, read_id: str | None
+) -> None:
+    _, values = _values(_RESIDENCE_FORM.format(name=name, id=id_number))
+    assert values["full_name"] == "HOÀNG VĂN TUẤN"
+    assert values.get("id_number") == read_id
+
+
+def test_a_parents_label_whose_words_ocr_ran_together_is_read() -> None:
+    text = BIRTH_EXTRACT.replace("Họ, chữ đệm, tên người cha:", "Họ, chữ đệm, tênngườicha:")
+    assert text != BIRTH_EXTRACT
+    assert _values(text)[1]["father_name"] == _values(BIRTH_EXTRACT)[1]["father_name"]

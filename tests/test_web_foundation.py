@@ -422,6 +422,7 @@ def test_every_field_problem_is_shown_in_vietnamese_with_its_values() -> None:
         (ids.dossier_code_problems("000.00.48.H17-250231-0042"), ["31/02/2025"]),
         (ids.procedure_code_problems("x"), []),
         (ids.document_number_problems("x"), []),
+        (ids.phone_problems("08228127156"), []),
         (ids.date_problems("31/02/2020"), ["31/02/2020"]),
         (ids.date_problems("01/01/2027", not_after=future), ["01/01/2027"]),
         (ids.card_expiry_problems("02/03/2030", "01/02/1990"), ["02/03/2030", "01/02/1990"]),

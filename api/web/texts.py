@@ -330,6 +330,9 @@ FIELD_PROBLEM_TEXTS = {
     wrong.DOSSIER_CODE_DATE: N_("The receipt date in the dossier code (%(date)s) does not exist."),
     wrong.PROCEDURE_CODE_FORM: N_("A procedure code looks like 1.001234."),
     wrong.DOCUMENT_NUMBER_FORM: N_("A document number looks like 123/QĐ-UBND."),
+    wrong.PHONE_FORM: N_(
+        "A phone number is 10 digits starting 03, 05, 07, 08 or 09, or 11 digits starting 02."
+    ),
     wrong.NOT_A_DATE: N_("%(value)s is not a date that exists."),
     wrong.IN_THE_FUTURE: N_("%(value)s is in the future."),
     wrong.CARD_EXPIRY: N_(

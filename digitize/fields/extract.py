@@ -13,7 +13,7 @@ import itertools
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rapidfuzz.distance import Levenshtein
 
@@ -36,6 +36,7 @@ from hoso.digitize.fields.places import (
     joined_across_lines,
     province_after_its_unit,
     splits_a_province,
+    without_trailing_specks,
 )
 from hoso.digitize.fields.problems import ID_TWO_BIRTHS, ID_TWO_NAMES, NAME_TWO_IDS, REPAIRED
 from hoso.digitize.fields.textutil import (
@@ -197,8 +198,10 @@ def _labelled(
                 raw, source, value_at = lines[at + 1], lines[at + 1], at + 1
             value = CONVERTERS.get(name, clean_value)(raw)
             following = lines[value_at + 1] if last and value_at + 1 < len(lines) else None
-            if value and name in WRAPPING_FIELDS and following and _continues_place(raw, following):
-                value = clean_value(joined_across_lines(raw, following))
+            if value and name in WRAPPING_FIELDS and following:
+                following = clean_value(without_trailing_specks(following))
+                if _continues_place(raw, following):
+                    value = clean_value(joined_across_lines(raw, following))
             impossible = value is not None and name in PAST_DATES and to_date(value) > today
             if value and not impossible:
                 cut = _glued_words(raw) if name in NAME_FIELDS else 0  # names given spaces back
@@ -210,6 +213,26 @@ def _labelled(
             elif unread is not None and raw.strip():
                 unread.setdefault(name, raw)
     return found
+
+
+def _expiry_beside_residence(labelled: dict[str, Labelled], lines: list[str]) -> None:
+    """A card prints its expiry in the left column beside the residence ("Có giá trị đến:" over
+    the date, "Nơi thường trú:" over the address), and OCR runs the date into the address's
+    first line ("27/06/2036. Số 9 kiệt 15 …"). No address opens with a date: it is taken off,
+    and is the expiry where the card's expiry label was read with no date of its own (a person
+    checks it: it was read by where it stood)."""
+    address = labelled.get("address")
+    stray = _LEADING_DATE.match(address.value) if address else None
+    if address is None or stray is None:
+        return
+    labelled["address"] = replace(address, value=clean_value(address.value[stray.end() :]))
+    expiry = parse_date(stray.group(1))
+    printed = any(hit.phrase.key == "date_of_expiry" for line in lines for hit in labels.find(line))
+    if expiry and printed and "date_of_expiry" not in labelled:
+        labelled["date_of_expiry"] = Labelled(expiry, address.line, repairs=1)
+
+
+_LEADING_DATE = re.compile(r"\s*(\d{1,2}\s*/\s*\d{1,2}\s*/\s*\d{4})(?!\d)[\s.,;:]*")
 
 
 # What a form states about the person it names; a second person's name label starts what the
@@ -232,7 +255,7 @@ def _names_a_person(line: str) -> bool:
     signature's "(Ký, ghi rõ họ tên)" names no one), and not a card's English half ("Full
     name:" on a line of its own is the label above it, broken by OCR)."""
     return any(
-        hit.phrase.key == "full_name"
+        (hit.phrase.key == "full_name" or hit.phrase.words in _OTHER_PERSONS_NAME_LABELS)
         and not hit.edits
         and hit.phrase.words not in _ENGLISH_NAME_LABELS
         and _at_line_start(line, hit.start)
@@ -240,6 +263,9 @@ def _names_a_person(line: str) -> bool:
     )
 
 
+_OTHER_PERSONS_NAME_LABELS = frozenset(
+    labels.phrase(None, printed).words for printed in labels.OTHER_PERSONS_NAME_LABELS
+)
 _ENGLISH_NAME_LABELS = frozenset(
     labels.phrase(None, printed).words
     for printed in labels.FIELD_LABELS["full_name"]
@@ -399,11 +425,14 @@ def _cut_short(rest: str) -> bool:
 # The slash is the thinnest stroke of a number/symbol and the first OCR loses ("718QĐ-UBND"):
 # read right after "Số:", digits then a hyphenated symbol are still one, its slash given back.
 _SLASHLESS = re.compile(r"\d{1,6}\s?[A-ZĐ]{2,4}(?:\s*-\s*[A-ZĐ][A-ZĐa-zÀ-ỹ]*)+(?!\d|\.\w)")
-# A speck read as a stop inside the type abbreviation ("502/TL.KS-BS"): symbols are letters
-# and hyphens, never stops.
-_SPECK_IN_SYMBOL = re.compile(r"/([A-ZĐ]{1,4})[.,'](?=[A-ZĐ]{1,4}-)([A-ZĐ]{1,4})")
-# The dash between a symbol's parts read (or typed) as a dot: "07/QĐ.UBND" is 07/QĐ-UBND.
-_DOT_FOR_DASH = re.compile(r"(/[A-ZĐ][A-ZĐ0-9]*)\.(?=[A-ZĐ]{2})")
+# A speck read as a mark inside the type abbreviation ("502/TL.KS-BS", "251/T†LKS-BS", or a
+# space: "38/TL KS-BS"): symbols are letters and hyphens, nothing else.
+_SPECK_IN_SYMBOL = re.compile(
+    r"/([A-ZĐ]{1,4})(?:[^\w\s/-]| (?=[A-ZĐ]{2}-))(?=[A-ZĐ]{1,4}-)([A-ZĐ]{1,4})"
+)
+# The dash between a symbol's parts read (or typed) as a stop or a colon: "07/QĐ.UBND" is
+# 07/QĐ-UBND, "319/TLKS:BS" is 319/TLKS-BS (a symbol holds neither).
+_DOT_FOR_DASH = re.compile(r"(/[A-ZĐ][A-ZĐ0-9]*)[.:;](?=[A-ZĐ]{2})")
 # Decree 30's type abbreviations with Đ, where the one read without it is no abbreviation at all
 # (QĐ quyết định, NĐ nghị định; "HD"/"HĐ" and "DA"/"ĐA" are both real, so are left as read).
 _TYPE_MISREADS = re.compile(r"(?<=/)[QN]D(?=-)")
@@ -449,9 +478,9 @@ def _id_number_repaired(lines: list[str]) -> tuple[str, int, str] | None:
 
 # Letters no Vietnamese paper prints, that OCR reads for its own with a speck on them: Ð (Latin
 # eth) for Đ, Ñ for N, a diaeresis for a plain vowel ("khaï", "saö"); fraction and division
-# slashes for "/".
+# slashes for "/"; a hooked f ("Date oƒ expiry").
 LOOKALIKE_CHARACTERS = str.maketrans(
-    {"Ð": "Đ", "ð": "đ", "Ñ": "N", "ñ": "n", "⁄": "/", "∕": "/"}
+    {"Ð": "Đ", "ð": "đ", "Ñ": "N", "ñ": "n", "⁄": "/", "∕": "/", "ƒ": "f"}
     | dict(zip("ÄËÏÖÜŸäëïöüÿ", "AEIOUYaeiouy", strict=True))
 )
 
@@ -462,6 +491,18 @@ def _id_number(raw: str) -> str | None:
         if len(digits) == 12:
             return digits
     return None
+
+
+# Forms print the ID in twelve boxes (CT01 residence form, Circular 66/2023): OCR reads the
+# digits spaced out, the boxes' sides as bars or brackets between them ("|0|4|8|…|").
+_BOXED_ID = re.compile(r"(?<!\d)\d(?:\s*[|\[\]]?\s*\d){11}(?!\s*[|\[\]]?\s*\d)")
+
+
+def _labelled_id_number(raw: str) -> str | None:
+    """The ID after its label: a run of digits, or twelve boxed ones (never searched for
+    without the label: a table's column of numbers reads alike)."""
+    boxed = _BOXED_ID.search(raw)
+    return _id_number(raw) or (re.sub(r"\D", "", boxed.group()) if boxed else None)
 
 
 _SEXES = {"nam": "Nam", "nu": "Nữ", "male": "Nam", "female": "Nữ"}
@@ -634,7 +675,7 @@ def _phone(raw: str) -> str | None:
 
 
 CONVERTERS: dict[str, Callable[[str], str | None]] = {
-    "id_number": _id_number,
+    "id_number": _labelled_id_number,
     "sex": _sex,
     "date_of_birth": parse_birth_date,
     "id_issue_date": parse_date,
@@ -733,7 +774,7 @@ def _document_date(lines: list[str], exclude: set[str]) -> tuple[str, str, int] 
     read through OCR errors (third item: how many). A date later than the scan is not read
     again there: a body may say when it takes effect ("có hiệu lực từ ngày 01 tháng 7 năm
     2027"), which is no signing date misread."""
-    uncited = [line for line in lines if not labels.find_all(line, _CITATION)]
+    uncited = _uncited(lines)
     # Not a birth date's line; a label before the place ("Nơi sinh: … . ngày") cannot match
     # the misread pattern, which wants the place to open its line ("Cai ngày" in "Lào Cai.
     # ngày" reads like the label "Cấp ngày", so labels cannot rule a line out here).
@@ -760,6 +801,19 @@ def _document_date(lines: list[str], exclude: set[str]) -> tuple[str, str, int] 
     return None
 
 
+def _uncited(lines: list[str]) -> list[str]:
+    """The lines that cite nothing: a citation's lines ("Căn cứ Luật Tổ chức chính quyền địa
+    phương ngày 19 tháng 6 năm 2015;"), and those that carry its sentence on ("chức chính
+    quyền địa phương ngày 22 tháng 11 năm 2019;"), state when a law was made, not the paper."""
+    kept: list[str] = []
+    citing = False
+    for line in lines:
+        citing = bool(labels.find_all(line, _CITATION)) or (citing and _carries_on_sentence(line))
+        if not citing:
+            kept.append(line)
+    return kept
+
+
 _MOTTO = labels.phrases(
     {
         None: (
@@ -782,13 +836,15 @@ def _capitals(line: str) -> str:
     """The run of words in capitals a line starts with, OCR specks before and after it dropped
     ("_ TỈNH LÀO CAI - . Ễ" → "TỈNH LÀO CAI")."""
     run: list[str] = []
-    for word in line.split():
+    for word in _SPECK_BETWEEN_SYLLABLES.sub(_space_for_speck, line).split():
         if word in ("-", "–") and run:
             run.append(word)  # "LAO ĐỘNG - THƯƠNG BINH VÀ XÃ HỘI": one name
             continue
         letters = [c for c in word if c.isalpha()]
         if not letters and not run:
             continue  # punctuation before the heading
+        if run and len(word) == 1:
+            continue  # a speck read as a letter ("TỈNH H LÀO CAI"): no name has a lone letter
         capitals = sum(c.isupper() for c in letters)
         if len(letters) < 2 or 2 * capitals < len(letters) or re.search(r"\d", word):
             break  # "Ủy" counts: OCR often reads the Ỷ of "ỦY" small
@@ -796,6 +852,17 @@ def _capitals(line: str) -> str:
     while run and run[-1] in ("-", "–"):
         run.pop()
     return " ".join(run) if len(run) >= 2 else ""
+
+
+# A speck read as a stop between two words of a heading ("XÃ HẢI.MINH"); an abbreviation's
+# stop ("TP.HCM": no vowel on its left) stays.
+_SPECK_BETWEEN_SYLLABLES = re.compile(r"(\w+)[.,·](?=(\w+))")
+
+
+def _space_for_speck(found: re.Match[str]) -> str:
+    left, right = found.group(1), found.group(2)
+    both_words = syllable_shaped(left) and syllable_shaped(right)
+    return f"{left} " if both_words else found.group()
 
 
 def _issuer(lines: list[str]) -> str | None:
@@ -968,7 +1035,8 @@ def _family_name_run(line: str) -> str | None:
 
 
 # "Số:" before a number/symbol; on a heading's line also as noise leaves it ("Sẽ:", "Số 907/…").
-_NUMBER_LABEL = re.compile(r"\bs([oe])\s*([:,;.]?)(?=\W{0,3}\d)")
+# "Số" as OCR reads it in noisy print: "So", "Sẽ", "$o" (the S read as a dollar sign).
+_NUMBER_LABEL = re.compile(r"(?:\bs|(?<!\S)\$)([oe])\s*([:,;.]?)(?=\W{0,3}\d)")
 
 
 def _decision_fields(lines: list[str]) -> dict[str, FieldValue]:
@@ -1031,6 +1099,7 @@ def extract(
     unread: dict[str, str] = {}
     someone_else = _another_persons_lines(lines)
     labelled = _labelled(lines, today, someone_else, unread)
+    _expiry_beside_residence(labelled, lines)
     parent = _parent_by_elimination(lines, labelled)
     values = {
         name: repaired(FieldValue(found.value, FROM_LABEL, "label", line=found.line), found.repairs)
@@ -1201,6 +1270,8 @@ def validate(fields: dict[str, FieldValue], today: dt.date, citizen_card: bool =
         flag(
             "document_number", identifiers.document_number_problems(fields["document_number"].value)
         )
+    if "phone" in fields:
+        flag("phone", identifiers.phone_problems(fields["phone"].value))
     if "tax_code" in fields:  # MST of a household business or enterprise: check digit (d10)
         flag("tax_code", identifiers.tax_code_problems(fields["tax_code"].value))
 

@@ -34,6 +34,9 @@ DOSSIER_CODE = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}-(\d{2})(\d{2})(\d{2
 PROCEDURE_CODE = re.compile(r"^\d\.\d{6}(\.\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2})?$")
 DOCUMENT_NUMBER = re.compile(r"^\d{1,6}(/\d{4})?/[A-ZĐ][A-ZĐa-z0-9]*(-[A-ZĐ0-9][A-ZĐa-z0-9]*)*$")
 TAX_WEIGHTS = (31, 29, 23, 19, 17, 13, 7, 5, 3)
+# Vietnam's national numbering since 2018: mobiles are 10 digits (03, 05, 07, 08, 09), fixed
+# lines 11 (02 and the area code). A number of another shape was misread or glued to a digit.
+PHONE_NUMBER = re.compile(r"0[35789]\d{8}|02\d{9}")
 
 
 def citizen_id_problems(
@@ -140,3 +143,8 @@ def date_problems(value: str, *, not_after: dt.date | None = None) -> list[str]:
     if not_after and to_date(value) > not_after:
         return [problems.IN_THE_FUTURE.format(value=value)]
     return []
+
+
+def phone_problems(number: str) -> list[str]:
+    """A phone number in its national form (`PHONE_NUMBER`)."""
+    return [] if PHONE_NUMBER.fullmatch(number) else [problems.PHONE_FORM]

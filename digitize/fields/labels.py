@@ -65,6 +65,10 @@ def phrases(table: Mapping[str | None, Iterable[str]]) -> tuple[Phrase, ...]:
     return tuple(phrase(key, printed) for key, texts in table.items() for printed in texts)
 
 
+# The name labels of another person a form asks about: the household head on a residence
+# form (Circular 66/2023, CT01). Their values are not the applicant's (`extract` also starts
+# that person's particulars there).
+OTHER_PERSONS_NAME_LABELS = ("Họ, chữ đệm và tên chủ hộ", "Họ và tên chủ hộ", "Họ tên chủ hộ")
 # Field labels as the official templates print them, Vietnamese and English (cards).
 FIELD_LABELS: dict[str | None, tuple[str, ...]] = {
     "full_name": (
@@ -111,7 +115,8 @@ FIELD_LABELS: dict[str | None, tuple[str, ...]] = {
         "Đặc điểm nhân dạng", "Personal identification", "Quan hệ với chủ hộ", "Nơi tạm trú",
         "Quan hệ với người được cấp bản sao", "Ngày, tháng, năm đăng ký", "Số hộ chiếu",
         "Kính gửi", "Giấy tờ tùy thân", "Nơi làm việc", "Số lượng bản sao", "Quyển số",
-        "Nơi đăng ký", "Ngày đăng ký", "Lý do", "Nội dung đề nghị",
+        "Nơi đăng ký", "Ngày đăng ký", "Lý do", "Nội dung đề nghị", "Mối quan hệ với chủ hộ",
+        "Số định danh cá nhân của chủ hộ", *OTHER_PERSONS_NAME_LABELS,
     ),
 }  # fmt: skip
 LABELS = phrases(FIELD_LABELS)
@@ -196,6 +201,40 @@ def _glued_edits(token: str, words: tuple[str, ...], budget: int) -> int | None:
         return None
     edits = word_distance(token, joined)
     return edits if edits <= min(budget, 1) else None
+
+
+GLUED_WORDS = 3  # at most, run together in one token
+
+
+def _partly_glued_edits(
+    tokens: Sequence[str], at: int, words: tuple[str, ...], budget: int
+) -> tuple[int, int] | None:
+    """Edits between the tokens from `at` and a phrase some of whose words, not the first, OCR
+    ran together ("Họ chữđệm và tên", "Họ, chữ đệm, tênngườicha"), and how many tokens it
+    covers: each token stands for one word, or for two or three run together (five letters at
+    least), within one edit; the missing spaces are not counted. None unless some words were
+    run together (`_edits` reads the rest)."""
+    best: dict[tuple[int, int], int] = {(0, 0): 0}  # (tokens, words) read: fewest edits
+    for used in range(len(words)):
+        for (taken, read), edits in sorted(best.items()):
+            if taken != used or at + taken >= len(tokens):
+                continue
+            token = tokens[at + taken]
+            for glued in range(1, GLUED_WORDS + 1):
+                if read + glued > len(words):
+                    break
+                joined = "".join(words[read : read + glued])
+                if glued > 1 and (read == 0 or len(joined) < 5):
+                    continue
+                distance = 0 if token == joined else word_distance(token, joined)
+                if distance > 1 or (distance and len(joined) <= 2):
+                    continue
+                key = (taken + 1, read + glued)
+                if edits + distance <= budget and edits + distance < best.get(key, budget + 1):
+                    best[key] = edits + distance
+    ends = [(edits, taken) for (taken, read), edits in best.items() if read == len(words)]
+    glued_somewhere = [(e, t) for e, t in ends if t < len(words)]
+    return min(glued_somewhere) if glued_somewhere else None
 
 
 @dataclass(frozen=True)
@@ -283,6 +322,8 @@ def find_all(line: str, vocabulary: Sequence[Phrase]) -> list[Hit]:
             end = spans[at + len(entry.words) - 1][2] if edits is not None else 0
             if edits is None:
                 edits, end = _glued_edits(tokens[at], entry.words, budget), spans[at][2]
+            if edits is None and (partly := _partly_glued_edits(tokens, at, entry.words, budget)):
+                edits, end = partly[0], spans[at + partly[1] - 1][2]
             if edits is None and _colon_after(folded, spans, at + len(entry.words) - 1):
                 edits = _before_colon_edits(tokens, at, entry.words)
                 end = spans[at + len(entry.words) - 1][2] if edits is not None else 0

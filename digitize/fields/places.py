@@ -75,6 +75,20 @@ def ends_in_a_province(text: str) -> bool:
     return any(" ".join(tail[-cut:]) in _PROVINCE_BY_FOLD for cut in (1, 2, 3, 4, 5))
 
 
+def without_trailing_specks(text: str) -> str:
+    """The address without the specks OCR read after its province as a word or two of one or
+    two characters ("…, tỉnh Nghệ An in 5", "…, Khánh Hoa 5"): an address ends on its province,
+    and none is followed by such a word."""
+    words = text.split()
+    for cut in (1, 2):
+        tail = words[-cut:]
+        if len(words) > cut and all(len(w) <= 2 for w in tail):
+            head = " ".join(words[:-cut])
+            if ends_in_a_province(head.rstrip(" ,.;:")):
+                return head.rstrip(" ,.;:")
+    return text
+
+
 def joined_across_lines(first: str, second: str) -> str:
     """An address printed over two lines, as one: with the comma that separates its parts
     where the second line starts a part of its own (a unit, "phường Tân Định", or the province,
@@ -176,6 +190,7 @@ def correct_address(address: str) -> str:
     every mark and opens a part ("…, PHUONG TÂN PHONG"), and never right after another unit
     (in "phường Phương Mai", "huyện Quan Sơn", "thị xã Tịnh Biên" the second word is the name);
     the province after the last comma (`province_spelled`)."""
+    address = without_trailing_specks(address)
     address = _LOW_QUOTE.sub(", ", unicodedata.normalize("NFC", address))
     address = _GLUED_DOT.sub(_dot_between_words, address)
     address = _GLUED_NUMBER.sub(r"\1 ", address)  # "Tố3" / "Số12"

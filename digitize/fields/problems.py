@@ -19,6 +19,7 @@ DOSSIER_CODE_FORM = "a dossier code looks like 000.00.48.H17-250301-0042"
 DOSSIER_CODE_DATE = "the receipt date in the dossier code ({date}) does not exist"
 PROCEDURE_CODE_FORM = "a procedure code looks like 1.001234"
 DOCUMENT_NUMBER_FORM = "a document number looks like 123/QĐ-UBND"
+PHONE_FORM = "a phone number is 10 digits from 03, 05, 07, 08 or 09, or 11 digits from 02"
 # dates
 NOT_A_DATE = "{value} is not a date that exists"
 IN_THE_FUTURE = "{value} is in the future"
@@ -37,6 +38,6 @@ ID_TWO_BIRTHS = "ID number {number}: born {one} on one paper, {other} on another
 TEMPLATES = (
     ID_LENGTH, ID_PROVINCE, ID_CENTURY, ID_BIRTH_YEAR, ID_SEX, TAX_CODE_FORM, TAX_CODE_ZEROS,
     TAX_CODE_CHECK, DOSSIER_CODE_FORM, DOSSIER_CODE_DATE, PROCEDURE_CODE_FORM,
-    DOCUMENT_NUMBER_FORM, NOT_A_DATE, IN_THE_FUTURE, CARD_EXPIRY, REPAIRED, OCR_UNSURE,
+    DOCUMENT_NUMBER_FORM, PHONE_FORM, NOT_A_DATE, IN_THE_FUTURE, CARD_EXPIRY, REPAIRED, OCR_UNSURE,
     ID_TWO_NAMES, NAME_TWO_IDS, ID_TWO_BIRTHS,
 )  # fmt: skip
