@@ -57,7 +57,7 @@ class ExtractedValue(Protocol):
     @property
     def confidence(self) -> float: ...
     @property
-    def source(self) -> str: ...  # "qr" | "label" | "layout" | "officer"
+    def source(self) -> str: ...  # "qr" | "mrz" | "label" | "layout" | "officer"
     @property
     def problems(self) -> Sequence[str]: ...
     @property

@@ -6,8 +6,9 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from PIL import Image, ImageDraw, ImageFont
 
-from hoso.digitize.fields import identifiers
+from hoso.digitize.fields import identifiers, mrz
 from hoso.digitize.fields.dates import find_dates, parse_date
 from hoso.digitize.fields.extract import extract, parse_id_qr
 from hoso.digitize.fields.labels import word_distance
@@ -1686,3 +1687,77 @@ def test_a_parents_label_whose_words_ocr_ran_together_is_read() -> None:
     text = BIRTH_EXTRACT.replace("Họ, chữ đệm, tên người cha:", "Họ, chữ đệm, tênngườicha:")
     assert text != BIRTH_EXTRACT
     assert _values(text)[1]["father_name"] == _values(BIRTH_EXTRACT)[1]["father_name"]
+
+
+# --- a chip card's machine-readable zone (ICAO 9303 TD1) ------------------------------------
+
+_ZONE = (
+    "IDVNM0830123450001083012345<<9\n8301219M4301211VNM<<<<<<<<<<<2\n"
+    "NGUYEN<<VAN<AN<<<<<<<<<<<<<<<<\n"
+)
+_CARD_FRONT = (
+    "CĂN CƯỚC CÔNG DÂN\nSố / No.: 001083012345\nHọ và tên / Full name:\nNGUYỄN VĂN AN\n"
+    "Ngày sinh / Date of birth: {birth}\nGiới tính / Sex: Nam\n"
+    "Có giá trị đến / Date of expiry: 21/01/2043\n"
+)
+
+
+def test_the_zones_check_digits_are_icaos() -> None:
+    # ICAO 9303 part 5's TD1 specimen: document D23145890 (7), born 740812 (2), expires 120415 (9)
+    assert [mrz.check_digit(f) for f in ("D23145890", "740812", "120415")] == [7, 2, 9]
+
+
+def test_a_birth_date_the_front_misread_is_read_from_the_zone() -> None:
+    fields = extract(
+        _CARD_FRONT.format(birth="24/01/1983") + _ZONE, today=dt.date(2026, 1, 1)
+    ).fields
+    assert (fields["date_of_birth"].value, fields["date_of_birth"].source) == ("21/01/1983", "mrz")
+    assert fields["date_of_expiry"].value == "21/01/2043"
+    assert fields["id_number"].value == "001083012345"
+
+
+def test_a_zone_digit_ocr_misread_fails_its_check_and_is_not_used() -> None:
+    misread = _ZONE.replace("8301219M", "8301719M")  # 830171: its check digit says otherwise
+    fields = extract(
+        _CARD_FRONT.format(birth="21/01/1983") + misread, today=dt.date(2026, 1, 1)
+    ).fields
+    assert fields["date_of_birth"].source != "mrz"
+    assert fields["date_of_birth"].value == "21/01/1983"
+
+
+def test_a_cards_back_alone_is_a_card_read_from_its_zone() -> None:
+    # OCR's usual readings of the zone: I as 1, M as H, fillers as guillemets
+    back = (
+        "Đặc điểm nhân dạng: Nốt ruồi\n"
+        "1DVNM0830123450001083012345«<9\n8301219M4301211VNH<<<<<<<<<<<2\n"
+    )
+    document = extract(back, today=dt.date(2026, 1, 1))
+    assert document.doc_type == "id_card"
+    values = {name: field.value for name, field in document.fields.items()}
+    assert values == {
+        "id_number": "001083012345",
+        "date_of_birth": "21/01/1983",
+        "sex": "Nam",
+        "date_of_expiry": "21/01/2043",
+    }
+
+
+def test_a_printed_zone_is_read_through_real_ocr(tmp_path: Path) -> None:
+    dpi = 300
+    page = Image.new("L", (dpi * 4, dpi * 2), 255)
+    draw = ImageDraw.Draw(page)
+    mono = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf", 46)
+    sans = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 38)
+    draw.text((60, 60), "Đặc điểm nhân dạng / Personal identification:", font=sans, fill=0)
+    for row, line in enumerate(_ZONE.splitlines()):
+        draw.text((60, 300 + row * 70), line, font=mono, fill=0)
+    path = tmp_path / "back.png"
+    page.save(path, dpi=(dpi, dpi))
+    data = document_json(digitize([path], Options(jobs=1)))
+    assert data["doc_type"] == "id_card"
+    assert {k: v["value"] for k, v in data["fields"].items()} == {
+        "id_number": "001083012345",
+        "date_of_birth": "21/01/1983",
+        "sex": "Nam",
+        "date_of_expiry": "21/01/2043",
+    }

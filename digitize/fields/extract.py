@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from rapidfuzz.distance import Levenshtein
 
 from hoso.contract import FIELDS_BY_TYPE, ExtractedFields
-from hoso.digitize.fields import card_dates, identifiers, labels
+from hoso.digitize.fields import card_dates, identifiers, labels, mrz
 from hoso.digitize.fields.dates import (
     WORDED_DATE,
     find_dates,
@@ -50,6 +50,9 @@ from hoso.digitize.fields.textutil import (
 )
 
 FROM_QR, FROM_LABEL, FROM_LAYOUT = 0.99, 0.9, 0.7
+FROM_ZONE = 0.95  # a card's machine-readable zone, its check digit holding (`mrz`)
+# Values read where a check says they were read right: no OCR doubt nor card-date rule moves them.
+CHECKED_SOURCES = frozenset({"qr", "mrz"})
 PROBLEM_PENALTY = 0.5
 
 
@@ -132,10 +135,11 @@ def _at_line_start(line: str, start: int) -> bool:
     return all(len(word) <= 2 for word in labels.WORD.findall(fold_keep_digits(line[:start])))
 
 
-def classify(text: str, has_id_qr: bool = False) -> tuple[str, float]:
+def classify(text: str, card_code: bool = False) -> tuple[str, float]:
     """A title phrase weighs in full only at the start of its line: a decision about a birth
     extract says "cấp bản sao trích lục khai sinh" in its subject, and when noise has eaten the
-    decision's own signals that phrase must not make it a birth extract."""
+    decision's own signals that phrase must not make it a birth extract. `card_code`: the
+    page holds a citizen card's own code (its chip's QR, its machine-readable zone)."""
     seen: dict[tuple[str | None, tuple[str, ...]], float] = {}
     for line in text.splitlines():
         for hit in labels.find_all(line, _SIGNAL_PHRASES):
@@ -147,7 +151,7 @@ def classify(text: str, has_id_qr: bool = False) -> tuple[str, float]:
     scores = dict.fromkeys(SIGNALS, 0.0)
     for (doc_type, _), weight in seen.items():
         scores[str(doc_type)] += weight
-    if has_id_qr:
+    if card_code:
         scores["id_card"] += 5
     ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
     (best, top), (_, runner_up) = ranked[0], ranked[1]
@@ -1094,7 +1098,8 @@ def extract(
     # look-alikes from other scripts are made the ones Vietnamese papers print.
     text = as_read(text)
     qr = next((p for p in (parse_id_qr(q) for q in qr_payloads or []) if p), None)
-    doc_type, type_confidence = classify(text, has_id_qr=qr is not None)
+    zone = mrz.read_zone(text, today)
+    doc_type, type_confidence = classify(text, card_code=qr is not None or zone is not None)
     lines = [line for line in text.splitlines() if line.strip()]
     unread: dict[str, str] = {}
     someone_else = _another_persons_lines(lines)
@@ -1138,6 +1143,8 @@ def extract(
     if qr:
         for name, value in qr.items():
             values[name] = FieldValue(value, FROM_QR, "qr")
+    if zone is not None and doc_type == "id_card":
+        _take_zone(values, zone)
     for name in NAME_FIELDS:
         if name in values and values[name].source != "qr":
             values[name].value = correct_surname(values[name].value)
@@ -1158,6 +1165,25 @@ def extract(
 _CITIZEN_CARD_TITLES = labels.phrases(
     {"citizen_card": ["Căn cước", "Citizen identity card", "Identity card"]}
 )
+
+
+def _take_zone(values: dict[str, FieldValue], zone: mrz.Zone) -> None:
+    """What the card's machine-readable zone says and checks, where the front was read otherwise
+    or not at all: the front's print is read by OCR alone, the zone's digits are checked. A
+    value the front reads alike stands where it was read (its place on the page is shown to a
+    reviewer)."""
+    said = {
+        "date_of_birth": zone.date_of_birth,
+        "date_of_expiry": zone.date_of_expiry,
+        "sex": zone.sex,
+        "id_number": zone.id_number,
+    }
+    for name, value in said.items():
+        held = values.get(name)
+        if value is None or (held is not None and held.source == "qr"):
+            continue
+        if held is None or held.value != value:
+            values[name] = FieldValue(value, FROM_ZONE, "mrz")
 
 
 def _says_citizen_card(lines: list[str]) -> bool:
@@ -1185,7 +1211,7 @@ def _reconcile_card_dates(
     def reading(name: str) -> str | None:
         return labelled[name].raw if name in labelled else unread.get(name)
 
-    known = birth.value if birth and birth.source == "qr" else None  # the chip's own data
+    known = birth.value if birth and birth.source in CHECKED_SOURCES else None
     labelled_birth = reading("date_of_birth")
     elsewhere = {} if labelled_birth else _other_dates(lines, values)
     decided = card_dates.decide(
@@ -1200,7 +1226,7 @@ def _reconcile_card_dates(
         ("date_of_expiry", decided.date_of_expiry, decided.expiry_edits),
     ):
         held = values.get(name)
-        if held and held.source == "qr":
+        if held and held.source in CHECKED_SOURCES:
             continue
         if value is not None and (held is None or held.value != value):
             line = held.line if held else elsewhere.get(value)

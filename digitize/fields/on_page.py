@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from rapidfuzz.distance import Levenshtein
 
 from hoso.digitize.fields.extract import (
+    CHECKED_SOURCES,
     NAME_FIELDS,
     PROBLEM_PENALTY,
     SURNAME_FOLDS,
@@ -174,7 +175,7 @@ def place_fields(fields: DocumentFields, pages: list[PageResult]) -> None:
     lines = lines_of(pages)
     poorly_read_pages = {page.number: poorly_read(page.words) for page in pages}
     for name, value in fields.fields.items():
-        if value.source == "qr":
+        if value.source in CHECKED_SOURCES:
             continue
         line = _line_of(value, lines)
         if line is None:

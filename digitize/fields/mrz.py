@@ -1,0 +1,99 @@
+"""The machine-readable zone on the back of a chip citizen-ID card (ICAO 9303 TD1: three lines
+of 30 characters, "IDVNM…"). Its birth date, expiry and document number each carry a check
+digit, so a field read here and checked is a second reading of the card that catches the
+digits OCR gets wrong on the front ("24/01/1983" printed as 21/01). Only what checks is used;
+the holder's full ID number is taken from line 1 only where it ends with the checked document
+number (the card's number is the ID's last nine digits)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+LINE_LENGTH = 30
+# What OCR reads the filler "<" as, and letters it reads in digit fields' places.
+_FILLERS = str.maketrans({"«": "<", "‹": "<", "＜": "<", "{": "<", "(": "<"})
+_DIGIT_LOOKALIKES = str.maketrans({"O": "0", "D": "0", "Q": "0", "I": "1", "L": "1", "Z": "2",
+                                   "S": "5", "B": "8", "G": "6"})  # fmt: skip
+# "IDVNM" as OCR reads it: "1DVNM", "10VNH".
+_LINE_1 = re.compile(
+    r"^[I1L][D0O]V[NM][MH](?P<number>[0-9A-Z<]{9})(?P<check>[0-9A-Z<])(?P<rest>.*)$"
+)
+_LINE_2 = re.compile(
+    r"^(?P<birth>\w{6})(?P<birth_check>\w)(?P<sex>[MFH<])(?P<expiry>\w{6})(?P<expiry_check>\w)"
+    r"V[NM][MH]"
+)
+_WEIGHTS = (7, 3, 1)
+
+
+@dataclass(frozen=True)
+class Zone:
+    """What the zone says and checks; None where a field is absent or fails its check."""
+
+    date_of_birth: str | None  # DD/MM/YYYY
+    date_of_expiry: str | None
+    sex: str | None  # "Nam" | "Nữ"
+    id_number: str | None  # 12 digits
+
+
+def check_digit(field: str) -> int:
+    """ICAO 9303's check digit: digits as themselves, A-Z as 10-35, "<" as 0, weighted 7, 3, 1."""
+    total = 0
+    for at, char in enumerate(field):
+        value = int(char) if char.isdigit() else ord(char) - 55 if char.isalpha() else 0
+        total += value * _WEIGHTS[at % 3]
+    return total % 10
+
+
+def _checked(field: str, check: str) -> str | None:
+    """The field, letters OCR read for digits given back, where its check digit holds."""
+    digits, check = field.translate(_DIGIT_LOOKALIKES), check.translate(_DIGIT_LOOKALIKES)
+    if not digits.isdigit() or not check.isdigit():
+        return None
+    return digits if check_digit(digits) == int(check) else None
+
+
+def _as_date(yymmdd: str, today: dt.date, past: bool) -> str | None:
+    """YYMMDD as DD/MM/YYYY: a birth date in the century that puts it before `today`, an expiry
+    in this century."""
+    year, month, day = int(yymmdd[:2]), int(yymmdd[2:4]), int(yymmdd[4:])
+    century = today.year // 100 * 100
+    if past and century + year > today.year:
+        century -= 100
+    try:
+        date = dt.date(century + year, month, day)
+    except ValueError:
+        return None
+    return date.strftime("%d/%m/%Y")
+
+
+def _lines(text: str) -> list[str]:
+    """The text's lines as zone lines: capitals, fillers as "<", spaces OCR put in taken out."""
+    return [
+        re.sub(r"\s+", "", line.upper().translate(_FILLERS))
+        for line in text.splitlines()
+        if line.count("<") + line.count("«") >= 2
+    ]
+
+
+def read_zone(text: str, today: dt.date) -> Zone | None:
+    """The card's zone in OCR text, or None where its lines are not there."""
+    lines = _lines(text)
+    first = next((m for line in lines if (m := _LINE_1.match(line))), None)
+    second = next((m for line in lines if (m := _LINE_2.match(line))), None)
+    if first is None and second is None:
+        return None
+    birth = expiry = sex = id_number = None
+    if second is not None:
+        yymmdd = _checked(second["birth"], second["birth_check"])
+        birth = _as_date(yymmdd, today, past=True) if yymmdd else None
+        yymmdd = _checked(second["expiry"], second["expiry_check"])
+        expiry = _as_date(yymmdd, today, past=False) if yymmdd else None
+        sex = {"M": "Nam", "H": "Nam", "F": "Nữ"}.get(second["sex"])  # H: an M misread
+    if first is not None:
+        number = _checked(first["number"], first["check"])
+        whole = re.search(r"\d{12}", first["rest"].translate(_DIGIT_LOOKALIKES))
+        if number and whole and whole.group().endswith(number):
+            id_number = whole.group()
+    return Zone(birth, expiry, sex, id_number)
