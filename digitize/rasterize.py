@@ -58,6 +58,7 @@ from hoso.digitize.triage import (
     failure_detail,
     image_source,
     jpeg_frame,
+    png_data_short,
 )
 
 Box = tuple[int, int, int, int]
@@ -294,7 +295,8 @@ def _load_frame(path: Path, index: int, options: Options) -> RasterPage:
             pixels = to_array(frame, mode)
             pictures = getattr(image, "n_frames", 1) if image.format == "GIF" else 1
     source = (jpeg, jpeg_mode) if plain_jpeg and frame_kind in _PDF_SOF else None
-    damaged = [w for w in caught if "runcat" in str(w.message) or "orrupt" in str(w.message)]
+    damaged = any("runcat" in str(w.message) or "orrupt" in str(w.message) for w in caught)
+    damaged = damaged or (image.format == "PNG" and png_data_short(path))
     return RasterPage(
         warnings=[
             *([DAMAGED_IMAGE] if damaged else []),

@@ -265,6 +265,54 @@ def image_source(path: Path) -> Path | io.BytesIO:
     return io.BytesIO(bytes(kept))
 
 
+_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}  # PNG colour type: samples a pixel
+# Adam7's seven passes: (first column, first row, column step, row step)
+_ADAM7 = (
+    (0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2)
+)  # fmt: skip
+
+
+def png_data_short(path: Path) -> bool:
+    """Whether a PNG's image data ends before its last row: the compressed stream complete but
+    short (a writer cut off mid-page), which Pillow decodes without a word, the missing rows
+    black (a helper's page: its lower 40 % black, archived without a warning). False for
+    anything that is no PNG, or whose header cannot be read (decoding says what is wrong)."""
+    with path.open("rb") as file:
+        if file.read(len(PNG_SIGNATURE)) != PNG_SIGNATURE:
+            return False
+        inflate = zlib.decompressobj()
+        size = expected = 0
+        while (header := file.read(8)) and len(header) == 8:
+            length, kind = struct.unpack(">I4s", header)
+            data = file.read(length)
+            file.seek(4, io.SEEK_CUR)  # CRC
+            if kind == b"IHDR" and len(data) >= 13:
+                expected = _png_data_size(*struct.unpack(">IIBBBBB", data[:13]))
+            elif kind == b"IDAT" and expected:
+                try:
+                    size += len(inflate.decompress(data, expected + 1 - size))
+                except zlib.error:
+                    return False  # damaged, not short: Pillow says so
+            elif kind == b"IEND":
+                break
+    return bool(expected) and size < expected
+
+
+def _png_data_size(
+    width: int, height: int, depth: int, colour: int, _compression: int, _filter: int, laced: int
+) -> int:
+    """Bytes of a PNG's filtered image data: per row, a filter byte and its samples (PNG 1.2,
+    sections 4.1.3 and 8.2: an interlaced image's seven passes each have their own rows)."""
+    bits = _CHANNELS.get(colour, 1) * depth
+    passes = _ADAM7 if laced else ((0, 0, 1, 1),)
+    total = 0
+    for x0, y0, dx, dy in passes:
+        columns, rows = -(-(width - x0) // dx), -(-(height - y0) // dy)
+        if columns > 0 and rows > 0:
+            total += rows * (1 + -(-columns * bits // 8))
+    return total
+
+
 def _triage_image(path: Path, kind: str, options: Options, first_number: int) -> list[PageTask]:
     source = path.name
     # Pillow's own bomb guard would raise on decode; we check declared sizes first, then let the

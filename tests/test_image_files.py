@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import struct
+import zlib
 from collections import Counter
 from pathlib import Path
 
@@ -22,10 +23,11 @@ from hoso.digitize.errors import (
     UnsupportedInputError,
 )
 from hoso.digitize.models import DocumentResult, Options
-from hoso.digitize.page_warnings import BLANK_PAGE, NEGATIVE_PAGE, TOO_SMALL
+from hoso.digitize.page_warnings import BLANK_PAGE, DAMAGED_IMAGE, NEGATIVE_PAGE, TOO_SMALL
 from hoso.digitize.pdfa import write_pdfa
 from hoso.digitize.pipeline import digitize, document_json
 from hoso.digitize.triage import failure_detail
+from hoso.errors import HosoError
 from tests.metrics import cer
 from tests.synthetic import PageSpec, find_font, render_page
 
@@ -554,3 +556,55 @@ def test_the_same_scan_given_twice_is_read_and_said(tmp_path: Path, kind: str) -
     said = [w for p in pages for w in p.warnings if "given twice" in w]
     assert said == [w for w in pages[2].warnings if "given twice" in w]
     assert len(said) == 1 and scan.name in said[0] and "page 1" in said[0]
+
+
+def _png_with_data_cut(image: Image.Image, share: float, interlaced: bool) -> bytes:
+    """A PNG of `image` whose compressed stream is complete but holds only the first `share`
+    of its filtered rows (a writer stopped mid-page), each chunk's CRC right: a valid file to
+    every check but the row count. Written by hand: no encoder writes a short stream."""
+    grey = np.asarray(image.convert("L"))
+    height, width = grey.shape
+    passes = (
+        ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2),
+         (0, 1, 1, 2))
+        if interlaced
+        else ((0, 0, 1, 1),)
+    )  # fmt: skip
+    rows = [
+        b"\x00" + grey[y, x0::dx].tobytes()
+        for x0, y0, dx, dy in passes
+        if x0 < width
+        for y in range(y0, height, dy)
+    ]
+    data = zlib.compress(b"".join(rows[: int(len(rows) * share)]))
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 1 if interlaced else 0)
+    return (
+        triage.PNG_SIGNATURE + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+    )
+
+
+@pytest.mark.parametrize("interlaced", [False, True])
+def test_a_png_whose_image_data_stops_short_is_never_archived_silently(
+    tmp_path: Path, interlaced: bool
+) -> None:
+    """Pillow decodes a plain one without a word, the missing rows black: a helper's page was
+    archived with its lower 40 % black and no warning. Now the page says so (an interlaced one
+    Pillow refuses: the page fails in words)."""
+    image, _ = _page(5)
+    short, whole = tmp_path / "short.png", tmp_path / "whole.png"
+    short.write_bytes(_png_with_data_cut(image, 0.6, interlaced))
+    whole.write_bytes(_png_with_data_cut(image, 1.0, interlaced))
+    assert triage.png_data_short(short) and not triage.png_data_short(whole)
+    assert DAMAGED_IMAGE not in digitize([whole], Options(jobs=1)).pages[0].warnings
+    try:
+        warnings = digitize([short], Options(jobs=1)).pages[0].warnings
+    except HosoError as exc:
+        assert interlaced and "cannot be decoded" in str(exc)
+    else:
+        assert DAMAGED_IMAGE in warnings

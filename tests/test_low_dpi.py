@@ -143,7 +143,7 @@ def _with_grain(page: SyntheticPage, share: float, seed: int) -> SyntheticPage:
     """The page with sensor grain: `share` of its pixels black, each softened to a speck of a
     pixel or two (smaller than any tone mark), and noise: what a dusty 200-dpi scan shows."""
     rng = np.random.default_rng(seed)
-    pixels = np.asarray(page.image.convert("L"), np.float32)
+    pixels = np.asarray(page.image.convert("L"), np.float64)
     pixels = pixels + rng.normal(0.0, 15.0, pixels.shape)
     pixels[rng.random(pixels.shape) < share] = 0.0
     grainy = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).filter(
