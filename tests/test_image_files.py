@@ -540,6 +540,33 @@ def test_a_card_scanned_alone_keeps_its_stated_resolution(tmp_path: Path) -> Non
     assert not any(w.startswith("the file states") for w in read.warnings)
 
 
+def _card_scan(dpi: int, seed: int) -> Image.Image:
+    """A card scanned alone and cropped to its edge (ISO/IEC 7810 ID-1: 85.6 × 54 mm), in a
+    card's small print."""
+    page = render_page(PageSpec(seed=seed, dpi=dpi, font_pt=8, body_lines=6)).image.convert("L")
+    return page.crop((0, 0, round(85.6 / 25.4 * dpi), round(54 / 25.4 * dpi)))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dpi", [150, 300])
+def test_a_card_with_no_resolution_is_taken_at_its_size(tmp_path: Path, dpi: int) -> None:
+    """A card's small print made the text's estimate run 30-40 % low: a helper's 150-dpi card
+    scan with no tag was archived 116 mm wide at 111 dpi. Its shape is the card's."""
+    _card_scan(dpi, 4418).save(tmp_path / "card.png")
+    (read,) = digitize([tmp_path / "card.png"], Options(jobs=1)).pages
+    assert read.dpi_source == "paper_size" and abs(read.dpi - dpi) <= 2
+
+
+@pytest.mark.slow
+def test_a_card_shrunk_with_its_tag_kept_is_taken_at_its_size(tmp_path: Path) -> None:
+    """A 150-dpi card scan tagged 300 dpi was archived 43 mm wide and passed the legal minimum."""
+    _card_scan(150, 4421).save(tmp_path / "card.png", dpi=(300, 300))
+    (read,) = digitize([tmp_path / "card.png"], Options(jobs=1)).pages
+    assert read.dpi_source == "paper_size" and abs(read.dpi - 150) <= 2
+    assert any(w.startswith("the file states 300 dpi") for w in read.warnings)
+    assert any("below the legal minimum" in w for w in read.warnings)
+
+
 @pytest.mark.parametrize("kind", ["png", "pdf"])
 def test_the_same_scan_given_twice_is_read_and_said(tmp_path: Path, kind: str) -> None:
     image, _ = _page(4419)
