@@ -167,3 +167,17 @@ def test_the_command_line_starts_without_loading_the_service() -> None:
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             check=True)  # fmt: skip
     assert loaded.stdout.strip() == "[]"
+
+
+def test_a_file_names_control_characters_never_reach_the_terminal(tmp_path: Path) -> None:
+    """A name holding a newline and an escape sequence ("\\x1b[31m": red) came out raw in the
+    warnings: one warning read as two lines, and the terminal was recoloured (a helper's
+    file). Control characters are shown as their codes, markup as text."""
+    page = render_page(PageSpec(seed=77, dpi=150, body_lines=3))
+    hostile = tmp_path / "scan\n\x1b[31m[bold]RED\x07.png"
+    page.image.save(hostile, dpi=(150, 150))
+    result = run_hoso("digitize", hostile, hostile, "-o", tmp_path / "out.pdf")
+    said = [line for line in result.stderr.splitlines() if "given twice" in line]
+    assert len(said) == 1, result.stderr  # the warning naming it stays one line
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    assert "\\x1b[31m[bold]RED\\x07.png" in said[0]

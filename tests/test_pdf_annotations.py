@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import zlib
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pikepdf
@@ -293,12 +294,17 @@ def test_a_page_of_many_small_images_parses_its_content_once(
                 4,
             )
             name = f"T{row}x{column}"
-            tiles[name] = tile
+            tiles[f"/{name}"] = tile
             draws.append(f"q 39 0 0 42 {column * 39.6} {row * 42} cm /{name} Do Q")
-    _page(pdf, " ".join(draws), pikepdf.Dictionary(XObject=pikepdf.Dictionary(**tiles)))
+    _page(pdf, " ".join(draws), pikepdf.Dictionary(XObject=pikepdf.Dictionary(tiles)))
     pdf.save(tmp_path / "tiles.pdf")
-    parsed = []
+    parsed: list[int] = []
     parse = rasterize._draws
-    monkeypatch.setattr(rasterize, "_draws", lambda *args: parsed.append(1) or parse(*args))
+
+    def counted(*args: Any) -> Any:
+        parsed.append(1)
+        return parse(*args)
+
+    monkeypatch.setattr(rasterize, "_draws", counted)
     (page,) = digitize([tmp_path / "tiles.pdf"], Options(jobs=1)).pages
     assert page.number == 1 and len(parsed) <= 2

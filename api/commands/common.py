@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -33,6 +34,16 @@ INTERRUPTED = "hoso: interrupted"
 stderr = Console(stderr=True, soft_wrap=True)
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def shown(text: object) -> str:
+    """`text` for the terminal: rich markup escaped (messages name tables, "[operators]", and
+    files, "[red]scan.png"), and control characters written as their codes, so a file name's
+    newline or escape sequence neither splits a message in two nor recolours the terminal."""
+    return escape(_CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", str(text)))
+
+
 def _error_exit(error: HosoError, as_json: bool = False) -> typer.Exit:
     """Say what failed (one line; the JSON error object on stdout too when asked) and return
     the exit carrying the error's code."""
@@ -40,8 +51,7 @@ def _error_exit(error: HosoError, as_json: bool = False) -> typer.Exit:
         print(
             json.dumps({"error": {"code": error.code, "message": str(error)}}, ensure_ascii=False)
         )
-    # escaped: messages name configuration tables ("[operators]"), which are not markup
-    stderr.print(f"[bold red]hoso: error:[/] {escape(str(error))} [dim]({error.code})[/]",
+    stderr.print(f"[bold red]hoso: error:[/] {shown(error)} [dim]({error.code})[/]",
                  highlight=False)  # fmt: skip
     return typer.Exit(int(error.exit_code))
 

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from hoso.api.commands.common import add_command, progress_bar, stderr
+from hoso.api.commands.common import add_command, progress_bar, shown, stderr
 from hoso.digitize.models import Options
 from hoso.digitize.ocr.engine import ENGINES
 from hoso.ocr_models import DEFAULT_QUALITY, QUALITIES
@@ -81,11 +81,11 @@ def digitize(
         print(json.dumps(document_json(document), ensure_ascii=False, indent=2))
     if not quiet:
         for warning in document.warnings:
-            stderr.print(f"[yellow]warning:[/] {warning}", highlight=False)
+            stderr.print(f"[yellow]warning:[/] {shown(warning)}", highlight=False)
         pages = len(document.pages)
         stderr.print(
-            f"{pages} page{'s' if pages != 1 else ''} → {output}"
-            + (f", {json_path}" if json_path and not to_stdout else "")
+            f"{pages} page{'s' if pages != 1 else ''} → {shown(output)}"
+            + (f", {shown(json_path)}" if json_path and not to_stdout else "")
         )
 
 
