@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import math
 import zlib
 from collections.abc import Iterable
 from functools import lru_cache
@@ -269,22 +270,35 @@ def _set_metadata(pdf: pikepdf.Pdf, title: str, document: DocumentResult) -> Non
         meta["dc:description"] = description
 
 
+# PDF/A-2 (ISO 19005-2, 6.1.13): a page's boxes measure 3 to 14 400 units a side. A longer
+# page (a 30 000-pixel panorama at 100 dpi is 21 600 pt) is written in larger units
+# (/UserUnit, so it keeps its real size); a shorter one (a strip of one pixel) gets a page of
+# the least size, its image drawn at its own.
+PAGE_UNITS = (3.0, 14_400.0)
+
+
 def write_pdfa(document: DocumentResult, output: Path | BinaryIO, title: str) -> None:
     pdf = pikepdf.new()
     font = _font_resource(pdf)
     for page in document.pages:
-        px_to_pt = 72.0 / page.dpi
+        unit = max(
+            1, math.ceil(max(page.width_px, page.height_px) * 72.0 / page.dpi / PAGE_UNITS[1])
+        )
+        px_to_pt = 72.0 / page.dpi / unit  # page units, a point each unless the page is long
         width_pt, height_pt = page.width_px * px_to_pt, page.height_px * px_to_pt
+        box_w, box_h = (max(side, PAGE_UNITS[0]) for side in (width_pt, height_pt))
         image = _image_xobject(pdf, page)
         content = image_layer(page, px_to_pt) + text_layer(page.words, px_to_pt, height_pt)
         pdf_page = pikepdf.Dictionary(
             Type=pikepdf.Name.Page,
-            MediaBox=[0, 0, round(width_pt, 3), round(height_pt, 3)],
+            MediaBox=[0, 0, round(box_w, 3), round(box_h, 3)],
             Resources=pikepdf.Dictionary(
                 XObject=pikepdf.Dictionary(Im0=image), Font=pikepdf.Dictionary(F1=font)
             ),
             Contents=pikepdf.Stream(pdf, content),
         )
+        if unit > 1:
+            pdf_page.UserUnit = unit
         pdf.pages.append(pikepdf.Page(pdf_page))
     _add_output_intent(pdf)
     _set_metadata(pdf, title, document)

@@ -135,3 +135,26 @@ def test_a_page_jpeg_deflated_once_more_draws_as_the_jpeg(output_pdf: Path) -> N
     assert abs(drawn.shape[0] - height) <= 1 and abs(drawn.shape[1] - width) <= 1  # rounding
     rows, columns = min(drawn.shape[0], height), min(drawn.shape[1], width)
     assert float(np.abs(drawn[:rows, :columns] - decoded[:rows, :columns]).mean()) < 2.0
+
+
+@pytest.mark.parametrize(("size", "dpi"), [((30_000, 240), 100), ((2_000, 1), 200)])
+def test_every_page_box_is_within_pdfa_limits_at_its_real_size(
+    tmp_path: Path, size: tuple[int, int], dpi: int
+) -> None:
+    """PDF/A-2 allows 3 to 14 400 units a page side: a panorama scanned at 100 dpi (21 600 pt)
+    and a strip of one pixel (0.36 pt) were written outside them (a helper's files). The long
+    page keeps its real size in larger units (/UserUnit); the thin one gets the least page."""
+    strip = Image.new("L", size, 255)
+    strip.paste(0, (40, 0, 400, size[1]))  # some ink, so it is no blank page
+    strip.save(tmp_path / "strip.png", dpi=(dpi, dpi))
+    out = tmp_path / "out.pdf"
+    write_outputs(digitize([tmp_path / "strip.png"], Options(jobs=1)), out, None, title="s")
+    with pikepdf.open(out) as pdf:
+        page = pdf.pages[0]
+        box = [float(v) for v in page.MediaBox]
+        unit = float(page.obj.get("/UserUnit", 1))
+    sides = (box[2] - box[0], box[3] - box[1])
+    assert all(3 <= side <= 14_400 for side in sides), sides
+    real = sides[0] * unit, sides[1] * unit  # in points
+    assert real[0] == pytest.approx(size[0] * 72 / dpi, rel=0.001)
+    assert real[1] == pytest.approx(max(size[1] * 72 / dpi, 3), rel=0.001)
