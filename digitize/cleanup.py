@@ -130,12 +130,17 @@ def red_print(pixels: Pixels, red: NDArray[np.bool_]) -> NDArray[np.bool_]:
 
 
 def prepare_for_ocr(
-    pixels: Pixels, scale: float, bilevel: bool, dust: DustPlan = NO_DUST
+    pixels: Pixels, scale: float, bilevel: bool, dust: DustPlan = NO_DUST, bare: bool = False
 ) -> Image.Image:
+    """The recognition image: grey, seals painted out, scaled, the paper flattened, dust
+    painted out, a white margin around. `bare`: grey and scaled only, in the same margin's
+    place, for a second read of a page the prepared image read nothing of."""
     gray = recognition_gray(pixels)
     if abs(scale - 1.0) > 0.01:
         interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
         gray = u8(cv2.resize(gray, None, fx=scale, fy=scale, interpolation=interpolation))
+    if bare:
+        return Image.fromarray(u8(gray))
     if not bilevel:
         gray = flatten_background(gray)
     if dust.dusty:

@@ -97,6 +97,8 @@ SHOW_THROUGH_BELOW = 0.5
 # is lighter than this grey (0.2-0.45 of the front's contrast measured 120-190); print, even
 # a carbon copy's, is darker, and a page of it printed mirrored is not a blank back.
 SHOW_THROUGH_FAINT = 110
+SOME_WORDS = 0.3  # share of glyphs in word-like runs that says some of the marks are print
+
 # The page's own print (a number written on the back, in ink or pencil) is darker than what
 # shows through by this many grey levels at least; the page is read again with only that.
 OWN_PRINT_DARKER = 20
@@ -406,7 +408,15 @@ def _scanned_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> Pa
     def detect(image: Pixels, direction: orient.LineDirection) -> orient.FlipDecision:
         return orient.decide_flip(image, direction, glyph_height, dpi, engine)
 
-    reader = _Reader(prepare, recognize, detect, scale)
+    def prepare_bare(image: Pixels) -> Image.Image:
+        return cleanup.prepare_for_ocr(image, scale, bilevel, bare=True)
+
+    # Read again as received only where a share of the marks stand in words, as print does: a
+    # blank page's grain does not (0.00-0.21 of its specks pair up by chance; a grainy card
+    # turned a quarter, 0.37).
+    in_words = glyphs.in_words is not None and float(glyphs.in_words.mean()) >= SOME_WORDS
+    bare = prepare_bare if _has_text(glyphs) and in_words else None
+    reader = _Reader(prepare, recognize, detect, scale, bare)
     direction = orient.line_direction(glyphs)
     # Everything from here reads the page, never archives it: it is turned, straightened and
     # read in the grey OCR sees (seals painted out), one plane instead of three (a colour
@@ -619,8 +629,25 @@ class _Reader:
     detect: Callable[[Pixels, orient.LineDirection], orient.FlipDecision]
     scale: float
 
+    bare: Callable[[Pixels], Image.Image] | None = None
+
     def read(self, image: Pixels) -> OcrPage:
-        return self.recognize(self.prepare(image))
+        """The prepared image read; where it reads nothing at all, the page as received (grey,
+        scaled), its words placed as the prepared image's are. On a heavily noisy card the
+        white margin and flattened paper made Tesseract's layout analysis take the whole
+        card for a picture: not a word, where the card as received read its name and title (a
+        helper's 150-dpi card)."""
+        ocr = self.recognize(self.prepare(image))
+        if ocr.words or self.bare is None:
+            return ocr
+        margin = cleanup.OCR_MARGIN_PX
+        return OcrPage(
+            [
+                replace(w, left=w.left + margin, top=w.top + margin, right=w.right + margin,
+                        bottom=w.bottom + margin)
+                for w in self.recognize(self.bare(image)).words
+            ]
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
