@@ -458,6 +458,9 @@ def _scanned_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> Pa
             warnings.append(NOTHING_READ if glyphs.count > 0 else BLANK_PAGE)
 
     words = _to_page_pixels(lines_in_place(without_specks(ocr.words)), scale)
+    if raster.typed_words:
+        typed = _shown(raster.typed_words, to_gray(pixels))
+        words = _with_typed_lines(words, [_moved(w, reading.placed) for w in typed])
     # A code printed in red went with the seals: those pages are searched in their own grey,
     # laid as the page was read.
     codes = read_codes(
@@ -968,6 +971,41 @@ def _doubts(reading: _Reading, glyphs: Glyphs) -> list[str]:
     if reading.ocr.words and reading.ocr.mean_confidence < LOW_TEXT_CONFIDENCE:
         doubts.append(LOW_CONFIDENCE.format(confidence=reading.ocr.mean_confidence))
     return doubts
+
+
+def _moved(word: Word, placed: NDArray[np.float64]) -> Word:
+    """A word of the received page as the page was turned and straightened (`placed`)."""
+    corners = np.array(
+        [[word.left, word.top, 1], [word.right, word.top, 1], [word.left, word.bottom, 1],
+         [word.right, word.bottom, 1]], dtype=np.float64
+    ).T  # fmt: skip
+    x, y, _ = placed @ corners
+    return replace(
+        word, left=round(x.min()), top=round(y.min()), right=round(x.max()), bottom=round(y.max())
+    )
+
+
+def _with_typed_lines(read: list[Word], typed: list[Word]) -> list[Word]:
+    """The page's words with its typed ones in place of what OCR read of them: a read word whose
+    centre falls in a typed word's box is that word, misread. Each typed line goes before the
+    first read line below its top, so the text keeps the page's order."""
+    if not typed:
+        return read
+
+    def covered(word: Word) -> bool:
+        x, y = (word.left + word.right) / 2, (word.top + word.bottom) / 2
+        return any(t.left <= x <= t.right and t.top <= y <= t.bottom for t in typed)
+
+    kept = group_lines([w for w in read if not covered(w)])
+    waiting = sorted(group_lines(typed).values(), key=lambda line: min(w.top for w in line))
+    ordered: list[list[Word]] = []
+    for line in kept.values():
+        top = min(w.top for w in line)
+        while waiting and min(w.top for w in waiting[0]) < top:
+            ordered.append(waiting.pop(0))
+        ordered.append(line)
+    ordered.extend(waiting)
+    return [replace(w, line=number) for number, line in enumerate(ordered) for w in line]
 
 
 def _to_page_pixels(words: list[Word], scale: float) -> list[Word]:

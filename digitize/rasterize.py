@@ -57,6 +57,8 @@ from hoso.digitize.triage import (
     check_pixel_budget,
     failure_detail,
     image_source,
+    inside,
+    is_usable_text,
     jpeg_frame,
     png_data_short,
 )
@@ -115,6 +117,9 @@ class RasterPage:
     # card in a typed application): boxes (left, top, right, bottom) in pixels of the upright
     # page, largest first (`pictures_to_read`).
     pictures: list[Box] = field(default_factory=list)
+    # A scanned page's typed words outside its scan (a portal's dossier code over it, a footer
+    # "Quét ngày …"), in pixels of the page as drawn: exact where OCR would misread them.
+    typed_words: list[Word] = field(default_factory=list)
 
 
 def rasterize(task: PageTask, options: Options) -> RasterPage:
@@ -792,8 +797,10 @@ def _render_pdf_page(task: PageTask, options: Options) -> RasterPage:
     with pdfplumber.open(io.BytesIO(read) if read else task.path) as plumber:
         page = plumber.pages[at]
         unit = _user_unit(page.page_obj.attrs.get("UserUnit"))
+        typed: list[Word] = []
         if not task.born_digital:
             dpi = _main_image_dpi(task, page.images, unit) or dpi
+            typed = _typed_beside_scan(page, dpi)
         elif not (prepared and prepared.fields_to_draw):  # else its text layer lacks the values
             rotation, words = born_digital_words(page, dpi)
             clips = image_clips(read or task.path, at) if page.images else []
@@ -801,9 +808,10 @@ def _render_pdf_page(task: PageTask, options: Options) -> RasterPage:
     forms = prepared is not None and prepared.fields_to_draw
     shown = prepared.shown if prepared else task.path
     image, drawn_dpi = _drawn_page(shown, at, options, dpi, unit, forms)
-    if words is not None and drawn_dpi != dpi:  # a page too large was drawn smaller
-        words = [_scaled_word(word, drawn_dpi / dpi) for word in words]
+    if drawn_dpi != dpi:  # a page too large was drawn smaller
+        words = None if words is None else [_scaled_word(word, drawn_dpi / dpi) for word in words]
         pictures = [_scaled_box(box, drawn_dpi / dpi) for box in pictures]
+        typed = [_scaled_word(word, drawn_dpi / dpi) for word in typed]
     reading = None
     if prepared and prepared.read and words is None:
         reading, _ = normalize_mode(_drawn_page(prepared.read, at, options, dpi, unit, forms)[0])
@@ -820,7 +828,26 @@ def _render_pdf_page(task: PageTask, options: Options) -> RasterPage:
         reading_pixels=None if reading is None else to_array(reading, mode),
         warnings=page_warnings,
         pictures=pictures,
+        typed_words=typed,
     )
+
+
+def _typed_beside_scan(page: pdfplumber.page.Page, dpi: float) -> list[Word]:
+    """The words typed on a scanned page outside its images (another engine's OCR layer lies
+    over the scan, so none of it is taken), where they run upright: a portal's dossier code
+    over a scan ("Số hồ sơ: 000.00.48.H17-250301-0042") was read by OCR as "000.00 48.H17-…"
+    (a helper's file)."""
+    images = page.images
+    if not images or not page.chars:
+        return []  # a vector page, or one whose text layer was found unusable: OCR reads it
+    beside = page.filter(
+        lambda o: o.get("object_type") != "char" or not any(inside(o, im) for im in images)
+    )
+    if not beside.chars:
+        return []
+    rotation, words = born_digital_words(beside, dpi)
+    usable = rotation == 0 and is_usable_text(" ".join(word.text for word in words))
+    return words if usable else []
 
 
 def _drawn_page(

@@ -541,7 +541,7 @@ def _scanned_with_margins(
         return False
     if not visible:
         return True
-    return not any(_inside(char, image) for char in page.chars for image in images)
+    return not any(inside(char, image) for char in page.chars for image in images)
 
 
 def _area_on(page: pdfplumber.page.Page, image: dict[str, Any]) -> float:
@@ -550,7 +550,7 @@ def _area_on(page: pdfplumber.page.Page, image: dict[str, Any]) -> float:
     return max(width, 0.0) * max(height, 0.0)
 
 
-def _inside(char: dict[str, Any], image: dict[str, Any]) -> bool:
+def inside(char: dict[str, Any], image: dict[str, Any]) -> bool:
     x = (float(char["x0"]) + float(char["x1"])) / 2
     y = (float(char["top"]) + float(char["bottom"])) / 2
     return bool(image["x0"] <= x <= image["x1"] and image["top"] <= y <= image["bottom"])

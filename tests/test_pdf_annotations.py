@@ -231,6 +231,20 @@ def test_a_scan_laid_smaller_on_its_page_is_read_not_its_text_layer(
     assert "Độc lập" in page.text
 
 
+def test_a_scans_typed_lines_beside_it_are_taken_as_typed(tmp_path: Path) -> None:
+    """A portal's dossier code typed above a scan: the page is a scan and is read by OCR, but
+    the typed line was read too, and misread ("000.00 48.H17-…": a helper's file). It is taken
+    as typed (in 6 pt, OCR read "Thi" as "Thị"), once, before the scan's lines, and the
+    scan's own text is still read."""
+    code = "000.00.48.H17-250301-0042"
+    typed = f"BT /Helv 6 Tf 40 805 Td (So ho so: {code} - Nguoi nop: Tran Thi Hong) Tj ET"
+    page, _ = _read(_scan_page_pdf(tmp_path / "scan.pdf", (30, 40, 535, 740), typed))
+    assert page.text_source == TextSource.OCR
+    lines = page.text.splitlines()
+    assert lines[0] == f"So ho so: {code} - Nguoi nop: Tran Thi Hong"
+    assert page.text.count(code) == 1 and "Độc lập" in page.text
+
+
 def test_typed_text_over_a_large_picture_is_still_born_digital(tmp_path: Path) -> None:
     """A certificate typed over a picture: its typed text is the page's, and what the picture
     shows is read too (it was taken for a background and left out: an attacking helper's
