@@ -289,10 +289,13 @@ def png_data_short(path: Path) -> bool:
             if kind == b"IHDR" and len(data) >= 13:
                 expected = _png_data_size(*struct.unpack(">IIBBBBB", data[:13]))
             elif kind == b"IDAT" and expected:
-                try:
+                try:  # never more than one byte past what the header declares (a limit of 0
+                    # would be none: a stream of zeros inflated to gigabytes, a helper's file)
                     size += len(inflate.decompress(data, expected + 1 - size))
                 except zlib.error:
                     return False  # damaged, not short: Pillow says so
+                if size > expected:
+                    return False
             elif kind == b"IEND":
                 break
     return bool(expected) and size < expected

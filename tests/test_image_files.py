@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import struct
+import tracemalloc
 import zlib
 from collections import Counter
 from pathlib import Path
@@ -635,3 +636,33 @@ def test_a_png_whose_image_data_stops_short_is_never_archived_silently(
         assert interlaced and "cannot be decoded" in str(exc)
     else:
         assert DAMAGED_IMAGE in warnings
+
+
+def test_checking_a_pngs_rows_never_inflates_past_its_declared_size(tmp_path: Path) -> None:
+    """A first IDAT holding the whole image and one byte more, then a second of zeros that
+    inflates to 200 MB: the row count had passed a limit of 0 (none, to zlib) and inflated
+    all of it (a helper's 1-MB file took 2.2 GB)."""
+    width, height = 64, 64
+    expected = height * (1 + width)
+    squeeze = zlib.compressobj()
+    first = squeeze.compress(b"\x00" * (expected + 1)) + squeeze.flush(zlib.Z_SYNC_FLUSH)
+    second = squeeze.compress(b"\x00" * 200_000_000) + squeeze.flush()
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    path = tmp_path / "bomb.png"
+    path.write_bytes(
+        triage.PNG_SIGNATURE + chunk(b"IHDR", header) + chunk(b"IDAT", first)
+        + chunk(b"IDAT", second) + chunk(b"IEND", b"")
+    )  # fmt: skip
+    tracemalloc.start()
+    try:
+        short = triage.png_data_short(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert not short and peak < 20_000_000, peak
