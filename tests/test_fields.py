@@ -1734,12 +1734,32 @@ def test_a_cards_back_alone_is_a_card_read_from_its_zone() -> None:
     document = extract(back, today=dt.date(2026, 1, 1))
     assert document.doc_type == "id_card"
     values = {name: field.value for name, field in document.fields.items()}
-    assert values == {
+    assert values == {  # not the sex: it has no check digit
         "id_number": "001083012345",
         "date_of_birth": "21/01/1983",
-        "sex": "Nam",
         "date_of_expiry": "21/01/2043",
     }
+
+
+def test_a_zone_that_is_another_cards_is_said_not_taken() -> None:
+    """One card's front photocopied with another's back: the zone's checked values had all
+    replaced the front's, under the front's name (a reviewing helper's copy)."""
+    other = "IDVNM1900011116079190001111<<0\n9003152F5003154VNM<<<<<<<<<<<0\n"
+    text = _CARD_FRONT.format(birth="21/01/1983") + other
+    fields = extract(text, today=dt.date(2026, 1, 1)).fields
+    for name, printed in (("id_number", "001083012345"), ("date_of_birth", "21/01/1983")):
+        assert fields[name].value == printed and fields[name].source == "label"
+        assert any("machine-readable zone reads" in p for p in fields[name].problems)
+
+
+def test_an_ids_digits_only_the_composite_check_covers_are_not_taken_unchecked() -> None:
+    """Line 1's whole ID is covered by the composite check digit alone: its first three digits
+    misread ("008…" for "001…") had replaced a front read right."""
+    misread = _ZONE.replace("0001083012345<<9", "0008083012345<<9")
+    text = _CARD_FRONT.format(birth="21/01/1983") + misread
+    fields = extract(text, today=dt.date(2026, 1, 1)).fields
+    assert fields["id_number"].value == "001083012345"
+    assert fields["id_number"].problems == []
 
 
 def test_a_printed_zone_is_read_through_real_ocr(tmp_path: Path) -> None:
@@ -1758,6 +1778,5 @@ def test_a_printed_zone_is_read_through_real_ocr(tmp_path: Path) -> None:
     assert {k: v["value"] for k, v in data["fields"].items()} == {
         "id_number": "001083012345",
         "date_of_birth": "21/01/1983",
-        "sex": "Nam",
         "date_of_expiry": "21/01/2043",
     }

@@ -423,6 +423,7 @@ def test_every_field_problem_is_shown_in_vietnamese_with_its_values() -> None:
         (ids.procedure_code_problems("x"), []),
         (ids.document_number_problems("x"), []),
         (ids.phone_problems("08228127156"), []),
+        ([problems.ZONE_DISAGREES.format(value="15/03/1990")], ["15/03/1990"]),
         (ids.date_problems("31/02/2020"), ["31/02/2020"]),
         (ids.date_problems("01/01/2027", not_after=future), ["01/01/2027"]),
         (ids.card_expiry_problems("02/03/2030", "01/02/1990"), ["02/03/2030", "01/02/1990"]),

@@ -345,6 +345,10 @@ FIELD_PROBLEM_TEXTS = {
     wrong.OCR_UNSURE: N_(
         "The OCR was unsure of “%(words)s” (%(confidence)s): check it against the paper."
     ),
+    wrong.ZONE_DISAGREES: N_(
+        "The card's machine-readable zone reads %(value)s: check that the front and the back "
+        "are of one card."
+    ),
     wrong.ID_TWO_NAMES: N_(
         "ID number %(number)s is %(one)s on one paper of the dossier and %(other)s on another."
     ),

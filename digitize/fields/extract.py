@@ -38,7 +38,13 @@ from hoso.digitize.fields.places import (
     splits_a_province,
     without_trailing_specks,
 )
-from hoso.digitize.fields.problems import ID_TWO_BIRTHS, ID_TWO_NAMES, NAME_TWO_IDS, REPAIRED
+from hoso.digitize.fields.problems import (
+    ID_TWO_BIRTHS,
+    ID_TWO_NAMES,
+    NAME_TWO_IDS,
+    REPAIRED,
+    ZONE_DISAGREES,
+)
 from hoso.digitize.fields.textutil import (
     FINALS,
     NEVER_LAST,
@@ -1168,22 +1174,29 @@ _CITIZEN_CARD_TITLES = labels.phrases(
 
 
 def _take_zone(values: dict[str, FieldValue], zone: mrz.Zone) -> None:
-    """What the card's machine-readable zone says and checks, where the front was read otherwise
-    or not at all: the front's print is read by OCR alone, the zone's digits are checked. A
-    value the front reads alike stands where it was read (its place on the page is shown to a
-    reviewer)."""
+    """What the card's machine-readable zone says and checks, where the front was not read, or
+    read a character or two otherwise (`ZONE_SLIP`: the front's print is read by OCR alone,
+    the zone's digits are checked). Where they differ more, they are two cards (one's front and
+    another's back on one copy), or the zone was misread past its checks: the front's value
+    stands and says so, for a person. A value the front reads alike stands where it was read
+    (its place on the page is shown to a reviewer)."""
     said = {
         "date_of_birth": zone.date_of_birth,
         "date_of_expiry": zone.date_of_expiry,
-        "sex": zone.sex,
         "id_number": zone.id_number,
     }
     for name, value in said.items():
         held = values.get(name)
         if value is None or (held is not None and held.source == "qr"):
             continue
-        if held is None or held.value != value:
+        if held is None or Levenshtein.distance(held.value, value) <= ZONE_SLIP:
             values[name] = FieldValue(value, FROM_ZONE, "mrz")
+        elif held.value != value:
+            held.problems.append(ZONE_DISAGREES.format(value=value))
+            held.confidence *= PROBLEM_PENALTY
+
+
+ZONE_SLIP = 2  # characters a front reading may differ from the zone's by, misread
 
 
 def _says_citizen_card(lines: list[str]) -> bool:

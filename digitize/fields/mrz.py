@@ -1,9 +1,10 @@
 """The machine-readable zone on the back of a chip citizen-ID card (ICAO 9303 TD1: three lines
 of 30 characters, "IDVNM…"). Its birth date, expiry and document number each carry a check
 digit, so a field read here and checked is a second reading of the card that catches the
-digits OCR gets wrong on the front ("24/01/1983" printed as 21/01). Only what checks is used;
-the holder's full ID number is taken from line 1 only where it ends with the checked document
-number (the card's number is the ID's last nine digits)."""
+digits OCR gets wrong on the front ("24/01/1983" printed as 21/01). Only what checks is used:
+each date by its own check digit; the holder's full ID number (line 1's optional data, which
+only the composite check digit covers) where the composite holds and it ends with the checked
+card number (the ID's last nine digits). The sex has no check digit and is not used."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ _LINE_1 = re.compile(
     r"^[I1L][D0O]V[NM][MH](?P<number>[0-9A-Z<]{9})(?P<check>[0-9A-Z<])(?P<rest>.*)$"
 )
 _LINE_2 = re.compile(
-    r"^(?P<birth>\w{6})(?P<birth_check>\w)(?P<sex>[MFH<])(?P<expiry>\w{6})(?P<expiry_check>\w)"
+    r"^(?P<birth>\w{6})(?P<birth_check>\w)[MFH<](?P<expiry>\w{6})(?P<expiry_check>\w)"
     r"V[NM][MH]"
 )
 _WEIGHTS = (7, 3, 1)
@@ -33,7 +34,6 @@ class Zone:
 
     date_of_birth: str | None  # DD/MM/YYYY
     date_of_expiry: str | None
-    sex: str | None  # "Nam" | "Nữ"
     id_number: str | None  # 12 digits
 
 
@@ -84,16 +84,27 @@ def read_zone(text: str, today: dt.date) -> Zone | None:
     second = next((m for line in lines if (m := _LINE_2.match(line))), None)
     if first is None and second is None:
         return None
-    birth = expiry = sex = id_number = None
+    birth = expiry = id_number = None
     if second is not None:
         yymmdd = _checked(second["birth"], second["birth_check"])
         birth = _as_date(yymmdd, today, past=True) if yymmdd else None
         yymmdd = _checked(second["expiry"], second["expiry_check"])
         expiry = _as_date(yymmdd, today, past=False) if yymmdd else None
-        sex = {"M": "Nam", "H": "Nam", "F": "Nữ"}.get(second["sex"])  # H: an M misread
-    if first is not None:
+    if first is not None and second is not None and _composite_holds(first.string, second.string):
         number = _checked(first["number"], first["check"])
         whole = re.search(r"\d{12}", first["rest"].translate(_DIGIT_LOOKALIKES))
         if number and whole and whole.group().endswith(number):
             id_number = whole.group()
-    return Zone(birth, expiry, sex, id_number)
+    return Zone(birth, expiry, id_number)
+
+
+def _composite_holds(first: str, second: str) -> bool:
+    """TD1's composite check digit (line 2's last): over line 1 from the document number on,
+    and line 2's dates with their checks and its optional data. It alone covers line 1's
+    optional data, where the whole ID stands."""
+    if len(first) < LINE_LENGTH or len(second) < LINE_LENGTH:
+        return False
+    first, second = first[:LINE_LENGTH], second[:LINE_LENGTH]
+    covered = (first[5:30] + second[0:7] + second[8:15] + second[18:29]).replace("O", "0")
+    check = second[29].translate(_DIGIT_LOOKALIKES)
+    return check.isdigit() and check_digit(covered) == int(check)

@@ -30,6 +30,10 @@ CARD_EXPIRY = (
 # how it was read
 REPAIRED = "read through OCR errors ({count} corrected): check it against the paper"
 OCR_UNSURE = 'OCR was unsure of "{words}" ({confidence:.0%}): check it against the paper'
+# a card's front against its machine-readable zone
+ZONE_DISAGREES = (
+    "the card's machine-readable zone reads {value}: check that front and back are one card"
+)
 # between the papers of one dossier
 ID_TWO_NAMES = "ID number {number} is {one} on one paper and {other} on another"
 NAME_TWO_IDS = "{name} has ID number {one} on one paper and {other} on another"
@@ -39,5 +43,5 @@ TEMPLATES = (
     ID_LENGTH, ID_PROVINCE, ID_CENTURY, ID_BIRTH_YEAR, ID_SEX, TAX_CODE_FORM, TAX_CODE_ZEROS,
     TAX_CODE_CHECK, DOSSIER_CODE_FORM, DOSSIER_CODE_DATE, PROCEDURE_CODE_FORM,
     DOCUMENT_NUMBER_FORM, PHONE_FORM, NOT_A_DATE, IN_THE_FUTURE, CARD_EXPIRY, REPAIRED, OCR_UNSURE,
-    ID_TWO_NAMES, NAME_TWO_IDS, ID_TWO_BIRTHS,
+    ZONE_DISAGREES, ID_TWO_NAMES, NAME_TWO_IDS, ID_TWO_BIRTHS,
 )  # fmt: skip
