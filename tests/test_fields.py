@@ -1588,6 +1588,8 @@ def test_a_citations_wrapped_date_is_not_the_papers_date() -> None:
     [
         ("TÍNH H LÀO CAI", "Ủy ban nhân dân tỉnh Lào Cai"),  # a speck read as a letter
         ("XÃ HẢI.MINH", "Ủy ban nhân dân xã Hải Minh"),  # a speck read as a stop
+        ("HUYỆN A LƯỚI", "Ủy ban nhân dân huyện A Lưới"),  # a name's one-letter word stays
+        ("XÃ IA O", "Ủy ban nhân dân xã Ia O"),
     ],
 )
 def test_a_speck_in_the_issuers_name_is_not_part_of_it(unit: str, issuer: str) -> None:
@@ -1615,6 +1617,11 @@ _APPLICATION = (
             "Tổ 12, phường Bắc Cường, thành phố Lào Cai, tỉnh Lào Cai",
         ),
         ("Nơi cư trú: Tổ 3, phường Hải Châu, Khánh Hòa 5", "Tổ 3, phường Hải Châu, Khánh Hòa"),
+        # a ward, a residential group or a hamlet named as a province keeps its number, and a
+        # part after a hamlet stays (a reviewing helper's cases)
+        ("Nơi cư trú: Tổ 5, phường Hà Giang 1", "Tổ 5, phường Hà Giang 1"),
+        ("Nơi cư trú: Tổ dân phố Lạng Sơn 10", "Tổ dân phố Lạng Sơn 10"),
+        ("Nơi cư trú: xóm Quảng Ninh, Tổ 5", "xóm Quảng Ninh, Tổ 5"),
     ],
 )
 def test_specks_around_an_address_are_not_part_of_it(address: str, read: str) -> None:
@@ -1624,7 +1631,14 @@ def test_specks_around_an_address_are_not_part_of_it(address: str, read: str) ->
 
 @pytest.mark.parametrize(
     ("phone", "right"),
-    [("0987406359", True), ("0243 826 1234", True), ("08228127156", False), ("9013109448", False)],
+    [
+        ("0987406359", True),
+        ("0243 826 1234", True),
+        ("1900 1234", True),
+        ("1800 599 920", True),
+        ("08228127156", False),
+        ("9013109448", False),
+    ],
 )
 def test_a_phone_number_not_of_the_national_shape_is_doubted(phone: str, right: bool) -> None:
     text = _APPLICATION.format(address="Nơi cư trú: Tổ 3, phường Hải Châu, Đà Nẵng", phone=phone)
@@ -1673,6 +1687,8 @@ _RESIDENCE_FORM = (
         ("1. Họ, chữ đệm và tên: HOÀNG VĂN TUẤN", "|0|4|8|0|6|9|2|7|6|4|7|2|", "048069276472"),
         ("1. Họ, chữ đệm và tên: HOÀNG VĂN TUẤN", "0 4 8 0 6 9 2 7 6 4 7 2", "048069276472"),
         ("1. Họ, chữ đệm và tên: HOÀNG VĂN TUẤN", "(không rõ)", None),  # not the head's
+        # a box's side read as a 1: thirteen digits, none taken (not the ID less its first)
+        ("1. Họ, chữ đệm và tên: HOÀNG VĂN TUẤN", "|0|4|8|0|6|9|2|7|6|4|7|2|1|", None),
     ],
 )
 def test_a_residence_forms_applicant_is_told_from_the_household_head(

@@ -331,7 +331,8 @@ FIELD_PROBLEM_TEXTS = {
     wrong.PROCEDURE_CODE_FORM: N_("A procedure code looks like 1.001234."),
     wrong.DOCUMENT_NUMBER_FORM: N_("A document number looks like 123/QĐ-UBND."),
     wrong.PHONE_FORM: N_(
-        "A phone number is 10 digits starting 03, 05, 07, 08 or 09, or 11 digits starting 02."
+        "A phone number is 10 digits starting 03, 05, 07, 08 or 09, 11 digits starting 02, or "
+        "a 1800/1900 service line."
     ),
     wrong.NOT_A_DATE: N_("%(value)s is not a date that exists."),
     wrong.IN_THE_FUTURE: N_("%(value)s is in the future."),

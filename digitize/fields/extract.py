@@ -504,15 +504,23 @@ def _id_number(raw: str) -> str | None:
 
 
 # Forms print the ID in twelve boxes (CT01 residence form, Circular 66/2023): OCR reads the
-# digits spaced out, the boxes' sides as bars or brackets between them ("|0|4|8|…|").
-_BOXED_ID = re.compile(r"(?<!\d)\d(?:\s*[|\[\]]?\s*\d){11}(?!\s*[|\[\]]?\s*\d)")
+# digits spaced out, the boxes' sides as bars or brackets between them ("|0|4|8|…|"). One
+# class of characters, so a long line is matched in one pass (a pattern of optional
+# separators between digits backtracked for seconds on a line of spaced digits).
+_BOXED_RUN = re.compile(r"[\d|\[\]][\d|\[\]\s]*")
 
 
 def _labelled_id_number(raw: str) -> str | None:
-    """The ID after its label: a run of digits, or twelve boxed ones (never searched for
-    without the label: a table's column of numbers reads alike)."""
-    boxed = _BOXED_ID.search(raw)
-    return _id_number(raw) or (re.sub(r"\D", "", boxed.group()) if boxed else None)
+    """The ID after its label: a run of digits, or twelve boxed ones, exactly (a thirteenth is
+    a box's side read as a 1: nothing is taken). Never searched for without the label: a
+    table's column of numbers reads alike."""
+    if number := _id_number(raw):
+        return number
+    for run in _BOXED_RUN.finditer(raw):
+        digits = re.sub(r"\D", "", run.group())
+        if len(digits) == 12:
+            return digits
+    return None
 
 
 _SEXES = {"nam": "Nam", "nu": "Nữ", "male": "Nam", "female": "Nữ"}
@@ -854,7 +862,9 @@ def _capitals(line: str) -> str:
         if not letters and not run:
             continue  # punctuation before the heading
         if run and len(word) == 1:
-            continue  # a speck read as a letter ("TỈNH H LÀO CAI"): no name has a lone letter
+            if _a_vowel(word) and word.isupper():
+                run.append(word)  # "HUYỆN A LƯỚI", "XÃ IA O": a name's one-letter word
+            continue  # else a speck read as a consonant ("TỈNH H LÀO CAI")
         capitals = sum(c.isupper() for c in letters)
         if len(letters) < 2 or 2 * capitals < len(letters) or re.search(r"\d", word):
             break  # "Ủy" counts: OCR often reads the Ỷ of "ỦY" small
@@ -862,6 +872,11 @@ def _capitals(line: str) -> str:
     while run and run[-1] in ("-", "–"):
         run.pop()
     return " ".join(run) if len(run) >= 2 else ""
+
+
+def _a_vowel(letter: str) -> bool:
+    """A one-letter word a place's name may hold: a vowel ("huyện A Lưới", "xã Y Wang")."""
+    return fold_keep_digits(letter) in VOWELS
 
 
 # A speck read as a stop between two words of a heading ("XÃ HẢI.MINH"); an abbreviation's

@@ -35,8 +35,9 @@ PROCEDURE_CODE = re.compile(r"^\d\.\d{6}(\.\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2})?$")
 DOCUMENT_NUMBER = re.compile(r"^\d{1,6}(/\d{4})?/[A-ZĐ][A-ZĐa-z0-9]*(-[A-ZĐ0-9][A-ZĐa-z0-9]*)*$")
 TAX_WEIGHTS = (31, 29, 23, 19, 17, 13, 7, 5, 3)
 # Vietnam's national numbering since 2018: mobiles are 10 digits (03, 05, 07, 08, 09), fixed
-# lines 11 (02 and the area code). A number of another shape was misread or glued to a digit.
-PHONE_NUMBER = re.compile(r"0[35789]\d{8}|02\d{9}")
+# lines 11 (02 and the area code); service lines 1800/1900 and 4 to 6 digits, emergency 111-115.
+# A number of another shape was misread or glued to a digit.
+PHONE_NUMBER = re.compile(r"0[35789]\d{8}|02\d{9}|1[89]00\d{4,6}|11[1-5]")
 
 
 def citizen_id_problems(

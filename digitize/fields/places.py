@@ -26,6 +26,9 @@ PROVINCES = (
     "Yên Bái",
 )  # fmt: skip
 _PROVINCE_BY_FOLD = {fold_keep_digits(name): name for name in PROVINCES}
+# The address words of one or two letters (folded: tổ, số, ấp, xã, khu phố's KP, P. and Q.),
+# which open a part and are no speck
+_SHORT_UNIT_WORDS = frozenset({"to", "so", "ap", "xa", "kp", "p", "q"})
 
 
 def _words_key(text: str) -> str:
@@ -78,15 +81,35 @@ def ends_in_a_province(text: str) -> bool:
 def without_trailing_specks(text: str) -> str:
     """The address without the specks OCR read after its province as a word or two of one or
     two characters ("…, tỉnh Nghệ An in 5", "…, Khánh Hoa 5"): an address ends on its province,
-    and none is followed by such a word."""
+    and none is followed by such a word. Only a province standing as its own part (after a
+    comma, "tỉnh" or "thành phố", or opening the text): a ward, street or hamlet may bear a
+    province's name and a number ("phường Hà Giang 1", "Tổ dân phố Lạng Sơn 10"), and a part
+    may follow one ("xóm Quảng Ninh, Tổ 5")."""
     words = text.split()
     for cut in (1, 2):
         tail = words[-cut:]
-        if len(words) > cut and all(len(w) <= 2 for w in tail):
-            head = " ".join(words[:-cut])
-            if ends_in_a_province(head.rstrip(" ,.;:")):
-                return head.rstrip(" ,.;:")
+        if len(words) > cut and all(len(w) <= 2 for w in tail) and not _a_unit_word(tail[0]):
+            head = " ".join(words[:-cut]).rstrip(" ,.;:")
+            if _ends_on_its_own_province(head):
+                return head
     return text
+
+
+def _a_unit_word(word: str) -> bool:
+    return fold_keep_digits(word).rstrip(".") in _SHORT_UNIT_WORDS
+
+
+def _ends_on_its_own_province(text: str) -> bool:
+    """Whether the text ends on a province's name standing as its own part (`without_trailing_
+    specks`)."""
+    folded = fold_keep_digits(text).replace(",", " , ").split()
+    for size in (1, 2, 3, 4, 5):
+        if len(folded) >= size and " ".join(folded[-size:]) in _PROVINCE_BY_FOLD:
+            before = folded[-size - 1] if len(folded) > size else ","
+            return before in (",", "tinh", "pho") and not (
+                before == "pho" and (len(folded) < size + 2 or folded[-size - 2] != "thanh")
+            )
+    return False
 
 
 def joined_across_lines(first: str, second: str) -> str:

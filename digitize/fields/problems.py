@@ -19,7 +19,9 @@ DOSSIER_CODE_FORM = "a dossier code looks like 000.00.48.H17-250301-0042"
 DOSSIER_CODE_DATE = "the receipt date in the dossier code ({date}) does not exist"
 PROCEDURE_CODE_FORM = "a procedure code looks like 1.001234"
 DOCUMENT_NUMBER_FORM = "a document number looks like 123/QĐ-UBND"
-PHONE_FORM = "a phone number is 10 digits from 03, 05, 07, 08 or 09, or 11 digits from 02"
+PHONE_FORM = (
+    "a phone number is 10 digits from 03, 05, 07, 08 or 09, 11 from 02, or a 1800/1900 line"
+)
 # dates
 NOT_A_DATE = "{value} is not a date that exists"
 IN_THE_FUTURE = "{value} is in the future"
