@@ -56,8 +56,12 @@ NOT_A_PHOTO = PageOutline()
 
 
 def find_page(pixels: Pixels) -> PageOutline:
-    """The page's four corners in a photo, or why not."""
+    """The page's four corners in a photo, or why not. A strip too thin to hold a page once
+    shrunk for the analysis is no photo of one (a 3000 × 1 image had failed the whole
+    document with OpenCV's error: a reviewing helper's file)."""
     gray = to_gray(pixels)
+    if min(gray.shape) * ANALYSIS_LONG_SIDE < MIN_ANALYSED_SIDE * max(gray.shape):
+        return NOT_A_PHOTO
     small, scale = _shrink(gray)
     paper = _paper_mask(small)
     if paper is None:
@@ -113,6 +117,9 @@ def page_size(corners: Corners) -> tuple[int, int]:
     if width >= height:
         return round(long_side), round(short_side)
     return round(short_side), round(long_side)
+
+
+MIN_ANALYSED_SIDE = 8  # pixels: a page's short side once shrunk for the analysis, at least
 
 
 def _shrink(gray: Pixels) -> tuple[Pixels, float]:

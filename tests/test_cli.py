@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from hoso.api.commands.common import shown
 from hoso.errors import ExitCode
 from tests.cli import run_hoso
 from tests.synthetic import PageSpec, render_page
@@ -181,3 +182,9 @@ def test_a_file_names_control_characters_never_reach_the_terminal(tmp_path: Path
     assert len(said) == 1, result.stderr  # the warning naming it stays one line
     assert "\x1b" not in result.stderr and "\x07" not in result.stderr
     assert "\\x1b[31m[bold]RED\\x07.png" in said[0]
+
+
+def test_a_direction_mark_in_a_name_is_shown_as_its_code() -> None:
+    """U+202E turns what follows ("report\\u202egnp.exe" shows as "reportexe.png")."""
+    assert shown("report\u202egnp.exe") == "report\\x202egnp.exe"
+    assert shown("[red]x") == "\\[red]x"  # markup as text

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from hoso.api.commands.common import add_command, open_archive, progress_bar, stderr
+from hoso.api.commands.common import add_command, open_archive, progress_bar, shown, stderr
 from hoso.errors import ExitCode
 
 
@@ -84,7 +84,8 @@ def ingest(
                 print(json.dumps(record, ensure_ascii=False))
             elif not quiet:
                 note = " (already archived)" if outcome.duplicate else ""
-                stderr.print(f"{path} → document {outcome.document_id}{note}", highlight=False)
+                line = f"{shown(path)} → document {outcome.document_id}{note}"
+                stderr.print(line, highlight=False)
             progress.advance(bar)
 
 

@@ -34,13 +34,16 @@ INTERRUPTED = "hoso: interrupted"
 stderr = Console(stderr=True, soft_wrap=True)
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Control characters, and the marks that turn text's direction (a name showing "gnp.exe" as
+# "exe.png")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def shown(text: object) -> str:
     """`text` for the terminal: rich markup escaped (messages name tables, "[operators]", and
     files, "[red]scan.png"), and control characters written as their codes, so a file name's
-    newline or escape sequence neither splits a message in two nor recolours the terminal."""
+    newline or escape sequence neither splits a message in two nor recolours the terminal, nor
+    a direction mark reverses what follows."""
     return escape(_CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", str(text)))
 
 

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from hoso.api.commands.common import add_command, open_archive, stderr
+from hoso.api.commands.common import add_command, open_archive, shown, stderr
 
 
 def register(app: typer.Typer) -> None:
@@ -162,7 +162,7 @@ def review_crop(
     crop = open_archive().field_crop(field_id, agent)
     with atomic_output(output) as temp:
         crop.save(temp, format="PNG")
-    stderr.print(f"{output} ({crop.width}×{crop.height})", highlight=False)
+    stderr.print(f"{shown(output)} ({crop.width}×{crop.height})", highlight=False)
 
 
 def review_decide(
