@@ -194,6 +194,9 @@ def test_a_reviewer_accepts_with_enter_and_corrects_by_typing(
         "31/02/2024 không phải là ngày có thật"
     )
     corrected = "02/03/2024" if second.value != "02/03/2024" else "03/03/2024"
+    # the answer settled first (htmx's settling class gone): on a loaded CI machine an Enter
+    # typed while it settled reloaded the whole queue instead
+    page.wait_for_function("() => !document.querySelector('.htmx-settling, .htmx-swapping')")
     _item(page, second.id).locator("input[name=value]").fill(corrected)
     _item(page, second.id).locator("input[name=value]").press("Enter")
     expect(_item(page, second.id).locator(".done")).to_contain_text(corrected)
