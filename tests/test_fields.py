@@ -1574,6 +1574,20 @@ def test_a_number_whose_symbol_ocr_broke_is_read_whole(line: str, number: str) -
     assert fields["document_number"].value == number
 
 
+def test_an_instrument_a_citation_lists_on_its_own_line_dates_no_paper() -> None:
+    """ "Căn cứ Luật …;" then "Luật sửa đổi, bổ sung … của Luật Tổ" / "chức chính quyền địa
+    phương ngày 22 tháng 11 năm 2019;": the second law's date had become the decision's (a
+    reviewing helper's noisy decision, its own date unreadable)."""
+    text = _DECISION.format(
+        unit="TỈNH LÀO CAI", number="Số: 896/QĐ-UBND Lào Cai, ngày.97 tháng 6 năm 2024"
+    ).replace(
+        "2015; Căn cứ Luật sửa đổi,\nbổ sung một số điều của Luật Tổ\n",
+        "2015;\nLuật sửa đổi, bổ sung một số điều của Luật Tổ\n",
+    )
+    assert "\nLuật sửa đổi" in text
+    assert "document_date" not in extract(text, today=dt.date(2026, 1, 1)).fields
+
+
 def test_a_citations_wrapped_date_is_not_the_papers_date() -> None:
     # the heading's date unreadable ("ngày.97"): the date of a law cited over two lines had
     # been taken as the decision's
@@ -1622,6 +1636,11 @@ _APPLICATION = (
         ("Nơi cư trú: Tổ 5, phường Hà Giang 1", "Tổ 5, phường Hà Giang 1"),
         ("Nơi cư trú: Tổ dân phố Lạng Sơn 10", "Tổ dân phố Lạng Sơn 10"),
         ("Nơi cư trú: xóm Quảng Ninh, Tổ 5", "xóm Quảng Ninh, Tổ 5"),
+        # a speck read as a colon between two words
+        (
+            "Nơi cư trú: Tổ 12, phường Bắc Cường, quận:Liên Chiểu, Lào:Cai",
+            "Tổ 12, phường Bắc Cường, quận Liên Chiểu, Lào Cai",
+        ),
     ],
 )
 def test_specks_around_an_address_are_not_part_of_it(address: str, read: str) -> None:

@@ -821,15 +821,33 @@ def _document_date(lines: list[str], exclude: set[str]) -> tuple[str, str, int] 
 
 def _uncited(lines: list[str]) -> list[str]:
     """The lines that cite nothing: a citation's lines ("Căn cứ Luật Tổ chức chính quyền địa
-    phương ngày 19 tháng 6 năm 2015;"), and those that carry its sentence on ("chức chính
+    phương ngày 19 tháng 6 năm 2015;"), the further instruments it lists on lines of their own
+    ("Luật sửa đổi, bổ sung … của Luật Tổ"), and those that carry its sentence on ("chức chính
     quyền địa phương ngày 22 tháng 11 năm 2019;"), state when a law was made, not the paper."""
     kept: list[str] = []
     citing = False
     for line in lines:
-        citing = bool(labels.find_all(line, _CITATION)) or (citing and _carries_on_sentence(line))
+        citing = bool(labels.find_all(line, _CITATION)) or (
+            citing and (_carries_on_sentence(line) or _lists_an_instrument(line))
+        )
         if not citing:
             kept.append(line)
     return kept
+
+
+# What a citation lists: each instrument by its kind, opening its line in a decision's preamble
+_INSTRUMENTS = labels.phrases(
+    {None: ("Luật", "Bộ luật", "Nghị định", "Nghị quyết", "Thông tư", "Pháp lệnh", "Quyết định số")}
+)
+
+
+def _lists_an_instrument(line: str) -> bool:
+    """A line of a citation's list opening on an instrument's kind in sentence case ("Luật sửa
+    đổi…"; the title "QUYẾT ĐỊNH:" after the preamble is in capitals, and ends it)."""
+    text = line.strip(" '\"“”`.,;")
+    return not text.isupper() and any(
+        _at_line_start(line, hit.start) for hit in labels.find_all(line, _INSTRUMENTS)
+    )
 
 
 _MOTTO = labels.phrases(

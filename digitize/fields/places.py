@@ -216,6 +216,7 @@ def correct_address(address: str) -> str:
     address = without_trailing_specks(address)
     address = _LOW_QUOTE.sub(", ", unicodedata.normalize("NFC", address))
     address = _GLUED_DOT.sub(_dot_between_words, address)
+    address = _GLUED_COLON.sub(" ", address)  # "Lào:Cai", "quận:Liên Chiểu": no address has one
     address = _GLUED_NUMBER.sub(r"\1 ", address)  # "Tố3" / "Số12"
     if sum(address.count(q) for q in _QUOTES) == 1:  # a lone quote mark: a speck ("xã “Hòa")
         address = re.sub(rf"\s*[{_QUOTES}]\s*", " ", address).strip()
@@ -256,6 +257,7 @@ def correct_address(address: str) -> str:
 
 _LOW_QUOTE = re.compile(r"\s*„\s*")  # a comma OCR read as a low quote ("Phú Lộc„xã")
 _GLUED_DOT = re.compile(r"(\w+)\.(?=\w)")
+_GLUED_COLON = re.compile(r"(?<=[^\W\d_]):(?=[^\W\d_])")  # a speck between two words
 # a numbered unit's word ("Tổ", "Số", "Thôn", "Ấp", read with its marks or without) glued to its
 # number
 _GLUED_NUMBER = re.compile(r"(?<!\w)(T[ổốôoồ]|S[ốôoồổ]|Th[ôo]n|[ẤÂA]p)(?=\d)", re.IGNORECASE)
