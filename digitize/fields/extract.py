@@ -72,6 +72,11 @@ class FieldValue:
     page: int | None = None  # where it stands, for a reviewer's crop (set by the pipeline)
     box: tuple[int, int, int, int] | None = None  # left, top, right, bottom in page pixels
 
+    def doubt(self, *problems: str) -> None:
+        """Say what is wrong with the value; each problem costs it `PROBLEM_PENALTY`."""
+        self.problems.extend(problems)
+        self.confidence *= PROBLEM_PENALTY ** len(problems)
+
     def as_json(self) -> dict[str, object]:
         data: dict[str, object] = {"value": self.value, "confidence": round(self.confidence, 3)}
         if self.problems:
@@ -1225,8 +1230,7 @@ def _take_zone(values: dict[str, FieldValue], zone: mrz.Zone) -> None:
         if held is None or Levenshtein.distance(held.value, value) <= ZONE_SLIP:
             values[name] = FieldValue(value, FROM_ZONE, "mrz")
         elif held.value != value:
-            held.problems.append(ZONE_DISAGREES.format(value=value))
-            held.confidence *= PROBLEM_PENALTY
+            held.doubt(ZONE_DISAGREES.format(value=value))
 
 
 ZONE_SLIP = 2  # characters a front reading may differ from the zone's by, misread
@@ -1304,8 +1308,7 @@ def repaired(value: FieldValue, repairs: int) -> FieldValue:
         if earlier := _REPAIR_COUNT.fullmatch(problem):
             value.problems[at] = REPAIRED.format(count=int(earlier.group(1)) + repairs)
             return value
-    value.problems.append(REPAIRED.format(count=repairs))
-    value.confidence *= PROBLEM_PENALTY
+    value.doubt(REPAIRED.format(count=repairs))
     return value
 
 
@@ -1315,8 +1318,7 @@ def validate(fields: dict[str, FieldValue], today: dt.date, citizen_card: bool =
 
     def flag(name: str, problems: list[str]) -> None:
         if problems and name in fields:
-            fields[name].problems.extend(problems)
-            fields[name].confidence *= PROBLEM_PENALTY ** len(problems)
+            fields[name].doubt(*problems)
 
     birth = fields.get("date_of_birth")
     sex = fields.get("sex")

@@ -21,7 +21,6 @@ from rapidfuzz.distance import Levenshtein
 from hoso.digitize.fields.extract import (
     CHECKED_SOURCES,
     NAME_FIELDS,
-    PROBLEM_PENALTY,
     SURNAME_FOLDS,
     DocumentFields,
     FieldValue,
@@ -184,7 +183,6 @@ def place_fields(fields: DocumentFields, pages: list[PageResult]) -> None:
         run = value_words(value.value, line.words)[0]
         doubt = ocr_doubts(sorted([*run, *_beside(run, line.words)], key=line.words.index))
         if doubt is not None:
-            value.problems.append(doubt)
-            value.confidence *= PROBLEM_PENALTY
+            value.doubt(doubt)
         if name in NAME_FIELDS:
             _name_read_back(value, run, poorly_read_pages[line.page])
