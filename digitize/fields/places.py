@@ -74,8 +74,12 @@ def province_spelled(read: str) -> str | None:
 
 def ends_in_a_province(text: str) -> bool:
     """Whether the text's last words, folded, are a province ("…, tỉnh Hà Nam")."""
-    tail = fold_keep_digits(text).replace(",", " ").split()
-    return any(" ".join(tail[-cut:]) in _PROVINCE_BY_FOLD for cut in (1, 2, 3, 4, 5))
+    return _province_words_at_end(fold_keep_digits(text).replace(",", " ").split()) > 0
+
+
+def _province_words_at_end(folded: list[str]) -> int:
+    """How many of the last (folded) words name a province, the fewest that do; 0 if none."""
+    return next((cut for cut in (1, 2, 3, 4, 5) if " ".join(folded[-cut:]) in _PROVINCE_BY_FOLD), 0)
 
 
 def without_trailing_specks(text: str) -> str:
@@ -103,13 +107,13 @@ def _ends_on_its_own_province(text: str) -> bool:
     """Whether the text ends on a province's name standing as its own part (`without_trailing_
     specks`)."""
     folded = fold_keep_digits(text).replace(",", " , ").split()
-    for size in (1, 2, 3, 4, 5):
-        if len(folded) >= size and " ".join(folded[-size:]) in _PROVINCE_BY_FOLD:
-            before = folded[-size - 1] if len(folded) > size else ","
-            return before in (",", "tinh", "pho") and not (
-                before == "pho" and (len(folded) < size + 2 or folded[-size - 2] != "thanh")
-            )
-    return False
+    size = _province_words_at_end(folded)
+    if not size:
+        return False
+    before = folded[-size - 1] if len(folded) > size else ","
+    return before in (",", "tinh", "pho") and not (
+        before == "pho" and (len(folded) < size + 2 or folded[-size - 2] != "thanh")
+    )
 
 
 def joined_across_lines(first: str, second: str) -> str:
