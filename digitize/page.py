@@ -41,6 +41,7 @@ from hoso.digitize.models import (
     Word,
     below_legal_minimum,
 )
+from hoso.digitize.ocr.boxes import read_boxed_rows
 from hoso.digitize.ocr.engine import OcrEngine, OcrPage
 from hoso.digitize.ocr.order import lines_in_place
 from hoso.digitize.ocr.specks import without_specks
@@ -398,9 +399,10 @@ def _scanned_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> Pa
     )
     ocr_dpi = resolution.recognition_dpi(glyph_height, scale, dpi)
     dust = cleanup.plan_dust(glyphs)
+    letter_px = glyphs.letter_size / glyphs.scale
 
-    def prepare(image: Pixels) -> Image.Image:
-        return cleanup.prepare_for_ocr(image, scale, bilevel, dust)
+    def prepare(image: Pixels) -> cleanup.Recognition:
+        return cleanup.prepare_for_ocr(image, scale, bilevel, dust, letter_px=letter_px)
 
     def recognize(image: Image.Image) -> OcrPage:
         return engine.recognize(image, ocr_dpi)
@@ -408,7 +410,7 @@ def _scanned_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> Pa
     def detect(image: Pixels, direction: orient.LineDirection) -> orient.FlipDecision:
         return orient.decide_flip(image, direction, glyph_height, dpi, engine)
 
-    def prepare_bare(image: Pixels) -> Image.Image:
+    def prepare_bare(image: Pixels) -> cleanup.Recognition:
         return cleanup.prepare_for_ocr(image, scale, bilevel, bare=True)
 
     # Read again as received only where a share of the marks stand in words, as print does: a
@@ -416,7 +418,7 @@ def _scanned_result(task: PageTask, raster: RasterPage, engine: OcrEngine) -> Pa
     # turned a quarter, 0.37).
     in_words = glyphs.in_words is not None and float(glyphs.in_words.mean()) >= SOME_WORDS
     bare = prepare_bare if _has_text(glyphs) and in_words else None
-    reader = _Reader(prepare, recognize, detect, scale, bare)
+    reader = _Reader(prepare, recognize, detect, scale, letter_px * scale, bare)
     direction = orient.line_direction(glyphs)
     # Everything from here reads the page, never archives it: it is turned, straightened and
     # read in the grey OCR sees (seals painted out), one plane instead of three (a colour
@@ -627,20 +629,32 @@ class _Reader:
     sized for the page's glyphs: `prepare` makes the recognition image (scaled by `scale`,
     cleaned, with a margin), `recognize` reads one."""
 
-    prepare: Callable[[Pixels], Image.Image]
+    prepare: Callable[[Pixels], cleanup.Recognition]
     recognize: Callable[[Image.Image], OcrPage]
     detect: Callable[[Pixels, orient.LineDirection], orient.FlipDecision]
     scale: float
+    letter_px: float = 0.0  # the page's letter size in the recognition image's pixels
 
-    bare: Callable[[Pixels], Image.Image] | None = None
+    bare: Callable[[Pixels], cleanup.Recognition] | None = None
 
     def read(self, image: Pixels) -> OcrPage:
-        """The prepared image read; where it reads nothing at all, the page as received (grey,
-        scaled), its words placed as the prepared image's are. On a heavily noisy card the
-        white margin and flattened paper made Tesseract's layout analysis take the whole
-        card for a picture: not a word, where the card as received read its name and title (a
-        helper's 150-dpi card)."""
-        ocr = self.recognize(self.prepare(image))
+        """The prepared image read, and its rows of boxes read apart (`ocr/boxes.py`); where
+        it reads nothing at all, the page as received (grey, scaled), its words placed as the
+        prepared image's are. On a heavily noisy card the white margin and flattened paper
+        made Tesseract's layout analysis take the whole card for a picture: not a word, where
+        the card as received read its name and title (a helper's 150-dpi card)."""
+        recognition = self.prepare(image)
+        ocr = self.recognize(recognition.image)
+        if recognition.unpainted is not None:
+            first = max((w.line for w in ocr.words), default=-1) + 1
+            boxed = read_boxed_rows(
+                list(recognition.boxed_rows),
+                recognition.unpainted,
+                self.letter_px,
+                self.recognize,
+                first,
+            )
+            ocr = OcrPage(in_reading_order(ocr.words, boxed)) if boxed else ocr
         if ocr.words or self.bare is None:
             return ocr
         margin = cleanup.OCR_MARGIN_PX
@@ -648,7 +662,7 @@ class _Reader:
             [
                 replace(w, left=w.left + margin, top=w.top + margin, right=w.right + margin,
                         bottom=w.bottom + margin)
-                for w in self.recognize(self.bare(image)).words
+                for w in self.recognize(self.bare(image).image).words
             ]
         )  # fmt: skip
 
@@ -814,7 +828,7 @@ def _with_unread_lines(reading: _Reading, glyphs: Glyphs, reader: _Reader) -> Oc
     runs = unread_runs(mask, read, glyphs.letter_size)
     if not runs:
         return ocr
-    prepared = reader.prepare(reading.image)
+    prepared = reader.prepare(reading.image).image
     pad = round(LINE_PAD * glyphs.letter_size / to_mask)
     first = max(w.line for w in ocr.words) + 1
     boxes = [
