@@ -98,6 +98,17 @@ def test_a_province_admin_is_refused_global_accounts_and_tokens(app: App) -> Non
     assert issued.status_code == 201 and re.search(r"hoso_[\w-]{43}", issued.text)
 
 
+def test_a_refused_account_is_shown_with_its_reason(app: App) -> None:
+    """A short password or a taken name: the form says why, in Vietnamese (a helper's weak
+    password had answered 500: the translation named a value the message does not carry)."""
+    province_admin(app)
+    for username, password in (("canbo3-48", "ngan"), ("quantri-48", "mot-mat-khau-dai")):
+        refused = post(app, "/admin", {"username": username, "password": password,
+                                       "role": "officer", "province": "48"}, "/admin")  # fmt: skip
+        assert refused.status_code == 422, username
+        assert "mật khẩu có ít nhất 10 ký tự" in refused.text
+
+
 def test_a_province_admin_sees_and_disables_only_its_provinces_accounts(app: App) -> None:
     login(app.client, "canbo-01")  # an event of province 01, which 48's admin must not see
     province_admin(app)

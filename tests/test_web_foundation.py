@@ -334,6 +334,22 @@ def test_the_vietnamese_catalogue_is_complete_and_up_to_date() -> None:
     assert catalogue.untranslated(extracted, translated) == []
 
 
+def test_every_translation_names_the_values_its_english_names() -> None:
+    """A translation that names a value its English does not fails when shown (the refused
+    account form answered 500: its Vietnamese had kept another message's %(checked)s)."""
+
+    def named(text: object) -> list[str]:
+        texts = text if isinstance(text, tuple | list) else (text,)
+        return sorted(set(re.findall(r"%\((\w+)\)", " ".join(str(t) for t in texts))))
+
+    wrong = [
+        message.id
+        for message in catalogue.read(po_path(), "vi")
+        if message.id and message.string and named(message.string) != named(message.id)
+    ]
+    assert wrong == []
+
+
 def test_every_error_code_has_a_text_for_people() -> None:
     for module in pkgutil.walk_packages(hoso.__path__, "hoso."):
         if ".migrations" not in module.name and not module.name.endswith("__main__"):
