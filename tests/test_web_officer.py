@@ -265,3 +265,28 @@ def test_the_document_list_pages_and_counts_on_both_databases(
     assert (
         records.find_documents(DocumentQuery(text=sample.citizen_id, province_code="01")).total == 0
     )
+
+
+def test_a_prefill_linked_from_another_site_counts_no_reuse(archive: Archive) -> None:
+    """A page of another site linking to a person's prefill: the person's page opens, but no
+    form is filled and no reuse is counted in the officer's name (helper-69 had raised a
+    province's reused papers from 0 to 3 with three such links); asked from the desk, it is."""
+    citizen = archive.card.fields["id_number"]
+    client = httpx.Client(base_url=archive.desk.server)
+    client.post(
+        "/login",
+        data={"username": "canbo-48", "password": "mat-khau-thu-nghiem"},
+        headers={"Origin": archive.desk.server},
+    )
+
+    def prefills() -> int:
+        return [e.event_type for e in archive.index.events()].count("prefilled")
+
+    before = prefills()
+    url = f"/officer/persons/{citizen}?procedure=permanent-residence"
+    linked = client.get(url, headers={"Sec-Fetch-Site": "cross-site"})
+    assert linked.status_code == 200 and 'id="prefill-json"' not in linked.text
+    assert prefills() == before
+    asked = client.get(url, headers={"Sec-Fetch-Site": "same-origin"})
+    assert asked.status_code == 200 and 'id="prefill-json"' in asked.text
+    assert prefills() == before + 1

@@ -39,7 +39,7 @@ from hoso.api.web.officer_texts import (
 )
 from hoso.api.web.pages import pages_of
 from hoso.api.web.routing import page_router
-from hoso.api.web.session import OfficerPerson, Person
+from hoso.api.web.session import OfficerPerson, Person, asked_here
 from hoso.contract import DOC_TYPES
 from hoso.desk_time import a_desk_day
 from hoso.storage.queries import DocumentList, DocumentQuery, DocumentSort
@@ -258,14 +258,17 @@ def person_page(
     procedure: Annotated[str, Query(max_length=60)] = "",
 ) -> Response:
     """Every paper of the person in the province with its fields and the best value of each;
-    with `procedure`, that form prefilled (a `prefilled` event: reuse is counted)."""
+    with `procedure`, that form prefilled (a `prefilled` event: reuse is counted), only when
+    asked from this site or typed in: a link from another site would count reuse in the
+    officer's name (a helper's page had inflated a province's statistics so)."""
     principal = who.principal
     record = services.reuse.person(
         citizen_id, principal.agent, principal.desk_id, principal.province_code
     )
     if record is None:
         raise NotFoundError(f"no documents carry the ID number {citizen_id}")
-    prefill = _prefill(services, who, citizen_id, procedure) if procedure else None
+    wanted = procedure and asked_here(request)
+    prefill = _prefill(services, who, citizen_id, procedure) if wanted else None
     papers = [(d, services.records.fields_of(d["document_id"])) for d in record.documents]
     context = {
         "record": record,

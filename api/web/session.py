@@ -138,6 +138,12 @@ async def csrf_guard(request: Request, person: MaybePerson) -> None:
         raise CsrfRefusedError("the page's CSRF token is missing or wrong")
 
 
+def asked_here(request: Request) -> bool:
+    """Whether a page was asked for from this site or typed in (`Sec-Fetch-Site` same-origin or
+    none; a browser that sends none is taken at its word): for a GET that records something."""
+    return request.headers.get("sec-fetch-site") in (None, "same-origin", "none")
+
+
 def _require_same_origin(request: Request) -> None:
     site = request.headers.get("sec-fetch-site")
     origin = request.headers.get("origin")
