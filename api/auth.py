@@ -166,9 +166,9 @@ class Tokens:
                 desk = session.get(Desk, desk_id)
                 if desk is None or (province_code and desk.province_code != province_code):
                     raise BadRequestError(f"there is no desk {desk_id} in the token's province")
-            if role is Role.STATION and operator_name_in_use(session, name):
+            if role is Role.STATION and operator_name_in_use(session, name, province_code):
                 raise BadRequestError(
-                    f"the name {name!r} is taken by an account or another active station: a "
+                    f"the name {name!r} is taken by an account or another station: a "
                     "station's name says whose key signs its scans, so it must be unique"
                 )
             row = ApiToken(

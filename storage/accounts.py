@@ -154,7 +154,7 @@ class Accounts:
                 desk = session.get(Desk, desk_id)
                 if desk is None or (province_code and desk.province_code != province_code):
                     raise AccountError(f"there is no desk {desk_id} in the account's province")
-            if operator_name_in_use(session, username):
+            if operator_name_in_use(session, username, province_code):
                 raise AccountError(
                     f"the name {username!r} is taken by another account or an active station"
                 )
@@ -325,14 +325,17 @@ def _check_password(password: str) -> None:
         )
 
 
-def operator_name_in_use(session: Session, name: str) -> bool:
-    """Whether `name` already stands for someone who scans: a desk account's username or an
-    active station token's name. That name picks the key a scanned copy is signed with
-    (`[operators]` of the signing configuration), so a second holder, in any province, would
-    sign as the first."""
+def operator_name_in_use(session: Session, name: str, province_code: str | None) -> bool:
+    """Whether `name` already stands for someone who scans, for a new holder in
+    `province_code`: a desk account's username, an active station token's name, or a revoked
+    station's of another province. That name picks the key a scanned copy is signed with
+    (`[operators]` of the signing configuration), so a second holder would sign as the first;
+    a revoked station's name stays its province's (another province's admin had named a
+    station after one revoked in 48 and signed its copies with 48's operator key)."""
     if session.scalar(select(Account.id).where(Account.username == name)) is not None:
         return True
-    station = select(ApiToken.id).where(
-        ApiToken.name == name, ApiToken.role == "station", ApiToken.revoked_at.is_(None)
+    held = (ApiToken.revoked_at.is_(None)) | (
+        ApiToken.province_code.is_distinct_from(province_code)
     )
-    return session.scalar(station) is not None
+    station = select(ApiToken.id).where(ApiToken.name == name, ApiToken.role == "station", held)
+    return session.scalar(station.limit(1)) is not None

@@ -473,9 +473,15 @@ class Intake:
         )
 
     def _dossier_id(self, session: Any, code: str | None, batch: Batch) -> int | None:
+        """The dossier of the code a separator sheet named, made if new. A code is unique in
+        the archive, so one another province holds is not joined (a station of one province
+        had put its papers into another's dossier by printing that dossier's code): the
+        document then stands in no dossier."""
         if code is None:
             return None
         dossier = session.scalar(select(Dossier).where(Dossier.code == code))
+        if dossier is not None and dossier.province_code != batch.province_code:
+            return None
         if dossier is None:
             dossier = Dossier(code=code, province_code=batch.province_code)
             session.add(dossier)
