@@ -629,6 +629,12 @@ def test_a_long_residence_wraps_onto_the_next_line(following: str, address: str)
         ("Tổ 3", "Hải Châu, Đà Nẵng", "Tổ 3, Hải Châu, Đà Nẵng"),
         ("Thôn Phú Lộc, Hòa", "Vang, Đà Nẵng", "Thôn Phú Lộc, Hòa Vang, Đà Nẵng"),
         ("Số 12 đường Lê", "Lợi, phường Bến Nghé, Huế", "Số 12 đường Lê Lợi, phường Bến Nghé, Huế"),
+        # a ward's last word, and the stop a form's leader left (helper-68's form)
+        (
+            "Số 7, phường Dịch Vọng.",
+            "Hậu, quận Cầu Giấy, Hà Nội",
+            "Số 7, phường Dịch Vọng Hậu, quận Cầu Giấy, Hà Nội",
+        ),
         # a second line of ten words: street, ward, district and province
         (
             "Số 5 ngách 12/3",
@@ -1815,3 +1821,22 @@ def test_a_printed_zone_is_read_through_real_ocr(tmp_path: Path) -> None:
         "date_of_birth": "21/01/1983",
         "date_of_expiry": "21/01/2043",
     }
+
+
+@pytest.mark.parametrize(
+    ("line", "name"),
+    [
+        ("Tôi là (ghi họ tên bằng chữ in hoa): ĐẶNG QUỐC BẢO... Giới tính: Nam.", "ĐẶNG QUỐC BẢO"),
+        ("Tôi là: Nguyễn Văn Hùng", "Nguyễn Văn Hùng"),
+        ("Họ và tên (viết chữ in hoa): LÊ THỊ MAI", "LÊ THỊ MAI"),
+        # a sentence that opens so names no one
+        ("Tôi là chủ hộ gia đình ở địa phương", None),
+        ("Đăng ký hộ kinh doanh do tôi là chủ hộ với các nội dung sau:", None),
+    ],
+)
+def test_an_applicant_who_writes_i_am_is_named(line: str, name: str | None) -> None:
+    """ "Tôi là (ghi họ tên bằng chữ in hoa): …" opens many applications (helper-68's business
+    registration lost its applicant's name); only before a colon is it a label, and the words
+    in an instruction's brackets ("họ tên") are none."""
+    _, values = _values(f"GIẤY ĐỀ NGHỊ\n{line}\n")
+    assert values.get("full_name") == name

@@ -74,7 +74,7 @@ FIELD_LABELS: dict[str | None, tuple[str, ...]] = {
     "full_name": (
         "Họ và tên", "Họ tên", "Họ, chữ đệm và tên", "Họ, chữ đệm, tên", "Full name",
         "Họ, chữ đệm và tên khai sinh", "Surname, middle and given name", "Tên tôi là",
-        "Tôi tên là",
+        "Tôi tên là", "Tôi là",
         "Họ, chữ đệm, tên người yêu cầu", "Họ và tên người yêu cầu", "Họ và tên người đề nghị",
         "Họ, chữ đệm và tên người đề nghị", "Họ và tên người làm đơn",
         "Họ, chữ đệm, tên người khai",
@@ -417,7 +417,16 @@ def _an_instruction(hit: Hit, folded: str) -> bool:
     return bool(_INSTRUCTION.match(folded, opened + 1))
 
 
-_INSTRUCTION = re.compile(r"\s*(?:ky\b|ghi ro\b)")
+_INSTRUCTION = re.compile(r"\s*(?:ky\b|ghi\b|viet\b)")
+
+# Labels that are also how a sentence opens ("Tôi là chủ hộ…"): a label only before a colon,
+# or an instruction in brackets and then a colon ("Tôi là (ghi họ tên bằng chữ in hoa): …").
+_SENTENCE_OPENINGS = {("toi", "la")}
+_COLON_NEXT = re.compile(r"\s*(?:\([^)]*\))?\s*:")
+
+
+def _in_a_sentence(hit: Hit, text: str) -> bool:
+    return hit.phrase.words in _SENTENCE_OPENINGS and not _COLON_NEXT.match(text, hit.end)
 
 
 def _reads_on(longer: Hit, exact: Hit, folded: str) -> bool:
@@ -476,7 +485,7 @@ def labelled_values(line: str) -> list[tuple[str | None, str]]:
     """(field or None, raw value) for each label on the line, the value running to the next
     label. A bilingual label's second half ("Giới tính / Sex:") is read past, up to its colon."""
     text = unicodedata.normalize("NFC", line)
-    hits = find(text)
+    hits = [hit for hit in find(text) if not _in_a_sentence(hit, text)]
     out: list[tuple[str | None, str]] = []
     for hit, following in zip(hits, [*hits[1:], None], strict=False):
         raw = text[hit.end : following.start if following else len(text)]

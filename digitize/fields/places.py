@@ -120,12 +120,17 @@ def joined_across_lines(first: str, second: str) -> str:
     """An address printed over two lines, as one: with the comma that separates its parts
     where the second line starts a part of its own (a unit, "phường Tân Định", or the province,
     "Hồ Chí Minh") and the first did not end on one; a part cut in two ("phường Bến" / "Nghé")
-    or a province cut in two ("Hải" / "Phòng") is joined by a space."""
-    first, second = first.rstrip(), second.strip()
+    or a province cut in two ("Hải" / "Phòng") is joined by a space. Stops ending the first
+    line go: an address does not end there, and a form's leader left one ("phường Dịch
+    Vọng." / "Hậu, quận Cầu Giấy" had become "Dịch Vọng. Hậu")."""
+    first, second = first.rstrip().rstrip(".…").rstrip(), second.strip()
     folded = fold_keep_digits(second)
     unit = any(folded == unit or folded.startswith(unit + " ") for unit in _NAMED_FOLDED)
     province = folded.split(",")[0].strip() in _PROVINCE_BY_FOLD
-    starts_a_part = not ends_on_a_unit(first) and (
+    # One word before the next line's first comma ends the part the first line cut: place
+    # names are of two syllables or more ("phường Dịch Vọng" / "Hậu, quận Cầu Giấy").
+    ends_a_part = len(second.split(",")[0].split()) == 1 and "," in second and not province
+    starts_a_part = not ends_on_a_unit(first) and not ends_a_part and (
         unit
         or (province and not splits_a_province(first, second))
         or (_ends_on_a_whole_name(first) and ("," in second or ends_in_a_province(second)))
