@@ -1571,6 +1571,7 @@ _DECISION = (
         ("Số 38/TL KS-BS Lào Cai, ngày 28 tháng 2 năm 2025", "38/TLKS-BS"),  # a space inside
         ("So: 251/T†LKS-BS Hà Nội, ngày 23 tháng 2 năm 2025", "251/TLKS-BS"),  # a speck inside
         ("$o: 118/QĐ-UBND Cần Thơ, ngày 02 tháng 4 năm 2024", "118/QĐ-UBND"),  # S read as $
+        ("S0 45/TLKS-BS Lào Cai, ngày 03 tháng 3 năm 2025", "45/TLKS-BS"),  # o read as zero
     ],
 )
 def test_a_number_whose_symbol_ocr_broke_is_read_whole(line: str, number: str) -> None:

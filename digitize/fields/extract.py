@@ -1083,8 +1083,9 @@ def _family_name_run(line: str) -> str | None:
 
 
 # "Số:" before a number/symbol; on a heading's line also as noise leaves it ("Sẽ:", "Số 907/…").
-# "Số" as OCR reads it in noisy print: "So", "Sẽ", "$o" (the S read as a dollar sign).
-_NUMBER_LABEL = re.compile(r"(?:\bs|(?<!\S)\$)([oe])\s*([:,;.]?)(?=\W{0,3}\d)")
+# "Số" as OCR reads it in noisy print: "So", "Sẽ", "$o" (the S read as a dollar sign), "S0"
+# (a birth extract turned a quarter and read upright, helper-68).
+_NUMBER_LABEL = re.compile(r"(?:\bs|(?<!\S)\$)([oe0])\s*([:,;.]?)(?=\W{0,3}\d)")
 
 
 def _decision_fields(lines: list[str]) -> dict[str, FieldValue]:
@@ -1094,7 +1095,7 @@ def _decision_fields(lines: list[str]) -> dict[str, FieldValue]:
         if "document_number" not in out:
             label = _NUMBER_LABEL.search(folded)
             heading = label is not None and _at_line_start(line, label.start())
-            if label and not heading and (label.group(1) != "o" or not label.group(2)):
+            if label and not heading and (label.group(1) not in "o0" or not label.group(2)):
                 label = None  # "Sẽ", or no colon: only where the heading's number stands
             read = document_number(line[label.end() :], heading) if label else None
             if read:
