@@ -8,6 +8,7 @@ failing fails the document with the page number, never drops the page silently.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import multiprocessing
 import os
@@ -170,19 +171,31 @@ class PageRunner:
             if self._closed:
                 raise PagePoolClosedError(POOL_CLOSED)
             pool = self._pool or self._new_pool(len(tasks))
-        try:
+        ordered = iter(largest_first(tasks) if self.largest_first else tasks)
+        futures: dict[Future[PageResult], PageTask] = {}
+        pending: set[Future[PageResult]] = set()
+
+        def submit(count: int) -> None:
             try:
                 with _interrupts_held():  # the page processes these start begin with them held
-                    futures: dict[Future[PageResult], PageTask] = {
-                        pool.submit(_work_in_worker, task): task
-                        for task in (largest_first(tasks) if self.largest_first else tasks)
-                    }
+                    for task in itertools.islice(ordered, count):
+                        future = pool.submit(_work_in_worker, task)
+                        futures[future] = task
+                        pending.add(future)
             except RuntimeError as error:  # shut down meanwhile, or the interpreter is exiting
                 raise PagePoolClosedError(POOL_CLOSED) from error
-            pending = set(futures)
+
+        # A kept pool is shared by the documents a worker runs at once: each keeps no more of
+        # its pages waiting than the pool has processes, so they take turns page by page. All
+        # at once, a 120-page document (another province's) queued ahead of a 1-page one, which
+        # then waited six minutes for it (helper-69).
+        window = self.workers_for(len(tasks)) if self.keep_pool else len(tasks)
+        try:
+            submit(window)
             try:
                 while pending:
-                    done, pending = wait(pending, POOL_POLL_S, return_when=FIRST_COMPLETED)
+                    done, _ = wait(pending, POOL_POLL_S, return_when=FIRST_COMPLETED)
+                    pending -= done
                     if not done and any(future.cancelled() for future in pending):
                         # a shut-down pool cancels what waited in it without waking `wait`
                         raise PagePoolClosedError(POOL_CLOSED)
@@ -195,6 +208,7 @@ class PageRunner:
                         results[result.number] = result
                         if on_page:
                             on_page(result)
+                    submit(len(done))
             except BaseException:
                 if self.keep_pool:  # others' pages share the pool: skip only this document's
                     for future in pending:

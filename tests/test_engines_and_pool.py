@@ -17,7 +17,7 @@ import pytest
 from PIL import Image
 
 from hoso.digitize.errors import OcrError, OcrTooSlowError, PageFailedError, PagePoolClosedError
-from hoso.digitize.models import Options
+from hoso.digitize.models import Options, PageResult, PageTask
 from hoso.digitize.ocr import engine as seam
 from hoso.digitize.ocr.engine import OcrPage, create_engine
 from hoso.digitize.ocr.pytesseract_engine import tesseract_available
@@ -209,6 +209,38 @@ def test_a_pool_shut_down_under_a_waiting_document_ends_its_wait(
     assert PagePoolClosedError in TRANSIENT_ERRORS  # the job resumes; the paper has not failed
     with pytest.raises(PagePoolClosedError):  # a stopping worker's pool starts nothing new
         runner.run(tasks[:2])
+
+
+def test_documents_sharing_a_pool_take_turns_page_by_page(
+    three_pages: tuple[list[Path], list[str]],
+) -> None:
+    """A worker's documents share its page pool: a one-page document started while a long one
+    runs is read after a page or two of it, not after all of them (helper-69: another
+    province's 120-page file held a one-page document six minutes)."""
+    files, _ = three_pages
+    options = Options(jobs=2)
+
+    def numbered(paths: list[Path]) -> list[PageTask]:
+        tasks = (task for path in paths for task in triage_file(path, options).tasks)
+        return [replace(task, number=number) for number, task in enumerate(tasks, start=1)]
+
+    long_pages, short_pages = numbered(files * 5), numbered(files[:1])
+    with PageRunner(options, keep_pool=True) as runner:
+        long_done: list[int] = []
+        short_done_after: list[int] = []
+        started = threading.Event()
+
+        def on_long_page(result: PageResult) -> None:
+            long_done.append(result.number)
+            started.set()
+
+        reader = threading.Thread(target=runner.run, args=(long_pages, on_long_page))
+        reader.start()
+        assert started.wait(120), "the long document read no page"
+        runner.run(short_pages, lambda _: short_done_after.append(len(long_done)))
+        reader.join(timeout=300)
+    assert sorted(long_done) == list(range(1, len(long_pages) + 1))
+    assert short_done_after and short_done_after[0] <= 4, (short_done_after, len(long_pages))
 
 
 # How each script below starts: the page tasks of the files it is given, numbered as the pages

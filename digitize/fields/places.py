@@ -130,10 +130,14 @@ def joined_across_lines(first: str, second: str) -> str:
     # One word before the next line's first comma ends the part the first line cut: place
     # names are of two syllables or more ("phường Dịch Vọng" / "Hậu, quận Cầu Giấy").
     ends_a_part = len(second.split(",")[0].split()) == 1 and "," in second and not province
-    starts_a_part = not ends_on_a_unit(first) and not ends_a_part and (
-        unit
-        or (province and not splits_a_province(first, second))
-        or (_ends_on_a_whole_name(first) and ("," in second or ends_in_a_province(second)))
+    starts_a_part = (
+        not ends_on_a_unit(first)
+        and not ends_a_part
+        and (
+            unit
+            or (province and not splits_a_province(first, second))
+            or (_ends_on_a_whole_name(first) and ("," in second or ends_in_a_province(second)))
+        )
     )
     if starts_a_part and not first.endswith(",") and not second.startswith(","):
         return f"{first}, {second}"
