@@ -203,12 +203,12 @@ class PageRunner:
                         # a broken pool whose clean-up stopped half-way (`_end_page_processes`)
                         # finishes none of what it still held
                         raise _page_process_died(futures[next(iter(pending))])
-                    submit(len(done))  # first: the cores are not kept waiting on `on_page`
                     for future in done:
                         result = _result_of(future, futures[future])
                         results[result.number] = result
                         if on_page:
                             on_page(result)
+                    submit(len(done))
             except BaseException:
                 if self.keep_pool:  # others' pages share the pool: skip only this document's
                     for future in pending:
