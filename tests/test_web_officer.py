@@ -267,10 +267,13 @@ def test_the_document_list_pages_and_counts_on_both_databases(
     )
 
 
-def test_a_prefill_linked_from_another_site_counts_no_reuse(archive: Archive) -> None:
-    """A page of another site linking to a person's prefill: the person's page opens, but no
-    form is filled and no reuse is counted in the officer's name (helper-69 had raised a
-    province's reused papers from 0 to 3 with three such links); asked from the desk, it is."""
+def test_a_personal_record_linked_from_another_site_is_opened_only_when_asked(
+    archive: Archive,
+) -> None:
+    """A page elsewhere linking to a person's prefill, a document or the review queue: the
+    officer's browser sends the session (SameSite=Lax), so each read would be logged in the
+    officer's name and a prefill counted as reuse (helper-69 raised a province's reused papers
+    from 0 to 3 so). The desk asks first, reading and counting nothing; its own link opens."""
     citizen = archive.card.fields["id_number"]
     client = httpx.Client(base_url=archive.desk.server)
     client.post(
@@ -279,14 +282,18 @@ def test_a_prefill_linked_from_another_site_counts_no_reuse(archive: Archive) ->
         headers={"Origin": archive.desk.server},
     )
 
-    def prefills() -> int:
-        return [e.event_type for e in archive.index.events()].count("prefilled")
+    def events() -> list[str]:
+        return [e.event_type for e in archive.index.events()]
 
-    before = prefills()
-    url = f"/officer/persons/{citizen}?procedure=permanent-residence"
-    linked = client.get(url, headers={"Sec-Fetch-Site": "cross-site"})
-    assert linked.status_code == 200 and 'id="prefill-json"' not in linked.text
-    assert prefills() == before
-    asked = client.get(url, headers={"Sec-Fetch-Site": "same-origin"})
+    person = f"/officer/persons/{citizen}?procedure=permanent-residence"
+    document = f"/officer/documents/{archive.ids['don-de-nghi.jpg']}"
+    for url in (person, document, "/review", f"{document}/download/original"):
+        before = events()
+        for site in ("cross-site", "same-site"):
+            linked = client.get(url, headers={"Sec-Fetch-Site": site})
+            assert linked.status_code == 200 and "Mở trang này?" in linked.text, url
+            assert f'href="{url.replace("&", "&amp;")}"' in linked.text
+        assert events() == before, url
+    asked = client.get(person, headers={"Sec-Fetch-Site": "same-origin"})
     assert asked.status_code == 200 and 'id="prefill-json"' in asked.text
-    assert prefills() == before + 1
+    assert events().count("prefilled") == before.count("prefilled") + 1

@@ -29,7 +29,7 @@ from hoso.api.routes.signatures import MAX_VERIFY_BYTES, verify_document, verify
 from hoso.api.web.i18n import N_
 from hoso.api.web.pages import pages_of
 from hoso.api.web.routing import page_router
-from hoso.api.web.session import ArchivistPerson, Person
+from hoso.api.web.session import ArchivistPerson, Person, ReadHere
 from hoso.digitize.errors import InputTooLargeError
 from hoso.signatures.verify import (
     REASONS_VI,
@@ -175,7 +175,7 @@ def open_document(who: ArchivistPerson, number: Annotated[int, Query(ge=1, le=MA
     return RedirectResponse(f"/archivist/documents/{number}", status_code=303)
 
 
-@router.get("/archivist/documents/{document_id}")
+@router.get("/archivist/documents/{document_id}", dependencies=[ReadHere])
 def document_page(
     request: Request, document_id: RecordId, who: ArchivistPerson, services: ServicesDep
 ) -> Response:

@@ -39,7 +39,7 @@ from hoso.api.web.officer_texts import (
 )
 from hoso.api.web.pages import pages_of
 from hoso.api.web.routing import page_router
-from hoso.api.web.session import OfficerPerson, Person, asked_here
+from hoso.api.web.session import OfficerPerson, Person, ReadHere
 from hoso.contract import DOC_TYPES
 from hoso.desk_time import a_desk_day
 from hoso.storage.queries import DocumentList, DocumentQuery, DocumentSort
@@ -175,7 +175,7 @@ def search(
     return pages.render(request, "officer/search.html", context, person=who)
 
 
-@router.get("/officer/documents/{document_id}")
+@router.get("/officer/documents/{document_id}", dependencies=[ReadHere])
 def document_page(
     request: Request, document_id: RecordId, who: OfficerPerson, services: ServicesDep
 ) -> Response:
@@ -200,7 +200,7 @@ def document_page(
     return pages_of(request).render(request, "officer/document.html", context, person=who)
 
 
-@router.get("/officer/documents/{document_id}/view.pdf")
+@router.get("/officer/documents/{document_id}/view.pdf", dependencies=[ReadHere])
 def document_pdf(document_id: RecordId, who: OfficerPerson, services: ServicesDep) -> Response:
     """The PDF/A for the browser's own viewer inside the document page: always streamed from
     this server (a presigned S3 address would be another origin, which the page may not
@@ -226,7 +226,7 @@ def _blocks(stream: Any) -> Any:
             yield block
 
 
-@router.get("/officer/documents/{document_id}/download/{what}")
+@router.get("/officer/documents/{document_id}/download/{what}", dependencies=[ReadHere])
 def download(
     document_id: RecordId, what: str, who: OfficerPerson, services: ServicesDep
 ) -> Response:
@@ -249,7 +249,7 @@ def find_person(
     return RedirectResponse(f"/officer/persons/{wanted}", status_code=303)
 
 
-@router.get("/officer/persons/{citizen_id}")
+@router.get("/officer/persons/{citizen_id}", dependencies=[ReadHere])
 def person_page(
     request: Request,
     citizen_id: CitizenId,
@@ -258,17 +258,14 @@ def person_page(
     procedure: Annotated[str, Query(max_length=60)] = "",
 ) -> Response:
     """Every paper of the person in the province with its fields and the best value of each;
-    with `procedure`, that form prefilled (a `prefilled` event: reuse is counted), only when
-    asked from this site or typed in: a link from another site would count reuse in the
-    officer's name (a helper's page had inflated a province's statistics so)."""
+    with `procedure`, that form prefilled (a `prefilled` event: reuse is counted)."""
     principal = who.principal
     record = services.reuse.person(
         citizen_id, principal.agent, principal.desk_id, principal.province_code
     )
     if record is None:
         raise NotFoundError(f"no documents carry the ID number {citizen_id}")
-    wanted = procedure and asked_here(request)
-    prefill = _prefill(services, who, citizen_id, procedure) if wanted else None
+    prefill = _prefill(services, who, citizen_id, procedure) if procedure else None
     papers = [(d, services.records.fields_of(d["document_id"])) for d in record.documents]
     context = {
         "record": record,

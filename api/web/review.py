@@ -27,7 +27,7 @@ from hoso.api.web.officer_texts import (
 )
 from hoso.api.web.pages import pages_of
 from hoso.api.web.routing import page_router
-from hoso.api.web.session import OfficerPerson
+from hoso.api.web.session import OfficerPerson, ReadHere
 from hoso.api.web.texts import code_text
 from hoso.digitize.fields.extract import value_problems
 from hoso.storage.reuse import REVIEW_BELOW, InvalidValueError
@@ -54,7 +54,7 @@ def _item(field: ExtractedField, error: str | None = None) -> dict[str, Any]:
     }
 
 
-@router.get(PATH)
+@router.get(PATH, dependencies=[ReadHere])
 def queue(request: Request, who: OfficerPerson, services: ServicesDep) -> Response:
     """The province's queue, least confident first (a read of values: an event, as the API's)."""
     rows = services.reuse.review_queue(QUEUE_SIZE, who.principal.province_code)

@@ -15,7 +15,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 
 from hoso.api.web.pages import pages_of
-from hoso.api.web.session import LoginRequiredError, csrf_guard, optional_person
+from hoso.api.web.session import (
+    LoginRequiredError,
+    OpenedFromElsewhereError,
+    csrf_guard,
+    optional_person,
+)
 from hoso.errors import HosoError
 
 LOGIN_PATH = "/login"
@@ -34,6 +39,8 @@ class PageRoute(APIRoute):
                 return await handler(request)
             except LoginRequiredError:
                 return to_login(request)
+            except OpenedFromElsewhereError:
+                return _ask_first(request)
             except HosoError as error:
                 headers: dict[str, str] | None = getattr(error, "headers", None)
                 return _error_page(request, error.http_status, error.code, headers)
@@ -51,6 +58,18 @@ def _error_page(
     services = request.app.state.services
     person = optional_person(request, services)
     return pages_of(request).error(request, status, code, person, headers)
+
+
+def _ask_first(request: Request) -> Response:
+    """Whether to open a page of personal records that a link on another site asked for; the
+    link on it is this site's own, so following it opens the page."""
+    services = request.app.state.services
+    person = optional_person(request, services)
+    if person is None:
+        return to_login(request)
+    query = f"?{request.url.query}" if request.url.query else ""
+    context = {"target": f"{request.url.path}{query}"}
+    return pages_of(request).render(request, "ask_first.html", context, person=person)
 
 
 def to_login(request: Request) -> Response:

@@ -138,10 +138,22 @@ async def csrf_guard(request: Request, person: MaybePerson) -> None:
         raise CsrfRefusedError("the page's CSRF token is missing or wrong")
 
 
-def asked_here(request: Request) -> bool:
-    """Whether a page was asked for from this site or typed in (`Sec-Fetch-Site` same-origin or
-    none; a browser that sends none is taken at its word): for a GET that records something."""
-    return request.headers.get("sec-fetch-site") in (None, "same-origin", "none")
+class OpenedFromElsewhereError(Exception):
+    """A page that records a read of personal records, opened by a link on another site: the
+    person is asked first (`routing.PageRoute` shows the question)."""
+
+
+def read_here(request: Request) -> None:
+    """For a GET that records who read a personal record (or counts reuse): only asked from
+    this site's pages or typed in (`Sec-Fetch-Site` same-origin or none; a browser that sends
+    none is taken at its word). Cookies go with a link from any site (SameSite=Lax), so a
+    page elsewhere could have an officer's browser open citizens' records, each read logged
+    in the officer's name, or count a reuse (helper-69 raised a province's reused papers so)."""
+    if request.headers.get("sec-fetch-site") not in (None, "same-origin", "none"):
+        raise OpenedFromElsewhereError
+
+
+ReadHere = Depends(read_here)
 
 
 def _require_same_origin(request: Request) -> None:
