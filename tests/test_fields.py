@@ -1841,3 +1841,21 @@ def test_an_applicant_who_writes_i_am_is_named(line: str, name: str | None) -> N
     in an instruction's brackets ("họ tên") are none."""
     _, values = _values(f"GIẤY ĐỀ NGHỊ\n{line}\n")
     assert values.get("full_name") == name
+
+
+@pytest.mark.parametrize(
+    ("lines", "address"),
+    [
+        ("Nơi cư trú: như trên", None),
+        ("Tôi là chủ hộ gia đình tại địa chỉ trên", None),
+        (
+            "Địa chỉ liên hệ: Như trên.\nNơi thường trú: Số 5 phố Huế, Hà Nội",
+            "Số 5 phố Huế, Hà Nội",
+        ),
+    ],
+)
+def test_an_address_that_points_above_is_no_address(lines: str, address: str | None) -> None:
+    """ "Như trên" (as above) names no place: a desk prefilled with it would have reused "như
+    trên" as the person's address; the address printed elsewhere is taken."""
+    _, values = _values(f"ĐƠN ĐỀ NGHỊ\n{lines}\n")
+    assert values.get("address") == address

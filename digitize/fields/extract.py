@@ -706,7 +706,21 @@ CONVERTERS: dict[str, Callable[[str], str | None]] = {
     "phone": _phone,
     "tax_code": lambda r: re.sub(r"[^\d-]", "", r).strip("-") or None,
     **{name: _name for name in ("full_name", "father_name", "mother_name")},
+    "address": lambda raw: _address(raw),
 }
+
+
+def _address(raw: str) -> str | None:
+    """An address as read; one that points elsewhere on the form ("Địa chỉ liên lạc: như
+    trên", "same as above") or a sentence's "tại địa chỉ trên" names no place, and a desk
+    prefilled with it would reuse "như trên" as the person's address."""
+    value = clean_value(raw)
+    if value and fold_keep_digits(value).strip(" .") in _SAME_AS_ABOVE:
+        return None
+    return value
+
+
+_SAME_AS_ABOVE = {"nhu tren", "tren", "nt", "nhu dia chi tren", "nhu dia chi thuong tru"}
 # Second readings for values with a numeric grammar, tried only when the first found nothing
 # that can be so; they are given the scan's day (the latest a past date can be).
 REPAIRERS: dict[str, Callable[[str, dt.date], tuple[str, int] | None]] = {
