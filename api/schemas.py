@@ -140,6 +140,7 @@ class BatchSummaryOut(BaseModel):
     name: str
     status: str
     created_by: str | None
+    done: bool  # split into documents, every one finished (done or failed)
 
 
 class BatchOut(BaseModel):
@@ -292,8 +293,10 @@ def file_out(row: BatchFile) -> FileOut:
                    size=row.size, duplicate_of=row.duplicate_of)  # fmt: skip
 
 
-def batch_summary_out(b: Batch) -> BatchSummaryOut:
-    return BatchSummaryOut(id=b.id, name=b.name, status=b.status, created_by=b.created_by)
+def batch_summary_out(b: Batch, done: bool) -> BatchSummaryOut:
+    return BatchSummaryOut(
+        id=b.id, name=b.name, status=b.status, created_by=b.created_by, done=done
+    )
 
 
 def document_out(d: Document) -> DocumentOut:

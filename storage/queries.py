@@ -31,7 +31,7 @@ from hoso.storage.schema import (
     ExtractedField,
 )
 from hoso.storage.textfold import fold
-from hoso.storage.vocabulary import EventType, Outcome
+from hoso.storage.vocabulary import BatchStatus, DocumentStatus, EventType, Outcome
 
 
 class DocumentSort(StrEnum):
@@ -154,6 +154,22 @@ class Records:
             statement = statement.where(Batch.status == status)
         with self.index.sessions() as session:
             return list(session.scalars(statement))
+
+    def finished_batches(self, batches: list[Batch]) -> set[int]:
+        """Which of these batches are split into documents that are all finished (done or
+        failed): one count for the list, where a station saw its finished batches "being
+        processed" for good (a new user's finding)."""
+        planned = [b.id for b in batches if b.status == BatchStatus.PLANNED]
+        if not planned:
+            return set()
+        running = (
+            select(Document.batch_id)
+            .where(Document.batch_id.in_(planned))
+            .where(Document.status.not_in([DocumentStatus.DONE, DocumentStatus.FAILED]))
+            .distinct()
+        )
+        with self.index.sessions() as session:
+            return set(planned) - set(session.scalars(running))
 
     def batch_file(self, file_id: int) -> BatchFile | None:
         with self.index.sessions() as session:

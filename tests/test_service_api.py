@@ -118,6 +118,10 @@ def test_a_closed_batch_has_one_document_per_file_with_progress(service: Service
     assert [d["status"] for d in batch["documents"]] == ["done", "done"]
     assert batch["pages"] == batch["pages_done"] == 2
     assert [f["name"] for f in batch["files"]] == ["application.png", SAMPLE.name]
+    # and the list says so too: a script polling it had waited for a status that stays
+    # "planned" (a new user's finding)
+    listed = service.client.get("/api/v1/batches", headers=service.as_("station")).json()
+    assert [b["done"] for b in listed if b["id"] == service.batch_id] == [True]
 
 
 def test_a_documents_history_begins_with_its_upload(service: Service) -> None:

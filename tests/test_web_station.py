@@ -102,6 +102,8 @@ def test_a_station_sends_scans_closes_the_batch_and_fixes_a_failed_document(
     expect(page.locator("#batch-status .reason")).to_have_count(0)
     page.goto("/station")
     expect(page.get_by_role("link", name="Bàn 1 sáng thứ hai")).to_be_visible()
+    listed = page.locator("tr", has=page.get_by_role("link", name="Bàn 1 sáng thứ hai"))
+    expect(listed).to_contain_text("Xong: đã xử lý mọi tài liệu")  # not "being processed"
     screenshot(page, "station-home")
 
     batch_path = page.get_by_role("link", name="Bàn 1 sáng thứ hai").get_attribute("href")

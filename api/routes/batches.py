@@ -57,7 +57,8 @@ def list_batches(
     who.require(Role.STATION, *READERS)
     station = who.token_id if who.role is Role.STATION else None
     batches = services.records.recent_batches(limit, who.province_code, name, status, station)
-    return [batch_summary_out(b) for b in batches]
+    finished = services.records.finished_batches(batches)
+    return [batch_summary_out(b, b.id in finished) for b in batches]
 
 
 @router.post(

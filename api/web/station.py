@@ -90,7 +90,8 @@ def home(request: Request, who: StationPerson, services: ServicesDep) -> Respons
     )
     pages = pages_of(request)
     name = pages.gettext(BATCH_NAME) % {"moment": format_moment(dt.datetime.now(dt.UTC))}
-    context = {"batches": batches, "suggested_name": name}
+    finished = services.records.finished_batches(batches)
+    context = {"batches": batches, "finished": finished, "suggested_name": name}
     return pages.render(request, "station/home.html", context, person=who)
 
 

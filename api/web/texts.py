@@ -81,6 +81,7 @@ CODE_TEXTS: dict[str, str] = {
     "hoso_error": GENERIC_ERROR,
     "output_failed": N_("The server could not write the result. Tell the administrator."),
     "settings_invalid": N_("The server is not configured correctly. Tell the administrator."),
+    "port_in_use": N_("The server's port is taken by another program. Tell the administrator."),
     "archive_not_found": N_("The server cannot find its archive. Tell the administrator."),
     "storage_error": N_(
         "The archive storage failed. Try again; tell the administrator if it goes on."
@@ -167,6 +168,7 @@ BATCH_STATUS_TEXTS: dict[str, str] = {
     "open": N_("Open: add scans"),
     "closed": N_("Closed: being split into documents"),
     "planned": N_("Closed: documents being processed"),
+    "done": N_("Done: every document processed"),
 }
 
 # The event log's words (`hoso.storage.vocabulary`): a document's history and the audit log
