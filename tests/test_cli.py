@@ -188,3 +188,20 @@ def test_a_direction_mark_in_a_name_is_shown_as_its_code() -> None:
     """U+202E turns what follows ("report\\u202egnp.exe" shows as "reportexe.png")."""
     assert shown("report\u202egnp.exe") == "report\\x202egnp.exe"
     assert shown("[red]x") == "\\[red]x"  # markup as text
+
+
+def test_serve_on_a_taken_port_says_so_and_changes_nothing(tmp_path: Path) -> None:
+    """A second `hoso serve` on a port in use: uvicorn had said it in its own words and exited
+    3, "unreadable or corrupt input" (a new user's finding). Now: bad arguments, what to do,
+    and no data folder made."""
+    import os
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {**os.environ, "HOSO_DATA_DIR": str(tmp_path / "var")}
+        result = run_hoso("serve", "--port", str(port), env=env, expect=ExitCode.BAD_ARGUMENTS)
+    assert "--port" in result.stderr and "port_in_use" in result.stderr
+    assert not (tmp_path / "var").exists()

@@ -18,7 +18,7 @@ from hoso.api.commands.common import (
     progress_bar,
     stderr,
 )
-from hoso.errors import ExitCode
+from hoso.errors import ExitCode, HosoError
 
 if TYPE_CHECKING:
     from hoso.storage.archive import Archive
@@ -31,6 +31,31 @@ TokenOption = Annotated[
 PatienceOption = Annotated[
     float, typer.Option(help="Seconds to keep retrying while the server does not answer.")
 ]
+
+
+class PortInUseError(HosoError):
+    """The address `hoso serve` was to listen on is taken (another hoso, another service):
+    uvicorn said so in its own words and exited 3, which the exit codes call a corrupt input."""
+
+    code = "port_in_use"
+    exit_code = ExitCode.BAD_ARGUMENTS
+
+
+def _port_free(host: str, port: int) -> None:
+    """Raise `PortInUseError` if nothing may listen on `host`:`port` now (checked before the
+    archive is opened, so a second start changes nothing)."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise PortInUseError(
+                f"cannot listen on {host}:{port} ({error.strerror}): something else uses it; "
+                "stop it or choose another port with --port (make run PORT=8080)"
+            ) from error
 
 
 def register(app: typer.Typer) -> None:
@@ -78,6 +103,7 @@ def serve(
     from hoso.workflows.settings import JobSettings
     from hoso.workflows.worker import Worker, clean_leftovers
 
+    _port_free(host, port)
     configured = HosoSettings.from_environment()
     settings = JobSettings.from_settings(configured, "serve")
     archive = open_archive(settings.archive, may_create=True)
