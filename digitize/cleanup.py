@@ -52,7 +52,6 @@ NO_DUST = DustPlan()
 # a tax code "0109876557" as "01098765570057") at 58 % confidence on a clean 300-dpi form; with
 # their dots painted out, 94 %, every value right.
 LEADER_DOTS = 40
-LEADER_DOT_SQUARE = 1.6
 
 
 def plan_dust(glyphs: Glyphs) -> DustPlan:
@@ -219,28 +218,27 @@ def remove_dust(gray: Pixels, letter_px: float, leaders: bool = False) -> Pixels
     tall in this image. At 150 dpi with dust, Tesseract read specks as letters and tone marks
     (CER 0.12-0.49 on our noisy pages; 0.03-0.16 without them). The page may have been turned
     and straightened since its glyphs were measured, so the specks are found again here.
-    `leaders`: the specks are a form's leader dots on a page free of dust: only dots go, and
-    any letter vouches for the marks beside it (with words alone vouching, "Số" lost its mark
-    and "Độc lập - Tự do" its dashes)."""
+    `leaders`: the page is free of dust but for a form's leaders, and only their dots go
+    (cleaned as a dusty page, "Số" lost its mark and "Độc lập - Tự do" its dashes)."""
     _, ink = cv2.threshold(gray, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
     _, found, stats, _ = cv2.connectedComponentsWithStats(u8(ink), connectivity=8)
     labels: NDArray[np.int32] = np.asarray(found, np.int32)
     sizes = np.maximum(stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_WIDTH])
     marks = sizes < letter_px * DUST_SIZE
-    # Only letters in words vouch for the marks beside them: dense dust clumps into blobs as
-    # large as half a letter, and each such clump kept the specks around it (a dusty card's
-    # margins stayed dotted, and read as lines of junk).
-    if leaders:  # a dot as scaled for reading: about square (a dash is 3-4 times as wide)
-        w, h = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]
-        marks &= np.maximum(w, h) <= LEADER_DOT_SQUARE * np.minimum(w, h)
-    words = ~marks if leaders else in_a_line(labels, ~marks, sizes)
-    dust = isolated_specks(labels, marks, words & ~marks, letter_px)
-    if leaders:  # the dots that touch a value too ("0312457689." was read "03124576869.")
-        dust |= leader_dots(np.asarray(stats[1:], np.int32))
-    floor = _mark_floor(labels, marks, sizes, letter_px)
-    if floor is not None:  # marks of a short word standing in no run ("số", "có", "chi")
-        sized = marks & (sizes >= floor)
-        dust &= ~(sized & ~isolated_specks(labels, sized, ~marks, letter_px))
+    if leaders:  # a leader's dots only, those beside a value too ("0312457689." was read
+        # "03124576869."), never a stop or an ellipsis of the text (helper-70: "F. G." had
+        # become "F G.")
+        dust = leader_dots(np.asarray(stats[1:], np.int32)) & marks
+    else:
+        # Only letters in words vouch for the marks beside them: dense dust clumps into blobs
+        # as large as half a letter, and each such clump kept the specks around it (a dusty
+        # card's margins stayed dotted, and read as lines of junk).
+        words = in_a_line(labels, ~marks, sizes)
+        dust = isolated_specks(labels, marks, words & ~marks, letter_px)
+        floor = _mark_floor(labels, marks, sizes, letter_px)
+        if floor is not None:  # marks of a short word standing in no run ("số", "có", "chi")
+            sized = marks & (sizes >= floor)
+            dust &= ~(sized & ~isolated_specks(labels, sized, ~marks, letter_px))
     painted = np.concatenate([[False], dust])[labels]
     if leaders:  # with their grey fringe: left, it read as digits ("0312457689" → "03124576869")
         painted = cv2.dilate(u8(painted), np.ones((3, 3), np.uint8)) > 0

@@ -220,8 +220,12 @@ def find_glyphs(image: Pixels) -> Glyphs:
 DOT_FILL = 0.6  # a full stop fills its box (a round dot 0.79); letters 0.3-0.6
 DOT_SQUARE = 2.0  # a dot is about as wide as high (binarized small: 3 x 5 px, 4 x 6)
 LEADER_RUN = 6  # dots in a row: an ellipsis has three
-LEADER_STEP = (1.2, 4.0)  # from one dot's centre to the next, of the dot's size
-LEADER_BASELINE = 3  # px: the dots' bottoms fall in one band this high
+# From one dot's centre to the next, of the dot's size: a leader's stop is a quarter em apart
+# and a tenth of an em large (2-3); the letters of a bold word, as filled and about as square,
+# stand 1.0-1.3 apart (helper-70: "BIÊN BẢN HỌP" had been painted out as leaders).
+LEADER_STEP = (1.8, 4.5)
+LEADER_SIZES = 2.0  # neighbouring dots are of one size, give or take a pixel (3 px and 5)
+LEADER_BASELINE = 4  # px: the dots' bottoms fall in one band this high (they step by a pixel)
 LEADER_DOTS = 40  # fewer dots in leaders than this: a page's few, measured as they always were
 
 
@@ -245,15 +249,17 @@ def leader_dots(stats: NDArray[np.int32]) -> NDArray[np.bool_]:
     middle = stats[dots, cv2.CC_STAT_LEFT] + w / 2
     bottom = stats[dots, cv2.CC_STAT_TOP] + h
     size = np.maximum(w, h)
-    for offset in range(0, LEADER_BASELINE, 2):  # bands twice, a row on a band's edge whole once
+    for offset in (0, LEADER_BASELINE // 2):  # bands twice: a row on one's edge is whole once
         band = (bottom + offset) // LEADER_BASELINE
         order = np.lexsort((middle, band))
         step = np.diff(middle[order])
-        near = size[order][:-1]
+        larger = np.maximum(size[order][1:], size[order][:-1])
+        smaller = np.minimum(size[order][1:], size[order][:-1])
         linked = (
             (np.diff(band[order]) == 0)
-            & (step >= LEADER_STEP[0] * near)
-            & (step <= LEADER_STEP[1] * near)
+            & (step >= LEADER_STEP[0] * smaller)
+            & (step <= LEADER_STEP[1] * larger)
+            & (larger <= LEADER_SIZES * smaller)
         )
         edges = np.flatnonzero(np.diff(np.concatenate([[0], linked.astype(np.int8), [0]])))
         for start, end in zip(edges[::2], edges[1::2], strict=True):

@@ -31,10 +31,14 @@ THIN = 0.5  # rules are thinner than this (a letter's stem: 0.15-0.25)
 SIDE_WIDTH = 0.75  # two boxes drawn each with its own sides share a side twice as thick
 BOX_HEIGHT = (1.1, 4.0)  # from rule to rule: taller than the letter it holds, not a table's row
 CELL_WIDTH = (0.5, 4.0)  # between two sides (boxes are drawn roomy: 2-3 letters)
-# What a box holds: a character, or a day's two digits ("09" in a wide sans: 1.85 letters), not
-# a word: at most this wide and in two pieces across.
+# What a box holds: one character (a letter and its tone marks overlap across), at most this
+# wide; a one-row table's cells hold words or numbers ("19", "85"), which packed side by side
+# would run together (helper-70: an attendance sheet's "|1|2|…|19|20|" had become one number).
 CHARACTER_WIDTH = 2.5
-CHARACTER_PIECES = 2
+CHARACTER_PIECES = 1
+# Boxes filled: none (a blank form) or at least this share; two ticks in six choice boxes are
+# marks to keep where they are, not characters to read together (helper-70).
+FILLED_SHARE = 0.5
 REACH = 0.15  # how far a side may stop short of a rule, or a rule of its box's edge
 SIDE_FILLED = 0.9  # a side is ink along this share of the height between the rules
 SIDE_ENDS = 0.5  # beyond the rules, a side's columns are ink on less than this share
@@ -179,16 +183,19 @@ def _rows_between(
 
 
 def _holds_characters(row: BoxedRow, ink: NDArray[np.uint8], letter_px: float) -> bool:
-    """Whether no box of the row holds more than a character: a one-row table's cells hold
-    words ("STT", "Họ và tên"), which packed side by side would run together."""
-    for left, top, right, bottom in row.cells(_reach(letter_px)):
+    """Whether every box of the row holds one character at most, and the boxes are filled as
+    an ID's or a name's are (all, most, or none of them)."""
+    filled = 0
+    cells = row.cells(_reach(letter_px))
+    for left, top, right, bottom in cells:
         pieces = character_pieces(ink[top:bottom, left:right], letter_px)
         if not pieces:
             continue
         wide = pieces[-1][1] - pieces[0][0] > CHARACTER_WIDTH * letter_px
         if wide or len(pieces) > CHARACTER_PIECES:
             return False
-    return True
+        filled += 1
+    return filled == 0 or filled >= FILLED_SHARE * len(cells)
 
 
 SPECK = 0.25  # of the letter size: smaller ink in a box is dust, not its character

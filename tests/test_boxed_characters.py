@@ -145,8 +145,11 @@ def test_characters_in_boxes_are_read_as_printed(
     assert fields.get("id_number") == ID_NUMBER
     assert _lines_after(text, "Số định danh cá nhân:").split(":")[1].strip() == ID_NUMBER
     assert _lines_after(text, "Mã số thuế:").split(":")[1].strip() == TAX_CODE
-    # The name's empty box is the gap between its words; the label's words keep their spaces.
+    # The name's empty box is the gap between its words; the label's words keep their spaces,
+    # and the title stays first (at 150 dpi it had been read after the name's label, and
+    # taken for the name: helper-70).
     assert NAME in text.splitlines()
+    assert fields.get("full_name") == NAME
     assert "Ngày sinh: ngày 09 tháng 11 năm 1992" in text.splitlines()
 
 
@@ -174,3 +177,33 @@ def test_a_form_of_empty_boxes_reads_its_labels(tmp_path: Path) -> None:
     assert "id_number" not in fields
     assert _lines_after(text, "Số định danh cá nhân:").strip() == "Số định danh cá nhân:"
     assert "Mã số thuế:" in text.splitlines()
+
+
+def _row_of_cells(cells: list[str], dpi: int = 300) -> np.ndarray:
+    """One row of touching square cells, each holding its text, on a strip of paper with a
+    line of print above (the letters the page's letter size is measured on)."""
+    scale = dpi / 72
+    image = Image.new("L", (int(8 * dpi), int(1.2 * dpi)), 255)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(find_font("serif"), int(12 * scale))
+    draw.text((40 * scale, 10 * scale), "Bảng điểm danh học sinh lớp 9A năm học 2025", font=font)
+    side, top = int(18 * scale), int(40 * scale)
+    for at, text in enumerate(cells):
+        x0 = int(40 * scale) + at * side
+        draw.rectangle([x0, top, x0 + side, top + side], outline=0, width=max(1, round(scale)))
+        draw.text((x0 + side / 2, top + side / 2), text, font=font, fill=0, anchor="mm")
+    return np.asarray(image)
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        [str(day) for day in range(1, 21)],  # an attendance sheet's days: numbers, not digits
+        ["X", "", "", "X", "", ""],  # two ticks in six choice boxes: marks, not characters
+    ],
+)
+def test_a_row_of_numbers_or_ticks_is_no_row_of_characters(cells: list[str]) -> None:
+    """helper-70: "|1|2|…|19|20|" had been read as one number, and two ticks had vanished."""
+    pixels = _row_of_cells(cells)
+    glyphs = find_glyphs(pixels)
+    assert find_boxed_rows(pixels, glyphs.letter_size / glyphs.scale) == []

@@ -90,3 +90,18 @@ def test_a_form_filled_with_leaders_reads_its_values(
     assert {name: read.get(name) for name in VALUES} == VALUES
     # The leaders are not read as letters: no line ends in a run of junk.
     assert not any("nnn" in line for line in page.text.splitlines())
+
+
+@pytest.mark.parametrize("dpi", [200, 300])
+def test_bold_print_is_no_leader(dpi: int) -> None:
+    """A bold word's letters fill their boxes and stand on one baseline like a leader's dots:
+    helper-70's minutes in a bold sans had been painted out as leaders ("BIÊN BẢN HỌP" read
+    "BÊ Ả ỌO"). A leader's dots stand two to four dot sizes apart; a word's letters, one."""
+    scale = dpi / 72
+    image = Image.new("L", (int(8.27 * dpi), int(4 * dpi)), 255)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(find_font("bold"), round(10 * scale))
+    for row in range(10):
+        draw.text((40 * scale, (20 + 22 * row) * scale), "BIÊN BẢN HỌP HỘI ĐỒNG nơi nhận "
+                  "chúng tôi gồm có ông Nguyễn Văn Nam", font=font, fill=0)  # fmt: skip
+    assert find_glyphs(np.asarray(image)).leader_dots == 0

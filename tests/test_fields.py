@@ -629,6 +629,12 @@ def test_a_long_residence_wraps_onto_the_next_line(following: str, address: str)
         ("Tổ 3", "Hải Châu, Đà Nẵng", "Tổ 3, Hải Châu, Đà Nẵng"),
         ("Thôn Phú Lộc, Hòa", "Vang, Đà Nẵng", "Thôn Phú Lộc, Hòa Vang, Đà Nẵng"),
         ("Số 12 đường Lê", "Lợi, phường Bến Nghé, Huế", "Số 12 đường Lê Lợi, phường Bến Nghé, Huế"),
+        # an abbreviated part is a part of its own (helper-70)
+        (
+            "Số 24, phường Bến Nghé",
+            "Q.1, TP. Hồ Chí Minh",
+            "Số 24, phường Bến Nghé, Q.1, TP. Hồ Chí Minh",
+        ),
         # a ward's last word, and the stop a form's leader left (helper-68's form)
         (
             "Số 7, phường Dịch Vọng.",

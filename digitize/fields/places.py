@@ -129,7 +129,15 @@ def joined_across_lines(first: str, second: str) -> str:
     province = folded.split(",")[0].strip() in _PROVINCE_BY_FOLD
     # One word before the next line's first comma ends the part the first line cut: place
     # names are of two syllables or more ("phường Dịch Vọng" / "Hậu, quận Cầu Giấy").
-    ends_a_part = len(second.split(",")[0].split()) == 1 and "," in second and not province
+    head = second.split(",")[0].split()
+    ends_a_part = (
+        "," in second
+        and not province
+        and len(head) == 1
+        and head[0].isalpha()  # not "Q.1", "Q1" or "TP.HCM", which are parts of their own
+        and head[0][:1].isupper()
+        and head[0][1:].islower()
+    )
     starts_a_part = (
         not ends_on_a_unit(first)
         and not ends_a_part

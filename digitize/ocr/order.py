@@ -9,7 +9,8 @@ in the reading order, the line belongs between them. Columns share no width, so 
 two-column page, a letterhead's side-by-side blocks or a table read column by column are never
 moved; only a line that one column's run of lines encloses is. Runs on words without dust
 (`specks.without_specks` first): two specks read as lines enclosed a real line and moved it to
-the page's end.
+the page's end. The page's topmost line, read after lines printed below it, is a
+heading read late: it goes first.
 """
 
 from __future__ import annotations
@@ -58,4 +59,17 @@ def lines_in_place(words: list[Word]) -> list[Word]:
             ):
                 order = [*rest[: at + 1], line, *rest[at + 1 :]]
                 break
+    order = _heading_first(order, extents)
     return [word for n in order for word in lines[n]]
+
+
+def _heading_first(order: list[int], extents: dict[int, Extent]) -> list[int]:
+    """The page's topmost line first, when every line read before it is printed below it: a
+    title that nothing encloses, read after the label below it (a 150-dpi form whose boxed
+    rows were painted out read its title after "Họ, chữ đệm và tên:", which then took the
+    title for the name: helper-70)."""
+    top = min(order, key=lambda n: extents[n].top)
+    before = order[: order.index(top)]
+    if not before or not all(_above(extents[top], extents[n]) for n in before):
+        return order
+    return [top, *(n for n in order if n != top)]
