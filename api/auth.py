@@ -184,16 +184,19 @@ class Tokens:
             )  # fmt: skip
             return row, token
 
-    def authenticate(self, token: str, client: str = "") -> Principal:
+    def authenticate(self, token: str, client: str = "", logged: bool = True) -> Principal:
         """The caller a token stands for; a refused token is an `auth_failed` event (why, from
-        which address, which revoked token) before the 401."""
+        which address, which revoked token) before the 401, unless not `logged` (a caller
+        already over the failure limit: its flood writes nothing)."""
         if not token.startswith(TOKEN_PREFIX):
-            self._refuse("token_malformed", client, None)
+            if logged:
+                self._refuse("token_malformed", client, None)
             raise NotAuthenticatedError()
         with self.index.sessions() as session:
             row = session.scalar(select(ApiToken).where(ApiToken.token_sha256 == digest(token)))
         if row is None or row.revoked_at is not None:
-            self._refuse("token_unknown" if row is None else "token_revoked", client, row)
+            if logged:
+                self._refuse("token_unknown" if row is None else "token_revoked", client, row)
             raise NotAuthenticatedError("this API token is unknown or revoked")
         return Principal(row.id, row.name, Role(row.role), row.province_code, row.desk_id)
 

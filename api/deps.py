@@ -3,9 +3,9 @@ id path parameter, and the province scoping that makes another province's record
 
 Who is calling: a refused token is an audit event (`Tokens.authenticate`) and a failure for
 the limiter, keyed by the client address and by the token's first characters; a key with too
-many recent failures gets 429 before its token is even looked up (`FailureLimiter`, per
-process). Behind a reverse proxy every client shares the proxy's address: the per-address
-limit then covers them all.
+many recent failures gets 429 for every token that is not valid, with no event written
+(`FailureLimiter`, per process), while a valid token is served. Behind a reverse proxy every
+client shares the proxy's address: the per-address limit then covers them all.
 
 Routes receive the services through a dependency (`ServicesDep`) rather than a closure, so a
 route module is a plain module with an `APIRouter` and the app factory only wires them.
@@ -27,6 +27,7 @@ from hoso.api.auth import (
     Principal,
     Role,
     Tokens,
+    TooManyFailuresError,
 )
 from hoso.settings import HosoSettings
 from hoso.signatures.errors import ResultSigningNotConfiguredError, SigningConfigError
@@ -140,9 +141,15 @@ def authenticated(services: Services, token: str, address: str) -> Principal:
     proxy, Docker's NAT) out for a minute after twenty bad headers from anyone there."""
     keys = (f"address:{address}", f"token:{token[:TOKEN_KEY_LENGTH]}")
     try:
-        return services.tokens.authenticate(token, client=address)
-    except NotAuthenticatedError:
         services.limiter.check(*keys)
+        limited: TooManyFailuresError | None = None
+    except TooManyFailuresError as error:
+        limited = error
+    try:  # an indexed lookup of the token's hash; over the limit, a failure is not logged
+        return services.tokens.authenticate(token, client=address, logged=limited is None)
+    except NotAuthenticatedError:
+        if limited is not None:
+            raise limited from None
         services.limiter.fail(*keys)
         raise
 

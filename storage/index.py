@@ -224,13 +224,14 @@ class RecordIndex:
             if uploads is not None and document is not None:
                 # The same bytes sent to two batches (two provinces, maybe) are one object: only
                 # the upload into this document's batch is its history (another province's
-                # upload of a copy had shown its station and file name here). Uploads logged
-                # before events named their batch (migration 0013) still show.
+                # upload of a copy had shown its station and file name here). An upload logged
+                # before events named their batch (migration 0013) no longer shows: it cannot
+                # be told from another province's `hoso ingest` of the same bytes (helper-70).
                 belongs.append(
                     and_(
                         Event.event_type == EventType.INGESTED,
                         Event.object_key.in_(uploads),
-                        or_(Event.batch_id == document.batch_id, Event.batch_id.is_(None)),
+                        Event.batch_id == document.batch_id,
                     )
                 )
             if document is not None and document.batch_id is not None:

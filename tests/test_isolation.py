@@ -434,6 +434,12 @@ def test_too_many_failures_from_one_address_answer_429(isolated: Service) -> Non
     assert attacker.get(f"{API}/review", headers=isolated.as_("officer")).status_code == 200
     again = attacker.get(f"{API}/review", headers=_bearer("hoso_zy" + "x" * 41))
     assert again.status_code == 429
+    # over the limit, a flood of guesses writes nothing to the audit log (helper-70)
+    logged = len(_audit(isolated, event_type="auth_failed"))
+    for n in range(5):
+        flood = attacker.get(f"{API}/review", headers=_bearer(f"hoso_f{n}" + "x" * 41))
+        assert flood.status_code == 429
+    assert len(_audit(isolated, event_type="auth_failed")) == logged
     elsewhere = _client_from(isolated, "198.51.100.20")
     assert elsewhere.get(f"{API}/review", headers=isolated.as_("officer")).status_code == 200
 
@@ -514,6 +520,9 @@ def test_a_documents_history_holds_no_other_provinces_upload_of_its_bytes(
     intake = Intake(Archive(FilesystemStore(tmp_path / "objects"), index, tmp_path / "spool"))
     (first,) = _planned_with_code(intake, "48", None, b"one scan, twice")
     (second,) = _planned_with_code(intake, "79", None, b"one scan, twice")
+    # and another province's `hoso ingest` of the same bytes, which names no batch
+    (tmp_path / "nguyen-van-a.pdf").write_bytes(b"one scan, twice")
+    intake.archive.ingest(tmp_path / "nguyen-van-a.pdf", "cli:clerk-01", province_code="01")
     for document, province in ((first, "48"), (second, "79")):
         uploads = [e for e in index.document_history(document) if e.event_type == "ingested"]
         assert [(e.agent, e.detail["name"]) for e in uploads] == [

@@ -287,7 +287,8 @@ def test_a_personal_record_linked_from_another_site_is_opened_only_when_asked(
 
     person = f"/officer/persons/{citizen}?procedure=permanent-residence"
     document = f"/officer/documents/{archive.ids['don-de-nghi.jpg']}"
-    for url in (person, document, "/review", f"{document}/download/original"):
+    searched = f"/officer?q={citizen}"
+    for url in (person, document, "/review", f"{document}/download/original", searched):
         before = events()
         for site in ("cross-site", "same-site"):
             linked = client.get(url, headers={"Sec-Fetch-Site": site})

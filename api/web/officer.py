@@ -139,7 +139,7 @@ def _words() -> dict[str, Any]:
     }
 
 
-@router.get("/officer")
+@router.get("/officer", dependencies=[ReadHere])
 def search(
     request: Request,
     who: OfficerPerson,

@@ -17,7 +17,7 @@ from hoso.api.limits import UploadRoute
 from hoso.api.routes.results import MAX_RESULT_BYTES, issue_upload
 from hoso.api.routes.results import get_result_pdf as api_result_pdf
 from hoso.api.web.routing import page_router
-from hoso.api.web.session import OfficerPerson
+from hoso.api.web.session import OfficerPerson, ReadHere
 from hoso.digitize.errors import InputTooLargeError
 from hoso.storage.results import DossierNotFoundError, ResultRecord
 
@@ -51,7 +51,7 @@ def issue_from_document(
     )
 
 
-@router.get("/officer/documents/{document_id}/results/{result_id}/pdf")
+@router.get("/officer/documents/{document_id}/results/{result_id}/pdf", dependencies=[ReadHere])
 def result_pdf(
     document_id: RecordId, result_id: RecordId, who: OfficerPerson, services: ServicesDep
 ) -> Response:

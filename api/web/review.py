@@ -66,7 +66,7 @@ def queue(request: Request, who: OfficerPerson, services: ServicesDep) -> Respon
     return pages_of(request).render(request, "review/queue.html", context, person=who)
 
 
-@router.get(PATH + "/{field_id}/crop.png")
+@router.get(PATH + "/{field_id}/crop.png", dependencies=[ReadHere])
 def crop(field_id: RecordId, who: OfficerPerson, services: ServicesDep) -> Response:
     """Where the value stands on its page (`Archive.field_crop`, itself a read event)."""
     visible_field(services, field_id, who.principal)
