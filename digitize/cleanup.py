@@ -48,18 +48,17 @@ class DustPlan:
 
 NO_DUST = DustPlan()
 
-# Leaders, read with the page, came back as runs of junk ("034082004567.....nnnnnnnnnnnn nen",
-# a tax code "0109876557" as "01098765570057") at 58 % confidence on a clean 300-dpi form; with
-# their dots painted out, 94 %, every value right.
-LEADER_DOTS = 40
-
 
 def plan_dust(glyphs: Glyphs) -> DustPlan:
     letters = glyphs.letters()
     if int(letters.sum()) < MIN_COMPONENTS:
         return NO_DUST
     dusty = glyphs.specks >= DUST_MIN_SHARE * glyphs.count
-    leaders = not dusty and glyphs.leader_dots >= LEADER_DOTS
+    # Leaders (`ink.leader_dots`: none below its own count), read with the page, came back as
+    # runs of junk ("034082004567.....nnnnnnnnnnnn nen", a tax code "0109876557" as
+    # "01098765570057") at 58 % confidence on a clean 300-dpi form; with their dots painted
+    # out, 94 %, every value right.
+    leaders = not dusty and glyphs.leader_dots > 0
     if not dusty and not leaders:
         return NO_DUST
     size = np.median(np.maximum(glyphs.heights, glyphs.widths)[letters])

@@ -261,11 +261,20 @@ def leader_dots(stats: NDArray[np.int32]) -> NDArray[np.bool_]:
             & (step <= LEADER_STEP[1] * larger)
             & (larger <= LEADER_SIZES * smaller)
         )
-        edges = np.flatnonzero(np.diff(np.concatenate([[0], linked.astype(np.int8), [0]])))
-        for start, end in zip(edges[::2], edges[1::2], strict=True):
-            if end - start + 1 >= LEADER_RUN:
-                found[dots[order[start : end + 1]]] = True
+        for start, end in consecutive_runs(np.flatnonzero(linked)):  # links start..end
+            if end - start + 2 >= LEADER_RUN:
+                found[dots[order[start : end + 2]]] = True
     return found if int(found.sum()) >= LEADER_DOTS else np.zeros_like(found)
+
+
+def consecutive_runs(numbers: NDArray[np.intp]) -> list[tuple[int, int]]:
+    """Sorted numbers grouped where they run on by one: each run's first and last."""
+    if numbers.size == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(numbers) > 1)
+    starts = np.concatenate([[numbers[0]], numbers[breaks + 1]])
+    ends = np.concatenate([numbers[breaks], [numbers[-1]]])
+    return [(int(s), int(e)) for s, e in zip(starts, ends, strict=True)]
 
 
 def letter_size(

@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from hoso.digitize.ink import Pixels, u8
+from hoso.digitize.ink import Pixels, consecutive_runs, u8
 
 # Of the letter size (a letter's larger side, leaning to capitals):
 LONG_RULE = 2.5  # a rule is at least this long: a row of two boxes (3-5 letters), an underline
@@ -81,7 +81,7 @@ def find_boxed_rows(gray: Pixels, letter_px: float) -> list[BoxedRow]:
         return []
     ink = u8(cv2.threshold(gray, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)[1])
     rules = _thin_rules(ink, letter_px)
-    bands = _bands(np.flatnonzero(rules.any(axis=1)))
+    bands = consecutive_runs(np.flatnonzero(rules.any(axis=1)))
     rows: list[BoxedRow] = []
     for at, (top, top_end) in enumerate(bands):
         for bottom_start, bottom in bands[at + 1 :]:
@@ -127,22 +127,11 @@ def _thin_rules(ink: Pixels, letter_px: float) -> Pixels:
     runs[rows] = cv2.dilate(eroded[rows], across)
     thickness = max(2, round(THIN * letter_px) + 1)
     down = cv2.getStructuringElement(cv2.MORPH_RECT, (1, thickness))
-    for first, last in _bands(rows):
+    for first, last in consecutive_runs(rows):
         if last - first + 1 >= thickness:  # thick enough somewhere to be a band, not a rule
             band = runs[first : last + 1]
             band &= 1 - u8(cv2.morphologyEx(band, cv2.MORPH_OPEN, down))
     return runs
-
-
-def _bands(rows: NDArray[np.intp]) -> list[tuple[int, int]]:
-    """Consecutive row numbers grouped: each rule's first and last row (rules at one height
-    share a band)."""
-    if rows.size == 0:
-        return []
-    breaks = np.flatnonzero(np.diff(rows) > 1)
-    starts = np.concatenate([[rows[0]], rows[breaks + 1]])
-    ends = np.concatenate([rows[breaks], [rows[-1]]])
-    return [(int(s), int(e)) for s, e in zip(starts, ends, strict=True)]
 
 
 def _rows_between(
@@ -225,7 +214,7 @@ def character_pieces(ink: NDArray[np.uint8], letter_px: float) -> list[tuple[int
 
 def _column_runs(columns: NDArray[np.bool_], letter_px: float) -> list[tuple[int, int]]:
     """Runs of true columns no wider than a side."""
-    runs = _bands(np.flatnonzero(columns))
+    runs = consecutive_runs(np.flatnonzero(columns))
     return [(s, e) for s, e in runs if e - s + 1 <= SIDE_WIDTH * letter_px]
 
 

@@ -165,7 +165,7 @@ class Records:
         running = (
             select(Document.batch_id)
             .where(Document.batch_id.in_(planned))
-            .where(Document.status.not_in([DocumentStatus.DONE, DocumentStatus.FAILED]))
+            .where(Document.status.not_in([s for s in DocumentStatus if s.finished]))
             .distinct()
         )
         with self.index.sessions() as session:

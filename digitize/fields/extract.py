@@ -697,19 +697,6 @@ def _phone(raw: str) -> str | None:
     return re.sub(r"\D", "", raw) or None
 
 
-CONVERTERS: dict[str, Callable[[str], str | None]] = {
-    "id_number": _labelled_id_number,
-    "sex": _sex,
-    "date_of_birth": parse_birth_date,
-    "id_issue_date": parse_date,
-    "date_of_expiry": parse_date,
-    "phone": _phone,
-    "tax_code": lambda r: re.sub(r"[^\d-]", "", r).strip("-") or None,
-    **{name: _name for name in ("full_name", "father_name", "mother_name")},
-    "address": lambda raw: _address(raw),
-}
-
-
 def _address(raw: str) -> str | None:
     """An address as read; one that points elsewhere on the form ("Địa chỉ liên lạc: như
     trên", "same as above") or a sentence's "tại địa chỉ trên" names no place, and a desk
@@ -721,6 +708,21 @@ def _address(raw: str) -> str | None:
 
 
 _SAME_AS_ABOVE = {"nhu tren", "tren", "nt", "nhu dia chi tren", "nhu dia chi thuong tru"}
+
+
+CONVERTERS: dict[str, Callable[[str], str | None]] = {
+    "id_number": _labelled_id_number,
+    "sex": _sex,
+    "date_of_birth": parse_birth_date,
+    "id_issue_date": parse_date,
+    "date_of_expiry": parse_date,
+    "phone": _phone,
+    "tax_code": lambda r: re.sub(r"[^\d-]", "", r).strip("-") or None,
+    **{name: _name for name in ("full_name", "father_name", "mother_name")},
+    "address": _address,
+}
+
+
 # Second readings for values with a numeric grammar, tried only when the first found nothing
 # that can be so; they are given the scan's day (the latest a past date can be).
 REPAIRERS: dict[str, Callable[[str, dt.date], tuple[str, int] | None]] = {
