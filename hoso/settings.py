@@ -130,6 +130,23 @@ def _renewal_action(raw: str) -> str:
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
+def _proxies(raw: str) -> tuple[str, ...]:
+    """Addresses or networks (`10.0.0.5`, `172.16.0.0/12`, `::1`), comma-separated; no `*`:
+    trusting every sender would let any client name its own address."""
+    import ipaddress
+
+    items = tuple(item.strip() for item in raw.split(",") if item.strip())
+    for item in items:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ValueError(
+                "IP addresses or networks separated by commas, e.g. `127.0.0.1` or "
+                "`172.16.0.0/12` (not `*`)"
+            ) from None
+    return items
+
+
 def _flag(raw: str) -> bool:
     answer = raw.strip().lower()
     if answer not in _TRUE + _FALSE:
@@ -279,6 +296,17 @@ class HosoSettings:
             "HOSO_METRICS_TOKEN", _text, "unset: `/metrics` answers 404",
             "Secret a Prometheus scraper sends to `hoso serve`'s `/metrics` as "
             "`Authorization: Bearer …` (no API token opens it).",
+        ),
+    )  # fmt: skip
+    trusted_proxies: tuple[str, ...] = field(
+        default=(),
+        metadata=_env(
+            "HOSO_TRUSTED_PROXIES", _proxies, "unset: none",
+            "Reverse proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` `hoso serve` "
+            "believes (addresses or networks, comma-separated). Behind a TLS proxy on the same "
+            "host: `127.0.0.1`. Unset, every request is taken from the address that connected, "
+            "so no local process can write another address into the audit log or spread its "
+            "failed logins over invented ones.",
         ),
     )  # fmt: skip
     procedures: Path | None = field(

@@ -28,6 +28,7 @@ from hoso.api.auth import Role, Tokens
 from hoso.api.commands.service import _bootstrap_admin
 from hoso.api.limits import UploadLimits, UploadRoute
 from hoso.api.routes.signatures import MAX_VERIFY_BYTES
+from hoso.errors import ExitCode
 from hoso.files import sha256_file
 from hoso.storage.archive import Archive, ArchiveSettings
 from hoso.storage.fs_store import FilesystemStore
@@ -337,6 +338,18 @@ def test_the_data_folder_and_everything_in_it_are_owner_only(tmp_path: Path) -> 
     assert (modes["data"], modes["data/hoso.sqlite"]) == (0o700, 0o600)
 
 
+def test_the_job_database_is_owner_only_from_its_first_start(tmp_path: Path) -> None:
+    """Hole: the job engine made `dbos.sqlite` (each job's batch ids and file names) 0644,
+    tightened only by the next start's data folder sweep."""
+    data = tmp_path / "data"
+    data.mkdir(mode=0o700)
+    with _usual_umask():
+        JobQueue(f"sqlite:///{data / 'dbos.sqlite'}")
+    modes = _modes(data)
+    assert modes["data/dbos.sqlite"] == 0o600
+    assert {name: oct(mode) for name, mode in modes.items() if mode & 0o077} == {}
+
+
 def test_a_rewritten_admin_token_file_is_owner_only(tmp_path: Path) -> None:
     """Hole: a rewritten `admin.token` kept the old file's mode (here 0644)."""
     data = tmp_path / "data"
@@ -425,3 +438,35 @@ def test_an_upload_while_the_database_is_down_is_told_to_retry(tmp_path: Path) -
             index.engine.dispose()
     assert answer.status_code == 503, answer.text
     assert answer.json()["code"] == "storage_unavailable"
+
+
+@pytest.mark.parametrize("trusted", ["", "127.0.0.1"])
+def test_forwarded_addresses_count_only_from_a_trusted_proxy(tmp_path: Path, trusted: str) -> None:
+    """Hole: uvicorn believed `X-Forwarded-For` from 127.0.0.1 by default, so any local process
+    could write an invented address into the audit log and spread its failed logins over
+    invented addresses, never reaching the limit. Now only `HOSO_TRUSTED_PROXIES` are believed:
+    unset, 21 bad tokens naming 21 addresses are one address's failures and the 21st waits;
+    from a trusted proxy each is its own client's first failure."""
+    extra = {"HOSO_TRUSTED_PROXIES": trusted} if trusted else {}
+    deployment = Deployment(tmp_path, f"sqlite:///{tmp_path / 'index.sqlite'}", extra_env=extra)
+    try:
+        deployment.serve(worker=False)
+        statuses = [
+            httpx.get(
+                f"{deployment.server}/api/v1/batches",
+                headers={**_bearer(f"guess-{n:02d}-" + "x" * 30),
+                         "X-Forwarded-For": f"203.0.113.{n}"},
+            ).status_code
+            for n in range(1, 22)
+        ]  # fmt: skip
+    finally:
+        deployment.stop_all()
+    assert statuses[:20] == [401] * 20
+    assert statuses[20] == (401 if trusted else 429)
+
+
+def test_a_wildcard_proxy_setting_is_refused(tmp_path: Path) -> None:
+    """`*` would believe every sender's own claim of where it is."""
+    env = {**os.environ, "HOSO_DATA_DIR": str(tmp_path / "var"), "HOSO_TRUSTED_PROXIES": "*"}
+    result = run_hoso("serve", "--port", str(free_port()), env=env, expect=ExitCode.BAD_ARGUMENTS)
+    assert "HOSO_TRUSTED_PROXIES" in result.stderr and "*" in result.stderr

@@ -20,6 +20,7 @@ from hoso.workflows.settings import (
     DOCUMENT_QUEUE,
     DOCUMENT_WORKFLOW,
     QUEUE_POLL_SECONDS,
+    owner_only_job_database,
     queue_limits,
 )
 
@@ -29,6 +30,7 @@ NOT_QUEUED = "queue_unavailable"
 
 class JobQueue:
     def __init__(self, jobs_database_url: str) -> None:
+        owner_only_job_database(jobs_database_url)
         DBOS.migrate(jobs_database_url)  # idempotent; the client itself never migrates
         self.client = DBOSClient(
             system_database_url=jobs_database_url, application_name=APPLICATION

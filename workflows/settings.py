@@ -34,6 +34,19 @@ QUEUE_POLL_SECONDS = 0.2  # the default 1 s capped throughput near concurrency /
 PLANS_AT_ONCE = 4
 
 
+def owner_only_job_database(jobs_database_url: str) -> None:
+    """Make a SQLite job database owner-only before the job engine creates it: it holds each
+    job's arguments (batch ids, file names) and was made 0644 by the engine, inside the 0700
+    data folder until the next start tightened it. PostgreSQL's access is the server's."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(jobs_database_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return
+    os.close(os.open(url.database, os.O_WRONLY | os.O_CREAT, 0o600))  # empty = empty database
+    os.chmod(url.database, 0o600)
+
+
 def queue_limits(page_processes: int) -> dict[str, int]:
     """Documents running at once per worker: one per page process, so the pages of several
     small documents keep every core busy. Batches are planned a few at a time (planning reads

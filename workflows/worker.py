@@ -31,6 +31,7 @@ from hoso.workflows.settings import (
     APPLICATION_VERSION,
     QUEUE_POLL_SECONDS,
     JobSettings,
+    owner_only_job_database,
     queue_limits,
 )
 
@@ -101,6 +102,7 @@ class Worker:
         self.liveness.register()  # before the engine: refuse a duplicate id before recovering
         jobs.bind(self.processor)
         scheduled.bind(self.scheduled_work)
+        owner_only_job_database(self.settings.jobs_database_url)
         DBOS(config=dbos_config(self.settings))
         DBOS.launch()
         for name, concurrency in queue_limits(self.settings.page_processes).items():

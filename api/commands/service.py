@@ -147,7 +147,11 @@ def serve(
             highlight=False,
         )
     try:
-        uvicorn.run(application, host=host, port=port, log_level="warning")
+        uvicorn.run(
+            application, host=host, port=port, log_level="warning",
+            proxy_headers=bool(configured.trusted_proxies),
+            forwarded_allow_ips=list(configured.trusted_proxies) or None,
+        )  # fmt: skip
     finally:
         if job_worker is not None and job_worker.running:
             # uvicorn skipped its lifespan's end (a second Ctrl-C): stop now, without a drain
