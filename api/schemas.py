@@ -386,6 +386,7 @@ def person_out(record: PersonRecord) -> dict[str, Any]:
                 "confidence": round(b.confidence, 3),
                 "status": b.status,
                 "source_document_id": b.document_id,
+                "contradicts_id": b.contradicts_id,
             }
             for name, b in record.fields.items()
         },

@@ -9,7 +9,9 @@ own dataclasses.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 DOC_TYPES = ("application", "decision", "birth_extract", "id_card", "other")
@@ -47,6 +49,40 @@ IDENTITY_FIELDS = ("id_number", "full_name", "date_of_birth")
 # What an e-form can take from a person's record: the applicant's own fields, not the date of the
 # paper they were read from.
 PREFILL_FIELDS = tuple(name for name in FIELDS_BY_TYPE["application"] if name != "document_date")
+
+
+# A citizen ID's fourth digit tells the holder's century of birth and sex (even: male, odd:
+# female), its fifth and sixth the year of birth's last two digits (shared/domain, section 5).
+CENTURY_START = {0: 1900, 2: 2000, 4: 2100, 6: 2200, 8: 2300}
+SEXES = ("Nam", "Nữ")
+
+
+@dataclass(frozen=True)
+class IdHolder:
+    """What a 12-digit citizen ID says of the person it was issued to."""
+
+    sex: str  # "Nam" or "Nữ"
+    birth_year: int
+
+    def contradicted_by(self, name: str, value: str) -> bool:
+        """Whether a field's value (sex; date of birth as dd/mm/yyyy) says otherwise: a value of
+        another shape says nothing either way."""
+        if name == "sex":
+            return value in SEXES and value != self.sex
+        if name == "date_of_birth":
+            year = re.fullmatch(r"\d{2}/\d{2}/(\d{4})", value)
+            return year is not None and int(year.group(1)) != self.birth_year
+        return False
+
+
+def id_holder(number: str) -> IdHolder | None:
+    """The holder a citizen ID describes, or None if `number` is not 12 digits."""
+    if not re.fullmatch(r"\d{12}", number):
+        return None
+    digit = int(number[3])
+    return IdHolder(
+        "Nữ" if digit % 2 else "Nam", CENTURY_START[digit - digit % 2] + int(number[4:6])
+    )
 
 
 class ExtractedValue(Protocol):

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hoso.contract import ExtractedFields
+from hoso.contract import ExtractedFields, IdHolder, id_holder
 from hoso.errors import ExitCode, HosoError
 from hoso.storage.index import RecordIndex
 from hoso.storage.procedures import FormField, Procedure
@@ -53,6 +53,9 @@ class BestValue:
     status: str
     document_id: int
     field_id: int
+    # The ID number the record is filed under says otherwise (its sex or year of birth digits),
+    # and no paper gave a value that agrees: an officer should look before it is reused.
+    contradicts_id: bool = False
 
 
 @dataclass(frozen=True)
@@ -238,7 +241,7 @@ class Reuse:
                 for d in documents
             ]  # fmt: skip
             expired = sorted(_expired_id_cards(rows, documents, dt.date.today()))
-        return PersonRecord(citizen_id, _best_values(rows), listing, expired)
+        return PersonRecord(citizen_id, _best_values(rows, citizen_id), listing, expired)
 
     def prefill(
         self,
@@ -262,7 +265,7 @@ class Reuse:
                 return None
             rows, documents = papers
             expired = _expired_id_cards(rows, documents, dt.date.today())
-            best = _best_values(r for r in rows if r.document_id not in expired)
+            best = _best_values((r for r in rows if r.document_id not in expired), citizen_id)
             filled = {f.name: (f, best.get(f.takes)) for f in procedure.fields}
             reused = sorted({b.document_id for _, b in filled.values() if b is not None})
             detail: dict[str, Any] = {"procedure": procedure.key, "documents": reused}
@@ -322,12 +325,26 @@ def _papers(
     return rows, documents
 
 
-def _best_values(rows: Iterable[ExtractedField]) -> dict[str, BestValue]:
-    """Each field's winning value (`_preference`) across the rows."""
+def _best_values(
+    rows: Iterable[ExtractedField], citizen_id: str | None = None
+) -> dict[str, BestValue]:
+    """Each field's winning value (`_preference`) across the rows. Filed under `citizen_id`, a
+    value its digits contradict (a sex, a year of birth) loses to one they agree with: papers of
+    one person, one of them misread ("Nữ" from a noisy extract beside a card's "Nam"), had
+    made a person whose sex the ID itself denies, prefilled into a new application unremarked.
+    A winner they still contradict says so (`contradicts_id`)."""
+    holder = id_holder(citizen_id) if citizen_id else None
     best: dict[str, BestValue] = {}
-    for row in sorted(rows, key=_preference):
-        best[row.name] = BestValue(row.value, row.confidence, row.status, row.document_id, row.id)
+    for row in sorted(rows, key=lambda row: (_agrees(holder, row), *_preference(row))):
+        best[row.name] = BestValue(
+            row.value, row.confidence, row.status, row.document_id, row.id,
+            contradicts_id=not _agrees(holder, row),
+        )  # fmt: skip
     return best
+
+
+def _agrees(holder: IdHolder | None, row: ExtractedField) -> bool:
+    return holder is None or not holder.contradicted_by(row.name, row.value)
 
 
 def _expired_id_cards(
@@ -359,6 +376,7 @@ def _sourced(best: BestValue) -> dict[str, Any]:
         "source_document_id": best.document_id,
         "reviewed": FieldStatus(best.status).reviewed,
         "status": best.status,
+        "contradicts_id": best.contradicts_id,
     }
 
 
@@ -366,7 +384,7 @@ def _form_value(field: FormField, best: BestValue | None) -> dict[str, Any]:
     """One form field: what it takes, whether the form needs it, and the value (or nulls)."""
     found = _sourced(best) if best is not None else {
         "value": None, "confidence": None, "source_document_id": None, "reviewed": False,
-        "status": None,
+        "status": None, "contradicts_id": False,
     }  # fmt: skip
     return {"field": field.takes, "required": field.required, **found}
 

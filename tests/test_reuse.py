@@ -126,7 +126,7 @@ def test_each_procedure_gets_the_fields_its_form_takes_and_what_is_missing(reuse
     assert business["missing"] == ["tax_code"]  # no paper carries the MST the form needs
     assert business["fields"]["tax_code"] == {
         "field": "tax_code", "required": True, "value": None, "confidence": None,
-        "source_document_id": None, "reviewed": False, "status": None,
+        "source_document_id": None, "reviewed": False, "status": None, "contradicts_id": False,
     }  # fmt: skip
     assert copy["fields"]["father_name"]["value"] == "TRẦN VĂN BA"
     assert copy["fields"]["father_name"]["source_document_id"] == extract
@@ -175,6 +175,59 @@ def test_an_expired_id_cards_values_are_not_reused(reuse: Reuse) -> None:
     assert second["fields"]["date_of_birth"]["source_document_id"] == new_card
     assert second["expired_documents"] == [old_card]
     assert old_card not in second["reused_documents"]
+
+
+def test_a_value_the_id_number_denies_loses_to_one_it_confirms_or_says_so(reuse: Reuse) -> None:
+    """Hole: the person page took each field's most confident value from any paper, so a noisy
+    extract's "Nữ" (and its misread year) beside a card's "Nam" made a person whose sex the ID
+    number itself denies (its fourth digit, 2: a man born in the 2000s, here 2003), prefilled
+    into a new application without a word."""
+    extract, card = document(reuse, "extract"), document(reuse, "card")
+    on_extract = fields(id_number=(CITIZEN, 0.99), full_name=("Lê Văn Hùng", 0.99),
+                        sex=("Nữ", 0.99), date_of_birth=("05/03/2008", 0.99))  # fmt: skip
+    reuse.record_fields(extract, DocumentFields("birth_extract", 0.9, on_extract), "worker")
+    alone = reuse.person(CITIZEN, "officer:lan")
+    assert alone is not None
+    assert (alone.fields["sex"].value, alone.fields["sex"].contradicts_id) == ("Nữ", True)
+    assert alone.fields["date_of_birth"].contradicts_id
+    assert not alone.fields["full_name"].contradicts_id
+
+    on_card = fields(id_number=(CITIZEN, 0.9), full_name=("LÊ VĂN HÙNG", 0.9),
+                     sex=("Nam", 0.8), date_of_birth=("05/03/2003", 0.8))  # fmt: skip
+    reuse.record_fields(card, DocumentFields("id_card", 0.9, on_card), "worker")
+    both = reuse.person(CITIZEN, "officer:lan")
+    assert both is not None
+    chosen = [both.fields[name] for name in ("sex", "date_of_birth")]
+    assert [(best.value, best.document_id, best.contradicts_id) for best in chosen] == [
+        ("Nam", card, False),
+        ("05/03/2003", card, False),
+    ]
+
+    form = reuse.prefill(CITIZEN, CATALOGUE.find("id-card"), "officer:lan")
+    assert form is not None
+    assert (form["fields"]["sex"]["value"], form["fields"]["sex"]["contradicts_id"]) == (
+        "Nam",
+        False,
+    )
+
+
+def test_the_person_command_says_which_values_the_id_number_denies(tmp_path: Path) -> None:
+    database = tmp_path / "hoso.sqlite"
+    index = RecordIndex(f"sqlite:///{database}")
+    index.migrate()
+    extract = document(Reuse(index), "extract")
+    on_extract = fields(id_number=(CITIZEN, 0.99), sex=("Nữ", 0.99))
+    Reuse(index).record_fields(extract, DocumentFields("birth_extract", 0.9, on_extract), "w")
+    env = {
+        **os.environ,
+        "HOSO_DATA_DIR": str(tmp_path),
+        "HOSO_DATABASE_URL": f"sqlite:///{database}",
+    }
+    shown = run_hoso("person", CITIZEN, env=env).stdout
+    assert "Nữ" in shown and "the ID number says otherwise" in shown
+    data = json.loads(run_hoso("person", CITIZEN, "--json", env=env).stdout)
+    assert data["fields"]["sex"]["contradicts_id"] is True
+    assert data["fields"]["id_number"]["contradicts_id"] is False
 
 
 def test_a_prefill_is_an_event_naming_the_procedure_and_papers_not_values(reuse: Reuse) -> None:

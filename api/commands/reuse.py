@@ -70,6 +70,7 @@ def person(
             "confidence": round(best.confidence, 3),
             "status": best.status,
             "document_id": best.document_id,
+            "contradicts_id": best.contradicts_id,
         }
         for name, best in record.fields.items()
     }
@@ -79,6 +80,8 @@ def person(
         return
     for name, best in record.fields.items():
         origin = f"{best.status} {best.confidence:.2f}, document {best.document_id}"
+        if best.contradicts_id:
+            origin += ", the ID number says otherwise: check the paper"
         print(f"{name:15s} {best.value}  [{origin}]")
     for document in record.documents:
         print(f"document {document['document_id']}: {document['doc_type']} — {document['title']}")
@@ -97,6 +100,8 @@ def _print_form(form: dict[str, Any]) -> None:
         origin = f"document {field['source_document_id']}, {field['confidence']:.2f}"
         if not field["reviewed"]:
             origin += f", {field['status']}"
+        if field["contradicts_id"]:
+            origin += ", the ID number says otherwise: check the paper"
         print(f"  {label:18s} {field['value']}  [{origin}]")
     if form["missing"]:
         print(f"ask the citizen for: {', '.join(form['missing'])}")

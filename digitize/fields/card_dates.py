@@ -19,10 +19,10 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import Levenshtein
 
+from hoso.contract import id_holder
 from hoso.digitize.fields.dates import DIGIT_LOOKALIKES, EARLIEST_YEAR, to_date
 from hoso.digitize.fields.identifiers import (
     CARD_RENEWAL_AGES,
-    CENTURY_START,
     card_expiry_problems,
     citizen_id_problems,
     date_problems,
@@ -68,8 +68,8 @@ def id_birth_year(id_number: str | None) -> int | None:
     """The birth year a citizen ID states (century digit and two year digits), if it is one."""
     if id_number is None or citizen_id_problems(id_number):
         return None
-    digit = int(id_number[3])
-    return CENTURY_START[digit - digit % 2] + int(id_number[4:6])
+    holder = id_holder(id_number)
+    return holder.birth_year if holder else None
 
 
 def consistent(birth: str | None, expiry: str | None, id_number: str | None) -> bool:

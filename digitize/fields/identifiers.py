@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from hoso.contract import id_holder
 from hoso.digitize.fields import problems
 from hoso.digitize.fields.dates import (
     DIGIT_LOOKALIKES,
@@ -29,7 +30,6 @@ PROVINCE_CODES = frozenset(
     "77", "79", "80", "82", "83", "84", "86", "87", "89", "91", "92", "93", "94", "95", "96",
   ]
 )  # fmt: skip
-CENTURY_START = {0: 1900, 2: 2000, 4: 2100, 6: 2200, 8: 2300}  # even digit: male, odd: female
 DOSSIER_CODE = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}-(\d{2})(\d{2})(\d{2})-\d{4}$")
 PROCEDURE_CODE = re.compile(r"^\d\.\d{6}(\.\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2})?$")
 DOCUMENT_NUMBER = re.compile(r"^\d{1,6}(/\d{4})?/[A-ZĐ][A-ZĐa-z0-9]*(-[A-ZĐ0-9][A-ZĐa-z0-9]*)*$")
@@ -49,17 +49,17 @@ def citizen_id_problems(
     found: list[str] = []
     if number[0] != "0" or number[1:3] not in PROVINCE_CODES:
         found.append(problems.ID_PROVINCE.format(code=number[:3]))
-    digit = int(number[3])
-    century = CENTURY_START[digit - digit % 2]
+    digit, holder = int(number[3]), id_holder(number)
+    assert holder is not None  # 12 digits
+    century = holder.birth_year // 100 * 100
     if date_of_birth:
         born = to_date(date_of_birth).year
         if born // 100 * 100 != century:
             found.append(problems.ID_CENTURY.format(digit=digit, century=century, born=born))
-        elif born % 100 != int(number[4:6]):
+        elif born != holder.birth_year:
             found.append(problems.ID_BIRTH_YEAR.format(digits=number[4:6], born=born))
-    if sex in ("Nam", "Nữ") and (digit % 2 == 1) != (sex == "Nữ"):
-        digit_sex = "Nữ" if digit % 2 else "Nam"
-        found.append(problems.ID_SEX.format(digit=digit, digit_sex=digit_sex, sex=sex))
+    if sex is not None and holder.contradicted_by("sex", sex):
+        found.append(problems.ID_SEX.format(digit=digit, digit_sex=holder.sex, sex=sex))
     return found
 
 
