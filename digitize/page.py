@@ -554,7 +554,8 @@ def _flatten_photo(raster: RasterPage) -> tuple[RasterPage, PerspectiveCorrectio
 def _resolution(raster: RasterPage, glyphs: Glyphs) -> tuple[float, str, str | None]:
     """Trust a plausible declared resolution, unless it makes the page smaller than paper and
     the print disagrees (then the sheet, and the warning that says so); else the sheet of paper
-    the image is the shape of (`resolution.paper_dpi`); else read it from the text; else take
+    the image is the shape of (`resolution.paper_dpi`), or of the card it holds
+    (`resolution.card_outline_dpi`); else read it from the text; else take
     what the file claims (72 and 96 dpi are software defaults, but right for screenshots);
     else assume 300."""
     estimated = resolution.estimate_dpi(glyphs)
@@ -565,6 +566,8 @@ def _resolution(raster: RasterPage, glyphs: Glyphs) -> tuple[float, str, str | N
             return raster.dpi, "metadata", None
         return shrunk.dpi, "paper_size", _stated_dpi_doubted(raster.dpi, width, height, shrunk)
     sheet = resolution.paper_dpi(width, height, estimated)
+    if sheet is None:  # a card scanned with a margin of lid: its outline is the sheet
+        sheet = resolution.card_outline_dpi(raster.pixels, estimated)
     if sheet is not None:
         return sheet.dpi, "paper_size", None
     if estimated is not None:

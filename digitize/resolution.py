@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
+import cv2
 import numpy as np
+from numpy.typing import NDArray
 
 from hoso.digitize.ink import MIN_LETTERS, Glyphs
 
@@ -107,6 +110,69 @@ def paper_dpi(width_px: int, height_px: int, estimated: float | None) -> SheetFi
         return first
     near = min(sheets, key=lambda fit: abs(math.log(estimated / fit.dpi)))
     return near if abs(math.log(estimated / near.dpi)) <= math.log(PAPER_AGREES) else None
+
+
+# A card scanned alone but not cropped to its edge: the scanner's white lid around it. Its sides
+# are no sheet's and its small print put the text's estimate 30-40 % low (a helper's 200-dpi
+# card with a margin was estimated at 111 dpi and told to be rescanned). A citizen card's stock
+# is tinted, so it stands out from the lid as one solid, card-shaped region: its sides then
+# give the resolution as the sheet's do.
+CARD_SHAPE = PAPER_INCHES["ID-1"][1] / PAPER_INCHES["ID-1"][0]  # 1.586
+CARD_SHAPE_FIT = 0.03  # rounded corners, a blurred edge, a card a little askew
+CARD_SOLID = 0.93  # tinted all through its rectangle (a frame or a table encloses white)
+CARD_SHARE = (0.15, 0.95)  # of the image: a card with a margin, not a speck nor the whole image
+LID_STEP = 14  # grey levels darker than the lid: tinted stock, not the lid's own grain
+_CARD_WORK_PX = 800  # the outline is found on a copy this long: a card's edge is large
+_CARD_LEAST_PX = 64
+
+
+def card_outline_dpi(pixels: NDArray[Any], estimated: float | None) -> SheetFit | None:
+    """The resolution of an image holding one citizen-ID card with a margin of lid around it,
+    from the card's outline (`CARD_SHAPE`); None where there is no such card, or the text's
+    size is more than `PAPER_AGREES` times off it."""
+    gray = pixels if pixels.ndim == 2 else cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)
+    if min(gray.shape[:2]) < _CARD_LEAST_PX:
+        return None  # a strip or a thumbnail: no card with a margin to measure
+    factor = min(1.0, _CARD_WORK_PX / max(gray.shape))
+    small = cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+    small = cv2.GaussianBlur(small, (5, 5), 0)
+    lid = float(np.percentile(small, 99))
+    closing = max(3, round(max(small.shape) * 0.02)) | 1
+    mask = cv2.morphologyEx(
+        (small < lid - LID_STEP).astype(np.uint8),
+        cv2.MORPH_CLOSE,
+        np.ones((closing, closing), np.uint8),
+    )
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    if not contours:
+        return None
+    outline = max(contours, key=cv2.contourArea)
+    (_, _), (side_a, side_b), _ = cv2.minAreaRect(outline)
+    short, long = sorted((side_a, side_b))
+    x, y, w, h = cv2.boundingRect(outline)
+    image_h, image_w = small.shape
+    touches = x <= 1 or y <= 1 or x + w >= image_w - 1 or y + h >= image_h - 1
+    share = short * long / (image_h * image_w)
+    if (
+        touches
+        or short <= 0
+        or abs(long / short / CARD_SHAPE - 1) > CARD_SHAPE_FIT
+        or not CARD_SHARE[0] <= share <= CARD_SHARE[1]
+        or _inked_inside(mask, outline) < CARD_SOLID * short * long
+    ):
+        return None
+    dpi = (short / PAPER_INCHES["ID-1"][0] + long / PAPER_INCHES["ID-1"][1]) / 2 / factor
+    if estimated is not None and abs(math.log(estimated / dpi)) > math.log(PAPER_AGREES):
+        return None
+    return SheetFit("ID-1", dpi)
+
+
+def _inked_inside(mask: NDArray[Any], outline: NDArray[Any]) -> int:
+    """Pixels of `mask` within `outline`: a table's or a frame's border encloses white paper,
+    a card's tinted stock is dark all through."""
+    inside = np.zeros_like(mask)
+    cv2.drawContours(inside, [outline], -1, 1, thickness=cv2.FILLED)
+    return int(np.count_nonzero(mask & inside))
 
 
 def ocr_scale(glyph_height_px: float | None, bilevel: bool, pixels: int, in_words: bool) -> float:

@@ -11,12 +11,13 @@ import zlib
 from collections import Counter
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pikepdf
 import pytest
 from PIL import Image, ImageDraw, ImageFont, ImageOps, PngImagePlugin, TiffImagePlugin
 
-from hoso.digitize import triage
+from hoso.digitize import resolution, triage
 from hoso.digitize.errors import (
     CorruptInputError,
     InputTooLargeError,
@@ -560,6 +561,43 @@ def test_a_card_with_no_resolution_is_taken_at_its_size(tmp_path: Path, dpi: int
     _card_scan(dpi, 4418).save(tmp_path / "card.png")
     (read,) = digitize([tmp_path / "card.png"], Options(jobs=1)).pages
     assert read.dpi_source == "paper_size" and abs(read.dpi - dpi) <= 2
+
+
+def _card_on_the_lid(dpi: int, seed: int, angle: float, stock: int) -> Image.Image:
+    """A card of tinted stock (`stock`: its white's grey) scanned alone, not cropped to its edge:
+    the scanner's white lid around it, wider on two sides, the card a little askew."""
+    card = np.asarray(_card_scan(dpi, seed), np.float64) * stock / 255
+    turned = Image.fromarray(card.astype(np.uint8)).rotate(angle, expand=True, fillcolor=253)
+    lid = Image.new("L", (turned.width + dpi // 2, turned.height + dpi // 3), 253)
+    lid.paste(turned, (dpi // 5, dpi // 8))
+    return lid
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("dpi", "angle", "stock"), [(200, 0.0, 225), (150, 1.5, 215)])
+def test_a_card_with_a_margin_is_taken_at_its_outline(
+    tmp_path: Path, dpi: int, angle: float, stock: int
+) -> None:
+    """A 200-dpi card scanned with a margin of lid around it is no sheet's shape, and its small
+    print put the text's estimate at 111 dpi: "rescan" (a helper's card). Its tinted stock
+    stands out from the lid, and its outline is a card's."""
+    _card_on_the_lid(dpi, 4418, angle, stock).save(tmp_path / "card.png")
+    (read,) = digitize([tmp_path / "card.png"], Options(jobs=1)).pages
+    assert read.dpi_source == "paper_size" and abs(read.dpi - dpi) <= 0.02 * dpi
+    assert any("legal minimum" in w for w in read.warnings) == (dpi < 200)
+
+
+def test_a_frame_or_a_white_card_on_the_lid_is_no_card_outline() -> None:
+    """What encloses white paper (a frame, a table's border, a white card's print) is no card's
+    stock: only a region dark all through is measured as a card."""
+    white_card = np.asarray(_card_on_the_lid(200, 4418, 0.0, 255))
+    assert resolution.card_outline_dpi(white_card, None) is None
+    framed = np.full((491, 774), 253, np.uint8)
+    cv2.rectangle(framed, (40, 25), (40 + 673, 25 + 425), 0, 3)  # a card-shaped frame
+    assert resolution.card_outline_dpi(framed, None) is None
+    framed[25:450, 40:713] = 225  # the same outline, tinted all through: a card
+    fit = resolution.card_outline_dpi(framed, None)
+    assert fit is not None and abs(fit.dpi - 200) <= 3
 
 
 @pytest.mark.slow
