@@ -57,6 +57,16 @@ def test_chip_id_qr_is_decoded_exactly_and_preferred(tmp_path: Path) -> None:
         assert data["fields"][name]["confidence"] >= 0.99  # from the QR, not from OCR
 
 
+@pytest.mark.parametrize("printed", ["NGUYỄN THỊ MINH ANH", "Nguyễn Thị Minh Anh"])
+def test_a_name_from_the_qr_keeps_the_capitals_the_card_prints(printed: str) -> None:
+    """A helper's card QR held "Nguyễn Thị Minh Anh" where the card prints capitals; names are
+    kept as printed (shared/domain/fields.md). The QR's letters are still the ones taken."""
+    payload = "001190012345||Nguyễn Thị Minh Anh|12031990|Nữ|Tổ 3, Hải Châu, Đà Nẵng|12062021"
+    text = f"CĂN CƯỚC CÔNG DÂN\nSố / No.: 001190012345\nHọ và tên / Full name: {printed}\n"
+    fields = extract(text, [payload], today=dt.date(2026, 1, 1)).fields
+    assert fields["full_name"].value == printed and fields["full_name"].source == "qr"
+
+
 def test_qr_payload_parsing() -> None:
     parsed = parse_id_qr(
         "048203001234|201234567|Trần Thị Ánh|05031990|Nữ|Tổ 3, Hải Châu, Đà Nẵng|12062021|x"
@@ -142,6 +152,10 @@ def test_a_period_before_a_date_does_not_outrank_the_place_and_date_line(earlier
         ("048203001234", "05/03/1903", None, "born in the 2000s"),
         ("048203001234", "05/03/2004", None, "birth year"),
         ("048303001234", None, "Nam", "says Nữ"),
+        # a helper's misread "7" (a woman born in 2284), no birth date on the paper to say so
+        ("046784003905", None, None, "born in 2284, a year still to come"),
+        ("046784003905", "16/06/1984", None, "born in the 2200s"),
+        ("048330001234", None, None, "born in 2030"),  # born next decade
     ],
 )
 def test_citizen_id_checks(
@@ -1865,3 +1879,17 @@ def test_an_address_that_points_above_is_no_address(lines: str, address: str | N
     trên" as the person's address; the address printed elsewhere is taken."""
     _, values = _values(f"ĐƠN ĐỀ NGHỊ\n{lines}\n")
     assert values.get("address") == address
+
+
+@pytest.mark.parametrize(
+    "label",
+    ["Hộ khẩu thường trú", "Nơi đăng ký hộ khẩu thường trú", "Nơi ĐKHK thường trú",
+     "Nơi đăng ký thường trú"],
+)  # fmt: skip
+def test_the_household_book_labels_name_the_address(label: str) -> None:
+    """Forms printed before the Law on Residence (2020) and the 9-digit card label the address
+    by the household book: a helper's application printed "Hộ khẩu thường trú:", and its
+    address, read cleanly, was lost."""
+    text = f"ĐƠN ĐỀ NGHỊ\nHọ và tên: Hồ Thị Kim Oanh\n{label}: Thôn 4, xã Ea Tu, Đắk Lắk\n"
+    _, values = _values(text)
+    assert values.get("address") == "Thôn 4, xã Ea Tu, Đắk Lắk"

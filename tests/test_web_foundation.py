@@ -431,6 +431,7 @@ def test_every_field_problem_is_shown_in_vietnamese_with_its_values() -> None:
         (ids.citizen_id_problems("001290000001", "01/01/1990"), ["2", "2000", "1990"]),
         (ids.citizen_id_problems("001085000001", "01/01/1990"), ["85", "1990"]),
         (ids.citizen_id_problems("001190000001", "01/01/1990", "Nam"), ["1", "Nam", "Nữ"]),
+        (ids.citizen_id_problems("001784000001", today=future), ["784", "2284"]),
         (ids.tax_code_problems("12"), []),
         (ids.tax_code_problems("0100000000"), []),
         (ids.tax_code_problems("0100109105"), []),

@@ -1203,6 +1203,9 @@ def extract(
         values.setdefault("document_date", found)
     if qr:
         for name, value in qr.items():
+            printed = values.get(name)
+            if name in NAME_FIELDS and printed is not None and printed.value.isupper():
+                value = value.upper()  # the QR's letters, printed in capitals as the card does
             values[name] = FieldValue(value, FROM_QR, "qr")
     if zone is not None and doc_type == "id_card":
         _take_zone(values, zone)
@@ -1346,6 +1349,7 @@ def validate(fields: dict[str, FieldValue], today: dt.date, citizen_card: bool =
                 fields["id_number"].value,
                 birth.value if birth and not identifiers.date_problems(birth.value) else None,
                 sex.value if sex else None,
+                today,
             ),
         )
     for name in ("date_of_birth", "id_issue_date", "document_date"):

@@ -102,6 +102,9 @@ FIELD_LABELS: dict[str | None, tuple[str, ...]] = {
     "address": (
         "Nơi thường trú", "Nơi cư trú", "Địa chỉ", "Địa chỉ liên hệ", "Địa chỉ thường trú",
         "Place of residence", "Nơi ở hiện tại", "Chỗ ở hiện nay",
+        # before the Law on Residence 2020 (household books): older forms and the 9-digit card
+        "Hộ khẩu thường trú", "Nơi đăng ký hộ khẩu thường trú", "Nơi ĐKHK thường trú",
+        "Nơi đăng ký thường trú",
     ),
     "phone": (
         "Số điện thoại", "Điện thoại", "Số điện thoại liên hệ", "Điện thoại liên hệ", "SĐT",

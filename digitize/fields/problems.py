@@ -11,6 +11,7 @@ ID_PROVINCE = "{code} is not a province code of birth registration"
 ID_CENTURY = "digit 4 ({digit}) says born in the {century}s, date of birth says {born}"
 ID_BIRTH_YEAR = "digits 5-6 ({digits}) do not match the birth year {born}"
 ID_SEX = "digit 4 ({digit}) says {digit_sex}, the paper says {sex}"
+ID_UNBORN = "digits 4-6 ({digits}) say born in {born}, a year still to come"
 # other identifiers
 TAX_CODE_FORM = "a tax code is 10 digits, or 10 digits and -NNN for a branch"
 TAX_CODE_ZEROS = "digits 3 to 9 of a tax code cannot all be zero"
@@ -42,8 +43,8 @@ NAME_TWO_IDS = "{name} has ID number {one} on one paper and {other} on another"
 ID_TWO_BIRTHS = "ID number {number}: born {one} on one paper, {other} on another"
 
 TEMPLATES = (
-    ID_LENGTH, ID_PROVINCE, ID_CENTURY, ID_BIRTH_YEAR, ID_SEX, TAX_CODE_FORM, TAX_CODE_ZEROS,
-    TAX_CODE_CHECK, DOSSIER_CODE_FORM, DOSSIER_CODE_DATE, PROCEDURE_CODE_FORM,
+    ID_LENGTH, ID_PROVINCE, ID_CENTURY, ID_BIRTH_YEAR, ID_SEX, ID_UNBORN, TAX_CODE_FORM,
+    TAX_CODE_ZEROS, TAX_CODE_CHECK, DOSSIER_CODE_FORM, DOSSIER_CODE_DATE, PROCEDURE_CODE_FORM,
     DOCUMENT_NUMBER_FORM, PHONE_FORM, NOT_A_DATE, IN_THE_FUTURE, CARD_EXPIRY, REPAIRED, OCR_UNSURE,
     ZONE_DISAGREES, ID_TWO_NAMES, NAME_TWO_IDS, ID_TWO_BIRTHS,
 )  # fmt: skip
