@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 LINE_LENGTH = 30
@@ -17,9 +18,9 @@ LINE_LENGTH = 30
 _FILLERS = str.maketrans({"«": "<", "‹": "<", "＜": "<", "{": "<", "(": "<"})
 _DIGIT_LOOKALIKES = str.maketrans({"O": "0", "D": "0", "Q": "0", "I": "1", "L": "1", "Z": "2",
                                    "S": "5", "B": "8", "G": "6"})  # fmt: skip
-# "IDVNM" as OCR reads it: "1DVNM", "10VNH".
+# "IDVNM" as OCR reads it: "1DVNM", "10VNH", "TDVNM".
 _LINE_1 = re.compile(
-    r"^[I1L][D0O]V[NM][MH](?P<number>[0-9A-Z<]{9})(?P<check>[0-9A-Z<])(?P<rest>.*)$"
+    r"^[I1LT][D0O]V[NM][MH](?P<number>[0-9A-Z<]{9})(?P<check>[0-9A-Z<])(?P<rest>.*)$"
 )
 _LINE_2 = re.compile(
     r"^(?P<birth>\w{6})(?P<birth_check>\w)[MFH<](?P<expiry>\w{6})(?P<expiry_check>\w)"
@@ -77,11 +78,38 @@ def _lines(text: str) -> list[str]:
     ]
 
 
+def _matched(
+    line: str, pattern: re.Pattern[str], checks: Callable[[re.Match[str]], bool]
+) -> re.Match[str] | None:
+    """`line` as a zone line of `pattern`; or, one character too long (OCR doubled a digit:
+    "89907127F…" for "8907127F…", a helper's card back), the line without the character whose
+    removal makes its check digits hold."""
+    read = pattern.match(line)
+    if read is not None or len(line) != LINE_LENGTH + 1:
+        return read
+    for at in range(len(line)):
+        shorter = pattern.match(line[:at] + line[at + 1 :])
+        if shorter is not None and checks(shorter):
+            return shorter
+    return None
+
+
+def _first_checks(line: re.Match[str]) -> bool:
+    return _checked(line["number"], line["check"]) is not None
+
+
+def _second_checks(line: re.Match[str]) -> bool:
+    return (
+        _checked(line["birth"], line["birth_check"]) is not None
+        and _checked(line["expiry"], line["expiry_check"]) is not None
+    )
+
+
 def read_zone(text: str, today: dt.date) -> Zone | None:
     """The card's zone in OCR text, or None where its lines are not there."""
     lines = _lines(text)
-    first = next((m for line in lines if (m := _LINE_1.match(line))), None)
-    second = next((m for line in lines if (m := _LINE_2.match(line))), None)
+    first = next((m for line in lines if (m := _matched(line, _LINE_1, _first_checks))), None)
+    second = next((m for line in lines if (m := _matched(line, _LINE_2, _second_checks))), None)
     if first is None and second is None:
         return None
     birth = expiry = id_number = None
