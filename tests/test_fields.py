@@ -1104,7 +1104,9 @@ def _quang_tri_decision(number: str, subject: str, body: str = "Căn cứ") -> s
     )
 
 
-@pytest.mark.parametrize(("line", "repaired"), [("245QD-UBND", True), ("245/QĐ-UBND", False)])
+@pytest.mark.parametrize(
+    ("line", "repaired"), [("245QD-UBND", True), ("245ZQĐ-UBND", True), ("245/QĐ-UBND", False)]
+)
 def test_a_number_read_without_its_slash_goes_to_a_person(line: str, repaired: bool) -> None:
     """The slash and Đ given back are a guess at what OCR lost (its digits may be misread
     too: "219/" came back as "223"): such a number is checked by a person, like other values
@@ -1716,6 +1718,20 @@ def test_a_cards_expiry_run_into_its_residence_is_taken_off_it() -> None:
     assert fields["date_of_expiry"].confidence < fields["address"].confidence  # by where it stood
 
 
+def test_a_cards_expiry_starting_its_residences_second_line_is_taken_off_it() -> None:
+    """A helper's 2021 card photocopy: OCR read the residence's label line with its first part,
+    and the expiry from the left column before the second part ("03/02/2038 Xã Song Lãng, …"):
+    the address stopped at "Thôn Hòa Bình" and the expiry was lost."""
+    text = _CARD + (
+        "Có giá tị đến: Nơi thường trú /Place ofresidence:. Thôn Hòa Bình,\n"
+        "27/06/2036 Xã Song Lãng, Vũ Thư, Thái Bình\n"
+    )
+    fields = extract(text, today=dt.date(2026, 1, 1)).fields
+    assert fields["address"].value == "Thôn Hòa Bình, Xã Song Lãng, Vũ Thư, Thái Bình"
+    assert fields["date_of_expiry"].value == "27/06/2036"
+    assert fields["date_of_expiry"].confidence < fields["address"].confidence  # by where it stood
+
+
 _RESIDENCE_FORM = (
     "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
     "TỜ KHAI THAY ĐỔI THÔNG TIN CƯ TRÚ\nKính gửi: Công an phường Hải Châu\n{name}\n"
@@ -1801,6 +1817,33 @@ def test_a_cards_back_alone_is_a_card_read_from_its_zone() -> None:
         "date_of_birth": "21/01/1983",
         "date_of_expiry": "21/01/2043",
     }
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("TDVNM0830123450001083012345<<9", "88301219M4301211VNM<<<<<<<<<<<2"),  # I as T, 8 twice
+        ("TIDVNM0830123450001083012345<<9", "8301219M4301211VNM<<<<<<<<<<<2"),  # a T before
+    ],
+)
+def test_a_zone_line_ocr_lengthened_by_a_character_is_read_by_its_checks(
+    first: str, second: str
+) -> None:
+    """A helper's card back: line 1 read "TDVNM…", line 2 with its first digit doubled; the
+    card was typed `other` and lost every field. The character whose removal makes the check
+    digits hold is the one OCR added; the zone is read only where they all hold."""
+    back = f"Đặc điểm nhân dạng: Nốt ruồi\n{first}\n{second}\nNGUYEN<<VAN<AN<<<<<<<<<<<<<<<<\n"
+    document = extract(back, today=dt.date(2026, 1, 1))
+    assert document.doc_type == "id_card"
+    values = {name: field.value for name, field in document.fields.items()}
+    assert values == {
+        "id_number": "001083012345",
+        "date_of_birth": "21/01/1983",
+        "date_of_expiry": "21/01/2043",
+    }
+    wrong = second.replace("4301211", "4307211")  # a digit misread as well: its check fails
+    zone = mrz.read_zone(f"{first}\n{wrong}", dt.date(2026, 1, 1))
+    assert zone is None or zone.date_of_expiry is None
 
 
 def test_a_zone_that_is_another_cards_is_said_not_taken() -> None:
@@ -1893,3 +1936,48 @@ def test_the_household_book_labels_name_the_address(label: str) -> None:
     text = f"ĐƠN ĐỀ NGHỊ\nHọ và tên: Hồ Thị Kim Oanh\n{label}: Thôn 4, xã Ea Tu, Đắk Lắk\n"
     _, values = _values(text)
     assert values.get("address") == "Thôn 4, xã Ea Tu, Đắk Lắk"
+
+
+_HEADER_ROWS = [
+    (  # a land application's table: a header label wrapped, the spouse's table after it
+        "Họ và tên Ngày sinh Giới tính Số CCCD / Số định\ndanh\n"
+        "NGÔ THỊ THANH HƯƠNG 30/11/1981 Nữ 027181006358\n"
+        "Ngày cấp CCCD Nơi cấp Số điện thoại\n10/05/2021 Cục Cảnh sát QLHC về TTXH 0983.275.146\n"
+        "Người cùng sử dụng đất (vợ/chồng):\nHọ và tên Ngày sinh Giới tính Số CCCD\n"
+        "NGUYỄN VĂN QUYẾT 14/01/1979 Nam 027079004412\n",
+        {"full_name": "NGÔ THỊ THANH HƯƠNG", "date_of_birth": "30/11/1981", "sex": "Nữ",
+         "id_number": "027181006358", "id_issue_date": "10/05/2021", "phone": "0983275146"},
+    ),
+    (  # a card's bilingual labels side by side, the values under them
+        "Giới tính/Sex Quốc tịch/Nationality\nNam Việt Nam\n",
+        {"sex": "Nam"},
+    ),
+    (  # cells read with their rules; a name ending in the sex's word, before the sex
+        "Họ và tên | Giới tính | Ngày sinh\nTrần Văn Nam | Nam | 01/02/1990\n",
+        {"full_name": "Trần Văn Nam", "sex": "Nam", "date_of_birth": "01/02/1990"},
+    ),
+    (  # a blank form: labels under labels take nothing
+        "Họ và tên Ngày sinh Giới tính\nSố định danh cá nhân Số điện thoại\n",
+        {},
+    ),
+    (  # a date misread: the row does not divide, and nothing of it is taken
+        "Họ và tên Ngày sinh Giới tính\nLÊ VĂN AN 3O/11/198l Nam\n",
+        {},
+    ),
+    (  # two columns without a shape side by side: no telling where the name ends
+        "Họ và tên Nơi sinh Giới tính\nLÊ VĂN AN Huế Nam\n",
+        {},
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("rows", "expected"), _HEADER_ROWS)
+def test_a_tables_header_row_names_the_values_in_the_row_below(
+    rows: str, expected: dict[str, str]
+) -> None:
+    """A helper's land application printed its applicant in a table: labels side by side, the
+    values in the row below, and the name, birth date and sex were never found; a 2024 card's
+    "Giới tính/Sex  Quốc tịch/Nationality" over "Nam  Việt Nam" lost the sex."""
+    _, values = _values(f"ĐƠN ĐỀ NGHỊ\n{rows}")
+    assert {name: values[name] for name in expected} == expected
+    assert not {"full_name", "date_of_birth"} & (set(values) - set(expected)), values

@@ -187,6 +187,7 @@ class Labelled:
     line: str
     repairs: int = 0  # OCR errors undone to read it (letters read back as digits, date words)
     raw: str = ""  # what stood after the label, as OCR read it
+    in_a_column: bool = False  # under its label in a table's header row: read by where it stood
 
 
 def _labelled(
@@ -215,8 +216,16 @@ def _labelled(
             following = lines[value_at + 1] if last and value_at + 1 < len(lines) else None
             if value and name in WRAPPING_FIELDS and following:
                 following = clean_value(without_trailing_specks(following))
-                if _continues_place(raw, following):
-                    value = clean_value(joined_across_lines(raw, following))
+                beside = _LEADING_DATE.match(following)  # the left column's expiry before it
+                rest = following[beside.end() :] if beside else following
+                if _continues_place(raw, rest):
+                    value = clean_value(joined_across_lines(raw, rest))
+                    if (
+                        beside
+                        and "date_of_expiry" in dict(pairs)
+                        and (expiry := parse_date(beside.group(1)))
+                    ):
+                        found.setdefault("date_of_expiry", Labelled(expiry, following, 1))
             impossible = value is not None and name in PAST_DATES and to_date(value) > today
             if value and not impossible:
                 cut = _glued_words(raw) if name in NAME_FIELDS else 0  # names given spaces back
@@ -227,7 +236,106 @@ def _labelled(
                 found[name] = Labelled(value, source, raw=raw)
             elif unread is not None and raw.strip():
                 unread.setdefault(name, raw)
+        for name, raw, row_at in _table_row(lines, at, pairs):
+            value = CONVERTERS.get(name, clean_value)(raw)
+            mine = row_at < someone_else or name not in _PERSONS_OWN
+            if value and mine and name not in found:
+                found[name] = Labelled(value, lines[row_at], raw=raw, in_a_column=True)
     return found
+
+
+# A table prints its labels side by side in a header row and the values in the row below, in
+# the same order ("Họ và tên  Ngày sinh  Giới tính  Số CCCD" over "NGÔ THỊ THANH HƯƠNG
+# 30/11/1981 Nữ 027181006358"; a card's "Giới tính/Sex  Quốc tịch/Nationality" over "Nam  Việt
+# Nam"). OCR gives the row as one line: the values with a shape of their own mark the columns,
+# and a column without one holds the words between its neighbours.
+_DATE_CELL = re.compile(r"(?<!\d)\d{1,2}\s?[/.-]\s?\d{1,2}\s?[/.-]\s?\d{4}(?!\d)")
+_CELL_SHAPES: dict[str, re.Pattern[str]] = {
+    **dict.fromkeys(("date_of_birth", "id_issue_date", "date_of_expiry"), _DATE_CELL),
+    "sex": re.compile(r"(?<!\w)(?:Nam|Nữ)(?!\w)"),
+    "id_number": re.compile(r"(?<!\d)\d{12}(?!\d)"),
+    "phone": re.compile(r"(?<!\d)0\d{2,3}[ .]?\d{3}[ .]?\d{3,4}(?!\d)"),
+    "tax_code": re.compile(r"(?<!\d)\d{10}(?:-\d{3})?(?!\d)"),
+}
+
+
+def _table_row(
+    lines: list[str], at: int, pairs: list[tuple[str | None, str]]
+) -> list[tuple[str, str, int]]:
+    """(field, raw value, line index) for each column of a header row at `at` (`pairs`: its
+    labels), from the row below it; nothing where line `at` is no header row or the row below
+    does not divide into its columns."""
+    columns = [
+        name for index, (name, _) in enumerate(pairs) if not index or pairs[index - 1][0] != name
+    ]
+    header = len(columns) >= 2 and all(_header_cell(name, raw) for name, raw in pairs)
+    row_at = _row_below(lines, at) if header else None
+    if row_at is None:
+        return []
+    return [(name, raw, row_at) for name, raw in _cells(lines[row_at], columns) if name]
+
+
+def _header_cell(name: str | None, raw: str) -> bool:
+    """What stands after a label in a header row: nothing, or a word or two saying which paper
+    ("Ngày cấp CCCD"), never a value."""
+    rest = raw.strip(" /|:")
+    return (
+        len(rest) <= 12
+        and not any(c.isdigit() for c in rest)
+        and not (name and CONVERTERS.get(name, clean_value)(rest))
+    )
+
+
+def _row_below(lines: list[str], at: int) -> int | None:
+    """The line under a header row, past a header label's last word wrapped onto a line of its
+    own ("Số CCCD / Số định" over "danh"); None if that line is labels again."""
+    below = at + 1
+    if below < len(lines) and re.fullmatch(r"[^\W\d]+( [^\W\d]+)?", lines[below].strip()):
+        below += 1  # a header cell's wrapped word: a lone word or two, no digit
+    if below >= len(lines) or labels.find(lines[below]):
+        return None
+    return below
+
+
+def _cells(row: str, columns: list[str | None]) -> list[tuple[str | None, str]]:
+    """Each column's text in `row`. A shaped column (`_CELL_SHAPES`) is its value's match: the
+    first after the column before, or, after a column without shape, the last before the next
+    shaped value (a name ending in "Nam" before the sex). A column without shape holds the text
+    between its neighbours. Nothing where a shaped value is missing, or two columns without
+    shape stand side by side (no telling where one ends)."""
+    shapes = [_CELL_SHAPES.get(name) if name else None for name in columns]
+    if any(a is None and b is None for a, b in itertools.pairwise(shapes)):
+        return []
+    spans: list[tuple[int, int]] = []  # of the shaped values, in order
+    cursor = 0
+    for value_shape in filter(None, shapes):
+        found = value_shape.search(row, cursor)
+        if found is None:
+            return []
+        spans.append(found.span())
+        cursor = found.end()
+    bounds = [0, *(edge for span in spans for edge in span), len(row)]
+    cells: list[tuple[str | None, str]] = []
+    value = 0  # the next shaped value's index in `spans`
+    for index, (name, shape) in enumerate(zip(columns, shapes, strict=True)):
+        if shape is None:  # the text between the values around it
+            cells.append((name, row[bounds[2 * value] : bounds[2 * value + 1]].strip(" |")))
+            continue
+        if index and shapes[index - 1] is None:
+            after, before = bounds[2 * value], bounds[2 * value + 3]
+            last = [m.span() for m in shape.finditer(row, after, before) if m.start() > after]
+            spans[value] = last[-1] if last else spans[value]
+            bounds[2 * value + 1 : 2 * value + 3] = spans[value]
+            cells[-1] = (cells[-1][0], row[bounds[2 * value] : bounds[2 * value + 1]].strip(" |"))
+        cells.append((name, row[slice(*spans[value])]))
+        value += 1
+    return cells
+
+
+def _labelled_value(found: Labelled) -> FieldValue:
+    if found.in_a_column:  # which column a value stands in is less sure than a label before it
+        return FieldValue(found.value, FROM_LAYOUT, "layout", line=found.line)
+    return FieldValue(found.value, FROM_LABEL, "label", line=found.line)
 
 
 def _expiry_beside_residence(labelled: dict[str, Labelled], lines: list[str]) -> None:
@@ -377,6 +485,8 @@ def document_number(line: str, heading: bool = False) -> tuple[str, int] | None:
     bar of Đ, a speck inside the symbol): a repaired number goes to a person to check, as other
     repaired values do."""
     line, specks = _SPECK_IN_SYMBOL.subn(r"/\1\2", line)
+    line, slashes = _Z_FOR_SLASH.subn("/", line)
+    specks += slashes
     line, dots = _DOT_FOR_DASH.subn(r"\1-", line)
     specks += dots
     line, letters = _TYPE_DIGIT_MISREADS.subn(_type_letter, line)
@@ -440,6 +550,9 @@ def _cut_short(rest: str) -> bool:
 # The slash is the thinnest stroke of a number/symbol and the first OCR loses ("718QĐ-UBND"):
 # read right after "Số:", digits then a hyphenated symbol are still one, its slash given back.
 _SLASHLESS = re.compile(r"\d{1,6}\s?[A-ZĐ]{2,4}(?:\s*-\s*[A-ZĐ][A-ZĐa-zÀ-ỹ]*)+(?!\d|\.\w)")
+# A slash read as "Z" ("987ZQĐ-UBND", a helper's noisy 150-dpi decision): Vietnamese writes
+# no Z, and no type abbreviation of Decree 30 begins with one.
+_Z_FOR_SLASH = re.compile(r"(?<=\d)[Zz](?=[A-ZĐ]{2})")
 # A speck read as a mark inside the type abbreviation ("502/TL.KS-BS", "251/T†LKS-BS", or a
 # space: "38/TL KS-BS"): symbols are letters and hyphens, nothing else.
 _SPECK_IN_SYMBOL = re.compile(
@@ -1168,8 +1281,7 @@ def extract(
     _expiry_beside_residence(labelled, lines)
     parent = _parent_by_elimination(lines, labelled)
     values = {
-        name: repaired(FieldValue(found.value, FROM_LABEL, "label", line=found.line), found.repairs)
-        for name, found in labelled.items()
+        name: repaired(_labelled_value(found), found.repairs) for name, found in labelled.items()
     }
     if parent is not None:
         by_elimination = FieldValue(parent[1].value, FROM_LAYOUT, "layout", line=parent[1].line)
