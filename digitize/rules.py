@@ -12,12 +12,15 @@ packed at a letter's spacing (`ocr/boxes.py`).
 A row of boxes is told by its shape alone: two long, thin rules running across, one to four
 letters apart, joined by thin sides that fill the whole height between them and stop there
 (a table's column rules run on into the next row), the sides one character apart (a table's
-cells are wider). No letter fills the height between two rules.
+cells are wider). No letter fills the height between two rules. Boxes drawn apart, each its
+own frame a small gap from the next, share no rule: a row of two or more alike frames, level,
+is read the same way (`_rows_of_frames`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import itertools
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -91,7 +94,155 @@ def find_boxed_rows(gray: Pixels, letter_px: float) -> list[BoxedRow]:
             if height >= BOX_HEIGHT[0] * letter_px:
                 band = (top, top_end, bottom_start, bottom)
                 rows.extend(_rows_between(ink, rules, band, letter_px))
+    apart = [row for row in _rows_of_frames(ink, letter_px) if not _overlaps(row, rows)]
+    return sorted(rows + apart, key=lambda row: (row.top, row.left))
+
+
+# Boxes printed apart, each its own frame a small gap from the next (a helper's identity-card
+# form: its twelve ID boxes share no rule, so no long rule ran across them).
+FRAME_GAP = 0.6  # of the letter size: at most this between one frame and the next
+FRAME_ALIKE = 0.15  # frames of one row: the same height and top, widths alike, within this
+# A frame is at least this tall: taller than a line's tallest letters (an ascender with its
+# tone mark, 1.1-1.4), whose stems would otherwise have every line of print searched for
+# frames. Boxes drawn apart stand 2-2.5 letters tall on the forms seen.
+FRAME_HEIGHT = 1.5
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """A box drawn on its own: its outer edges (right and bottom inclusive) and its rules'
+    and sides' thickness."""
+
+    left: int
+    top: int
+    right: int
+    bottom: int
+    top_rule: int
+    bottom_rule: int
+    left_side: int
+    right_side: int
+
+
+def _rows_of_frames(ink: NDArray[np.uint8], letter_px: float) -> list[BoxedRow]:
+    """Rows of two or more box-sized frames side by side, top and bottom level, each a gap
+    under `FRAME_GAP` from the next: as `BoxedRow`s whose sides are each frame's first side,
+    the gaps between frames with the sides around them, and the last frame's last side.
+    Frames are looked for only around ink that stands taller than a box can be short (a
+    frame's sides; a table's rules): a page of print has none, and pays one erosion."""
+    tall = max(3, round(FRAME_HEIGHT * letter_px))
+    upright = cv2.erode(ink, cv2.getStructuringElement(cv2.MORPH_RECT, (1, tall)))
+    reach = tall + round(letter_px)
+    rows: list[BoxedRow] = []
+    for first, last in consecutive_runs(np.flatnonzero(upright.any(axis=1))):
+        top, bottom = max(0, first - reach), min(ink.shape[0], last + reach + 1)
+        frames = _frames(ink[top:bottom], letter_px, top)
+        rows.extend(row for row in _chained(frames, letter_px) if not _overlaps(row, rows))
+    return [row for row in rows if _holds_characters(row, ink, letter_px)]
+
+
+def _frames(strip: NDArray[np.uint8], letter_px: float, offset: int) -> list[_Frame]:
+    """The box-sized frames wholly inside `strip` (rows of the page from `offset`), by their
+    page positions, left to right."""
+    _, labelled, stats, _ = cv2.connectedComponentsWithStats(strip, connectivity=8)
+    labels = np.asarray(labelled, np.int32)
+    tops, heights = stats[:, cv2.CC_STAT_TOP], stats[:, cv2.CC_STAT_HEIGHT]
+    widths = stats[:, cv2.CC_STAT_WIDTH]
+    sized = np.flatnonzero(
+        (heights >= FRAME_HEIGHT * letter_px)
+        & (heights <= BOX_HEIGHT[1] * letter_px)
+        & (widths >= CELL_WIDTH[0] * letter_px)
+        & (widths <= (CELL_WIDTH[1] + 2 * SIDE_WIDTH) * letter_px)
+        & (tops > 0)
+        & (tops + heights < strip.shape[0])  # cut by the strip's edge: another strip's
+    )
+    frames = [
+        replace(found, top=found.top + offset, bottom=found.bottom + offset)
+        for index in sized[sized > 0]
+        if (found := _frame(labels, stats[index], int(index), letter_px))
+    ]
+    return sorted(frames, key=lambda frame: (frame.left, frame.top))
+
+
+def _chained(frames: list[_Frame], letter_px: float) -> list[BoxedRow]:
+    """The frames that stand in rows (`_next_in_row`), two or more a row (a day's two boxes)."""
+    rows: list[BoxedRow] = []
+    used: set[int] = set()
+    for start, first in enumerate(frames):
+        if start in used:
+            continue
+        chain = [first]
+        for at in range(start + 1, len(frames)):
+            if at not in used and _next_in_row(chain[-1], frames[at], letter_px):
+                chain.append(frames[at])
+                used.add(at)
+        if len(chain) >= 2:
+            rows.append(_frames_as_row(chain))
     return rows
+
+
+def _frame(
+    labels: NDArray[np.int32], stat: NDArray[np.int32], index: int, letter_px: float
+) -> _Frame | None:
+    """The component as a frame, if its four edges are thin rules of ink that run (almost) the
+    whole way round; None for a letter, a blob or an open shape."""
+    left, top, width, height = (int(v) for v in stat[:4])
+    mine = labels[top : top + height, left : left + width] == index
+    thin = max(2, round(THIN * letter_px))
+    edges = (
+        _edge(mine, thin),  # top rule: rows from the top
+        _edge(mine[::-1], thin),  # bottom rule
+        _edge(mine.T, thin),  # left side: columns from the left
+        _edge(mine.T[::-1], thin),  # right side
+    )
+    if any(edge == 0 for edge in edges):
+        return None
+    return _Frame(left, top, left + width - 1, top + height - 1, *edges)
+
+
+def _edge(mine: NDArray[np.bool_], thin: int) -> int:
+    """How deep the edge's rule reaches, in lines from the first: its lines are ink along
+    `SIDE_FILLED` of their length, they start within `thin` lines (a speck of dust on the
+    rule's outside, a blurred edge) and are no thicker than `thin`; 0 if there is none."""
+    filled = mine[: 2 * thin + 1].mean(axis=1) >= SIDE_FILLED
+    start = int(np.argmax(filled))
+    if not filled[start] or start > thin:
+        return 0
+    after = filled[start:]
+    end = start + (int(np.argmin(after)) if not after.all() else len(after))
+    return end if end - start <= thin else 0
+
+
+def _next_in_row(last: _Frame, frame: _Frame, letter_px: float) -> bool:
+    alike = FRAME_ALIKE * letter_px
+    gap = frame.left - last.right - 1
+    return (
+        0 <= gap <= FRAME_GAP * letter_px
+        and abs(frame.top - last.top) <= alike
+        and abs(frame.bottom - last.bottom) <= alike
+        and abs((frame.right - frame.left) - (last.right - last.left)) <= 2 * alike
+    )
+
+
+def _frames_as_row(chain: list[_Frame]) -> BoxedRow:
+    sides = [(chain[0].left, chain[0].left + chain[0].left_side - 1)]
+    for last, frame in itertools.pairwise(chain):
+        sides.append((last.right - last.right_side + 1, frame.left + frame.left_side - 1))
+    sides.append((chain[-1].right - chain[-1].right_side + 1, chain[-1].right))
+    return BoxedRow(
+        min(f.top for f in chain),
+        max(f.bottom for f in chain),
+        max(f.top + f.top_rule for f in chain),
+        min(f.bottom - f.bottom_rule + 1 for f in chain),
+        tuple(sides),
+    )
+
+
+def _overlaps(row: BoxedRow, rows: list[BoxedRow]) -> bool:
+    return any(
+        row.top <= other.bottom and other.top <= row.bottom
+        and row.left <= other.right and other.left <= row.right
+        for other in rows
+    )  # fmt: skip
 
 
 def painted_out(gray: Pixels, rows: list[BoxedRow], letter_px: float) -> Pixels:

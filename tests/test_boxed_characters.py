@@ -34,12 +34,18 @@ class Form:
 
 
 def boxed_form(
-    dpi: int, style: str, box_line_pt: float = 0.8, noisy: bool = False, filled: bool = True
+    dpi: int,
+    style: str,
+    box_line_pt: float = 0.8,
+    noisy: bool = False,
+    filled: bool = True,
+    gap_pt: float = 0.0,
 ) -> Form:
     """A declaration form: a name boxed letter by letter (an empty box between words), a birth
     date in day, month and year boxes, the ID and a tax code boxed; then a marks table of
     narrow columns, a one-row table of words and an underlined note, none of them boxes.
-    `filled`: the boxes hold their characters (else they are left empty)."""
+    `filled`: the boxes hold their characters (else they are left empty); `gap_pt`: the boxes
+    are drawn apart, each its own frame (else side by side, sharing their sides)."""
     scale = dpi / 72
     width, height = int(8.27 * dpi), int(7.0 * dpi)
     image = Image.new("L", (width, height), 255)
@@ -54,13 +60,14 @@ def boxed_form(
 
     def boxes(x: float, y: float, characters: str) -> float:
         side, tall, top = int(16 * scale), int(19 * scale), y - int(3 * scale)
+        pitch = side + round(gap_pt * scale)
         for at, character in enumerate(characters):
-            x0 = x + at * side
+            x0 = x + at * pitch
             draw.rectangle([x0, top, x0 + side, top + tall], outline=0, width=line)
             if filled and character != " ":
                 middle = (x0 + side / 2, top + tall / 2)
                 draw.text(middle, character, font=font, fill=0, anchor="mm")
-        return x + len(characters) * side
+        return x + len(characters) * pitch
 
     y = int(40 * scale)
     draw.text((width // 2, y), "TỜ KHAI ĐĂNG KÝ THUẾ", font=font, fill=0, anchor="mt")
@@ -141,7 +148,20 @@ def _lines_after(text: str, label: str) -> str:
 def test_characters_in_boxes_are_read_as_printed(
     dpi: int, style: str, noisy: bool, tmp_path: Path
 ) -> None:
-    text, fields = _read(boxed_form(dpi, style, noisy=noisy), tmp_path)
+    _read_every_boxed_value(boxed_form(dpi, style, noisy=noisy), tmp_path)
+
+
+@pytest.mark.parametrize(("dpi", "style", "noisy"), [(300, "serif", False), (150, "sans", True)])
+def test_characters_in_boxes_drawn_apart_are_read_as_printed(
+    dpi: int, style: str, noisy: bool, tmp_path: Path
+) -> None:
+    """A helper's identity-card form drew its twelve ID boxes apart, each its own frame: no
+    rule ran across them, and the ID came back "[913j1|118|6|0|0|2|2|[7|4"."""
+    _read_every_boxed_value(boxed_form(dpi, style, noisy=noisy, gap_pt=2.0), tmp_path)
+
+
+def _read_every_boxed_value(form: Form, tmp_path: Path) -> None:
+    text, fields = _read(form, tmp_path)
     assert fields.get("id_number") == ID_NUMBER
     assert _lines_after(text, "Số định danh cá nhân:").split(":")[1].strip() == ID_NUMBER
     assert _lines_after(text, "Mã số thuế:").split(":")[1].strip() == TAX_CODE
@@ -168,6 +188,9 @@ def test_only_rows_of_character_boxes_are_taken_for_boxes() -> None:
     rows = find_boxed_rows(pixels, glyphs.letter_size / glyphs.scale)
     # Boxes per row, top to bottom, left to right: name, day, month, year, ID, tax code.
     assert [len(row.sides) - 1 for row in rows] == [len(NAME), 2, 2, 4, 12, 10]
+    apart = np.asarray(boxed_form(300, "serif", gap_pt=2.0).image)
+    rows = find_boxed_rows(apart, glyphs.letter_size / glyphs.scale)
+    assert [len(row.sides) - 1 for row in rows] == [len(NAME), 2, 2, 4, 12, 10]
 
 
 def test_a_form_of_empty_boxes_reads_its_labels(tmp_path: Path) -> None:
@@ -179,9 +202,9 @@ def test_a_form_of_empty_boxes_reads_its_labels(tmp_path: Path) -> None:
     assert "Mã số thuế:" in text.splitlines()
 
 
-def _row_of_cells(cells: list[str], dpi: int = 300) -> np.ndarray:
-    """One row of touching square cells, each holding its text, on a strip of paper with a
-    line of print above (the letters the page's letter size is measured on)."""
+def _row_of_cells(cells: list[str], dpi: int = 300, gap_pt: float = 0.0) -> np.ndarray:
+    """One row of square cells, touching or `gap_pt` apart, each holding its text, on a strip
+    of paper with a line of print above (the letters the page's letter size is measured on)."""
     scale = dpi / 72
     image = Image.new("L", (int(8 * dpi), int(1.2 * dpi)), 255)
     draw = ImageDraw.Draw(image)
@@ -189,7 +212,7 @@ def _row_of_cells(cells: list[str], dpi: int = 300) -> np.ndarray:
     draw.text((40 * scale, 10 * scale), "Bảng điểm danh học sinh lớp 9A năm học 2025", font=font)
     side, top = int(18 * scale), int(40 * scale)
     for at, text in enumerate(cells):
-        x0 = int(40 * scale) + at * side
+        x0 = int(40 * scale) + at * (side + round(gap_pt * scale))
         draw.rectangle([x0, top, x0 + side, top + side], outline=0, width=max(1, round(scale)))
         draw.text((x0 + side / 2, top + side / 2), text, font=font, fill=0, anchor="mm")
     return np.asarray(image)
@@ -202,8 +225,10 @@ def _row_of_cells(cells: list[str], dpi: int = 300) -> np.ndarray:
         ["X", "", "", "X", "", ""],  # two ticks in six choice boxes: marks, not characters
     ],
 )
-def test_a_row_of_numbers_or_ticks_is_no_row_of_characters(cells: list[str]) -> None:
-    """helper-70: "|1|2|…|19|20|" had been read as one number, and two ticks had vanished."""
-    pixels = _row_of_cells(cells)
+@pytest.mark.parametrize("gap_pt", [0.0, 2.0])
+def test_a_row_of_numbers_or_ticks_is_no_row_of_characters(cells: list[str], gap_pt: float) -> None:
+    """helper-70: "|1|2|…|19|20|" had been read as one number, and two ticks had vanished;
+    the same whether the cells touch or are drawn apart."""
+    pixels = _row_of_cells(cells, gap_pt=gap_pt)
     glyphs = find_glyphs(pixels)
     assert find_boxed_rows(pixels, glyphs.letter_size / glyphs.scale) == []
