@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from hoso.digitize.fields import identifiers, mrz
+from hoso.digitize.fields import identifiers, labels, mrz
 from hoso.digitize.fields.dates import find_dates, parse_date
 from hoso.digitize.fields.extract import extract, parse_id_qr
 from hoso.digitize.fields.labels import word_distance
@@ -1812,11 +1812,15 @@ def test_a_cards_back_alone_is_a_card_read_from_its_zone() -> None:
     document = extract(back, today=dt.date(2026, 1, 1))
     assert document.doc_type == "id_card"
     values = {name: field.value for name, field in document.fields.items()}
-    assert values == {  # not the sex: it has no check digit
+    assert values == {  # the sex letter, M, as the checked ID's digit (0: a man) says too
         "id_number": "001083012345",
         "date_of_birth": "21/01/1983",
         "date_of_expiry": "21/01/2043",
+        "sex": "Nam",
     }
+    # A letter the ID's digit does not confirm has no check of its own: not taken.
+    other = extract(back.replace("8301219M", "8301219F"), today=dt.date(2026, 1, 1))
+    assert "sex" not in other.fields
 
 
 @pytest.mark.parametrize(
@@ -1840,6 +1844,7 @@ def test_a_zone_line_ocr_lengthened_by_a_character_is_read_by_its_checks(
         "id_number": "001083012345",
         "date_of_birth": "21/01/1983",
         "date_of_expiry": "21/01/2043",
+        "sex": "Nam",
     }
     wrong = second.replace("4301211", "4307211")  # a digit misread as well: its check fails
     zone = mrz.read_zone(f"{first}\n{wrong}", dt.date(2026, 1, 1))
@@ -1852,7 +1857,8 @@ def test_a_zone_that_is_another_cards_is_said_not_taken() -> None:
     other = "IDVNM1900011116079190001111<<0\n9003152F5003154VNM<<<<<<<<<<<0\n"
     text = _CARD_FRONT.format(birth="21/01/1983") + other
     fields = extract(text, today=dt.date(2026, 1, 1)).fields
-    for name, printed in (("id_number", "001083012345"), ("date_of_birth", "21/01/1983")):
+    for name, printed in (("id_number", "001083012345"), ("date_of_birth", "21/01/1983"),
+                          ("sex", "Nam")):  # fmt: skip
         assert fields[name].value == printed and fields[name].source == "label"
         assert any("machine-readable zone reads" in p for p in fields[name].problems)
 
@@ -1884,6 +1890,7 @@ def test_a_printed_zone_is_read_through_real_ocr(tmp_path: Path) -> None:
         "id_number": "001083012345",
         "date_of_birth": "21/01/1983",
         "date_of_expiry": "21/01/2043",
+        "sex": "Nam",
     }
 
 
@@ -1981,3 +1988,65 @@ def test_a_tables_header_row_names_the_values_in_the_row_below(
     _, values = _values(f"ĐƠN ĐỀ NGHỊ\n{rows}")
     assert {name: values[name] for name in expected} == expected
     assert not {"full_name", "date_of_birth"} & (set(values) - set(expected)), values
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        (  # the parents' labels with "của" name the parents, not another applicant
+            "1. Họ, chữ đệm và tên khai sinh PHẠM THỊ DIỆP\n"
+            "15. Họ, chữ đệm và tên của cha PHẠM VĂN TƯỜNG\n"
+            "16. Họ, chữ đệm và tên của mẹ NGUYỄN THỊ LỤA\n18. Số điện thoại: 0983412765\n",
+            {"full_name": "PHẠM THỊ DIỆP", "phone": "0983412765"},
+        ),
+        ("Tên người nộp thuế: PHẠM THỊ LAN\n", {"full_name": "PHẠM THỊ LAN"}),
+        ("Địa chỉ đăng ký thường trú: Số 9 Lê Lợi, Huế\n", {"address": "Số 9 Lê Lợi, Huế"}),
+        (  # a business's seat is not its owner's address
+            "Địa chỉ trụ sở hộ kinh doanh: Số 1 Trần Phú, Huế\n"
+            "Địa chỉ thường trú: Số 9 Lê Lợi, Huế\n",
+            {"address": "Số 9 Lê Lợi, Huế"},
+        ),
+        (  # how to fill a field in is not its value
+            "Họ và tên (viết chữ in hoa): LÊ VĂN AN\nNgày sinh (dd/mm/yyyy): 01/02/1990\n",
+            {"full_name": "LÊ VĂN AN", "date_of_birth": "01/02/1990"},
+        ),
+        ("[01]. Họ và tên (viết chữ in hoa)\n[02]. Số sổ:\n", {}),
+        (  # a section left blank names no one: the next section's name is the applicant's
+            "[01]. Họ và tên (viết chữ in hoa)\n[02]. Mã số BHXH:\n"
+            "[05]. Họ và tên: ĐỖ QUANG HUY\n[06]. Giới tính: Nam\n[07]. Ngày sinh: 15/08/1987\n",
+            {"full_name": "ĐỖ QUANG HUY", "sex": "Nam", "date_of_birth": "15/08/1987"},
+        ),
+        ("Họ và tên: LÊ THỊ AN\nGiới tính: Nam L] Nữ\n", {"full_name": "LÊ THỊ AN"}),
+    ],
+)
+def test_form_labels_seen_on_a_helpers_forms(lines: str, expected: dict[str, str]) -> None:
+    """Found on a helper's forms: parents' labels with "của" were not known (and the father's
+    became another person, dropping every value after it), a tax form's "Tên người nộp thuế",
+    "Địa chỉ đăng ký thường trú" (read as "đăng ký thường trú: …"), a business's seat taken
+    for its owner's address, "(viết chữ in hoa)" taken for the name at 0.9, a blank section's
+    name label making the next section's applicant another person, and "Nam ☐ Nữ ☒" read as
+    Nam at 0.9 (which box is ticked OCR does not say)."""
+    _, values = _values(f"ĐƠN ĐỀ NGHỊ\n{lines}")
+    assert values == expected
+
+
+def test_the_parents_and_spouses_labels_with_cua_are_known() -> None:
+    found = [
+        labels.labelled_values(line)
+        for line in ("Họ, chữ đệm và tên của cha PHẠM VĂN TƯỜNG",
+                     "Họ và tên của mẹ NGUYỄN THỊ LỤA",
+                     "Họ, chữ đệm và tên của vợ/chồng ĐỖ MẠNH CƯỜNG")
+    ]  # fmt: skip
+    assert found == [
+        [("father_name", "PHẠM VĂN TƯỜNG")],
+        [("mother_name", "NGUYỄN THỊ LỤA")],
+        [(None, "ĐỖ MẠNH CƯỜNG")],  # another person's name
+    ]
+
+
+def test_both_sex_boxes_are_told_apart_by_the_id_number() -> None:
+    """Where the form prints both boxes, the ID's fourth digit (1: a woman) tells, as a repair
+    for a person to see."""
+    text = "ĐƠN ĐỀ NGHỊ\nHọ và tên: LÊ THỊ AN\nGiới tính: Nam L] Nữ\nSố định danh: 001190012345\n"
+    sex = extract(text, today=dt.date(2026, 1, 1)).fields["sex"]
+    assert sex.value == "Nữ" and sex.problems

@@ -210,7 +210,7 @@ def _labelled(
                 continue
             source, value_at = line, at
             last = index == len(pairs) - 1 and at + 1 < len(lines)
-            if last and not clean_value(raw) and not labels.find(lines[at + 1]):
+            if last and not clean_value(raw) and not _label_line(lines[at + 1]):
                 raw, source, value_at = lines[at + 1], lines[at + 1], at + 1
             value = CONVERTERS.get(name, clean_value)(raw)
             following = lines[value_at + 1] if last and value_at + 1 < len(lines) else None
@@ -367,10 +367,32 @@ _PERSONS_OWN = frozenset({"date_of_birth", "sex", "id_number", "id_issue_date", 
 def _another_persons_lines(lines: list[str]) -> int:
     """Where a form starts stating another person's particulars: the line of its second name
     label (`_names_a_person`), or past the end when it names one person."""
-    naming = [at for at, line in enumerate(lines) if _names_a_person(line)]
+    naming = [
+        at for at, line in enumerate(lines) if _names_a_person(line) and not _left_blank(lines, at)
+    ]
     # the next line naming again is the same label broken by OCR ("Họ và tên /" over "Tên:")
     later = [at for at in naming[1:] if at > naming[0] + 1]
     return later[0] if later else len(lines)
+
+
+def _left_blank(lines: list[str], at: int) -> bool:
+    """Whether the name label on line `at` names no one: nothing after it, and the next line
+    is labels again (a form's section left empty, "[01]. Họ và tên" over "[02]. Ngày sinh"). It
+    had made the next section's own name label another person's, and every value after it was
+    dropped (a helper's insurance form)."""
+    named = [raw for key, raw in labels.labelled_values(lines[at]) if key == "full_name"]
+    following = lines[at + 1] if at + 1 < len(lines) else ""
+    return (
+        bool(named)
+        and not any(clean_value(raw) for raw in named)
+        and (not following or _label_line(following))
+    )
+
+
+def _label_line(line: str) -> bool:
+    """A line of labels, not a value: one hoso knows, or any that ends on its colon ("[02]. Mã
+    số BHXH:"), which no value does."""
+    return bool(labels.find(line)) or line.rstrip(" .…_").endswith(":")
 
 
 def _names_a_person(line: str) -> bool:
@@ -645,30 +667,41 @@ _SEXES = {"nam": "Nam", "nu": "Nữ", "male": "Nam", "female": "Nữ"}
 
 
 def _sex(raw: str) -> str | None:
-    """ "Nam"/"Nữ", a form's dotted leader around it or not ("..Nữ......")."""
+    """ "Nam"/"Nữ", a form's dotted leader around it or not ("..Nữ......"); none where the form
+    prints both to tick one (`_both_sexes`)."""
     folded = fold_keep_digits(clean_value(raw)).lstrip(" .…_")
+    if _both_sexes(raw):
+        return None
     return next((value for word, value in _SEXES.items() if folded.startswith(word)), None)
+
+
+def _both_sexes(raw: str) -> bool:
+    """Whether a sex's value is the form's two boxes, "Nam ☐ Nữ ☒": which one is ticked OCR
+    does not say ("Nam L] Nữ" was taken for Nam at 0.9 on a helper's forms)."""
+    words = set(labels.WORD.findall(fold_keep_digits(raw)))
+    return {"nam", "nu"} <= words
 
 
 def _sex_repaired(raw: str) -> tuple[str, int] | None:
     """A sex OCR misread by one letter ("Nai", "Hữ") is still one of two words: taken when it
     is one letter from one of them and two or more from the other ("Na" is neither)."""
     words = labels.WORD.findall(fold_keep_digits(raw))
-    if not words or len(words[0]) < 2:  # "N", "N/A": cut short or not applicable, not misread
+    if not words or len(words[0]) < 2 or _both_sexes(raw):  # "N", "N/A": cut short or n/a
         return None
     near = {value for word, value in _SEXES.items() if labels.word_distance(words[0], word) <= 1}
     return (near.pop(), 1) if len(near) == 1 else None
 
 
 def _sex_by_id(raw: str, number: str) -> str | None:
-    """A sex read one letter from both words ("Na": "Nam" cut short, or "Nữ" misread), told by
-    the citizen ID the paper carries: its fourth digit is even for a man, odd for a woman. Only
-    a number that passes its own checks tells; what it tells is a repair, for a person to see."""
+    """A sex read one letter from both words ("Na": "Nam" cut short, or "Nữ" misread), or
+    both boxes of a form with the tick unread, told by the citizen ID the paper carries: its
+    fourth digit is even for a man, odd for a woman. Only a number that passes its own checks
+    tells; what it tells is a repair, for a person to see."""
     words = labels.WORD.findall(fold_keep_digits(raw))
     if not words or len(words[0]) < 2 or identifiers.citizen_id_problems(number):
         return None
     near = {value for word, value in _SEXES.items() if labels.word_distance(words[0], word) <= 1}
-    if near != {"Nam", "Nữ"}:
+    if near != {"Nam", "Nữ"} and not _both_sexes(raw):
         return None
     return "Nữ" if int(number[3]) % 2 else "Nam"
 
@@ -1354,12 +1387,14 @@ def _take_zone(values: dict[str, FieldValue], zone: mrz.Zone) -> None:
         "date_of_birth": zone.date_of_birth,
         "date_of_expiry": zone.date_of_expiry,
         "id_number": zone.id_number,
+        "sex": zone.sex,
     }
     for name, value in said.items():
         held = values.get(name)
         if value is None or (held is not None and held.source == "qr"):
             continue
-        if held is None or Levenshtein.distance(held.value, value) <= ZONE_SLIP:
+        slip = ZONE_SLIP if name != "sex" else 0  # "Nam" and "Nữ" are two letters apart
+        if held is None or Levenshtein.distance(held.value, value) <= slip:
             values[name] = FieldValue(value, FROM_ZONE, "mrz")
         elif held.value != value:
             held.doubt(ZONE_DISAGREES.format(value=value))

@@ -68,7 +68,11 @@ def phrases(table: Mapping[str | None, Iterable[str]]) -> tuple[Phrase, ...]:
 # The name labels of another person a form asks about: the household head on a residence
 # form (Circular 66/2023, CT01). Their values are not the applicant's (`extract` also starts
 # that person's particulars there).
-OTHER_PERSONS_NAME_LABELS = ("Họ, chữ đệm và tên chủ hộ", "Họ và tên chủ hộ", "Họ tên chủ hộ")
+OTHER_PERSONS_NAME_LABELS = (
+    "Họ, chữ đệm và tên chủ hộ", "Họ và tên chủ hộ", "Họ tên chủ hộ",
+    "Họ, chữ đệm và tên của vợ/chồng", "Họ, chữ đệm và tên vợ/chồng", "Họ và tên vợ/chồng",
+    "Họ và tên của vợ/chồng",
+)  # fmt: skip
 # Field labels as the official templates print them, Vietnamese and English (cards).
 FIELD_LABELS: dict[str | None, tuple[str, ...]] = {
     "full_name": (
@@ -77,15 +81,18 @@ FIELD_LABELS: dict[str | None, tuple[str, ...]] = {
         "Tôi tên là", "Tôi là",
         "Họ, chữ đệm, tên người yêu cầu", "Họ và tên người yêu cầu", "Họ và tên người đề nghị",
         "Họ, chữ đệm và tên người đề nghị", "Họ và tên người làm đơn",
-        "Họ, chữ đệm, tên người khai",
+        "Họ, chữ đệm, tên người khai", "Tên người nộp thuế", "Họ và tên người nộp thuế",
+        "Họ, chữ đệm và tên người nộp thuế",
     ),
     "father_name": (
         "Họ, chữ đệm, tên người cha", "Họ, chữ đệm, tên cha", "Họ và tên cha", "Họ tên cha",
         "Họ và tên người cha", "Họ tên người cha", "Họ, chữ đệm và tên cha",
+        "Họ, chữ đệm và tên của cha", "Họ, chữ đệm, tên của cha", "Họ và tên của cha",
     ),
     "mother_name": (
         "Họ, chữ đệm, tên người mẹ", "Họ, chữ đệm, tên mẹ", "Họ và tên mẹ", "Họ tên mẹ",
         "Họ và tên người mẹ", "Họ tên người mẹ", "Họ, chữ đệm và tên mẹ",
+        "Họ, chữ đệm và tên của mẹ", "Họ, chữ đệm, tên của mẹ", "Họ và tên của mẹ",
     ),
     "date_of_birth": ("Ngày, tháng, năm sinh", "Ngày sinh", "Sinh ngày", "Date of birth"),
     "sex": ("Giới tính", "Sex"),
@@ -104,7 +111,7 @@ FIELD_LABELS: dict[str | None, tuple[str, ...]] = {
         "Place of residence", "Nơi ở hiện tại", "Chỗ ở hiện nay",
         # before the Law on Residence 2020 (household books): older forms and the 9-digit card
         "Hộ khẩu thường trú", "Nơi đăng ký hộ khẩu thường trú", "Nơi ĐKHK thường trú",
-        "Nơi đăng ký thường trú",
+        "Nơi đăng ký thường trú", "Địa chỉ đăng ký thường trú",
     ),
     "phone": (
         "Số điện thoại", "Điện thoại", "Số điện thoại liên hệ", "Điện thoại liên hệ", "SĐT",
@@ -120,6 +127,10 @@ FIELD_LABELS: dict[str | None, tuple[str, ...]] = {
         "Kính gửi", "Giấy tờ tùy thân", "Nơi làm việc", "Số lượng bản sao", "Quyển số",
         "Nơi đăng ký", "Ngày đăng ký", "Lý do", "Nội dung đề nghị", "Mối quan hệ với chủ hộ",
         "Số định danh cá nhân của chủ hộ", *OTHER_PERSONS_NAME_LABELS,
+        # a business's seat is not its owner's address
+        "Địa chỉ trụ sở", "Địa chỉ trụ sở chính", "Địa chỉ trụ sở hộ kinh doanh",
+        "Địa điểm kinh doanh",
+        "Mã số BHXH", "Mã số bảo hiểm xã hội",
     ),
 }  # fmt: skip
 LABELS = phrases(FIELD_LABELS)
@@ -506,5 +517,11 @@ def labelled_values(line: str) -> list[tuple[str | None, str]]:
             raw = stripped.lstrip(" :")
         if following is not None:
             raw = _ENUMERATOR.sub("", raw)
-        out.append((hit.phrase.key, raw))
+        out.append((hit.phrase.key, _BRACKETED_FIRST.sub("", raw)))
     return out
+
+
+# What a form says in brackets right after a label is how to fill it in ("(viết chữ in hoa)",
+# "(dd/mm/yyyy)", "(nếu có)"), never the value: a blank form's name came out "(viết chữ in
+# hoa)" at 0.9 (a helper's passport and insurance forms). No value opens with a bracket.
+_BRACKETED_FIRST = re.compile(r"^\s*\([^()]{0,60}\)\s*:?\s*")

@@ -4,7 +4,8 @@ digit, so a field read here and checked is a second reading of the card that cat
 digits OCR gets wrong on the front ("24/01/1983" printed as 21/01). Only what checks is used:
 each date by its own check digit; the holder's full ID number (line 1's optional data, which
 only the composite check digit covers) where the composite holds and it ends with the checked
-card number (the ID's last nine digits). The sex has no check digit and is not used."""
+card number (the ID's last nine digits). The sex has no check digit: it is used only where the
+checked ID's own digit says the same."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from hoso.contract import id_holder
 
 LINE_LENGTH = 30
 # What OCR reads the filler "<" as, and letters it reads in digit fields' places.
@@ -23,7 +26,7 @@ _LINE_1 = re.compile(
     r"^[I1LT][D0O]V[NM][MH](?P<number>[0-9A-Z<]{9})(?P<check>[0-9A-Z<])(?P<rest>.*)$"
 )
 _LINE_2 = re.compile(
-    r"^(?P<birth>\w{6})(?P<birth_check>\w)[MFH<](?P<expiry>\w{6})(?P<expiry_check>\w)"
+    r"^(?P<birth>\w{6})(?P<birth_check>\w)(?P<sex>[MFH<])(?P<expiry>\w{6})(?P<expiry_check>\w)"
     r"V[NM][MH]"
 )
 _WEIGHTS = (7, 3, 1)
@@ -36,6 +39,7 @@ class Zone:
     date_of_birth: str | None  # DD/MM/YYYY
     date_of_expiry: str | None
     id_number: str | None  # 12 digits
+    sex: str | None = None  # "Nam" or "Nữ", only where the checked ID's own digit says so too
 
 
 def check_digit(field: str) -> int:
@@ -123,7 +127,18 @@ def read_zone(text: str, today: dt.date) -> Zone | None:
         whole = re.search(r"\d{12}", first["rest"].translate(_DIGIT_LOOKALIKES))
         if number and whole and whole.group().endswith(number):
             id_number = whole.group()
-    return Zone(birth, expiry, id_number)
+    return Zone(birth, expiry, id_number, _sex(second, id_number))
+
+
+_SEX_LETTERS = {"M": "Nam", "H": "Nam", "F": "Nữ"}  # H: OCR's M
+
+
+def _sex(second: re.Match[str] | None, id_number: str | None) -> str | None:
+    """The zone's sex letter has no check digit of its own; the checked ID's fourth digit
+    tells the sex too (even: a man), so a letter that agrees with it is the card's."""
+    holder = id_holder(id_number) if id_number else None
+    letter = _SEX_LETTERS.get(second["sex"]) if second else None
+    return letter if holder is not None and letter == holder.sex else None
 
 
 def _composite_holds(first: str, second: str) -> bool:
