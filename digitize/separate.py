@@ -19,6 +19,7 @@ that only receipts carry; issued results carry `hieu_luc` instead and stay ordin
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -101,10 +102,16 @@ def plan_documents(
     return planned
 
 
+# A document separator's type hint: a short word ("cccd", "don_de_nghi"). Anything else still
+# separates, without a hint: a 70-character hint had failed its whole batch's planning on
+# PostgreSQL (the column holds 40), silently, the other files with it (a reviewing helper's).
+_TYPE_HINT = re.compile(r"[a-z0-9][a-z0-9_.-]{0,39}")
+
+
 def _separator_payload(text: str) -> Separator | None:
     if text.upper().startswith(DOCUMENT_SEPARATOR):
-        rest = text[len(DOCUMENT_SEPARATOR) :].lstrip(":").strip()
-        return Separator(None, rest.lower() or None)
+        rest = text[len(DOCUMENT_SEPARATOR) :].lstrip(":").strip().lower()
+        return Separator(None, rest if _TYPE_HINT.fullmatch(rest) else None)
     if not dossier_code_problems(text):
         return Separator(text)
     return None

@@ -110,6 +110,7 @@ class SigningService:
         data = read_pdf(source)
         existing = _signature_fields(data, source)
         if existing.get(profile.field_name):
+            _signed_by_us(data, profile.field_name, signer, source)
             if source.resolve() != target.resolve():
                 atomic_write(target, data)
             return SignOutcome(
@@ -206,6 +207,25 @@ def _signature_fields(data: bytes, source: Path) -> dict[str, bool]:
         return {name: value is not None for name, value, _ in enumerate_sig_fields(reader)}
     except (PdfReadError, ValueError, KeyError) as exc:
         raise NotSignableError(f"the PDF cannot be read ({exc})", source=str(source)) from exc
+
+
+def _signed_by_us(data: bytes, field_name: str, signer: Signer, source: Path) -> None:
+    """A filled field is this signer's own signature from an earlier try (a retried job signs
+    once), never anyone else's: an uploaded PDF whose `hoso-result` field a self-made
+    certificate had filled was filed and served as the agency's issued result, unsigned by it
+    (a reviewing helper's)."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    reader = PdfFileReader(io.BytesIO(data), strict=False)
+    ours = signer.signing_cert.dump() if signer.signing_cert else None
+    for embedded in reader.embedded_signatures:
+        if embedded.field_name == field_name and ours and embedded.signer_cert.dump() == ours:
+            return
+    raise NotSignableError(
+        f"its signature field {field_name!r} already holds a signature that is not this "
+        "signer's: hoso signs it only itself",
+        source=str(source),
+    )
 
 
 def _tidy_metadata(data: bytes) -> bytes:

@@ -24,6 +24,7 @@ from hoso.api.app import Services, create_app
 from hoso.api.auth import Role, Tokens
 from hoso.digitize.codes import read_codes
 from hoso.errors import ExitCode
+from hoso.signatures.errors import NotSignableError
 from hoso.signatures.profiles import SigningConfig
 from hoso.signatures.sign import ResultSigner, SigningService
 from hoso.signatures.verify import Verdict, Verifier
@@ -38,6 +39,7 @@ from hoso.workflows.queue import JobQueue
 from hoso.workflows.results import Issuer, ResultIssuer
 from tests.cli import run_hoso
 from tests.desk_days import desk_today, last_seven_days
+from tests.pki import PFX_PASSWORD, TestPki
 from tests.signing_setup import PIN_ENV
 from tests.web import assert_accessible, page_as, running_desk
 
@@ -125,6 +127,50 @@ def test_an_issued_result_is_signed_with_its_qr_archived_counted_and_issued_once
     year_ago = desk_today() - dt.timedelta(days=365)
     [empty] = Stats(archive.index).report(StatsQuery.for_days(year_ago, year_ago, "48", None))
     assert empty.results_electronic == Rate(0, 0) and empty.results_electronic.rate is None
+
+
+def _signed_by(pki: TestPki, label: str, source: Path, target: Path, field: str) -> Path:
+    """`source` signed by the test PKI's `label` (B-B) into signature field `field`."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import signers
+
+    signer = signers.SimpleSigner.load_pkcs12(pki.pkcs12(label), passphrase=PFX_PASSWORD.encode())
+    assert signer is not None
+    with source.open("rb") as stream:
+        writer = IncrementalPdfFileWriter(stream, strict=False)
+        metadata = signers.PdfSignatureMetadata(field_name=field)
+        target.write_bytes(signers.sign_pdf(writer, metadata, signer=signer).getvalue())
+    return target
+
+
+def test_a_result_already_signed_by_another_key_is_refused_not_filed_as_the_agencys(
+    archive: Archive,
+    pki: TestPki,
+    signing: SigningService,
+    result_signer: ResultSigner,
+    verifier: Verifier,
+    tmp_path: Path,
+) -> None:
+    """Hole: a PDF whose result signature field another certificate had filled was returned
+    unchanged by the signer (which skips a field already filled, for retries) and filed and
+    served as the agency's issued result (a reviewing helper's). Only the agency's own earlier
+    signature is kept as is."""
+    dossier(archive.index, CODE, "48")
+    source = result_pdf(tmp_path / "decision.pdf")
+    forged = _signed_by(pki, "rogue", source, tmp_path / "forged.pdf", "hoso-result")
+    issuer = ResultIssuer(IssuedResults(archive), result_signer)
+    with pytest.raises(NotSignableError, match="not this signer's"):
+        issuer.issue(CODE, RECORD, forged, Issuer("officer:lan", None, "48"))
+    with archive.index.sessions() as session:
+        assert session.scalars(select(IssuedResult)).all() == []
+
+    ours = tmp_path / "ours.pdf"
+    signing.sign(result_pdf(tmp_path / "decision.pdf"), ours, "result")
+    again = signing.sign(ours, tmp_path / "again.pdf", "result")  # a retry: signed once
+    assert not again.signed
+    assert (tmp_path / "again.pdf").read_bytes() == ours.read_bytes()
+    report = verifier.verify_bytes(ours.read_bytes(), name="ours.pdf")
+    assert report.verdict is Verdict.PASSED, report.render_vi()
 
 
 def test_the_api_issues_for_the_officers_province_only(

@@ -28,6 +28,17 @@ def test_a_document_separator_carries_an_optional_type(tmp_path: Path) -> None:
     assert find_separator(task, Options()) == Separator(None, "cccd")
 
 
+@pytest.mark.parametrize("hint", ["x" * 70, "đơn <b>"])
+def test_a_document_separators_odd_type_hint_is_dropped_not_its_batch(
+    tmp_path: Path, hint: str
+) -> None:
+    """A 70-character hint had failed its batch's planning on PostgreSQL, the innocent files
+    with it, with no reason given: the sheet still separates, without a hint."""
+    sheet = render_separator(f"HOSO:DOC:{hint}").save(tmp_path / "doc.png")
+    task = triage_file(sheet, Options()).tasks[0]
+    assert find_separator(task, Options()) == Separator(None, None)
+
+
 def test_a_paper_with_a_qr_code_and_text_is_not_a_separator(tmp_path: Path) -> None:
     """A receipt or issued result can carry the dossier code as QR: it is a document."""
     page = make_document("application", 5).page
