@@ -134,7 +134,7 @@ def _signed_by(pki: TestPki, label: str, source: Path, target: Path, field: str)
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import signers
 
-    signer = signers.SimpleSigner.load_pkcs12(pki.pkcs12(label), passphrase=PFX_PASSWORD.encode())
+    signer = signers.SimpleSigner.load_pkcs12(pki.pkcs12(label), passphrase=PFX_PASSWORD.encode())  # type: ignore[no-untyped-call]
     assert signer is not None
     with source.open("rb") as stream:
         writer = IncrementalPdfFileWriter(stream, strict=False)
