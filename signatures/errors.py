@@ -38,6 +38,26 @@ class NotSignableError(HosoError):
     http_status = 422
 
 
+class TooManySignaturesError(NotSignableError):
+    """A PDF holding more signatures than a paper ever carries: one request with thousands of
+    fields sharing a signature had held a server thread and a core for minutes (a reviewing
+    helper's)."""
+
+    code = "too_many_signatures"
+    exit_code = ExitCode.INPUT_TOO_LARGE
+    http_status = 413
+
+
+class VerificationTimedOutError(HosoError):
+    """Checking the signatures took longer than hoso allows, most often because a server named
+    in a certificate (revocation, issuer) did not answer: a certificate that pointed at a host
+    that never answers had ended the request in an internal error after 11 s."""
+
+    code = "verification_timed_out"
+    exit_code = ExitCode.SIGNATURE_INDETERMINATE
+    http_status = 504
+
+
 class OperatorSignerMissingError(HosoError):
     """Operators have signers of their own (`[operators]`), and the one who scanned this copy
     has none: hoso signs with nobody else's key instead. Fixed by configuration, then a retry."""

@@ -64,7 +64,11 @@ from pyhanko_certvalidator.policy_decl import RevocationCheckingRule as Rule
 from pyhanko_certvalidator.registry import SimpleTrustManager
 from pyhanko_certvalidator.revinfo.archival import CRLContainer, OCSPContainer
 
-from hoso.signatures.errors import NotSignableError
+from hoso.signatures.errors import (
+    NotSignableError,
+    TooManySignaturesError,
+    VerificationTimedOutError,
+)
 from hoso.signatures.profiles import CONFIG_ENV, SigningConfig, load_certificates
 
 log = logging.getLogger(__name__)
@@ -325,6 +329,11 @@ _CHANGES = {
 }
 
 
+# A paper carries a few signatures (an operator's, the agency's, renewals' time-stamps); a
+# file holding more is a way to keep a server busy, not a record.
+MAX_SIGNATURES = 64
+
+
 class Verifier:
     """Verifies PDFs against the configured trust anchors (revocation fetched when missing)."""
 
@@ -354,7 +363,14 @@ class Verifier:
             if at is not None
             else None
         )  # fmt: skip
-        return asyncio.run(self._verify(data, name, timing))
+        try:
+            return asyncio.run(self._verify(data, name, timing))
+        except TimeoutError as exc:  # a fetch pyHanko gave up on (its fetchers' own limit)
+            raise VerificationTimedOutError(
+                "a certificate authority's server named in a certificate did not answer in "
+                "time; try again later",
+                source=name,
+            ) from exc
 
     def _spec(self, knowledge: LocalKnowledge) -> PdfSignatureValidationSpec:
         policy = CertValidationPolicySpec(
@@ -384,6 +400,12 @@ class Verifier:
             if reader.encrypted:
                 raise NotSignableError("the PDF is encrypted; hoso cannot verify it", source=name)
             embedded, broken = _collect_signatures(reader)
+            if len(embedded) + len(broken) > MAX_SIGNATURES:
+                raise TooManySignaturesError(
+                    f"the PDF holds {len(embedded) + len(broken)} signatures; hoso checks at "
+                    f"most {MAX_SIGNATURES} in one file",
+                    source=name,
+                )
             revisions = reader.xrefs.total_revisions
             knowledge = _dss_knowledge(reader)
         except DAMAGED_PDF_ERRORS as exc:

@@ -18,7 +18,12 @@ from PIL import Image
 
 from hoso.digitize.codes import read_codes
 from hoso.digitize.ocr.engine import OcrEngine
-from hoso.signatures.errors import NotSignableError, SigningFailedError
+from hoso.signatures.errors import (
+    NotSignableError,
+    SigningFailedError,
+    TooManySignaturesError,
+    VerificationTimedOutError,
+)
 from hoso.signatures.profiles import Level, SigningConfig
 from hoso.signatures.renew import renew_file
 from hoso.signatures.result_qr import ResultInfo
@@ -77,6 +82,55 @@ def test_signing_again_with_the_same_profile_adds_nothing(
     outcome = signing.sign(once, twice, "p12-B-B")
     assert not outcome.signed
     assert twice.read_bytes() == once.read_bytes()
+
+
+def _fields_sharing_one_signature(signed: Path, target: Path, count: int) -> Path:
+    """`signed` with `count` more signature fields, all holding its one signature (cheap to
+    make, each checked again by a verifier)."""
+    with pikepdf.open(signed) as pdf:
+        form = pdf.Root.AcroForm
+        value = next(field.V for field in form.Fields if "/V" in field)
+        page = pdf.pages[0].obj
+        for number in range(count):
+            widget = pdf.make_indirect(pikepdf.Dictionary(
+                FT=pikepdf.Name.Sig, T=pikepdf.String(f"copy-{number}"), V=value,
+                Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Widget,
+                Rect=pikepdf.Array([0, 0, 0, 0]), P=page,
+            ))  # fmt: skip
+            form.Fields.append(widget)
+        pdf.save(target)
+    return target
+
+
+def test_a_file_of_thousands_of_signatures_is_refused_at_once(
+    signing: SigningService, verifier: Verifier, pdfa_copy: Path, tmp_path: Path
+) -> None:
+    """Hole: 1,000 fields sharing one signature kept a request busy for 39 s, 5,000 for 4.5
+    minutes, each request a server thread and a core (a reviewing helper's)."""
+    signing.sign(pdfa_copy, tmp_path / "signed.pdf", "p12-B-B")
+    many = _fields_sharing_one_signature(tmp_path / "signed.pdf", tmp_path / "many.pdf", 1000)
+    with pytest.raises(TooManySignaturesError, match="1001 signatures"):
+        verifier.verify_file(many)
+
+
+def test_a_server_that_does_not_answer_is_a_clear_error(
+    signing: SigningService,
+    verifier: Verifier,
+    pdfa_copy: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Hole: a certificate naming a server that never answers ended the request in an internal
+    error after 11 s, when pyHanko's fetcher gave up with `TimeoutError` (here raised where
+    its fetch would be)."""
+    signing.sign(pdfa_copy, tmp_path / "signed.pdf", "p12-B-T")
+
+    async def no_answer(*_args: object) -> None:
+        raise TimeoutError
+
+    monkeypatch.setattr(Verifier, "_one", no_answer)
+    with pytest.raises(VerificationTimedOutError, match="did not answer in time"):
+        verifier.verify_file(tmp_path / "signed.pdf")
 
 
 def test_operator_then_agency_countersignature_passes(
