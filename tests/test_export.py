@@ -323,6 +323,49 @@ def test_a_hostile_bag_is_refused_before_anything_is_written(
     _refused_whole(bag, tmp_path, UnsafeBagError if how != "key" else BagInvalidError)
 
 
+def _doctored(record: dict, how: str) -> None:  # type: ignore[type-arg]
+    """One record changed as helper-73's resealed bags changed theirs."""
+    if how == "status":
+        record["status"] = "processing-forever"
+    elif how == "warnings":
+        record["warnings"] = {"not": "a list"}
+    elif how == "field_problems":
+        record["fields"][0]["problems"] = "not a list"
+    elif how == "field_box":
+        record["fields"][0]["box"] = ["a", "b"]
+    elif how == "field_status":
+        record["fields"][0]["status"] = "bogus"
+    elif how == "event_type":
+        record["events"][0]["event_type"] = "auth_failed_forged"
+    elif how == "event_future":
+        record["events"][0]["at"] = "2031-01-01T00:00:00+00:00"
+
+
+@pytest.mark.parametrize(
+    "how",
+    ["status", "warnings", "field_problems", "field_box", "field_status", "event_type",
+     "event_future"],
+)  # fmt: skip
+def test_a_resealed_bag_of_malformed_records_is_refused_whole(
+    source: Source, tmp_path: Path, how: str
+) -> None:
+    """Hole: a bag resealed with records an archive cannot hold (an unknown status, problems
+    that are no list, events dated 2031) was imported: the province's review queue and
+    document pages answered 500 after it, forged events stood in its audit log, and one bad
+    record among four left three written (a reviewing helper's)."""
+    if source.kind != "sqlite":
+        pytest.skip("the checks read the bag, not the archive: once is enough")
+    bag = _copy(source.bag, tmp_path / "doctored")
+    records = sorted((bag / "data" / "hoso" / "documents").glob("*.json"))
+    last = records[-1]  # the last record doctored: the ones before it must not be written
+    body = json.loads(last.read_text())
+    assert len(records) > 1 and body["fields"] and body["events"]
+    _doctored(body, how)
+    last.write_text(json.dumps(body))
+    _rebag(bag)
+    _refused_whole(bag, tmp_path, BagInvalidError)
+
+
 # --- zipped bags (as POST /exports hands them out) ------------------------------------------
 
 

@@ -17,6 +17,7 @@ import datetime as dt
 import json
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ from hoso.storage.schema import (
     ExtractedField,
     Province,
 )
-from hoso.storage.vocabulary import EventType, Outcome
+from hoso.storage.vocabulary import DocumentStatus, EventType, FieldStatus, Outcome
 
 MAX_RECORD_BYTES = 64 * 1024**2
 _ORIGINAL = re.compile(r"^originals/[0-9a-f]{2}/[0-9a-f]{2}/([0-9a-f]{64})(\.[a-z0-9]{1,8})?$")
@@ -309,6 +310,42 @@ def _check_dossier(dossier: Any) -> None:
             raise ValueError(f"dossier {name} is not text of at most {limit} characters")
 
 
+def _known(vocabulary: type[StrEnum], value: Any, what: str) -> None:
+    """A word the index stores must be one this hoso knows: an unknown document status had
+    made a province's review queue and document pages answer 500 after an import, and an
+    unknown event type stood in its audit log (a reviewing helper's crafted bag)."""
+    if value not in {member.value for member in vocabulary}:
+        raise ValueError(f"{what} {value!r} is not one hoso knows")
+
+
+def _texts(value: Any, what: str) -> None:
+    if value is not None and not (
+        isinstance(value, list) and all(isinstance(item, str) for item in value)
+    ):
+        raise TypeError(f"{what} is not a list of texts")
+
+
+def _field_extras(field: dict[str, Any]) -> None:
+    """An extracted field's status, problems, page, box and review as the index keeps them."""
+    _known(FieldStatus, field["status"], "field status")
+    _texts(field.get("problems"), "a field's problems")
+    page, box = field.get("page"), field.get("box")
+    if page is not None and not (isinstance(page, int) and page >= 1):
+        raise ValueError("a field's page is not a page number")
+    if box is not None and not (
+        isinstance(box, list) and len(box) == 4 and all(isinstance(v, int) for v in box)
+    ):
+        raise ValueError("a field's box is not four whole numbers")
+    by = field.get("reviewed_by")
+    if by is not None and not (isinstance(by, str) and len(by) <= 120):
+        raise ValueError("a field's reviewer is not text of at most 120 characters")
+    _moment(field.get("reviewed_at"))
+
+
+def _tomorrow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+
+
 def _check_shape(record: Any) -> None:
     """Types and lengths of what becomes rows; anything else is refused, never truncated."""
     if not isinstance(record, dict):
@@ -342,6 +379,8 @@ def _check_shape(record: Any) -> None:
         if not (isinstance(item.get("key"), str) and isinstance(item.get("sha256"), str)
                 and isinstance(item.get("use"), str) and len(item["use"]) <= 20):  # fmt: skip
             raise TypeError("an object lacks its key, sha256 or use")
+    _known(DocumentStatus, record["status"], "status")
+    _texts(record["warnings"], "warnings")
     for f in record["fields"]:
         if not (isinstance(f.get("name"), str) and len(f["name"]) <= 60
                 and isinstance(f.get("value"), str)
@@ -349,6 +388,7 @@ def _check_shape(record: Any) -> None:
                 and isinstance(f.get("status"), str) and len(f["status"]) <= 20
                 and isinstance(f.get("source"), str) and len(f["source"]) <= 20):  # fmt: skip
             raise ValueError("an extracted field is not name, value, confidence, status, source")
+        _field_extras(f)
     for event in record["events"]:
         if not isinstance(event.get("id"), int) or not isinstance(event.get("detail"), dict):
             raise TypeError("an event lacks its id or detail")
@@ -358,7 +398,11 @@ def _check_shape(record: Any) -> None:
             value = event.get(name)
             if value is not None and (not isinstance(value, str) or len(value) > limit):
                 raise ValueError(f"event {name} is not text of at most {limit} characters")
-        _moment(event["at"])
+        _known(EventType, event.get("event_type"), "event type")
+        _known(Outcome, event.get("outcome"), "event outcome")
+        at = _moment(event["at"])
+        if at is not None and at.tzinfo is not None and at > _tomorrow():
+            raise ValueError(f"event {event['id']} is dated {event['at']}, in the future")
     given = record["records"].get("given")
     if not isinstance(given, dict):
         raise TypeError("records.given is missing")
