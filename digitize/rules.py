@@ -82,7 +82,8 @@ def find_boxed_rows(gray: Pixels, letter_px: float) -> list[BoxedRow]:
     """The rows of boxes on a grey page (upright, straightened) whose letters are `letter_px`."""
     if letter_px < MIN_LETTER_PX:
         return []
-    ink = u8(cv2.threshold(gray, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)[1])
+    level, binary = cv2.threshold(gray, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    ink = u8(binary)
     rules = _thin_rules(ink, letter_px)
     bands = consecutive_runs(np.flatnonzero(rules.any(axis=1)))
     rows: list[BoxedRow] = []
@@ -94,7 +95,8 @@ def find_boxed_rows(gray: Pixels, letter_px: float) -> list[BoxedRow]:
             if height >= BOX_HEIGHT[0] * letter_px:
                 band = (top, top_end, bottom_start, bottom)
                 rows.extend(_rows_between(ink, rules, band, letter_px))
-    apart = [row for row in _rows_of_frames(ink, letter_px) if not _overlaps(row, rows)]
+    lines = _with_faint_lines(gray, level)
+    apart = [row for row in _rows_of_frames(lines, ink, letter_px) if not _overlaps(row, rows)]
     return sorted(rows + apart, key=lambda row: (row.top, row.left))
 
 
@@ -123,19 +125,32 @@ class _Frame:
     right_side: int
 
 
-def _rows_of_frames(ink: NDArray[np.uint8], letter_px: float) -> list[BoxedRow]:
+def _with_faint_lines(gray: Pixels, ink_level: float) -> NDArray[np.uint8]:
+    """Ink with the lines printed grey: darker than halfway from the print's threshold to the
+    paper. Forms print their boxes in grey (a helper's tax form: lines at 148 on 240 paper,
+    where Otsu put the print's threshold at 136, so no frame had an edge)."""
+    histogram = cv2.calcHist([gray], [0], None, [256], [0, 256]).ravel()
+    paper = int(ink_level) + int(np.argmax(histogram[int(ink_level) :]))
+    return u8(gray < (ink_level + paper) / 2)
+
+
+def _rows_of_frames(
+    lines: NDArray[np.uint8], ink: NDArray[np.uint8], letter_px: float
+) -> list[BoxedRow]:
     """Rows of two or more box-sized frames side by side, top and bottom level, each a gap
     under `FRAME_GAP` from the next: as `BoxedRow`s whose sides are each frame's first side,
     the gaps between frames with the sides around them, and the last frame's last side.
-    Frames are looked for only around ink that stands taller than a box can be short (a
-    frame's sides; a table's rules): a page of print has none, and pays one erosion."""
+    `lines`: ink with grey lines (`_with_faint_lines`), where frames are found; `ink`: the
+    print, whose characters the boxes must hold. Frames are looked for only around ink that
+    stands taller than a box can be short (a frame's sides; a table's rules): a page of print
+    has none, and pays one erosion."""
     tall = max(3, round(FRAME_HEIGHT * letter_px))
-    upright = cv2.erode(ink, cv2.getStructuringElement(cv2.MORPH_RECT, (1, tall)))
+    upright = cv2.erode(lines, cv2.getStructuringElement(cv2.MORPH_RECT, (1, tall)))
     reach = tall + round(letter_px)
     rows: list[BoxedRow] = []
     for first, last in consecutive_runs(np.flatnonzero(upright.any(axis=1))):
-        top, bottom = max(0, first - reach), min(ink.shape[0], last + reach + 1)
-        frames = _frames(ink[top:bottom], letter_px, top)
+        top, bottom = max(0, first - reach), min(lines.shape[0], last + reach + 1)
+        frames = _frames(lines[top:bottom], letter_px, top)
         rows.extend(row for row in _chained(frames, letter_px) if not _overlaps(row, rows))
     return [row for row in rows if _holds_characters(row, ink, letter_px)]
 
