@@ -2050,3 +2050,22 @@ def test_both_sex_boxes_are_told_apart_by_the_id_number() -> None:
     text = "ĐƠN ĐỀ NGHỊ\nHọ và tên: LÊ THỊ AN\nGiới tính: Nam L] Nữ\nSố định danh: 001190012345\n"
     sex = extract(text, today=dt.date(2026, 1, 1)).fields["sex"]
     assert sex.value == "Nữ" and sex.problems
+
+
+def test_a_blank_forms_labels_give_no_values() -> None:
+    """A helper's blank passport form gave the address "tạm trú" ("Địa chỉ tạm trú:", a label
+    hoso does not know, after "Địa chỉ", one it does) and the name "(viết chữ in hoa)"."""
+    text = (
+        "TỜ KHAI\n1. Họ, chữ đệm và tên (viết chữ in hoa):\n"
+        "2.Giớitính: Nam LI Nữ LI 3. Sinh ngày tháng năm\n4. Số định danh cá nhân:\n"
+        "8. Địa chỉ đăng ký thường trú:\n9. Địa chỉ tạm trú:\n10. Địa chỉ thư tín:\n"
+        "11. Nghề nghiệp:\n"
+    )
+    assert _values(text)[1] == {}
+
+
+def test_a_value_ending_on_a_speck_read_as_a_colon_is_still_a_value() -> None:
+    """Dust after a name read as a colon ("Vũ Ngọc Quyên:") is no unknown label: only words
+    in lower case before a colon are."""
+    text = "ĐƠN ĐỀ NGHỊ\nHọ và tên: Vũ Ngọc Quyên:\nĐịa chỉ tạm trú:\n"
+    assert _values(text)[1] == {"full_name": "Vũ Ngọc Quyên"}

@@ -42,6 +42,7 @@ from hoso.digitize.fields.problems import (
     ID_TWO_BIRTHS,
     ID_TWO_NAMES,
     NAME_TWO_IDS,
+    NOT_TEXT,
     REPAIRED,
     ZONE_DISAGREES,
 )
@@ -212,6 +213,8 @@ def _labelled(
             last = index == len(pairs) - 1 and at + 1 < len(lines)
             if last and not clean_value(raw) and not _label_line(lines[at + 1]):
                 raw, source, value_at = lines[at + 1], lines[at + 1], at + 1
+            if raw.islower() and _UNKNOWN_LABEL.fullmatch(raw.strip()):
+                continue  # "Địa chỉ tạm trú:": a label hoso does not know, after one it does
             value = CONVERTERS.get(name, clean_value)(raw)
             following = lines[value_at + 1] if last and value_at + 1 < len(lines) else None
             if value and name in WRAPPING_FIELDS and following:
@@ -387,6 +390,12 @@ def _left_blank(lines: list[str], at: int) -> bool:
         and not any(clean_value(raw) for raw in named)
         and (not following or _label_line(following))
     )
+
+
+# The rest of a label hoso does not know, after one it does: two to four words in lower case,
+# then its colon ("tạm trú:"); a value ending on a speck read as a colon is capitalised
+# ("Vũ Ngọc Quyên:") or holds digits.
+_UNKNOWN_LABEL = re.compile(r"[^\W\d_]+(?:[ /][^\W\d_]+){1,3}\s*:")
 
 
 def _label_line(line: str) -> bool:
@@ -1523,6 +1532,8 @@ def value_problems(name: str, value: str, today: dt.date | None = None) -> list[
     correction is held to what an extracted value is (an unknown field has no check)."""
     alone = {name: FieldValue(value, 1.0, "officer")}
     validate(alone, today or dt.date.today())
+    if re.search(r"[<>\x00-\x1f\x7f]", value):  # markup for the forms a prefill feeds
+        alone[name].doubt(NOT_TEXT)
     return alone[name].problems
 
 

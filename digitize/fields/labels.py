@@ -131,6 +131,7 @@ FIELD_LABELS: dict[str | None, tuple[str, ...]] = {
         "Địa chỉ trụ sở", "Địa chỉ trụ sở chính", "Địa chỉ trụ sở hộ kinh doanh",
         "Địa điểm kinh doanh",
         "Mã số BHXH", "Mã số bảo hiểm xã hội",
+        "Địa chỉ tạm trú", "Địa chỉ nhận kết quả", "Địa chỉ cơ quan", "Tên và địa chỉ cơ quan",
     ),
 }  # fmt: skip
 LABELS = phrases(FIELD_LABELS)
