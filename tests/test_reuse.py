@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from hoso.digitize.fields.extract import DocumentFields, FieldValue
+from hoso.digitize.fields.extract import DocumentFields, FieldValue, value_problems
 from hoso.errors import ExitCode
 from hoso.storage.index import RecordIndex
 from hoso.storage.procedures import FormField, Procedure, load_catalogue
-from hoso.storage.reuse import Reuse
+from hoso.storage.reuse import InvalidValueError, Reuse
 from hoso.storage.schema import Document, Person
 from tests.cli import run_hoso
 from tests.databases import fresh_database
@@ -308,3 +308,18 @@ def test_reviewer_crop_shows_the_value_on_the_page(tmp_path: Path) -> None:
             e for e in index.events(document_id=ingested.document_id) if e.event_type == "retrieved"
         ]
         assert reads and reads[-1].detail["purpose"] == "review"
+
+
+def test_a_correction_carrying_markup_is_refused(reuse: Reuse) -> None:
+    """Hole: a reviewer's "Nguyễn <img src=x onerror=alert(21)> An" was saved and went into the
+    prefill JSON other systems' forms take (hoso's own pages escape it; theirs may not)."""
+    doc = document(reuse, "form")
+    found = fields(id_number=(CITIZEN, 0.9), full_name=("Nguyen Van An", 0.6))
+    reuse.record_fields(doc, DocumentFields("application", 0.9, found), "worker")
+    (queued,) = reuse.review_queue()
+    marked = "Nguyễn <img src=x onerror=alert(21)> An"
+    with pytest.raises(InvalidValueError, match="angle brackets"):
+        reuse.review(queued.id, "officer:lan", marked, value_problems)
+    assert [f.value for f in reuse.review_queue()] == ["Nguyen Van An"]  # nothing changed
+    reviewed = reuse.review(queued.id, "officer:lan", "Nguyễn Văn An", value_problems)
+    assert reviewed.value == "Nguyễn Văn An"

@@ -40,6 +40,7 @@ from hoso.api.web.texts import (
 )
 from hoso.digitize import page_warnings as w
 from hoso.digitize.fields import identifiers, problems
+from hoso.digitize.fields.extract import value_problems
 from hoso.errors import ExitCode, HosoError
 from hoso.settings import HosoSettings
 from hoso.storage.accounts import Accounts, SessionLimits
@@ -441,6 +442,7 @@ def test_every_field_problem_is_shown_in_vietnamese_with_its_values() -> None:
         (ids.document_number_problems("x"), []),
         (ids.phone_problems("08228127156"), []),
         ([problems.ZONE_DISAGREES.format(value="15/03/1990")], ["15/03/1990"]),
+        (value_problems("full_name", "An <img src=x>"), []),
         (ids.date_problems("31/02/2020"), ["31/02/2020"]),
         (ids.date_problems("01/01/2027", not_after=future), ["01/01/2027"]),
         (ids.card_expiry_problems("02/03/2030", "01/02/1990"), ["02/03/2030", "01/02/1990"]),

@@ -326,6 +326,7 @@ FIELD_PROBLEM_TEXTS = {
     wrong.ID_BIRTH_YEAR: N_("Digits 5-6 (%(digits)s) do not match the year of birth %(born)s."),
     wrong.ID_SEX: N_("Digit 4 (%(digit)s) says %(digit_sex)s; the paper says %(sex)s."),
     wrong.ID_UNBORN: N_("Digits 4-6 (%(digits)s) say born in %(born)s, a year still to come."),
+    wrong.NOT_TEXT: N_("A value holds no angle brackets or control characters."),
     wrong.TAX_CODE_FORM: N_("A tax code is 10 digits, or 10 digits and -NNN for a branch."),
     wrong.TAX_CODE_ZEROS: N_("Digits 3 to 9 of a tax code cannot all be zero."),
     wrong.TAX_CODE_CHECK: N_("The check digit of the tax code is wrong."),

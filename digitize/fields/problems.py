@@ -30,6 +30,8 @@ CARD_EXPIRY = (
     "a card expires on the birthday at 14, 25, 40 or 60: {expiry} is not one for "
     "a holder born {born}"
 )
+# what no value holds (an officer's correction carrying markup would reach other systems' forms)
+NOT_TEXT = "a value holds no angle brackets or control characters"
 # how it was read
 REPAIRED = "read through OCR errors ({count} corrected): check it against the paper"
 OCR_UNSURE = 'OCR was unsure of "{words}" ({confidence:.0%}): check it against the paper'
@@ -44,7 +46,8 @@ ID_TWO_BIRTHS = "ID number {number}: born {one} on one paper, {other} on another
 
 TEMPLATES = (
     ID_LENGTH, ID_PROVINCE, ID_CENTURY, ID_BIRTH_YEAR, ID_SEX, ID_UNBORN, TAX_CODE_FORM,
-    TAX_CODE_ZEROS, TAX_CODE_CHECK, DOSSIER_CODE_FORM, DOSSIER_CODE_DATE, PROCEDURE_CODE_FORM,
-    DOCUMENT_NUMBER_FORM, PHONE_FORM, NOT_A_DATE, IN_THE_FUTURE, CARD_EXPIRY, REPAIRED, OCR_UNSURE,
+    TAX_CODE_ZEROS, TAX_CODE_CHECK, NOT_TEXT, DOSSIER_CODE_FORM, DOSSIER_CODE_DATE,
+    PROCEDURE_CODE_FORM, DOCUMENT_NUMBER_FORM, PHONE_FORM, NOT_A_DATE, IN_THE_FUTURE,
+    CARD_EXPIRY, REPAIRED, OCR_UNSURE,
     ZONE_DISAGREES, ID_TWO_NAMES, NAME_TWO_IDS, ID_TWO_BIRTHS,
 )  # fmt: skip
