@@ -96,6 +96,12 @@ CODE_TEXTS: dict[str, str] = {
     "signing_config_invalid": N_("Signing and verification are not set up on this server."),
     "signer_unavailable": N_("The signing key or token is not available. Tell the administrator."),
     "signing_failed": N_("Signing failed. Retry; if it fails again, tell the administrator."),
+    "too_many_signatures": N_(
+        "This PDF holds more signatures than any paper carries; it is not checked."
+    ),
+    "verification_timed_out": N_(
+        "A server named in a certificate did not answer in time. Check the file again later."
+    ),
     "operator_signer_missing": N_(
         "No signing key is set up for the person who scanned this. Tell the administrator."
     ),
