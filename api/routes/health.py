@@ -50,7 +50,8 @@ def ready(response: Response, services: ServicesDep) -> dict[str, Any]:
     except Exception as error:
         checks["objects"] = f"down: {type(error).__name__}"
     try:
-        services.queue.waiting()  # how many wait is every province's business: /metrics says
+        services.queue.waiting()  # answered, not shown: the count spans every province
+        # (an unauthenticated caller saw it); /metrics, behind its token, gives it
         checks["queue"] = "ok"
     except Exception as error:
         checks["queue"] = f"down: {type(error).__name__}"

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 
 from rapidfuzz.distance import Levenshtein
 
-from hoso.contract import FIELDS_BY_TYPE, ExtractedFields
+from hoso.contract import FIELDS_BY_TYPE, ExtractedFields, id_holder
 from hoso.digitize.fields import card_dates, identifiers, labels, mrz
 from hoso.digitize.fields.dates import (
     WORDED_DATE,
@@ -706,13 +706,13 @@ def _sex_by_id(raw: str, number: str) -> str | None:
     both boxes of a form with the tick unread, told by the citizen ID the paper carries: its
     fourth digit is even for a man, odd for a woman. Only a number that passes its own checks
     tells; what it tells is a repair, for a person to see."""
-    words = labels.WORD.findall(fold_keep_digits(raw))
-    if not words or len(words[0]) < 2 or identifiers.citizen_id_problems(number):
+    words, holder = labels.WORD.findall(fold_keep_digits(raw)), id_holder(number)
+    if not words or len(words[0]) < 2 or holder is None or identifiers.citizen_id_problems(number):
         return None
     near = {value for word, value in _SEXES.items() if labels.word_distance(words[0], word) <= 1}
     if near != {"Nam", "Nữ"} and not _both_sexes(raw):
         return None
-    return "Nữ" if int(number[3]) % 2 else "Nam"
+    return holder.sex
 
 
 def _date_repaired(raw: str, latest: dt.date | None) -> tuple[str, int] | None:
