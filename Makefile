@@ -73,6 +73,7 @@ bench: install $(BENCH_VENV)/.installed-stamp
 	$(BIN)/python -m benchmarks
 	$(BIN)/python -m benchmarks.degradations
 	$(BIN)/python -m benchmarks.service
+	$(BIN)/python -m benchmarks.scaling
 
 clean:
 	rm -rf $(VENV) $(BENCH_VENV) $(OUT) .pytest_cache .mypy_cache .ruff_cache benchmarks/work

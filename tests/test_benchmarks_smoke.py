@@ -12,6 +12,7 @@ import pikepdf
 import pytest
 
 from benchmarks.inputs import images_to_pdf
+from benchmarks.service import variants
 from tests.synthetic import PageSpec, render_page
 
 REPO = Path(__file__).resolve().parent.parent
@@ -28,6 +29,16 @@ def test_images_are_wrapped_losslessly(tmp_path: Path) -> None:
         assert first.read_raw_bytes() == jpeg.read_bytes()  # the JPEG itself, not a re-encode
         assert pdf.pages[1].Resources.XObject.Im0.BitsPerComponent == 1
         assert float(pdf.pages[0].mediabox[2]) == pytest.approx(8.27 * 72, abs=1)
+
+
+def test_throughput_scans_are_all_different_files(tmp_path: Path) -> None:
+    """The archive never digitizes a repeated file, so a throughput benchmark built from a few
+    rendered pages must still hand it as many different files as it counts pages (it once made
+    36 different files of 160, and the 16-core figures measured a quarter of the OCR)."""
+    pages = [render_page(PageSpec(seed=n, dpi=100, body_lines=2)).image for n in range(2)]
+    folder = variants(pages, tmp_path / "scans", 150)
+    contents = {path.read_bytes() for path in folder.iterdir()}
+    assert len(contents) == 150
 
 
 @pytest.mark.slow
