@@ -19,6 +19,7 @@ that only receipts carry; issued results carry `hieu_luc` instead and stay ordin
 from __future__ import annotations
 
 import json
+import logging
 import re
 from dataclasses import dataclass, field
 
@@ -30,10 +31,12 @@ from hoso.digitize.fields.textutil import fold_keep_digits
 from hoso.digitize.ink import Glyphs, Pixels, find_glyphs
 from hoso.digitize.models import Options, PageTask
 from hoso.digitize.rasterize import rasterize
+from hoso.errors import HosoError
 
 DOCUMENT_SEPARATOR = "HOSO:DOC"
 MAX_SEPARATOR_GLYPHS = 250  # a title and the code in words; a real paper has thousands
 RECEIPT_TITLE = "tiep nhan"  # folded "tiếp nhận", in a receipt's title
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,30 @@ def find_separator(task: PageTask, options: Options) -> Separator | None:
     if not codes:
         return None
     return separator_in(codes, find_glyphs(pixels))
+
+
+@dataclass(frozen=True)
+class SeparatorCheckFailed:
+    """A page that could not be checked for a separator, told as data: the check runs in a page
+    process, and the planner decides what the page's file becomes (a document of its own that
+    fails with this reason)."""
+
+    message: str
+    code: str | None  # the error's stable code; None: a bug, logged in full where it happened
+
+
+def check_separator(job: tuple[PageTask, Options]) -> Separator | SeparatorCheckFailed | None:
+    """`find_separator` for a batch's planner, run in a page process: a page's failure is an
+    outcome for the planner to weigh, not an error that would end the batch's whole plan."""
+    task, options = job
+    try:
+        return find_separator(task, options)
+    except HosoError as error:
+        return SeparatorCheckFailed(error.message, error.code)
+    except Exception:  # a bug: its traceback is for whoever mends it
+        log.warning("page %s of %r: separator check failed", task.number, task.path.name,
+                    exc_info=True)  # fmt: skip
+        return SeparatorCheckFailed("the page could not be checked for a separator sheet", None)
 
 
 def plan_documents(

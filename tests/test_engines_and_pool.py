@@ -38,6 +38,32 @@ def three_pages(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Path], l
     return [p.save(folder / f"p{i}.png") for i, p in enumerate(pages)], [p.text for p in pages]
 
 
+def process_and_square(number: int) -> tuple[int, int]:
+    """Pickled by name into the page processes (a test's own lambda could not be)."""
+    return os.getpid(), number * number
+
+
+def test_work_beside_pages_runs_in_the_page_processes_until_the_pool_closes() -> None:
+    """A worker's separator checks and field extraction run in its page processes, not under
+    the one interpreter lock of the worker's own process; once the pool is closed (the worker
+    stops) the same work is done in the caller's process, with the same outcome."""
+    runner = PageRunner(Options(jobs=2, model="fast"), keep_pool=True)
+    try:
+        outcomes = runner.map(process_and_square, list(range(12)))
+        assert [square for _, square in outcomes] == [n * n for n in range(12)]
+        processes = {pid for pid, _ in outcomes}
+        assert os.getpid() not in processes and 1 <= len(processes) <= 2
+        assert runner.call(process_and_square, 5)[0] in processes
+    finally:
+        runner.close()
+    assert runner.map(process_and_square, [3, 4]) == [(os.getpid(), 9), (os.getpid(), 16)]
+
+
+def test_a_single_process_runner_does_the_work_here() -> None:
+    runner = PageRunner(Options(jobs=1, model="fast"), keep_pool=True)
+    assert runner.call(process_and_square, 7) == (os.getpid(), 49)
+
+
 @pytest.mark.skipif(not tesseract_available(), reason="no `tesseract` program (make system-deps)")
 def test_pytesseract_engine_reads_like_tesserocr(tmp_path: Path) -> None:
     page = render_page(PageSpec(seed=80, dpi=200, body_lines=3, rotation=180, skew_deg=2.0))

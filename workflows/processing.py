@@ -28,10 +28,15 @@ from hoso.digitize.pipeline import (
     PageRunner,
     digitize_tasks,
     document_text,
-    extract_fields,
+    extract_fields_with,
     write_outputs,
 )
-from hoso.digitize.separate import Separator, find_separator, plan_documents
+from hoso.digitize.separate import (
+    Separator,
+    SeparatorCheckFailed,
+    check_separator,
+    plan_documents,
+)
 from hoso.digitize.triage import TriagedInput, triage_file
 from hoso.errors import HosoError
 from hoso.files import DOCUMENT_SCRATCH, INGEST_SCRATCH, PLAN_SCRATCH, scratch_folder
@@ -83,7 +88,7 @@ def digitize_copy(
     signature. Signing comes before the caller records the extracted data (Circular 01/2023
     Art. 8: the operator signs the copy before data is extracted from it)."""
     result = digitize_tasks(triaged, tasks, runner, on_page=on_page)
-    result.fields = extract_fields(result.pages)
+    result.fields = extract_fields_with(runner, result.pages)
     pdf, json_path = folder / "document.pdf", folder / "document.json"
     write_outputs(result, pdf, json_path, title=title)
     signature = None
@@ -105,6 +110,11 @@ class Ingested:
     pdfa_key: str | None = None
     pages: int | None = None
     signed_by: str | None = None  # the signing certificate's subject
+
+
+def _cannot_plan(batch_id: int, file: BatchFile, message: str, code: str | None) -> None:
+    log.warning("batch %s: file %s %r cannot be planned: %s (%s)", batch_id, file.id,
+                file.name, message, code)  # fmt: skip
 
 
 class Processor:
@@ -135,27 +145,21 @@ class Processor:
         if batch.status == BatchStatus.PLANNED:
             return self.intake.record_plan(batch_id, [], self.agent)
         files = [f for f in self.intake.files(batch_id) if f.duplicate_of is None]
+        triaged_files: list[tuple[BatchFile, TriagedInput]] = []
         readable: list[tuple[BatchFile, TriagedInput]] = []
         unreadable: list[BatchFile] = []
         separators: dict[tuple[int, int], Separator] = {}
         with scratch_folder(PLAN_SCRATCH) as folder:
             for file in files:
                 try:
-                    triaged = triage_file(self._fetch(file, Path(folder)), self.options)
-                    position = len(readable)
-                    for index, task in enumerate(triaged.tasks):
-                        separator = find_separator(task, self.options)
-                        if separator is not None:
-                            separators[(position, index)] = separator
+                    triaged_files.append(
+                        (file, triage_file(self._fetch(file, Path(folder)), self.options))
+                    )
                 except TRANSIENT_ERRORS:
                     raise  # the store or database: worth retrying the whole plan
                 except HosoError as error:  # the file's own fault, in words: no traceback
-                    log.warning(
-                        "batch %s: file %s %r cannot be planned: %s (%s)",
-                        batch_id, file.id, file.name, error.message, error.code,
-                    )  # fmt: skip
+                    _cannot_plan(batch_id, file, error.message, error.code)
                     unreadable.append(file)
-                    continue
                 except Exception:  # a bug: its traceback is for whoever mends it
                     # Either way the file decides nothing for the other files: it becomes a
                     # document of its own, which fails with the reason when processed, at
@@ -163,8 +167,22 @@ class Processor:
                     log.warning("batch %s: file %s %r cannot be planned", batch_id, file.id,
                                 file.name, exc_info=True)  # fmt: skip
                     unreadable.append(file)
+            # Every page is looked at for a separator sheet, across the page processes (a page
+            # costs ~0.05-0.4 s; one after another in the worker, a batch's OCR waited for all).
+            jobs = [(task, self.options) for _, triaged in triaged_files for task in triaged.tasks]
+            checks = iter(self.runner.map(check_separator, jobs))
+            for file, triaged in triaged_files:
+                outcomes = [next(checks) for _ in triaged.tasks]
+                failed = next((o for o in outcomes if isinstance(o, SeparatorCheckFailed)), None)
+                if failed is not None:
+                    _cannot_plan(batch_id, file, failed.message, failed.code)
+                    unreadable.append(file)
                     continue
+                for index, outcome in enumerate(outcomes):
+                    if isinstance(outcome, Separator):
+                        separators[(len(readable), index)] = outcome
                 readable.append((file, triaged))
+        unreadable.sort(key=files.index)  # in upload order, as the files came
         planned = plan_documents([len(t.tasks) for _, t in readable], separators)
         plans = [
             DocumentPlan(
