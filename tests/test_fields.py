@@ -1186,6 +1186,41 @@ def test_a_number_after_another_persons_name_is_theirs(second: str, id_number: s
     assert values.get("id_number") == id_number
 
 
+@pytest.mark.parametrize(
+    "relatives",
+    [
+        # an ID card application's items 12-14 (CC01): each relative's particulars on the line
+        "12. Họ, chữ đệm và tên cha: NGUYỄN VĂN BÌNH Số định danh cá nhân: 001068001234\n"
+        "13. Họ, chữ đệm và tên mẹ: TRẦN THỊ CÚC Số định danh cá nhân: 001170004321\n"
+        "14. Họ, chữ đệm và tên vợ (chồng): LÊ THỊ DUNG Số định danh cá nhân: 001192005555\n",
+        # the short labels, a birth date beside the name, the father's item wrapping a line
+        "12. Cha: NGUYỄN VĂN BÌNH sinh ngày 03/04/1968\nSố định danh: 001068001234\n"
+        "13. Mẹ: TRẦN THỊ CÚC sinh ngày 05/06/1970\n",
+    ],
+)
+def test_the_relatives_items_are_theirs_and_the_applicants_go_on_after(relatives: str) -> None:
+    """A helper's form: the applicant's birth date was taken from "12. Cha: … sinh ngày …", a
+    father's number became the applicant's, and the phone after the relatives (item 18) was
+    dropped as the spouse's."""
+    _, values = _values(
+        "TỜ KHAI CĂN CƯỚC\n1. Họ, chữ đệm và tên: NGUYỄN VĂN AN\n3. Giới tính: Nam\n"
+        f"{relatives}18. Số điện thoại: 0912345678\n"
+    )
+    assert values["full_name"] == "NGUYỄN VĂN AN" and values["sex"] == "Nam"
+    assert "date_of_birth" not in values and "id_number" not in values
+    assert values["phone"] == "0912345678"
+
+
+def test_a_spouse_named_in_a_section_of_their_own_stays_another_person() -> None:
+    # unnumbered: what follows the spouse's name label is the spouse's, as before
+    _, values = _values(
+        "TỜ KHAI\nHọ và tên: NGUYỄN VĂN AN\nHọ và tên vợ/chồng: LÊ THỊ DUNG\n"
+        "Ngày sinh: 01/02/1993\nSố định danh cá nhân: 001193005555\n"
+    )
+    assert values["full_name"] == "NGUYỄN VĂN AN"
+    assert "date_of_birth" not in values and "id_number" not in values
+
+
 @pytest.mark.parametrize("second_half", ["Full name:", "Họ và tên:"])
 def test_a_name_label_broken_over_two_lines_names_one_person(second_half: str) -> None:
     # a card's bilingual label that OCR broke in two is one label: the holder's

@@ -192,7 +192,7 @@ class Labelled:
 
 
 def _labelled(
-    lines: list[str], today: dt.date, someone_else: int, unread: dict[str, str] | None = None
+    lines: list[str], today: dt.date, theirs: frozenset[int], unread: dict[str, str] | None = None
 ) -> dict[str, Labelled]:
     """Each field's value after its label, the first that reads as one winning (a form states a
     field once; a bilingual card states the label twice, the second half holding the value). A
@@ -202,12 +202,12 @@ def _labelled(
     errors (`REPAIRERS`), and says so; if that finds nothing, the value stays as read and its
     check says what is wrong with it. What stood after a label and read as nothing goes in
     `unread`, for checks that know more than the line (a card's expiry, from the birthday).
-    From line `someone_else` on (`_another_persons_lines`), a person's own fields are another's."""
+    On the lines `theirs` (`_other_persons_lines`), a person's own fields are another's."""
     found: dict[str, Labelled] = {}
     for at, line in enumerate(lines):
         pairs = labels.labelled_values(line)
         for index, (name, raw) in enumerate(pairs):
-            if name is None or name in found or (at >= someone_else and name in _PERSONS_OWN):
+            if name is None or name in found or (at in theirs and name in _PERSONS_OWN):
                 continue
             source, value_at = line, at
             last = index == len(pairs) - 1 and at + 1 < len(lines)
@@ -241,7 +241,7 @@ def _labelled(
                 unread.setdefault(name, raw)
         for name, raw, row_at in _table_row(lines, at, pairs):
             value = CONVERTERS.get(name, clean_value)(raw)
-            mine = row_at < someone_else or name not in _PERSONS_OWN
+            mine = row_at not in theirs or name not in _PERSONS_OWN
             if value and mine and name not in found:
                 found[name] = Labelled(value, lines[row_at], raw=raw, in_a_column=True)
     return found
@@ -367,15 +367,70 @@ _LEADING_DATE = re.compile(r"\s*(\d{1,2}\s*/\s*\d{1,2}\s*/\s*\d{4})(?!\d)[\s.,;:
 _PERSONS_OWN = frozenset({"date_of_birth", "sex", "id_number", "id_issue_date", "address", "phone"})
 
 
-def _another_persons_lines(lines: list[str]) -> int:
-    """Where a form starts stating another person's particulars: the line of its second name
-    label (`_names_a_person`), or past the end when it names one person."""
+def _other_persons_lines(lines: list[str]) -> frozenset[int]:
+    """The lines where a form states another person's particulars: a relative's item
+    (`_relatives_items`), and everything from the line of a second name label on
+    (`_names_a_person`; none when the form names one person), unless that label opens a
+    numbered item of a relative, which ends at the next number."""
+    relatives = _relatives_items(lines)
     naming = [
-        at for at, line in enumerate(lines) if _names_a_person(line) and not _left_blank(lines, at)
+        at
+        for at, line in enumerate(lines)
+        if _names_a_person(line)
+        and not _left_blank(lines, at)
+        and not (at in relatives and _ITEM_NUMBER.match(line))  # an item of its own: bounded
     ]
-    # the next line naming again is the same label broken by OCR ("Họ và tên /" over "Tên:")
-    later = [at for at in naming[1:] if at > naming[0] + 1]
-    return later[0] if later else len(lines)
+    # the next line naming again is the same label broken by OCR ("Họ và tên /" over "Tên:"),
+    # where the first holds no name; after a name it is another person's label
+    broken = bool(naming) and not _names_someone(lines[naming[0]])
+    later = [at for at in naming[1:] if at > naming[0] + 1 or not broken]
+    return relatives | frozenset(range(later[0] if later else len(lines), len(lines)))
+
+
+# A form's numbered item ("12.", "12)") opening its line.
+_ITEM_NUMBER = re.compile(r"\s*[\[(]?\d{1,2}\s*[.)\]]")
+# A relative named by one word and its colon ("12. Cha: …", "Mẹ:", "Vợ (chồng):"), folded.
+_RELATIVE_WORD = re.compile(
+    r"\W*(?:\d{1,2}\W{1,3})?(?:cha|me|vo|chong)(?:\W{1,3}(?:vo|chong))?\W*:"
+)
+_RELATIVES_LABELS = frozenset(
+    labels.phrase(None, printed).words
+    for printed in labels.OTHER_PERSONS_NAME_LABELS
+    if "vợ" in printed
+)
+RELATIVE_ITEM_LINES = 2  # a relative's item wraps onto a line or two at most
+
+
+def _relatives_items(lines: list[str]) -> frozenset[int]:
+    """The lines of the items a form gives to the applicant's parents and spouse: a line opening
+    with such a label, and, when it is a numbered item, the lines it wraps onto up to the next
+    number. What they hold ("12. Cha: … sinh ngày 03/04/1968", "Họ, chữ đệm và tên cha: …
+    Số định danh: 0…") is the relative's, and the applicant's own items go on after them (an
+    ID card application's phone, item 18, after the parents and spouse, items 12-14): the
+    father's birth date and ID had been taken for the applicant's, and the phone dropped."""
+    items: set[int] = set()
+    for at, line in enumerate(lines):
+        if not _opens_with_relative(line):
+            continue
+        items.add(at)
+        if _ITEM_NUMBER.match(line):
+            for after in range(at + 1, min(len(lines), at + 1 + RELATIVE_ITEM_LINES)):
+                if _ITEM_NUMBER.match(lines[after]):
+                    break
+                items.add(after)
+    return frozenset(items)
+
+
+def _opens_with_relative(line: str) -> bool:
+    return bool(_RELATIVE_WORD.match(fold_keep_digits(line))) or any(
+        (hit.phrase.key in PARENTS or hit.phrase.words in _RELATIVES_LABELS)
+        and _at_line_start(line, hit.start)
+        for hit in labels.find(line)
+    )
+
+
+def _names_someone(line: str) -> bool:
+    return any(clean_value(raw) for key, raw in labels.labelled_values(line) if key == "full_name")
 
 
 def _left_blank(lines: list[str], at: int) -> bool:
@@ -1318,8 +1373,8 @@ def extract(
     doc_type, type_confidence = classify(text, card_code=qr is not None or zone is not None)
     lines = [line for line in text.splitlines() if line.strip()]
     unread: dict[str, str] = {}
-    someone_else = _another_persons_lines(lines)
-    labelled = _labelled(lines, today, someone_else, unread)
+    theirs = _other_persons_lines(lines)
+    labelled = _labelled(lines, today, theirs, unread)
     _expiry_beside_residence(labelled, lines)
     parent = _parent_by_elimination(lines, labelled)
     values = {
@@ -1329,7 +1384,7 @@ def extract(
         by_elimination = FieldValue(parent[1].value, FROM_LAYOUT, "layout", line=parent[1].line)
         values[parent[0]] = repaired(by_elimination, 1)
     if "id_number" not in values:  # cards print "Số / No.: 0…" with no telling label
-        own = lines[:someone_else]
+        own = [line for at, line in enumerate(lines) if at not in theirs]
         number = _id_number("\n".join(own))
         read_back = None if number else _id_number_repaired(own)
         if number:
