@@ -1221,6 +1221,28 @@ def test_a_spouse_named_in_a_section_of_their_own_stays_another_person() -> None
     assert "date_of_birth" not in values and "id_number" not in values
 
 
+@pytest.mark.parametrize(
+    ("printed", "date"),
+    [
+        ("2 2 0 6 2 0 2 2", "22/06/2022"),  # one digit a box
+        ("22 06 2022", "22/06/2022"),  # three groups of boxes
+        ("0 5 / 1 1 / 1 9 9 0", "05/11/1990"),  # boxes with the slashes printed between
+        ("2 2 0 6 2 0 2", None),  # seven digits are no date
+        ("22 06 2022 tại Huế", None),  # words after: not boxes, and no date pattern either
+    ],
+)
+def test_a_date_printed_in_boxes_is_read_with_its_digits_joined(
+    printed: str, date: str | None
+) -> None:
+    """A helper's form printed the birth date one digit a box; OCR keeps the boxes' gaps."""
+    assert parse_date(printed) == date
+    if date:
+        _, values = _values(
+            f"GIẤY KHAI SINH\nHọ, chữ đệm, tên: LÊ AN\nNgày, tháng, năm sinh: {printed}"
+        )
+        assert values["date_of_birth"] == date
+
+
 @pytest.mark.parametrize("second_half", ["Full name:", "Họ và tên:"])
 def test_a_name_label_broken_over_two_lines_names_one_person(second_half: str) -> None:
     # a card's bilingual label that OCR broke in two is one label: the holder's

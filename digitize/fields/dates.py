@@ -43,8 +43,17 @@ def find_dates(text: str) -> list[str]:
     return [value for _, value in sorted(found)]
 
 
+# A date of digits alone printed in a form's boxes: one digit a box ("2 2 0 6 2 0 2 2") or the
+# boxes in three groups ("22 06 2022"), with or without its slashes. Irregular groups ("2412
+# 1974") are a lost slash, not boxes: read, if at all, as a repair a person checks.
+_BOXED_DATE = re.compile(r"\d(?:[\s/.\-]+\d){7}|\d\d[\s/.\-]+\d\d[\s/.\-]+\d{4}")
+
+
 def parse_date(text: str) -> str | None:
-    compact = _COMPACT.match(text.strip())
+    text = text.strip()
+    if _BOXED_DATE.fullmatch(text):
+        text = re.sub(r"[\s/.\-]+", "", text)
+    compact = _COMPACT.match(text)
     if compact:
         return make_date(int(compact.group(1)), int(compact.group(2)), int(compact.group(3)))
     dates = find_dates(text)
