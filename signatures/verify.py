@@ -51,8 +51,10 @@ from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.errors import NoDSSFoundError, SignatureValidationError
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.policy_decl import (
+    CertificateFetchingRule,
     LocalKnowledge,
     PdfSignatureValidationSpec,
+    RevocationInfoGatheringSpec,
     SignatureValidationSpec,
 )
 from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
@@ -387,8 +389,21 @@ class Verifier:
             known_crls=knowledge.known_crls,
             known_certs=[*knowledge.known_certs, *self.intermediates],
         )
+        # No certificate is fetched from an address the signed file names (its signer's
+        # "issuer at" URL, a CRL's): the path from the trust roots is built from what the file
+        # embeds and the configured intermediates, so OCSP and CRLs are fetched only for
+        # certificates that path vouches for, at the addresses their trusted issuers wrote. A
+        # stranger's certificate had made the server call an address of its choice and keep
+        # the answer in memory (helper-73: 2 GB).
+        gathering = RevocationInfoGatheringSpec(
+            certificate_fetching_rule=CertificateFetchingRule.NEVER_FETCH
+        )
         return PdfSignatureValidationSpec(
-            SignatureValidationSpec(cert_validation_policy=policy, local_knowledge=known)
+            SignatureValidationSpec(
+                cert_validation_policy=policy,
+                revinfo_gathering_policy=gathering,
+                local_knowledge=known,
+            )
         )
 
     async def _verify(

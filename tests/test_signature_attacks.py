@@ -5,9 +5,19 @@ from __future__ import annotations
 
 import random
 import re
+import threading
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.sign import signers
 
 from hoso.signatures.errors import NotSignableError
 from hoso.signatures.sign import SigningService
@@ -77,3 +87,118 @@ def test_damaged_signed_files_get_a_verdict_or_a_typed_error_never_a_pass(
         if report.verdict is Verdict.PASSED:
             assert changed, "a truncated file passed"
             assert all(any(a <= c < b for a, b in gaps) for c in changed), changed
+
+
+class _Recorder(BaseHTTPRequestHandler):
+    """An address a stranger's certificate names: records each request, answers nothing."""
+
+    asked: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        self.asked.append(self.path)
+        self.send_error(404)
+
+    do_POST = do_GET  # OCSP asks by POST
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+
+def _stranger(folder: Path, base: str) -> tuple[Path, Path, Path]:
+    """A key and certificate issued by a CA no one trusts, whose certificate names the CA's
+    certificate, its OCSP responder and its CRL at `base`; and the CA's certificate."""
+    now = datetime.now(UTC)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Không ai tin")])
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Người lạ")]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=365))
+        .add_extension(
+            x509.KeyUsage(True, True, False, False, False, False, False, False, False), True
+        )
+        .add_extension(
+            x509.AuthorityInformationAccess(
+                [
+                    x509.AccessDescription(
+                        AuthorityInformationAccessOID.CA_ISSUERS,
+                        x509.UniformResourceIdentifier(f"{base}/ca.cer"),
+                    ),
+                    x509.AccessDescription(
+                        AuthorityInformationAccessOID.OCSP,
+                        x509.UniformResourceIdentifier(f"{base}/ocsp"),
+                    ),
+                ]
+            ),
+            False,
+        )
+        .add_extension(
+            x509.CRLDistributionPoints(
+                [
+                    x509.DistributionPoint(
+                        [x509.UniformResourceIdentifier(f"{base}/ca.crl")], None, None, None
+                    )
+                ]
+            ),
+            False,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    key_file, cert_file = folder / "stranger.key.pem", folder / "stranger.cert.pem"
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=365))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    ca_file = folder / "stranger-ca.cert.pem"
+    ca_file.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    return key_file, cert_file, ca_file
+
+
+@pytest.mark.parametrize("ca_embedded", [False, True], ids=["issuer-missing", "issuer-embedded"])
+def test_a_strangers_signature_makes_the_server_fetch_nothing_it_names(
+    verifier: Verifier, pdfa_copy: Path, tmp_path: Path, ca_embedded: bool
+) -> None:
+    """An uploaded PDF's signer may name any address as its issuer's certificate, OCSP
+    responder or CRL. pyHanko fetched them all: an archivist's upload made the server call an
+    address of the signer's choice (a machine inside the agency's network) and keep what it
+    answered in memory (helper-73 saw 2 GB). Nothing is fetched for a certificate that no
+    path from the trust roots vouches for."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    _Recorder.asked = []
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        key_file, cert_file, ca_file = _stranger(tmp_path, f"http://127.0.0.1:{server.server_port}")
+        chain = (str(ca_file),) if ca_embedded else ()
+        load = signers.SimpleSigner.load
+        signer = load(str(key_file), str(cert_file), ca_chain_files=chain)  # type: ignore[no-untyped-call]
+        assert signer is not None
+        signed = tmp_path / "stranger.pdf"
+        with pdfa_copy.open("rb") as source, signed.open("wb") as out:
+            signers.sign_pdf(
+                IncrementalPdfFileWriter(source), signers.PdfSignatureMetadata(field_name="Ky"),
+                signer=signer, output=out,
+            )  # fmt: skip
+        report = verifier.verify_file(signed)
+    finally:
+        server.shutdown()
+    assert report.verdict != Verdict.PASSED
+    assert _Recorder.asked == []
