@@ -329,13 +329,16 @@ class Intake:
             )
 
     def _processed_copies(self, session: Any, sha256s: list[str], batch: Batch) -> dict[str, int]:
-        """For each of these bytes, the earliest file of the province that is processed or will
-        be (its batch is closed, and it is no duplicate itself); a copy in a batch still open
-        may never be processed, so it is never pointed at. One query per `LOOKUP_CHUNK`."""
-        found: dict[str, int] = {}
+        """For each of these bytes, the earliest file of the province that the archive holds or
+        will: its batch is closed (a copy in a batch still open may never be processed), it is
+        no duplicate itself, and not every document made of it failed. A failed copy is no
+        copy: the same bytes sent again are processed again, and fail again with the reason
+        (or pass, where the failure was the archive's own); they had been told "already in
+        the archive", with success (a new user's finding). One query per `LOOKUP_CHUNK`."""
+        copies: dict[str, list[tuple[int, int]]] = {}
         for start in range(0, len(sha256s), LOOKUP_CHUNK):
             rows = session.execute(
-                select(BatchFile.sha256, func.min(BatchFile.id))
+                select(BatchFile.sha256, BatchFile.id, BatchFile.batch_id)
                 .join(Batch, Batch.id == BatchFile.batch_id)
                 .where(
                     BatchFile.sha256.in_(sha256s[start : start + LOOKUP_CHUNK]),
@@ -344,10 +347,34 @@ class Intake:
                     Batch.id != batch.id,
                     Batch.status != BatchStatus.OPEN,
                 )
-                .group_by(BatchFile.sha256)
+                .order_by(BatchFile.id)
             )
-            found.update({sha256: int(first) for sha256, first in rows})
+            for sha256, file_id, batch_id in rows:
+                copies.setdefault(sha256, []).append((int(file_id), int(batch_id)))
+        failed = self._failed_files(session, {b for files in copies.values() for _, b in files})
+        found: dict[str, int] = {}
+        for sha256, files in copies.items():
+            kept = [file_id for file_id, _ in files if file_id not in failed]
+            if kept:
+                found[sha256] = kept[0]
         return found
+
+    def _failed_files(self, session: Any, batch_ids: set[int]) -> set[int]:
+        """The files of these batches every document made of which failed (a file not planned
+        yet has none, and is no failure)."""
+        held: dict[int, bool] = {}  # file id: whether a document made of it did not fail
+        ordered = sorted(batch_ids)
+        for start in range(0, len(ordered), LOOKUP_CHUNK):
+            rows = session.execute(
+                select(Document.status, Document.sources).where(
+                    Document.batch_id.in_(ordered[start : start + LOOKUP_CHUNK])
+                )
+            )
+            for status, sources in rows:
+                for source in sources or []:
+                    file_id = int(source["file_id"])
+                    held[file_id] = held.get(file_id, False) or status != DocumentStatus.FAILED
+        return {file_id for file_id, kept in held.items() if not kept}
 
     def _mark_duplicates(self, session: Any, batch: Batch) -> None:
         """At close: files whose bytes a batch closed earlier already holds point to that copy

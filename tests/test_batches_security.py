@@ -267,6 +267,35 @@ def test_closing_marks_copies_already_in_a_closed_batch_as_duplicates(
         assert session.get(BatchFile, b.file_id).duplicate_of is None  # type: ignore[union-attr]
 
 
+def test_bytes_whose_earlier_copy_failed_are_processed_again_not_called_archived(
+    index: RecordIndex, tmp_path: Path
+) -> None:
+    """A station re-sending a scan that failed was told "already in the archive" and its upload
+    succeeded (a new user's finding): a copy whose every document failed is no copy, so the
+    bytes are processed again and fail again with the reason. A copy that is done still makes
+    a duplicate."""
+    archive = Archive(FilesystemStore(tmp_path / "objects"), index, tmp_path / "spool")
+    intake = Intake(archive)
+
+    def upload(name: str) -> list[int | None]:
+        batch = intake.create_batch(name, "48", STATION)
+        receipts = [
+            intake.add_file(batch.id, io.BytesIO(png(3)), "trang.png", 0, STATION),
+            intake.add_file(batch.id, io.BytesIO(b"%PDF-1.7 broken"), "hong.pdf", 1, STATION),
+        ]
+        intake.close(batch.id, STATION)
+        with PageRunner(Options(jobs=1)) as runner:
+            processor = Processor(intake, runner, Options(jobs=1), "worker:test")
+            statuses = [processor.process(d) for d in processor.plan(batch.id)]
+        assert sorted(statuses) == (["done", "failed"] if name == "A" else ["failed"])
+        with index.sessions() as session:
+            return [session.get(BatchFile, r.file_id).duplicate_of for r in receipts]  # type: ignore[union-attr]
+
+    assert upload("A") == [None, None]
+    good, bad = upload("B")
+    assert good is not None and bad is None  # the broken file failed again, in B's own document
+
+
 # --- 4. a file arriving after close is refused -------------------------------------------------
 
 
