@@ -205,12 +205,24 @@ class PageRunner:
                     outcomes[pending.pop(future)] = future.result()
                 submit(len(done))
         except (BrokenProcessPool, CancelledError, PagePoolClosedError) as error:
-            # what the pool's end means for the worker is decided where pages are run
             log.warning("page pool unavailable (%s): the rest is done in this process", error)
+            if getattr(pool, "_broken", False):
+                self._discard(pool)
         return [
             outcomes[index] if index in outcomes else function(item)
             for index, item in enumerate(items)
         ]
+
+    def _discard(self, pool: ProcessPoolExecutor) -> None:
+        """Ends and forgets a kept pool that a dead page process broke (out of memory, killed),
+        so the next work starts a new one. The runner stays open: `close` alone ends it for
+        good, as the worker stops. Closing it here had made every later document of the
+        worker fail, as if the archive were unavailable, until it was restarted (helper-75)."""
+        with self._lock:
+            if self._pool is pool:
+                self._pool = None
+        _end_page_processes(pool)  # see there: 3.11's executor may not finish its own clean-up
+        pool.shutdown(wait=True, cancel_futures=True)
 
     def call(self, function: Callable[[Item], Outcome], item: Item) -> Outcome:
         """`function(item)` where `map` would run it."""
@@ -284,7 +296,9 @@ class PageRunner:
             if not self.keep_pool:  # interrupted or failed: its pages are of no more use
                 _end_page_processes(pool)
             elif getattr(pool, "_broken", False):
-                self.close()  # a dead page process broke the pool: the next document gets a new one
+                self._discard(
+                    pool
+                )  # a dead page process broke it: the next document gets a new one
             raise
         finally:
             if not self.keep_pool:

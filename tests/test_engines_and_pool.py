@@ -3,6 +3,8 @@ in order; a failing page fails its document with its number; a killed worker is 
 
 from __future__ import annotations
 
+import contextlib
+import multiprocessing
 import os
 import pickle
 import signal
@@ -57,6 +59,41 @@ def test_work_beside_pages_runs_in_the_page_processes_until_the_pool_closes() ->
     finally:
         runner.close()
     assert runner.map(process_and_square, [3, 4]) == [(os.getpid(), 9), (os.getpid(), 16)]
+
+
+def die_in_a_page_process(parent: int) -> int:
+    """Killed, as by the kernel out of memory, when it runs in a page process."""
+    if os.getpid() != parent:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return os.getpid()
+
+
+def test_a_page_process_dying_beside_pages_leaves_the_worker_a_new_pool(
+    three_pages: tuple[list[Path], list[str]],
+) -> None:
+    """A page process killed while it checked a batch for separators left its broken pool in
+    place; the next document found it broken, the runner closed itself for good, and every
+    later document of the worker failed as 'storage unavailable' until a restart
+    (helper-75). The work is done here instead, and the next pages get a new pool."""
+    files, _ = three_pages
+    options = Options(jobs=2, model="fast")
+    runner = PageRunner(options, keep_pool=True)
+    try:
+        assert runner.map(die_in_a_page_process, [os.getpid()] * 3) == [os.getpid()] * 3
+        tasks = [task for path in files for task in triage_file(path, options).tasks]
+        assert all(page.text.strip() for page in runner.run(tasks))
+        assert os.getpid() not in {pid for pid, _ in runner.map(process_and_square, [1, 2])}
+        # the same for a page process that dies between documents: the document that finds
+        # the pool broken may fail (its job retries it), the one after gets a new pool
+        page_process = multiprocessing.active_children()[0].pid
+        assert page_process is not None
+        os.kill(page_process, signal.SIGKILL)
+        time.sleep(1)
+        with contextlib.suppress(PagePoolClosedError, PageFailedError):
+            runner.run(tasks)
+        assert len(runner.run(tasks)) == len(tasks)
+    finally:
+        runner.close()
 
 
 def test_a_single_process_runner_does_the_work_here() -> None:
