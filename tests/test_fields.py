@@ -1211,6 +1211,41 @@ def test_the_relatives_items_are_theirs_and_the_applicants_go_on_after(relatives
     assert values["phone"] == "0912345678"
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the same person named twice: no one else's particulars start there (helper-75)
+        (
+            "ĐƠN ĐỀ NGHỊ\nTôi là: NGUYỄN VĂN AN\nHọ và tên người đề nghị: NGUYỄN VĂN AN\n"
+            "Ngày sinh: 01/02/1990\nSố định danh cá nhân: 001090001234\n",
+            {"date_of_birth": "01/02/1990", "id_number": "001090001234"},
+        ),
+        (
+            "TỜ KHAI\nHọ và tên: NGUYỄN VĂN AN\nHọ, chữ đệm và tên khai sinh: NGUYỄN VĂN AN\n"
+            "Số điện thoại: 0912345678\n",
+            {"phone": "0912345678"},
+        ),
+        # a relative's item ends at the applicant's own label, its number lost by OCR
+        (
+            "TỜ KHAI\n1. Họ và tên: NGUYỄN VĂN AN\n12. Cha: NGUYỄN VĂN BÌNH 13. Mẹ: TRẦN THỊ CÚC\n"
+            "Ngày sinh: 01/02/1990\nSố điện thoại: 0912345678\n",
+            {"phone": "0912345678"},
+        ),
+        # a date wrapping a father's item is no item number; his number stays his
+        (
+            "TỜ KHAI\n1. Họ và tên: NGUYỄN VĂN AN\n12. Cha: NGUYỄN VĂN BÌNH, sinh ngày\n"
+            "03.04.1968 Số định danh: 001068001234\n18. Số điện thoại: 0912345678\n",
+            {"phone": "0912345678"},
+        ),
+    ],
+)
+def test_the_applicant_is_not_lost_to_a_relative_or_to_their_own_name_twice(
+    text: str, expected: dict[str, str]
+) -> None:
+    _, values = _values(text)
+    assert values == {"full_name": "NGUYỄN VĂN AN", **expected}
+
+
 def test_a_spouse_named_in_a_section_of_their_own_stays_another_person() -> None:
     # unnumbered: what follows the spouse's name label is the spouse's, as before
     _, values = _values(

@@ -383,12 +383,17 @@ def _other_persons_lines(lines: list[str]) -> frozenset[int]:
     # the next line naming again is the same label broken by OCR ("Họ và tên /" over "Tên:"),
     # where the first holds no name; after a name it is another person's label
     broken = bool(naming) and not _names_someone(lines[naming[0]])
-    later = [at for at in naming[1:] if at > naming[0] + 1 or not broken]
+    first = _name_on(lines[naming[0]]) if naming else ""
+    later = [
+        at
+        for at in naming[1:]
+        if (at > naming[0] + 1 or not broken) and _name_on(lines[at]) != first
+    ]
     return relatives | frozenset(range(later[0] if later else len(lines), len(lines)))
 
 
 # A form's numbered item ("12.", "12)") opening its line.
-_ITEM_NUMBER = re.compile(r"\s*[\[(]?\d{1,2}\s*[.)\]]")
+_ITEM_NUMBER = re.compile(r"\s*[\[(]?\d{1,2}\s*[.)\]](?!\d)")  # not a date's "03.04.1968"
 # A relative named by one word and its colon ("12. Cha: …", "Mẹ:", "Vợ (chồng):"), folded.
 _RELATIVE_WORD = re.compile(
     r"\W*(?:\d{1,2}\W{1,3})?(?:cha|me|vo|chong)(?:\W{1,3}(?:vo|chong))?\W*:"
@@ -399,6 +404,9 @@ _RELATIVES_LABELS = frozenset(
     if "vợ" in printed
 )
 RELATIVE_ITEM_LINES = 2  # a relative's item wraps onto a line or two at most
+# What a relative's item states of them on a line of its own; any other label opening a line
+# is the applicant's own item again, its number lost by OCR ("Số điện thoại: …").
+RELATIVES_PARTICULARS = frozenset({"id_number", "date_of_birth"})
 
 
 def _relatives_items(lines: list[str]) -> frozenset[int]:
@@ -415,10 +423,19 @@ def _relatives_items(lines: list[str]) -> frozenset[int]:
         items.add(at)
         if _ITEM_NUMBER.match(line):
             for after in range(at + 1, min(len(lines), at + 1 + RELATIVE_ITEM_LINES)):
-                if _ITEM_NUMBER.match(lines[after]):
+                if _ITEM_NUMBER.match(lines[after]) or _opens_with_applicants_label(lines[after]):
                     break
                 items.add(after)
     return frozenset(items)
+
+
+def _opens_with_applicants_label(line: str) -> bool:
+    return any(
+        hit.phrase.key is not None
+        and hit.phrase.key not in RELATIVES_PARTICULARS
+        and _at_line_start(line, hit.start)
+        for hit in labels.find(line)
+    )
 
 
 def _opens_with_relative(line: str) -> bool:
@@ -431,6 +448,18 @@ def _opens_with_relative(line: str) -> bool:
 
 def _names_someone(line: str) -> bool:
     return any(clean_value(raw) for key, raw in labels.labelled_values(line) if key == "full_name")
+
+
+def _name_on(line: str) -> str:
+    """The name a name label's line gives, folded ("" for none): a second label naming the same
+    person ("Tôi là: X" then "Họ và tên người đề nghị: X", a card's label read twice) starts
+    no one else's particulars."""
+    named = [
+        clean_value(raw) or ""
+        for key, raw in labels.labelled_values(line)
+        if key in ("full_name", None)
+    ]
+    return fold_keep_digits(" ".join(n for n in named[:1] if n)).strip()
 
 
 def _left_blank(lines: list[str], at: int) -> bool:
