@@ -436,6 +436,16 @@ class Verifier:
             except DAMAGED_PDF_ERRORS as exc:
                 log.info("signature %s unreadable", sig.field_name, exc_info=exc)
                 reports.append(_unreadable(str(sig.field_name)))
+            except AssertionError as exc:
+                # pyHanko's path validation asserts what it takes certificates to be: an EC
+                # signature on a certificate naming an RSA root as its issuer failed its
+                # assertion, and the upload answered 500 (helper-75). No chain holds there.
+                log.warning("signature %s: its chain cannot be checked", sig.field_name,
+                            exc_info=exc)  # fmt: skip
+                reports.append(_unreadable(
+                    str(sig.field_name), Reason.CERTIFICATE_CHAIN_GENERAL_FAILURE,
+                    Verdict.INDETERMINATE, "INDETERMINATE/CERTIFICATE_CHAIN_GENERAL_FAILURE",
+                ))  # fmt: skip
         _flag_unsigned_tail(data, embedded, reports)
         reports += broken
         if not reports:

@@ -22,6 +22,7 @@ from pyhanko.sign import signers
 from hoso.signatures.errors import NotSignableError
 from hoso.signatures.sign import SigningService
 from hoso.signatures.verify import Verdict, Verifier
+from tests.pki import TestPki
 from tests.signature_attacks import ATTACKS, Attack, attacked
 
 
@@ -202,3 +203,48 @@ def test_a_strangers_signature_makes_the_server_fetch_nothing_it_names(
         server.shutdown()
     assert report.verdict != Verdict.PASSED
     assert _Recorder.asked == []
+
+
+def test_a_certificate_claiming_a_trusted_roots_name_with_another_key_type_is_judged(
+    verifier: Verifier, pki: TestPki, pdfa_copy: Path, tmp_path: Path
+) -> None:
+    """An EC certificate naming the trusted (RSA) root as its issuer made pyHanko's path check
+    fail an assertion, and verifying answered an internal error (helper-75)."""
+    root = x509.load_pem_x509_certificate(pki.root_cert.read_bytes())
+    key, forger = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    now = datetime.now(UTC)
+    forged = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Giả gốc")]))
+        .issuer_name(root.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=365))
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(root.public_key()),  # type: ignore[arg-type]
+            False,
+        )
+        .sign(forger, hashes.SHA256())
+    )
+    key_file, cert_file = tmp_path / "forged.key.pem", tmp_path / "forged.cert.pem"
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    cert_file.write_bytes(forged.public_bytes(serialization.Encoding.PEM))
+    load = signers.SimpleSigner.load
+    signer = load(str(key_file), str(cert_file), ca_chain_files=())  # type: ignore[no-untyped-call]
+    signed = tmp_path / "forged.pdf"
+    with pdfa_copy.open("rb") as source, signed.open("wb") as out:
+        signers.sign_pdf(
+            IncrementalPdfFileWriter(source),
+            signers.PdfSignatureMetadata(field_name="Ky"),
+            signer=signer,
+            output=out,
+        )
+    report = verifier.verify_file(signed)
+    assert report.verdict != Verdict.PASSED and report.reasons
