@@ -22,7 +22,6 @@ import asyncio
 import hashlib
 import io
 import logging
-import os
 import threading
 import zlib
 from collections.abc import Iterator
@@ -71,7 +70,7 @@ from hoso.signatures.errors import (
     TooManySignaturesError,
     VerificationTimedOutError,
 )
-from hoso.signatures.profiles import CONFIG_ENV, SigningConfig, load_certificates
+from hoso.signatures.profiles import SigningConfig, load_certificates
 
 log = logging.getLogger(__name__)
 
@@ -662,11 +661,12 @@ def _flag_unsigned_tail(
             _fail(report, Reason.PARTIAL_COVERAGE, Verdict.FAILED)
 
 
-def configured_verifier() -> Verifier | None:
-    """The verifier of the signing configuration in the environment, if there is one."""
-    if not os.environ.get(CONFIG_ENV):
-        return None
-    return Verifier(SigningConfig.load())
+def configured_verifier() -> Verifier:
+    """The server's verifier: the signing configuration's trust anchors when there is one, else
+    none, as `hoso verify` does. Without anchors a signature's integrity and the changes after
+    it are still checked, and trust is unknown (INDETERMINATE); the server had answered 503 to
+    every verification on the embedded defaults, where the command line verified (helper-76)."""
+    return Verifier(SigningConfig.for_verifying())
 
 
 class _CauseLog(logging.Handler):

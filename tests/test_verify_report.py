@@ -22,6 +22,7 @@ from hoso.signatures.verify import (
     Verdict,
     VerificationReport,
     Verifier,
+    configured_verifier,
 )
 from tests.signature_attacks import add_page_content, blank_signature_value
 
@@ -136,3 +137,20 @@ def test_one_signature_then_tampering_carries_reason_codes_and_their_vietnamese_
     assert data["signatures"][0]["kind"] == "signature"
     assert data["signatures"][0]["coverage"] == "unknown"
     assert [Reason(code) for code in data["reasons"]] == blanked.reasons
+
+
+def test_the_server_verifies_without_a_signing_configuration(
+    signing: SigningService, pdfa_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On the embedded defaults (no HOSO_SIGNING_CONFIG) the API's verification answered 503
+    where `hoso verify` worked (helper-76): now the integrity and the changes are checked and
+    trust is unknown until anchors are configured."""
+    monkeypatch.delenv("HOSO_SIGNING_CONFIG", raising=False)
+    signed = tmp_path / "signed.pdf"
+    signing.sign(pdfa_copy, signed, "scan")
+    report = configured_verifier().verify_file(signed)
+    assert report.verdict == Verdict.INDETERMINATE
+    (signature,) = report.signatures
+    assert signature.coverage == Coverage.ENTIRE_FILE
+    forged = configured_verifier().verify_bytes(add_page_content(signed.read_bytes()), name="f")
+    assert forged.verdict == Verdict.FAILED and Reason.DISALLOWED_CHANGES in forged.reasons
