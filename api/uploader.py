@@ -147,8 +147,9 @@ class StationClient:
             raise UploadError(_problem_text(error.response)) from None
         except httpx.TransportError as error:
             raise ServerUnavailableError(
-                f"the server did not answer for {self.patience:.0f} s ({error}); run the same "
-                "command again later: files already sent are not sent twice"
+                f"the server at {self.server} did not answer for {self.patience:.0f} s "
+                f"({error}); is it running, and is --server (or HOSO_SERVER) its address? Run "
+                "the same command again later: nothing already received is sent or done twice"
             ) from None
 
     def open_batch(self, name: str) -> tuple[int, bool]:

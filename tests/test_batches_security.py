@@ -321,15 +321,22 @@ def test_a_file_stored_while_the_batch_closes_is_refused_not_dropped(
 # --- 5. hoso upload says when it gave up -------------------------------------------------------
 
 
-def test_upload_exits_10_when_the_server_stays_unreachable(tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", [["upload", "--batch", "x"], ["replace", "7"]])
+def test_station_commands_exit_10_when_the_server_stays_unreachable(
+    tmp_path: Path, command: list[str]
+) -> None:
     scan = tmp_path / "a.png"
     scan.write_bytes(png(1))
+    words: list[str | Path] = (
+        [*command, scan] if command[0] == "replace" else [command[0], scan, *command[1:]]
+    )
     result = run_hoso(
-        "upload", scan, "--batch", "x", "--server", f"http://127.0.0.1:{free_port()}",
+        *words, "--server", f"http://127.0.0.1:{free_port()}",
         "--token", "hoso_x", "--patience", "1", expect=ExitCode.STORAGE_UNAVAILABLE,
     )  # fmt: skip
-    assert "did not answer" in result.stderr
-    # said at once, not only when patience runs out (300 s of silence looked hung)
+    assert "did not answer" in result.stderr and "--server (or HOSO_SERVER)" in result.stderr
+    # said at once, not only when patience runs out (300 s of silence looked hung; `replace`
+    # said nothing at all until then, helper-76)
     assert "does not answer" in result.stderr and "trying again for up to 1 s" in result.stderr
 
 

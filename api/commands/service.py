@@ -370,7 +370,7 @@ def replace(
 
     if not token:
         raise typer.BadParameter("a station token is needed (--token or HOSO_TOKEN)")
-    client = StationClient(server, token, patience_seconds=patience)
+    client = StationClient(server, token, patience_seconds=patience, on_wait=_say_waiting)
     try:
         answer = client.replace(document_id, file)
     finally:
