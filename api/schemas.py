@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from hoso.api.auth import Role
 from hoso.storage.procedures import Procedure
@@ -32,22 +32,31 @@ from hoso.storage.vocabulary import BatchStatus, DocumentStatus
 # --- requests ------------------------------------------------------------------------------
 
 
-class BatchIn(BaseModel):
+class RequestIn(BaseModel):
+    """A request body: a field the server does not know is refused (422, naming it), never
+    ignored. A misspelled `province` had been dropped, and the token request refused for a
+    missing province (helper-76); a misspelled records field would have been left unset with
+    success."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class BatchIn(RequestIn):
     name: str = Field(min_length=1, max_length=200, examples=["Bàn 3 sáng 24/11"])
 
 
-class ReviewIn(BaseModel):
+class ReviewIn(RequestIn):
     value: str | None = Field(default=None, max_length=500, description="Omit to accept as is.")
 
 
-class TokenIn(BaseModel):
+class TokenIn(RequestIn):
     name: str = Field(min_length=1, max_length=120)
     role: Role
     province_code: str | None = Field(default=None, pattern=r"^\d{2}$")
     desk_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
 
 
-class DeskIn(BaseModel):
+class DeskIn(RequestIn):
     name: str = Field(min_length=1, max_length=200, examples=["Bộ phận một cửa phường Hải Châu"])
     province_code: str = Field(pattern=r"^\d{2}$")
     commune_code: str | None = Field(default=None, pattern=r"^\d{5}$")
@@ -87,7 +96,7 @@ class RecordsOut(BaseModel):
     missing: list[str] = Field(description="A person's fields still empty.")
 
 
-class RecordsIn(BaseModel):
+class RecordsIn(RequestIn):
     """The fields a person sets; each given replaces the stored value ("" or null clears it),
     each left out is kept."""
 
@@ -103,7 +112,7 @@ class RecordsIn(BaseModel):
     notes: str | None = Field(default=None, max_length=1000)
 
 
-class ExportIn(BaseModel):
+class ExportIn(RequestIn):
     """One dossier, one batch, or the documents received in a span of days (Vietnam's)."""
 
     dossier_code: str | None = Field(default=None, min_length=1, max_length=40)

@@ -214,8 +214,12 @@ def _upload(service: Service, batch_id: int, station: str, body: bytes) -> Any:
 def test_a_station_creates_batches_in_its_own_province_only(
     isolated: Service, station: str, province: str
 ) -> None:
-    body = {"name": "elsewhere", "province_code": "79"}  # not part of the contract: ignored
-    answer = isolated.client.post(f"{API}/batches", json=body, headers=isolated.as_(station))
+    body = {"name": "elsewhere", "province_code": "79"}  # not part of the contract: refused
+    refused = isolated.client.post(f"{API}/batches", json=body, headers=isolated.as_(station))
+    assert refused.status_code == 422 and "province_code" in refused.text
+    answer = isolated.client.post(
+        f"{API}/batches", json={"name": "elsewhere"}, headers=isolated.as_(station)
+    )
     assert answer.status_code == 201, answer.text
     batch_id = answer.json()["id"]
     with isolated.archive.index.sessions() as session:

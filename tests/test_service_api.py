@@ -293,6 +293,16 @@ def test_a_revoked_token_is_refused(service: Service) -> None:
     assert made["token"] not in str(stored)  # secrets are never listed
 
 
+def test_a_field_the_server_does_not_know_is_refused_by_name(service: Service) -> None:
+    """`province` for `province_code` was dropped, and the answer blamed a missing province."""
+    answer = service.client.post(
+        "/api/v1/tokens", json={"name": "x", "role": "archivist", "province": "48"},
+        headers=service.as_("admin"),
+    )  # fmt: skip
+    assert answer.status_code == 422 and answer.json()["code"] == "invalid_request"
+    assert "province" in answer.text and "extra" in answer.text.lower()
+
+
 # --- roles and provinces: every endpoint --------------------------------------------------------
 
 STATION, OFFICER, ARCHIVIST, ADMIN = "station", "officer", "archivist", "admin"
