@@ -307,7 +307,7 @@ class VerificationReport:
                 )
             out.append(f"  Toàn vẹn: {'có' if sig.intact else 'KHÔNG'}")
             out.append(f"  Chuỗi tin cậy: {' ← '.join(sig.chain) if sig.chain else 'không có'}")
-            out.append(f"  Tình trạng thu hồi: {sig.revocation}")
+            out.append(f"  Tình trạng thu hồi: {_revocation_vi(sig.revocation)}")
             if sig.claimed_signing_time:
                 out.append(f"  Thời điểm ký (tự khai): {sig.claimed_signing_time}")
             if sig.proven_signing_time:
@@ -593,6 +593,16 @@ class Verifier:
             _fail(report, Reason.NOT_YET_VALID, Verdict.FAILED)
         if revoked is not None and not revoked.ca_revoked and revoked.revocation_date <= proven:
             _fail(report, Reason.REVOKED, Verdict.FAILED)
+
+
+def _revocation_vi(revocation: str) -> str:
+    """The report's revocation status ("good", "revoked <date> (<reason>)", "unknown") as the
+    Vietnamese report says it; the JSON keeps the English words of its contract."""
+    if revocation == "good":
+        return "chưa bị thu hồi"
+    if revocation.startswith("revoked "):
+        return "đã bị thu hồi từ " + revocation.removeprefix("revoked ")
+    return "không xác định được"
 
 
 def _unreadable(

@@ -152,5 +152,7 @@ def test_the_server_verifies_without_a_signing_configuration(
     assert report.verdict == Verdict.INDETERMINATE
     (signature,) = report.signatures
     assert signature.coverage == Coverage.ENTIRE_FILE
+    # the Vietnamese report says the revocation status in Vietnamese (it said "unknown")
+    assert "Tình trạng thu hồi: không xác định được" in report.render_vi()
     forged = configured_verifier().verify_bytes(add_page_content(signed.read_bytes()), name="f")
     assert forged.verdict == Verdict.FAILED and Reason.DISALLOWED_CHANGES in forged.reasons
