@@ -105,7 +105,9 @@ class _Recorder(BaseHTTPRequestHandler):
         pass
 
 
-def _stranger(folder: Path, base: str) -> tuple[Path, Path, Path]:
+def _stranger(
+    base: str,
+) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate, x509.Certificate]:
     """A key and certificate issued by a CA no one trusts, whose certificate names the CA's
     certificate, its OCSP responder and its CRL at `base`; and the CA's certificate."""
     now = datetime.now(UTC)
@@ -149,15 +151,6 @@ def _stranger(folder: Path, base: str) -> tuple[Path, Path, Path]:
         )
         .sign(ca_key, hashes.SHA256())
     )
-    key_file, cert_file = folder / "stranger.key.pem", folder / "stranger.cert.pem"
-    key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
     ca = (
         x509.CertificateBuilder()
         .subject_name(ca_name)
@@ -169,9 +162,36 @@ def _stranger(folder: Path, base: str) -> tuple[Path, Path, Path]:
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
         .sign(ca_key, hashes.SHA256())
     )
-    ca_file = folder / "stranger-ca.cert.pem"
-    ca_file.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    return key_file, cert_file, ca_file
+    return key, certificate, ca
+
+
+def _signed_by(
+    unsigned: Path,
+    folder: Path,
+    key: ec.EllipticCurvePrivateKey,
+    certificate: x509.Certificate,
+    chain: tuple[x509.Certificate, ...] = (),
+) -> Path:
+    """`unsigned` signed with `key`, its certificate and `chain` embedded in the signature."""
+    files = {"key.pem": key.private_bytes(serialization.Encoding.PEM,
+                                          serialization.PrivateFormat.PKCS8,
+                                          serialization.NoEncryption()),
+             "cert.pem": certificate.public_bytes(serialization.Encoding.PEM)}  # fmt: skip
+    files |= {
+        f"chain{n}.pem": c.public_bytes(serialization.Encoding.PEM) for n, c in enumerate(chain)
+    }
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    load = signers.SimpleSigner.load
+    chain_files = tuple(str(folder / f"chain{n}.pem") for n in range(len(chain)))
+    signer = load(str(folder / "key.pem"), str(folder / "cert.pem"), ca_chain_files=chain_files)  # type: ignore[no-untyped-call]
+    signed = folder / "signed.pdf"
+    with unsigned.open("rb") as source, signed.open("wb") as out:
+        signers.sign_pdf(
+            IncrementalPdfFileWriter(source), signers.PdfSignatureMetadata(field_name="Ky"),
+            signer=signer, output=out,
+        )  # fmt: skip
+    return signed
 
 
 @pytest.mark.parametrize("ca_embedded", [False, True], ids=["issuer-missing", "issuer-embedded"])
@@ -187,17 +207,9 @@ def test_a_strangers_signature_makes_the_server_fetch_nothing_it_names(
     _Recorder.asked = []
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        key_file, cert_file, ca_file = _stranger(tmp_path, f"http://127.0.0.1:{server.server_port}")
-        chain = (str(ca_file),) if ca_embedded else ()
-        load = signers.SimpleSigner.load
-        signer = load(str(key_file), str(cert_file), ca_chain_files=chain)  # type: ignore[no-untyped-call]
-        assert signer is not None
-        signed = tmp_path / "stranger.pdf"
-        with pdfa_copy.open("rb") as source, signed.open("wb") as out:
-            signers.sign_pdf(
-                IncrementalPdfFileWriter(source), signers.PdfSignatureMetadata(field_name="Ky"),
-                signer=signer, output=out,
-            )  # fmt: skip
+        key, certificate, ca = _stranger(f"http://127.0.0.1:{server.server_port}")
+        chain = (ca,) if ca_embedded else ()
+        signed = _signed_by(pdfa_copy, tmp_path, key, certificate, chain)
         report = verifier.verify_file(signed)
     finally:
         server.shutdown()
@@ -227,24 +239,6 @@ def test_a_certificate_claiming_a_trusted_roots_name_with_another_key_type_is_ju
         )
         .sign(forger, hashes.SHA256())
     )
-    key_file, cert_file = tmp_path / "forged.key.pem", tmp_path / "forged.cert.pem"
-    key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    cert_file.write_bytes(forged.public_bytes(serialization.Encoding.PEM))
-    load = signers.SimpleSigner.load
-    signer = load(str(key_file), str(cert_file), ca_chain_files=())  # type: ignore[no-untyped-call]
-    signed = tmp_path / "forged.pdf"
-    with pdfa_copy.open("rb") as source, signed.open("wb") as out:
-        signers.sign_pdf(
-            IncrementalPdfFileWriter(source),
-            signers.PdfSignatureMetadata(field_name="Ky"),
-            signer=signer,
-            output=out,
-        )
+    signed = _signed_by(pdfa_copy, tmp_path, key, forged)
     report = verifier.verify_file(signed)
     assert report.verdict != Verdict.PASSED and report.reasons
