@@ -1231,6 +1231,12 @@ def test_the_relatives_items_are_theirs_and_the_applicants_go_on_after(relatives
             "Ngày sinh: 01/02/1990\nSố điện thoại: 0912345678\n",
             {"phone": "0912345678"},
         ),
+        # the item's dot lost by OCR: still the father's item, his birth date on the next line
+        (
+            "TỜ KHAI\n1. Họ và tên: NGUYỄN VĂN AN\n12 Cha: NGUYỄN VĂN BÌNH\n"
+            "Sinh ngày: 03/04/1968\n18. Số điện thoại: 0912345678\n",
+            {"phone": "0912345678"},
+        ),
         # a date wrapping a father's item is no item number; his number stays his
         (
             "TỜ KHAI\n1. Họ và tên: NGUYỄN VĂN AN\n12. Cha: NGUYỄN VĂN BÌNH, sinh ngày\n"

@@ -394,6 +394,8 @@ def _other_persons_lines(lines: list[str]) -> frozenset[int]:
 
 # A form's numbered item ("12.", "12)") opening its line.
 _ITEM_NUMBER = re.compile(r"\s*[\[(]?\d{1,2}\s*[.)\]](?!\d)")  # not a date's "03.04.1968"
+# An item number whose dot OCR lost ("12 Cha: …"), read so only before a relative's label.
+_BARE_ITEM_NUMBER = re.compile(r"\s*\d{1,2}\s+(?=\D)")
 # A relative named by one word and its colon ("12. Cha: …", "Mẹ:", "Vợ (chồng):"), folded.
 _RELATIVE_WORD = re.compile(
     r"\W*(?:\d{1,2}\W{1,3})?(?:cha|me|vo|chong)(?:\W{1,3}(?:vo|chong))?\W*:"
@@ -421,7 +423,7 @@ def _relatives_items(lines: list[str]) -> frozenset[int]:
         if not _opens_with_relative(line):
             continue
         items.add(at)
-        if _ITEM_NUMBER.match(line):
+        if _ITEM_NUMBER.match(line) or _BARE_ITEM_NUMBER.match(line):
             for after in range(at + 1, min(len(lines), at + 1 + RELATIVE_ITEM_LINES)):
                 if _ITEM_NUMBER.match(lines[after]) or _opens_with_applicants_label(lines[after]):
                     break
