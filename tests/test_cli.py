@@ -205,3 +205,18 @@ def test_serve_on_a_taken_port_says_so_and_changes_nothing(tmp_path: Path) -> No
         result = run_hoso("serve", "--port", str(port), env=env, expect=ExitCode.BAD_ARGUMENTS)
     assert "--port" in result.stderr and "port_in_use" in result.stderr
     assert not (tmp_path / "var").exists()
+
+
+def test_the_first_start_hint_names_hoso_as_it_was_started(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`make run` starts `.venv/bin/hoso`; the hint said `hoso user create …`, which a new shell
+    does not find (helper-76)."""
+    from hoso.api.commands.service import _as_invoked
+
+    venv_hoso = tmp_path / ".venv" / "bin" / "hoso"
+    monkeypatch.setenv("PATH", str(tmp_path / "elsewhere"))
+    monkeypatch.setattr("sys.argv", [str(venv_hoso), "serve"])
+    assert _as_invoked() == str(venv_hoso)
+    monkeypatch.setattr("sys.argv", [str(tmp_path / "hoso" / "__main__.py"), "serve"])
+    assert _as_invoked() == "hoso"

@@ -143,7 +143,8 @@ def serve(
     if not services.accounts.list():
         stderr.print(
             "hoso: nobody can log in to the desk UI yet: make the first admin with "
-            "`hoso user create NAME --role admin` (with the same HOSO_DATA_DIR/HOSO_DATABASE_URL)",
+            f"`{_as_invoked()} user create NAME --role admin` (with the same "
+            "HOSO_DATA_DIR/HOSO_DATABASE_URL)",
             highlight=False,
         )
     try:
@@ -157,6 +158,19 @@ def serve(
             # uvicorn skipped its lifespan's end (a second Ctrl-C): stop now, without a drain
             unfinished.append(job_worker.stop(drain_seconds=0))
         exit_leaving_unfinished_work(sum(unfinished))
+
+
+def _as_invoked() -> str:
+    """How to run hoso again from here: `hoso` where that is on the PATH and the same program,
+    else the path this one was started by (`make run` starts `.venv/bin/hoso`, which a new
+    shell does not find as `hoso`, helper-76)."""
+    import shutil
+
+    started = Path(sys.argv[0])
+    found = shutil.which("hoso")
+    if started.name != "hoso" or (found and Path(found).resolve() == started.resolve()):
+        return "hoso"
+    return str(started)
 
 
 def exit_leaving_unfinished_work(jobs: int) -> None:
