@@ -296,9 +296,8 @@ class PageRunner:
             if not self.keep_pool:  # interrupted or failed: its pages are of no more use
                 _end_page_processes(pool)
             elif getattr(pool, "_broken", False):
-                self._discard(
-                    pool
-                )  # a dead page process broke it: the next document gets a new one
+                # a dead page process broke it: the next document gets a new one
+                self._discard(pool)
             raise
         finally:
             if not self.keep_pool:

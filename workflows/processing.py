@@ -182,7 +182,8 @@ class Processor:
                     if isinstance(outcome, Separator):
                         separators[(len(readable), index)] = outcome
                 readable.append((file, triaged))
-        unreadable.sort(key=files.index)  # in upload order, as the files came
+        order = {file.id: at for at, file in enumerate(files)}
+        unreadable.sort(key=lambda file: order[file.id])  # in upload order, as the files came
         planned = plan_documents([len(t.tasks) for _, t in readable], separators)
         plans = [
             DocumentPlan(

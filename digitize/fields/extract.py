@@ -456,12 +456,8 @@ def _name_on(line: str) -> str:
     """The name a name label's line gives, folded ("" for none): a second label naming the same
     person ("Tôi là: X" then "Họ và tên người đề nghị: X", a card's label read twice) starts
     no one else's particulars."""
-    named = [
-        clean_value(raw) or ""
-        for key, raw in labels.labelled_values(line)
-        if key in ("full_name", None)
-    ]
-    return fold_keep_digits(" ".join(n for n in named[:1] if n)).strip()
+    named = [raw for key, raw in labels.labelled_values(line) if key in ("full_name", None)]
+    return fold_keep_digits(clean_value(named[0]) or "").strip() if named else ""
 
 
 def _left_blank(lines: list[str], at: int) -> bool:
