@@ -361,20 +361,13 @@ class Intake:
 
     def _failed_files(self, session: Any, batch_ids: set[int]) -> set[int]:
         """The files of these batches every document made of which failed (a file not planned
-        yet has none, and is no failure)."""
-        held: dict[int, bool] = {}  # file id: whether a document made of it did not fail
-        ordered = sorted(batch_ids)
-        for start in range(0, len(ordered), LOOKUP_CHUNK):
-            rows = session.execute(
-                select(Document.status, Document.sources).where(
-                    Document.batch_id.in_(ordered[start : start + LOOKUP_CHUNK])
-                )
-            )
-            for status, sources in rows:
-                for source in sources or []:
-                    file_id = int(source["file_id"])
-                    held[file_id] = held.get(file_id, False) or status != DocumentStatus.FAILED
-        return {file_id for file_id, kept in held.items() if not kept}
+        yet has none, and is no failure). Asked at every upload of bytes the province already
+        holds, so the failed documents, few, are read first, and the others only when some
+        failed."""
+        failing = _source_files(session, batch_ids, Document.status == DocumentStatus.FAILED)
+        if not failing:
+            return set()
+        return failing - _source_files(session, batch_ids, Document.status != DocumentStatus.FAILED)
 
     def _mark_duplicates(self, session: Any, batch: Batch) -> None:
         """At close: files whose bytes a batch closed earlier already holds point to that copy
@@ -792,6 +785,19 @@ def _in_order(sha256s: list[str], answers: dict[str, FileReceipt]) -> list[FileR
 
 def _receipt(row: BatchFile, created: bool) -> FileReceipt:
     return FileReceipt(row.id, row.sha256, row.size, created, row.duplicate_of, row)
+
+
+def _source_files(session: Any, batch_ids: set[int], which: Any) -> set[int]:
+    """The files that documents of these batches meeting `which` are made of."""
+    files: set[int] = set()
+    ordered = sorted(batch_ids)
+    for start in range(0, len(ordered), LOOKUP_CHUNK):
+        chunk = ordered[start : start + LOOKUP_CHUNK]
+        for sources in session.scalars(
+            select(Document.sources).where(Document.batch_id.in_(chunk), which)
+        ):
+            files.update(int(source["file_id"]) for source in sources or [])
+    return files
 
 
 def _retryable(document: Document | None, document_id: int) -> Document:
