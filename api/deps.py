@@ -30,10 +30,10 @@ from hoso.api.auth import (
     TooManyFailuresError,
 )
 from hoso.settings import HosoSettings
-from hoso.signatures.errors import ResultSigningNotConfiguredError, SigningConfigError
+from hoso.signatures.errors import ResultSigningNotConfiguredError
 from hoso.signatures.profiles import CONFIG_ENV
 from hoso.signatures.sign import ResultSigner
-from hoso.signatures.verify import Verifier
+from hoso.signatures.verify import Verifier, configured_verifier
 from hoso.storage.accounts import Accounts
 from hoso.storage.archive import Archive
 from hoso.storage.desks import Desks
@@ -60,7 +60,9 @@ Scoped = TypeVar("Scoped", Batch, Document)
 class Services:
     archive: Archive
     queue: JobQueue
-    verifier: Verifier | None = None  # None: no signing configuration, verification answers 503
+    # Checks uploaded and archived signatures: against the signing configuration's trust roots,
+    # or, without one, integrity and changes with trust unknown (as `hoso verify`)
+    verifier: Verifier = field(default_factory=configured_verifier)
     limiter: FailureLimiter = field(default_factory=FailureLimiter)  # failed authentications
     # What each procedure's form takes (HOSO_PROCEDURES); loaded here so a bad file stops
     # `hoso serve` at start, not the first desk that prefills.
@@ -93,14 +95,6 @@ class Services:
                 f'{CONFIG_ENV} to a signing configuration with [results] profile = "<profile>"'
             )
         return ResultIssuer(self.results, self.result_signer)
-
-    def configured_verifier(self) -> Verifier:
-        """The verifier, or the 503 problem that says how to configure one."""
-        if self.verifier is None:
-            raise SigningConfigError(
-                f"signature verification is not configured on this server (set {CONFIG_ENV})"
-            )
-        return self.verifier
 
 
 def services_of(request: Request) -> Services:

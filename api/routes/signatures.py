@@ -29,7 +29,7 @@ def verify_upload(
     data = file.file.read(MAX_VERIFY_BYTES + 1)
     if len(data) > MAX_VERIFY_BYTES:
         raise InputTooLargeError(f"files over {MAX_VERIFY_BYTES // 2**20} MiB are refused")
-    report = services.configured_verifier().verify_bytes(data, name=file.filename or "upload.pdf")
+    report = services.verifier.verify_bytes(data, name=file.filename or "upload.pdf")
     audit(
         services, who, EventType.VERIFIED, None, sha256=report.sha256, verdict=report.verdict.value
     )
@@ -48,7 +48,7 @@ def verify_document(
         raise NotFoundError(f"document {document_id} has no PDF to verify yet")
     with services.archive.store.open(derived.key) as stream:
         data = stream.read()
-    report = services.configured_verifier().verify_bytes(data, name=f"document-{document_id}.pdf")
+    report = services.verifier.verify_bytes(data, name=f"document-{document_id}.pdf")
     audit(
         services,
         who,

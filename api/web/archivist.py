@@ -148,7 +148,6 @@ def _show_report(request: Request, who: Person, view: ReportView) -> Response:
 def home(request: Request, who: ArchivistPerson, services: ServicesDep) -> Response:
     """Verify a file, open a document by its number, and the latest fixity round."""
     context = {
-        "verifier_configured": services.verifier is not None,
         "fixity": services.records.fixity_round(who.principal.province_code),
         # failing now, from any round: a nightly sample checks only some objects
         "fixity_problems": services.upkeep.open_problems(who.principal.province_code),
@@ -188,7 +187,6 @@ def document_page(
         "events": events,
         "objects": services.records.document_fixity(document_id),
         "fixity_texts": FIXITY_TEXTS,
-        "verifier_configured": services.verifier is not None,
     }
     return pages_of(request).render(request, "archivist/document.html", context, person=who)
 
