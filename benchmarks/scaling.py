@@ -32,7 +32,14 @@ from typing import Annotated, Any
 import typer
 from PIL import Image
 
-from benchmarks.service import scans, sqlite_plant, upload_command, variants
+from benchmarks.service import (
+    cpu_seconds,
+    proc_stat,
+    scans,
+    sqlite_plant,
+    upload_command,
+    variants,
+)
 from tests.deployment import station_token
 
 REPO = Path(__file__).resolve().parent.parent
@@ -46,24 +53,18 @@ def core_counts() -> list[int]:
     return [n for n in (1, 2, 4, 8, 16, 32, 64) if n < usable] + [usable]
 
 
-def _stat(pid: int) -> list[str]:
-    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-
-
 def group_cpu_seconds(group: int) -> dict[int, float]:
     """User + system CPU so far of each live process of one process group (Linux /proc): the
     server is started in its own group, so this is the server and its page processes."""
-    ticks = os.sysconf("SC_CLK_TCK")
     seconds: dict[int, float] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            fields = _stat(int(entry.name))
+            if int(proc_stat(int(entry.name))[2]) == group:
+                seconds[int(entry.name)] = cpu_seconds(int(entry.name))
         except OSError:  # ended meanwhile
             continue
-        if int(fields[2]) == group:
-            seconds[int(entry.name)] = (int(fields[11]) + int(fields[12])) / ticks
     return seconds
 
 

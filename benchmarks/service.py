@@ -110,9 +110,15 @@ class IntakeRun:
         }
 
 
+def proc_stat(pid: int) -> list[str]:
+    """A process's /proc/PID/stat fields after its name (Linux): [2] is its process group,
+    [11] and [12] its user and system CPU in clock ticks."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU of a process so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    fields = proc_stat(pid)
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
