@@ -139,6 +139,7 @@ class PageRunner:
         self._engine: OcrEngine | None = None
         self._pool: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
+        self._here_lock = threading.Lock()  # the in-process engine's (`_run_here`)
         self._closed = False  # a kept pool, once closed, takes no more work: the worker stops
 
     def __enter__(self) -> PageRunner:
@@ -155,6 +156,23 @@ class PageRunner:
             if getattr(pool, "_broken", False):  # see `_end_page_processes`
                 _end_page_processes(pool)
             pool.shutdown(wait=True, cancel_futures=True)
+
+    def warm(self) -> None:
+        """Starts a kept pool's page processes now, without waiting for them: each imports
+        hoso and loads its OCR engine (a second or two, all at once on a loaded machine), which
+        the first document after a worker's start otherwise waited for. A pool of one process,
+        or a runner already closed, has nothing to start."""
+        with self._lock:
+            if not self.keep_pool or self._closed or self.workers_for(0) < 2:
+                return
+            pool = self._pool or self._new_pool(0)
+        try:
+            with _interrupts_held():  # as for pages: the processes begin with interrupts held
+                # a spawn-started pool starts one process a submit while none is idle
+                for _ in range(self.workers_for(0)):
+                    pool.submit(os.getpid)
+        except RuntimeError:  # closed meanwhile: the worker is stopping
+            return
 
     def workers_for(self, page_count: int) -> int:
         wanted = self.options.jobs or os.cpu_count() or 1
@@ -231,15 +249,20 @@ class PageRunner:
     def _run_here(
         self, tasks: list[PageTask], on_page: ProgressCallback | None
     ) -> list[PageResult]:
-        if self._engine is None:
-            self._engine = self.engine_factory(self.options)
-        results = []
-        for task in tasks:
-            result = _guarded(task, self.options, self._engine)
-            if on_page:
-                on_page(result)
-            results.append(result)
-        return results
+        # One engine, one page at a time: a job worker's documents run in threads, and one
+        # engine used by two of them at once killed a worker of one page process without a
+        # word (its stderr silenced by the other thread's read) when it ran two documents
+        # at once; it now runs one (`workflows.settings.queue_limits`), this holds regardless
+        with self._here_lock:
+            if self._engine is None:
+                self._engine = self.engine_factory(self.options)
+            results = []
+            for task in tasks:
+                result = _guarded(task, self.options, self._engine)
+                if on_page:
+                    on_page(result)
+                results.append(result)
+            return results
 
     def _run_pool(
         self, tasks: list[PageTask], on_page: ProgressCallback | None

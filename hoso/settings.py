@@ -220,7 +220,7 @@ class HosoSettings:
         default=0,
         metadata=_env(
             "HOSO_PAGE_PROCESSES", _whole_number(0), "`0`: one per CPU core",
-            "Page processes of a worker, and documents it runs at once (OCR is CPU-bound).",
+            "A worker's page processes (CPU-bound OCR); from 2, it runs twice as many documents.",
         ),
     )  # fmt: skip
     heartbeat_seconds: float = field(

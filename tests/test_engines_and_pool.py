@@ -61,6 +61,29 @@ def test_work_beside_pages_runs_in_the_page_processes_until_the_pool_closes() ->
     assert runner.map(process_and_square, [3, 4]) == [(os.getpid(), 9), (os.getpid(), 16)]
 
 
+def children() -> set[int | None]:
+    return {child.pid for child in multiprocessing.active_children()}
+
+
+def test_a_warmed_pool_has_its_page_processes_before_any_work() -> None:
+    """A job worker starts its page processes when it starts: the first document after a
+    start had waited for every process to import hoso and load its models."""
+    before = children()
+    runner = PageRunner(Options(jobs=2, model="fast"), keep_pool=True)
+    try:
+        runner.warm()
+        deadline = time.monotonic() + 60
+        while len(children() - before) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        warmed = children() - before
+        assert len(warmed) == 2
+        assert {pid for pid, _ in runner.map(process_and_square, list(range(6)))} <= warmed
+    finally:
+        runner.close()
+    PageRunner(Options(jobs=1, model="fast"), keep_pool=True).warm()  # pages read in-process
+    assert children() <= before
+
+
 def die_in_a_page_process(parent: int) -> int:
     """Killed, as by the kernel out of memory, when it runs in a page process."""
     if os.getpid() != parent:

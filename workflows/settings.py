@@ -32,6 +32,9 @@ QUEUE_POLL_SECONDS = 0.2  # the default 1 s capped throughput near concurrency /
 # Batches planned at once per worker: a batch whose planning waits out a store outage (retried
 # with backoff) must not hold back every other batch of every province.
 PLANS_AT_ONCE = 4
+# Documents at work per page process (`queue_limits`): measured on 2 cores, page processes
+# busy 1.60-1.66 of 2 with one, 1.71-1.75 with two (40-60 one-page scans, three runs each).
+DOCUMENTS_PER_PAGE_PROCESS = 2
 
 
 def owner_only_job_database(jobs_database_url: str) -> None:
@@ -48,10 +51,18 @@ def owner_only_job_database(jobs_database_url: str) -> None:
 
 
 def queue_limits(page_processes: int) -> dict[str, int]:
-    """Documents running at once per worker: one per page process, so the pages of several
-    small documents keep every core busy. Batches are planned a few at a time (planning reads
-    codes and ink, no OCR), so one slow or failing batch never blocks the others."""
-    return {BATCH_QUEUE: PLANS_AT_ONCE, DOCUMENT_QUEUE: page_processes}
+    """Documents running at once per worker: twice its page processes. A document spends part
+    of its turn away from them (fetching its file, assembling and signing its PDF/A, writing
+    the index); with one document per process, those moments left a process idle, and the more
+    cores, the more often (page processes busy 7 of 16 on the lent machine). The pool still reads
+    one page per process, each document keeping no more of its pages waiting than the pool has
+    processes. Batches are planned a few at a time (planning reads codes and ink, no OCR), so
+    one slow or failing batch never blocks the others. A worker of one page process reads in
+    its own process, one page at a time (`PageRunner._run_here`), and runs one document at a
+    time: with two, the one holding the engine was not always the one whose turn it was (the
+    lock is not first come, first served), and another station's paper waited behind five."""
+    documents = DOCUMENTS_PER_PAGE_PROCESS * page_processes if page_processes > 1 else 1
+    return {BATCH_QUEUE: PLANS_AT_ONCE, DOCUMENT_QUEUE: documents}
 
 
 SCHEDULE_TIMEZONE = VIETNAM.key  # cron times are the desks' own: 01:30 is a Vietnam night

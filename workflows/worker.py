@@ -1,9 +1,9 @@
 """A job worker's life: launch the job engine under a stable executor id and the pinned
 application version, register the queues, beat, take over dead workers, drain on SIGTERM.
 
-One worker runs at most `page_processes` documents at a time and OCRs one page per process of
-its page pool (OCR is CPU-bound: one page per core). Batches are planned a few at a time
-(`settings.PLANS_AT_ONCE`).
+One worker runs at most two documents per page process at a time (`settings.queue_limits`) and
+OCRs one page per process of its page pool (OCR is CPU-bound: one page per core). Batches are
+planned a few at a time (`settings.PLANS_AT_ONCE`).
 """
 
 from __future__ import annotations
@@ -100,6 +100,7 @@ class Worker:
 
     def start(self) -> None:
         self.liveness.register()  # before the engine: refuse a duplicate id before recovering
+        self.runner.warm()  # the page processes load their models while the job engine starts
         jobs.bind(self.processor)
         scheduled.bind(self.scheduled_work)
         owner_only_job_database(self.settings.jobs_database_url)
