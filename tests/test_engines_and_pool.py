@@ -84,6 +84,22 @@ def test_a_warmed_pool_has_its_page_processes_before_any_work() -> None:
     assert children() <= before
 
 
+def opencv_threads(_: int) -> int:
+    import cv2
+
+    return int(cv2.getNumThreads())
+
+
+def test_page_processes_leave_parallel_work_to_the_pool() -> None:
+    """Each page process runs OpenCV on one thread: the pool already keeps every CPU busy,
+    and a thread pool of every CPU's size in each process only competes with the others."""
+    runner = PageRunner(Options(jobs=2, model="fast"), keep_pool=True)
+    try:
+        assert set(runner.map(opencv_threads, [0, 1, 2, 3])) == {1}
+    finally:
+        runner.close()
+
+
 def die_in_a_page_process(parent: int) -> int:
     """Killed, as by the kernel out of memory, when it runs in a page process."""
     if os.getpid() != parent:
