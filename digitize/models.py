@@ -48,6 +48,7 @@ class PageTask:
     born_digital: bool = False  # the PDF page already has usable text: no OCR
     pixels: int = 0  # triage's estimate from headers (what the pool starts first); 0: unknown
     notes: tuple[str, ...] = ()  # warnings triage found for this page (a file cut short after it)
+    drawn_only: bool = False  # too many drawing operations to analyse: PDFium draws it, OCR reads
 
 
 @dataclass(frozen=True)

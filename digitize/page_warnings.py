@@ -102,6 +102,15 @@ ANNOTATIONS_NOT_DRAWN = (
     "were left out of the archived page; check the PDF against what a viewer shows"
 )
 
+# A PDF page drawn with more operations than its analysis can afford (a map, a CAD drawing, or
+# a file made to stall the archive: 300,000 strokes took 27 s to analyse in pure Python, where
+# PDFium draws them in 1 s) is drawn by PDFium and read by OCR as a scan is; its text layer, if
+# it has one, is not used (`triage.MAX_ANALYSED_OPERATIONS`).
+DRAWN_ONLY = (
+    "the page is drawn with more than {operations} operations, too many to analyse: it was "
+    "read by OCR from its image, and any text the PDF carries for it was not used"
+)
+
 # Words of a born-digital page's text that the page does not show (drawn in a layer that is
 # off, under a box drawn over them, in the paper's colour) are left out of its text, and the
 # page says how many: the original keeps them.
@@ -136,6 +145,7 @@ TEMPLATES = (
     SAME_FILE_TWICE,
     ATTACHMENTS_NOT_READ,
     ANNOTATIONS_NOT_DRAWN,
+    DRAWN_ONLY,
     GIF_PICTURES,
     UNEVEN_RESOLUTION,
     STATED_DPI_DOUBTED,

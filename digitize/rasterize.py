@@ -798,7 +798,9 @@ def _render_pdf_page(task: PageTask, options: Options) -> RasterPage:
         page = plumber.pages[at]
         unit = _user_unit(page.page_obj.attrs.get("UserUnit"))
         typed: list[Word] = []
-        if not task.born_digital:
+        if task.drawn_only:
+            pass  # too many operations to analyse (`triage.MAX_ANALYSED_OPERATIONS`): drawn only
+        elif not task.born_digital:
             dpi = _main_image_dpi(task, page.images, unit) or dpi
             typed = _typed_beside_scan(page, dpi)
         elif not (prepared and prepared.fields_to_draw):  # else its text layer lacks the values

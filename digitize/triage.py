@@ -34,7 +34,7 @@ from hoso.digitize.errors import (
     UnsupportedInputError,
 )
 from hoso.digitize.models import Options, PageKind, PageTask
-from hoso.digitize.page_warnings import CUT_SHORT, SAME_FILE_TWICE
+from hoso.digitize.page_warnings import CUT_SHORT, DRAWN_ONLY, SAME_FILE_TWICE
 from hoso.files import sha256_file
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,12 @@ IMAGE_FAILURES = (OSError, SyntaxError, ValueError, TypeError, KeyError, IndexEr
 # Pages one file may hold, PDF or multi-page image: a 3.6 MB G4 TIFF of 15,216 pages (a
 # reviewing helper's) would have held every page process for hours.
 MAX_FILE_PAGES = 5000
+# Drawing operations a PDF page may run (its form XObjects' each time they are drawn) and still
+# be analysed for its images and text layer, which pdfplumber does in pure Python at ~80 µs an
+# operation: 300,000 strokes held the worker's planning for 27 s and each of its page steps as
+# long. A typed page runs a few thousand; above this, PDFium draws it (1 s for those 300,000)
+# and OCR reads it (`page_warnings.DRAWN_ONLY`).
+MAX_ANALYSED_OPERATIONS = 20_000
 # The longest side a page may have, in pixels: Tesseract refuses an image over 32,767 on a side
 # ("Image too large"), and hoso reads the page with a margin around it. No paper comes near: an
 # A0 sheet at 600 dpi is 28,000 px, a receipt roll 2.5 m long at 300 dpi 29,500. (A blank
@@ -465,6 +471,7 @@ def _triage_pdf(path: Path, options: Options, first_number: int) -> tuple[list[P
             )
         signed = _is_signed(pdf)
         visible = [has_visible_text(page) for page in pdf.pages]
+        operations = [drawing_operations(page, MAX_ANALYSED_OPERATIONS) for page in pdf.pages]
         annotated = [_has_visible_annotations(page) for page in pdf.pages]
     try:
         with pdfplumber.open(path) as plumber:
@@ -477,6 +484,7 @@ def _triage_pdf(path: Path, options: Options, first_number: int) -> tuple[list[P
                     annotated[index],
                     visible[index],
                     options,
+                    operations[index],
                 )
                 for index, page in enumerate(plumber.pages)
             ]
@@ -494,6 +502,45 @@ def _triage_pdf(path: Path, options: Options, first_number: int) -> tuple[list[P
 
 
 _TEXT_SHOWING = {"Tj", "TJ", "'", '"'}
+
+
+def drawing_operations(page: pikepdf.Page, limit: int) -> int:
+    """How many operations drawing the page runs, a form XObject's counted each time it is
+    drawn (one form of 1,000 strokes drawn 1,000 times is a million for any reader), counted
+    until past `limit`. A form that draws itself, or content that cannot be parsed, counts as
+    past the limit: no reader should be handed it to analyse."""
+    over = limit + 1
+    totals: dict[tuple[int, int], int] = {}  # a form's own count with what it draws
+
+    def count(
+        content: pikepdf.Object | pikepdf.Page, resources: object, open_forms: set[tuple[int, int]]
+    ) -> int:
+        try:
+            instructions = pikepdf.parse_content_stream(content)
+        except (pikepdf.PdfError, ValueError, TypeError):
+            return over
+        total = len(instructions)
+        forms = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
+        for instruction in instructions:
+            if total > limit:
+                return total
+            if str(instruction.operator) != "Do" or not isinstance(forms, pikepdf.Dictionary):
+                continue
+            form = forms.get(str(instruction.operands[0])) if instruction.operands else None
+            if not isinstance(form, pikepdf.Stream) or form.get("/Subtype") != pikepdf.Name.Form:
+                continue
+            key = form.objgen
+            if key in open_forms:
+                return over  # a form drawing itself: endless for a reader that follows it
+            if key not in totals:
+                totals[key] = count(form, form.get("/Resources", resources), open_forms | {key})
+            total += totals[key]
+        return total
+
+    try:
+        return count(page, page.obj.get("/Resources"), set())
+    except RecursionError:
+        return over
 
 
 def has_visible_text(page: pikepdf.Page) -> bool:
@@ -567,9 +614,14 @@ def _classify_pdf_page(
     annotated: bool,
     visible_text: bool,
     options: Options,
+    operations: int = 0,
 ) -> PageTask:
     page_area = max(float(page.width) * float(page.height), 1.0)
     rendered = int(page_area * (options.render_dpi / 72) ** 2)  # pixels when drawn by PDFium
+    if operations > MAX_ANALYSED_OPERATIONS:  # before `page.images`: that analyses it all
+        note = DRAWN_ONLY.format(operations=f"{MAX_ANALYSED_OPERATIONS:,}")
+        return PageTask(number, path, PageKind.PDF_RENDER, index, pixels=rendered,
+                        notes=(note,), drawn_only=True)  # fmt: skip
     images = page.images
     for image in images:
         src_w, src_h = image.get("srcsize", (0, 0))

@@ -20,6 +20,7 @@ from hoso.digitize.page_warnings import (
     BLANK_PAGE,
     CUT_SHORT,
     DAMAGED_IMAGE,
+    DRAWN_ONLY,
     GIF_PICTURES,
     HIDDEN_TEXT,
     LOW_CONFIDENCE,
@@ -279,6 +280,10 @@ WARNING_TEXTS: dict[str, str] = {
     PICTURES_LEFT: N_(
         "The page carries %(pictures)s pictures; only the %(read)s largest were read for text, "
         "so text in the others cannot be searched for. Split the page if they hold papers."
+    ),
+    DRAWN_ONLY: N_(
+        "The page is drawn with more than %(operations)s operations, too many to analyse: it "
+        "was read by OCR from its image, and any text the PDF carries for it was not used."
     ),
     ATTACHMENTS_NOT_READ: N_(
         "The PDF carries %(count)s attached file(s) that were not digitized, only its pages: "
