@@ -15,6 +15,7 @@ import struct
 import unicodedata
 import warnings
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -62,12 +63,13 @@ IMAGE_FAILURES = (OSError, SyntaxError, ValueError, TypeError, KeyError, IndexEr
 # Pages one file may hold, PDF or multi-page image: a 3.6 MB G4 TIFF of 15,216 pages (a
 # reviewing helper's) would have held every page process for hours.
 MAX_FILE_PAGES = 5000
-# Drawing operations a PDF page may run (its form XObjects' each time they are drawn) and still
-# be analysed for its images and text layer, which pdfplumber does in pure Python at ~80 µs an
-# operation: 300,000 strokes held the worker's planning for 27 s and each of its page steps as
-# long. A typed page runs a few thousand; above this, PDFium draws it (1 s for those 300,000)
-# and OCR reads it (`page_warnings.DRAWN_ONLY`).
-MAX_ANALYSED_OPERATIONS = 20_000
+# Drawing operations a PDF page may run (its form XObjects' each time they are drawn, a byte of
+# shown text as one) and still be analysed for its images and text layer, which pdfplumber does
+# in pure Python at ~80 µs an operation and ~35 µs a character: 300,000 strokes held the
+# worker's planning for 27 s and each of its page steps as long. A typed page runs a few
+# thousand (the corpus's densest, a form of tables, 13,524); above this, PDFium draws it (1 s
+# for those 300,000) and OCR reads it (`page_warnings.DRAWN_ONLY`).
+MAX_ANALYSED_OPERATIONS = 40_000
 # The longest side a page may have, in pixels: Tesseract refuses an image over 32,767 on a side
 # ("Image too large"), and hoso reads the page with a margin around it. No paper comes near: an
 # A0 sheet at 600 dpi is 28,000 px, a receipt roll 2.5 m long at 300 dpi 29,500. (A blank
@@ -504,11 +506,21 @@ def _triage_pdf(path: Path, options: Options, first_number: int) -> tuple[list[P
 _TEXT_SHOWING = {"Tj", "TJ", "'", '"'}
 
 
+def _shown_bytes(operands: Iterable[pikepdf.Object]) -> int:
+    """The bytes of text a text-showing operation shows (a TJ array's strings together)."""
+    shown = 0
+    for operand in operands:
+        parts = operand if isinstance(operand, pikepdf.Array) else [operand]
+        shown += sum(len(bytes(part)) for part in parts if isinstance(part, pikepdf.String))
+    return shown
+
+
 def drawing_operations(page: pikepdf.Page, limit: int) -> int:
     """How many operations drawing the page runs, a form XObject's counted each time it is
-    drawn (one form of 1,000 strokes drawn 1,000 times is a million for any reader), counted
-    until past `limit`. A form that draws itself, or content that cannot be parsed, counts as
-    past the limit: no reader should be handed it to analyse."""
+    drawn (one form of 1,000 strokes drawn 1,000 times is a million for any reader) and each
+    byte of text shown as one, counted until past `limit`. A form that draws itself, or
+    content that cannot be parsed, counts as past the limit: no reader should be handed it to
+    analyse."""
     over = limit + 1
     totals: dict[tuple[int, int], int] = {}  # a form's own count with what it draws
 
@@ -524,7 +536,11 @@ def drawing_operations(page: pikepdf.Page, limit: int) -> int:
         for instruction in instructions:
             if total > limit:
                 return total
-            if str(instruction.operator) != "Do" or not isinstance(forms, pikepdf.Dictionary):
+            operator = str(instruction.operator)
+            if operator in _TEXT_SHOWING:  # each character is work: one Tj of 300,000 took 11 s
+                total += _shown_bytes(instruction.operands)
+                continue
+            if operator != "Do" or not isinstance(forms, pikepdf.Dictionary):
                 continue
             form = forms.get(str(instruction.operands[0])) if instruction.operands else None
             if not isinstance(form, pikepdf.Stream) or form.get("/Subtype") != pikepdf.Name.Form:

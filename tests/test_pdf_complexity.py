@@ -39,7 +39,7 @@ def strokes(count: int, seed: int) -> str:
 
 
 def test_a_page_of_too_many_strokes_is_read_from_its_image(tmp_path: Path) -> None:
-    path = helvetica_page(tmp_path / "busy.pdf", TEXT + strokes(8_000, 1))  # 24,000 operations
+    path = helvetica_page(tmp_path / "busy.pdf", TEXT + strokes(15_000, 1))  # 45,000 operations
     task = triage_file(path, Options()).tasks[0]
     assert task.drawn_only and not task.born_digital
     page = digitize([path], Options(jobs=1)).pages[0]
@@ -57,6 +57,15 @@ def test_a_typed_page_of_ordinary_drawing_keeps_its_text_layer(tmp_path: Path) -
     assert [line for line in page.text.splitlines() if line.strip()][:4] == LINES
 
 
+def test_a_page_showing_too_much_text_is_read_from_its_image(tmp_path: Path) -> None:
+    """One text operation showing 50,000 characters: each is work for the analysis."""
+    shown = "BT /Helv 1 Tf 1 0 0 1 10 300 Tm (" + "A" * 50_000 + ") Tj ET "
+    path = helvetica_page(tmp_path / "wordy.pdf", TEXT + shown)
+    task = triage_file(path, Options()).tasks[0]
+    assert task.drawn_only and not task.born_digital
+    assert NOTE in task.notes
+
+
 def _form_drawn(path: Path, times: int, draws_itself: bool = False) -> Path:
     def prepare(pdf: pikepdf.Pdf, resources: pikepdf.Dictionary) -> None:
         form = pdf.make_indirect(pikepdf.Stream(pdf, strokes(100, 3).encode()))  # 300 operations
@@ -72,9 +81,9 @@ def _form_drawn(path: Path, times: int, draws_itself: bool = False) -> Path:
 
 
 def test_a_form_counts_each_time_it_is_drawn(tmp_path: Path) -> None:
-    """One form of 300 operations drawn 80 times is 24,000 operations for any reader of the
+    """One form of 300 operations drawn 150 times is 45,000 operations for any reader of the
     page; drawn 10 times, the page is an ordinary typed page."""
-    often = _form_drawn(tmp_path / "often.pdf", 80)
+    often = _form_drawn(tmp_path / "often.pdf", 150)
     seldom = _form_drawn(tmp_path / "seldom.pdf", 10)
     with pikepdf.open(often) as pdf:
         assert drawing_operations(pdf.pages[0], MAX_ANALYSED_OPERATIONS) > MAX_ANALYSED_OPERATIONS
