@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from hoso.api.commands.common import shown
+from hoso.api.commands.common import counted, shown
 from hoso.errors import ExitCode
 from tests.cli import run_hoso
 from tests.synthetic import PageSpec, render_page
@@ -22,6 +22,11 @@ def test_help_lists_exit_codes() -> None:
 
 
 @pytest.mark.slow
+def test_counts_are_written_as_people_write_them() -> None:
+    """`hoso upload` said "sent 1 files" (a new deployer's report)."""
+    assert [counted(n, "file") for n in (0, 1, 2)] == ["0 files", "1 file", "2 files"]
+
+
 def test_digitize_writes_pdf_and_json_contract(tmp_path: Path) -> None:
     page = render_page(PageSpec(seed=61, dpi=150, body_lines=3, skew_deg=2.0, rotation=270))
     source = page.save(tmp_path / "scan.jpg")

@@ -315,6 +315,7 @@ def test_hoso_upload_names_the_pages_to_rescan(desk: Desk) -> None:
             desk.tokens["s1"], "--timeout", "30", "--json",
         )  # fmt: skip
     assert "page 1: below 200 dpi, rescan needed" in result.stderr
+    assert "sent 0 files, 1 already on the server" in result.stderr
     [document] = json.loads(report.stdout)["documents"]
     assert document["pages_below_200_dpi"] == [1]
 

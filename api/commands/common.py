@@ -39,6 +39,11 @@ stderr = Console(stderr=True, soft_wrap=True)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
+def counted(number: int, noun: str) -> str:
+    """ "1 file", "2 files": a count and its noun as a person writes them (the plural by "s")."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def shown(text: object) -> str:
     """`text` for the terminal: rich markup escaped (messages name tables, "[operators]", and
     files, "[red]scan.png"), and control characters written as their codes, so a file name's

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from hoso.api.commands.common import add_command, progress_bar, shown, stderr
+from hoso.api.commands.common import add_command, counted, progress_bar, shown, stderr
 from hoso.digitize.models import Options
 from hoso.digitize.ocr.engine import ENGINES
 from hoso.ocr_models import DEFAULT_QUALITY, QUALITIES
@@ -84,7 +84,7 @@ def digitize(
             stderr.print(f"[yellow]warning:[/] {shown(warning)}", highlight=False)
         pages = len(document.pages)
         stderr.print(
-            f"{pages} page{'s' if pages != 1 else ''} → {shown(output)}"
+            f"{counted(pages, 'page')} → {shown(output)}"
             + (f", {shown(json_path)}" if json_path and not to_stdout else "")
         )
 

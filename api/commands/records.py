@@ -13,6 +13,7 @@ import typer
 from hoso.api.commands.common import (
     EXIT_CODES_HELP,
     add_command,
+    counted,
     open_archive,
     progress_bar,
     stderr,
@@ -163,7 +164,8 @@ def export(
         print(json.dumps(summary, ensure_ascii=False))
     elif not quiet:
         stderr.print(
-            f"{result.path}: {result.documents} documents, {result.objects} objects, "
+            f"{result.path}: {counted(result.documents, 'document')}, "
+            f"{counted(result.objects, 'object')}, "
             f"{result.events} events, {result.bytes} bytes (bag {result.bag_id})",
             highlight=False,
         )
@@ -211,7 +213,8 @@ def import_bag(
         print(json.dumps(summary))
     else:
         stderr.print(
-            f"{len(result.imported)} documents imported, {result.already_held} already held, "
+            f"{counted(len(result.imported), 'document')} imported, "
+            f"{result.already_held} already held, "
             f"{result.objects} objects, {result.events} events",
             highlight=False,
         )

@@ -14,6 +14,7 @@ import typer
 from hoso.api.commands.common import (
     EXIT_CODES_HELP,
     add_command,
+    counted,
     open_archive,
     progress_bar,
     stderr,
@@ -323,7 +324,7 @@ def upload(
                          ensure_ascii=False))  # fmt: skip
     elif not quiet:
         stderr.print(
-            f"batch {report.batch_id}: sent {len(report.sent)} files, "
+            f"batch {report.batch_id}: sent {counted(len(report.sent), 'file')}, "
             f"{len(report.already_there)} already on the server",
             highlight=False,
         )
