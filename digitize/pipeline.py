@@ -334,7 +334,7 @@ class PageRunner:
             max_workers=self.workers_for(page_count),
             mp_context=multiprocessing.get_context("spawn" if self.keep_pool else "fork"),
             initializer=_init_worker,
-            initargs=(self.options, self.engine_factory),
+            initargs=(self.options, self.engine_factory, self.keep_pool),
         )
         if self.keep_pool:
             self._pool = pool
@@ -411,7 +411,7 @@ def _interrupts_held() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
-def _init_worker(options: Options, engine_factory: EngineFactory) -> None:
+def _init_worker(options: Options, engine_factory: EngineFactory, spawned: bool = False) -> None:
     # Ctrl-C reaches the whole foreground group: the parent decides what it ends (the command
     # line ends its pages at once; a job worker drains), not each page process on its own.
     # SIGTERM keeps its default: the executor ends the processes of a broken pool with it.
@@ -420,8 +420,12 @@ def _init_worker(options: Options, engine_factory: EngineFactory) -> None:
     # The pool is the parallelism: OpenCV's own thread pool, as many threads as CPUs in every
     # page process (256 threads on 16 CPUs), only competes with the other processes for the
     # same CPUs. Two processes of 16 threads each on 2 CPUs spent 5 % more CPU a page than
-    # with one thread each (four runs of each; not yet measured on 16 CPUs).
-    cv2.setNumThreads(1)
+    # with one thread each (four runs of each; not yet measured on 16 CPUs). Only in a process
+    # started fresh (a job worker's, spawned): in one forked from a parent that had used
+    # OpenCV's threads, changing them waits for those threads, which the fork did not copy,
+    # for ever (the command line's pages hung in the test suite).
+    if spawned:
+        cv2.setNumThreads(1)
     _worker["options"] = options
     _worker["engine"] = engine_factory(options)
     threading.Thread(target=_end_with_parent, args=(os.getppid(),), daemon=True).start()

@@ -9,6 +9,7 @@ import os
 import pickle
 import signal
 import subprocess
+import sys
 import threading
 import time
 from dataclasses import replace
@@ -98,6 +99,34 @@ def test_page_processes_leave_parallel_work_to_the_pool() -> None:
         assert set(runner.map(opencv_threads, [0, 1, 2, 3])) == {1}
     finally:
         runner.close()
+
+
+FORKED_AFTER_OPENCV = """
+import sys
+from pathlib import Path
+import cv2, numpy as np
+cv2.setNumThreads(4)
+cv2.GaussianBlur(np.zeros((3000, 3000), np.uint8), (31, 31), 0)  # OpenCV's threads at work
+from hoso.digitize.models import Options
+from hoso.digitize.pipeline import digitize
+pages = digitize([Path(p) for p in sys.argv[1:]], Options(jobs=2, model="fast")).pages
+print(len(pages))
+"""
+
+
+def test_a_forked_pool_starts_after_the_parent_used_opencv_threads(
+    three_pages: tuple[list[Path], list[str]],
+) -> None:
+    """The command line forks its page processes; changing OpenCV's threads in one forked
+    from a parent that had used them waited for threads the fork did not copy, and the
+    pages never came back (the test suite hung)."""
+    files, _ = three_pages
+    done = subprocess.run(
+        [sys.executable, "-c", FORKED_AFTER_OPENCV, *map(str, files)],
+        capture_output=True, text=True, timeout=120, cwd=REPO,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["3"]
 
 
 def die_in_a_page_process(parent: int) -> int:
@@ -428,7 +457,7 @@ def test_a_document_sharing_a_pool_that_broke_is_not_left_waiting(
     files, _ = three_pages
     done = subprocess.run(
         [HOSO_COMMAND[0], "-c", SHARED_POOL_BROKEN_SCRIPT, *map(str, files * 4)],
-        capture_output=True, text=True, timeout=180, cwd=REPO,
+        capture_output=True, text=True, timeout=120, cwd=REPO,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "first: RuntimeError / second: PageFailedError", done.stderr
