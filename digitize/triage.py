@@ -15,7 +15,7 @@ import struct
 import unicodedata
 import warnings
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -474,6 +474,10 @@ def _triage_pdf(path: Path, options: Options, first_number: int) -> tuple[list[P
         signed = _is_signed(pdf)
         visible = [has_visible_text(page) for page in pdf.pages]
         operations = [drawing_operations(page, MAX_ANALYSED_OPERATIONS) for page in pdf.pages]
+        for page, count in zip(pdf.pages, operations, strict=True):
+            if count > MAX_ANALYSED_OPERATIONS:  # pdfplumber will not list its images: do it here
+                for width, height in _image_sizes(page.obj.get("/Resources")):
+                    check_pixel_budget(width, height, options, source)
         annotated = [_has_visible_annotations(page) for page in pdf.pages]
     try:
         with pdfplumber.open(path) as plumber:
@@ -557,6 +561,34 @@ def drawing_operations(page: pikepdf.Page, limit: int) -> int:
         return count(page, page.obj.get("/Resources"), set())
     except RecursionError:
         return over
+
+
+def _image_sizes(
+    resources: object, seen: set[tuple[int, int]] | None = None
+) -> Iterator[tuple[int, int]]:
+    """The declared size of each image a page's resources hold, its forms' too (each once):
+    the decompression-bomb check of a page whose images pdfplumber does not list."""
+    seen = set() if seen is None else seen
+    objects = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
+    if not isinstance(objects, pikepdf.Dictionary):
+        return
+    for item in objects.values():
+        if not isinstance(item, pikepdf.Stream) or item.objgen in seen:
+            continue
+        seen.add(item.objgen)
+        if item.get("/Subtype") == pikepdf.Name.Image:
+            yield _whole(item.get("/Width")), _whole(item.get("/Height"))
+        elif item.get("/Subtype") == pikepdf.Name.Form:
+            yield from _image_sizes(item.get("/Resources"), seen)
+
+
+def _whole(value: object) -> int:
+    """A declared size as a number; one that is missing or not a number counts as 1 (as the
+    images pdfplumber lists do): only a size too large is refused here."""
+    try:
+        return max(1, int(str(value)))
+    except ValueError:
+        return 1
 
 
 def has_visible_text(page: pikepdf.Page) -> bool:

@@ -7,10 +7,13 @@ followed."""
 from __future__ import annotations
 
 import random
+import zlib
 from pathlib import Path
 
 import pikepdf
+import pytest
 
+from hoso.digitize.errors import InputTooLargeError
 from hoso.digitize.models import Options
 from hoso.digitize.page_warnings import DRAWN_ONLY
 from hoso.digitize.pipeline import digitize
@@ -100,3 +103,20 @@ def test_a_form_that_draws_itself_is_not_followed(tmp_path: Path) -> None:
     document = digitize([path], Options(jobs=1))
     assert NOTE in document.pages[0].warnings
     assert "REGISTRATION" in document.pages[0].text
+
+
+def test_an_image_bomb_on_a_page_too_busy_to_analyse_is_still_refused(tmp_path: Path) -> None:
+    """pdfplumber, which lists a page's images for the decompression-bomb check, is not
+    asked about a page past the limit: its images are sized from the PDF's own objects."""
+
+    def prepare(pdf: pikepdf.Pdf, resources: pikepdf.Dictionary) -> None:
+        bomb = pdf.make_indirect(pikepdf.Stream(pdf, zlib.compress(bytes(1000))))
+        bomb.Type, bomb.Subtype = Name.XObject, Name.Image
+        bomb.Width, bomb.Height, bomb.BitsPerComponent = 60_000, 60_000, 8
+        bomb.ColorSpace, bomb.Filter = Name.DeviceGray, Name.FlateDecode
+        resources.XObject = pikepdf.Dictionary(Bomb=bomb)
+
+    content = TEXT + strokes(15_000, 5) + " q 595 0 0 842 0 0 cm /Bomb Do Q"
+    path = helvetica_page(tmp_path / "bomb.pdf", content, prepare)
+    with pytest.raises(InputTooLargeError):
+        triage_file(path, Options())
