@@ -472,10 +472,12 @@ def _triage_pdf(path: Path, options: Options, first_number: int) -> tuple[list[P
                 source=source,
             )
         signed = _is_signed(pdf)
-        visible = [has_visible_text(page) for page in pdf.pages]
-        operations = [drawing_operations(page, MAX_ANALYSED_OPERATIONS) for page in pdf.pages]
-        for page, count in zip(pdf.pages, operations, strict=True):
-            if count > MAX_ANALYSED_OPERATIONS:  # pdfplumber will not list its images: do it here
+        visible, operations = [], []
+        for page in pdf.pages:  # each page's content parsed once, for both questions
+            instructions = _parsed(page)
+            visible.append(has_visible_text(instructions))
+            operations.append(drawing_operations(page, MAX_ANALYSED_OPERATIONS, instructions))
+            if operations[-1] > MAX_ANALYSED_OPERATIONS:  # pdfplumber will not list its images
                 for width, height in _image_sizes(page.obj.get("/Resources")):
                     check_pixel_budget(width, height, options, source)
         annotated = [_has_visible_annotations(page) for page in pdf.pages]
@@ -519,21 +521,35 @@ def _shown_bytes(operands: Iterable[pikepdf.Object]) -> int:
     return shown
 
 
-def drawing_operations(page: pikepdf.Page, limit: int) -> int:
+def _parsed(
+    content: pikepdf.Object | pikepdf.Page,
+) -> list[pikepdf.ContentStreamInstructions] | None:
+    """A page's or a form's content as instructions; None where qpdf cannot parse it."""
+    try:
+        return pikepdf.parse_content_stream(content)
+    except (pikepdf.PdfError, ValueError, TypeError):
+        return None
+
+
+def drawing_operations(
+    page: pikepdf.Page,
+    limit: int,
+    instructions: list[pikepdf.ContentStreamInstructions] | None = None,
+) -> int:
     """How many operations drawing the page runs, a form XObject's counted each time it is
     drawn (one form of 1,000 strokes drawn 1,000 times is a million for any reader) and each
     byte of text shown as one, counted until past `limit`. A form that draws itself, or
     content that cannot be parsed, counts as past the limit: no reader should be handed it to
-    analyse."""
+    analyse. `instructions`: the page's content, where the caller parsed it already."""
     over = limit + 1
     totals: dict[tuple[int, int], int] = {}  # a form's own count with what it draws
 
     def count(
-        content: pikepdf.Object | pikepdf.Page, resources: object, open_forms: set[tuple[int, int]]
+        instructions: list[pikepdf.ContentStreamInstructions] | None,
+        resources: object,
+        open_forms: set[tuple[int, int]],
     ) -> int:
-        try:
-            instructions = pikepdf.parse_content_stream(content)
-        except (pikepdf.PdfError, ValueError, TypeError):
+        if instructions is None:
             return over
         total = len(instructions)
         forms = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
@@ -553,12 +569,14 @@ def drawing_operations(page: pikepdf.Page, limit: int) -> int:
             if key in open_forms:
                 return over  # a form drawing itself: endless for a reader that follows it
             if key not in totals:
-                totals[key] = count(form, form.get("/Resources", resources), open_forms | {key})
+                resources_of_form = form.get("/Resources", resources)
+                totals[key] = count(_parsed(form), resources_of_form, open_forms | {key})
             total += totals[key]
         return total
 
     try:
-        return count(page, page.obj.get("/Resources"), set())
+        page_instructions = _parsed(page) if instructions is None else instructions
+        return count(page_instructions, page.obj.get("/Resources"), set())
     except RecursionError:
         return over
 
@@ -591,12 +609,15 @@ def _whole(value: object) -> int:
         return 1
 
 
-def has_visible_text(page: pikepdf.Page) -> bool:
-    """True if the page draws text that shows (render mode other than 3, invisible). An OCR layer
-    from a scanner is invisible; text typed into a scanned form is not, and must not be lost."""
+def has_visible_text(instructions: list[pikepdf.ContentStreamInstructions] | None) -> bool:
+    """True if the page's content (`_parsed`) draws text that shows (render mode other than 3,
+    invisible). An OCR layer from a scanner is invisible; text typed into a scanned form is not,
+    and must not be lost."""
+    if instructions is None:
+        return True  # unreadable content: render it rather than risk dropping something
     mode, saved = 0, []
     try:
-        for instruction in pikepdf.parse_content_stream(page):
+        for instruction in instructions:
             op = str(instruction.operator)
             operands = instruction.operands
             if op == "q":
