@@ -111,6 +111,14 @@ DRAWN_ONLY = (
     "read by OCR from its image, and any text the PDF carries for it was not used"
 )
 
+# A PDF page whose analysis runs out of time (`triage.PAGE_ANALYSIS_SECONDS`: fonts, text or
+# drawing too costly to list in pure Python, whatever their count) is drawn and read the same.
+ANALYSIS_TOO_SLOW = (
+    "the page took longer than {seconds} seconds to analyse (its fonts, text or drawing are "
+    "too costly): it was read by OCR from its image, and any text the PDF carries for it was "
+    "not used"
+)
+
 # Words of a born-digital page's text that the page does not show (drawn in a layer that is
 # off, under a box drawn over them, in the paper's colour) are left out of its text, and the
 # page says how many: the original keeps them.
@@ -146,6 +154,7 @@ TEMPLATES = (
     ATTACHMENTS_NOT_READ,
     ANNOTATIONS_NOT_DRAWN,
     DRAWN_ONLY,
+    ANALYSIS_TOO_SLOW,
     GIF_PICTURES,
     UNEVEN_RESOLUTION,
     STATED_DPI_DOUBTED,

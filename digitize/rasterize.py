@@ -54,10 +54,10 @@ from hoso.digitize.triage import (
     IMAGE_FAILURES,
     MAX_PAGE_SIDE,
     PDFMINER_FAILURES,
+    chars_inside,
     check_pixel_budget,
     failure_detail,
     image_source,
-    inside,
     is_usable_text,
     jpeg_frame,
     png_data_short,
@@ -842,9 +842,9 @@ def _typed_beside_scan(page: pdfplumber.page.Page, dpi: float) -> list[Word]:
     images = page.images
     if not images or not page.chars:
         return []  # a vector page, or one whose text layer was found unusable: OCR reads it
-    beside = page.filter(
-        lambda o: o.get("object_type") != "char" or not any(inside(o, im) for im in images)
-    )
+    on = chars_inside(page.chars, images)
+    on_images = {id(char) for char, is_on in zip(page.chars, on, strict=True) if is_on}
+    beside = page.filter(lambda o: o.get("object_type") != "char" or id(o) not in on_images)
     if not beside.chars:
         return []
     rotation, words = born_digital_words(beside, dpi)

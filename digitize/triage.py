@@ -17,9 +17,11 @@ import warnings
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pdfplumber
 import pikepdf
 from pdfminer.pdfexceptions import PDFException
@@ -27,6 +29,7 @@ from pdfminer.psexceptions import PSException
 from pdfplumber.utils.exceptions import PdfminerException
 from PIL import Image
 
+from hoso.digitize.deadline import ItemsWithin
 from hoso.digitize.errors import (
     CorruptInputError,
     EmptyInputError,
@@ -35,7 +38,12 @@ from hoso.digitize.errors import (
     UnsupportedInputError,
 )
 from hoso.digitize.models import Options, PageKind, PageTask
-from hoso.digitize.page_warnings import CUT_SHORT, DRAWN_ONLY, SAME_FILE_TWICE
+from hoso.digitize.page_warnings import (
+    ANALYSIS_TOO_SLOW,
+    CUT_SHORT,
+    DRAWN_ONLY,
+    SAME_FILE_TWICE,
+)
 from hoso.files import sha256_file
 
 log = logging.getLogger(__name__)
@@ -69,7 +77,16 @@ MAX_FILE_PAGES = 5000
 # worker's planning for 27 s and each of its page steps as long. A typed page runs a few
 # thousand (the corpus's densest, a form of tables, 13,524); above this, PDFium draws it (1 s
 # for those 300,000) and OCR reads it (`page_warnings.DRAWN_ONLY`).
-MAX_ANALYSED_OPERATIONS = 40_000
+MAX_ANALYSED_OPERATIONS = 100_000
+# Seconds a PDF page's analysis may take in its child process (`deadline.ItemsWithin`) before
+# it is given up and the page drawn only (`page_warnings.ANALYSIS_TOO_SLOW`): no count sees
+# every costly construction (a million-entry ToUnicode, a dash array of five million numbers,
+# thousands of images beside thousands of characters). The densest legitimate pages tried
+# (an A3 spreadsheet of 2,400 cells, a 7-pt two-column page) take 1-2.5 s; OCR costs a page
+# about 2 s of CPU, so a page given up costs no more than one read.
+PAGE_ANALYSIS_SECONDS = 5.0
+# Seconds pdfplumber may take to open a PDF in the child (its cross-reference and page tree)
+OPENING_SECONDS = 30.0
 # The longest side a page may have, in pixels: Tesseract refuses an image over 32,767 on a side
 # ("Image too large"), and hoso reads the page with a margin around it. No paper comes near: an
 # A0 sheet at 600 dpi is 28,000 px, a receipt roll 2.5 m long at 300 dpi 29,500. (A blank
@@ -473,40 +490,97 @@ def _triage_pdf(path: Path, options: Options, first_number: int) -> tuple[list[P
             )
         signed = _is_signed(pdf)
         visible, operations = [], []
+        seen: set[tuple[int, int]] = set()
         for page in pdf.pages:  # each page's content parsed once, for both questions
             instructions = _parsed(page)
             visible.append(has_visible_text(instructions))
             operations.append(drawing_operations(page, MAX_ANALYSED_OPERATIONS, instructions))
-            if operations[-1] > MAX_ANALYSED_OPERATIONS:  # pdfplumber will not list its images
-                for width, height in _image_sizes(page.obj.get("/Resources")):
-                    check_pixel_budget(width, height, options, source)
+            # Decompression bombs, from the PDF's own objects: a page whose analysis is given
+            # up is drawn by PDFium all the same, its images decoded whole.
+            for width, height in _image_sizes(page.obj.get("/Resources"), seen):
+                check_pixel_budget(width, height, options, source)
         annotated = [_has_visible_annotations(page) for page in pdf.pages]
+        areas = [_area(page) for page in pdf.pages]
+    facts = [PageFacts(*known) for known in zip(annotated, visible, operations, areas, strict=True)]
+    analysis = ItemsWithin(
+        partial(_plumbed, path.resolve(), page_count),
+        partial(_classify_nth, path, options, first_number, facts),
+        seconds=PAGE_ANALYSIS_SECONDS,
+        opening_seconds=OPENING_SECONDS,
+    )
+    slow = ANALYSIS_TOO_SLOW.format(seconds=f"{PAGE_ANALYSIS_SECONDS:g}")
+    tasks = [
+        analysed or _drawn_only(path, index, first_number + index, facts[index].area, options, slow)
+        for index, analysed in enumerate(analysis.run(page_count))
+    ]
+    return tasks, signed
+
+
+@dataclass(frozen=True)
+class PageFacts:
+    """What qpdf found of a page, for its analysis in the child process."""
+
+    annotated: bool
+    visible_text: bool
+    operations: int
+    area: float  # square points, as shown (its crop box)
+
+
+def _area(page: pikepdf.Page) -> float:
     try:
-        with pdfplumber.open(path) as plumber:
-            tasks = [
-                _classify_pdf_page(
-                    page,
-                    path,
-                    index,
-                    first_number + index,
-                    annotated[index],
-                    visible[index],
-                    options,
-                    operations[index],
-                )
-                for index, page in enumerate(plumber.pages)
-            ]
+        x0, y0, x1, y1 = (float(value) for value in page.cropbox)
+    except (pikepdf.PdfError, ValueError, TypeError):
+        return 612.0 * 792.0  # a Letter page, for a box that cannot be read
+    return max(abs(x1 - x0) * abs(y1 - y0), 1.0)
+
+
+def _drawn_only(
+    path: Path, index: int, number: int, area: float, options: Options, note: str
+) -> PageTask:
+    """A page drawn by PDFium and read by OCR, its own text and images not analysed."""
+    rendered = int(area * (options.render_dpi / 72) ** 2)  # pixels when drawn by PDFium
+    return PageTask(number, path, PageKind.PDF_RENDER, index, pixels=rendered, notes=(note,),
+                    drawn_only=True)  # fmt: skip
+
+
+def _plumbed(path: Path, page_count: int) -> pdfplumber.pdf.PDF:
+    """The PDF opened by pdfplumber, in the analysis's child process, with as many pages as
+    qpdf found."""
+    try:
+        plumber = pdfplumber.open(path)
+        pages = len(plumber.pages)
     except PDFMINER_FAILURES as exc:
         raise CorruptInputError(
-            f"the PDF's page content cannot be read ({failure_detail(exc)})", source=source
+            f"the PDF's page content cannot be read ({failure_detail(exc)})", source=path.name
         ) from exc
-    if len(tasks) != page_count:  # two readers disagree: some pages are lost in the damage
+    if pages != page_count:  # two readers disagree: some pages are lost in the damage
         raise CorruptInputError(
-            f"only {len(tasks)} of the PDF's {page_count} pages can be read; the file is damaged "
+            f"only {pages} of the PDF's {page_count} pages can be read; the file is damaged "
             "(cut short?) — upload it again or rescan",
-            source=source,
+            source=path.name,
         )
-    return tasks, signed
+    return plumber
+
+
+def _classify_nth(
+    path: Path,
+    options: Options,
+    first_number: int,
+    facts: list[PageFacts],
+    plumber: pdfplumber.pdf.PDF,
+    index: int,
+) -> PageTask:
+    """`_classify_pdf_page` of page `index`, in the analysis's child process."""
+    known = facts[index]
+    try:
+        return _classify_pdf_page(
+            plumber.pages[index], path, index, first_number + index, known.annotated,
+            known.visible_text, options, known.operations,
+        )  # fmt: skip
+    except PDFMINER_FAILURES as exc:
+        raise CorruptInputError(
+            f"the PDF's page content cannot be read ({failure_detail(exc)})", source=path.name
+        ) from exc
 
 
 _TEXT_SHOWING = {"Tj", "TJ", "'", '"'}
@@ -519,6 +593,16 @@ def _shown_bytes(operands: Iterable[pikepdf.Object]) -> int:
         parts = operand if isinstance(operand, pikepdf.Array) else [operand]
         shown += sum(len(bytes(part)) for part in parts if isinstance(part, pikepdf.String))
     return shown
+
+
+def _code_length(fonts: object, operands: Iterable[pikepdf.Object]) -> int:
+    """Bytes a character takes in the font a `Tf` selects: two in a composite (Type0) font, as
+    Vietnamese text is usually embedded (Identity-H); counted as bytes, a dense two-column
+    page of it had passed for 50,000 characters and lost its text layer."""
+    name = next(iter(operands), None)
+    font = fonts.get(str(name)) if isinstance(fonts, pikepdf.Dictionary) and name else None
+    composite = isinstance(font, pikepdf.Dictionary) and font.get("/Subtype") == pikepdf.Name.Type0
+    return 2 if composite else 1
 
 
 def _parsed(
@@ -553,12 +637,17 @@ def drawing_operations(
             return over
         total = len(instructions)
         forms = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
+        fonts = resources.get("/Font") if isinstance(resources, pikepdf.Dictionary) else None
+        code_length = 1  # bytes a character of the current font takes
         for instruction in instructions:
             if total > limit:
                 return total
             operator = str(instruction.operator)
             if operator in _TEXT_SHOWING:  # each character is work: one Tj of 300,000 took 11 s
-                total += _shown_bytes(instruction.operands)
+                total += _shown_bytes(instruction.operands) // code_length
+                continue
+            if operator == "Tf":
+                code_length = _code_length(fonts, instruction.operands)
                 continue
             if operator != "Do" or not isinstance(forms, pikepdf.Dictionary):
                 continue
@@ -660,7 +749,7 @@ def _scanned_with_margins(
         return False
     if not visible:
         return True
-    return not any(inside(char, image) for char in page.chars for image in images)
+    return not chars_inside(page.chars, images).any()
 
 
 def _area_on(page: pdfplumber.page.Page, image: dict[str, Any]) -> float:
@@ -669,10 +758,18 @@ def _area_on(page: pdfplumber.page.Page, image: dict[str, Any]) -> float:
     return max(width, 0.0) * max(height, 0.0)
 
 
-def inside(char: dict[str, Any], image: dict[str, Any]) -> bool:
-    x = (float(char["x0"]) + float(char["x1"])) / 2
-    y = (float(char["top"]) + float(char["bottom"])) / 2
-    return bool(image["x0"] <= x <= image["x1"] and image["top"] <= y <= image["bottom"])
+def chars_inside(chars: list[dict[str, Any]], images: list[dict[str, Any]]) -> np.ndarray:
+    """For each character, whether its centre lies on one of the images. Vectorized: a page of
+    8,000 characters beside 8,000 small images had taken 16 s tested pair by pair."""
+    centres = np.array(
+        [((c["x0"] + c["x1"]) / 2, (c["top"] + c["bottom"]) / 2) for c in chars], dtype=float
+    ).reshape(-1, 2)
+    x, y = centres[:, 0], centres[:, 1]
+    found = np.zeros(len(chars), dtype=bool)
+    for image in images:
+        across = (image["x0"] <= x) & (x <= image["x1"])
+        found |= across & (image["top"] <= y) & (y <= image["bottom"])
+    return found
 
 
 def _classify_pdf_page(
@@ -689,8 +786,7 @@ def _classify_pdf_page(
     rendered = int(page_area * (options.render_dpi / 72) ** 2)  # pixels when drawn by PDFium
     if operations > MAX_ANALYSED_OPERATIONS:  # before `page.images`: that analyses it all
         note = DRAWN_ONLY.format(operations=f"{MAX_ANALYSED_OPERATIONS:,}")
-        return PageTask(number, path, PageKind.PDF_RENDER, index, pixels=rendered,
-                        notes=(note,), drawn_only=True)  # fmt: skip
+        return _drawn_only(path, index, number, page_area, options, note)
     images = page.images
     for image in images:
         src_w, src_h = image.get("srcsize", (0, 0))

@@ -14,6 +14,7 @@ import re
 from hoso.api.web.i18n import N_
 from hoso.digitize.fields import problems as wrong
 from hoso.digitize.page_warnings import (
+    ANALYSIS_TOO_SLOW,
     ANNOTATIONS_NOT_DRAWN,
     ATTACHMENTS_NOT_READ,
     BELOW_MINIMUM,
@@ -284,6 +285,11 @@ WARNING_TEXTS: dict[str, str] = {
     DRAWN_ONLY: N_(
         "The page is drawn with more than %(operations)s operations, too many to analyse: it "
         "was read by OCR from its image, and any text the PDF carries for it was not used."
+    ),
+    ANALYSIS_TOO_SLOW: N_(
+        "The page took longer than %(seconds)s seconds to analyse (its fonts, text or drawing "
+        "are too costly): it was read by OCR from its image, and any text the PDF carries for "
+        "it was not used."
     ),
     ATTACHMENTS_NOT_READ: N_(
         "The PDF carries %(count)s attached file(s) that were not digitized, only its pages: "
