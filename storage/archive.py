@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from hoso.files import sha256_file
 from hoso.settings import HosoSettings
 from hoso.storage.fs_store import STALE_AFTER, FilesystemStore, remove_stale, remove_stale_folders
-from hoso.storage.index import RecordIndex
+from hoso.storage.index import DEFAULT_CONNECTIONS, RecordIndex
 from hoso.storage.objects import (
     FixityResult,
     ObjectMissingError,
@@ -56,6 +56,7 @@ class ArchiveSettings:
     data_dir: Path
     database_url: str
     s3: S3Settings | None
+    connections: int = DEFAULT_CONNECTIONS  # to the index at once (`RecordIndex`)
 
     @classmethod
     def from_environment(cls) -> ArchiveSettings:
@@ -140,7 +141,7 @@ class Archive:
             store = s3
         else:
             store = FilesystemStore(settings.data_dir / "objects")
-        index = RecordIndex(settings.database_url)
+        index = RecordIndex(settings.database_url, settings.connections)
         index.migrate()
         _owner_only(settings.data_dir)
         return cls(store, index, settings.data_dir / "spool")

@@ -17,11 +17,12 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from hoso.api.app import Services, create_app
 from hoso.api.auth import Role, Tokens
 from hoso.api.uploader import StationClient
+from hoso.digitize.errors import PagePoolClosedError
 from hoso.digitize.models import Options
 from hoso.digitize.pipeline import PageRunner
 from hoso.digitize.triage import TriagedInput, triage_file
@@ -30,13 +31,21 @@ from hoso.storage.archive import Archive
 from hoso.storage.fs_store import FilesystemStore
 from hoso.storage.index import RecordIndex
 from hoso.storage.intake import BatchClosedError, Intake
-from hoso.storage.objects import StoredObject
+from hoso.storage.objects import StorageUnavailableError, StoredObject
 from hoso.storage.schema import BatchFile, Document, Event
 from hoso.storage.vocabulary import EventType
+from hoso.workflows.jobs import _after_retries
 from hoso.workflows.processing import Processor
 from hoso.workflows.queue import JobQueue
-from hoso.workflows.settings import BATCH_QUEUE, queue_limits
+from hoso.workflows.settings import (
+    BATCH_QUEUE,
+    DOCUMENT_QUEUE,
+    REQUEST_THREADS,
+    JobSettings,
+    queue_limits,
+)
 from tests.cli import run_hoso
+from tests.databases import fresh_database, postgres_available
 from tests.deployment import free_port, serving_app
 
 STATION = "station:test"
@@ -225,6 +234,46 @@ def test_a_bad_file_is_logged_in_words_under_its_own_name(
 
 def test_batches_are_planned_several_at_a_time() -> None:
     assert queue_limits(2)[BATCH_QUEUE] >= 4
+
+
+@pytest.mark.parametrize("engine_name", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("role", ["worker", "serve"])
+def test_every_document_of_a_large_worker_has_an_index_connection(
+    engine_name: str, role: str, tmp_path: Path
+) -> None:
+    """A worker of 16 page processes runs 32 documents and 4 plans at once; the index's pool
+    allowed 15 connections, so the 16th waited and after 30 s failed its document as an
+    internal error. Every document, plan and housekeeping thread (and a server's request
+    threads) now holds one at the same moment."""
+    if engine_name == "postgresql" and not postgres_available():
+        pytest.skip("no PostgreSQL at HOSO_TEST_PG (default 127.0.0.1:5432)")
+    with fresh_database(engine_name, tmp_path) as url:
+        environment = {"HOSO_DATA_DIR": str(tmp_path), "HOSO_DATABASE_URL": url,
+                       "HOSO_PAGE_PROCESSES": "16"}  # fmt: skip
+        settings = JobSettings.from_environment_of(environment, role)
+        at_once = queue_limits(16)[DOCUMENT_QUEUE] + queue_limits(16)[BATCH_QUEUE] + 1
+        at_once += REQUEST_THREADS if role == "serve" else 0
+        index = RecordIndex(url, settings.archive.connections)
+        held = []
+        try:
+            for _ in range(at_once):
+                held.append(index.engine.connect())
+                held[-1].execute(text("select 1"))
+        finally:
+            for connection in held:
+                connection.close()
+            index.engine.dispose()
+        assert len(held) == at_once
+
+
+def test_a_document_a_stopping_worker_could_not_finish_says_so() -> None:
+    """Retried until the step's attempts ran out, a document whose worker kept stopping had
+    failed as "storage unavailable"; the store and database had answered all along."""
+    stopping = [PagePoolClosedError("the page pool is shut down")] * 6
+    assert _after_retries(stopping)[0] == "page_pool_closed"
+    assert "stopping" in _after_retries(stopping)[1]
+    outage = [StorageUnavailableError("the object store did not answer")] * 6
+    assert _after_retries(outage)[0] == "storage_unavailable"
 
 
 # --- 3. duplicates point only at a copy that is processed --------------------------------------

@@ -16,14 +16,19 @@ from hoso.api.commands.common import reporting
 from hoso.errors import ExitCode
 from hoso.settings import HosoSettings, SettingsError, settings_markdown
 from hoso.storage.archive import ArchiveSettings
+from hoso.storage.index import DEFAULT_CONNECTIONS
 from hoso.storage.s3_store import S3Settings
-from hoso.workflows.settings import JobSettings
+from hoso.workflows.settings import REQUEST_THREADS, JobSettings
 from tests.cli import REPO, run_hoso
 
 
 def test_defaults_serve_one_machine() -> None:
     settings = JobSettings.from_environment_of({}, "worker")
-    assert settings.archive == ArchiveSettings(Path("var"), "sqlite:///var/hoso.sqlite", None)
+    archive = settings.archive
+    assert (archive.data_dir, archive.database_url, archive.s3) == (
+        Path("var"), "sqlite:///var/hoso.sqlite", None
+    )  # fmt: skip
+    assert archive.connections >= DEFAULT_CONNECTIONS  # never fewer than SQLAlchemy's own
     assert settings.jobs_database_url == "sqlite:///var/dbos.sqlite"
     assert settings.executor_id == f"{socket.gethostname()}-worker"
     assert settings.page_processes == (os.cpu_count() or 1)
@@ -53,11 +58,14 @@ def test_values_are_read_and_shaped() -> None:
         "HOSO_OCR_LANG": "vie+eng",
     }
     settings = JobSettings.from_environment_of(env, "serve")
-    assert settings.archive == ArchiveSettings(
+    archive = settings.archive
+    assert (archive.data_dir, archive.database_url, archive.s3) == (
         Path("/srv/hoso"),
         "postgresql+psycopg://hoso@db/hoso",
         S3Settings("s3.local:9000", "key", "secret", "hoso", secure=True),
     )
+    # 3 page processes: 6 documents and 4 plans at once, and the server's request threads
+    assert archive.connections >= 6 + 4 + REQUEST_THREADS
     assert settings.jobs_database_url == "postgresql+psycopg://hoso@db/hoso"  # one server
     assert settings.page_processes == 3 and settings.options.jobs == 3
     assert settings.dead_after_seconds == 4.5 and settings.drain_seconds == 0

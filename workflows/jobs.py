@@ -13,11 +13,13 @@ worker's `Processor` through `bind`, set once per process before DBOS is launche
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from dbos import DBOS, SetEnqueueOptions, SetWorkflowID
 from dbos._error import DBOSMaxStepRetriesExceeded
 
+from hoso.digitize.errors import PagePoolClosedError
 from hoso.storage.vocabulary import DocumentStatus
 from hoso.workflows.at_work import JOBS_AT_WORK
 from hoso.workflows.metrics import DOCUMENTS, STEP_SECONDS
@@ -95,18 +97,28 @@ def process_document(document_id: int) -> str:
         return _process_document(document_id)
 
 
+def _after_retries(errors: Sequence[Exception]) -> tuple[str, str]:
+    """The failure code and reason of a document whose step failed every attempt, from the
+    last attempt's error: a worker that kept stopping is not a storage outage."""
+    if errors and isinstance(errors[-1], PagePoolClosedError):
+        return PagePoolClosedError.code, (
+            "the worker was stopping and could not finish this document; the original is kept "
+            "and the document can be retried"
+        )
+    return "storage_unavailable", (
+        "the archive storage or database was unavailable for too long while processing this "
+        "document; the original is kept and the document can be retried"
+    )
+
+
 def _process_document(document_id: int) -> str:
     try:
         status = process_step(document_id)
     except DBOSMaxStepRetriesExceeded as error:
         # The errors name hosts, ports and keys of the server: logged, never in the reason
         # that stations and officers read.
-        log.warning("document %s: storage unavailable after retries: %s", document_id, error)
-        reason = (
-            "the archive storage or database was unavailable for too long while processing "
-            "this document; the original is kept and the document can be retried"
-        )
-        fail_step(document_id, "storage_unavailable", reason)
+        log.warning("document %s: failed after retries: %s %r", document_id, error, error.errors)
+        fail_step(document_id, *_after_retries(error.errors))
         status = DocumentStatus.FAILED.value
     DOCUMENTS.labels(status).inc()
     return status

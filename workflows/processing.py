@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from hoso.digitize.errors import CorruptInputError, EmptyInputError, PagePoolClosedError
 from hoso.digitize.fields.extract import cross_check
@@ -56,6 +57,7 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     StorageUnavailableError,
     OperationalError,
     InterfaceError,
+    PoolTimeoutError,  # every connection of the process in use for 30 s: a moment's crowd
     PagePoolClosedError,  # the worker is stopping: the document resumes, it has not failed
 )
 

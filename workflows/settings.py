@@ -10,12 +10,13 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from hoso.desk_time import VIETNAM
 from hoso.digitize.models import Options
 from hoso.settings import HosoSettings
 from hoso.storage.archive import ArchiveSettings
+from hoso.storage.index import DEFAULT_CONNECTIONS
 
 APPLICATION = "hoso"
 # Pinned, not derived from the code: a worker only resumes workflows of its own version
@@ -63,6 +64,24 @@ def queue_limits(page_processes: int) -> dict[str, int]:
     lock is not first come, first served), and another station's paper waited behind five."""
     documents = DOCUMENTS_PER_PAGE_PROCESS * page_processes if page_processes > 1 else 1
     return {BATCH_QUEUE: PLANS_AT_ONCE, DOCUMENT_QUEUE: documents}
+
+
+# Threads of a process that use the index besides its documents and plans: the heartbeat, the
+# scheduled care, the drain, metrics.
+HOUSEKEEPING_CONNECTIONS = 5
+# A server's request threads (anyio's thread pool runs the API's plain routes, 40 at once)
+REQUEST_THREADS = 40
+
+
+def index_connections(page_processes: int, role: str) -> int:
+    """Connections to the index a process may need at once: one for each document and plan it
+    runs, its housekeeping, and a server's request threads. Sized from the queue limits, so a
+    worker on a large machine never waits for a connection its own documents hold (16 page
+    processes run 32 documents, and SQLAlchemy's default allowed 15)."""
+    limits = queue_limits(page_processes)
+    needed = limits[DOCUMENT_QUEUE] + limits[BATCH_QUEUE] + HOUSEKEEPING_CONNECTIONS
+    needed += REQUEST_THREADS if role == "serve" else 0
+    return max(needed, DEFAULT_CONNECTIONS)
 
 
 SCHEDULE_TIMEZONE = VIETNAM.key  # cron times are the desks' own: 01:30 is a Vietnam night
@@ -119,8 +138,9 @@ class JobSettings:
         """`worker_id` (from `--id`) wins over `HOSO_WORKER_ID`; without either the id is
         `<host>-<role>`, stable across restarts so a restarted worker resumes its documents."""
         processes = settings.page_processes or os.cpu_count() or 1
+        archive = ArchiveSettings.from_settings(settings)
         return cls(
-            archive=ArchiveSettings.from_settings(settings),
+            archive=replace(archive, connections=index_connections(processes, role)),
             jobs_database_url=settings.jobs_url,
             executor_id=worker_id or settings.worker_id or f"{socket.gethostname()}-{role}",
             page_processes=processes,
