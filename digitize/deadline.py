@@ -19,9 +19,12 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import multiprocessing.connection
+import signal
 import threading
+import time
 import traceback
 from collections.abc import Callable
+from enum import Enum
 from typing import Any, Generic, TypeVar
 
 log = logging.getLogger(__name__)
@@ -40,12 +43,24 @@ class ChildFailedError(RuntimeError):
     """The child raised something it could not send back (a bug, not the input's fault)."""
 
 
+class _NoChildError(Exception):
+    """A child cannot be started or start its work in this process."""
+
+
+class GivenUp(Enum):
+    """Why an item has no result."""
+
+    ITEM = "item"  # it ran past its own time, or its child died on it
+    WHOLE = "whole"  # the work's whole time was spent before it, or opening failed
+
+
 class ItemsWithin(Generic[Opened, Result]):
     """Items 0..count-1 worked in a child process: `open_()` once (reading the file), then
-    `each(opened, index)` for each item in order. An item that takes longer than `seconds`
-    (or opening longer than `opening_seconds`), or that the child dies on, is None in the
-    answer; the child is then stopped and a new one goes on from the next item. An exception
-    the child raises is raised here (the input's typed errors, as they are)."""
+    `each(opened, index)` for each item in order. An item that takes longer than `seconds`,
+    or that the child dies on, is `GivenUp.ITEM` in the answer, and a new child goes on from
+    the next item; once `total_seconds` are spent (or opening takes longer than
+    `opening_seconds`), every item left is `GivenUp.WHOLE`. An exception the child raises is
+    raised here (the input's typed errors, as they are)."""
 
     def __init__(
         self,
@@ -53,41 +68,65 @@ class ItemsWithin(Generic[Opened, Result]):
         each: Callable[[Opened, int], Result],
         seconds: float,
         opening_seconds: float,
+        total_seconds: float,
     ) -> None:
         self.open_ = open_
         self.each = each
         self.seconds = seconds
         self.opening_seconds = opening_seconds
+        self.total_seconds = total_seconds
 
-    def run(self, count: int) -> list[Result | None]:
+    def run(self, count: int) -> list[Result | GivenUp]:
         if multiprocessing.current_process().daemon:  # a pool's process may not have children
-            opened = self.open_()
-            return [self.each(opened, index) for index in range(count)]
-        results: list[Result | None] = []
+            return self._here(0, count)
+        ends = time.monotonic() + self.total_seconds
+        results: list[Result | GivenUp] = []
         while len(results) < count:
-            results.extend(self._run_from(len(results), count))
+            try:
+                results.extend(self._run_from(len(results), count, ends))
+            except _NoChildError as error:  # this process cannot have such children: no limits
+                log.warning("analysis in this process, without a deadline: %s", error)
+                return [*results, *self._here(len(results), count)]
         return results
 
-    def _run_from(self, start: int, count: int) -> list[Result | None]:
+    def _here(self, start: int, count: int) -> list[Result | GivenUp]:
+        opened = self.open_()
+        return [self.each(opened, index) for index in range(start, count)]
+
+    def _run_from(self, start: int, count: int, ends: float) -> list[Result | GivenUp]:
         """The items from `start` worked by one child, up to and including the first it fails
-        to finish (None) or to the end."""
+        to finish, or to the end."""
         context = _fork_server()
         receiving, sending = context.Pipe(duplex=False)
         child = context.Process(
             target=_work, args=(sending, self.open_, self.each, start, count), daemon=True
         )
-        child.start()
+        try:
+            child.start()
+        except (OSError, EOFError, RuntimeError) as error:  # no fork server here
+            receiving.close()
+            sending.close()
+            raise _NoChildError(f"a child cannot be started ({error!r})") from error
         sending.close()  # the child's end: once the child is gone, receiving ends too
-        done: list[Result | None] = []
+        done: list[Result | GivenUp] = []
         opened = False
         try:
             while start + len(done) < count:
-                if not receiving.poll(self.seconds if opened else self.opening_seconds):
-                    return self._given_up(done, start, count, opened, "out of time")
+                left = ends - time.monotonic()
+                wait = self.seconds if opened else self.opening_seconds
+                if not receiving.poll(max(0.0, min(wait, left))):
+                    whole = left <= wait or not opened
+                    return self._given_up(done, start, count, whole, "out of time")
                 try:
                     kind, value = receiving.recv()
                 except EOFError:  # the child died (memory, a crash in a library)
-                    return self._given_up(done, start, count, opened, "its process died")
+                    child.join(timeout=5)
+                    if not opened and child.exitcode not in (None, -signal.SIGKILL):
+                        # Before opening anything, with an error of its own: it could not
+                        # start here (this program's main module cannot be read again)
+                        ended = f"the child ended at start ({child.exitcode})"
+                        raise _NoChildError(ended) from None
+                    return self._given_up(done, start, count, not opened, "its process died")
                 if kind == "raised":
                     raise value
                 if kind == "failed":
@@ -103,16 +142,16 @@ class ItemsWithin(Generic[Opened, Result]):
 
     @staticmethod
     def _given_up(
-        done: list[Result | None], start: int, count: int, opened: bool, why: str
-    ) -> list[Result | None]:
-        """`done` and the item given up; every item left when opening itself failed (a new
-        child would fail the same way)."""
+        done: list[Result | GivenUp], start: int, count: int, whole: bool, why: str
+    ) -> list[Result | GivenUp]:
+        """`done` and the item given up, or every item left (opening failed, so a new child
+        would fail the same way, or the whole time is spent)."""
         index = start + len(done)
-        if not opened:
-            log.info("items %s-%s of %s given up: opening, %s", index, count - 1, count, why)
-            return [*done, *[None] * (count - index)]
+        if whole:
+            log.info("items %s-%s of %s given up: %s", index, count - 1, count, why)
+            return [*done, *[GivenUp.WHOLE] * (count - index)]
         log.info("item %s of %s given up: %s", index, count, why)
-        return [*done, None]
+        return [*done, GivenUp.ITEM]
 
 
 def _work(

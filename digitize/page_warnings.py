@@ -119,6 +119,14 @@ ANALYSIS_TOO_SLOW = (
     "not used"
 )
 
+# The same, for the pages left once a file's analysis has taken its whole time
+# (`triage.FILE_ANALYSIS_SECONDS`, and as much a page), however quick each page was.
+FILE_ANALYSIS_TOO_SLOW = (
+    "the file's pages took longer than {seconds} seconds to analyse together, so this page "
+    "was not analysed: it was read by OCR from its image, and any text the PDF carries for it "
+    "was not used"
+)
+
 # Words of a born-digital page's text that the page does not show (drawn in a layer that is
 # off, under a box drawn over them, in the paper's colour) are left out of its text, and the
 # page says how many: the original keeps them.
@@ -155,6 +163,7 @@ TEMPLATES = (
     ANNOTATIONS_NOT_DRAWN,
     DRAWN_ONLY,
     ANALYSIS_TOO_SLOW,
+    FILE_ANALYSIS_TOO_SLOW,
     GIF_PICTURES,
     UNEVEN_RESOLUTION,
     STATED_DPI_DOUBTED,

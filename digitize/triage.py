@@ -29,7 +29,7 @@ from pdfminer.psexceptions import PSException
 from pdfplumber.utils.exceptions import PdfminerException
 from PIL import Image
 
-from hoso.digitize.deadline import ItemsWithin
+from hoso.digitize.deadline import GivenUp, ItemsWithin
 from hoso.digitize.errors import (
     CorruptInputError,
     EmptyInputError,
@@ -42,6 +42,7 @@ from hoso.digitize.page_warnings import (
     ANALYSIS_TOO_SLOW,
     CUT_SHORT,
     DRAWN_ONLY,
+    FILE_ANALYSIS_TOO_SLOW,
     SAME_FILE_TWICE,
 )
 from hoso.files import sha256_file
@@ -87,6 +88,12 @@ MAX_ANALYSED_OPERATIONS = 100_000
 PAGE_ANALYSIS_SECONDS = 5.0
 # Seconds pdfplumber may take to open a PDF in the child (its cross-reference and page tree)
 OPENING_SECONDS = 30.0
+# Seconds a whole file's analysis may take: this, and this a page. A worker plans a batch's
+# files one after another, so 5,000 pages made to take 4.9 s each would have held it for
+# seven hours; typed pages take 0.02-0.3 s. Past it, the pages left are drawn only
+# (`page_warnings.FILE_ANALYSIS_TOO_SLOW`).
+FILE_ANALYSIS_SECONDS = 60.0
+FILE_ANALYSIS_SECONDS_A_PAGE = 0.5
 # The longest side a page may have, in pixels: Tesseract refuses an image over 32,767 on a side
 # ("Image too large"), and hoso reads the page with a margin around it. No paper comes near: an
 # A0 sheet at 600 dpi is 28,000 px, a receipt roll 2.5 m long at 300 dpi 29,500. (A blank
@@ -502,16 +509,23 @@ def _triage_pdf(path: Path, options: Options, first_number: int) -> tuple[list[P
         annotated = [_has_visible_annotations(page) for page in pdf.pages]
         areas = [_area(page) for page in pdf.pages]
     facts = [PageFacts(*known) for known in zip(annotated, visible, operations, areas, strict=True)]
+    budget = FILE_ANALYSIS_SECONDS + FILE_ANALYSIS_SECONDS_A_PAGE * page_count
     analysis = ItemsWithin(
         partial(_plumbed, path.resolve(), page_count),
         partial(_classify_nth, path, options, first_number, facts),
         seconds=PAGE_ANALYSIS_SECONDS,
         opening_seconds=OPENING_SECONDS,
+        total_seconds=budget,
     )
-    slow = ANALYSIS_TOO_SLOW.format(seconds=f"{PAGE_ANALYSIS_SECONDS:g}")
+    notes = {
+        GivenUp.ITEM: ANALYSIS_TOO_SLOW.format(seconds=f"{PAGE_ANALYSIS_SECONDS:g}"),
+        GivenUp.WHOLE: FILE_ANALYSIS_TOO_SLOW.format(seconds=f"{budget:g}"),
+    }
     tasks = [
-        analysed or _drawn_only(path, index, first_number + index, facts[index].area, options, slow)
-        for index, analysed in enumerate(analysis.run(page_count))
+        _drawn_only(path, index, first_number + index, facts[index].area, options, notes[task])
+        if isinstance(task, GivenUp)
+        else task
+        for index, task in enumerate(analysis.run(page_count))
     ]
     return tasks, signed
 

@@ -5,13 +5,18 @@ items after it are still worked, and the input's own errors reach the caller as 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 from functools import partial
+from pathlib import Path
 
 import pytest
 
-from hoso.digitize.deadline import ItemsWithin
+from hoso.digitize.deadline import GivenUp, ItemsWithin
 from hoso.digitize.errors import CorruptInputError
+from tests.cli import REPO
+from tests.typed_pdf import helvetica_page
 
 
 def opened(name: str, delay: float = 0.0) -> str:
@@ -19,7 +24,10 @@ def opened(name: str, delay: float = 0.0) -> str:
     return name
 
 
-def worked(slow: set[int], dying: set[int], refused: set[int], name: str, index: int) -> str:
+def worked(
+    slow: set[int], dying: set[int], refused: set[int], each: float, name: str, index: int
+) -> str:
+    time.sleep(each)
     if index in slow:
         time.sleep(30)
     if index in dying:
@@ -35,31 +43,35 @@ def run(
     dying: frozenset[int] = frozenset(),
     refused: frozenset[int] = frozenset(),
     open_delay: float = 0.0,
-) -> list[str | None]:
-    work = partial(worked, set(slow), set(dying), set(refused))
-    return ItemsWithin(partial(opened, "a.pdf", open_delay), work, 1.0, 2.0).run(count)
+    each: float = 0.0,
+    total: float = 60.0,
+) -> list[str | GivenUp]:
+    work = partial(worked, set(slow), set(dying), set(refused), each)
+    return ItemsWithin(partial(opened, "a.pdf", open_delay), work, 1.0, 2.0, total).run(count)
+
+
+def names(results: list[str | GivenUp]) -> list[str | GivenUp]:
+    """Each result without the process id it was worked in."""
+    return [r.rsplit(":", 1)[0] if isinstance(r, str) else r for r in results]
 
 
 def test_items_come_back_in_order_from_another_process() -> None:
     results = run(4)
-    assert [r.rsplit(":", 1)[0] for r in results if r] == [f"a.pdf:{n}" for n in range(4)]
-    pids = {int(r.rsplit(":", 1)[1]) for r in results if r}
+    assert names(results) == [f"a.pdf:{n}" for n in range(4)]
+    pids = {int(r.rsplit(":", 1)[1]) for r in results if isinstance(r, str)}
     assert len(pids) == 1 and os.getpid() not in pids
 
 
 def test_an_item_out_of_time_is_none_and_the_next_are_worked() -> None:
     started = time.monotonic()
     results = run(4, slow=frozenset({1}))
-    assert results[1] is None
-    assert [r.rsplit(":", 1)[0] if r else None for r in results] == [
-        "a.pdf:0", None, "a.pdf:2", "a.pdf:3"
-    ]  # fmt: skip
+    assert names(results) == ["a.pdf:0", GivenUp.ITEM, "a.pdf:2", "a.pdf:3"]
     assert time.monotonic() - started < 20  # the sleeping child was stopped, not waited for
 
 
 def test_an_item_that_kills_its_child_is_none() -> None:
     results = run(3, dying=frozenset({0}))
-    assert results[0] is None and results[1] and results[2]
+    assert names(results) == [GivenUp.ITEM, "a.pdf:1", "a.pdf:2"]
 
 
 def test_the_inputs_own_error_reaches_the_caller() -> None:
@@ -69,4 +81,32 @@ def test_the_inputs_own_error_reaches_the_caller() -> None:
 
 
 def test_opening_out_of_time_gives_up_every_item() -> None:
-    assert run(3, open_delay=30) == [None, None, None]
+    assert run(3, open_delay=30) == [GivenUp.WHOLE] * 3
+
+
+def test_once_the_whole_time_is_spent_every_item_left_is_given_up() -> None:
+    """Items of 0.4 s each, within their own second but not within 1.5 s together."""
+    results = run(8, each=0.4, total=1.5)
+    assert names(results)[:2] == ["a.pdf:0", "a.pdf:1"]
+    assert GivenUp.ITEM not in results and results[-1] is GivenUp.WHOLE
+    assert len([r for r in results if isinstance(r, str)]) <= 4
+
+
+def test_a_program_read_from_stdin_still_analyses_its_pdfs(tmp_path: Path) -> None:
+    """A child started through the fork server imports the program's main module again; one
+    read from stdin has no file to import, and every child died at start: each page of every
+    PDF was given up unanalysed. The work then runs in the process itself, without limits."""
+    pdf = helvetica_page(tmp_path / "typed.pdf", "BT /Helv 16 Tf 60 780 Td (HOSO TYPED PAGE) Tj ET")
+    script = (
+        "from pathlib import Path\n"
+        "from hoso.digitize.models import Options\n"
+        "from hoso.digitize.triage import triage_file\n"
+        f"task = triage_file(Path({str(pdf)!r}), Options()).tasks[0]\n"
+        "print(task.born_digital, task.drawn_only)\n"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-"], input=script, capture_output=True, text=True, timeout=120,
+        cwd=REPO,
+    )  # fmt: skip
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.split() == ["True", "False"]

@@ -17,7 +17,7 @@ import pytest
 from hoso.digitize import triage
 from hoso.digitize.errors import InputTooLargeError
 from hoso.digitize.models import Options
-from hoso.digitize.page_warnings import ANALYSIS_TOO_SLOW, DRAWN_ONLY
+from hoso.digitize.page_warnings import ANALYSIS_TOO_SLOW, DRAWN_ONLY, FILE_ANALYSIS_TOO_SLOW
 from hoso.digitize.pipeline import digitize
 from hoso.digitize.triage import (
     MAX_ANALYSED_OPERATIONS,
@@ -131,11 +131,14 @@ def test_an_image_bomb_on_a_page_too_busy_to_analyse_is_still_refused(tmp_path: 
         triage_file(path, Options())
 
 
-def _fonts_sharing_one_table(path: Path, fonts: int, entries: int, pages: int = 1) -> Path:
-    """Pages whose resources name `fonts` fonts, none used, all sharing one ToUnicode table of
-    `entries` characters: a count of operations sees a typed page of a few lines, but pdfminer
-    builds every font of a page and parses each one's table in pure Python (helper-77: 500
-    such fonts held the analysis for 11 s). The page after them, when asked for, is ordinary."""
+def _fonts_sharing_one_table(
+    path: Path, fonts: int, entries: int, costly: int = 1, ordinary: int = 0
+) -> Path:
+    """`costly` pages whose resources name `fonts` fonts each, none used, all sharing one
+    ToUnicode table of `entries` characters, then `ordinary` typed pages: a count of
+    operations sees a typed page of a few lines, but pdfminer builds every font of a page and
+    parses each one's table in pure Python (helper-77: 500 such fonts held the analysis for
+    11 s). Each costly page has fonts of its own, so none is built once for all."""
 
     def prepare(pdf: pikepdf.Pdf, resources: pikepdf.Dictionary) -> None:
         pairs = "\n".join(f"<{n:04X}> <{0x4E00 + n:04X}>" for n in range(entries))
@@ -151,13 +154,13 @@ def _fonts_sharing_one_table(path: Path, fonts: int, entries: int, pages: int = 
                                    BaseFont=Name.Helvetica, ToUnicode=table)
             )  # fmt: skip
 
-    helvetica_page(path, TEXT, prepare)
-    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
-        if pages == 2:
-            ordinary = helvetica_page(path.with_suffix(".plain.pdf"), TEXT)
-            with pikepdf.open(ordinary) as plain:
-                pdf.pages.extend(plain.pages)
-        pdf.save(path)
+    parts = [helvetica_page(path.with_suffix(f".{n}.pdf"), TEXT, prepare) for n in range(costly)]
+    parts += [helvetica_page(path.with_suffix(f".plain{n}.pdf"), TEXT) for n in range(ordinary)]
+    whole = pikepdf.new()
+    for part in parts:
+        with pikepdf.open(part) as pdf:
+            whole.pages.extend(pdf.pages)
+    whole.save(path)
     return path
 
 
@@ -166,7 +169,7 @@ def test_a_page_too_costly_to_analyse_is_given_up_and_the_next_one_analysed(
 ) -> None:
     """The analysis runs in a child process under `PAGE_ANALYSIS_SECONDS` a page: a page
     whose cost no count sees is drawn only, and the page after it is analysed as ever."""
-    path = _fonts_sharing_one_table(tmp_path / "fonts.pdf", fonts=600, entries=3_000, pages=2)
+    path = _fonts_sharing_one_table(tmp_path / "fonts.pdf", 600, 3_000, costly=1, ordinary=1)
     with pikepdf.open(path) as pdf:
         assert drawing_operations(pdf.pages[0], MAX_ANALYSED_OPERATIONS) < 200  # a few lines
     costly, ordinary = triage_file(path, Options()).tasks
@@ -180,7 +183,7 @@ def test_a_page_given_up_is_read_from_its_image(tmp_path: Path, monkeypatch: Any
     """Digitized, the page given up is drawn by PDFium and read by OCR, and says why. (The
     limit is lowered here so that the test does not wait for it twice.)"""
     monkeypatch.setattr(triage, "PAGE_ANALYSIS_SECONDS", 0.5)
-    path = _fonts_sharing_one_table(tmp_path / "fonts.pdf", fonts=600, entries=3_000)
+    path = _fonts_sharing_one_table(tmp_path / "fonts.pdf", 600, 3_000)
     page = digitize([path], Options(jobs=1)).pages[0]
     assert ANALYSIS_TOO_SLOW.format(seconds="0.5") in page.warnings
     read = page.text.split()
@@ -244,3 +247,20 @@ def test_two_byte_characters_count_once(tmp_path: Path) -> None:
         assert 30_000 <= drawing_operations(pdf.pages[0], 10**6) < 30_010
     with pikepdf.open(narrow) as pdf:  # the same bytes in a one-byte font: twice the letters
         assert 60_000 <= drawing_operations(pdf.pages[0], 10**6) < 60_010
+
+
+def test_once_a_files_analysis_has_taken_its_time_the_pages_left_are_drawn_only(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    """Pages each well within their own time add up: a worker plans a batch's files one after
+    another, and 5,000 pages of 4.9 s would have held it for seven hours. The file's time is
+    lowered here to a second, a few pages' worth."""
+    monkeypatch.setattr(triage, "FILE_ANALYSIS_SECONDS", 1.0)
+    monkeypatch.setattr(triage, "FILE_ANALYSIS_SECONDS_A_PAGE", 0.0)
+    path = _fonts_sharing_one_table(tmp_path / "fonts.pdf", 4, 3_000, costly=16)  # ~0.15 s each
+    triage_file(helvetica_page(tmp_path / "warm.pdf", TEXT), Options())  # the fork server up
+    tasks = triage_file(path, Options()).tasks
+    spent = FILE_ANALYSIS_TOO_SLOW.format(seconds="1")
+    assert all(task.notes in ((), (spent,)) for task in tasks)  # no page ran out on its own
+    assert not tasks[0].drawn_only and tasks[-1].drawn_only and tasks[-1].notes == (spent,)
+    assert [task.drawn_only for task in tasks] == sorted(task.drawn_only for task in tasks)

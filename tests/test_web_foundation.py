@@ -384,6 +384,7 @@ def test_every_page_warning_is_shown_in_vietnamese_with_its_values() -> None:
         w.ANNOTATIONS_NOT_DRAWN: [],
         w.DRAWN_ONLY.format(operations="20,000"): ["20,000"],
         w.ANALYSIS_TOO_SLOW.format(seconds="5"): ["5"],
+        w.FILE_ANALYSIS_TOO_SLOW.format(seconds="110"): ["110"],
         w.HIDDEN_TEXT.format(words=6): ["6"],
         w.BLANK_PAGE: [],
         w.TOO_SMALL.format(width=1, height=40): ["1", "40"],

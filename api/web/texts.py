@@ -22,6 +22,7 @@ from hoso.digitize.page_warnings import (
     CUT_SHORT,
     DAMAGED_IMAGE,
     DRAWN_ONLY,
+    FILE_ANALYSIS_TOO_SLOW,
     GIF_PICTURES,
     HIDDEN_TEXT,
     LOW_CONFIDENCE,
@@ -290,6 +291,11 @@ WARNING_TEXTS: dict[str, str] = {
         "The page took longer than %(seconds)s seconds to analyse (its fonts, text or drawing "
         "are too costly): it was read by OCR from its image, and any text the PDF carries for "
         "it was not used."
+    ),
+    FILE_ANALYSIS_TOO_SLOW: N_(
+        "The file's pages took longer than %(seconds)s seconds to analyse together, so this "
+        "page was not analysed: it was read by OCR from its image, and any text the PDF "
+        "carries for it was not used."
     ),
     ATTACHMENTS_NOT_READ: N_(
         "The PDF carries %(count)s attached file(s) that were not digitized, only its pages: "
