@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import multiprocessing.connection
+import os
 import signal
 import threading
 import time
@@ -161,6 +162,7 @@ def _work(
     start: int,
     count: int,
 ) -> None:
+    threading.Thread(target=_end_with_caller, daemon=True).start()
     try:
         opened = open_()
         sending.send(("opened", None))
@@ -173,6 +175,16 @@ def _work(
             sending.send(("failed", traceback.format_exc()))
     finally:
         sending.close()
+
+
+def _end_with_caller() -> None:
+    """A child whose caller ended (a worker killed mid-batch) stops at once: it would
+    otherwise finish a costly file's pages for no one. (Its parent is the fork server,
+    which ends with the caller too, but only the caller's own end is told here.)"""
+    caller = multiprocessing.parent_process()
+    if caller is not None:
+        caller.join()
+        os._exit(0)
 
 
 def _fork_server() -> Any:

@@ -110,3 +110,49 @@ def test_a_program_read_from_stdin_still_analyses_its_pdfs(tmp_path: Path) -> No
     )  # fmt: skip
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout.split() == ["True", "False"]
+
+
+def noted_then_slow(folder: str, _opened: str, index: int) -> str:
+    """An item that says which process works it, then takes long."""
+    Path(folder, "child.pid").write_text(str(os.getpid()))
+    time.sleep(60)
+    return str(index)
+
+
+def test_a_child_ends_when_its_caller_is_killed(tmp_path: Path) -> None:
+    """A worker killed mid-batch left its analysis child running the file's costly pages for
+    no one; the child ends with its caller."""
+    script = tmp_path / "caller.py"
+    script.write_text(
+        "from functools import partial\n"
+        "from hoso.digitize.deadline import ItemsWithin\n"
+        "from tests.test_deadline import noted_then_slow, opened\n"
+        "if __name__ == '__main__':\n"
+        f"    work = partial(noted_then_slow, {str(tmp_path)!r})\n"
+        "    ItemsWithin(partial(opened, 'a.pdf'), work, 60, 60, 120).run(1)\n"
+    )
+    environment = {**os.environ, "PYTHONPATH": str(REPO)}
+    caller = subprocess.Popen([sys.executable, str(script)], cwd=REPO, env=environment)
+    try:
+        noted = tmp_path / "child.pid"
+        for _ in range(300):
+            if noted.exists() and noted.read_text():
+                break
+            time.sleep(0.1)
+        child = int(noted.read_text())
+    finally:
+        caller.kill()
+        caller.wait()
+    for _ in range(100):  # ten seconds at most
+        if not Path(f"/proc/{child}").exists() or "Z" in _state(child):
+            break
+        time.sleep(0.1)
+    assert not Path(f"/proc/{child}").exists() or "Z" in _state(child)
+
+
+def _state(pid: int) -> str:
+    """The process's state letter (Z: ended, waiting to be reaped)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"
