@@ -496,23 +496,18 @@ def _triage_pdf(path: Path, options: Options, first_number: int) -> tuple[list[P
                 source=source,
             )
         signed = _is_signed(pdf)
-        visible, operations = [], []
         seen: set[tuple[int, int]] = set()
-        for page in pdf.pages:  # each page's content parsed once, for both questions
-            instructions = _parsed(page)
-            visible.append(has_visible_text(instructions))
-            operations.append(drawing_operations(page, MAX_ANALYSED_OPERATIONS, instructions))
-            # Decompression bombs, from the PDF's own objects: a page whose analysis is given
-            # up is drawn by PDFium all the same, its images decoded whole.
+        for page in pdf.pages:
+            # Decompression bombs, from the PDF's own objects (its content is not read here):
+            # a page whose analysis is given up is drawn by PDFium all the same, its images
+            # decoded whole.
             for width, height in _image_sizes(page.obj.get("/Resources"), seen):
                 check_pixel_budget(width, height, options, source)
-        annotated = [_has_visible_annotations(page) for page in pdf.pages]
         areas = [_area(page) for page in pdf.pages]
-    facts = [PageFacts(*known) for known in zip(annotated, visible, operations, areas, strict=True)]
     budget = FILE_ANALYSIS_SECONDS + FILE_ANALYSIS_SECONDS_A_PAGE * page_count
     analysis = ItemsWithin(
-        partial(_plumbed, path.resolve(), page_count),
-        partial(_classify_nth, path, options, first_number, facts),
+        partial(_opened_twice, path.resolve(), page_count),
+        partial(_classify_nth, path, options, first_number),
         seconds=PAGE_ANALYSIS_SECONDS,
         opening_seconds=OPENING_SECONDS,
         total_seconds=budget,
@@ -522,22 +517,12 @@ def _triage_pdf(path: Path, options: Options, first_number: int) -> tuple[list[P
         GivenUp.WHOLE: FILE_ANALYSIS_TOO_SLOW.format(seconds=f"{budget:g}"),
     }
     tasks = [
-        _drawn_only(path, index, first_number + index, facts[index].area, options, notes[task])
+        _drawn_only(path, index, first_number + index, areas[index], options, notes[task])
         if isinstance(task, GivenUp)
         else task
         for index, task in enumerate(analysis.run(page_count))
     ]
     return tasks, signed
-
-
-@dataclass(frozen=True)
-class PageFacts:
-    """What qpdf found of a page, for its analysis in the child process."""
-
-    annotated: bool
-    visible_text: bool
-    operations: int
-    area: float  # square points, as shown (its crop box)
 
 
 def _area(page: pikepdf.Page) -> float:
@@ -557,9 +542,10 @@ def _drawn_only(
                     drawn_only=True)  # fmt: skip
 
 
-def _plumbed(path: Path, page_count: int) -> pdfplumber.pdf.PDF:
-    """The PDF opened by pdfplumber, in the analysis's child process, with as many pages as
-    qpdf found."""
+def _opened_twice(path: Path, page_count: int) -> tuple[pikepdf.Pdf, pdfplumber.pdf.PDF]:
+    """The PDF opened by qpdf and by pdfplumber, in the analysis's child process; pdfplumber
+    must find as many pages as qpdf did."""
+    pdf = _open_pdf(path)
     try:
         plumber = pdfplumber.open(path)
         pages = len(plumber.pages)
@@ -573,23 +559,31 @@ def _plumbed(path: Path, page_count: int) -> pdfplumber.pdf.PDF:
             "(cut short?) — upload it again or rescan",
             source=path.name,
         )
-    return plumber
+    return pdf, plumber
 
 
 def _classify_nth(
     path: Path,
     options: Options,
     first_number: int,
-    facts: list[PageFacts],
-    plumber: pdfplumber.pdf.PDF,
+    opened: tuple[pikepdf.Pdf, pdfplumber.pdf.PDF],
     index: int,
 ) -> PageTask:
-    """`_classify_pdf_page` of page `index`, in the analysis's child process."""
-    known = facts[index]
+    """Page `index` read and classified, in the analysis's child process. Its content is
+    parsed here too, once, for its visible text and its count of operations: qpdf's parse is
+    fast, but each operation becomes a Python object, and a 27 KB file whose content inflates
+    to a million strokes had taken 6.6 s and 1.5 GB of the worker's own process."""
+    pdf, plumber = opened
+    page = pdf.pages[index]
+    instructions = _parsed(page)
+    visible_text = has_visible_text(instructions)
+    operations = drawing_operations(page, MAX_ANALYSED_OPERATIONS, instructions)
+    del instructions  # before pdfplumber's own objects
+    annotated = _has_visible_annotations(page)
     try:
         return _classify_pdf_page(
-            plumber.pages[index], path, index, first_number + index, known.annotated,
-            known.visible_text, options, known.operations,
+            plumber.pages[index], path, index, first_number + index, annotated, visible_text,
+            options, operations,
         )  # fmt: skip
     except PDFMINER_FAILURES as exc:
         raise CorruptInputError(

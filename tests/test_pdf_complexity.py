@@ -7,6 +7,8 @@ followed."""
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 import zlib
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,7 @@ from hoso.digitize.triage import (
     drawing_operations,
     triage_file,
 )
+from tests.cli import REPO
 from tests.typed_pdf import helvetica_page, lines_at
 
 Name = pikepdf.Name
@@ -264,3 +267,36 @@ def test_once_a_files_analysis_has_taken_its_time_the_pages_left_are_drawn_only(
     assert all(task.notes in ((), (spent,)) for task in tasks)  # no page ran out on its own
     assert not tasks[0].drawn_only and tasks[-1].drawn_only and tasks[-1].notes == (spent,)
     assert [task.drawn_only for task in tasks] == sorted(task.drawn_only for task in tasks)
+
+
+def test_content_that_inflates_is_parsed_outside_the_callers_process(tmp_path: Path) -> None:
+    """A 9 KB file whose content inflates to 300,000 strokes: qpdf parses it fast, but each
+    operation becomes a Python object (a million took 1.5 GB and 6.6 s of the worker's own
+    process). The caller's memory stays that of a small file; the page is drawn only."""
+    pdf = pikepdf.new()
+    content = pikepdf.Stream(pdf, zlib.compress(b"0 0 m 1 1 l S\n" * 300_000, 9))
+    content.Filter = Name.FlateDecode
+    page = pikepdf.Dictionary(
+        Type=Name.Page, MediaBox=[0, 0, 595, 842], Resources=pikepdf.Dictionary(),
+        Contents=pdf.make_indirect(content),
+    )  # fmt: skip
+    pdf.pages.append(pikepdf.Page(page))
+    path = tmp_path / "inflating.pdf"
+    pdf.save(path)
+    assert path.stat().st_size < 20_000
+    script = tmp_path / "caller.py"
+    script.write_text(
+        "import resource, sys\n"
+        "from pathlib import Path\n"
+        "from hoso.digitize.models import Options\n"
+        "from hoso.digitize.triage import triage_file\n"
+        "if __name__ == '__main__':\n"
+        f"    task = triage_file(Path({str(path)!r}), Options()).tasks[0]\n"
+        "    print(task.drawn_only, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n"
+    )
+    ran = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                         timeout=120, cwd=REPO)  # fmt: skip
+    assert ran.returncode == 0, ran.stderr
+    drawn_only, peak_mb = ran.stdout.split()
+    assert drawn_only == "True"
+    assert int(peak_mb) < 300, peak_mb  # 450 MB and more when parsed here
