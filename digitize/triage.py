@@ -16,7 +16,7 @@ import unicodedata
 import warnings
 import zlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -94,6 +94,7 @@ OPENING_SECONDS = 30.0
 # (`page_warnings.FILE_ANALYSIS_TOO_SLOW`).
 FILE_ANALYSIS_SECONDS = 60.0
 FILE_ANALYSIS_SECONDS_A_PAGE = 0.5
+FILE_ANALYSIS_MAX = 600.0  # and no more: the file is triaged again when its document runs
 # The longest side a page may have, in pixels: Tesseract refuses an image over 32,767 on a side
 # ("Image too large"), and hoso reads the page with a margin around it. No paper comes near: an
 # A0 sheet at 600 dpi is 28,000 px, a receipt roll 2.5 m long at 300 dpi 29,500. (A blank
@@ -504,7 +505,9 @@ def _triage_pdf(path: Path, options: Options, first_number: int) -> tuple[list[P
             for width, height in _image_sizes(page.obj.get("/Resources"), seen):
                 check_pixel_budget(width, height, options, source)
         areas = [_area(page) for page in pdf.pages]
-    budget = FILE_ANALYSIS_SECONDS + FILE_ANALYSIS_SECONDS_A_PAGE * page_count
+    budget = min(
+        FILE_ANALYSIS_SECONDS + FILE_ANALYSIS_SECONDS_A_PAGE * page_count, FILE_ANALYSIS_MAX
+    )
     analysis = ItemsWithin(
         partial(_opened_twice, path.resolve(), page_count),
         partial(_classify_nth, path, options, first_number),
@@ -542,7 +545,26 @@ def _drawn_only(
                     drawn_only=True)  # fmt: skip
 
 
-def _opened_twice(path: Path, page_count: int) -> tuple[pikepdf.Pdf, pdfplumber.pdf.PDF]:
+@dataclass
+class _Reading:
+    """A PDF being analysed in the child process: opened by qpdf and by pdfplumber, and what
+    pages share that was found once (an Annots array of 100,000 links shared by 1,000 pages
+    had been walked on each, helper-78)."""
+
+    pdf: pikepdf.Pdf
+    plumber: pdfplumber.pdf.PDF
+    annotated: dict[tuple[int, int], bool] = field(default_factory=dict)
+
+    def has_visible_annotations(self, page: pikepdf.Page) -> bool:
+        annots = page.obj.get("/Annots")
+        if not isinstance(annots, pikepdf.Array) or not annots.is_indirect:
+            return _has_visible_annotations(page)
+        if annots.objgen not in self.annotated:
+            self.annotated[annots.objgen] = _has_visible_annotations(page)
+        return self.annotated[annots.objgen]
+
+
+def _opened_twice(path: Path, page_count: int) -> _Reading:
     """The PDF opened by qpdf and by pdfplumber, in the analysis's child process; pdfplumber
     must find as many pages as qpdf did."""
     pdf = _open_pdf(path)
@@ -559,31 +581,32 @@ def _opened_twice(path: Path, page_count: int) -> tuple[pikepdf.Pdf, pdfplumber.
             "(cut short?) — upload it again or rescan",
             source=path.name,
         )
-    return pdf, plumber
+    return _Reading(pdf, plumber)
 
 
 def _classify_nth(
     path: Path,
     options: Options,
     first_number: int,
-    opened: tuple[pikepdf.Pdf, pdfplumber.pdf.PDF],
+    reading: _Reading,
     index: int,
 ) -> PageTask:
     """Page `index` read and classified, in the analysis's child process. Its content is
     parsed here too, once, for its visible text and its count of operations: qpdf's parse is
     fast, but each operation becomes a Python object, and a 27 KB file whose content inflates
     to a million strokes had taken 6.6 s and 1.5 GB of the worker's own process."""
-    pdf, plumber = opened
-    page = pdf.pages[index]
+    page = reading.pdf.pages[index]
     instructions = _parsed(page)
+    for width, height in _inline_image_sizes(instructions):
+        check_pixel_budget(width, height, options, path.name)
     visible_text = has_visible_text(instructions)
     operations = drawing_operations(page, MAX_ANALYSED_OPERATIONS, instructions)
     del instructions  # before pdfplumber's own objects
-    annotated = _has_visible_annotations(page)
+    annotated = reading.has_visible_annotations(page)
     try:
         return _classify_pdf_page(
-            plumber.pages[index], path, index, first_number + index, annotated, visible_text,
-            options, operations,
+            reading.plumber.pages[index], path, index, first_number + index, annotated,
+            visible_text, options, operations,
         )  # fmt: skip
     except PDFMINER_FAILURES as exc:
         raise CorruptInputError(
@@ -681,20 +704,53 @@ def drawing_operations(
 def _image_sizes(
     resources: object, seen: set[tuple[int, int]] | None = None
 ) -> Iterator[tuple[int, int]]:
-    """The declared size of each image a page's resources hold, its forms' too (each once):
-    the decompression-bomb check of a page whose images pdfplumber does not list."""
+    """The declared size of each image a page's resources hold, its forms' too: the
+    decompression-bomb check of a page whose images pdfplumber does not list. Each object
+    once for all the pages that share it (`seen`: one XObject dictionary of 100,000 entries
+    shared by 1,000 pages had been walked 1,000 times, helper-78), forms walked with a stack
+    (2,000 nested forms had overflowed Python's recursion)."""
     seen = set() if seen is None else seen
-    objects = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
-    if not isinstance(objects, pikepdf.Dictionary):
-        return
-    for item in objects.values():
-        if not isinstance(item, pikepdf.Stream) or item.objgen in seen:
+    waiting = [resources]
+    while waiting:
+        current = waiting.pop()
+        if not isinstance(current, pikepdf.Dictionary) or _walked(current, seen):
             continue
-        seen.add(item.objgen)
-        if item.get("/Subtype") == pikepdf.Name.Image:
-            yield _whole(item.get("/Width")), _whole(item.get("/Height"))
-        elif item.get("/Subtype") == pikepdf.Name.Form:
-            yield from _image_sizes(item.get("/Resources"), seen)
+        objects = current.get("/XObject")
+        if not isinstance(objects, pikepdf.Dictionary) or _walked(objects, seen):
+            continue
+        for item in objects.values():
+            if not isinstance(item, pikepdf.Stream) or _walked(item, seen):
+                continue
+            if item.get("/Subtype") == pikepdf.Name.Image:
+                yield _whole(item.get("/Width")), _whole(item.get("/Height"))
+            elif item.get("/Subtype") == pikepdf.Name.Form:
+                waiting.append(item.get("/Resources"))
+
+
+def _walked(item: pikepdf.Object, seen: set[tuple[int, int]]) -> bool:
+    """Whether an indirect object was walked already (and it is now); a direct one is part of
+    what holds it, walked with it."""
+    if not item.is_indirect:
+        return False
+    if item.objgen in seen:
+        return True
+    seen.add(item.objgen)
+    return False
+
+
+def _inline_image_sizes(
+    instructions: list[pikepdf.ContentStreamInstructions] | None,
+) -> Iterator[tuple[int, int]]:
+    """The declared size of each inline image a page's content draws: on a page that is not
+    analysed, pdfplumber does not list them, and PDFium decodes them whole (a 4.5 KB file's
+    40,000 × 40,000 inline image took 2.6 GB to draw, helper-78)."""
+    for instruction in instructions or []:
+        if isinstance(instruction, pikepdf.ContentStreamInlineImage):
+            try:
+                image = instruction.iimage
+                yield max(1, int(image.width)), max(1, int(image.height))
+            except (pikepdf.PdfError, ValueError, TypeError, KeyError):
+                continue  # no usable size: PDFium cannot draw it either
 
 
 def _whole(value: object) -> int:

@@ -21,6 +21,7 @@ from hoso.digitize.errors import InputTooLargeError
 from hoso.digitize.models import Options
 from hoso.digitize.page_warnings import ANALYSIS_TOO_SLOW, DRAWN_ONLY, FILE_ANALYSIS_TOO_SLOW
 from hoso.digitize.pipeline import digitize
+from hoso.digitize.rasterize import group_into_lines
 from hoso.digitize.triage import (
     MAX_ANALYSED_OPERATIONS,
     PAGE_ANALYSIS_SECONDS,
@@ -285,14 +286,14 @@ def test_content_that_inflates_is_parsed_outside_the_callers_process(tmp_path: P
     pdf.save(path)
     assert path.stat().st_size < 20_000
     script = tmp_path / "caller.py"
-    script.write_text(
-        "import resource, sys\n"
+    script.write_text(  # VmHWM: this process's own peak (ru_maxrss counts the forked parent's)
         "from pathlib import Path\n"
         "from hoso.digitize.models import Options\n"
         "from hoso.digitize.triage import triage_file\n"
         "if __name__ == '__main__':\n"
         f"    task = triage_file(Path({str(path)!r}), Options()).tasks[0]\n"
-        "    print(task.drawn_only, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n"
+        "    status = Path('/proc/self/status').read_text().split('VmHWM:')[1].split()[0]\n"
+        "    print(task.drawn_only, int(status) // 1024)\n"
     )
     ran = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
                          timeout=120, cwd=REPO)  # fmt: skip
@@ -300,3 +301,45 @@ def test_content_that_inflates_is_parsed_outside_the_callers_process(tmp_path: P
     drawn_only, peak_mb = ran.stdout.split()
     assert drawn_only == "True"
     assert int(peak_mb) < 300, peak_mb  # 450 MB and more when parsed here
+
+
+def test_words_join_a_line_while_their_middle_lies_within_it_so_far() -> None:
+    """The line's extent grows with the words that join it (kept as they join: measured again
+    for each word, a line of 40,000 words took 66 s in the page step, helper-78)."""
+    boxes = [
+        ("C", 30.0, 10.0, 40.0, 16.0),  # middle 13: within the line once B has joined it
+        ("A", 0.0, 0.0, 10.0, 10.0),  # middle 5: opens the first line
+        ("D", 0.0, 20.0, 10.0, 30.0),  # middle 25: below the line, a line of its own
+        ("B", 15.0, 4.0, 25.0, 16.0),  # middle 10: on A's line, which now reaches 16
+    ]
+    words = group_into_lines(boxes)
+    assert [(word.text, word.line) for word in words] == [("A", 0), ("B", 0), ("C", 0), ("D", 1)]
+
+
+def test_an_inline_image_bomb_on_a_page_not_analysed_is_refused(tmp_path: Path) -> None:
+    """pdfplumber lists inline images too, but it is not asked about a page past the limit:
+    the page's own content, parsed for the count, is looked at for them (PDFium had taken
+    2.6 GB to draw a 40,000 × 40,000 one from a 4.5 KB file, helper-78)."""
+    bomb = "q 595 0 0 842 0 0 cm BI /W 40000 /H 40000 /BPC 8 /CS /G /F /AHx ID 00> EI Q "
+    path = helvetica_page(tmp_path / "inline.pdf", TEXT + bomb + strokes(35_000, 6, 100, 100))
+    with pytest.raises(InputTooLargeError, match="40000×40000"):
+        triage_file(path, Options())
+
+
+def test_forms_nested_deeper_than_pythons_recursion_are_sized_for_bombs(tmp_path: Path) -> None:
+    """An unused chain of 2,000 forms, each holding the next in its resources: sizing their
+    images recursively raised Python's RecursionError, an internal error, from a typed page."""
+
+    def prepare(pdf: pikepdf.Pdf, resources: pikepdf.Dictionary) -> None:
+        inner: pikepdf.Object | None = None
+        for _ in range(2_000):
+            form = pdf.make_indirect(pikepdf.Stream(pdf, b"0 0 m 1 1 l S"))
+            form.Type, form.Subtype = Name.XObject, Name.Form
+            form.BBox = pikepdf.Array([0, 0, 10, 10])
+            if inner is not None:
+                form.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Inner=inner))
+            inner = form
+        resources.XObject = pikepdf.Dictionary(Outer=inner)
+
+    task = triage_file(helvetica_page(tmp_path / "nested.pdf", TEXT, prepare), Options()).tasks[0]
+    assert task.born_digital and not task.drawn_only
