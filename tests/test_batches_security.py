@@ -32,6 +32,7 @@ from hoso.storage.fs_store import FilesystemStore
 from hoso.storage.index import RecordIndex
 from hoso.storage.intake import BatchClosedError, Intake
 from hoso.storage.objects import StorageUnavailableError, StoredObject
+from hoso.storage.queries import Records
 from hoso.storage.schema import BatchFile, Document, Event
 from hoso.storage.vocabulary import EventType
 from hoso.workflows.jobs import _after_retries
@@ -47,6 +48,7 @@ from hoso.workflows.settings import (
 from tests.cli import run_hoso
 from tests.databases import fresh_database, postgres_available
 from tests.deployment import free_port, serving_app
+from tests.typed_pdf import helvetica_page
 
 STATION = "station:test"
 
@@ -212,6 +214,33 @@ def test_a_deterministic_planning_error_fails_that_file_only(
         assert len(planned) == 2
         statuses = [processor.process(document_id) for document_id in planned]
     assert sorted(statuses) == ["done", "failed"]
+
+
+def test_a_file_is_triaged_once_for_its_plan_and_its_document(
+    index: RecordIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A PDF's analysis can take up to its own time limit; the document's step spent it again
+    after the plan had. The worker keeps each original's triage, moved to the copy it reads."""
+    archive = Archive(FilesystemStore(tmp_path / "objects"), index, tmp_path / "spool")
+    intake = Intake(archive)
+    batch = intake.create_batch("typed", "48", STATION)
+    typed = helvetica_page(tmp_path / "typed.pdf", "BT /Helv 16 Tf 60 780 Td (HOSO ONCE) Tj ET")
+    intake.add_file(batch.id, io.BytesIO(typed.read_bytes()), "typed.pdf", 0, STATION)
+    intake.close(batch.id, STATION)
+    triaged: list[Path] = []
+    real = triage_file
+
+    def counted(path: Path, options: Options) -> TriagedInput:
+        triaged.append(path)
+        return real(path, options)
+
+    monkeypatch.setattr("hoso.workflows.processing.triage_file", counted)
+    with PageRunner(Options(jobs=1)) as runner:
+        processor = Processor(intake, runner, Options(jobs=1), "worker:test")
+        [document_id] = processor.plan(batch.id)
+        assert processor.process(document_id) == "done"
+    assert len(triaged) == 1
+    assert "HOSO ONCE" in Records(archive).document_text(document_id)
 
 
 def test_a_bad_file_is_logged_in_words_under_its_own_name(

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import logging
 import shutil
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -119,6 +121,37 @@ def _cannot_plan(batch_id: int, file: BatchFile, message: str, code: str | None)
                 file.name, message, code)  # fmt: skip
 
 
+# Files whose triage a worker keeps, from a batch's plan to its documents' steps
+TRIAGES_KEPT = 64
+
+
+class TriageCache:
+    """Each original triaged once per worker process: a batch's plan triages its files, and
+    each document's step did so again. A PDF's analysis can cost up to its own time limit
+    (`triage.FILE_ANALYSIS_MAX`), which was then spent twice; and a page given up under load
+    at planning could be analysed when its document ran. Kept by content key, the most
+    recently used `TRIAGES_KEPT`; the pages are moved to wherever the file is fetched next."""
+
+    def __init__(self, options: Options, kept: int = TRIAGES_KEPT) -> None:
+        self.options = options
+        self.kept = kept
+        self._known: OrderedDict[str, TriagedInput] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def triage(self, key: str, path: Path) -> TriagedInput:
+        with self._lock:
+            known = self._known.get(key)
+            if known is not None:
+                self._known.move_to_end(key)
+        if known is None:
+            known = triage_file(path, self.options)  # outside the lock: files at once
+            with self._lock:
+                self._known[key] = known
+                while len(self._known) > self.kept:
+                    self._known.popitem(last=False)
+        return replace(known, path=path, tasks=[replace(t, path=path) for t in known.tasks])
+
+
 class Processor:
     def __init__(
         self,
@@ -138,6 +171,7 @@ class Processor:
         self.agent = agent
         self.on_pages = on_pages
         self.sign = sign
+        self.triaged = TriageCache(options)
 
     # --- batches -------------------------------------------------------------------------
 
@@ -154,9 +188,7 @@ class Processor:
         with scratch_folder(PLAN_SCRATCH) as folder:
             for file in files:
                 try:
-                    triaged_files.append(
-                        (file, triage_file(self._fetch(file, Path(folder)), self.options))
-                    )
+                    triaged_files.append((file, self._triage(file, Path(folder))))
                 except TRANSIENT_ERRORS:
                     raise  # the store or database: worth retrying the whole plan
                 except HosoError as error:  # the file's own fault, in words: no traceback
@@ -313,7 +345,7 @@ class Processor:
         triaged: list[TriagedInput] = []
         tasks: list[PageTask] = []
         for source in document.sources or []:
-            item = triage_file(self._fetch(files[source["file_id"]], folder), self.options)
+            item = self._triage(files[source["file_id"]], folder)
             triaged.append(item)
             chosen = source["pages"]
             for index in range(len(item.tasks)) if chosen is None else chosen:
@@ -337,6 +369,10 @@ class Processor:
         """What the people who sent the files called them, by the local copy's name."""
         files = self.intake.source_files(document).values()
         return {_local_path(file, folder).name: file.name for file in files}
+
+    def _triage(self, file: BatchFile, folder: Path) -> TriagedInput:
+        """The file fetched into `folder` and triaged (once a process: `TriageCache`)."""
+        return self.triaged.triage(file.original_key, self._fetch(file, folder))
 
     def _fetch(self, file: BatchFile, folder: Path) -> Path:
         """A local copy of an original (the pipeline reads files; the store may be S3). Its
