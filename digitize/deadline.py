@@ -20,7 +20,7 @@ import logging
 import multiprocessing
 import multiprocessing.connection
 import os
-import signal
+import resource
 import threading
 import time
 import traceback
@@ -32,6 +32,11 @@ log = logging.getLogger(__name__)
 
 Opened = TypeVar("Opened")
 Result = TypeVar("Result")
+
+# Address space a child may take beyond what it starts with (`_limit_memory`)
+CHILD_MEMORY = 2 * 1024**3
+# The exit status of a child that ran out of it
+MEMORY_EXHAUSTED = 75
 
 # Modules the fork server imports once, so that a child starts in milliseconds
 PRELOADED = ["__main__", "hoso.digitize.triage"]
@@ -60,8 +65,10 @@ class ItemsWithin(Generic[Opened, Result]):
     `each(opened, index)` for each item in order. An item that takes longer than `seconds`,
     or that the child dies on, is `GivenUp.ITEM` in the answer, and a new child goes on from
     the next item; once `total_seconds` are spent (or opening takes longer than
-    `opening_seconds`), every item left is `GivenUp.WHOLE`. An exception the child raises is
-    raised here (the input's typed errors, as they are)."""
+    `opening_seconds`), every item left is `GivenUp.WHOLE`. The child may take
+    `memory_bytes` more address space than it starts with; past it, what it was doing is
+    given up the same way. An exception the child raises is raised here (the input's typed
+    errors, as they are)."""
 
     def __init__(
         self,
@@ -70,12 +77,14 @@ class ItemsWithin(Generic[Opened, Result]):
         seconds: float,
         opening_seconds: float,
         total_seconds: float,
+        memory_bytes: int = CHILD_MEMORY,
     ) -> None:
         self.open_ = open_
         self.each = each
         self.seconds = seconds
         self.opening_seconds = opening_seconds
         self.total_seconds = total_seconds
+        self.memory_bytes = memory_bytes
 
     def run(self, count: int) -> list[Result | GivenUp]:
         if multiprocessing.current_process().daemon:  # a pool's process may not have children
@@ -100,7 +109,9 @@ class ItemsWithin(Generic[Opened, Result]):
         context = _fork_server()
         receiving, sending = context.Pipe(duplex=False)
         child = context.Process(
-            target=_work, args=(sending, self.open_, self.each, start, count), daemon=True
+            target=_work,
+            args=(sending, self.open_, self.each, start, count, self.memory_bytes),
+            daemon=True,
         )
         try:
             child.start()
@@ -110,7 +121,7 @@ class ItemsWithin(Generic[Opened, Result]):
             raise _NoChildError(f"a child cannot be started ({error!r})") from error
         sending.close()  # the child's end: once the child is gone, receiving ends too
         done: list[Result | GivenUp] = []
-        opened = False
+        started = opened = False
         try:
             while start + len(done) < count:
                 left = ends - time.monotonic()
@@ -121,13 +132,13 @@ class ItemsWithin(Generic[Opened, Result]):
                 try:
                     kind, value = receiving.recv()
                 except EOFError:  # the child died (memory, a crash in a library)
-                    child.join(timeout=5)
-                    if not opened and child.exitcode not in (None, -signal.SIGKILL):
-                        # Before opening anything, with an error of its own: it could not
-                        # start here (this program's main module cannot be read again)
-                        ended = f"the child ended at start ({child.exitcode})"
-                        raise _NoChildError(ended) from None
+                    if not started:  # before any of its work: it cannot start here (this
+                        # program's main module cannot be imported again, say)
+                        raise _NoChildError("the child ended as it started") from None
                     return self._given_up(done, start, count, not opened, "its process died")
+                if kind == "started":
+                    started = True
+                    continue
                 if kind == "raised":
                     raise value
                 if kind == "failed":
@@ -161,13 +172,18 @@ def _work(
     each: Callable[[Any, int], Any],
     start: int,
     count: int,
+    memory_bytes: int,
 ) -> None:
     threading.Thread(target=_end_with_caller, daemon=True).start()
+    _limit_memory(memory_bytes)
+    sending.send(("started", None))
     try:
         opened = open_()
         sending.send(("opened", None))
         for index in range(start, count):
             sending.send(("item", each(opened, index)))
+    except MemoryError:  # past its memory: given up, as when the kernel ends a process
+        os._exit(MEMORY_EXHAUSTED)
     except Exception as exc:  # sent back, to be raised in the caller
         try:
             sending.send(("raised", exc))
@@ -175,6 +191,19 @@ def _work(
             sending.send(("failed", traceback.format_exc()))
     finally:
         sending.close()
+
+
+def _limit_memory(extra: int) -> None:
+    """The child's address space: what it has at start (the fork server's preloaded modules)
+    and `extra` more. A qpdf or Python allocation past it fails in the child (qpdf then reads
+    a damaged file's objects without its cross-reference table) instead of the machine's
+    memory running out for every process on it."""
+    with open("/proc/self/status") as status:
+        size = next(
+            (int(line.split()[1]) * 1024 for line in status if line.startswith("VmSize")), 0
+        )
+    if size:
+        resource.setrlimit(resource.RLIMIT_AS, (size + extra, resource.RLIM_INFINITY))
 
 
 def _end_with_caller() -> None:

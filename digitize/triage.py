@@ -9,6 +9,7 @@ image, a password-protected PDF, a dynamic XFA form, and declared pixel counts b
 from __future__ import annotations
 
 import io
+import itertools
 import logging
 import re
 import struct
@@ -88,6 +89,11 @@ MAX_ANALYSED_OPERATIONS = 100_000
 PAGE_ANALYSIS_SECONDS = 5.0
 # Seconds pdfplumber may take to open a PDF in the child (its cross-reference and page tree)
 OPENING_SECONDS = 30.0
+# A PDF's objects take at least this many bytes each (a link annotation compressed in an
+# object stream, the smallest seen, about 5): a file declaring more than its bytes can hold,
+# and this many besides, is refused before qpdf builds a table of them all.
+BYTES_AN_OBJECT = 2
+MIN_DECLARED_OBJECTS = 100_000
 # Seconds a whole file's analysis may take: this, and this a page. A worker plans a batch's
 # files one after another, so 5,000 pages made to take 4.9 s each would have held it for
 # seven hours; typed pages take 0.02-0.3 s. Past it, the pages left are drawn only
@@ -475,12 +481,83 @@ def _is_signed(pdf: pikepdf.Pdf) -> bool:
 
 
 def _triage_pdf(path: Path, options: Options, first_number: int) -> tuple[list[PageTask], bool]:
+    facts = _structure_within_limits(path, options)
+    page_count, areas = len(facts.areas), facts.areas
+    budget = min(
+        FILE_ANALYSIS_SECONDS + FILE_ANALYSIS_SECONDS_A_PAGE * page_count, FILE_ANALYSIS_MAX
+    )
+    analysis = ItemsWithin(
+        partial(_opened_twice, path.resolve(), page_count),
+        partial(_classify_nth, path, options, first_number),
+        seconds=PAGE_ANALYSIS_SECONDS,
+        opening_seconds=OPENING_SECONDS,
+        total_seconds=budget,
+    )
+    notes = {
+        GivenUp.ITEM: ANALYSIS_TOO_SLOW.format(seconds=f"{PAGE_ANALYSIS_SECONDS:g}"),
+        GivenUp.WHOLE: FILE_ANALYSIS_TOO_SLOW.format(seconds=f"{budget:g}"),
+    }
+    tasks = [
+        _drawn_only(path, index, first_number + index, areas[index], options, notes[task])
+        if isinstance(task, GivenUp)
+        else task
+        for index, task in enumerate(analysis.run(page_count))
+    ]
+    return tasks, facts.signed
+
+
+@dataclass(frozen=True)
+class PdfStructure:
+    """What a PDF's objects say, before any page is read."""
+
+    signed: bool
+    areas: list[float]  # each page's, in square points (`_area`)
+
+
+def _structure_within_limits(path: Path, options: Options) -> PdfStructure:
+    """`_structure` read in a child process (`deadline.ItemsWithin`), under the opening's time
+    and the child's memory: a 918 KB file whose cross-reference stream declared 90 million
+    objects took qpdf 5 s and 1.1 GB of the worker's own process to open (helper-79)."""
+    reading = ItemsWithin(
+        _nothing,
+        partial(_structure, path.resolve(), options),
+        seconds=OPENING_SECONDS,
+        opening_seconds=OPENING_SECONDS,
+        total_seconds=OPENING_SECONDS,
+    )
+    [structure] = reading.run(1)
+    if isinstance(structure, GivenUp):
+        raise InputTooLargeError(
+            f"the PDF's structure cannot be read within {OPENING_SECONDS:g} seconds and the "
+            "memory allowed: it is far larger or more tangled than any paper's scan; print it "
+            "to PDF again, or split it",
+            source=path.name,
+        )
+    return structure
+
+
+def _nothing() -> None:
+    return None
+
+
+def _structure(path: Path, options: Options, _opened: None, _index: int) -> PdfStructure:
+    """The PDF's pages, signatures and images, from its objects (no page's content is
+    parsed): refused when it is a dynamic form, has no pages or too many, declares far more
+    objects than its bytes can hold, or holds a decompression bomb."""
     source = path.name
     with _open_pdf(path) as pdf:
         if bool(pdf.Root.get("/NeedsRendering", False)):
             raise UnsupportedInputError(
                 "the PDF is a dynamic XFA form (LiveCycle); it has no fixed pages to archive — "
                 "print it to PDF first",
+                source=source,
+            )
+        declared = _whole(pdf.trailer.get("/Size"))
+        if declared > path.stat().st_size // BYTES_AN_OBJECT + MIN_DECLARED_OBJECTS:
+            raise InputTooLargeError(
+                f"the PDF declares {declared:,} objects, far more than a file of its size can "
+                "hold: it is damaged or made to exhaust the archive's memory; print it to PDF "
+                "again",
                 source=source,
             )
         try:
@@ -502,30 +579,10 @@ def _triage_pdf(path: Path, options: Options, first_number: int) -> tuple[list[P
             # Decompression bombs, from the PDF's own objects (its content is not read here):
             # a page whose analysis is given up is drawn by PDFium all the same, its images
             # decoded whole.
-            for width, height in _image_sizes(page.obj.get("/Resources"), seen):
-                check_pixel_budget(width, height, options, source)
-        areas = [_area(page) for page in pdf.pages]
-    budget = min(
-        FILE_ANALYSIS_SECONDS + FILE_ANALYSIS_SECONDS_A_PAGE * page_count, FILE_ANALYSIS_MAX
-    )
-    analysis = ItemsWithin(
-        partial(_opened_twice, path.resolve(), page_count),
-        partial(_classify_nth, path, options, first_number),
-        seconds=PAGE_ANALYSIS_SECONDS,
-        opening_seconds=OPENING_SECONDS,
-        total_seconds=budget,
-    )
-    notes = {
-        GivenUp.ITEM: ANALYSIS_TOO_SLOW.format(seconds=f"{PAGE_ANALYSIS_SECONDS:g}"),
-        GivenUp.WHOLE: FILE_ANALYSIS_TOO_SLOW.format(seconds=f"{budget:g}"),
-    }
-    tasks = [
-        _drawn_only(path, index, first_number + index, areas[index], options, notes[task])
-        if isinstance(task, GivenUp)
-        else task
-        for index, task in enumerate(analysis.run(page_count))
-    ]
-    return tasks, signed
+            for resources in [page.obj.get("/Resources"), *_appearances(page, seen)]:
+                for width, height in _image_sizes(resources, seen):
+                    check_pixel_budget(width, height, options, source)
+        return PdfStructure(signed, [_area(page) for page in pdf.pages])
 
 
 def _area(page: pikepdf.Page) -> float:
@@ -554,6 +611,7 @@ class _Reading:
     pdf: pikepdf.Pdf
     plumber: pdfplumber.pdf.PDF
     annotated: dict[tuple[int, int], bool] = field(default_factory=dict)
+    drawn: set[tuple[int, int]] = field(default_factory=set)  # objects looked at for images
 
     def has_visible_annotations(self, page: pikepdf.Page) -> bool:
         annots = page.obj.get("/Annots")
@@ -597,7 +655,9 @@ def _classify_nth(
     to a million strokes had taken 6.6 s and 1.5 GB of the worker's own process."""
     page = reading.pdf.pages[index]
     instructions = _parsed(page)
-    for width, height in _inline_image_sizes(instructions):
+    drawn = _inline_images_drawn(page, reading.drawn)
+    inline = itertools.chain(_inline_image_sizes(instructions), drawn)
+    for width, height in inline:
         check_pixel_budget(width, height, options, path.name)
     visible_text = has_visible_text(instructions)
     operations = drawing_operations(page, MAX_ANALYSED_OPERATIONS, instructions)
@@ -704,27 +764,82 @@ def drawing_operations(
 def _image_sizes(
     resources: object, seen: set[tuple[int, int]] | None = None
 ) -> Iterator[tuple[int, int]]:
-    """The declared size of each image a page's resources hold, its forms' too: the
-    decompression-bomb check of a page whose images pdfplumber does not list. Each object
-    once for all the pages that share it (`seen`: one XObject dictionary of 100,000 entries
-    shared by 1,000 pages had been walked 1,000 times, helper-78), forms walked with a stack
-    (2,000 nested forms had overflowed Python's recursion)."""
+    """The declared size of each image a page's resources can draw (`_drawables`), with each
+    image's own masks: the decompression-bomb check of a page whose images pdfplumber does not
+    list (PDFium decodes every one it draws: a 20,000² soft mask under a 10 × 10 image, or an
+    image in a Type3 glyph, took 440-550 MB, helper-79)."""
     seen = set() if seen is None else seen
+    for item in _drawables(resources, seen):
+        if item.get("/Subtype") != pikepdf.Name.Image:
+            continue
+        yield _whole(item.get("/Width")), _whole(item.get("/Height"))
+        for name in ("/SMask", "/Mask"):
+            mask = item.get(name)
+            if isinstance(mask, pikepdf.Stream) and not _walked(mask, seen):
+                yield _whole(mask.get("/Width")), _whole(mask.get("/Height"))
+
+
+def _drawables(resources: object, seen: set[tuple[int, int]]) -> Iterator[pikepdf.Object]:
+    """Every image and every stream of drawing (form, tiling pattern, Type3 glyph, soft-mask
+    group) that a page's resources can reach, through each other's resources. Each object
+    once for all the pages that share it (`seen`: one XObject dictionary of 100,000 entries
+    shared by 1,000 pages had been walked 1,000 times), with a stack (2,000 nested forms had
+    overflowed Python's recursion)."""
     waiting = [resources]
     while waiting:
         current = waiting.pop()
         if not isinstance(current, pikepdf.Dictionary) or _walked(current, seen):
             continue
-        objects = current.get("/XObject")
-        if not isinstance(objects, pikepdf.Dictionary) or _walked(objects, seen):
-            continue
-        for item in objects.values():
-            if not isinstance(item, pikepdf.Stream) or _walked(item, seen):
+        for kind in ("/XObject", "/Pattern", "/Font", "/ExtGState"):
+            objects = current.get(kind)
+            if not isinstance(objects, pikepdf.Dictionary) or _walked(objects, seen):
                 continue
-            if item.get("/Subtype") == pikepdf.Name.Image:
-                yield _whole(item.get("/Width")), _whole(item.get("/Height"))
-            elif item.get("/Subtype") == pikepdf.Name.Form:
+            for item in objects.values():
+                if not isinstance(item, pikepdf.Dictionary | pikepdf.Stream):
+                    continue
+                if _walked(item, seen):
+                    continue
+                if isinstance(item, pikepdf.Stream):
+                    yield item  # an image, a form or a tiling pattern
                 waiting.append(item.get("/Resources"))
+                glyphs = item.get("/CharProcs")  # a Type3 font's
+                if isinstance(glyphs, pikepdf.Dictionary):
+                    yield from (g for g in glyphs.values() if isinstance(g, pikepdf.Stream))
+                soft_mask = item.get("/SMask")  # a graphics state's: a group drawn as a mask
+                if isinstance(soft_mask, pikepdf.Dictionary) and isinstance(
+                    group := soft_mask.get("/G"), pikepdf.Stream
+                ):
+                    yield group
+                    waiting.append(group.get("/Resources"))
+
+
+def _inline_images_drawn(
+    page: pikepdf.Page, seen: set[tuple[int, int]]
+) -> Iterator[tuple[int, int]]:
+    """The declared size of each inline image in the streams the page's resources and
+    annotations can draw (not its own content: `_classify_nth` has it parsed): one in a form
+    on a page past the operation limit had reached PDFium (2.6 GB, helper-79). `seen`: the
+    objects earlier pages reached, looked at once."""
+    for resources in [page.obj.get("/Resources"), *_appearances(page, seen)]:
+        for item in _drawables(resources, seen):
+            if item.get("/Subtype") != pikepdf.Name.Image:
+                yield from _inline_image_sizes(_parsed(item))
+
+
+def _appearances(page: pikepdf.Page, seen: set[tuple[int, int]]) -> Iterator[pikepdf.Object]:
+    """The resources of each appearance stream of the page's annotations (normal, rollover,
+    down, each state of each): hoso draws annotations into the page, images and all."""
+    annots = page.obj.get("/Annots")
+    if not isinstance(annots, pikepdf.Array) or _walked(annots, seen):
+        return  # an array that pages share, walked with the first
+    for annot in annots:
+        shown = annot.get("/AP") if isinstance(annot, pikepdf.Dictionary) else None
+        for look in shown.values() if isinstance(shown, pikepdf.Dictionary) else []:
+            states = [look] if isinstance(look, pikepdf.Stream) else []
+            if isinstance(look, pikepdf.Dictionary) and not isinstance(look, pikepdf.Stream):
+                states = [state for state in look.values() if isinstance(state, pikepdf.Stream)]
+            for stream in states:
+                yield pikepdf.Dictionary(XObject=pikepdf.Dictionary(Look=stream))
 
 
 def _walked(item: pikepdf.Object, seen: set[tuple[int, int]]) -> bool:

@@ -74,6 +74,20 @@ def test_an_item_that_kills_its_child_is_none() -> None:
     assert names(results) == [GivenUp.ITEM, "a.pdf:1", "a.pdf:2"]
 
 
+def greedy(_opened: str, index: int) -> int:
+    """Item 1 asks for a gigabyte."""
+    if index == 1:
+        return len(bytearray(1024**3))
+    return index
+
+
+def test_an_item_past_the_childs_memory_is_given_up_and_the_next_are_worked() -> None:
+    """The child's address space is bounded: an item that asks for more is given up, as one
+    the kernel had killed for its memory, and not on every process of the machine."""
+    within = ItemsWithin(partial(opened, "a.pdf"), greedy, 10.0, 10.0, 60.0, 256 * 1024**2)
+    assert within.run(3) == [0, GivenUp.ITEM, 2]
+
+
 def test_the_inputs_own_error_reaches_the_caller() -> None:
     with pytest.raises(CorruptInputError) as raised:
         run(3, refused=frozenset({2}))

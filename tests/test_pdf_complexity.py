@@ -343,3 +343,113 @@ def test_forms_nested_deeper_than_pythons_recursion_are_sized_for_bombs(tmp_path
 
     task = triage_file(helvetica_page(tmp_path / "nested.pdf", TEXT, prepare), Options()).tasks[0]
     assert task.born_digital and not task.drawn_only
+
+
+def test_a_pdf_declaring_millions_of_objects_in_a_few_bytes_is_refused(tmp_path: Path) -> None:
+    """A cross-reference stream of 5 million identical entries, inflating from ~50 KB: qpdf
+    builds a table of them all (90 million had taken the worker's own process 1.1 GB and
+    5 s, helper-79). The file is opened in a child, and refused for what it declares."""
+    content = b"BT /F1 16 Tf 60 780 Td (HOSO) Tj ET"
+    bodies = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 "
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >> /Contents 4 0 R >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
+    ]
+    data, offsets = b"%PDF-1.5\n", []
+    for number, body in enumerate(bodies, start=1):
+        offsets.append(len(data))
+        data += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    table_at, entries = len(data), 5_000_000
+    rows = [b"\x00\x00\x00\x00\x00\xff\xff"]
+    rows += [b"\x01" + at.to_bytes(4, "big") + b"\x00\x00" for at in [*offsets, table_at]]
+    rows += [b"\x01" + offsets[0].to_bytes(4, "big") + b"\x00\x00"] * (entries - len(rows))
+    table = zlib.compress(b"".join(rows), 9)
+    data += (
+        b"5 0 obj\n<< /Type /XRef /Size %d /W [1 4 2] /Root 1 0 R /Filter /FlateDecode "
+        b"/Length %d >>\nstream\n%s\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n"
+        % (entries, len(table), table, table_at)
+    )
+    path = tmp_path / "declares.pdf"
+    path.write_bytes(data)
+    assert len(data) < 100_000
+    with pytest.raises(InputTooLargeError, match="declares 5,000,000 objects"):
+        triage_file(path, Options())
+
+
+def _image(pdf: pikepdf.Pdf, side: int) -> pikepdf.Object:
+    """A grey image declaring `side` × `side` pixels, holding almost nothing."""
+    image = pdf.make_indirect(pikepdf.Stream(pdf, zlib.compress(bytes(100))))
+    image.Type, image.Subtype, image.Width, image.Height = Name.XObject, Name.Image, side, side
+    image.BitsPerComponent, image.ColorSpace = 8, Name.DeviceGray
+    image.Filter = Name.FlateDecode
+    return image
+
+
+def _form(pdf: pikepdf.Pdf, content: bytes, resources: pikepdf.Dictionary) -> pikepdf.Object:
+    form = pdf.make_indirect(pikepdf.Stream(pdf, content))
+    form.Type, form.Subtype, form.BBox = Name.XObject, Name.Form, pikepdf.Array([0, 0, 50, 50])
+    form.Resources = resources
+    return form
+
+
+def _soft_mask(pdf: pikepdf.Pdf, resources: pikepdf.Dictionary) -> str:
+    small = _image(pdf, 10)
+    small.SMask = _image(pdf, 20_000)
+    resources.XObject = pikepdf.Dictionary(Small=small)
+    return "q 50 0 0 50 60 60 cm /Small Do Q"
+
+
+def _type3_glyph(pdf: pikepdf.Pdf, resources: pikepdf.Dictionary) -> str:
+    glyph = pdf.make_indirect(pikepdf.Stream(pdf, b"1000 0 0 0 1000 1000 d1 /Big Do"))
+    font = pdf.make_indirect(pikepdf.Dictionary(
+        Type=Name.Font, Subtype=Name.Type3, FontBBox=[0, 0, 1000, 1000],
+        FontMatrix=[0.001, 0, 0, 0.001, 0, 0], CharProcs=pikepdf.Dictionary(a=glyph),
+        Encoding=pikepdf.Dictionary(Type=Name.Encoding, Differences=[97, Name.a]),
+        FirstChar=97, LastChar=97, Widths=[1000],
+        Resources=pikepdf.Dictionary(XObject=pikepdf.Dictionary(Big=_image(pdf, 20_000))),
+    ))  # fmt: skip
+    resources.Font.Glyphs = font
+    return "BT /Glyphs 40 Tf 60 60 Td (a) Tj ET"
+
+
+def _stamp_appearance(pdf: pikepdf.Pdf, resources: pikepdf.Dictionary) -> str:
+    holding = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Big=_image(pdf, 20_000)))
+    look = _form(pdf, b"q 50 0 0 50 0 0 cm /Big Do Q", holding)
+    stamp = pdf.make_indirect(pikepdf.Dictionary(
+        Type=Name.Annot, Subtype=Name.Stamp, Rect=[60, 60, 110, 110],
+        AP=pikepdf.Dictionary(N=look),
+    ))  # fmt: skip
+    resources.Stamps = pikepdf.Array([stamp])  # moved to the page's /Annots below
+    return ""
+
+
+def _inline_in_form_past_the_limit(pdf: pikepdf.Pdf, resources: pikepdf.Dictionary) -> str:
+    inline = b"q 50 0 0 50 0 0 cm BI /W 20000 /H 20000 /BPC 8 /CS /G /F /AHx ID 00> EI Q"
+    resources.XObject = pikepdf.Dictionary(Inner=_form(pdf, inline, pikepdf.Dictionary()))
+    return "/Inner Do " + strokes(35_000, 7, 100, 100)
+
+
+@pytest.mark.parametrize(
+    "bomb", [_soft_mask, _type3_glyph, _stamp_appearance, _inline_in_form_past_the_limit]
+)
+def test_an_image_bomb_wherever_the_page_can_draw_it_is_refused(tmp_path: Path, bomb: Any) -> None:
+    """PDFium decodes every image it draws: an image's soft mask, an image in a Type3 glyph
+    or an annotation's appearance, an inline image in a form on a page not analysed. Each
+    had reached it from a file of a few KB (440 MB to 2.6 GB, helper-79)."""
+    drawn: list[str] = []
+
+    def prepare(pdf: pikepdf.Pdf, resources: pikepdf.Dictionary) -> None:
+        drawn.append(bomb(pdf, resources))
+
+    path = helvetica_page(tmp_path / "bomb.pdf", TEXT, prepare)
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        page = pdf.pages[0]
+        if "/Stamps" in page.Resources:
+            page.obj.Annots = page.Resources.Stamps
+            del page.Resources.Stamps
+        page.obj.Contents = pdf.make_stream((TEXT + drawn[0]).encode())
+        pdf.save(path)
+    with pytest.raises(InputTooLargeError, match="20000×20000"):
+        triage_file(path, Options())
