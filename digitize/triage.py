@@ -94,6 +94,10 @@ OPENING_SECONDS = 30.0
 # and this many besides, is refused before qpdf builds a table of them all.
 BYTES_AN_OBJECT = 2
 MIN_DECLARED_OBJECTS = 100_000
+# Operations a PostScript calculator function may have: run for every pixel it paints (a
+# shading, a colour's tint transform), 2,000 of them held PDFium for 63 s on one A4 page at
+# 300 dpi. A tint transform has a few dozen.
+MAX_FUNCTION_OPERATIONS = 300
 # Seconds a whole file's analysis may take: this, and this a page. A worker plans a batch's
 # files one after another, so 5,000 pages made to take 4.9 s each would have held it for
 # seven hours; typed pages take 0.02-0.3 s. Past it, the pages left are drawn only
@@ -612,6 +616,7 @@ class _Reading:
     plumber: pdfplumber.pdf.PDF
     annotated: dict[tuple[int, int], bool] = field(default_factory=dict)
     drawn: set[tuple[int, int]] = field(default_factory=set)  # objects looked at for images
+    programs: set[tuple[int, int]] = field(default_factory=set)  # ... for costly functions
 
     def has_visible_annotations(self, page: pikepdf.Page) -> bool:
         annots = page.obj.get("/Annots")
@@ -659,6 +664,14 @@ def _classify_nth(
     inline = itertools.chain(_inline_image_sizes(instructions), drawn)
     for width, height in inline:
         check_pixel_budget(width, height, options, path.name)
+    program = _longest_program(page.obj.get("/Resources"), reading.programs)
+    if program > MAX_FUNCTION_OPERATIONS:
+        raise InputTooLargeError(
+            f"page {index + 1} is painted by a function of {program:,} operations run for each "
+            f"pixel (over {MAX_FUNCTION_OPERATIONS}): too costly to draw; print the PDF again "
+            "or scan the paper",
+            source=path.name,
+        )
     visible_text = has_visible_text(instructions)
     operations = drawing_operations(page, MAX_ANALYSED_OPERATIONS, instructions)
     del instructions  # before pdfplumber's own objects
@@ -824,6 +837,31 @@ def _inline_images_drawn(
         for item in _drawables(resources, seen):
             if item.get("/Subtype") != pikepdf.Name.Image:
                 yield from _inline_image_sizes(_parsed(item))
+
+
+def _longest_program(resources: object, seen: set[tuple[int, int]]) -> int:
+    """The most operations of any PostScript calculator (Type 4) function the page's resources
+    hold, in shadings, colour spaces' tint transforms or transfer functions: PDFium runs one
+    for each pixel it fills with it, and a 1 KB file's function-based shading of 2,000
+    operations held PDFium 63 s (helper-79). Each object once (`seen`); /Parent and /P links
+    are not followed (they lead to the pages)."""
+    longest, waiting = 0, [resources]
+    while waiting:
+        item = waiting.pop()
+        if not isinstance(item, pikepdf.Array | pikepdf.Dictionary | pikepdf.Stream):
+            continue
+        if _walked(item, seen):
+            continue
+        if isinstance(item, pikepdf.Array):
+            waiting.extend(item)
+            continue
+        if isinstance(item, pikepdf.Stream) and item.get("/FunctionType") == 4:
+            try:
+                longest = max(longest, len(item.read_bytes().split()))
+            except (pikepdf.PdfError, ValueError, RuntimeError):
+                continue  # a function that cannot be read is not run either
+        waiting.extend(item.get(str(key)) for key in item if str(key) not in ("/Parent", "/P"))
+    return longest
 
 
 def _appearances(page: pikepdf.Page, seen: set[tuple[int, int]]) -> Iterator[pikepdf.Object]:
