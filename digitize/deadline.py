@@ -25,6 +25,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Generic, TypeVar
 
@@ -60,6 +61,7 @@ class GivenUp(Enum):
     WHOLE = "whole"  # the work's whole time was spent before it, or opening failed
 
 
+@dataclass(frozen=True)
 class ItemsWithin(Generic[Opened, Result]):
     """Items 0..count-1 worked in a child process: `open_()` once (reading the file), then
     `each(opened, index)` for each item in order. An item that takes longer than `seconds`,
@@ -70,21 +72,12 @@ class ItemsWithin(Generic[Opened, Result]):
     given up the same way. An exception the child raises is raised here (the input's typed
     errors, as they are)."""
 
-    def __init__(
-        self,
-        open_: Callable[[], Opened],
-        each: Callable[[Opened, int], Result],
-        seconds: float,
-        opening_seconds: float,
-        total_seconds: float,
-        memory_bytes: int = CHILD_MEMORY,
-    ) -> None:
-        self.open_ = open_
-        self.each = each
-        self.seconds = seconds
-        self.opening_seconds = opening_seconds
-        self.total_seconds = total_seconds
-        self.memory_bytes = memory_bytes
+    open_: Callable[[], Opened]
+    each: Callable[[Opened, int], Result]
+    seconds: float
+    opening_seconds: float
+    total_seconds: float
+    memory_bytes: int = CHILD_MEMORY
 
     def run(self, count: int) -> list[Result | GivenUp]:
         if multiprocessing.current_process().daemon:  # a pool's process may not have children
