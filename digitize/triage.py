@@ -442,6 +442,8 @@ def failure_detail(exc: BaseException) -> str:
     text = str(exc).strip()
     if isinstance(exc, (KeyError, IndexError, struct.error)) or not text:
         return "a page's header is incomplete or malformed"
+    if isinstance(exc, TypeError):  # Python's words: "int() argument must be … 'PSLiteral'"
+        return "a value in it is of the wrong kind (a name where a number belongs, say)"
     if re.fullmatch(r"(?:decoder|encoder) error -?\d+", text):
         return "its compression is not one hoso reads, or its data is damaged"
     if text.startswith("cannot identify image file"):  # Pillow names the server's path

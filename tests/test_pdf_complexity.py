@@ -18,7 +18,7 @@ import pikepdf
 import pytest
 
 from hoso.digitize import triage
-from hoso.digitize.errors import InputTooLargeError
+from hoso.digitize.errors import CorruptInputError, InputTooLargeError
 from hoso.digitize.models import Options
 from hoso.digitize.page_warnings import ANALYSIS_TOO_SLOW, DRAWN_ONLY, FILE_ANALYSIS_TOO_SLOW
 from hoso.digitize.pipeline import digitize
@@ -480,3 +480,15 @@ def test_a_page_painted_by_a_long_program_is_refused(tmp_path: Path) -> None:
         triage_file(costly, Options())
     plain = helvetica_page(tmp_path / "plain.pdf", content, shading(20))
     assert triage_file(plain, Options()).tasks[0].born_digital
+
+
+def test_a_name_where_a_number_belongs_is_refused_in_words(tmp_path: Path) -> None:
+    """A page turned by `/Rotate /Foo`: refused as damaged, in words a person reads, not
+    Python's ("unsupported operand type(s) for %: 'PSLiteral' and 'int'", helper-79)."""
+    path = helvetica_page(tmp_path / "rotate.pdf", TEXT)
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        pdf.pages[0].obj.Rotate = Name("/Foo")
+        pdf.save(path)
+    with pytest.raises(CorruptInputError) as refused:
+        triage_file(path, Options())
+    assert "wrong kind" in refused.value.message and "PSLiteral" not in refused.value.message
