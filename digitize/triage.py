@@ -104,7 +104,7 @@ MAX_FUNCTION_OPERATIONS = 300
 # (`page_warnings.FILE_ANALYSIS_TOO_SLOW`).
 FILE_ANALYSIS_SECONDS = 60.0
 FILE_ANALYSIS_SECONDS_A_PAGE = 0.5
-FILE_ANALYSIS_MAX = 600.0  # and no more: the file is triaged again when its document runs
+FILE_ANALYSIS_MAX = 600.0  # and no more (a worker triages a file once: `TriageCache`)
 # The longest side a page may have, in pixels: Tesseract refuses an image over 32,767 on a side
 # ("Image too large"), and hoso reads the page with a margin around it. No paper comes near: an
 # A0 sheet at 600 dpi is 28,000 px, a receipt roll 2.5 m long at 300 dpi 29,500. (A blank
@@ -549,7 +549,8 @@ def _nothing() -> None:
 def _structure(path: Path, options: Options, _opened: None, _index: int) -> PdfStructure:
     """The PDF's pages, signatures and images, from its objects (no page's content is
     parsed): refused when it is a dynamic form, has no pages or too many, declares far more
-    objects than its bytes can hold, or holds a decompression bomb."""
+    objects than its bytes can hold, holds a decompression bomb or paints with a function too
+    long to run for each pixel."""
     source = path.name
     with _open_pdf(path) as pdf:
         if bool(pdf.Root.get("/NeedsRendering", False)):
@@ -581,13 +582,22 @@ def _structure(path: Path, options: Options, _opened: None, _index: int) -> PdfS
             )
         signed = _is_signed(pdf)
         seen: set[tuple[int, int]] = set()
-        for page in pdf.pages:
+        programs: set[tuple[int, int]] = set()
+        for number, page in enumerate(pdf.pages, start=1):
             # Decompression bombs, from the PDF's own objects (its content is not read here):
             # a page whose analysis is given up is drawn by PDFium all the same, its images
             # decoded whole.
             for resources in [page.obj.get("/Resources"), *_appearances(page, seen)]:
                 for width, height in _image_sizes(resources, seen):
                     check_pixel_budget(width, height, options, source)
+            program = _longest_program(page.obj.get("/Resources"), programs)
+            if program > MAX_FUNCTION_OPERATIONS:
+                raise InputTooLargeError(
+                    f"page {number} is painted by a function of {program:,} operations run for "
+                    f"each pixel (over {MAX_FUNCTION_OPERATIONS}): too costly to draw; print "
+                    "the PDF again or scan the paper",
+                    source=source,
+                )
         return PdfStructure(signed, [_area(page) for page in pdf.pages])
 
 
@@ -618,7 +628,6 @@ class _Reading:
     plumber: pdfplumber.pdf.PDF
     annotated: dict[tuple[int, int], bool] = field(default_factory=dict)
     drawn: set[tuple[int, int]] = field(default_factory=set)  # objects looked at for images
-    programs: set[tuple[int, int]] = field(default_factory=set)  # ... for costly functions
 
     def has_visible_annotations(self, page: pikepdf.Page) -> bool:
         annots = page.obj.get("/Annots")
@@ -666,14 +675,6 @@ def _classify_nth(
     inline = itertools.chain(_inline_image_sizes(instructions), drawn)
     for width, height in inline:
         check_pixel_budget(width, height, options, path.name)
-    program = _longest_program(page.obj.get("/Resources"), reading.programs)
-    if program > MAX_FUNCTION_OPERATIONS:
-        raise InputTooLargeError(
-            f"page {index + 1} is painted by a function of {program:,} operations run for each "
-            f"pixel (over {MAX_FUNCTION_OPERATIONS}): too costly to draw; print the PDF again "
-            "or scan the paper",
-            source=path.name,
-        )
     visible_text = has_visible_text(instructions)
     operations = drawing_operations(page, MAX_ANALYSED_OPERATIONS, instructions)
     del instructions  # before pdfplumber's own objects
@@ -728,9 +729,10 @@ def drawing_operations(
 ) -> int:
     """How many operations drawing the page runs, a form XObject's counted each time it is
     drawn (one form of 1,000 strokes drawn 1,000 times is a million for any reader) and each
-    byte of text shown as one, counted until past `limit`. A form that draws itself, or
-    content that cannot be parsed, counts as past the limit: no reader should be handed it to
-    analyse. `instructions`: the page's content, where the caller parsed it already."""
+    character of text shown as one (`_code_length`), counted until past `limit`. A form that
+    draws itself, or content that cannot be parsed, counts as past the limit: no reader
+    should be handed it to analyse. `instructions`: the page's content, where the caller
+    parsed it already."""
     over = limit + 1
     totals: dict[tuple[int, int], int] = {}  # a form's own count with what it draws
 
