@@ -7,6 +7,7 @@ page is drawn at the text's resolution, not the background's."""
 
 from __future__ import annotations
 
+import io
 import zlib
 from pathlib import Path
 from typing import Any
@@ -265,7 +266,7 @@ def test_annotations_that_cannot_be_drawn_leave_the_page_drawn_and_say_so(
     def fails(*_: object, **__: object) -> bytes:
         raise pikepdf.PdfError("damaged appearance stream")
 
-    monkeypatch.setattr(rasterize, "_flattened", fails)
+    monkeypatch.setattr(rasterize, "_page_alone", fails)
     page, _ = _read(_typed_form(tmp_path / "form.pdf", "Tran Van An", True))
     assert page.warnings == [ANNOTATIONS_NOT_DRAWN]
     assert "Ho va ten:" in page.text and "Tran Van An" not in page.text
@@ -322,3 +323,100 @@ def test_a_page_of_many_small_images_parses_its_content_once(
     monkeypatch.setattr(rasterize, "_draws", counted)
     (page,) = digitize([tmp_path / "tiles.pdf"], Options(jobs=1)).pages
     assert page.number == 1 and len(parsed) <= 2
+
+
+def _stamped(pdf: pikepdf.Pdf, page: pikepdf.Page) -> None:
+    """A received-stamp annotation in the page's top right corner."""
+    appearance = pikepdf.Stream(
+        pdf, b"0.8 0 0 RG 2 w 2 2 116 36 re S", Type=Name.XObject, Subtype=Name.Form,
+        BBox=pikepdf.Array([0, 0, 120, 40]),
+    )  # fmt: skip
+    stamp = pikepdf.Dictionary(
+        Type=Name.Annot, Subtype=Name.Stamp, Rect=pikepdf.Array([440, 770, 560, 810]),
+        F=4, AP=pikepdf.Dictionary(N=appearance), P=page.obj,
+    )  # fmt: skip
+    page.obj.Annots = pikepdf.Array(
+        [*page.obj.get("/Annots", pikepdf.Array()), pdf.make_indirect(stamp)]
+    )
+
+
+def _form_dated_on_every_page(path: Path, pages: int) -> Path:
+    """A form whose one "date" field has a widget on each page, filled without appearances
+    (NeedAppearances), each page linking to the first and carrying a stamp."""
+    pdf = pikepdf.new()
+    font = _helvetica(pdf)
+    date = pdf.make_indirect(
+        pikepdf.Dictionary(FT=Name.Tx, T=pikepdf.String("date"), V=pikepdf.String("12/05/2025"),
+                           DA=pikepdf.String("/Helv 14 Tf 0 g"), Kids=pikepdf.Array())
+    )  # fmt: skip
+    resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(Helv=font))
+    for number in range(pages):
+        body = f"BT /Helv 14 Tf 60 760 Td (Trang {number + 1}: ngay lap) Tj ET"
+        page = _page(pdf, body, resources)
+        widget = pdf.make_indirect(
+            pikepdf.Dictionary(Type=Name.Annot, Subtype=Name.Widget, F=4, Parent=date,
+                               Rect=pikepdf.Array([240, 752, 400, 776]), P=page.obj)
+        )  # fmt: skip
+        link = pdf.make_indirect(
+            pikepdf.Dictionary(Type=Name.Annot, Subtype=Name.Link,
+                               Rect=pikepdf.Array([60, 60, 200, 80]),
+                               Dest=pikepdf.Array([pdf.pages[0].obj, Name.Fit]))
+        )  # fmt: skip
+        page.obj.Annots = pikepdf.Array([widget, link])
+        _stamped(pdf, page)
+        date.Kids.append(widget)
+    pdf.Root.AcroForm = pikepdf.Dictionary(
+        Fields=pikepdf.Array([date]), NeedAppearances=True,
+        DR=pikepdf.Dictionary(Font=pikepdf.Dictionary(Helv=font)),
+    )  # fmt: skip
+    pdf.save(path)
+    return path
+
+
+def test_a_page_is_prepared_alone_whatever_the_files_length(tmp_path: Path) -> None:
+    """Each annotated page is drawn from a copy holding it alone. The copy was made by deleting
+    every other page of the whole document, 0.5 s a page of a 3,000-page file stamped on every
+    page (a helper's file: half an hour of page work), and a field with a widget on each page
+    brought all of them back into every copy. The copy now holds what its page holds."""
+    short = _form_dated_on_every_page(tmp_path / "short.pdf", 3)
+    long = _form_dated_on_every_page(tmp_path / "long.pdf", 120)
+    copies = [rasterize._prepared_copy(long, index) for index in (0, 77, 119)]
+    alone = rasterize._prepared_copy(short, 1)
+    assert alone is not None and alone.fields_to_draw
+    for copy in copies:
+        assert copy is not None and copy.fields_to_draw
+        with pikepdf.open(io.BytesIO(copy.shown)) as drawn:
+            assert len(drawn.pages) == 1
+        assert len(copy.shown) < 1.5 * len(alone.shown)
+    assert copies[1] is not None
+    with pikepdf.open(io.BytesIO(copies[1].shown)) as drawn:
+        drawn.pages[0].contents_coalesce()
+        assert b"(Trang 78: ngay lap)" in drawn.pages[0].Contents.read_bytes()
+
+
+@pytest.mark.filterwarnings("ignore:.*form widget")
+def test_a_field_with_a_widget_on_every_page_is_drawn_on_each(tmp_path: Path) -> None:
+    pages = digitize([_form_dated_on_every_page(tmp_path / "dated.pdf", 3)], Options(jobs=1))
+    for number, page in enumerate(pages.pages, start=1):
+        assert f"Trang {number}: ngay lap 12/05/2025" in page.text
+
+
+def test_a_stamped_page_keeps_its_layers_that_are_off_unseen(tmp_path: Path) -> None:
+    """Drawn from its copy, a stamped page still hides the layer its document switched off:
+    the copy carries the document's optional content (an ID number in an off layer)."""
+    pdf = pikepdf.new()
+    font = _helvetica(pdf)
+    layer = pdf.make_indirect(pikepdf.Dictionary(Type=Name.OCG, Name=pikepdf.String("Note")))
+    pdf.Root.OCProperties = pikepdf.Dictionary(
+        OCGs=pikepdf.Array([layer]), D=pikepdf.Dictionary(OFF=pikepdf.Array([layer]))
+    )
+    resources = pikepdf.Dictionary(
+        Font=pikepdf.Dictionary(Helv=font), Properties=pikepdf.Dictionary(L0=layer)
+    )
+    shown = "BT /Helv 14 Tf 60 760 Td (DON DE NGHI CAP BAN SAO) Tj ET"
+    hidden = "/OC /L0 BDC BT /Helv 14 Tf 60 700 Td (So dinh danh: 079187001234) Tj ET EMC"
+    _stamped(pdf, _page(pdf, f"{shown} {hidden}", resources))
+    pdf.save(tmp_path / "layered.pdf")
+    (page,) = digitize([tmp_path / "layered.pdf"], Options(jobs=1)).pages
+    assert "DON DE NGHI CAP BAN SAO" in page.text
+    assert "079187001234" not in page.text
