@@ -40,7 +40,7 @@ CHILD_MEMORY = 2 * 1024**3
 MEMORY_EXHAUSTED = 75
 
 # Modules the fork server imports once, so that a child starts in milliseconds
-PRELOADED = ["__main__", "hoso.digitize.triage"]
+PRELOADED = ["__main__", "hoso.digitize.triage", "hoso.digitize.drawing"]
 
 _context_lock = threading.Lock()
 _context: Any = None

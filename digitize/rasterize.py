@@ -33,6 +33,7 @@ from pikepdf.exceptions import ImageDecompressionError
 from PIL import Image, ImageOps
 
 from hoso.digitize.attachments import attachments_warning
+from hoso.digitize.drawing import drawn_page
 from hoso.digitize.encode import estimate_jpeg_quality
 from hoso.digitize.errors import CorruptInputError, InputTooLargeError, UnreadableImageError
 from hoso.digitize.ink import Pixels
@@ -53,7 +54,6 @@ from hoso.digitize.page_warnings import (
 )
 from hoso.digitize.triage import (
     IMAGE_FAILURES,
-    MAX_PAGE_SIDE,
     PDFMINER_FAILURES,
     chars_inside,
     check_pixel_budget,
@@ -810,14 +810,16 @@ def _render_pdf_page(task: PageTask, options: Options) -> RasterPage:
             pictures = pictures_to_read(page, dpi, rotation, clips)
     forms = prepared is not None and prepared.fields_to_draw
     shown = prepared.shown if prepared else task.path
-    image, drawn_dpi = _drawn_page(shown, at, options, dpi, unit, forms)
+    image, drawn_dpi = drawn_page(shown, at, dpi, unit, options.max_page_pixels, forms)
     if drawn_dpi != dpi:  # a page too large was drawn smaller
         words = None if words is None else [_scaled_word(word, drawn_dpi / dpi) for word in words]
         pictures = [_scaled_box(box, drawn_dpi / dpi) for box in pictures]
         typed = [_scaled_word(word, drawn_dpi / dpi) for word in typed]
     reading = None
     if prepared and prepared.read and words is None:
-        reading, _ = normalize_mode(_drawn_page(prepared.read, at, options, dpi, unit, forms)[0])
+        reading, _ = normalize_mode(
+            drawn_page(prepared.read, at, dpi, unit, options.max_page_pixels, forms)[0]
+        )
     image, mode = normalize_mode(image)
     return RasterPage(
         pixels=to_array(image, mode),
@@ -851,38 +853,6 @@ def _typed_beside_scan(page: pdfplumber.page.Page, dpi: float) -> list[Word]:
     rotation, words = born_digital_words(beside, dpi)
     usable = rotation == 0 and is_usable_text(" ".join(word.text for word in words))
     return words if usable else []
-
-
-def _drawn_page(
-    source: bytes | Path,
-    index: int,
-    options: Options,
-    dpi: float,
-    unit: float,
-    fields_to_draw: bool,
-) -> tuple[Image.Image, float]:
-    """The page drawn by PDFium at `dpi`, or less where the page is too large for it, and the
-    dpi it was drawn at; with `fields_to_draw`, form fields without appearances drawn too."""
-    document = pdfium.PdfDocument(source if isinstance(source, bytes) else str(source))
-    try:
-        if fields_to_draw:
-            document.init_forms()  # before a page is loaded: PDFium draws the fields then
-        pdfium_page = document[index]
-        width_pt, height_pt = pdfium_page.get_size()
-        width_pt, height_pt = width_pt * unit, height_pt * unit
-        if pdfium_page.get_rotation() in (90, 270):
-            width_pt, height_pt = height_pt, width_pt
-        pixels = (width_pt / 72 * dpi) * (height_pt / 72 * dpi)
-        if pixels > options.max_page_pixels:
-            dpi *= (options.max_page_pixels / pixels) ** 0.5 * 0.99
-        longest = max(width_pt, height_pt) / 72 * dpi
-        if longest > MAX_PAGE_SIDE:  # a page box metres long (UserUnit): drawn smaller
-            dpi *= MAX_PAGE_SIDE / longest * 0.99
-        bitmap = pdfium_page.render(scale=dpi * unit / 72.0, may_draw_forms=True, draw_annots=True)
-        image = bitmap.to_pil()
-    finally:
-        document.close()
-    return image, dpi
 
 
 # pdfplumber reports positions as displayed (/Rotate applied). Text turned counter-clockwise by

@@ -17,8 +17,8 @@ from typing import Any
 import pikepdf
 import pytest
 
-from hoso.digitize import triage
-from hoso.digitize.errors import CorruptInputError, InputTooLargeError
+from hoso.digitize import drawing, triage
+from hoso.digitize.errors import CorruptInputError, InputTooLargeError, PageFailedError
 from hoso.digitize.models import Options
 from hoso.digitize.page_warnings import ANALYSIS_TOO_SLOW, DRAWN_ONLY, FILE_ANALYSIS_TOO_SLOW
 from hoso.digitize.pipeline import digitize
@@ -492,3 +492,33 @@ def test_a_name_where_a_number_belongs_is_refused_in_words(tmp_path: Path) -> No
     with pytest.raises(CorruptInputError) as refused:
         triage_file(path, Options())
     assert "wrong kind" in refused.value.message and "PSLiteral" not in refused.value.message
+
+
+def _tiled(step: float) -> Callable[[pikepdf.Pdf, pikepdf.Dictionary], None]:
+    """A tiling pattern of one square per `step` × `step` points, filling the page."""
+
+    def prepare(pdf: pikepdf.Pdf, resources: pikepdf.Dictionary) -> None:
+        cell = pikepdf.Stream(pdf, b"0 0 0.5 0.5 re f")
+        cell.Type, cell.PatternType, cell.PaintType, cell.TilingType = Name.Pattern, 1, 1, 1
+        cell.BBox, cell.XStep, cell.YStep = [0, 0, 1, 1], step, step
+        cell.Resources = pikepdf.Dictionary()
+        resources.Pattern = pikepdf.Dictionary(Tiles=pdf.make_indirect(cell))
+
+    return prepare
+
+
+def test_a_page_too_costly_to_draw_is_refused_not_drawn_for_hours(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pattern of tiles 0.01 point apart (a 700-byte page: 5 billion tiles) kept PDFium
+    drawing for hours in a page process every province shares; no operation count sees it.
+    The page is drawn in a child under a deadline, and refused in words once it passes."""
+    monkeypatch.setattr(drawing, "DRAWING_SECONDS", 3.0)
+    fill = TEXT + " /Pattern cs /Tiles scn 0 0 595 842 re f"
+    costly = helvetica_page(tmp_path / "tiles.pdf", fill, _tiled(0.01))
+    with pytest.raises(PageFailedError, match="page 1: it could not be drawn in 3 seconds") as e:
+        digitize([costly], Options(jobs=1))
+    assert e.value.code == InputTooLargeError.code
+    hatched = helvetica_page(tmp_path / "hatched.pdf", fill, _tiled(4))  # a common hatching
+    (page,) = digitize([hatched], Options(jobs=1)).pages
+    assert page.text.splitlines()[:2] == LINES[:2]
