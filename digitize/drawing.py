@@ -32,29 +32,35 @@ from hoso.digitize.triage import MAX_PAGE_SIDE
 DRAWING_SECONDS = 60.0
 
 
-def drawn_page(
-    source: bytes | Path,
-    index: int,
-    dpi: float,
-    unit: float,
-    max_pixels: int,
-    fields_to_draw: bool,
-) -> tuple[Image.Image, float]:
-    """The page drawn by PDFium at `dpi`, or less where the page is too large for it, and the
-    dpi it was drawn at; with `fields_to_draw`, form fields without appearances drawn too.
-    A page not drawn within `DRAWING_SECONDS` (or within the child's memory) is refused.
+@dataclass(frozen=True)
+class PageToDraw:
+    """Page `index` of a PDF (a file, or a copy in memory), to draw at `dpi` (points scaled by
+    the page's `unit`) in at most `max_pixels`; with `fields_to_draw`, form fields without
+    appearances drawn too, by PDFium's form filler."""
+
+    source: bytes | Path
+    index: int
+    dpi: float
+    unit: float
+    max_pixels: int
+    fields_to_draw: bool
+
+
+def drawn_page(page: PageToDraw) -> tuple[Image.Image, float]:
+    """The page drawn by PDFium at its dpi, or less where the page is too large for it, and
+    the dpi it was drawn at. A page not drawn within `DRAWING_SECONDS` (or within the child's
+    memory) is refused.
 
     The pixels come back through a file, not the child's pipe: an A4 page at 300 dpi is 26 MB,
-    which pickled through the pipe took 150 ms (longer than drawing it), through the page
-    cache 15 ms."""
+    which pickled through the pipe cost 150 ms more than drawing it in the process (longer
+    than the drawing), and through the page cache 50 ms."""
     handle, name = tempfile.mkstemp(prefix="hoso-drawn-", suffix=".pixels")
     os.close(handle)
     pixels = Path(name)
     try:
-        draw = functools.partial(_draw, source, index, dpi, unit, max_pixels, fields_to_draw)
         (drawn,) = ItemsWithin(
             open_=_nothing,
-            each=functools.partial(draw, pixels),
+            each=functools.partial(_draw, page, pixels),
             seconds=DRAWING_SECONDS,
             opening_seconds=DRAWING_SECONDS,
             total_seconds=DRAWING_SECONDS,
@@ -90,29 +96,20 @@ def _nothing() -> None:
     return None
 
 
-def _draw(
-    source: bytes | Path,
-    index: int,
-    dpi: float,
-    unit: float,
-    max_pixels: int,
-    fields_to_draw: bool,
-    pixels: Path,
-    _opened: None,
-    _item: int,
-) -> _Drawn:
+def _draw(wanted: PageToDraw, pixels: Path, _opened: None, _item: int) -> _Drawn:
+    source, dpi, unit = wanted.source, wanted.dpi, wanted.unit
     document = pdfium.PdfDocument(source if isinstance(source, bytes) else str(source))
     try:
-        if fields_to_draw:
+        if wanted.fields_to_draw:
             document.init_forms()  # before a page is loaded: PDFium draws the fields then
-        page = document[index]
+        page = document[wanted.index]
         width_pt, height_pt = page.get_size()
         width_pt, height_pt = width_pt * unit, height_pt * unit
         if page.get_rotation() in (90, 270):
             width_pt, height_pt = height_pt, width_pt
         drawn = (width_pt / 72 * dpi) * (height_pt / 72 * dpi)
-        if drawn > max_pixels:
-            dpi *= (max_pixels / drawn) ** 0.5 * 0.99
+        if drawn > wanted.max_pixels:
+            dpi *= (wanted.max_pixels / drawn) ** 0.5 * 0.99
         longest = max(width_pt, height_pt) / 72 * dpi
         if longest > MAX_PAGE_SIDE:  # a page box metres long (UserUnit): drawn smaller
             dpi *= MAX_PAGE_SIDE / longest * 0.99

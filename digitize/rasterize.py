@@ -33,7 +33,7 @@ from pikepdf.exceptions import ImageDecompressionError
 from PIL import Image, ImageOps
 
 from hoso.digitize.attachments import attachments_warning
-from hoso.digitize.drawing import drawn_page
+from hoso.digitize.drawing import PageToDraw, drawn_page
 from hoso.digitize.encode import estimate_jpeg_quality
 from hoso.digitize.errors import CorruptInputError, InputTooLargeError, UnreadableImageError
 from hoso.digitize.ink import Pixels
@@ -810,16 +810,15 @@ def _render_pdf_page(task: PageTask, options: Options) -> RasterPage:
             pictures = pictures_to_read(page, dpi, rotation, clips)
     forms = prepared is not None and prepared.fields_to_draw
     shown = prepared.shown if prepared else task.path
-    image, drawn_dpi = drawn_page(shown, at, dpi, unit, options.max_page_pixels, forms)
+    image, drawn_dpi = drawn_page(PageToDraw(shown, at, dpi, unit, options.max_page_pixels, forms))
     if drawn_dpi != dpi:  # a page too large was drawn smaller
         words = None if words is None else [_scaled_word(word, drawn_dpi / dpi) for word in words]
         pictures = [_scaled_box(box, drawn_dpi / dpi) for box in pictures]
         typed = [_scaled_word(word, drawn_dpi / dpi) for word in typed]
     reading = None
     if prepared and prepared.read and words is None:
-        reading, _ = normalize_mode(
-            drawn_page(prepared.read, at, dpi, unit, options.max_page_pixels, forms)[0]
-        )
+        again = PageToDraw(prepared.read, at, dpi, unit, options.max_page_pixels, forms)
+        reading, _ = normalize_mode(drawn_page(again)[0])
     image, mode = normalize_mode(image)
     return RasterPage(
         pixels=to_array(image, mode),
