@@ -16,9 +16,11 @@ thread pool did that to forked page processes).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import multiprocessing.connection
+import multiprocessing.forkserver
 import os
 import resource
 import threading
@@ -207,6 +209,26 @@ def _end_with_caller() -> None:
     if caller is not None:
         caller.join()
         os._exit(0)
+
+
+def _forget_parents_fork_server() -> None:
+    """In a process forked from one that started a fork server (the command line's page
+    processes): that server is its parent's, and Python 3.11 cannot use it from here (it asks
+    whether the server is alive by waiting on it, and only its parent may: "No child
+    processes"), so every drawing went on without a deadline. The child starts its own when it
+    needs one. The lock is new as well: another thread may have held it at the fork."""
+    server: Any = getattr(multiprocessing.forkserver, "_forkserver", None)
+    if server is None or getattr(server, "_forkserver_pid", None) is None:
+        return
+    alive = server._forkserver_alive_fd
+    server._forkserver_pid = server._forkserver_address = server._forkserver_alive_fd = None
+    server._lock = threading.Lock()
+    if alive is not None:
+        with contextlib.suppress(OSError):
+            os.close(alive)  # the parent's server ends when the parent's own copy closes
+
+
+os.register_at_fork(after_in_child=_forget_parents_fork_server)
 
 
 def _fork_server() -> Any:

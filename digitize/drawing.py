@@ -1,14 +1,16 @@
-"""PDFium's drawing of one PDF page, in a child process under a deadline.
+"""PDFium's work on a PDF page (drawing it, decoding its scan), in a child process under a
+deadline.
 
-What PDFium is asked to draw costs what the page decides, and no count taken beforehand sees
-every construction: a tiling pattern of cells finer than a pixel (a 700-byte page) kept PDFium
-drawing for hours, in a page process that the other documents of every province share. The
-page is drawn in a child forked from the fork server (`deadline.ItemsWithin`); one that does
-not finish in `DRAWING_SECONDS`, or past its memory, is refused as too costly to draw, and the
-document fails with a reason instead of holding a page process.
+What PDFium is asked to draw or decode costs what the file decides, and no count taken
+beforehand sees every construction: a tiling pattern of cells finer than a pixel (a 700-byte
+page) kept PDFium drawing for hours, in a page process that the other documents of every
+province share. The work runs in a child forked from the fork server
+(`deadline.ItemsWithin`); work that does not finish in `DRAWING_SECONDS`, or past the child's
+memory, is refused as too costly, and the document fails with a reason instead of holding a
+page process.
 
-This module imports PDFium and PIL only, so the fork server preloads it and a drawing child
-starts in milliseconds.
+This module imports PDFium and PIL only, so the fork server preloads it and a child starts in
+milliseconds.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from __future__ import annotations
 import functools
 import os
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -24,11 +27,11 @@ import pypdfium2.internal as pdfium_i
 from PIL import Image
 
 from hoso.digitize.deadline import CHILD_MEMORY, GivenUp, ItemsWithin
-from hoso.digitize.errors import InputTooLargeError
+from hoso.digitize.errors import InputTooLargeError, UnreadableImageError
 from hoso.digitize.triage import MAX_PAGE_SIDE
 
-# The longest a page may take to draw. A dense A0 map or CAD sheet takes PDFium seconds at the
-# 100-megapixel limit; a minute is far past any page a desk scans or receives.
+# The longest PDFium may take over one page. A dense A0 map or CAD sheet takes it seconds at
+# the 100-megapixel limit; a minute is far past any page a desk scans or receives.
 DRAWING_SECONDS = 60.0
 
 
@@ -46,57 +49,92 @@ class PageToDraw:
     fields_to_draw: bool
 
 
-def drawn_page(page: PageToDraw) -> tuple[Image.Image, float]:
-    """The page drawn by PDFium at its dpi, or less where the page is too large for it, and
-    the dpi it was drawn at. A page not drawn within `DRAWING_SECONDS` (or within the child's
-    memory) is refused.
-
-    The pixels come back through a file, not the child's pipe: an A4 page at 300 dpi is 26 MB,
-    which pickled through the pipe cost 150 ms more than drawing it in the process (longer
-    than the drawing), and through the page cache 50 ms."""
-    handle, name = tempfile.mkstemp(prefix="hoso-drawn-", suffix=".pixels")
-    os.close(handle)
-    pixels = Path(name)
-    try:
-        (drawn,) = ItemsWithin(
-            open_=_nothing,
-            each=functools.partial(_draw, page, pixels),
-            seconds=DRAWING_SECONDS,
-            opening_seconds=DRAWING_SECONDS,
-            total_seconds=DRAWING_SECONDS,
-        ).run(1)
-        if isinstance(drawn, GivenUp):
-            raise InputTooLargeError(
-                f"it could not be drawn in {DRAWING_SECONDS:.0f} seconds and "
-                f"{CHILD_MEMORY / 1024**3:.0f} GB of memory: its content is built to be costly "
-                "to draw (a pattern of tiles finer than a pixel, say); scan the paper instead"
-            )
-        image = Image.frombuffer(
-            drawn.image_mode, drawn.size, pixels.read_bytes(), "raw", drawn.pixel_mode,
-            drawn.stride, 1,
-        )  # fmt: skip
-        return image, drawn.dpi
-    finally:
-        pixels.unlink(missing_ok=True)
-
-
 @dataclass(frozen=True)
-class _Drawn:
+class _Pixels:
     """What the child says of the pixels it wrote: PIL's modes of the image and of PDFium's
-    bytes (blue first), the size, the bytes a row, and the dpi the page was drawn at."""
+    bytes (blue first), the size, the bytes a row; the dpi a page was drawn at, and whether
+    a lifted image has one bit a pixel."""
 
     image_mode: str
     pixel_mode: str
     size: tuple[int, int]
     stride: int
-    dpi: float
+    dpi: float = 0.0
+    one_bit: bool = False
+
+
+def drawn_page(page: PageToDraw) -> tuple[Image.Image, float]:
+    """The page drawn by PDFium at its dpi, or less where the page is too large for it, and
+    the dpi it was drawn at."""
+    image, drawn = _from_child(functools.partial(_draw, page), "could not be drawn")
+    return image, drawn.dpi
+
+
+def lifted_image(path: Path, index: int, codec: str) -> tuple[Image.Image, bool] | None:
+    """The page's only image as PDFium decodes it (JBIG2 and every PDF colour space), at its
+    own pixel size, and whether it has one bit a pixel; None if PDFium sees no single image."""
+    try:
+        image, lifted = _from_child(
+            functools.partial(_lift, path, index, codec), "its scan could not be decoded"
+        )
+    except _NothingToLift:
+        return None
+    return image, lifted.one_bit
+
+
+class _NothingToLift(Exception):
+    """PDFium sees no single image on the page: it is drawn instead."""
+
+
+def _from_child(
+    work: Callable[[Path, None, int], _Pixels], failed: str
+) -> tuple[Image.Image, _Pixels]:
+    """`work` done in a child, under `DRAWING_SECONDS` and the child's memory, refused past
+    them. The pixels come back through a file, not the child's pipe: an A4 page at 300 dpi is
+    26 MB, which pickled through the pipe cost 150 ms more than drawing it in the process
+    (longer than the drawing), and through the page cache 50 ms."""
+    handle, name = tempfile.mkstemp(prefix="hoso-drawn-", suffix=".pixels")
+    os.close(handle)
+    pixels = Path(name)
+    try:
+        (done,) = ItemsWithin(
+            open_=_nothing,
+            each=functools.partial(work, pixels),
+            seconds=DRAWING_SECONDS,
+            opening_seconds=DRAWING_SECONDS,
+            total_seconds=DRAWING_SECONDS,
+        ).run(1)
+        if isinstance(done, GivenUp):
+            raise InputTooLargeError(
+                f"it {failed} in {DRAWING_SECONDS:.0f} seconds and "
+                f"{CHILD_MEMORY / 1024**3:.0f} GB of memory: its content is built to be costly "
+                "(a pattern of tiles finer than a pixel, say); scan the paper instead"
+            )
+        image = Image.frombuffer(
+            done.image_mode, done.size, pixels.read_bytes(), "raw", done.pixel_mode,
+            done.stride, 1,
+        )  # fmt: skip
+        return image, done
+    finally:
+        pixels.unlink(missing_ok=True)
 
 
 def _nothing() -> None:
     return None
 
 
-def _draw(wanted: PageToDraw, pixels: Path, _opened: None, _item: int) -> _Drawn:
+def _written(bitmap: pdfium.PdfBitmap, pixels: Path, dpi: float = 0.0) -> _Pixels:
+    pixels.write_bytes(memoryview(bitmap.buffer))
+    return _Pixels(
+        image_mode=pdfium_i.BitmapTypeToStrReverse[bitmap.format],
+        pixel_mode=bitmap.mode,
+        size=(bitmap.width, bitmap.height),
+        stride=bitmap.stride,
+        dpi=dpi,
+    )
+
+
+def _draw(wanted: PageToDraw, pixels: Path, _opened: None, _item: int) -> _Pixels:
     source, dpi, unit = wanted.source, wanted.dpi, wanted.unit
     document = pdfium.PdfDocument(source if isinstance(source, bytes) else str(source))
     try:
@@ -114,13 +152,26 @@ def _draw(wanted: PageToDraw, pixels: Path, _opened: None, _item: int) -> _Drawn
         if longest > MAX_PAGE_SIDE:  # a page box metres long (UserUnit): drawn smaller
             dpi *= MAX_PAGE_SIDE / longest * 0.99
         bitmap = page.render(scale=dpi * unit / 72.0, may_draw_forms=True, draw_annots=True)
-        pixels.write_bytes(memoryview(bitmap.buffer))
-        return _Drawn(
-            image_mode=pdfium_i.BitmapTypeToStrReverse[bitmap.format],
-            pixel_mode=bitmap.mode,
-            size=(bitmap.width, bitmap.height),
-            stride=bitmap.stride,
-            dpi=dpi,
-        )
+        return _written(bitmap, pixels, dpi)
+    finally:
+        document.close()
+
+
+def _lift(path: Path, index: int, codec: str, pixels: Path, _opened: None, _item: int) -> _Pixels:
+    document = pdfium.PdfDocument(str(path))
+    try:
+        objects = list(document[index].get_objects(filter=[pdfium.raw.FPDF_PAGEOBJ_IMAGE]))
+        if len(objects) != 1:
+            raise _NothingToLift
+        try:
+            bitmap = objects[0].get_bitmap(render=False)
+        except pdfium.PdfiumError as exc:
+            raise UnreadableImageError(
+                f"the page's scanned image ({codec}) is damaged and no reader can decode it; "
+                "ask for the file again or rescan the paper",
+                source=path.name,
+            ) from exc
+        one_bit = objects[0].get_metadata().bits_per_pixel == 1
+        return replace(_written(bitmap, pixels), one_bit=one_bit)
     finally:
         document.close()

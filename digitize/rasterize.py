@@ -33,9 +33,9 @@ from pikepdf.exceptions import ImageDecompressionError
 from PIL import Image, ImageOps
 
 from hoso.digitize.attachments import attachments_warning
-from hoso.digitize.drawing import PageToDraw, drawn_page
+from hoso.digitize.drawing import PageToDraw, drawn_page, lifted_image
 from hoso.digitize.encode import estimate_jpeg_quality
-from hoso.digitize.errors import CorruptInputError, InputTooLargeError, UnreadableImageError
+from hoso.digitize.errors import CorruptInputError, InputTooLargeError
 from hoso.digitize.ink import Pixels
 from hoso.digitize.models import (
     LEGAL_MINIMUM_DPI,
@@ -663,23 +663,10 @@ def _codec_name(stream: pikepdf.Stream) -> str:
 def _lift_with_pdfium(task: PageTask, codec: str) -> Image.Image | None:
     """The page's only image as PDFium decodes it, at its own pixel size (no resampling): PDFium
     reads JBIG2 and every PDF colour space itself. None if PDFium sees no single image to lift."""
-    document = pdfium.PdfDocument(str(task.path))
-    try:
-        objects = list(document[task.index].get_objects(filter=[pdfium.raw.FPDF_PAGEOBJ_IMAGE]))
-        if len(objects) != 1:
-            return None
-        try:
-            bitmap = objects[0].get_bitmap(render=False)
-        except pdfium.PdfiumError as exc:
-            raise UnreadableImageError(
-                f"the page's scanned image ({codec}) is damaged and no reader can decode it; "
-                "ask for the file again or rescan the paper",
-                source=task.path.name,
-            ) from exc
-        image: Image.Image = bitmap.to_pil().copy()  # the bitmap's buffer is PDFium's, freed
-        one_bit = objects[0].get_metadata().bits_per_pixel == 1
-    finally:
-        document.close()
+    lifted = lifted_image(task.path, task.index, codec)
+    if lifted is None:
+        return None
+    image, one_bit = lifted
     if one_bit:  # a bilevel scan stays bilevel (archived as CCITT G4), unless a palette colours it
         image, mode = normalize_mode(image)
         if mode == "L":

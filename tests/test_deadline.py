@@ -4,6 +4,8 @@ items after it are still worked, and the input's own errors reach the caller as 
 
 from __future__ import annotations
 
+import multiprocessing
+import multiprocessing.queues
 import os
 import subprocess
 import sys
@@ -170,3 +172,23 @@ def _state(pid: int) -> str:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     except OSError:
         return "gone"
+
+
+def _in_forked_child(answers: multiprocessing.queues.Queue[object]) -> None:
+    answers.put(names(run(2, slow=frozenset({0}))))
+
+
+def test_a_process_forked_after_the_fork_server_started_keeps_its_deadlines() -> None:
+    """The command line's page processes are forked from a process whose fork server has
+    started (triage used it). Python 3.11 cannot reach a parent's fork server from a forked
+    child, so the work went on in the page process itself, without a deadline: a drawing of
+    hours held it. The forked child starts a fork server of its own."""
+    assert names(run(1)) == ["a.pdf:0"]  # this process's fork server is running
+    forking = multiprocessing.get_context("fork")
+    answers = forking.Queue()
+    child = forking.Process(target=_in_forked_child, args=(answers,))
+    child.start()
+    try:
+        assert answers.get(timeout=60) == [GivenUp.ITEM, "a.pdf:1"]
+    finally:
+        child.join(10)
