@@ -145,6 +145,7 @@ class ItemsWithin(Generic[Opened, Result]):
         finally:
             child.kill()
             child.join()
+            child.close()  # its sentinel too, not when a raised error's frames are collected
             receiving.close()
 
     @staticmethod

@@ -16,8 +16,6 @@ milliseconds.
 from __future__ import annotations
 
 import functools
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -29,6 +27,8 @@ from PIL import Image
 from hoso.digitize.deadline import CHILD_MEMORY, GivenUp, ItemsWithin
 from hoso.digitize.errors import InputTooLargeError, UnreadableImageError
 from hoso.digitize.triage import MAX_PAGE_SIDE
+from hoso.errors import OutputError
+from hoso.files import DRAWING_SCRATCH, scratch_folder
 
 # The longest PDFium may take over one page. A dense A0 map or CAD sheet takes it seconds at
 # the 100-megapixel limit; a minute is far past any page a desk scans or receives.
@@ -93,10 +93,8 @@ def _from_child(
     them. The pixels come back through a file, not the child's pipe: an A4 page at 300 dpi is
     26 MB, which pickled through the pipe cost 150 ms more than drawing it in the process
     (longer than the drawing), and through the page cache 50 ms."""
-    handle, name = tempfile.mkstemp(prefix="hoso-drawn-", suffix=".pixels")
-    os.close(handle)
-    pixels = Path(name)
-    try:
+    with scratch_folder(DRAWING_SCRATCH) as folder:  # removed at a worker's start if left
+        pixels = Path(folder) / "page.pixels"
         (done,) = ItemsWithin(
             open_=_nothing,
             each=functools.partial(work, pixels),
@@ -107,16 +105,14 @@ def _from_child(
         if isinstance(done, GivenUp):
             raise InputTooLargeError(
                 f"it {failed} in {DRAWING_SECONDS:.0f} seconds and "
-                f"{CHILD_MEMORY / 1024**3:.0f} GB of memory: its content is built to be costly "
-                "(a pattern of tiles finer than a pixel, say); scan the paper instead"
+                f"{CHILD_MEMORY / 1024**3:.0f} GB of memory: its content is built to be "
+                "costly (a pattern of tiles finer than a pixel, say); scan the paper instead"
             )
         image = Image.frombuffer(
             done.image_mode, done.size, pixels.read_bytes(), "raw", done.pixel_mode,
             done.stride, 1,
         )  # fmt: skip
         return image, done
-    finally:
-        pixels.unlink(missing_ok=True)
 
 
 def _nothing() -> None:
@@ -124,7 +120,13 @@ def _nothing() -> None:
 
 
 def _written(bitmap: pdfium.PdfBitmap, pixels: Path, dpi: float = 0.0) -> _Pixels:
-    pixels.write_bytes(memoryview(bitmap.buffer))
+    try:
+        pixels.write_bytes(memoryview(bitmap.buffer))
+    except OSError as exc:  # not the input's fault: the temp folder is full or limited
+        raise OutputError(
+            f"the page drawn ({bitmap.width}×{bitmap.height} pixels) cannot be written to the "
+            f"temporary folder ({exc.strerror or exc}); free space there and retry"
+        ) from exc
     return _Pixels(
         image_mode=pdfium_i.BitmapTypeToStrReverse[bitmap.format],
         pixel_mode=bitmap.mode,

@@ -874,7 +874,7 @@ def _shown(page: pikepdf.Page) -> list[pikepdf.Dictionary]:
             continue
         if _flags(annotation) & _HIDDEN_FLAGS or not _has_area(annotation):
             continue  # an invisible signature has a box of no size
-        if "/AP" in annotation or field_type(annotation) == "/Tx":
+        if "/AP" in annotation or (field_type(annotation) == "/Tx" and _filled(annotation)):
             shown.append(annotation)
     return shown
 
@@ -884,20 +884,44 @@ def field_type(annotation: object) -> str:
     several pages holds it and its value, and each widget names the field as its /Parent."""
     if not isinstance(annotation, pikepdf.Dictionary):
         return ""
-    return next((str(node.FT) for node in _field_chain(annotation) if "/FT" in node), "")
+    return str(_inherited(annotation, "/FT") or "")
+
+
+def _inherited(annotation: pikepdf.Dictionary, key: str) -> pikepdf.Object | None:
+    """`key` of the widget or of the nearest field above it that has it."""
+    return next((node[key] for node in _field_chain(annotation) if key in node), None)
+
+
+# How far up a widget's fields are followed, as PDFium does: a chain 3,000 fields deep, walked
+# for each of thousands of widgets, took minutes (helper-80).
+MAX_FIELD_DEPTH = 32
+_NOT_FIELDS = frozenset({"/Page", "/Pages", "/Catalog"})
 
 
 def _field_chain(annotation: pikepdf.Dictionary) -> list[pikepdf.Dictionary]:
     """The annotation, then the field it is a widget of, then that field's parents, up to the
-    form's top-level field; a damaged form whose field is its own ancestor stops there."""
+    form's top-level field, at most `MAX_FIELD_DEPTH`. A damaged form whose field is its own
+    ancestor stops there, and so does one whose field is a page (it would be given the
+    widget as a kid, and its copy would read the page as a page tree)."""
     chain = [annotation]
     climbed = {annotation.objgen}
     parent = annotation.get("/Parent")
-    while isinstance(parent, pikepdf.Dictionary) and parent.objgen not in climbed:
+    while (
+        isinstance(parent, pikepdf.Dictionary)
+        and parent.objgen not in climbed
+        and str(parent.get("/Type", "")) not in _NOT_FIELDS
+        and len(chain) < MAX_FIELD_DEPTH
+    ):
         chain.append(parent)
         climbed.add(parent.objgen)  # a direct dictionary's (0, 0): it cannot recur anyway
         parent = parent.get("/Parent")
     return chain
+
+
+def _filled(annotation: pikepdf.Dictionary) -> bool:
+    """Whether a text field without an appearance holds a value to draw: an empty one draws
+    nothing, and counted as shown it sent a typed page to OCR (helper-80)."""
+    return bool(str(_inherited(annotation, "/V") or "").strip())
 
 
 def _flags(annotation: pikepdf.Dictionary) -> int:
@@ -995,7 +1019,7 @@ def _keep_only_fields_of(pdf: pikepdf.Pdf, page: pikepdf.Page) -> None:
     if not isinstance(form, pikepdf.Dictionary):
         return
     tops: dict[tuple[int, int], pikepdf.Dictionary] = {}
-    kept: dict[tuple[int, int], tuple[pikepdf.Dictionary, list[pikepdf.Dictionary]]] = {}
+    kept: dict[tuple[int, int], tuple[pikepdf.Dictionary, dict[tuple[int, int], Any]]] = {}
     for annotation in page.obj.get("/Annots") or []:
         if not isinstance(annotation, pikepdf.Dictionary) or not field_type(annotation):
             continue
@@ -1004,11 +1028,10 @@ def _keep_only_fields_of(pdf: pikepdf.Pdf, page: pikepdf.Page) -> None:
             continue  # kids are indirect in any form a viewer reads
         tops.setdefault(chain[-1].objgen, chain[-1])
         for kid, parent in itertools.pairwise(chain):
-            kids = kept.setdefault(parent.objgen, (parent, []))[1]
-            if all(kid.objgen != other.objgen for other in kids):
-                kids.append(kid)
+            kids = kept.setdefault(parent.objgen, (parent, {}))[1]
+            kids.setdefault(kid.objgen, kid)
     for parent, kids in kept.values():
-        parent.Kids = pikepdf.Array(kids)
+        parent.Kids = pikepdf.Array(list(kids.values()))
     form.Fields = pikepdf.Array(list(tops.values()))
 
 

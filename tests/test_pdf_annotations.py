@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -420,3 +421,57 @@ def test_a_stamped_page_keeps_its_layers_that_are_off_unseen(tmp_path: Path) -> 
     (page,) = digitize([tmp_path / "layered.pdf"], Options(jobs=1)).pages
     assert "DON DE NGHI CAP BAN SAO" in page.text
     assert "079187001234" not in page.text
+
+
+def _text_form_with_field(
+    path: Path, parent: Callable[[pikepdf.Pdf, pikepdf.Page], Any], value: str | None = None
+) -> Path:
+    """The typed form, with one widget (no appearance) whose field is what `parent` makes;
+    with `value`, the widget is a text field of its own holding it."""
+    pdf = pikepdf.open(_typed_form(path.with_suffix(".base.pdf"), "Tran Van An", True))
+    page = pdf.pages[0]
+    widget = pdf.make_indirect(
+        pikepdf.Dictionary(Type=Name.Annot, Subtype=Name.Widget, F=4, P=page.obj,
+                           Rect=pikepdf.Array([140, 600, 420, 620]))
+    )  # fmt: skip
+    widget.Parent = parent(pdf, page)
+    if value is not None:
+        widget.FT, widget.V = Name.Tx, pikepdf.String(value)
+    page.obj.Annots = pikepdf.Array([*page.obj.Annots, widget])
+    pdf.save(path)
+    return path
+
+
+def test_an_empty_field_leaves_a_typed_page_its_text_layer(tmp_path: Path) -> None:
+    """A field with nothing in it and no appearance draws nothing: the page keeps its own text
+    layer. Counted as a field to draw (its type is its parent's), it sent the page to OCR,
+    which misread numbers a text layer has exactly (helper-80)."""
+
+    def empty_field(pdf: pikepdf.Pdf, _page: pikepdf.Page) -> pikepdf.Object:
+        return pdf.make_indirect(pikepdf.Dictionary(FT=Name.Tx, T=pikepdf.String("note")))
+
+    page, _ = _read(_text_form_with_field(tmp_path / "empty.pdf", empty_field))
+    assert page.text_source == TextSource.BORN_DIGITAL
+    assert "Ho va ten: Tran Van An" in page.text
+
+
+def test_a_widget_whose_field_is_a_page_is_drawn_as_before(tmp_path: Path) -> None:
+    """A damaged form whose widget names a page as its field: the field tree stops at the
+    page. Cut down as a field, the page was given the widget as a kid, and its copy read as a
+    page tree that PDFium could not load (corrupt_input; helper-80)."""
+    damaged = _text_form_with_field(tmp_path / "damaged.pdf", lambda _pdf, p: p.obj, "0912")
+    page, _ = _read(damaged)  # read by OCR: the field is drawn by PDFium's form filler
+    assert "Tran Van An" in page.text
+
+
+def test_a_widgets_fields_are_followed_only_as_deep_as_a_viewer_does(tmp_path: Path) -> None:
+    """A chain of 3,000 fields above each of thousands of widgets was walked whole for each
+    one: a 77 KB file's copy took 37 s (helper-80). Viewers follow 32 levels."""
+    pdf = pikepdf.new()
+    top = pdf.make_indirect(pikepdf.Dictionary(FT=Name.Tx, T=pikepdf.String("f0")))
+    field = top
+    for depth in range(1, 3000):
+        field = pdf.make_indirect(pikepdf.Dictionary(T=pikepdf.String(f"f{depth}"), Parent=field))
+    widget = pikepdf.Dictionary(Type=Name.Annot, Subtype=Name.Widget, Parent=field)
+    chain = rasterize._field_chain(widget)
+    assert len(chain) == rasterize.MAX_FIELD_DEPTH and chain[1].T == "f2999"
