@@ -522,3 +522,31 @@ def test_a_page_too_costly_to_draw_is_refused_not_drawn_for_hours(
     hatched = helvetica_page(tmp_path / "hatched.pdf", fill, _tiled(4))  # a common hatching
     (page,) = digitize([hatched], Options(jobs=1)).pages
     assert page.text.splitlines()[:2] == LINES[:2]
+
+
+def _stamped_with(path: Path, appearance: str) -> Path:
+    """The test page with a stamp annotation whose appearance is `appearance`."""
+    helvetica_page(path, TEXT)
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        page = pdf.pages[0]
+        look = pikepdf.Stream(pdf, zlib.compress(appearance.encode()))
+        look.Filter, look.Type, look.Subtype = Name.FlateDecode, Name.XObject, Name.Form
+        look.BBox = [0, 0, 595, 842]
+        stamp = pikepdf.Dictionary(
+            Type=Name.Annot, Subtype=Name.Stamp, Rect=[0, 0, 595, 842], F=4,
+            AP=pikepdf.Dictionary(N=look),
+        )  # fmt: skip
+        page.obj.Annots = pikepdf.Array([pdf.make_indirect(stamp)])
+        pdf.save(path)
+    return path
+
+
+def test_a_stamp_too_costly_to_analyse_makes_its_page_drawn_only(tmp_path: Path) -> None:
+    """Annotations are flattened into the page the page step reads, so their appearances are
+    its content: a 17 KB stamp of 600,000 strokes held the page step 39 s and 2 GB in
+    pdfplumber, its page counted as a few operations (helper-80)."""
+    heavy = _stamped_with(tmp_path / "heavy.pdf", strokes(35_000, 3))  # 105,000 operations
+    task = triage_file(heavy, Options()).tasks[0]
+    assert task.drawn_only and NOTE in task.notes
+    light = _stamped_with(tmp_path / "light.pdf", strokes(300, 3))
+    assert not triage_file(light, Options()).tasks[0].drawn_only
