@@ -16,9 +16,12 @@ milliseconds.
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from multiprocessing import reduction
 from pathlib import Path
+from typing import Any
 
 import pypdfium2 as pdfium
 import pypdfium2.internal as pdfium_i
@@ -28,7 +31,6 @@ from hoso.digitize.deadline import CHILD_MEMORY, GivenUp, ItemsWithin
 from hoso.digitize.errors import InputTooLargeError, UnreadableImageError
 from hoso.digitize.triage import MAX_PAGE_SIDE
 from hoso.errors import OutputError
-from hoso.files import DRAWING_SCRATCH, scratch_folder
 
 # The longest PDFium may take over one page. A dense A0 map or CAD sheet takes it seconds at
 # the 100-megapixel limit; a minute is far past any page a desk scans or receives.
@@ -87,14 +89,12 @@ class _NothingToLift(Exception):
 
 
 def _from_child(
-    work: Callable[[Path, None, int], _Pixels], failed: str
+    work: Callable[[_PixelsFile, None, int], _Pixels], failed: str
 ) -> tuple[Image.Image, _Pixels]:
     """`work` done in a child, under `DRAWING_SECONDS` and the child's memory, refused past
-    them. The pixels come back through a file, not the child's pipe: an A4 page at 300 dpi is
-    26 MB, which pickled through the pipe cost 150 ms more than drawing it in the process
-    (longer than the drawing), and through the page cache 50 ms."""
-    with scratch_folder(DRAWING_SCRATCH) as folder:  # removed at a worker's start if left
-        pixels = Path(folder) / "page.pixels"
+    them."""
+    pixels = _PixelsFile()
+    try:
         (done,) = ItemsWithin(
             open_=_nothing,
             each=functools.partial(work, pixels),
@@ -109,23 +109,65 @@ def _from_child(
                 "costly (a pattern of tiles finer than a pixel, say); scan the paper instead"
             )
         image = Image.frombuffer(
-            done.image_mode, done.size, pixels.read_bytes(), "raw", done.pixel_mode,
-            done.stride, 1,
-        )  # fmt: skip
+            done.image_mode, done.size, pixels.read(), "raw", done.pixel_mode, done.stride, 1
+        )
         return image, done
+    finally:
+        pixels.close()
+
+
+class _PixelsFile:
+    """Where the child leaves the pixels: a file in memory with no name (`memfd_create`),
+    handed to the child as a descriptor. An A4 page at 300 dpi is 26 MB, which pickled
+    through the child's pipe cost 150 ms more than drawing it in the process (longer than
+    the drawing); through a file, 50 ms. A named file outlived a caller killed mid-drawing
+    (a failed document's page processes are ended at once): page images, personal data, left
+    in the temp folder; this one ends with the last process that holds it."""
+
+    def __init__(self, descriptor: int | None = None) -> None:
+        self.descriptor = (
+            os.memfd_create("hoso-drawn-page", os.MFD_CLOEXEC) if descriptor is None else descriptor
+        )
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # sent with the child's start through the fork server, as its pipe is
+        return (_PixelsFile._received, (reduction.DupFd(self.descriptor),))
+
+    @staticmethod
+    def _received(duplicate: Any) -> _PixelsFile:
+        return _PixelsFile(duplicate.detach())
+
+    def write(self, data: memoryview) -> None:
+        view, written = data.cast("B"), 0
+        while written < len(view):
+            written += os.pwrite(self.descriptor, view[written:], written)
+
+    def read(self) -> bytes:
+        size = os.fstat(self.descriptor).st_size
+        parts, done = [], 0
+        while done < size:
+            part = os.pread(self.descriptor, size - done, done)
+            if not part:
+                break
+            parts.append(part)
+            done += len(part)
+        return b"".join(parts)
+
+    def close(self) -> None:
+        os.close(self.descriptor)
 
 
 def _nothing() -> None:
     return None
 
 
-def _written(bitmap: pdfium.PdfBitmap, pixels: Path, dpi: float = 0.0) -> _Pixels:
+def _written(bitmap: pdfium.PdfBitmap, pixels: _PixelsFile, dpi: float = 0.0) -> _Pixels:
     try:
-        pixels.write_bytes(memoryview(bitmap.buffer))
-    except OSError as exc:  # not the input's fault: the temp folder is full or limited
+        pixels.write(memoryview(bitmap.buffer))
+    except OSError as exc:  # not the input's fault: the machine's memory is short
         raise OutputError(
-            f"the page drawn ({bitmap.width}×{bitmap.height} pixels) cannot be written to the "
-            f"temporary folder ({exc.strerror or exc}); free space there and retry"
+            f"the page drawn ({bitmap.width}×{bitmap.height} pixels) cannot be kept in memory "
+            f"({exc.strerror or exc}); retry when the machine is less busy"
         ) from exc
     return _Pixels(
         image_mode=pdfium_i.BitmapTypeToStrReverse[bitmap.format],
@@ -136,7 +178,7 @@ def _written(bitmap: pdfium.PdfBitmap, pixels: Path, dpi: float = 0.0) -> _Pixel
     )
 
 
-def _draw(wanted: PageToDraw, pixels: Path, _opened: None, _item: int) -> _Pixels:
+def _draw(wanted: PageToDraw, pixels: _PixelsFile, _opened: None, _item: int) -> _Pixels:
     source, dpi, unit = wanted.source, wanted.dpi, wanted.unit
     document = pdfium.PdfDocument(source if isinstance(source, bytes) else str(source))
     try:
@@ -159,7 +201,9 @@ def _draw(wanted: PageToDraw, pixels: Path, _opened: None, _item: int) -> _Pixel
         document.close()
 
 
-def _lift(path: Path, index: int, codec: str, pixels: Path, _opened: None, _item: int) -> _Pixels:
+def _lift(
+    path: Path, index: int, codec: str, pixels: _PixelsFile, _opened: None, _item: int
+) -> _Pixels:
     document = pdfium.PdfDocument(str(path))
     try:
         objects = list(document[index].get_objects(filter=[pdfium.raw.FPDF_PAGEOBJ_IMAGE]))

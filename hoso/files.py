@@ -19,12 +19,11 @@ from typing import IO
 from hoso.errors import OutputError
 
 # Scratch folders in the temp dir, by what they hold (a document's pages, a batch's plan, an
-# ingest's files, an unzipped bag, a page PDFium drew): a worker's start removes those a
-# killed process left.
-DOCUMENT_SCRATCH, PLAN_SCRATCH, INGEST_SCRATCH, BAG_SCRATCH, DRAWING_SCRATCH = (
-    "hoso-doc-", "hoso-plan-", "hoso-ingest-", "hoso-bag-", "hoso-drawn-"
+# ingest's files, an unzipped bag): a worker's start removes those a killed process left.
+DOCUMENT_SCRATCH, PLAN_SCRATCH, INGEST_SCRATCH, BAG_SCRATCH = (
+    "hoso-doc-", "hoso-plan-", "hoso-ingest-", "hoso-bag-"
 )  # fmt: skip
-SCRATCH_PREFIXES = (DOCUMENT_SCRATCH, PLAN_SCRATCH, INGEST_SCRATCH, BAG_SCRATCH, DRAWING_SCRATCH)
+SCRATCH_PREFIXES = (DOCUMENT_SCRATCH, PLAN_SCRATCH, INGEST_SCRATCH, BAG_SCRATCH)
 
 
 def scratch_folder(kind: str) -> tempfile.TemporaryDirectory[str]:

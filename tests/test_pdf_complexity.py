@@ -6,9 +6,11 @@ followed."""
 
 from __future__ import annotations
 
+import os
 import random
 import subprocess
 import sys
+import time
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -550,3 +552,37 @@ def test_a_stamp_too_costly_to_analyse_makes_its_page_drawn_only(tmp_path: Path)
     assert task.drawn_only and NOTE in task.notes
     light = _stamped_with(tmp_path / "light.pdf", strokes(300, 3))
     assert not triage_file(light, Options()).tasks[0].drawn_only
+
+
+DRAW_FOREVER = """
+import sys
+import time
+from pathlib import Path
+from hoso.digitize.drawing import PageToDraw, drawn_page
+if __name__ == "__main__":
+    print("drawing", flush=True)
+    drawn_page(PageToDraw(Path(sys.argv[1]), 0, 300.0, 1.0, 100_000_000, False))
+"""
+
+
+def test_a_caller_killed_mid_drawing_leaves_no_pixels_behind(tmp_path: Path) -> None:
+    """The drawn pixels come back through a file with no name: a named one outlived a caller
+    killed mid-drawing (a failed document's page processes are ended at once), and up to
+    290 MB of a page's pixels, personal data, stayed in the temp folder (helper-80)."""
+    fill = TEXT + " /Pattern cs /Tiles scn 0 0 595 842 re f"
+    costly = helvetica_page(tmp_path / "tiles.pdf", fill, _tiled(0.01))
+    script, scratch = tmp_path / "draw.py", tmp_path / "tmp"
+    script.write_text(DRAW_FOREVER, encoding="utf-8")
+    scratch.mkdir()
+    caller = subprocess.Popen(
+        [sys.executable, str(script), str(costly)], cwd=REPO, stdout=subprocess.PIPE,
+        env={**os.environ, "TMPDIR": str(scratch)}, text=True,
+    )  # fmt: skip
+    try:
+        assert caller.stdout is not None and caller.stdout.readline() == "drawing\n"
+        time.sleep(3)  # the child is drawing
+    finally:
+        caller.kill()
+        caller.wait(10)
+    left = [p.name for p in scratch.iterdir() if not p.name.startswith("pymp-")]
+    assert left == []  # multiprocessing's own folders hold its fork server's socket only
