@@ -151,6 +151,14 @@ def test_signed_original_is_never_rewritten(corpus: Path, tmp_path: Path) -> Non
         assert "/AcroForm" not in copy.Root  # the derivative claims no signature
 
 
+def test_a_signed_pdf_is_digitized_without_a_word_on_stderr(corpus: Path, tmp_path: Path) -> None:
+    """Its invisible signature's widget is not reachable from the one-page copy's form, and
+    pikepdf's note on that reached every `hoso digitize` of such a file (helper-81)."""
+    source = corpus / "pades-lta-dss-indirect-arrs-test.pdf"
+    result = run_hoso("digitize", source, "-o", tmp_path / "out.pdf", "--quiet")
+    assert result.stderr == ""
+
+
 BAD_INPUTS = [
     ("bad-inputs/empty.pdf", ExitCode.UNREADABLE_INPUT, "empty"),
     ("bad-inputs/invalid.pdf", ExitCode.UNREADABLE_INPUT, "damaged"),

@@ -18,7 +18,7 @@ import pikepdf
 import pytest
 from PIL import Image
 
-from hoso.digitize import rasterize
+from hoso.digitize import flatten, rasterize
 from hoso.digitize.encode import page_pixels
 from hoso.digitize.models import Options, PageResult, TextSource
 from hoso.digitize.page_warnings import ANNOTATIONS_NOT_DRAWN, BELOW_MINIMUM
@@ -267,7 +267,7 @@ def test_annotations_that_cannot_be_drawn_leave_the_page_drawn_and_say_so(
     def fails(*_: object, **__: object) -> bytes:
         raise pikepdf.PdfError("damaged appearance stream")
 
-    monkeypatch.setattr(rasterize, "_page_alone", fails)
+    monkeypatch.setattr(flatten, "_page_alone", fails)
     page, _ = _read(_typed_form(tmp_path / "form.pdf", "Tran Van An", True))
     assert page.warnings == [ANNOTATIONS_NOT_DRAWN]
     assert "Ho va ten:" in page.text and "Tran Van An" not in page.text
@@ -381,8 +381,8 @@ def test_a_page_is_prepared_alone_whatever_the_files_length(tmp_path: Path) -> N
     brought all of them back into every copy. The copy now holds what its page holds."""
     short = _form_dated_on_every_page(tmp_path / "short.pdf", 3)
     long = _form_dated_on_every_page(tmp_path / "long.pdf", 120)
-    copies = [rasterize._prepared_copy(long, index) for index in (0, 77, 119)]
-    alone = rasterize._prepared_copy(short, 1)
+    copies = [flatten.prepared_copy(long, index) for index in (0, 77, 119)]
+    alone = flatten.prepared_copy(short, 1)
     assert alone is not None and alone.fields_to_draw
     for copy in copies:
         assert copy is not None and copy.fields_to_draw
@@ -473,5 +473,5 @@ def test_a_widgets_fields_are_followed_only_as_deep_as_a_viewer_does(tmp_path: P
     for depth in range(1, 3000):
         field = pdf.make_indirect(pikepdf.Dictionary(T=pikepdf.String(f"f{depth}"), Parent=field))
     widget = pikepdf.Dictionary(Type=Name.Annot, Subtype=Name.Widget, Parent=field)
-    chain = rasterize._field_chain(widget)
-    assert len(chain) == rasterize.MAX_FIELD_DEPTH and chain[1].T == "f2999"
+    chain = flatten._field_chain(widget)
+    assert len(chain) == flatten.MAX_FIELD_DEPTH and chain[1].T == "f2999"
