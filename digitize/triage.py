@@ -38,6 +38,7 @@ from hoso.digitize.errors import (
     InputTooLargeError,
     UnsupportedInputError,
 )
+from hoso.digitize.flatten import AnnotationsDamagedError, prepared_copy
 from hoso.digitize.models import Options, PageKind, PageTask
 from hoso.digitize.page_warnings import (
     ANALYSIS_TOO_SLOW,
@@ -679,6 +680,8 @@ def _classify_nth(
     operations = drawing_operations(page, MAX_ANALYSED_OPERATIONS, instructions)
     del instructions  # before pdfplumber's own objects
     annotated = reading.has_visible_annotations(page)
+    if annotated:
+        _read_as_flattened(path, index)
     try:
         return _classify_pdf_page(
             reading.plumber.pages[index], path, index, first_number + index, annotated,
@@ -688,6 +691,27 @@ def _classify_nth(
         raise CorruptInputError(
             f"the PDF's page content cannot be read ({failure_detail(exc)})", source=path.name
         ) from exc
+
+
+def _read_as_flattened(path: Path, index: int) -> None:
+    """The page read by pdfplumber as the page step will read it, its annotations flattened
+    into it (`flatten.prepared_copy`): here, under the analysis's deadline, and a page not
+    read in time is drawn only. An appearance is page content once flattened, and a stamp
+    whose appearance held a dash array of 8 million numbers (32 KB) or a ToUnicode of 1.5
+    million entries held the page step 13-16 s and 1.2 GB, outside any deadline, while its
+    page counted 150 operations (helper-81). What the copy cannot be made or read from is
+    left for the page step to say."""
+    try:
+        prepared = prepared_copy(path, index)
+    except (AnnotationsDamagedError, pikepdf.PdfError, ValueError, TypeError, RuntimeError):
+        return
+    if prepared is None:
+        return
+    try:
+        with pdfplumber.open(io.BytesIO(prepared.read or prepared.shown)) as plumber:
+            plumber.pages[prepared.index].chars  # noqa: B018  # interprets the whole content
+    except PDFMINER_FAILURES:
+        return
 
 
 _TEXT_SHOWING = {"Tj", "TJ", "'", '"'}

@@ -586,3 +586,20 @@ def test_a_caller_killed_mid_drawing_leaves_no_pixels_behind(tmp_path: Path) -> 
         caller.wait(10)
     left = [p.name for p in scratch.iterdir() if not p.name.startswith("pymp-")]
     assert left == []  # multiprocessing's own folders hold its fork server's socket only
+
+
+def test_a_stamp_costly_to_read_makes_its_page_drawn_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stamp's appearance of a few operations can still cost a reader: a dash array of 8
+    million numbers in 32 KB held the page step's pdfplumber 16 s and 1.2 GB, outside any
+    deadline (helper-81). Triage reads the page as the page step will, its annotations
+    flattened, within the page's analysis time, and past it the page is drawn only."""
+    monkeypatch.setattr(triage, "PAGE_ANALYSIS_SECONDS", 1.0)
+    dashes = "[" + " 1" * 2_000_000 + "] 0 d 1 w 10 10 m 500 800 l S"
+    costly = _stamped_with(tmp_path / "dashed.pdf", dashes)
+    task = triage_file(costly, Options()).tasks[0]
+    assert task.drawn_only and ANALYSIS_TOO_SLOW.format(seconds="1") in task.notes
+    plain = _stamped_with(tmp_path / "plain.pdf", "[3 2] 0 d 1 w 10 10 m 500 800 l S")
+    task = triage_file(plain, Options()).tasks[0]
+    assert task.born_digital and not task.drawn_only
