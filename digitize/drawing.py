@@ -23,8 +23,10 @@ from multiprocessing import reduction
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pypdfium2 as pdfium
 import pypdfium2.internal as pdfium_i
+import pypdfium2.raw as pdfium_c
 from PIL import Image
 
 from hoso.digitize.deadline import CHILD_MEMORY, GivenUp, ItemsWithin
@@ -35,6 +37,8 @@ from hoso.errors import OutputError
 # The longest PDFium may take over one page. A dense A0 map or CAD sheet takes it seconds at
 # the 100-megapixel limit; a minute is far past any page a desk scans or receives.
 DRAWING_SECONDS = 60.0
+# And the most memory beyond its start (address space, as `deadline.ItemsWithin` limits it)
+DRAWING_MEMORY = CHILD_MEMORY
 
 
 @dataclass(frozen=True)
@@ -101,11 +105,12 @@ def _from_child(
             seconds=DRAWING_SECONDS,
             opening_seconds=DRAWING_SECONDS,
             total_seconds=DRAWING_SECONDS,
+            memory_bytes=DRAWING_MEMORY,
         ).run(1)
         if isinstance(done, GivenUp):
             raise InputTooLargeError(
                 f"it {failed} in {DRAWING_SECONDS:.0f} seconds and "
-                f"{CHILD_MEMORY / 1024**3:.0f} GB of memory: its content is built to be "
+                f"{DRAWING_MEMORY / 1024**3:.0f} GB of memory: its content is built to be "
                 "costly (a pattern of tiles finer than a pixel, say); scan the paper instead"
             )
         image = Image.frombuffer(
@@ -196,9 +201,23 @@ def _draw(wanted: PageToDraw, pixels: _PixelsFile, _opened: None, _item: int) ->
         if longest > MAX_PAGE_SIDE:  # a page box metres long (UserUnit): drawn smaller
             dpi *= MAX_PAGE_SIDE / longest * 0.99
         bitmap = page.render(scale=dpi * unit / 72.0, may_draw_forms=True, draw_annots=True)
+        smaller = dpi
+        while _blank(bitmap) and pdfium_c.FPDFPage_CountObjects(page.raw) and smaller > 100:
+            # PDFium leaves out what it finds no memory for, without a word: an A0 page of six
+            # nested transparency groups at the pixel limit came out white under the child's
+            # limit (helper-81). A quarter of the pixels needs a quarter of the memory.
+            smaller /= 2
+            again = page.render(scale=smaller * unit / 72.0, may_draw_forms=True, draw_annots=True)
+            if not _blank(again):
+                bitmap, dpi = again, smaller
         return _written(bitmap, pixels, dpi)
     finally:
         document.close()
+
+
+def _blank(bitmap: pdfium.PdfBitmap) -> bool:
+    """Whether every byte of the drawing is white (the page's paper colour as drawn)."""
+    return bool(np.frombuffer(bitmap.buffer, np.uint8).min() == 255)
 
 
 def _lift(

@@ -603,3 +603,48 @@ def test_a_stamp_costly_to_read_makes_its_page_drawn_only(
     plain = _stamped_with(tmp_path / "plain.pdf", "[3 2] 0 d 1 w 10 10 m 500 800 l S")
     task = triage_file(plain, Options()).tasks[0]
     assert task.born_digital and not task.drawn_only
+
+
+def _nested_groups(path: Path, depth: int) -> Path:
+    """A page whose content is `depth` nested transparency groups, the innermost filling the
+    page at half opacity with a black band and a heading: each group needs a page of its own
+    while it is drawn."""
+    pdf = pikepdf.new()
+    helv = pdf.make_indirect(
+        pikepdf.Dictionary(Type=Name.Font, Subtype=Name.Type1, BaseFont=Name.Helvetica)
+    )
+    half = pikepdf.Dictionary(H=pikepdf.Dictionary(ca=0.5, CA=0.5))
+    content = b"/H gs 0 0 1 rg 0 0 595 842 re f 0 g 0 400 595 80 re f"
+    form = pikepdf.Stream(pdf, content + b" BT /F 30 Tf 60 600 Td (NESTED GROUPS) Tj ET")
+    form.Type, form.Subtype, form.BBox = Name.XObject, Name.Form, [0, 0, 595, 842]
+    form.Group = pikepdf.Dictionary(S=Name.Transparency, I=True, K=False)
+    form.Resources = pikepdf.Dictionary(ExtGState=half, Font=pikepdf.Dictionary(F=helv))
+    for _ in range(depth - 1):
+        outer = pikepdf.Stream(pdf, b"/X Do")
+        outer.Type, outer.Subtype, outer.BBox = Name.XObject, Name.Form, [0, 0, 595, 842]
+        outer.Group = pikepdf.Dictionary(S=Name.Transparency, I=True)
+        outer.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(X=form), ExtGState=half)
+        form = outer
+    page = pikepdf.Dictionary(
+        Type=Name.Page, MediaBox=[0, 0, 595, 842], Contents=pikepdf.Stream(pdf, b"/X Do"),
+        Resources=pikepdf.Dictionary(XObject=pikepdf.Dictionary(X=form)),
+        Group=pikepdf.Dictionary(S=Name.Transparency, CS=Name.DeviceRGB),
+    )  # fmt: skip
+    pdf.pages.append(pikepdf.Page(page))
+    pdf.save(path)
+    return path
+
+
+def test_a_page_past_the_drawings_memory_is_drawn_smaller_not_blank(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PDFium leaves out what it finds no memory for, without a word: an A0 page of six
+    nested transparency groups at the pixel limit came out white under the drawing child's
+    limit and was archived blank (helper-81). A page drawn white that has something to draw
+    is drawn again at half the resolution, a quarter of the memory. Here an A4 page under a
+    limit it passes at 150 dpi but not at 300."""
+    monkeypatch.setattr(drawing, "DRAWING_MEMORY", 150 * 1024**2)
+    path = _nested_groups(tmp_path / "groups.pdf", 6)
+    image, dpi = drawing.drawn_page(drawing.PageToDraw(path, 0, 300.0, 1.0, 100_000_000, False))
+    dark = sum(image.convert("L").point(lambda v: 255 if v < 100 else 0).histogram()[255:])
+    assert dpi == 150 and dark > 0.05 * image.width * image.height
