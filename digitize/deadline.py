@@ -17,6 +17,7 @@ thread pool did that to forked page processes).
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import multiprocessing
 import multiprocessing.connection
@@ -212,24 +213,45 @@ def _end_with_caller() -> None:
         os._exit(0)
 
 
-def _forget_parents_fork_server() -> None:
+def _reuse_parents_fork_server() -> None:
     """In a process forked from one that started a fork server (the command line's page
-    processes): that server is its parent's, and Python 3.11 cannot use it from here (it asks
-    whether the server is alive by waiting on it, and only its parent may: "No child
-    processes"), so every drawing went on without a deadline. The child starts its own when it
-    needs one. The lock is new as well: another thread may have held it at the fork."""
+    processes, forked after triage started it): Python 3.11 asks whether the server is alive
+    by waiting on it, which only the process that started it may ("No child processes"), so
+    every drawing there went on without a deadline. The child asks by signal 0 instead and
+    uses its parent's server while it lives (starting one of its own cost each page process
+    ~0.35 s of a command's time), and starts its own if it is gone. The lock is new as well:
+    another thread may have held it at the fork."""
     server: Any = getattr(multiprocessing.forkserver, "_forkserver", None)
     if server is None or getattr(server, "_forkserver_pid", None) is None:
         return
+    server._lock = threading.Lock()
+    server.ensure_running = functools.partial(_parents_or_own, server)
+
+
+def _parents_or_own(server: Any) -> None:
+    """`ensure_running` of a forked child's fork server (`_reuse_parents_fork_server`)."""
+    if _running(server._forkserver_pid):
+        return  # this process holds its "alive" descriptor, so it stays so unless killed
+    del server.ensure_running  # gone: this process starts and then owns its own
     alive = server._forkserver_alive_fd
     server._forkserver_pid = server._forkserver_address = server._forkserver_alive_fd = None
-    server._lock = threading.Lock()
     if alive is not None:
         with contextlib.suppress(OSError):
-            os.close(alive)  # the parent's server ends when the parent's own copy closes
+            os.close(alive)
+    server.ensure_running()
 
 
-os.register_at_fork(after_in_child=_forget_parents_fork_server)
+def _running(pid: int) -> bool:
+    """Whether process `pid` runs: neither gone nor a zombie its parent has yet to reap (a
+    killed server stays one until the process that started it waits on it)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            return stat.read().rsplit(")", 1)[-1].split()[0] not in ("Z", "X")
+    except (OSError, IndexError):
+        return False
+
+
+os.register_at_fork(after_in_child=_reuse_parents_fork_server)
 
 
 def _fork_server() -> Any:

@@ -5,13 +5,16 @@ items after it are still worked, and the input's own errors reach the caller as 
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.forkserver
 import multiprocessing.queues
 import os
+import signal
 import subprocess
 import sys
 import time
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -174,21 +177,38 @@ def _state(pid: int) -> str:
         return "gone"
 
 
-def _in_forked_child(answers: multiprocessing.queues.Queue[object]) -> None:
-    answers.put(names(run(2, slow=frozenset({0}))))
+def _server_pid() -> int | None:
+    server: Any = getattr(multiprocessing.forkserver, "_forkserver")  # noqa: B009
+    pid: int | None = server._forkserver_pid
+    return pid
 
 
-def test_a_process_forked_after_the_fork_server_started_keeps_its_deadlines() -> None:
+def _in_forked_child(
+    answers: multiprocessing.queues.Queue[object], parents_server_gone: bool
+) -> None:
+    if parents_server_gone:
+        os.kill(_server_pid() or 0, signal.SIGKILL)
+        time.sleep(0.5)
+    answers.put((names(run(2, slow=frozenset({0}))), _server_pid()))
+
+
+@pytest.mark.parametrize("parents_server_gone", [False, True])
+def test_a_process_forked_after_the_fork_server_started_keeps_its_deadlines(
+    parents_server_gone: bool,
+) -> None:
     """The command line's page processes are forked from a process whose fork server has
     started (triage used it). Python 3.11 cannot reach a parent's fork server from a forked
     child, so the work went on in the page process itself, without a deadline: a drawing of
-    hours held it. The forked child starts a fork server of its own."""
+    hours held it. The forked child uses its parent's server, or its own once that is gone."""
     assert names(run(1)) == ["a.pdf:0"]  # this process's fork server is running
+    parents = _server_pid()
     forking = multiprocessing.get_context("fork")
     answers = forking.Queue()
-    child = forking.Process(target=_in_forked_child, args=(answers,))
+    child = forking.Process(target=_in_forked_child, args=(answers, parents_server_gone))
     child.start()
     try:
-        assert answers.get(timeout=60) == [GivenUp.ITEM, "a.pdf:1"]
+        results, used = answers.get(timeout=60)
+        assert results == [GivenUp.ITEM, "a.pdf:1"]
+        assert (used == parents) != parents_server_gone
     finally:
         child.join(10)
