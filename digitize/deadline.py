@@ -42,8 +42,11 @@ CHILD_MEMORY = 2 * 1024**3
 # The exit status of a child that ran out of it
 MEMORY_EXHAUSTED = 75
 
-# Modules the fork server imports once, so that a child starts in milliseconds
-PRELOADED = ["__main__", "hoso.digitize.triage", "hoso.digitize.drawing"]
+# Modules the fork server imports once, so that a child starts in milliseconds (the first
+# keeps its children's failed starts off the caller's stderr)
+PRELOADED = [
+    "hoso.digitize.fork_server", "__main__", "hoso.digitize.triage", "hoso.digitize.drawing"
+]  # fmt: skip
 
 _context_lock = threading.Lock()
 _context: Any = None

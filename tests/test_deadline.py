@@ -212,3 +212,30 @@ def test_a_process_forked_after_the_fork_server_started_keeps_its_deadlines(
         assert (used == parents) != parents_server_gone
     finally:
         child.join(10)
+
+
+CALLER_GONE_AT_START = """
+import multiprocessing.forkserver, os, time
+from hoso.digitize.deadline import ItemsWithin
+def nothing(): return None
+def one(_opened, _index): return 1
+if __name__ == "__main__":
+    assert ItemsWithin(nothing, one, 5.0, 5.0, 5.0).run(1) == [1]  # the fork server runs
+    # a caller ended after asking for a child and before sending it its work
+    for descriptor in multiprocessing.forkserver.connect_to_new_process([]):
+        os.close(descriptor)
+    time.sleep(1)
+"""
+
+
+def test_a_child_whose_caller_is_gone_at_its_start_says_nothing(tmp_path: Path) -> None:
+    """A failed document's page processes are ended at once, one of them may be starting a
+    drawing: the fork server's child then found no work to read, and its traceback ("EOFError:
+    Ran out of input") reached the command line's stderr after hoso's own words."""
+    script = tmp_path / "gone.py"
+    script.write_text(CALLER_GONE_AT_START, encoding="utf-8")
+    ran = subprocess.run(
+        [sys.executable, str(script)], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stderr == ""
