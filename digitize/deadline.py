@@ -220,10 +220,10 @@ def _reuse_parents_fork_server() -> None:
     """In a process forked from one that started a fork server (the command line's page
     processes, forked after triage started it): Python 3.11 asks whether the server is alive
     by waiting on it, which only the process that started it may ("No child processes"), so
-    every drawing there went on without a deadline. The child asks by signal 0 instead and
-    uses its parent's server while it lives (starting one of its own cost each page process
-    ~0.35 s of a command's time), and starts its own if it is gone. The lock is new as well:
-    another thread may have held it at the fork."""
+    every drawing there went on without a deadline. The child asks the system instead
+    (`_running`) and uses its parent's server while it runs (starting one of its own cost
+    each page process ~0.35 s of a command's time), and starts its own once it is gone. The
+    lock is new as well: another thread may have held it at the fork."""
     server: Any = getattr(multiprocessing.forkserver, "_forkserver", None)
     if server is None or getattr(server, "_forkserver_pid", None) is None:
         return

@@ -200,16 +200,22 @@ def _draw(wanted: PageToDraw, pixels: _PixelsFile, _opened: None, _item: int) ->
         longest = max(width_pt, height_pt) / 72 * dpi
         if longest > MAX_PAGE_SIDE:  # a page box metres long (UserUnit): drawn smaller
             dpi *= MAX_PAGE_SIDE / longest * 0.99
-        bitmap = page.render(scale=dpi * unit / 72.0, may_draw_forms=True, draw_annots=True)
-        smaller = dpi
-        while _blank(bitmap) and pdfium_c.FPDFPage_CountObjects(page.raw) and smaller > 100:
+
+        def render(at: float) -> pdfium.PdfBitmap:
+            return page.render(scale=at * unit / 72.0, may_draw_forms=True, draw_annots=True)
+
+        bitmap = render(dpi)
+        if _blank(bitmap) and pdfium_c.FPDFPage_CountObjects(page.raw):
             # PDFium leaves out what it finds no memory for, without a word: an A0 page of six
             # nested transparency groups at the pixel limit came out white under the child's
             # limit (helper-81). A quarter of the pixels needs a quarter of the memory.
-            smaller /= 2
-            again = page.render(scale=smaller * unit / 72.0, may_draw_forms=True, draw_annots=True)
-            if not _blank(again):
-                bitmap, dpi = again, smaller
+            smaller = dpi
+            while smaller > 100:
+                smaller /= 2
+                again = render(smaller)
+                if not _blank(again):
+                    bitmap, dpi = again, smaller
+                    break
         return _written(bitmap, pixels, dpi)
     finally:
         document.close()
@@ -225,7 +231,7 @@ def _lift(
 ) -> _Pixels:
     document = pdfium.PdfDocument(str(path))
     try:
-        objects = list(document[index].get_objects(filter=[pdfium.raw.FPDF_PAGEOBJ_IMAGE]))
+        objects = list(document[index].get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE]))
         if len(objects) != 1:
             raise _NothingToLift
         try:

@@ -802,10 +802,9 @@ def drawing_operations(
         # Annotations are flattened into the page the page step reads: their appearances are
         # its content too (one of 600,000 strokes in a 17 KB file held the page step 39 s
         # in pdfplumber, helper-80), each state counted
-        for looks in _appearances(page, set()):
+        for look in _appearance_streams(page, set()):
             if total > limit:
                 break
-            look = looks.XObject.Look
             if look.objgen not in totals:  # one qpdf cannot parse is not drawn: nothing to read
                 parsed = _parsed(look)
                 own = look.get("/Resources", resources)
@@ -924,8 +923,15 @@ def _longest_program(resources: object, seen: set[tuple[int, int]]) -> int:
 
 
 def _appearances(page: pikepdf.Page, seen: set[tuple[int, int]]) -> Iterator[pikepdf.Object]:
-    """The resources of each appearance stream of the page's annotations (normal, rollover,
-    down, each state of each): hoso draws annotations into the page, images and all."""
+    """The resources of each appearance stream of the page's annotations, each as a form the
+    page could draw: hoso draws annotations into the page, images and all."""
+    for stream in _appearance_streams(page, seen):
+        yield pikepdf.Dictionary(XObject=pikepdf.Dictionary(Look=stream))
+
+
+def _appearance_streams(page: pikepdf.Page, seen: set[tuple[int, int]]) -> Iterator[pikepdf.Stream]:
+    """Each appearance stream of the page's annotations (normal, rollover, down, each state of
+    each)."""
     annots = page.obj.get("/Annots")
     if not isinstance(annots, pikepdf.Array) or _walked(annots, seen):
         return  # an array that pages share, walked with the first
@@ -935,8 +941,7 @@ def _appearances(page: pikepdf.Page, seen: set[tuple[int, int]]) -> Iterator[pik
             states = [look] if isinstance(look, pikepdf.Stream) else []
             if isinstance(look, pikepdf.Dictionary) and not isinstance(look, pikepdf.Stream):
                 states = [state for state in look.values() if isinstance(state, pikepdf.Stream)]
-            for stream in states:
-                yield pikepdf.Dictionary(XObject=pikepdf.Dictionary(Look=stream))
+            yield from states
 
 
 def _walked(item: pikepdf.Object, seen: set[tuple[int, int]]) -> bool:
