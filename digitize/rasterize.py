@@ -112,7 +112,7 @@ class RasterPage:
     source_jpeg_quality: int | None = None  # never re-encode a scan better than it was taken
     warnings: list[str] = field(default_factory=list)
     # The page to read where it differs from the page to archive: without the appearance of a
-    # visible signature, a stamp over the heading's text (`_prepared_copy`)
+    # visible signature, a stamp over the heading's text (`flatten.prepared_copy`)
     reading_pixels: Pixels | None = None
     # Pictures pasted on a born-digital page whose text its text layer lacks (a scanned ID
     # card in a typed application): boxes (left, top, right, bottom) in pixels of the upright
